@@ -1,0 +1,1 @@
+process.stdout.write('citrix-flow-lint: no commands yet\n');
