@@ -1,0 +1,76 @@
+import { AddressSet, Ports, Protocols } from '../net';
+import type { Action, Direction, Field, Rule, Span } from './types';
+
+/**
+ * Builds a rule with the "matches everything" defaults a format leaves out
+ * (no protocol = any, no port = any), so parsers state only what the source
+ * says.
+ */
+export function makeRule(fields: Partial<Rule> & Pick<Rule, 'id' | 'target' | 'direction' | 'span' | 'raw' | 'order'>): Rule {
+  return {
+    protocols: { value: Protocols.any() },
+    source: { value: AddressSet.any() },
+    destination: { value: AddressSet.any() },
+    sourcePorts: { value: Ports.any() },
+    destinationPorts: { value: Ports.any() },
+    enabled: { value: true },
+    conditions: [],
+    unresolved: [],
+    ...fields,
+  };
+}
+
+export function defaultAction(action: Action, span?: Span): Field<Action> {
+  return { value: action, span };
+}
+
+export const ALL_DIRECTIONS: readonly Direction[] = ['inbound', 'outbound', 'forward'];
+
+/** Offsets of line starts, for converting offsets to 0-based line/character pairs and back. */
+export class LineIndex {
+  private readonly starts: number[];
+  constructor(readonly text: string) {
+    this.starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) this.starts.push(i + 1);
+      else if (c === 13) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        this.starts.push(i + 1);
+      }
+    }
+  }
+  get lineCount(): number {
+    return this.starts.length;
+  }
+  positionAt(offset: number): { line: number; character: number } {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: o - this.starts[lo] };
+  }
+  offsetAt(line: number, character: number): number {
+    if (line >= this.starts.length) return this.text.length;
+    if (line < 0) return 0;
+    return Math.min(this.starts[line] + character, this.lineEnd(line));
+  }
+  lineStart(line: number): number {
+    return this.starts[Math.max(0, Math.min(line, this.starts.length - 1))];
+  }
+  /** Offset of the end of the line's content, before its line break. */
+  lineEnd(line: number): number {
+    const next = line + 1 < this.starts.length ? this.starts[line + 1] : this.text.length;
+    let end = next;
+    if (end > this.starts[line] && this.text.charCodeAt(end - 1) === 10) end--;
+    if (end > this.starts[line] && this.text.charCodeAt(end - 1) === 13) end--;
+    return end;
+  }
+  lineText(line: number): string {
+    return this.text.slice(this.lineStart(line), this.lineEnd(line));
+  }
+}

@@ -1,0 +1,155 @@
+import type { AddressSet, PortSet, ProtocolSet } from '../net';
+
+/** Offsets (UTF-16 code units) into the document text; LSP ranges are made only at the edge. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A value with the place it was written, so a finding can point at the exact CIDR or port. */
+export interface Field<T> {
+  readonly value: T;
+  readonly span?: Span;
+  /** The source text as written (before variable resolution), for hovers and messages. */
+  readonly text?: string;
+}
+
+export type FormatId = 'terraform' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall';
+
+export type Direction = 'inbound' | 'outbound' | 'forward';
+export type Action = 'allow' | 'deny';
+
+export type Semantics =
+  /** iptables / nftables chains, ASA ACLs: first matching rule in order decides; jumps and returns. */
+  | 'first-match'
+  /** Azure NSG, GCP firewall: sorted by priority (lower first), first match decides. */
+  | 'priority-first-match'
+  /** AWS security groups: allowed if any rule allows; nothing denies explicitly. */
+  | 'union-of-allows'
+  /** Windows Defender Firewall: any matching block rule wins over any allow. */
+  | 'block-wins';
+
+export type RuleTarget =
+  | { readonly kind: 'allow' }
+  | { readonly kind: 'deny'; readonly reject?: boolean }
+  | { readonly kind: 'jump'; readonly chain: string }
+  | { readonly kind: 'goto'; readonly chain: string }
+  | { readonly kind: 'return' }
+  /** Non-terminating (LOG, COUNTER, mark): evaluation goes on with the next rule. */
+  | { readonly kind: 'continue'; readonly note: string };
+
+/**
+ * A match the evaluator cannot decide from addresses, ports and protocols
+ * alone. `effect` is the parser's decision of how it bears on a new
+ * connection between two hosts.
+ */
+export interface MatchCondition {
+  readonly kind: 'interface-in' | 'interface-out' | 'conntrack' | 'profile' | 'other';
+  readonly text: string;
+  readonly span?: Span;
+  /**
+   * assume-match: treated as matching (e.g. `-i eth0` on a host, a Windows
+   * profile); never-matches-new: cannot match the first packet of a new flow
+   * (`ct state established,related`, `-i lo` between hosts); unknown: the
+   * verdict for flows this rule may decide is unknown.
+   */
+  readonly effect: 'assume-match' | 'never-matches-new' | 'unknown';
+}
+
+/** A value the parser could not resolve to a literal (a variable, a function call, a data source). */
+export interface Unresolved {
+  readonly text: string;
+  readonly span?: Span;
+  readonly reason: string;
+}
+
+export interface Rule {
+  /** Unique within its rule set: a name where the format has one, else `line N`. */
+  readonly id: string;
+  readonly name?: string;
+  readonly target: RuleTarget;
+  readonly direction: Direction;
+  readonly protocols: Field<ProtocolSet>;
+  readonly source: Field<AddressSet>;
+  readonly destination: Field<AddressSet>;
+  readonly sourcePorts: Field<PortSet>;
+  readonly destinationPorts: Field<PortSet>;
+  /** Priority for priority semantics (lower is evaluated first); absent for ordered formats. */
+  readonly priority?: Field<number>;
+  /** Position in its list; ties in priority are broken by it. */
+  readonly order: number;
+  readonly enabled: Field<boolean>;
+  readonly conditions: readonly MatchCondition[];
+  readonly unresolved: readonly Unresolved[];
+  /** The whole rule in the source; for built-in rules (Azure defaults, policies) the rule set's span. */
+  readonly span: Span;
+  readonly raw: string;
+  /** Built in by the platform (Azure default rules, GCP implied rules), not written in the file. */
+  readonly implicit?: boolean;
+  /** Chain or list the rule belongs to, for formats that have several (iptables, nftables). */
+  readonly chain?: string;
+  readonly comment?: string;
+  /** Format-specific facts emitters need (resource address, block kind, ACL name, …). */
+  readonly meta?: Readonly<Record<string, string>>;
+}
+
+export interface RuleSet {
+  /** Unique within the file, stable across edits where the source allows (resource address, table/chain, ACL name). */
+  readonly id: string;
+  readonly name: string;
+  readonly format: FormatId;
+  /** 'azure-nsg', 'aws-security-group', 'gcp-firewall', 'iptables-chain', 'nftables-chain', 'asa-acl', 'windows-firewall', … */
+  readonly kind: string;
+  readonly semantics: Semantics;
+  /** Directions this rule set governs: an NSG both, an iptables INPUT chain only inbound. */
+  readonly directions: readonly Direction[];
+  /** The entry list of rules (base chain, ACL, NSG rules incl. implicit defaults). */
+  readonly rules: readonly Rule[];
+  /** User chains reachable by jump/goto, by name. */
+  readonly chains?: Readonly<Record<string, readonly Rule[]>>;
+  /** What happens when no rule decides, per direction (iptables policy, ASA implicit deny, AWS "no rule"). */
+  readonly defaults: Readonly<Partial<Record<Direction, Field<Action>>>>;
+  /** Where the rule set is declared; annotations on the line above bind to it. */
+  readonly span: Span;
+  readonly nameSpan?: Span;
+  /**
+   * Rule sets that a packet crosses one after another (nftables base chains on
+   * one hook, Azure subnet + NIC NSGs, ASA in + out ACLs) share a stage
+   * group; `order` says which comes first.
+   */
+  readonly stage?: { readonly group: string; readonly order: number };
+  /** Interfaces, hooks, attachments: how the format says where the rule set applies. */
+  readonly appliesTo?: readonly string[];
+  readonly meta?: Readonly<Record<string, string>>;
+}
+
+export type ProblemCode = 'syntax-error' | 'unparsed-rule' | 'unresolved-value' | 'limit';
+
+export interface ParseProblem {
+  readonly code: ProblemCode;
+  readonly message: string;
+  readonly span: Span;
+  readonly severity: 'error' | 'warning' | 'info';
+}
+
+/** A comment with its leader (`#`, `//`, `!`, `<#`) removed, for annotations and suppressions. */
+export interface Comment {
+  readonly span: Span;
+  readonly text: string;
+}
+
+export interface ParsedFile {
+  readonly uri: string;
+  readonly format: FormatId;
+  readonly text: string;
+  readonly ruleSets: readonly RuleSet[];
+  readonly problems: readonly ParseProblem[];
+  readonly comments: readonly Comment[];
+}
+
+export interface ParseOptions {
+  /** Other files next to this one that a format may read (Terraform `*.tfvars`), by path. */
+  readonly siblingFiles?: ReadonlyMap<string, string>;
+}
+
+export type Parser = (text: string, uri: string, options?: ParseOptions) => ParsedFile;

@@ -1,0 +1,154 @@
+/**
+ * Sets of integers kept as sorted, disjoint, non-adjacent inclusive ranges.
+ * One implementation serves ports and protocols (number) and IPv4/IPv6
+ * addresses (number / bigint): the successor function is the only thing that
+ * differs, so it is passed in rather than duplicating the algebra.
+ */
+export interface Range<T> {
+  readonly from: T;
+  readonly to: T;
+}
+
+export interface Domain<T extends number | bigint> {
+  readonly min: T;
+  readonly max: T;
+  succ(value: T): T;
+  pred(value: T): T;
+}
+
+export class RangeSet<T extends number | bigint> {
+  private constructor(
+    readonly domain: Domain<T>,
+    readonly ranges: readonly Range<T>[],
+  ) {}
+
+  static empty<T extends number | bigint>(domain: Domain<T>): RangeSet<T> {
+    return new RangeSet(domain, []);
+  }
+
+  static full<T extends number | bigint>(domain: Domain<T>): RangeSet<T> {
+    return new RangeSet(domain, [{ from: domain.min, to: domain.max }]);
+  }
+
+  static of<T extends number | bigint>(domain: Domain<T>, ranges: Iterable<Range<T>>): RangeSet<T> {
+    const sorted = [...ranges]
+      .map((r) => (r.from <= r.to ? r : { from: r.to, to: r.from }))
+      .map((r) => ({ from: r.from < domain.min ? domain.min : r.from, to: r.to > domain.max ? domain.max : r.to }))
+      .filter((r) => r.from <= r.to)
+      .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    const merged: Range<T>[] = [];
+    for (const r of sorted) {
+      const last = merged[merged.length - 1];
+      if (last && (r.from <= last.to || (last.to < domain.max && r.from === domain.succ(last.to)))) {
+        if (r.to > last.to) merged[merged.length - 1] = { from: last.from, to: r.to };
+      } else {
+        merged.push(r);
+      }
+    }
+    return new RangeSet(domain, merged);
+  }
+
+  static single<T extends number | bigint>(domain: Domain<T>, value: T): RangeSet<T> {
+    return RangeSet.of(domain, [{ from: value, to: value }]);
+  }
+
+  get isEmpty(): boolean {
+    return this.ranges.length === 0;
+  }
+
+  get isFull(): boolean {
+    return this.ranges.length === 1 && this.ranges[0].from === this.domain.min && this.ranges[0].to === this.domain.max;
+  }
+
+  has(value: T): boolean {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.ranges[mid];
+      if (value < r.from) hi = mid - 1;
+      else if (value > r.to) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  union(other: RangeSet<T>): RangeSet<T> {
+    if (other.isEmpty) return this;
+    if (this.isEmpty) return other;
+    return RangeSet.of(this.domain, [...this.ranges, ...other.ranges]);
+  }
+
+  intersect(other: RangeSet<T>): RangeSet<T> {
+    const out: Range<T>[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < this.ranges.length && j < other.ranges.length) {
+      const a = this.ranges[i];
+      const b = other.ranges[j];
+      const from = a.from > b.from ? a.from : b.from;
+      const to = a.to < b.to ? a.to : b.to;
+      if (from <= to) out.push({ from, to });
+      if (a.to < b.to) i++;
+      else j++;
+    }
+    return new RangeSet(this.domain, out);
+  }
+
+  complement(): RangeSet<T> {
+    const out: Range<T>[] = [];
+    let next: T | undefined = this.domain.min;
+    for (const r of this.ranges) {
+      if (next !== undefined && r.from > next) out.push({ from: next, to: this.domain.pred(r.from) });
+      next = r.to < this.domain.max ? this.domain.succ(r.to) : undefined;
+    }
+    if (next !== undefined) out.push({ from: next, to: this.domain.max });
+    return new RangeSet(this.domain, out);
+  }
+
+  difference(other: RangeSet<T>): RangeSet<T> {
+    if (other.isEmpty || this.isEmpty) return this;
+    return this.intersect(other.complement());
+  }
+
+  intersects(other: RangeSet<T>): boolean {
+    return !this.intersect(other).isEmpty;
+  }
+
+  isSubsetOf(other: RangeSet<T>): boolean {
+    return this.difference(other).isEmpty;
+  }
+
+  equals(other: RangeSet<T>): boolean {
+    return (
+      this.ranges.length === other.ranges.length &&
+      this.ranges.every((r, k) => r.from === other.ranges[k].from && r.to === other.ranges[k].to)
+    );
+  }
+
+  /** Every boundary where membership may change; used to split sets into cells. */
+  *values(limit = Infinity): Generator<T> {
+    let emitted = 0;
+    for (const r of this.ranges) {
+      for (let v = r.from; v <= r.to; v = this.domain.succ(v)) {
+        if (emitted++ >= limit) return;
+        yield v;
+        if (v === this.domain.max) break;
+      }
+    }
+  }
+}
+
+export const numberDomain = (min: number, max: number): Domain<number> => ({
+  min,
+  max,
+  succ: (v) => v + 1,
+  pred: (v) => v - 1,
+});
+
+export const bigintDomain = (min: bigint, max: bigint): Domain<bigint> => ({
+  min,
+  max,
+  succ: (v) => v + 1n,
+  pred: (v) => v - 1n,
+});
