@@ -113,12 +113,19 @@ export class AddressSet {
     return new AddressSet(this.v4.difference(other.v4), this.v6.difference(other.v6), this.symbols);
   }
 
+  /**
+   * The set is a union (addresses ∪ symbols), so only two complements can be
+   * written in the same shape: of plain addresses, and of one symbol alone.
+   * Anything else becomes one opaque unknown, which is honest.
+   */
   complement(): AddressSet {
-    return new AddressSet(
-      this.v4.complement(),
-      this.v6.complement(),
-      this.symbols.map((s) => ({ ...s, negated: !s.negated })),
-    );
+    const none = AddressSet.none();
+    if (this.symbols.length === 0) return new AddressSet(this.v4.complement(), this.v6.complement(), []);
+    if (this.v4.isEmpty && this.v6.isEmpty && this.symbols.length === 1) {
+      const s = this.symbols[0];
+      return new AddressSet(none.v4, none.v6, [{ ...s, negated: !s.negated }]);
+    }
+    return new AddressSet(none.v4, none.v6, [{ kind: 'variable', name: `not (${this.toString()})` }]);
   }
 
   intersects(other: AddressSet): boolean {

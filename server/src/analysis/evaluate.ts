@@ -1,0 +1,410 @@
+import {
+  AddressSet,
+  type AddressSymbol,
+  parsePortRange,
+  parseProtocol,
+  Ports,
+  Protocols,
+  type PortSet,
+  type ProtocolSet,
+} from '../net';
+import type { Action, Direction, Rule, RuleSet } from '../model';
+
+/** One flow (or family of flows) to test: who talks to whom, on what. */
+export interface FlowQuery {
+  readonly direction: Direction;
+  readonly protocols: ProtocolSet;
+  readonly source: AddressSet;
+  readonly destination: AddressSet;
+  readonly destinationPorts: PortSet;
+  /** Clients use unprivileged ephemeral ports, so that is the default. */
+  readonly sourcePorts?: PortSet;
+}
+
+export type Verdict = 'allowed' | 'denied' | 'partial' | 'unknown';
+export type Outcome = 'allow' | 'deny' | 'unknown';
+
+/** A piece of the flow and what happened to it. */
+export interface FlowPart {
+  readonly protocols: ProtocolSet;
+  readonly source: AddressSet;
+  readonly destination: AddressSet;
+  readonly sourcePorts: PortSet;
+  readonly destinationPorts: PortSet;
+}
+
+export interface Decision {
+  readonly ruleSet: RuleSet;
+  /** The rule that decided; undefined when the rule set's default (policy, implicit deny) did. */
+  readonly rule?: Rule;
+  readonly outcome: Outcome;
+  readonly part: FlowPart;
+  readonly reason?: string;
+}
+
+export interface EvaluationResult {
+  readonly verdict: Verdict;
+  readonly decisions: readonly Decision[];
+  /** Rules that decided the denied part, or when nothing was denied, those that allowed it. */
+  readonly decidingRules: readonly Rule[];
+  readonly reasons: readonly string[];
+}
+
+export interface EvaluateOptions {
+  /** Resolves symbolic addresses (service tags, security groups, tags) from the topology. */
+  readonly resolve?: (symbol: AddressSymbol) => AddressSet | undefined;
+}
+
+export const EPHEMERAL_PORTS = Ports.range(1024, 65535);
+const PORTFUL = Protocols.of(6, 17, 132);
+const MAX_CHAIN_DEPTH = 32;
+
+/** A possible earlier match we could not decide, carried along until the cell's fate is known. */
+interface Possibility {
+  readonly action: Action;
+  readonly rule: Rule;
+  readonly reason: string;
+}
+
+interface Cell extends FlowPart {
+  readonly possibilities: readonly Possibility[];
+}
+
+interface Dims {
+  protocols: ProtocolSet;
+  source: AddressSet;
+  destination: AddressSet;
+  sourcePorts: PortSet;
+  destinationPorts: PortSet;
+}
+
+interface Split<T> {
+  readonly inside: T;
+  readonly outside: T;
+  readonly maybe: T;
+}
+
+/**
+ * Splits addresses X by a rule's addresses Y into the part Y surely holds,
+ * the part it surely does not, and the part we cannot tell because one side
+ * names something unresolved. Symbols are compared by name only.
+ */
+function splitAddresses(x: AddressSet, y: AddressSet): Split<AddressSet> {
+  const none = AddressSet.none();
+  if (y.isAny && y.symbols.every((s) => !s.negated)) return { inside: x, outside: none, maybe: none };
+  const key = (s: AddressSymbol): string => `${s.negated ? '!' : ''}${s.kind}:${s.name}`;
+  const yKeys = new Set(y.symbols.map(key));
+  const sharedSymbols = x.symbols.filter((s) => yKeys.has(key(s)));
+  const otherSymbols = x.symbols.filter((s) => !yKeys.has(key(s)));
+  const concreteX = AddressSet.of(x.v4, x.v6);
+  const concreteY = AddressSet.of(y.v4, y.v6);
+  const inside = concreteX.intersect(concreteY).union(AddressSet.of(none.v4, none.v6, sharedSymbols));
+  const rest = concreteX.difference(concreteY);
+  const yHasUnknowns = y.symbols.length > 0;
+  const symbolsMayOverlap = otherSymbols.length > 0 && (yHasUnknowns || !concreteY.isEmpty);
+  const outside = AddressSet.of(
+    yHasUnknowns ? none.v4 : rest.v4,
+    yHasUnknowns ? none.v6 : rest.v6,
+    symbolsMayOverlap ? [] : otherSymbols,
+  );
+  const maybe = AddressSet.of(
+    yHasUnknowns ? rest.v4 : none.v4,
+    yHasUnknowns ? rest.v6 : none.v6,
+    symbolsMayOverlap ? otherSymbols : [],
+  );
+  return { inside, outside, maybe };
+}
+
+function splitSets<T extends ProtocolSet>(x: T, y: T): Split<T> {
+  return { inside: x.intersect(y) as T, outside: x.difference(y) as T, maybe: x.intersect(y).difference(x) as T };
+}
+
+const isEmptyDims = (d: Dims): boolean =>
+  d.protocols.isEmpty || d.source.isEmpty || d.destination.isEmpty || d.sourcePorts.isEmpty || d.destinationPorts.isEmpty;
+
+type DimName = keyof Dims;
+const DIM_ORDER: readonly DimName[] = ['protocols', 'destinationPorts', 'sourcePorts', 'source', 'destination'];
+
+/**
+ * Splits a cell by a rule's match region into disjoint cells that surely
+ * match, surely do not, and may match. Cells of protocols without ports
+ * ignore the rule's ports, as every firewall does.
+ */
+function splitCell(cell: Cell, region: Dims): { matched: Cell[]; unmatched: Cell[]; maybe: Cell[] } {
+  const matched: Cell[] = [];
+  const unmatched: Cell[] = [];
+  const maybe: Cell[] = [];
+  const portClasses: { protocols: ProtocolSet; ignorePorts: boolean }[] = [
+    { protocols: cell.protocols.intersect(PORTFUL), ignorePorts: false },
+    { protocols: cell.protocols.difference(PORTFUL), ignorePorts: true },
+  ];
+  for (const { protocols, ignorePorts } of portClasses) {
+    if (protocols.isEmpty) continue;
+    const base: Dims = { ...cell, protocols };
+    const r: Dims = ignorePorts ? { ...region, sourcePorts: Ports.any(), destinationPorts: Ports.any() } : region;
+    const splits = {
+      protocols: splitSets(base.protocols, r.protocols),
+      destinationPorts: splitSets(base.destinationPorts, r.destinationPorts),
+      sourcePorts: splitSets(base.sourcePorts, r.sourcePorts),
+      source: splitAddresses(base.source, r.source),
+      destination: splitAddresses(base.destination, r.destination),
+    } as const;
+    const make = (d: Dims): Cell => ({ ...d, possibilities: cell.possibilities });
+    // Points with any dimension surely outside: disjoint pieces, one per dimension.
+    const candidate: Dims = { ...base };
+    for (const dim of DIM_ORDER) {
+      const s = splits[dim] as Split<Dims[typeof dim]>;
+      const out = { ...candidate, [dim]: s.outside } as Dims;
+      if (!isEmptyDims(out)) unmatched.push(make(out));
+      (candidate as unknown as Record<string, unknown>)[dim] = unionOf(s.inside, s.maybe);
+    }
+    // Inside the candidate box: all-inside matches; the rest may match.
+    const sure: Dims = { ...candidate };
+    for (const dim of DIM_ORDER) {
+      const s = splits[dim] as Split<Dims[typeof dim]>;
+      const unsure = { ...sure, [dim]: s.maybe } as Dims;
+      if (!isEmptyDims(unsure)) maybe.push(make(unsure));
+      (sure as unknown as Record<string, unknown>)[dim] = s.inside;
+    }
+    if (!isEmptyDims(sure)) matched.push(make(sure));
+  }
+  return { matched, unmatched, maybe };
+}
+
+function unionOf<T>(a: T, b: T): T {
+  return (a as unknown as { union(o: T): T }).union(b);
+}
+
+function regionOf(rule: Rule, resolve: EvaluateOptions['resolve']): Dims {
+  const addr = (a: AddressSet): AddressSet => (resolve ? a.resolve(resolve) : a);
+  return {
+    protocols: rule.protocols.value,
+    source: addr(rule.source.value),
+    destination: addr(rule.destination.value),
+    sourcePorts: rule.sourcePorts.value,
+    destinationPorts: rule.destinationPorts.value,
+  };
+}
+
+function describeUnknown(rule: Rule, region: Dims): string {
+  const names = [...region.source.symbols, ...region.destination.symbols].map((s) => `${s.negated ? 'not ' : ''}${s.name}`);
+  const what = rule.unresolved.length
+    ? rule.unresolved.map((u) => `${u.text} (${u.reason})`).join('; ')
+    : names.length
+      ? `unresolved ${[...new Set(names)].join(', ')}`
+      : 'a condition that cannot be evaluated';
+  return `rule ${rule.name ?? rule.id} may match: ${what}`;
+}
+
+function ordered(ruleSet: RuleSet, rules: readonly Rule[]): readonly Rule[] {
+  if (ruleSet.semantics === 'priority-first-match') {
+    // Lower priority number first; at equal priority a deny is evaluated first (GCP's rule; Azure forbids ties).
+    return [...rules].sort(
+      (a, b) =>
+        (a.priority?.value ?? Number.MAX_SAFE_INTEGER) - (b.priority?.value ?? Number.MAX_SAFE_INTEGER) ||
+        Number(a.target.kind !== 'deny') - Number(b.target.kind !== 'deny') ||
+        a.order - b.order,
+    );
+  }
+  if (ruleSet.semantics === 'block-wins') {
+    return [...rules].sort((a, b) => Number(a.target.kind !== 'deny') - Number(b.target.kind !== 'deny') || a.order - b.order);
+  }
+  return rules;
+}
+
+class RuleSetEvaluator {
+  readonly decisions: Decision[] = [];
+
+  constructor(
+    private readonly ruleSet: RuleSet,
+    private readonly direction: Direction,
+    private readonly resolve: EvaluateOptions['resolve'],
+  ) {}
+
+  run(cells: Cell[]): void {
+    const fallthrough = this.chain(ordered(this.ruleSet, this.ruleSet.rules), cells, 0);
+    const action = this.ruleSet.defaults[this.direction]?.value ?? defaultFor(this.ruleSet, this.direction);
+    for (const cell of fallthrough) this.decide(cell, action, undefined, `no rule matched: ${this.ruleSet.name} ${action === 'allow' ? 'allows' : 'denies'} by default`);
+  }
+
+  private decide(cell: Cell, action: Action, rule: Rule | undefined, reason: string): void {
+    const doubts = cell.possibilities.filter((p) => p.action !== action);
+    const part: FlowPart = cell;
+    if (doubts.length) {
+      this.decisions.push({ ruleSet: this.ruleSet, rule: doubts[0].rule, outcome: 'unknown', part, reason: doubts.map((d) => d.reason).join('; ') });
+    } else {
+      this.decisions.push({ ruleSet: this.ruleSet, rule, outcome: action, part, reason });
+    }
+  }
+
+  /** Returns the cells that fell off the end of the chain or hit RETURN. */
+  private chain(rules: readonly Rule[], cells: Cell[], depth: number): Cell[] {
+    const returned: Cell[] = [];
+    if (depth > MAX_CHAIN_DEPTH) {
+      for (const cell of cells) {
+        this.decisions.push({ ruleSet: this.ruleSet, outcome: 'unknown', part: cell, reason: `jumps nest deeper than ${MAX_CHAIN_DEPTH} (a loop?)` });
+      }
+      return returned;
+    }
+    let live = cells;
+    for (const rule of rules) {
+      if (live.length === 0) break;
+      if (!rule.enabled.value || rule.direction !== this.direction) continue;
+      if (rule.conditions.some((c) => c.effect === 'never-matches-new')) continue;
+      const region = regionOf(rule, this.resolve);
+      const conditionUnknown = rule.conditions.find((c) => c.effect === 'unknown');
+      const next: Cell[] = [];
+      for (const cell of live) {
+        const split = splitCell(cell, region);
+        next.push(...split.unmatched);
+        const maybe = conditionUnknown ? [...split.maybe, ...split.matched] : split.maybe;
+        const matched = conditionUnknown ? [] : split.matched;
+        const why = conditionUnknown ? `rule ${rule.name ?? rule.id} depends on ${conditionUnknown.text}` : describeUnknown(rule, region);
+        for (const m of maybe) {
+          if (rule.target.kind === 'allow' || rule.target.kind === 'deny') {
+            next.push({ ...m, possibilities: [...m.possibilities, { action: rule.target.kind, rule, reason: why }] });
+          } else if (rule.target.kind === 'continue') {
+            next.push(m);
+          } else {
+            this.decisions.push({ ruleSet: this.ruleSet, rule, outcome: 'unknown', part: m, reason: why });
+          }
+        }
+        for (const m of matched) {
+          const t = rule.target;
+          switch (t.kind) {
+            case 'allow':
+            case 'deny':
+              this.decide(m, t.kind, rule, `${t.kind === 'allow' ? 'allowed' : 'denied'} by ${rule.name ?? rule.id}`);
+              break;
+            case 'continue':
+              next.push(m);
+              break;
+            case 'return':
+              returned.push(m);
+              break;
+            case 'jump':
+            case 'goto': {
+              const target = this.ruleSet.chains?.[t.chain];
+              if (!target) {
+                this.decisions.push({ ruleSet: this.ruleSet, rule, outcome: 'unknown', part: m, reason: `chain ${t.chain} is not defined in this file` });
+                break;
+              }
+              const back = this.chain(target, [m], depth + 1);
+              if (t.kind === 'jump') next.push(...back);
+              else returned.push(...back);
+              break;
+            }
+          }
+        }
+      }
+      live = next;
+    }
+    returned.push(...live);
+    return returned;
+  }
+}
+
+function defaultFor(ruleSet: RuleSet, direction: Direction): Action {
+  if (ruleSet.semantics === 'first-match') return 'allow';
+  if (ruleSet.semantics === 'block-wins') return direction === 'outbound' ? 'allow' : 'deny';
+  return 'deny';
+}
+
+/**
+ * Would the rule sets let this flow through? Several rule sets are stages a
+ * packet crosses in order (nftables base chains on one hook, subnet then NIC
+ * NSG, ASA in then out): a part passes only if every stage allows it.
+ */
+export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, options: EvaluateOptions = {}): EvaluationResult {
+  const list: readonly RuleSet[] = Array.isArray(stages) ? stages : [stages as RuleSet];
+  const resolve = options.resolve;
+  const addr = (a: AddressSet): AddressSet => (resolve ? a.resolve(resolve) : a);
+  let cells: Cell[] = [
+    {
+      protocols: flow.protocols,
+      source: addr(flow.source),
+      destination: addr(flow.destination),
+      sourcePorts: flow.sourcePorts ?? EPHEMERAL_PORTS,
+      destinationPorts: flow.destinationPorts,
+      possibilities: [],
+    },
+  ];
+  const decisions: Decision[] = [];
+  for (const ruleSet of list) {
+    if (cells.length === 0) break;
+    if (!ruleSet.directions.includes(flow.direction)) continue;
+    const evaluator = new RuleSetEvaluator(ruleSet, flow.direction, resolve);
+    evaluator.run(cells);
+    cells = [];
+    for (const d of evaluator.decisions) {
+      if (d.outcome === 'allow') cells.push({ ...d.part, possibilities: [] });
+      else decisions.push(d);
+    }
+    // Allowed parts are recorded by the last stage that saw them.
+    if (ruleSet === list[list.length - 1] || list.slice(list.indexOf(ruleSet) + 1).every((r) => !r.directions.includes(flow.direction))) {
+      decisions.push(...evaluator.decisions.filter((d) => d.outcome === 'allow'));
+      cells = [];
+    }
+  }
+  if (decisions.length === 0 && cells.length > 0) {
+    // No stage filters this direction: nothing stands in the flow's way.
+    return { verdict: 'allowed', decisions: [], decidingRules: [], reasons: ['no rule set here filters this direction'] };
+  }
+  return summarise(decisions);
+}
+
+function summarise(decisions: Decision[]): EvaluationResult {
+  const has = (o: Outcome): boolean => decisions.some((d) => d.outcome === o);
+  const allowed = has('allow');
+  const denied = has('deny');
+  const unknown = has('unknown');
+  let verdict: Verdict;
+  if (allowed && denied) verdict = 'partial';
+  else if (unknown) verdict = 'unknown';
+  else if (denied) verdict = 'denied';
+  else verdict = 'allowed';
+  const deciding = decisions.filter((d) => d.outcome === (denied ? 'deny' : unknown ? 'unknown' : 'allow'));
+  const rules: Rule[] = [];
+  for (const d of deciding) if (d.rule && !rules.includes(d.rule)) rules.push(d.rule);
+  const reasons = [...new Set(decisions.filter((d) => d.reason && d.outcome !== 'allow').map((d) => d.reason as string))];
+  return { verdict, decisions, decidingRules: rules, reasons };
+}
+
+/**
+ * Reads a flow written for tests and the CLI:
+ * `in tcp 10.0.0.5 -> 10.1.0.7:1494`, `out tcp,udp any -> 10.0.0.0/24:16500-16509`,
+ * `forward udp 10.0.0.1 -> [2001:db8::1]:443`, `in tcp tag:VirtualNetwork -> 10.0.0.4:3389`.
+ */
+export function flow(spec: string): FlowQuery {
+  const m = /^\s*(in|inbound|out|outbound|forward)\s+(\S+)\s+(\S+)\s*->\s*(\S+?)(?::([\d,\-*]+))?\s*$/.exec(spec);
+  if (!m) throw new Error(`cannot read flow "${spec}"`);
+  const direction: Direction = m[1].startsWith('in') ? 'inbound' : m[1].startsWith('out') ? 'outbound' : 'forward';
+  let protocols = Protocols.none();
+  for (const p of m[2].split(',')) {
+    const r = parseProtocol(p);
+    if (!r.ok) throw new Error(r.error);
+    protocols = protocols.union(r.value);
+  }
+  const addresses = (text: string): AddressSet => {
+    let acc = AddressSet.none();
+    for (const item of text.replace(/^\[|\]$/g, '').split(',')) {
+      const sym = /^(tag|sg|asg|nettag|sa|var):(.+)$/.exec(item);
+      if (sym) {
+        const kinds = { tag: 'service-tag', sg: 'security-group', asg: 'application-security-group', nettag: 'network-tag', sa: 'service-account', var: 'variable' } as const;
+        acc = acc.union(AddressSet.symbol(kinds[sym[1] as keyof typeof kinds], sym[2]));
+        continue;
+      }
+      const r = AddressSet.parse(item);
+      if (!r.ok) throw new Error(r.error);
+      acc = acc.union(r.value);
+    }
+    return acc;
+  };
+  let ports = m[5] ? Ports.none() : Ports.any();
+  for (const p of m[5]?.split(',') ?? []) {
+    const r = parsePortRange(p, ['-']);
+    if (!r.ok) throw new Error(r.error);
+    ports = ports.union(r.value);
+  }
+  return { direction, protocols, source: addresses(m[3]), destination: addresses(m[4]), destinationPorts: ports };
+}
