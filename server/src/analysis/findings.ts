@@ -1,0 +1,29 @@
+import type { Span } from '../model';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface Location {
+  readonly uri: string;
+  readonly span: Span;
+}
+
+export interface Finding {
+  readonly checkId: string;
+  readonly severity: Severity;
+  readonly uri: string;
+  readonly span: Span;
+  readonly message: string;
+  /** Catalog flow the finding is about, when there is one. */
+  readonly flowId?: string;
+  /** The rule that decided (the line that blocks the flow), when it is written in a file. */
+  readonly decidingRule?: Location & { readonly ruleId: string };
+  readonly related?: readonly (Location & { readonly message: string })[];
+  /**
+   * Plain JSON the code actions need to build fixes (rule set id, role,
+   * flow, direction, …). Code actions dispatch on checkId and data, never on
+   * the message text.
+   */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { hint: 0, info: 1, warning: 2, error: 3 };

@@ -1,0 +1,105 @@
+import type { AddressSet } from '../net';
+import type { Comment, ParsedFile, RuleSet, Span } from '../model';
+
+export type CheckSeverity = 'off' | 'info' | 'warning' | 'error';
+
+/** Something written somewhere: a role declared in citrix-flows.yaml, an annotation in a firewall file. */
+export interface SourceRef {
+  readonly uri: string;
+  readonly span: Span;
+}
+
+export interface RoleDeclaration {
+  readonly id: string;
+  readonly displayName?: string;
+  /** Concrete addresses plus symbols (service tags, security groups, GCP tags) the user wrote. */
+  readonly addresses: AddressSet;
+  /** Each address entry as written, with its place, for hovers and quick fixes. */
+  readonly addressEntries: readonly { readonly text: string; readonly span: Span }[];
+  readonly declaredAt: SourceRef;
+}
+
+export interface Binding {
+  /** Glob over workspace-relative paths (picomatch syntax). */
+  readonly files: string;
+  /** Optional resource / chain / ACL / NSG name (or rule-set id) the binding narrows to. */
+  readonly ruleSet?: string;
+  readonly roles: readonly string[];
+  readonly declaredAt: SourceRef;
+  /** Where the glob, the rule-set name and each role id were written, for diagnostics and renames. */
+  readonly filesSpan?: Span;
+  readonly ruleSetSpan?: Span;
+  readonly roleSpans?: readonly Span[];
+}
+
+export interface InterfaceDeclaration {
+  readonly name: string;
+  /** Optional glob: the device config files the interface belongs to. */
+  readonly files?: string;
+  readonly roles: readonly string[];
+  readonly declaredAt: SourceRef;
+  readonly nameSpan?: Span;
+}
+
+export interface TopologyProblem {
+  readonly code: 'unknown-role' | 'unknown-feature' | 'bad-address' | 'unmatched-binding' | 'duplicate-key' | 'schema' | 'syntax-error' | 'unknown-check'
+    /** A product in `versions:` the catalog does not know. */
+    | 'unknown-product'
+    /** Information: a role written by an alias (`ddc`); `suggestion` holds the canonical id. */
+    | 'role-alias';
+  readonly message: string;
+  readonly span: Span;
+  readonly severity: 'error' | 'warning' | 'info';
+  /** Did-you-mean replacement, when there is one; quick fixes use it. */
+  readonly suggestion?: string;
+}
+
+/** Everything the user declared about the site, from citrix-flows.yaml. Empty when there is no such file. */
+export interface Topology {
+  readonly uri?: string;
+  readonly roles: ReadonlyMap<string, RoleDeclaration>;
+  /** Feature id → on/off; features not mentioned take the catalog's default. */
+  readonly features: ReadonlyMap<string, boolean>;
+  /** Product id → version string (e.g. wem → "2203"). */
+  readonly versions: ReadonlyMap<string, string>;
+  readonly bindings: readonly Binding[];
+  /** Named ranges: the VNet behind Azure's VirtualNetwork tag, an AWS security group's members, GCP tags. */
+  readonly networks: ReadonlyMap<string, AddressSet>;
+  readonly interfaces: readonly InterfaceDeclaration[];
+  readonly checks: ReadonlyMap<string, CheckSeverity>;
+  readonly problems: readonly TopologyProblem[];
+}
+
+/** A `citrix-role:` annotation found in a comment, already matched to what it binds. */
+export interface RoleAnnotation {
+  readonly roles: readonly { readonly id: string; readonly span: Span }[];
+  readonly comment: Comment;
+  /** The rule set on the line below; undefined when it sits at the top of the file and binds every rule set. */
+  readonly ruleSetId?: string;
+  /** Every rule set the annotation binds (several when they start on the same line); empty for a file-wide one. */
+  readonly ruleSetIds?: readonly string[];
+  readonly scope?: 'rule-set' | 'file';
+}
+
+/** A rule set and the roles it protects, with why we think so. */
+export interface BoundRuleSet {
+  readonly file: ParsedFile;
+  readonly ruleSet: RuleSet;
+  readonly roles: readonly string[];
+  readonly via: 'annotation' | 'binding' | 'command-line' | 'interface';
+  readonly declaredAt?: SourceRef;
+  /**
+   * Interfaces from citrix-flows.yaml this rule set sits on (ASA `access-group`,
+   * iptables `-i`/`-o` in a FORWARD chain), whatever decided `roles`, so the
+   * evaluator layer can tell which side of the device each role is on.
+   */
+  readonly interfaces?: readonly BoundInterface[];
+}
+
+export interface BoundInterface {
+  readonly name: string;
+  /** `in`/`out` for an ASA access-group or an iptables -i/-o; undefined when the format does not say. */
+  readonly direction?: 'in' | 'out';
+  readonly roles: readonly string[];
+  readonly declaredAt: SourceRef;
+}
