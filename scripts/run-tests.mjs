@@ -35,7 +35,8 @@ if (files.length === 0) {
   process.exit(2);
 }
 
-const outDir = path.join(root, 'out', 'test');
+// A folder per run, so two runs at once (two engineers, or an editor and CI) do not delete each other's files.
+const outDir = path.join(root, 'out', `test-${process.pid}`);
 rmSync(outDir, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: files,
@@ -55,4 +56,5 @@ const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '-
   cwd: root,
   env: { ...process.env, CITRIX_FLOW_LINT_ROOT: root },
 });
+rmSync(outDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

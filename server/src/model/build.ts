@@ -6,16 +6,23 @@ import type { Action, Direction, Field, Rule, Span } from './types';
  * (no protocol = any, no port = any), so parsers state only what the source
  * says.
  */
+// Sets are immutable, so every rule can share the same "matches everything" values.
+const ANY_PROTOCOL = { value: Protocols.any() };
+const ANY_ADDRESS = { value: AddressSet.any() };
+const ANY_PORT = { value: Ports.any() };
+const ENABLED = { value: true };
+const NONE: readonly never[] = [];
+
 export function makeRule(fields: Partial<Rule> & Pick<Rule, 'id' | 'target' | 'direction' | 'span' | 'raw' | 'order'>): Rule {
   return {
-    protocols: { value: Protocols.any() },
-    source: { value: AddressSet.any() },
-    destination: { value: AddressSet.any() },
-    sourcePorts: { value: Ports.any() },
-    destinationPorts: { value: Ports.any() },
-    enabled: { value: true },
-    conditions: [],
-    unresolved: [],
+    protocols: ANY_PROTOCOL,
+    source: ANY_ADDRESS,
+    destination: ANY_ADDRESS,
+    sourcePorts: ANY_PORT,
+    destinationPorts: ANY_PORT,
+    enabled: ENABLED,
+    conditions: NONE,
+    unresolved: NONE,
     ...fields,
   };
 }

@@ -1,0 +1,352 @@
+import { LineIndex, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span } from '../../model';
+import {
+  NSG_RULE_TYPE,
+  NSG_TYPE,
+  azureNsgRuleSet,
+  azureRuleFromProperties,
+  nsgPlacement,
+  prop,
+  uniqueRuleId,
+  unknownRulesPlaceholder,
+  unknownVal,
+  type NsgAssociation,
+  type Val,
+} from '../azure';
+import { evaluateArmString, type ArmContext } from './expression';
+import { member, parseJsonTolerant, type JsonNode } from './json';
+
+/**
+ * ARM JSON templates → Azure NSG rule sets: NSG resources with inline
+ * `securityRules`, child rule resources (top level with `nsg/rule` names, or
+ * nested in the NSG's `resources`), nested deployments with inline
+ * templates, subnet and NIC associations. Parameters with `defaultValue` and
+ * variables are resolved when literal; other template functions stay unknown.
+ */
+export function parseArm(text: string, uri: string, _options?: ParseOptions): ParsedFile {
+  const json = parseJsonTolerant(text);
+  try {
+    const reader = new ArmReader(text);
+    if (json.root) reader.template(json.root, 'resources');
+    const ruleSets = reader.finish();
+    return { uri, format: 'arm', text, ruleSets, problems: [...json.problems, ...reader.problems], comments: json.comments };
+  } catch (e) {
+    return {
+      uri,
+      format: 'arm',
+      text,
+      ruleSets: [],
+      comments: json.comments,
+      problems: [...json.problems, { code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` }],
+    };
+  }
+}
+
+const SUBNET_TYPE = 'microsoft.network/virtualnetworks/subnets';
+const VNET_TYPE = 'microsoft.network/virtualnetworks';
+const NIC_TYPE = 'microsoft.network/networkinterfaces';
+const DEPLOYMENT_TYPE = 'microsoft.resources/deployments';
+
+interface NsgBuild {
+  readonly id: string;
+  readonly name: string;
+  readonly literalName?: string;
+  readonly span: Span;
+  readonly nameSpan?: Span;
+  readonly rules: Rule[];
+  readonly usedIds: Set<string>;
+  readonly meta: Record<string, string>;
+}
+
+interface ResourceEntry {
+  readonly node: JsonNode;
+  readonly path: string;
+  readonly type: string;
+  readonly ctx: TemplateScope;
+  readonly parentNsg?: NsgBuild;
+}
+
+/** Parameters and variables of one template (the file's, or a nested deployment's inline template). */
+class TemplateScope implements ArmContext {
+  private readonly cache = new Map<string, Val>();
+  private readonly active = new Set<string>();
+
+  constructor(
+    private readonly parameters: JsonNode | undefined,
+    private readonly variables: JsonNode | undefined,
+  ) {}
+
+  parameter(name: string, span: Span): Val {
+    const key = `p:${name}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const decl = member(this.parameters, name);
+    if (!decl) return unknownVal(name, `parameter '${name}' is not declared`, span);
+    const dv = member(decl, 'defaultValue');
+    const v = dv ? this.guarded(key, dv, span) : unknownVal(name, `parameter '${name}' has no defaultValue`, decl.span);
+    const out = v.kind === 'unknown' && dv ? unknownVal(v.text, `parameter '${name}': ${v.reason}`, v.span) : v;
+    this.cache.set(key, out);
+    return out;
+  }
+
+  variable(name: string, span: Span): Val {
+    const key = `v:${name}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const decl = member(this.variables, name);
+    if (!decl) return unknownVal(name, `variable '${name}' is not declared`, span);
+    const v = this.guarded(key, decl, span);
+    this.cache.set(key, v);
+    return v;
+  }
+
+  private guarded(key: string, node: JsonNode, span: Span): Val {
+    if (this.active.has(key)) return unknownVal(key.slice(2), 'refers to itself', span);
+    this.active.add(key);
+    try {
+      return this.toVal(node);
+    } finally {
+      this.active.delete(key);
+    }
+  }
+
+  /** A JSON node as a value, with every template expression inside evaluated. */
+  toVal(node: JsonNode): Val {
+    switch (node.type) {
+      case 'string':
+        return evaluateArmString(node.value, node.span, this);
+      case 'number':
+        return { kind: 'number', value: node.value, span: node.span };
+      case 'boolean':
+        return { kind: 'boolean', value: node.value, span: node.span };
+      case 'null':
+        return { kind: 'null', span: node.span };
+      case 'array':
+        return { kind: 'array', items: node.items.map((i) => this.toVal(i)), span: node.span };
+      case 'object': {
+        const props = new Map<string, Val>();
+        for (const p of node.props) if (p.value) props.set(p.key, this.toVal(p.value));
+        return { kind: 'object', props, span: node.span };
+      }
+    }
+  }
+}
+
+class ArmReader {
+  readonly problems: ParseProblem[] = [];
+  private readonly lines: LineIndex;
+  private readonly nsgs = new Map<string, NsgBuild>();
+  private readonly entries: ResourceEntry[] = [];
+
+  constructor(private readonly text: string) {
+    this.lines = new LineIndex(text);
+  }
+
+  /** Collects the resources of a template; nested deployments with an inline template are read too. */
+  template(root: JsonNode, path: string): void {
+    const ctx = new TemplateScope(member(root, 'parameters'), member(root, 'variables'));
+    const resources = member(root, 'resources');
+    if (resources?.type === 'array') this.collect(resources.items, path, ctx, undefined, undefined);
+    else if (resources?.type === 'object') {
+      // languageVersion 2.0 templates keep resources in an object keyed by symbolic name.
+      for (const p of resources.props) if (p.value) this.collect([p.value], `${path}.${p.key}`, ctx, undefined, undefined, true);
+    }
+  }
+
+  private collect(items: readonly JsonNode[], path: string, ctx: TemplateScope, parentType: string | undefined, parentNsg: NsgBuild | undefined, keyed = false): void {
+    items.forEach((node, i) => {
+      if (node.type !== 'object') return;
+      const here = keyed ? path : `${path}[${i}]`;
+      const typeVal = member(node, 'type');
+      const rawType = typeVal?.type === 'string' ? typeVal.value.toLowerCase() : '';
+      const type = parentType && rawType && !rawType.includes('/') ? `${parentType}/${rawType}` : rawType;
+      const entry: ResourceEntry = { node, path: here, type, ctx, parentNsg };
+      this.entries.push(entry);
+      let nsg: NsgBuild | undefined;
+      if (type === NSG_TYPE) nsg = this.nsg(entry);
+      const copy = member(node, 'copy');
+      if (copy && (type === NSG_TYPE || type === NSG_RULE_TYPE)) {
+        this.problems.push({ code: 'unresolved-value', severity: 'warning', span: copy.span, message: `${here}: resource copy loops are not expanded; this resource is read once` });
+      }
+      if (type === DEPLOYMENT_TYPE) {
+        const inner = member(member(node, 'properties'), 'template');
+        if (inner?.type === 'object') this.template(inner, `${here}.properties.template.resources`);
+      }
+      const children = member(node, 'resources');
+      if (children?.type === 'array') this.collect(children.items, `${here}.resources`, ctx, type, nsg ?? parentNsg);
+    });
+  }
+
+  private nsg(entry: ResourceEntry): NsgBuild {
+    const nameNode = member(entry.node, 'name');
+    const nameVal = nameNode ? entry.ctx.toVal(nameNode) : undefined;
+    const literalName = nameVal?.kind === 'string' ? nameVal.value : undefined;
+    let id = literalName ?? entry.path;
+    for (let n = 2; this.nsgs.has(id); n++) id = `${literalName ?? entry.path} (${n})`;
+    const nsg: NsgBuild = {
+      id,
+      name: literalName ?? (nameVal?.kind === 'unknown' ? nameVal.text : entry.path),
+      literalName,
+      span: entry.node.span,
+      nameSpan: nameNode?.span,
+      rules: [],
+      usedIds: new Set(),
+      meta: { resourceIndex: entry.path, resourceType: typeText(entry.node) },
+    };
+    this.nsgs.set(id, nsg);
+    const props = member(entry.node, 'properties');
+    const rules = member(props, 'securityRules');
+    if (rules) {
+      nsg.meta.inlineRules = 'true';
+      if (rules.type === 'array') {
+        for (const item of rules.items) {
+          const v = entry.ctx.toVal(item);
+          if (v.kind !== 'object') this.unknownRules(nsg, v);
+          else this.addRule(nsg, v, item.span, { style: 'inline' }, undefined);
+        }
+      } else {
+        const v = entry.ctx.toVal(rules);
+        if (v.kind === 'array') for (const item of v.items) item.kind === 'object' ? this.addRule(nsg, item, item.span, { style: 'inline' }, undefined) : this.unknownRules(nsg, item);
+        else if (v.kind !== 'null') this.unknownRules(nsg, v);
+      }
+    }
+    return nsg;
+  }
+
+  private unknownRules(nsg: NsgBuild, v: Val): void {
+    const text = v.kind === 'unknown' || v.kind === 'ref' ? v.text : this.text.slice(v.span.start, v.span.end);
+    const reason = v.kind === 'unknown' ? v.reason : 'not a list of rules';
+    this.problems.push({ code: 'unresolved-value', severity: 'warning', span: v.span, message: `${nsg.id}: security rules ${text} are not known (${reason}); verdicts through this NSG are unknown` });
+    for (const p of unknownRulesPlaceholder(text, v.span, reason, nsg.rules.length, text)) {
+      nsg.usedIds.add(p.id);
+      nsg.rules.push(p);
+    }
+  }
+
+  private addRule(nsg: NsgBuild, rule: Val, span: Span, meta: Record<string, string>, nameOverride: { name?: string; val?: Val } | undefined): void {
+    const nameVal = nameOverride ? nameOverride.val : prop(rule, 'name');
+    const name = nameOverride ? nameOverride.name : nameVal?.kind === 'string' ? nameVal.value : undefined;
+    const id = uniqueRuleId(name ?? `line ${this.lines.positionAt(span.start).line + 1}`, nsg.usedIds);
+    const properties = prop(rule, 'properties');
+    const unresolved = nameVal?.kind === 'unknown' ? [{ text: nameVal.text, span: nameVal.span, reason: `rule name: ${nameVal.reason}` }] : [];
+    if (!properties) this.problems.push({ code: 'unparsed-rule', severity: 'error', span, message: `${id}: the rule has no properties` });
+    else if (properties.kind === 'unknown') {
+      this.problems.push({ code: 'unresolved-value', severity: 'warning', span: properties.span, message: `${id}: properties ${properties.text} are not known (${properties.reason})` });
+    }
+    const built = azureRuleFromProperties({
+      id,
+      name,
+      properties: properties?.kind === 'object' ? properties : undefined,
+      span,
+      order: nsg.rules.length,
+      text: this.text,
+      meta: { ...meta, nsg: nsg.id, ...this.indentMeta(span.start) },
+      unresolved,
+    });
+    this.problems.push(...built.problems);
+    nsg.rules.push(built.rule);
+  }
+
+  finish(): RuleSet[] {
+    for (const e of this.entries) if (e.type === NSG_RULE_TYPE) this.childRule(e);
+    const associations = this.associations();
+    const out: RuleSet[] = [];
+    for (const nsg of this.nsgs.values()) {
+      const placement = nsgPlacement(nsg.id, associations);
+      const built = azureNsgRuleSet({ id: nsg.id, name: nsg.name, format: 'arm', span: nsg.span, nameSpan: nsg.nameSpan, rules: nsg.rules, appliesTo: placement.appliesTo, stage: placement.stage, meta: nsg.meta });
+      this.problems.push(...built.problems);
+      out.push(built.ruleSet);
+    }
+    return out;
+  }
+
+  private childRule(e: ResourceEntry): void {
+    const v = e.ctx.toVal(e.node);
+    const nameVal = prop(v, 'name');
+    let name = nameVal?.kind === 'string' ? nameVal.value : undefined;
+    let target = e.parentNsg;
+    const meta: Record<string, string> = { style: target ? 'child-nested' : 'child-name', resourceIndex: e.path };
+    if (!target) {
+      const slash = name?.indexOf('/') ?? -1;
+      if (name !== undefined && slash > 0) {
+        const parentName = name.slice(0, slash);
+        name = name.slice(slash + 1);
+        target = [...this.nsgs.values()].find((n) => n.literalName === parentName) ?? this.undeclared(parentName, nameVal!.span);
+      } else {
+        const why = nameVal?.kind === 'unknown' ? nameVal.reason : "the name is not a literal 'nsg/rule'";
+        this.problems.push({ code: 'unparsed-rule', severity: 'warning', span: nameVal?.span ?? e.node.span, message: `${e.path}: cannot tell which NSG this rule belongs to (${why})` });
+        target = this.undeclared('(unknown NSG)', e.node.span);
+      }
+    } else if (name !== undefined && name.includes('/')) {
+      name = name.slice(name.lastIndexOf('/') + 1);
+    }
+    this.addRule(target, v, e.node.span, meta, { name, val: nameVal });
+  }
+
+  private undeclared(name: string, span: Span): NsgBuild {
+    const existing = this.nsgs.get(name);
+    if (existing) return existing;
+    const nsg: NsgBuild = { id: name, name, literalName: name, span, rules: [], usedIds: new Set(), meta: { declared: 'false' } };
+    this.problems.push({ code: 'unresolved-value', severity: 'info', span, message: `NSG ${name} is not declared in this file: only the rules written here are known` });
+    this.nsgs.set(name, nsg);
+    return nsg;
+  }
+
+  private associations(): NsgAssociation[] {
+    const out: NsgAssociation[] = [];
+    const nsgOf = (v: Val | undefined): string | undefined => {
+      const id = prop(v, 'id');
+      if (!id) return undefined;
+      const name = id.kind === 'ref' ? id.name : id.kind === 'string' ? id.value.slice(id.value.lastIndexOf('/') + 1) : undefined;
+      return name ? [...this.nsgs.values()].find((n) => n.literalName === name)?.id : undefined;
+    };
+    const nameOf = (v: Val): string => {
+      const n = prop(v, 'name');
+      return n?.kind === 'string' ? n.value : n?.kind === 'unknown' ? n.text : '?';
+    };
+    for (const e of this.entries) {
+      if (e.type === VNET_TYPE) {
+        const v = e.ctx.toVal(e.node);
+        const subnets = prop(prop(v, 'properties'), 'subnets');
+        if (subnets?.kind !== 'array') continue;
+        for (const s of subnets.items) {
+          const nsg = nsgOf(prop(prop(s, 'properties'), 'networkSecurityGroup'));
+          if (nsg) out.push({ nsg, kind: 'subnet', label: `subnet:${nameOf(v)}/${nameOf(s)}` });
+        }
+      } else if (e.type === SUBNET_TYPE) {
+        const v = e.ctx.toVal(e.node);
+        const nsg = nsgOf(prop(prop(v, 'properties'), 'networkSecurityGroup'));
+        if (nsg) out.push({ nsg, kind: 'subnet', label: `subnet:${nameOf(v)}` });
+      }
+    }
+    for (const e of this.entries) {
+      if (e.type !== NIC_TYPE) continue;
+      const v = e.ctx.toVal(e.node);
+      const props = prop(v, 'properties');
+      const nsg = nsgOf(prop(props, 'networkSecurityGroup'));
+      if (!nsg) continue;
+      let nicSubnet: string | undefined;
+      const configs = prop(props, 'ipConfigurations');
+      if (configs?.kind === 'array') {
+        for (const c of configs.items) {
+          const id = prop(prop(prop(c, 'properties'), 'subnet'), 'id');
+          if (id?.kind === 'ref' && id.resourceType === SUBNET_TYPE && id.name) nicSubnet = `subnet:${id.name}`;
+        }
+      }
+      out.push({ nsg, kind: 'nic', label: `nic:${nameOf(v)}`, nicSubnet });
+    }
+    return out;
+  }
+
+  private indentMeta(start: number): Record<string, string> {
+    const line = this.lines.positionAt(start).line;
+    const lineText = this.lines.lineText(line);
+    const next = this.lines.lineText(line + 1);
+    return { indent: lineText.slice(0, lineText.length - lineText.trimStart().length), propertyIndent: next.slice(0, next.length - next.trimStart().length) };
+  }
+}
+
+function typeText(node: JsonNode): string {
+  const t = member(node, 'type');
+  const api = member(node, 'apiVersion');
+  return `${t?.type === 'string' ? t.value : '?'}@${api?.type === 'string' ? api.value : '?'}`;
+}

@@ -1,0 +1,3 @@
+export * from './value';
+export * from './nsg';
+export * from './stages';

@@ -1,0 +1,597 @@
+import type { Node, Tree } from 'web-tree-sitter';
+import { LineIndex, type Comment, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { treeSitterParser } from '../treeSitter';
+import {
+  NSG_RULE_TYPE,
+  NSG_TYPE,
+  azureNsgRuleSet,
+  azureRuleFromProperties,
+  nsgPlacement,
+  prop,
+  uniqueRuleId,
+  unknownRulesPlaceholder,
+  type NsgAssociation,
+  type Val,
+} from '../azure';
+import {
+  BicepEvaluator,
+  EMPTY_SCOPE,
+  bindLoop,
+  declarationName,
+  declarationValue,
+  objectProperty,
+  readLoop,
+  spanOf,
+  type ResourceDecl,
+  type Scope,
+} from './evaluate';
+import { scanBicep } from './scan';
+
+/**
+ * Bicep → Azure NSG rule sets. Reads `Microsoft.Network/networkSecurityGroups`
+ * with inline `securityRules`, child rule resources (`parent:`, nested, or
+ * `'nsg/rule'` names), subnet and NIC associations; resolves params with
+ * defaults, vars, loops and interpolation where they are literal.
+ */
+export function parseBicep(text: string, uri: string, _options?: ParseOptions): ParsedFile {
+  const scan = scanBicep(text);
+  try {
+    return new BicepReader(text, uri, scan.comments, scan.declarationStarts, scan.unterminatedStrings).read();
+  } catch (e) {
+    return {
+      uri,
+      format: 'bicep',
+      text,
+      ruleSets: [],
+      comments: scan.comments,
+      problems: [{ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(text.length, 1) }, message: `Bicep could not be read: ${e instanceof Error ? e.message : String(e)}` }],
+    };
+  }
+}
+
+const SUBNET_TYPE = 'microsoft.network/virtualnetworks/subnets';
+const VNET_TYPE = 'microsoft.network/virtualnetworks';
+const NIC_TYPE = 'microsoft.network/networkinterfaces';
+const MAX_SYNTAX_PROBLEMS = 50;
+
+interface Instance {
+  readonly body: Node;
+  readonly scope: Scope;
+  /** `if (…)` on the resource, with its value where literal. */
+  readonly condition?: { readonly node: Node; readonly value: Val };
+  /** Position in a `for` loop; undefined when the resource has none. */
+  readonly loopIndex?: number;
+  /** The loop is over something not known before deployment. */
+  readonly loopUnknown?: Unresolved;
+  /** Span of the instance: the whole declaration, or the loop body for each element. */
+  readonly span: Span;
+}
+
+interface NsgBuild {
+  readonly id: string;
+  readonly decl?: ResourceDecl;
+  readonly name: string;
+  readonly span: Span;
+  readonly nameSpan?: Span;
+  readonly rules: Rule[];
+  readonly usedIds: Set<string>;
+  readonly meta: Record<string, string>;
+  readonly literalName?: string;
+}
+
+class BicepReader {
+  private readonly problems: ParseProblem[] = [];
+  private readonly lines: LineIndex;
+  private readonly params = new Map<string, Node>();
+  private readonly vars = new Map<string, Node>();
+  private readonly resources = new Map<string, ResourceDecl>();
+  private readonly resourceList: ResourceDecl[] = [];
+  private readonly trees: Tree[] = [];
+  private evaluator!: BicepEvaluator;
+  private syntaxProblems = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly uri: string,
+    private readonly comments: Comment[],
+    private readonly declarationStarts: number[],
+    private readonly unterminatedStrings: Span[],
+  ) {
+    this.lines = new LineIndex(text);
+  }
+
+  read(): ParsedFile {
+    try {
+      for (const decl of this.topLevelDeclarations()) this.declare(decl, undefined);
+      this.evaluator = new BicepEvaluator(this.params, this.vars, this.resources);
+      const ruleSets = this.buildRuleSets();
+      return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.comments };
+    } finally {
+      for (const t of this.trees) t.delete();
+    }
+  }
+
+  /**
+   * The whole file in one parse when it is well formed. When it is not,
+   * tree-sitter's recovery can swallow every declaration after the error, so
+   * the file is parsed again one top-level declaration at a time and only the
+   * broken ones are lost.
+   */
+  private topLevelDeclarations(): Node[] {
+    const parser = treeSitterParser('bicep');
+    const whole = parser.parse(this.text);
+    if (!whole) throw new Error('tree-sitter returned no tree');
+    this.trees.push(whole);
+    if (!whole.rootNode.hasError) return whole.rootNode.namedChildren.filter((c): c is Node => !!c);
+    for (const span of this.unterminatedStrings) {
+      this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
+    }
+    const out: Node[] = [];
+    const starts = this.declarationStarts.length && this.declarationStarts[0] > 0 ? [0, ...this.declarationStarts] : this.declarationStarts;
+    for (let i = 0; i < starts.length; i++) {
+      const start = starts[i];
+      const end = i + 1 < starts.length ? starts[i + 1] : this.text.length;
+      // A decorator belongs to the declaration below it.
+      if (this.text.charCodeAt(start) === 64 && i + 1 < starts.length) {
+        starts[i + 1] = start;
+        continue;
+      }
+      const from = this.lines.positionAt(start);
+      const to = this.lines.positionAt(end);
+      const tree = parser.parse(this.text, null, {
+        includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } }],
+      });
+      if (!tree) continue;
+      this.trees.push(tree);
+      if (tree.rootNode.hasError) this.reportSyntaxErrors(tree.rootNode);
+      for (const c of tree.rootNode.namedChildren) {
+        if (!c) continue;
+        if (c.type === 'ERROR') out.push(...salvage(c));
+        else out.push(c);
+      }
+    }
+    return out;
+  }
+
+  private reportSyntaxErrors(node: Node): void {
+    if (this.syntaxProblems >= MAX_SYNTAX_PROBLEMS) return;
+    if (node.isMissing) {
+      this.syntaxProblems++;
+      this.problems.push({ code: 'syntax-error', severity: 'error', span: spanOf(node), message: `syntax error: missing ${node.type}` });
+      return;
+    }
+    if (node.isError) {
+      this.syntaxProblems++;
+      const first = this.text.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 40)).split(/\r?\n/)[0];
+      this.problems.push({ code: 'syntax-error', severity: 'error', span: spanOf(node), message: `syntax error near "${first}"; the declaration is skipped` });
+      return;
+    }
+    for (const c of node.children) if (c && (c.hasError || c.isMissing)) this.reportSyntaxErrors(c);
+  }
+
+  private declare(decl: Node, nestedIn: ResourceDecl | undefined): void {
+    const name = declarationName(decl)?.text;
+    switch (decl.type) {
+      case 'parameter_declaration':
+        if (name) this.params.set(name, decl);
+        break;
+      case 'variable_declaration':
+        if (name) this.vars.set(name, decl);
+        break;
+      case 'resource_declaration': {
+        if (!name) break;
+        const typeNode = decl.namedChildren.find((c) => c?.type === 'string');
+        const typeText = typeNode ? typeNode.namedChildren.map((c) => c?.text ?? '').join('') : '';
+        const bare = typeText.split('@')[0].toLowerCase();
+        const type = nestedIn && !bare.includes('/') ? `${nestedIn.type}/${bare}` : bare;
+        const existing = decl.children.some((c) => c?.type === 'existing');
+        const r: ResourceDecl = { symbol: name, type, typeText, existing, node: decl, value: declarationValue(decl), nestedIn };
+        this.resources.set(name, r);
+        this.resourceList.push(r);
+        for (const body of bodiesOf(r.value)) {
+          for (const p of body.namedChildren) {
+            const inner = p?.type === 'object_property' ? p.namedChildren.find((c) => c?.type === 'resource_declaration') : undefined;
+            if (inner) this.declare(inner, r);
+          }
+        }
+        break;
+      }
+      case 'module_declaration': {
+        const path = decl.namedChildren.find((c) => c?.type === 'string')?.text ?? '';
+        this.problems.push({
+          code: 'unresolved-value',
+          severity: 'info',
+          span: spanOf(decl),
+          message: `module ${name ?? ''} (${path}) is not followed; security rules it declares are not checked here`,
+        });
+        break;
+      }
+    }
+  }
+
+  /** One instance per deployed copy: a plain body, `if (…) {…}`, or each element of `[for … in …: {…}]`. */
+  private instances(r: ResourceDecl): Instance[] {
+    const value = r.value;
+    if (!value) return [];
+    const declSpan = spanOf(r.node);
+    const conditioned = (node: Node, scope: Scope, span: Span, extra: Partial<Instance>): Instance | undefined => {
+      if (node.type === 'object') return { body: node, scope, span, ...extra };
+      if (node.type === 'if_statement') {
+        const condNode = node.namedChildren.find((c) => c?.type === 'parenthesized_expression');
+        const body = node.namedChildren.find((c) => c?.type === 'object');
+        if (!body || !condNode) return undefined;
+        return { body, scope, span, condition: { node: condNode, value: this.evaluator.eval(condNode, scope) }, ...extra };
+      }
+      return undefined;
+    };
+    if (value.type !== 'for_statement') {
+      const one = conditioned(value, EMPTY_SCOPE, declSpan, {});
+      return one ? [one] : [];
+    }
+    const loop = readLoop(value);
+    if (!loop) return [];
+    const source = this.evaluator.eval(loop.source, EMPTY_SCOPE);
+    const bodySpan = spanOf(loop.body);
+    if (source.kind !== 'array') {
+      const reason = source.kind === 'unknown' ? source.reason : 'not an array';
+      const unknownItem: Val = { kind: 'unknown', text: loop.source.text, reason: `loop over ${loop.source.text}: ${reason}`, span: spanOf(loop.source) };
+      const scope = bindLoop(EMPTY_SCOPE, { ...loop, index: undefined }, unknownItem, 0);
+      const one = conditioned(loop.body, scope, bodySpan, {
+        loopIndex: 0,
+        loopUnknown: { text: loop.source.text, span: spanOf(loop.source), reason: `the loop runs over ${loop.source.text}, which is not known before deployment` },
+      });
+      return one ? [one] : [];
+    }
+    const out: Instance[] = [];
+    source.items.forEach((item, i) => {
+      const one = conditioned(loop.body, bindLoop(EMPTY_SCOPE, loop, item, i), bodySpan, { loopIndex: i });
+      if (one) out.push(one);
+    });
+    return out;
+  }
+
+  private buildRuleSets(): RuleSet[] {
+    const nsgs = new Map<string, NsgBuild>();
+    const bySymbol = new Map<string, NsgBuild[]>();
+    for (const r of this.resourceList) {
+      if (r.type !== NSG_TYPE) continue;
+      const list: NsgBuild[] = [];
+      const instances = r.existing ? [] : this.instances(r);
+      if (r.existing) {
+        list.push(this.newNsg(r, undefined, nsgs));
+      }
+      for (const inst of instances) {
+        const nsg = this.newNsg(r, inst, nsgs);
+        list.push(nsg);
+        this.inlineRules(nsg, inst);
+      }
+      bySymbol.set(r.symbol, list);
+    }
+    for (const r of this.resourceList) if (r.type === NSG_RULE_TYPE) this.childRules(r, nsgs, bySymbol);
+    const associations = this.associations(bySymbol, nsgs);
+    const out: RuleSet[] = [];
+    for (const nsg of nsgs.values()) {
+      if (nsg.decl?.existing && nsg.rules.length === 0) continue;
+      const placement = nsgPlacement(nsg.id, associations);
+      const built = azureNsgRuleSet({
+        id: nsg.id,
+        name: nsg.name,
+        format: 'bicep',
+        span: nsg.span,
+        nameSpan: nsg.nameSpan,
+        rules: nsg.rules,
+        appliesTo: placement.appliesTo,
+        stage: placement.stage,
+        meta: nsg.meta,
+      });
+      this.problems.push(...built.problems);
+      out.push(built.ruleSet);
+    }
+    return out;
+  }
+
+  private newNsg(r: ResourceDecl | undefined, inst: Instance | undefined, nsgs: Map<string, NsgBuild>, parentName?: { name: string; span: Span }): NsgBuild {
+    const meta: Record<string, string> = {};
+    let id: string;
+    let name: string;
+    let literalName: string | undefined;
+    let span: Span;
+    let nameSpan: Span | undefined;
+    if (r) {
+      id = inst?.loopIndex !== undefined ? `${r.symbol}[${inst.loopIndex}]` : r.symbol;
+      meta.symbolicName = r.symbol;
+      meta.resourceType = r.typeText;
+      span = inst?.span ?? spanOf(r.node);
+      nameSpan = declarationName(r.node) ? spanOf(declarationName(r.node)!) : undefined;
+      const nameNode = inst ? objectProperty(inst.body, 'name') : r.value?.type === 'object' ? objectProperty(r.value, 'name') : undefined;
+      const nameVal = nameNode ? this.evaluator.eval(nameNode, inst?.scope ?? EMPTY_SCOPE) : undefined;
+      literalName = nameVal?.kind === 'string' ? nameVal.value : undefined;
+      name = literalName ?? (inst?.loopIndex !== undefined ? id : r.symbol);
+      if (nameNode) nameSpan = spanOf(nameNode);
+      if (r.existing) {
+        meta.existing = 'true';
+        this.problems.push({
+          code: 'unresolved-value',
+          severity: 'info',
+          span: spanOf(r.node),
+          message: `${r.symbol} is an existing NSG: only the rules this file adds to it are known`,
+        });
+      }
+      if (inst?.condition) {
+        meta.condition = inst.condition.node.text;
+        const v = inst.condition.value;
+        meta.conditionValue = v.kind === 'boolean' ? String(v.value) : 'unknown';
+        this.problems.push({
+          code: 'unresolved-value',
+          severity: 'info',
+          span: spanOf(inst.condition.node),
+          message:
+            v.kind === 'boolean' && !v.value
+              ? `${id} is deployed only if ${inst.condition.node.text}, which is false: its rules are checked as if it were deployed`
+              : `${id} is deployed only if ${inst.condition.node.text}; its rules are checked as if it were deployed`,
+        });
+      }
+      if (inst?.loopIndex !== undefined) meta.loopIndex = String(inst.loopIndex);
+      if (inst?.loopUnknown) meta.loop = 'unknown';
+    } else {
+      // A rule named 'nsg/rule' whose NSG is not declared in this file.
+      id = parentName!.name;
+      name = parentName!.name;
+      literalName = parentName!.name;
+      span = parentName!.span;
+      meta.declared = 'false';
+    }
+    const nsg: NsgBuild = { id, decl: r, name, span, nameSpan, rules: [], usedIds: new Set(), meta, literalName };
+    let unique = id;
+    for (let n = 2; nsgs.has(unique); n++) unique = `${id} (${n})`;
+    nsgs.set(unique, unique === id ? nsg : { ...nsg, id: unique });
+    return nsgs.get(unique)!;
+  }
+
+  private inlineRules(nsg: NsgBuild, inst: Instance): void {
+    const propsNode = objectProperty(inst.body, 'properties');
+    if (!propsNode) return;
+    const rulesNode = propsNode.type === 'object' ? objectProperty(propsNode, 'securityRules') : undefined;
+    const props = rulesNode ? undefined : this.evaluator.eval(propsNode, inst.scope);
+    const rules = rulesNode ? this.evaluator.eval(rulesNode, inst.scope) : prop(props, 'securityRules');
+    if (!rules || rules.kind === 'null') return;
+    nsg.meta.inlineRules = 'true';
+    if (rules.kind !== 'array') {
+      this.unknownRules(nsg, rules);
+      return;
+    }
+    if (rulesNode?.type === 'for_statement') nsg.meta.inlineLoop = 'true';
+    for (const item of rules.items) {
+      if (item.kind !== 'object') {
+        this.unknownRules(nsg, item);
+        continue;
+      }
+      const nameVal = prop(item, 'name');
+      const ruleName = nameVal?.kind === 'string' ? nameVal.value : undefined;
+      this.addRule(nsg, {
+        name: ruleName,
+        nameVal,
+        properties: prop(item, 'properties'),
+        span: item.span,
+        meta: { style: 'inline', symbolicName: nsg.decl?.symbol ?? '', ...this.indentMeta(item.span.start) },
+        unresolved: inst.loopUnknown ? [inst.loopUnknown] : [],
+        conditions: [],
+      });
+    }
+  }
+
+  private unknownRules(nsg: NsgBuild, v: Val): void {
+    const text = v.kind === 'unknown' || v.kind === 'ref' ? v.text : this.text.slice(v.span.start, v.span.end);
+    const reason = v.kind === 'unknown' ? v.reason : 'not a list of rules';
+    this.problems.push({ code: 'unresolved-value', severity: 'warning', span: v.span, message: `${nsg.id}: security rules ${text} are not known (${reason}); verdicts through this NSG are unknown` });
+    const placeholders = unknownRulesPlaceholder(text, v.span, reason, nsg.rules.length, text);
+    for (const p of placeholders) {
+      nsg.usedIds.add(p.id);
+      nsg.rules.push(p);
+    }
+  }
+
+  private addRule(
+    nsg: NsgBuild,
+    r: { name?: string; nameVal?: Val; properties: Val | undefined; span: Span; meta: Record<string, string>; unresolved: Unresolved[]; conditions: MatchCondition[] },
+  ): void {
+    const base = r.name ?? `line ${this.lines.positionAt(r.span.start).line + 1}`;
+    const id = uniqueRuleId(base, nsg.usedIds);
+    const unresolved = [...r.unresolved];
+    if (r.nameVal?.kind === 'unknown') unresolved.push({ text: r.nameVal.text, span: r.nameVal.span, reason: `rule name: ${r.nameVal.reason}` });
+    if (!r.properties) {
+      this.problems.push({ code: 'unparsed-rule', severity: 'error', span: r.span, message: `${id}: the rule has no properties` });
+    } else if (r.properties.kind === 'unknown') {
+      this.problems.push({ code: 'unresolved-value', severity: 'warning', span: r.properties.span, message: `${id}: properties ${r.properties.text} are not known (${r.properties.reason})` });
+    }
+    const built = azureRuleFromProperties({
+      id,
+      name: r.name,
+      properties: r.properties?.kind === 'object' ? r.properties : undefined,
+      span: r.span,
+      order: nsg.rules.length,
+      text: this.text,
+      meta: { ...r.meta, nsg: nsg.id },
+      unresolved,
+      conditions: r.conditions,
+    });
+    this.problems.push(...built.problems);
+    nsg.rules.push(built.rule);
+  }
+
+  private childRules(r: ResourceDecl, nsgs: Map<string, NsgBuild>, bySymbol: Map<string, NsgBuild[]>): void {
+    for (const inst of this.instances(r)) {
+      const nameNode = objectProperty(inst.body, 'name');
+      const nameVal = nameNode ? this.evaluator.eval(nameNode, inst.scope) : undefined;
+      let ruleName = nameVal?.kind === 'string' ? nameVal.value : undefined;
+      let target: NsgBuild | undefined;
+      let style: string;
+      if (r.nestedIn) {
+        style = 'child-nested';
+        target = bySymbol.get(r.nestedIn.symbol)?.[inst.loopIndex ?? 0] ?? bySymbol.get(r.nestedIn.symbol)?.[0];
+      } else {
+        const parentNode = objectProperty(inst.body, 'parent');
+        if (parentNode) {
+          style = 'child-parent';
+          const parent = this.evaluator.eval(parentNode, inst.scope);
+          const symbol = parent.kind === 'ref' ? parent.symbol?.split('[')[0] : undefined;
+          target = symbol ? bySymbol.get(symbol)?.[0] : undefined;
+          if (!target) {
+            this.problems.push({ code: 'unresolved-value', severity: 'warning', span: spanOf(parentNode), message: `the parent NSG ${parentNode.text} of ${r.symbol} is not declared in this file` });
+            target = this.undeclaredNsg(parentNode.text, spanOf(parentNode), nsgs);
+          }
+        } else {
+          style = 'child-name';
+          const slash = ruleName?.indexOf('/') ?? -1;
+          if (ruleName !== undefined && slash > 0) {
+            const parentName = ruleName.slice(0, slash);
+            ruleName = ruleName.slice(slash + 1);
+            target = [...nsgs.values()].find((n) => n.literalName === parentName) ?? this.undeclaredNsg(parentName, nameVal!.span, nsgs);
+          } else {
+            this.problems.push({
+              code: 'unparsed-rule',
+              severity: 'warning',
+              span: nameNode ? spanOf(nameNode) : spanOf(r.node),
+              message: `${r.symbol}: cannot tell which NSG this rule belongs to (no parent, and the name is not a literal 'nsg/rule')`,
+            });
+            target = this.undeclaredNsg('(unknown NSG)', spanOf(r.node), nsgs);
+          }
+        }
+      }
+      if (!target) continue;
+      const conditions: MatchCondition[] = [];
+      const meta: Record<string, string> = { style, symbolicName: r.symbol, ...this.indentMeta(inst.body.startIndex) };
+      const unresolved: Unresolved[] = inst.loopUnknown ? [inst.loopUnknown] : [];
+      let disabled = false;
+      if (inst.condition) {
+        meta.condition = inst.condition.node.text;
+        const v = inst.condition.value;
+        if (v.kind === 'boolean') disabled = !v.value;
+        else conditions.push({ kind: 'other', text: `if ${inst.condition.node.text}`, span: spanOf(inst.condition.node), effect: 'unknown' });
+      }
+      if (inst.loopIndex !== undefined) meta.loopIndex = String(inst.loopIndex);
+      const propsNode = objectProperty(inst.body, 'properties');
+      const before = target.rules.length;
+      this.addRule(target, {
+        name: ruleName,
+        nameVal,
+        properties: propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined,
+        span: inst.span,
+        meta,
+        unresolved,
+        conditions,
+      });
+      if (disabled && target.rules.length > before) {
+        const rule = target.rules[before];
+        target.rules[before] = { ...rule, enabled: { value: false, span: spanOf(inst.condition!.node), text: inst.condition!.node.text } };
+      }
+    }
+  }
+
+  private undeclaredNsg(name: string, span: Span, nsgs: Map<string, NsgBuild>): NsgBuild {
+    const found = [...nsgs.values()].find((n) => n.meta.declared === 'false' && n.name === name);
+    return found ?? this.newNsg(undefined, undefined, nsgs, { name, span });
+  }
+
+  /** Subnet and NIC attachments written in this file, as NSG rule-set ids. */
+  private associations(bySymbol: Map<string, NsgBuild[]>, nsgs: Map<string, NsgBuild>): NsgAssociation[] {
+    const out: NsgAssociation[] = [];
+    const nsgOf = (v: Val | undefined): string | undefined => {
+      const id = prop(v, 'id');
+      if (!id || id.kind !== 'ref') return undefined;
+      if (id.symbol) {
+        const list = bySymbol.get(id.symbol.split('[')[0]);
+        if (list?.length) return list[0].id;
+      }
+      if (id.name) return [...nsgs.values()].find((n) => n.literalName === id.name)?.id;
+      return undefined;
+    };
+    const subnetLabels = new Map<string, string>();
+    const nameOf = (r: ResourceDecl, inst: Instance): string => {
+      const n = objectProperty(inst.body, 'name');
+      const v = n ? this.evaluator.eval(n, inst.scope) : undefined;
+      return v?.kind === 'string' ? v.value : r.symbol;
+    };
+    for (const r of this.resourceList) {
+      if (r.type === VNET_TYPE) {
+        for (const inst of this.instances(r)) {
+          const vnet = nameOf(r, inst);
+          const propsNode = objectProperty(inst.body, 'properties');
+          const subnets = prop(propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined, 'subnets');
+          if (subnets?.kind !== 'array') continue;
+          for (const s of subnets.items) {
+            const sn = prop(s, 'name');
+            const label = `subnet:${vnet}/${sn?.kind === 'string' ? sn.value : '?'}`;
+            const nsg = nsgOf(prop(prop(s, 'properties'), 'networkSecurityGroup'));
+            if (nsg) out.push({ nsg, kind: 'subnet', label });
+          }
+        }
+      } else if (r.type === SUBNET_TYPE) {
+        for (const inst of this.instances(r)) {
+          let name = nameOf(r, inst);
+          const parentNode = objectProperty(inst.body, 'parent');
+          const parent = r.nestedIn ?? (parentNode ? this.resources.get(parentNode.text) : undefined);
+          if (parent) {
+            const pn = this.evaluator.resourceName(parent);
+            name = `${pn?.kind === 'string' ? pn.value : parent.symbol}/${name}`;
+          }
+          const label = `subnet:${name}`;
+          subnetLabels.set(r.symbol, label);
+          const propsNode = objectProperty(inst.body, 'properties');
+          const nsg = nsgOf(prop(propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined, 'networkSecurityGroup'));
+          if (nsg) out.push({ nsg, kind: 'subnet', label });
+        }
+      }
+    }
+    for (const r of this.resourceList) {
+      if (r.type !== NIC_TYPE) continue;
+      for (const inst of this.instances(r)) {
+        const propsNode = objectProperty(inst.body, 'properties');
+        const props = propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined;
+        const nsg = nsgOf(prop(props, 'networkSecurityGroup'));
+        if (!nsg) continue;
+        let nicSubnet: string | undefined;
+        const configs = prop(props, 'ipConfigurations');
+        if (configs?.kind === 'array') {
+          for (const c of configs.items) {
+            const id = prop(prop(prop(c, 'properties'), 'subnet'), 'id');
+            if (id?.kind !== 'ref') continue;
+            if (id.symbol && subnetLabels.has(id.symbol)) nicSubnet = subnetLabels.get(id.symbol);
+            else if (id.resourceType === SUBNET_TYPE && id.name) nicSubnet = `subnet:${id.name}`;
+          }
+        }
+        out.push({ nsg, kind: 'nic', label: `nic:${nameOf(r, inst)}`, nicSubnet });
+      }
+    }
+    return out;
+  }
+
+  /** Indentation of the rule and of its first property, so an emitter can write a neighbour in the same style. */
+  private indentMeta(start: number): Record<string, string> {
+    const line = this.lines.positionAt(start).line;
+    const lineText = this.lines.lineText(line);
+    const indent = lineText.slice(0, lineText.length - lineText.trimStart().length);
+    const next = this.lines.lineText(line + 1);
+    const propertyIndent = next.slice(0, next.length - next.trimStart().length);
+    return { indent, propertyIndent };
+  }
+}
+
+function bodiesOf(value: Node | undefined): Node[] {
+  if (!value) return [];
+  if (value.type === 'object') return [value];
+  if (value.type === 'if_statement') return value.namedChildren.filter((c): c is Node => c?.type === 'object');
+  if (value.type === 'for_statement') {
+    const body = value.childForFieldName('body');
+    return body ? bodiesOf(body) : [];
+  }
+  return [];
+}
+
+/** Whole declarations tree-sitter kept inside an ERROR node. */
+function salvage(error: Node): Node[] {
+  return error.namedChildren.filter(
+    (c): c is Node => !!c && !c.hasError && (c.type === 'resource_declaration' || c.type === 'parameter_declaration' || c.type === 'variable_declaration'),
+  );
+}
+

@@ -1,0 +1,111 @@
+import type { Comment, Span } from '../../model';
+
+/**
+ * A linear lexer pass over Bicep text that the tree-sitter tree cannot give
+ * reliably when the text is broken: every comment (strings, multi-line
+ * strings and `${…}` interpolation are skipped so `//` inside them is not a
+ * comment) and where top-level declarations start (to re-parse a broken file
+ * one declaration at a time).
+ */
+export interface BicepScan {
+  readonly comments: Comment[];
+  /** Offsets of lines that start a top-level declaration (`resource`, `param`, `@decorator`, …) at column 0. */
+  readonly declarationStarts: number[];
+  /** Single-quoted strings that reach the end of their line without a closing quote. */
+  readonly unterminatedStrings: Span[];
+}
+
+const DECLARATION_WORDS = ['resource', 'param', 'var', 'module', 'output', 'type', 'func', 'metadata', 'targetScope', 'import', 'extension', 'provider', 'using'];
+
+function startsDeclaration(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  if (c === 64 /* @ */) return true;
+  for (const w of DECLARATION_WORDS) {
+    if (text.startsWith(w, at)) {
+      const next = text.charCodeAt(at + w.length);
+      if (Number.isNaN(next) || next === 32 || next === 9 || next === 61 /* = */) return true;
+    }
+  }
+  return false;
+}
+
+export function scanBicep(text: string): BicepScan {
+  const comments: Comment[] = [];
+  const declarationStarts: number[] = [];
+  const unterminatedStrings: Span[] = [];
+  // Each entry is the brace depth of an open `${`; while the stack is non-empty and the top is
+  // reached again by `}`, the lexer goes back into the string it interrupted.
+  const interpolations: number[] = [];
+  let depth = 0;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let lineStart = true;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (lineStart) {
+      lineStart = false;
+      if (interpolations.length === 0 && startsDeclaration(text, i)) declarationStarts.push(i);
+    }
+    if (c === 10 || c === 13) {
+      lineStart = true;
+      i++;
+      continue;
+    }
+    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      let end = i + 2;
+      while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      comments.push({ span: { start: i, end }, text: text.slice(i + 2, end).trim() });
+      i = end;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 42 /* * */) {
+      const close = text.indexOf('*/', i + 2);
+      const end = close < 0 ? n : close + 2;
+      comments.push({ span: { start: i, end }, text: text.slice(i + 2, close < 0 ? n : close).trim() });
+      i = end;
+      continue;
+    }
+    if (c === 39 /* ' */) {
+      if (text.startsWith("'''", i)) {
+        const close = text.indexOf("'''", i + 3);
+        i = close < 0 ? n : close + 3;
+        continue;
+      }
+      const from = i;
+      i = skipString(text, i + 1, interpolations, depth);
+      if (text.charCodeAt(i - 1) !== 39 && !(interpolations.length && text.charCodeAt(i - 1) === 123)) unterminatedStrings.push({ start: from, end: i });
+      continue;
+    }
+    if (c === 123 /* { */) depth++;
+    else if (c === 125 /* } */) {
+      if (interpolations.length && interpolations[interpolations.length - 1] === depth) {
+        interpolations.pop();
+        i = skipString(text, i + 1, interpolations, depth);
+        continue;
+      }
+      depth = Math.max(0, depth - 1);
+    }
+    i++;
+  }
+  return { comments, declarationStarts, unterminatedStrings };
+}
+
+/** Skips a single-quoted string body from `i`; stops at its closing quote, a line end (Bicep strings are one line) or `${`. */
+function skipString(text: string, i: number, interpolations: number[], depth: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      i += 2;
+      continue;
+    }
+    if (c === 39) return i + 1;
+    if (c === 10 || c === 13) return i;
+    if (c === 36 /* $ */ && text.charCodeAt(i + 1) === 123) {
+      interpolations.push(depth);
+      return i + 2;
+    }
+    i++;
+  }
+  return n;
+}

@@ -1,0 +1,310 @@
+import type { FormatId } from '../model/types';
+
+/**
+ * Which parser reads a document: from the editor's language id when there is
+ * one, else from the file name, else from what the text looks like.
+ *
+ * Decisions worth knowing:
+ * - `.tf.json` (Terraform's JSON syntax) is not claimed: the Terraform parser
+ *   reads HCL through tree-sitter and would report the whole file as syntax
+ *   errors; it is not an ARM template either.
+ * - A bare `.rules` extension is sniffed, not claimed: udev, polkit (JavaScript),
+ *   audit, Snort/Suricata and Prometheus all use it. `rules.v4`, `rules.v6`,
+ *   `iptables.rules`, `*iptables*.rules` and files under an `iptables/` folder
+ *   are claimed by name.
+ * - Documentation (README, CHANGELOG, LICENSE, Markdown…) is never claimed,
+ *   however many example commands it quotes.
+ * - Only the first 64 KiB are looked at; every check is a single pass over
+ *   lines or a regular expression without nested quantifiers.
+ */
+export function detectFormat(uri: string, text: string, languageId?: string): FormatId | undefined {
+  const head = sniffWindow(text);
+  const path = normalisedPath(uri);
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (languageId !== undefined && languageId !== '') {
+    const decided = byLanguageId(languageId, head);
+    if (decided !== NOT_DECIDED) return decided;
+  }
+  return byFileName(path, name, head);
+}
+
+export const SNIFF_LIMIT = 64 * 1024;
+
+const NOT_DECIDED = Symbol('not decided');
+type Decision = FormatId | undefined | typeof NOT_DECIDED;
+
+/** Language ids VS Code gives files it has no better idea about; the name and content decide. */
+const GENERIC_LANGUAGE_IDS = new Set(['plaintext', 'properties', 'ini', 'log', 'hcl', 'ignore', 'code-text-binary']);
+
+function byLanguageId(languageId: string, head: string): Decision {
+  switch (languageId) {
+    case 'terraform':
+      return 'terraform';
+    case 'bicep':
+      return 'bicep';
+    case 'json':
+    case 'jsonc':
+      return isArmTemplate(head) ? 'arm' : undefined;
+    case 'powershell':
+      return hasPowerShellFirewallRules(head) ? 'windows-firewall' : undefined;
+    case 'bat':
+      return hasNetshFirewallRules(head) ? 'windows-firewall' : undefined;
+    case 'iptables':
+      return 'iptables';
+    case 'nftables':
+      return 'nftables';
+    case 'cisco-asa':
+      return 'asa';
+    case 'shellscript':
+      return sniffShellScript(head);
+    default:
+      return GENERIC_LANGUAGE_IDS.has(languageId) ? NOT_DECIDED : undefined;
+  }
+}
+
+/** Extensions that say nothing about the content, so the content decides. */
+const GENERIC_EXTENSIONS = new Set(['', '.txt', '.conf', '.cfg', '.config', '.rules', '.save', '.v4', '.v6', '.fw', '.acl', '.out', '.log']);
+const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.ksh', '.zsh', '.dash']);
+const DOCUMENTATION = /^(?:readme|changelog|changes|history|license|licence|notice|copying|authors|contributing)(?:[.-]|$)/;
+
+function byFileName(path: string, name: string, head: string): FormatId | undefined {
+  if (name.endsWith('.tf.json')) return undefined;
+  if (name === 'nftables.conf') return 'nftables';
+  if (isIptablesFileName(path, name)) return 'iptables';
+  const ext = extension(name);
+  switch (ext) {
+    case '.tf':
+      return 'terraform';
+    case '.bicep':
+      return 'bicep';
+    case '.json':
+    case '.jsonc':
+      return isArmTemplate(head) ? 'arm' : undefined;
+    case '.ps1':
+    case '.psm1':
+      return hasPowerShellFirewallRules(head) ? 'windows-firewall' : undefined;
+    case '.cmd':
+    case '.bat':
+      return hasNetshFirewallRules(head) ? 'windows-firewall' : undefined;
+    case '.nft':
+      return 'nftables';
+    case '.iptables':
+      return 'iptables';
+    case '.asa':
+      return 'asa';
+  }
+  if (DOCUMENTATION.test(name)) return undefined;
+  if (SHELL_EXTENSIONS.has(ext)) return sniffShellScript(head);
+  if (GENERIC_EXTENSIONS.has(ext)) return sniffContent(head);
+  return undefined;
+}
+
+function isIptablesFileName(path: string, name: string): boolean {
+  if (name === 'rules.v4' || name === 'rules.v6') return true;
+  if (name.endsWith('.rules') && (name.includes('iptables') || name.includes('ip6tables'))) return true;
+  if (name.endsWith('.rules') && path.includes('/iptables/')) return true;
+  return path.endsWith('/sysconfig/iptables') || path.endsWith('/sysconfig/ip6tables');
+}
+
+/** Content sniffing for names that say nothing (no extension, `.txt`, `.conf`, …). */
+function sniffContent(head: string): FormatId | undefined {
+  const lines = splitLines(head);
+  if (isIptablesSave(lines)) return 'iptables';
+  if (isNftablesRuleset(lines)) return 'nftables';
+  if (isAsaConfig(lines)) return 'asa';
+  const shell = countFirewallCommands(lines);
+  if (shell) return shell;
+  if (startsPowerShellFirewallRule(lines)) return 'windows-firewall';
+  return undefined;
+}
+
+/** A shell script is ours when it runs iptables or nft commands (or feeds iptables-restore / nft -f a here-document). */
+function sniffShellScript(head: string): FormatId | undefined {
+  const lines = splitLines(head);
+  return countFirewallCommands(lines) ?? (isIptablesSave(lines) ? 'iptables' : isNftablesRuleset(lines) ? 'nftables' : undefined);
+}
+
+// ---- content checks ------------------------------------------------------
+
+const SAVE_TABLE = /^\*(?:filter|nat|mangle|raw|security)\s*$/;
+const SAVE_GENERATED = /^# Generated by (?:ip6?tables|xtables)(?:-legacy|-nft)?-save\b/;
+const SAVE_BODY = /^(?::\S+\s+(?:ACCEPT|DROP|-)(?:\s|$)|-A\s|COMMIT\s*$)/;
+
+/** iptables-save output: a `*table` header followed by chain declarations, rules or COMMIT. */
+function isIptablesSave(lines: readonly string[]): boolean {
+  let sawTable = false;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (SAVE_GENERATED.test(line)) return true;
+    if (SAVE_TABLE.test(line)) sawTable = true;
+    else if (sawTable && SAVE_BODY.test(line)) return true;
+  }
+  return false;
+}
+
+const NFT_TABLE = /^table\s+(?:(?:ip|ip6|inet|arp|bridge|netdev)\s+)?[\w.-]+\s*\{/;
+const NFT_TABLE_WITH_FAMILY = /^table\s+(?:ip|ip6|inet|arp|bridge|netdev)\s+[\w.-]+/;
+const NFT_SHEBANG = /^#!\s*\S*\/(?:env\s+)?nft(?:\s|$)/;
+
+function isNftablesRuleset(lines: readonly string[]): boolean {
+  if (lines.length > 0 && NFT_SHEBANG.test(lines[0])) return true;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (NFT_TABLE.test(line) || NFT_TABLE_WITH_FAMILY.test(line) || line === 'flush ruleset') return true;
+  }
+  return false;
+}
+
+const ASA_VERSION = /^(?:ASA|PIX) Version\s/;
+const ASA_EXTENDED_ACL = /^access-list\s+\S+\s+(?:line\s+\d+\s+)?extended\s+(?:permit|deny)\s/;
+
+/** Cisco IOS writes `ip access-list extended NAME` and numbered lists without `extended`; neither matches. */
+function isAsaConfig(lines: readonly string[]): boolean {
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (ASA_VERSION.test(line) || ASA_EXTENDED_ACL.test(line)) return true;
+  }
+  return false;
+}
+
+const IPTABLES_COMMAND = /^ip6?tables(?:-legacy|-nft)?$/;
+const IPTABLES_ASSIGNMENT = /^(?:export\s+)?([A-Za-z_]\w*)=["']?(?:\S*\/)?ip6?tables(?:-legacy|-nft)?["']?$/;
+const NFT_ASSIGNMENT = /^(?:export\s+)?([A-Za-z_]\w*)=["']?(?:\S*\/)?nft["']?$/;
+const NFT_VERBS = new Set(['add', 'insert', 'create', 'replace', 'delete', 'destroy', 'flush']);
+const TOKEN_SEPARATOR = /[\s;&|()`]+/;
+
+/**
+ * Counts lines that run iptables (an option must follow, so `iptables-restore`
+ * and prose do not count) and lines that run `nft add|insert|…`; the tool with
+ * more lines wins, the first seen on a tie. Variables such as `IPT=/sbin/iptables`
+ * are followed, because scripts often call `$IPT -A …`.
+ */
+function countFirewallCommands(lines: readonly string[]): 'iptables' | 'nftables' | undefined {
+  const iptablesVars = new Set<string>();
+  const nftVars = new Set<string>();
+  let iptables = 0;
+  let nft = 0;
+  let first: 'iptables' | 'nftables' | undefined;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const assignedIptables = IPTABLES_ASSIGNMENT.exec(line);
+    if (assignedIptables) {
+      iptablesVars.add(assignedIptables[1]);
+      continue;
+    }
+    const assignedNft = NFT_ASSIGNMENT.exec(line);
+    if (assignedNft) {
+      nftVars.add(assignedNft[1]);
+      continue;
+    }
+    const tokens = line.split(TOKEN_SEPARATOR);
+    for (let i = 0; i < tokens.length; i++) {
+      const tool = commandName(tokens[i], iptablesVars, nftVars);
+      if (tool === 'iptables' && tokens[i + 1]?.startsWith('-')) {
+        iptables++;
+        first ??= 'iptables';
+        break;
+      }
+      if (tool === 'nftables' && isNftVerbAfter(tokens, i + 1)) {
+        nft++;
+        first ??= 'nftables';
+        break;
+      }
+    }
+  }
+  if (iptables === 0 && nft === 0) return undefined;
+  if (iptables === nft) return first;
+  return iptables > nft ? 'iptables' : 'nftables';
+}
+
+function commandName(token: string, iptablesVars: ReadonlySet<string>, nftVars: ReadonlySet<string>): 'iptables' | 'nftables' | undefined {
+  const variable = variableName(token);
+  if (variable !== undefined) {
+    if (iptablesVars.has(variable)) return 'iptables';
+    if (nftVars.has(variable)) return 'nftables';
+    return undefined;
+  }
+  const base = token.slice(token.lastIndexOf('/') + 1);
+  if (IPTABLES_COMMAND.test(base)) return 'iptables';
+  if (base === 'nft') return 'nftables';
+  return undefined;
+}
+
+function variableName(token: string): string | undefined {
+  let t = token;
+  if (t.startsWith('"') && t.endsWith('"') && t.length >= 2) t = t.slice(1, -1);
+  if (t.startsWith('${') && t.endsWith('}')) return t.slice(2, -1);
+  if (t.startsWith('$')) return t.slice(1);
+  return undefined;
+}
+
+function isNftVerbAfter(tokens: readonly string[], from: number): boolean {
+  for (let i = from; i < tokens.length; i++) {
+    const token = tokens[i].replace(/^["']/, '');
+    if (token.startsWith('-')) continue; // nft -a add rule …
+    return NFT_VERBS.has(token);
+  }
+  return false;
+}
+
+const NETSH_ADD_RULE = /\bnetsh(?:\.exe)?\s+advfirewall\s+firewall\s+add\s+rule\b/i;
+
+function hasNetshFirewallRules(head: string): boolean {
+  return NETSH_ADD_RULE.test(head);
+}
+
+function hasPowerShellFirewallRules(head: string): boolean {
+  return head.toLowerCase().includes('new-netfirewallrule') || hasNetshFirewallRules(head);
+}
+
+const POWERSHELL_RULE_LINE = /^(?:\$[\w:]+\s*=\s*)?New-NetFirewallRule\b/i;
+
+/** In a file whose name says nothing, a mention is not enough: a line must run the cmdlet or netsh. */
+function startsPowerShellFirewallRule(lines: readonly string[]): boolean {
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (POWERSHELL_RULE_LINE.test(line) || (line.toLowerCase().startsWith('netsh') && NETSH_ADD_RULE.test(line))) return true;
+  }
+  return false;
+}
+
+const ARM_SCHEMA = /"\$schema"\s*:\s*"[^"]*deploymentTemplate\.json/i;
+
+/** ARM templates name their schema (deploymentTemplate, subscriptionDeploymentTemplate, …); parameter files do not match. */
+function isArmTemplate(head: string): boolean {
+  return ARM_SCHEMA.test(head);
+}
+
+// ---- helpers --------------------------------------------------------------
+
+function sniffWindow(text: string): string {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  return text.slice(start, start + SNIFF_LIMIT);
+}
+
+function splitLines(head: string): string[] {
+  return head.split(/\r\n|\r|\n/);
+}
+
+/** Lower-case path with forward slashes, without scheme, query or fragment (`file:///C:/x/Rules.V4` → `/c:/x/rules.v4`). */
+function normalisedPath(uri: string): string {
+  let path = uri;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]+:/.exec(path);
+  if (scheme) {
+    path = path.slice(scheme[0].length);
+    const cut = path.search(/[?#]/);
+    if (cut >= 0) path = path.slice(0, cut);
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // A malformed escape is kept as written; the name still decides.
+    }
+  }
+  return path.replace(/\\/g, '/').toLowerCase();
+}
+
+function extension(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? '' : name.slice(dot);
+}

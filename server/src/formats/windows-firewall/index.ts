@@ -1,0 +1,358 @@
+import type { Comment, ParsedFile, ParseOptions, ParseProblem, RuleSet, Span } from '../../model';
+import { lexPowerShell, type PsToken, tokenSpan } from './lexer';
+import { ValueReader, type Value, type Variables } from './values';
+import { buildRules, type ParamValue, type RuleSpec } from './rules';
+
+export { lexPowerShell } from './lexer';
+
+/** Parameters of New-/Set-NetFirewallRule, by lower-case name, as the cmdlet documents them. */
+const RULE_PARAMETERS = [
+  'DisplayName', 'Name', 'NewDisplayName', 'Direction', 'Action', 'Protocol', 'LocalPort', 'RemotePort', 'LocalAddress', 'RemoteAddress',
+  'Enabled', 'Profile', 'Description', 'Group', 'DisplayGroup', 'Program', 'Service', 'Package', 'InterfaceType', 'InterfaceAlias',
+  'EdgeTraversalPolicy', 'Authentication', 'Encryption', 'IcmpType', 'DynamicTarget', 'LocalUser', 'RemoteUser', 'RemoteMachine',
+  'Owner', 'PolicyStore', 'GPOSession', 'Platform', 'LooseSourceMapping', 'LocalOnlyMapping', 'OverrideBlockRules',
+  'RemoteDynamicKeywordAddresses', 'CimSession', 'ThrottleLimit', 'ErrorAction', 'ErrorVariable', 'WarningAction',
+  'WarningVariable', 'InformationAction', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable', 'Status',
+  'TracePolicyStore', 'PrimaryStatus', 'InputObject', 'AssociatedNetFirewallRule', 'All', 'ID',
+];
+const SWITCHES = new Set(['asjob', 'passthru', 'whatif', 'confirm', 'verbose', 'debug', 'all', 'force']);
+const CANONICAL = new Map(RULE_PARAMETERS.map((p) => [p.toLowerCase(), p]));
+
+/** PowerShell resolves a unique prefix of a parameter name (`-Dir Inbound`). */
+function canonicalParameter(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const exact = CANONICAL.get(lower);
+  if (exact) return exact;
+  if (SWITCHES.has(lower)) return lower;
+  const matches = RULE_PARAMETERS.filter((p) => p.toLowerCase().startsWith(lower));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+const CMDLETS = new Set(['new-netfirewallrule', 'set-netfirewallrule', 'remove-netfirewallrule', 'disable-netfirewallrule', 'enable-netfirewallrule']);
+
+/**
+ * PowerShell `*-NetFirewallRule` scripts and `netsh advfirewall firewall`
+ * commands → one block-wins RuleSet for the host (inbound blocked and
+ * outbound allowed by default, as Windows ships its profiles).
+ */
+export function parseWindowsFirewall(text: string, uri: string, _options?: ParseOptions): ParsedFile {
+  const problems: ParseProblem[] = [];
+  const comments: Comment[] = [];
+  let ruleSets: RuleSet[] = [];
+  try {
+    ruleSets = [interpret(text, problems, comments)];
+  } catch (e) {
+    problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: text.length }, message: `internal error reading the firewall script: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  return { uri, format: 'windows-firewall', text, ruleSets, problems, comments };
+}
+
+function interpret(text: string, problems: ParseProblem[], comments: Comment[]): RuleSet {
+  const tokens = lexPowerShell(text, comments);
+  const vars: Variables = new Map();
+  const specs: RuleSpec[] = [];
+  for (const statement of statements(tokens)) {
+    const first = statement[0];
+    if (first.kind === 'var' && statement[1]?.kind === 'equals') {
+      const reader = new ValueReader(statement, vars, text);
+      vars.set(first.value.toLowerCase(), reader.read(2).value);
+      continue;
+    }
+    if (first.kind !== 'word') continue;
+    const segments = split(statement, 'pipe');
+    const head = segments[0][0];
+    const cmd = head.kind === 'word' ? head.value.toLowerCase() : '';
+    if (cmd === 'netsh' || cmd === 'netsh.exe') {
+      netsh(text, statement, specs, problems);
+      continue;
+    }
+    if (cmd === 'get-netfirewallrule' && segments.length > 1) {
+      const selector = commandArgs(segments[0], vars, text, problems);
+      const target = segments[1][0];
+      if (selector && target?.kind === 'word' && CMDLETS.has(target.value.toLowerCase())) {
+        const args = commandArgs(segments[1], vars, text, problems);
+        if (args) modify(target.value.toLowerCase(), new Map([...selector, ...args]), statementSpan(segments[1]), specs, problems);
+      }
+      continue;
+    }
+    if (!CMDLETS.has(cmd)) continue;
+    const args = commandArgs(segments[0], vars, text, problems);
+    if (!args) continue;
+    const span = statementSpan(segments[0]);
+    if (cmd === 'new-netfirewallrule') specs.push({ params: args, span, style: 'powershell' });
+    else modify(cmd, args, span, specs, problems);
+  }
+  const rules = buildRules(specs, text, problems);
+  return {
+    id: 'windows-firewall',
+    name: 'Windows Defender Firewall',
+    format: 'windows-firewall',
+    kind: 'windows-firewall',
+    semantics: 'block-wins',
+    directions: ['inbound', 'outbound'],
+    rules,
+    defaults: { inbound: { value: 'deny' }, outbound: { value: 'allow' } },
+    span: { start: text.charCodeAt(0) === 0xfeff ? 1 : 0, end: text.length },
+    meta: { defaultsFrom: 'Windows profile defaults (inbound blocked, outbound allowed)' },
+  };
+}
+
+/** Statements end at a newline, `;`, `{` or `}` outside parentheses, arrays and hashtables. */
+function statements(tokens: readonly PsToken[]): PsToken[][] {
+  const out: PsToken[][] = [];
+  let current: PsToken[] = [];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind === 'lparen' || t.kind === 'array-open' || t.kind === 'hash-open') depth++;
+    else if ((t.kind === 'rparen' || t.kind === 'rbrace') && depth > 0) depth--;
+    else if (depth === 0 && (t.kind === 'end' || t.kind === 'rbrace')) {
+      if (current.length) out.push(current);
+      current = [];
+      continue;
+    }
+    current.push(t);
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+function split(tokens: readonly PsToken[], kind: 'pipe'): PsToken[][] {
+  const out: PsToken[][] = [[]];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind === 'lparen' || t.kind === 'array-open' || t.kind === 'hash-open') depth++;
+    else if (t.kind === 'rparen' || t.kind === 'rbrace') depth--;
+    if (t.kind === kind && depth === 0) out.push([]);
+    else out[out.length - 1].push(t);
+  }
+  return out.filter((s) => s.length > 0);
+}
+
+function statementSpan(tokens: readonly PsToken[]): Span {
+  return { start: tokens[0].start, end: tokens[tokens.length - 1].end };
+}
+
+/**
+ * Binds a cmdlet's arguments. An unknown parameter makes PowerShell refuse
+ * the whole command, so the command is reported and yields nothing.
+ */
+function commandArgs(tokens: readonly PsToken[], vars: Variables, text: string, problems: ParseProblem[]): Map<string, ParamValue> | undefined {
+  const reader = new ValueReader(tokens, vars, text);
+  const args = new Map<string, ParamValue>();
+  let i = 1;
+  while (i < tokens.length) {
+    const t = tokens[i];
+    if (t.kind === 'splat') {
+      const v = vars.get(t.value.toLowerCase());
+      if (!v || v.kind !== 'hash') {
+        problems.push({ code: 'unresolved-value', severity: 'warning', span: tokenSpan(t), message: `@${t.value} is not a hashtable assigned in this script; its parameters are unknown` });
+        args.set('__unresolved_splat', { name: `@${t.value}`, nameSpan: tokenSpan(t), value: { kind: 'unresolved', text: `@${t.value}`, span: tokenSpan(t), reason: 'splatted parameters not known' } });
+      } else {
+        for (const entry of v.entries.values()) {
+          const p = canonicalParameter(entry.key);
+          if (!p) {
+            problems.push({ code: 'unparsed-rule', severity: 'warning', span: entry.keySpan, message: `${tokens[0].value}: "${entry.key}" is not a parameter of this cmdlet; PowerShell rejects the command, so it creates no rule` });
+            return undefined;
+          }
+          args.set(p, { name: entry.key, nameSpan: entry.keySpan, value: entry.value });
+        }
+      }
+      i++;
+      continue;
+    }
+    if (t.kind !== 'param') {
+      if (args.has('Name') || !/^(set|remove|disable|enable|get)-/i.test(tokens[0].value)) {
+        problems.push({ code: 'unparsed-rule', severity: 'warning', span: tokenSpan(t), message: `${tokens[0].value}: unexpected "${text.slice(t.start, t.end)}"; PowerShell rejects the command, so it creates no rule` });
+        return undefined;
+      }
+      // Set-/Remove-/…-NetFirewallRule take -Name positionally.
+      const v = reader.read(i);
+      args.set('Name', { name: 'Name', nameSpan: tokenSpan(t), value: v.value });
+      i = Math.max(v.next, i + 1);
+      continue;
+    }
+    const p = canonicalParameter(t.value);
+    if (!p) {
+      problems.push({
+        code: 'unparsed-rule',
+        severity: 'warning',
+        span: tokenSpan(t),
+        message: `${tokens[0].value}: "-${t.value}" is not a parameter of this cmdlet; PowerShell rejects the command, so it creates no rule`,
+      });
+      return undefined;
+    }
+    if (SWITCHES.has(p.toLowerCase()) && !t.colon) {
+      i++;
+      continue;
+    }
+    const v = reader.read(i + 1);
+    args.set(p, { name: t.value, nameSpan: tokenSpan(t), value: v.value });
+    i = Math.max(v.next, i + 2);
+  }
+  return args;
+}
+
+/** Set-/Remove-/Disable-/Enable-NetFirewallRule against rules created earlier in the same file. */
+function modify(cmd: string, args: Map<string, ParamValue>, span: Span, specs: RuleSpec[], problems: ParseProblem[]): void {
+  const byName = args.get('Name');
+  const byDisplay = args.get('DisplayName');
+  const selector = byName ?? byDisplay;
+  if (!selector) {
+    problems.push({ code: 'unparsed-rule', severity: 'info', span, message: `${cmd}: only -Name or -DisplayName selections are followed; this change is not applied` });
+    return;
+  }
+  const wanted = new Set(textsOf(selector.value).map((s) => s.toLowerCase()));
+  const key = byName ? 'Name' : 'DisplayName';
+  const hits = specs.filter((s) => !s.removed && wanted.has(specText(s, key)?.toLowerCase() ?? '\u0000'));
+  if (hits.length === 0) {
+    problems.push({
+      code: 'unresolved-value',
+      severity: 'info',
+      span,
+      message: `${cmd}: no rule ${key} ${[...wanted].join(', ')} is created earlier in this file (a built-in or existing rule), so the change is not reflected`,
+    });
+    return;
+  }
+  for (const spec of hits) {
+    if (cmd === 'remove-netfirewallrule') spec.removed = true;
+    else if (cmd === 'disable-netfirewallrule' || cmd === 'enable-netfirewallrule') {
+      spec.params.set('Enabled', { name: cmd, nameSpan: span, value: { kind: 'text', text: cmd.startsWith('disable') ? 'False' : 'True', span } });
+    } else {
+      for (const [k, v] of args) {
+        if (k === key) continue;
+        if (k === 'NewDisplayName') spec.params.set('DisplayName', v);
+        else spec.params.set(k, v);
+      }
+    }
+  }
+}
+
+function textsOf(v: Value): string[] {
+  if (v.kind === 'text') return [v.text];
+  if (v.kind === 'list') return v.items.flatMap(textsOf);
+  return [];
+}
+
+export function specText(spec: RuleSpec, key: string): string | undefined {
+  const v = spec.params.get(key)?.value;
+  return v?.kind === 'text' ? v.text : undefined;
+}
+
+/** netsh option names → the New-NetFirewallRule parameter they set. */
+const NETSH_KEYS: Record<string, string> = {
+  name: 'DisplayName',
+  dir: 'Direction',
+  action: 'Action',
+  protocol: 'Protocol',
+  localport: 'LocalPort',
+  remoteport: 'RemotePort',
+  localip: 'LocalAddress',
+  remoteip: 'RemoteAddress',
+  enable: 'Enabled',
+  profile: 'Profile',
+  program: 'Program',
+  service: 'Service',
+  interfacetype: 'InterfaceType',
+  description: 'Description',
+  edge: 'EdgeTraversalPolicy',
+  security: 'Authentication',
+  rmtcomputergrp: 'RemoteMachine',
+  rmtusrgrp: 'RemoteUser',
+  group: 'Group',
+};
+
+/** `netsh advfirewall firewall add|delete|set rule key=value …`, read from the raw text as cmd.exe would split it. */
+function netsh(text: string, statement: readonly PsToken[], specs: RuleSpec[], problems: ParseProblem[]): void {
+  const span = statementSpan(statement);
+  const words = netshWords(text, span);
+  const lower = words.map((w) => w.value.toLowerCase());
+  if (lower[1] !== 'advfirewall' || lower[2] !== 'firewall' || lower[4] !== 'rule') return;
+  const verb = lower[3];
+  const params = new Map<string, ParamValue>();
+  const updates = new Map<string, ParamValue>();
+  let target = params;
+  for (const w of words.slice(5)) {
+    if (w.value.toLowerCase() === 'new') {
+      target = updates;
+      continue;
+    }
+    const eq = w.value.indexOf('=');
+    const key = eq > 0 ? w.value.slice(0, eq).toLowerCase() : '';
+    const p = NETSH_KEYS[key];
+    if (!p) {
+      problems.push({ code: 'unparsed-rule', severity: 'warning', span: w.span, message: `netsh: "${w.value}" is not a rule option netsh accepts; netsh rejects the command, so it creates no rule` });
+      return;
+    }
+    const valueStart = w.valueStart;
+    const valueText = w.value.slice(eq + 1);
+    const value: Value = { kind: 'text', text: valueText, span: { start: valueStart, end: w.span.end } };
+    target.set(p, { name: key, nameSpan: { start: w.span.start, end: w.span.start + key.length }, value });
+  }
+  if (verb === 'add') {
+    if (!params.has('DisplayName') || !params.has('Direction') || !params.has('Action')) {
+      problems.push({ code: 'unparsed-rule', severity: 'warning', span, message: 'netsh add rule needs name=, dir= and action=; netsh rejects the command, so it creates no rule' });
+      return;
+    }
+    specs.push({ params, span, style: 'netsh' });
+    return;
+  }
+  const name = params.get('DisplayName');
+  if (!name || name.value.kind !== 'text') return;
+  const wanted = name.value.text.toLowerCase();
+  const dir = params.get('Direction');
+  const hits = specs.filter(
+    (s) => !s.removed && specText(s, 'DisplayName')?.toLowerCase() === wanted && (!dir || dir.value.kind !== 'text' || directionOf(specText(s, 'Direction')) === directionOf(dir.value.text)),
+  );
+  if (hits.length === 0) {
+    problems.push({ code: 'unresolved-value', severity: 'info', span, message: `netsh ${verb} rule: no rule named "${name.value.text}" is added earlier in this file, so the change is not reflected` });
+    return;
+  }
+  for (const spec of hits) {
+    if (verb === 'delete') spec.removed = true;
+    else if (verb === 'set') for (const [k, v] of updates) spec.params.set(k, v);
+  }
+}
+
+function directionOf(text: string | undefined): string {
+  const t = (text ?? 'inbound').toLowerCase();
+  return t === 'out' || t === 'outbound' ? 'outbound' : 'inbound';
+}
+
+interface NetshWord {
+  readonly value: string;
+  readonly span: Span;
+  /** Offset of the first value character after `key=` (after an opening quote). */
+  readonly valueStart: number;
+}
+
+function netshWords(text: string, span: Span): NetshWord[] {
+  const out: NetshWord[] = [];
+  let i = span.start;
+  while (i < span.end) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0x60 || c === 0x5e /* ^ cmd continuation */) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let value = '';
+    let valueStart = -1;
+    while (i < span.end) {
+      const d = text.charCodeAt(i);
+      if (d === 32 || d === 9 || d === 10 || d === 13) break;
+      if (d === 34) {
+        if (valueStart < 0 && value.endsWith('=')) valueStart = i + 1;
+        const close = text.indexOf('"', i + 1);
+        const end = close < 0 || close > span.end ? span.end : close;
+        value += text.slice(i + 1, end);
+        i = end + 1;
+        continue;
+      }
+      value += text[i];
+      i++;
+      if (d === 61 && valueStart < 0 && text.charCodeAt(i) !== 34) valueStart = i;
+    }
+    out.push({ value, span: { start, end: Math.min(i, span.end) }, valueStart: valueStart < 0 ? start : valueStart });
+  }
+  return out;
+}

@@ -1,0 +1,5 @@
+import { snapshotSuite } from '../../helpers/fixtures';
+import { parseArm } from '../../../server/src/formats/arm';
+import { snapshotParsedFile } from '../../../server/src/model';
+
+snapshotSuite('arm', (text, file) => snapshotParsedFile(parseArm(text, file)));
