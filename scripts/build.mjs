@@ -19,6 +19,12 @@ const common = {
   minify: process.argv.includes('--minify'),
   logLevel: 'warning',
   absWorkingDir: root,
+  // jsonc-parser's UMD build hides its requires from esbuild; its ESM build bundles cleanly.
+  // web-tree-sitter's ESM build needs import.meta.url, which a CommonJS bundle does not have.
+  alias: {
+    'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js',
+    'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs',
+  },
 };
 
 const entries = [

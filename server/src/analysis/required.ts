@@ -53,8 +53,8 @@ export function topologyResolver(topology: Topology): (symbol: AddressSymbol) =>
 export function roleAddresses(role: string, topology: Topology): { addresses: AddressSet; known: boolean } {
   const declared = topology.roles.get(role);
   if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true };
-  // Users reach Citrix from anywhere unless the site says otherwise.
-  if (role === 'workspace-app') return { addresses: AddressSet.any(), known: true };
+  // With no citrix-flows.yaml, users are assumed to reach Citrix from anywhere.
+  if (role === 'workspace-app' && !topology.uri) return { addresses: AddressSet.any(), known: true };
   return { addresses: AddressSet.symbol('variable', `role:${role}`), known: false };
 }
 
@@ -80,7 +80,10 @@ function sameFileStages(bound: BoundRuleSet): RuleSet[] {
  * shared by checks, hovers, code lenses and the flow map.
  */
 export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: Topology, catalog: Catalog): RequiredFlowCheck[] {
-  const present = new Set<string>([...topology.roles.keys(), 'workspace-app']);
+  // A flow is required only when both ends exist at the site: the protected role is bound, and the
+  // peer is declared in citrix-flows.yaml or bound somewhere. Without citrix-flows.yaml, users
+  // (workspace-app) are assumed present, since every site has them.
+  const present = new Set<string>([...topology.roles.keys(), ...(topology.uri ? [] : ['workspace-app'])]);
   for (const b of bound) for (const r of b.roles) present.add(r);
   const resolve = topologyResolver(topology);
   const out: RequiredFlowCheck[] = [];

@@ -1,15 +1,38 @@
 import type { CheckDefinition } from './types';
-import { decidingRuleInWords, decisionsByRule, flowInWords, portSetInWords, protocolSetInWords } from '../describe';
+import { decidingRuleInWords, flowInWords, portSetInWords, protocolSetInWords } from '../describe';
+import type { AddressSet } from '../../net';
 import type { Decision } from '../evaluate';
 import type { RequiredFlowCheck } from '../required';
 import { anchorFor, flowData, roleRelated } from './requiredFlowFinding';
 import { isEdtGap } from './edtNeedsUdp';
 
-function partInWords(d: Decision, check: RequiredFlowCheck): string {
-  const words = `${protocolSetInWords(d.part.protocols)} ${portSetInWords(d.part.destinationPorts)}`;
-  const peerSide = check.direction === 'outbound' ? d.part.destination : d.part.source;
+/** One rule's share of the flow: its protocols and ports together, and the peer addresses if only some. */
+function partsInWords(parts: readonly Decision[], check: RequiredFlowCheck): string {
+  let protocols = parts[0].part.protocols;
+  let ports = parts[0].part.destinationPorts;
+  let peers = peerSide(parts[0], check);
+  for (const d of parts.slice(1)) {
+    protocols = protocols.union(d.part.protocols);
+    ports = ports.union(d.part.destinationPorts);
+    peers = peers.union(peerSide(d, check));
+  }
+  const words = `${protocolSetInWords(protocols)} ${portSetInWords(ports)}`;
   const wanted = check.direction === 'outbound' ? check.query.destination : check.query.source;
-  return peerSide.equals(wanted) ? words : `${words} from ${peerSide.toStrings().slice(0, 3).join(', ')}`;
+  return peers.equals(wanted) ? words : `${words} ${check.direction === 'outbound' ? 'to' : 'from'} ${peers.toStrings().slice(0, 3).join(', ')}`;
+}
+
+function peerSide(d: Decision, check: RequiredFlowCheck): AddressSet {
+  return check.direction === 'outbound' ? d.part.destination : d.part.source;
+}
+
+function groupByRule(decisions: readonly Decision[], outcome: Decision['outcome']): Decision[][] {
+  const groups = new Map<unknown, Decision[]>();
+  for (const d of decisions) {
+    if (d.outcome !== outcome) continue;
+    const key = d.rule ?? d.ruleSet;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  return [...groups.values()];
 }
 
 export const partialFlow: CheckDefinition = {
@@ -22,15 +45,15 @@ export const partialFlow: CheckDefinition = {
     return context.required
       .filter((c) => c.result.verdict === 'partial' && !isEdtGap(c))
       .map((c) => {
-        const denied = decisionsByRule(c.result.decisions, 'deny');
-        const allowed = c.result.decisions.filter((d) => d.outcome === 'allow');
+        const denied = groupByRule(c.result.decisions, 'deny');
+        const allowed = groupByRule(c.result.decisions, 'allow');
         const blockedWords = denied
-          .map((d) => `${partInWords(d, c)} by ${decidingRuleInWords(c.bound.file, d.ruleSet, d.rule)}`)
+          .map((group) => `${partsInWords(group, c)} by ${decidingRuleInWords(c.bound.file, group[0].ruleSet, group[0].rule)}`)
           .join('; ');
-        const allowedWords = [...new Set(allowed.map((d) => partInWords(d, c)))].join(', ');
+        const allowedWords = allowed.map((group) => partsInWords(group, c)).join(', ');
         return {
           checkId: 'partial-flow',
-          ...anchorFor(c, denied[0]),
+          ...anchorFor(c, denied[0]?.[0]),
           message: `Required flow only partly allowed: ${flowInWords(context.catalog, c.flow, c.protocols)}. Allowed: ${allowedWords}; blocked: ${blockedWords}.`,
           flowId: c.flow.id,
           related: roleRelated(context, c),

@@ -1,0 +1,150 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHECKS, ENGINE_DIAGNOSTICS } from '../analysis/checks';
+import { checkDocsUri } from '../analysis/checks/docs';
+import type { Finding, Severity } from '../analysis/findings';
+import { LineIndex } from '../model';
+import type { LoadedWorkspace } from './check';
+
+const VERSION: string = (() => {
+  try {
+    // Read at run time so the bundle and the manifest never disagree.
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+function displayPath(uri: string, cwd: string): string {
+  if (!uri.startsWith('file:')) return uri;
+  const rel = path.relative(cwd, fileURLToPath(uri));
+  return rel.startsWith('..') ? fileURLToPath(uri) : rel.split(path.sep).join('/');
+}
+
+interface Position {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+function positions(texts: ReadonlyMap<string, string>): (uri: string, span: { start: number; end: number }) => Position {
+  const indexes = new Map<string, LineIndex>();
+  return (uri, span) => {
+    const text = texts.get(uri) ?? '';
+    let index = indexes.get(uri);
+    if (!index) indexes.set(uri, (index = new LineIndex(text)));
+    const s = index.positionAt(span.start);
+    const e = index.positionAt(span.end);
+    return { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+  };
+}
+
+export function formatJson(loaded: LoadedWorkspace): string {
+  const at = positions(loaded.texts);
+  const findings = loaded.analysis.findings.map((f) => {
+    const p = at(f.uri, f.span);
+    return {
+      checkId: f.checkId,
+      severity: f.severity,
+      file: displayPath(f.uri, loaded.cwd),
+      ...p,
+      message: f.message,
+      ...(f.flowId ? { flowId: f.flowId } : {}),
+      ...(f.decidingRule ? { decidingRule: { file: displayPath(f.decidingRule.uri, loaded.cwd), line: at(f.decidingRule.uri, f.decidingRule.span).line } } : {}),
+    };
+  });
+  const files = loaded.analysis.files.map((file) => ({
+    file: displayPath(file.uri, loaded.cwd),
+    format: file.format,
+    ruleSets: file.ruleSets.length,
+    parseProblems: file.problems.filter((p) => p.severity !== 'info').length,
+  }));
+  return `${JSON.stringify({ findings, files }, null, 2)}\n`;
+}
+
+const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
+
+export function formatSarif(loaded: LoadedWorkspace): string {
+  const at = positions(loaded.texts);
+  const definitions = [...CHECKS, ...ENGINE_DIAGNOSTICS];
+  const rules = definitions.map((c) => ({
+    id: c.id,
+    name: c.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')),
+    shortDescription: { text: c.title },
+    fullDescription: { text: c.summary },
+    helpUri: checkDocsUri(c.id),
+    defaultConfiguration: { level: SARIF_LEVEL[c.defaultSeverity] },
+  }));
+  const location = (uri: string, span: { start: number; end: number }): unknown => {
+    const p = at(uri, span);
+    return {
+      physicalLocation: {
+        artifactLocation: { uri: encodeURI(displayPath(uri, loaded.cwd)), uriBaseId: '%SRCROOT%' },
+        region: { startLine: p.line, startColumn: p.column, endLine: p.endLine, endColumn: p.endColumn },
+      },
+    };
+  };
+  const results = loaded.analysis.findings.map((f: Finding) => ({
+    ruleId: f.checkId,
+    ruleIndex: definitions.findIndex((d) => d.id === f.checkId),
+    level: SARIF_LEVEL[f.severity],
+    message: { text: f.message },
+    locations: [location(f.uri, f.span)],
+    ...(f.related?.length
+      ? { relatedLocations: f.related.filter((r) => r.uri.startsWith('file:')).map((r, i) => ({ id: i + 1, message: { text: r.message }, ...(location(r.uri, r.span) as object) })) }
+      : {}),
+    partialFingerprints: { 'citrixFlowLint/v1': `${f.checkId}:${f.flowId ?? ''}:${displayPath(f.uri, loaded.cwd)}:${(f.data?.ruleSetId as string | undefined) ?? ''}` },
+    ...(f.flowId ? { properties: { flowId: f.flowId } } : {}),
+  }));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'citrix-flow-lint', version: VERSION, semanticVersion: VERSION, rules } },
+        originalUriBaseIds: { '%SRCROOT%': { uri: `${encodeURI(loaded.cwd.split(path.sep).join('/')).replace(/\/?$/, '/')}`.replace(/^(?!file:)/, 'file://') } },
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+const COLORS = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
+
+export function formatText(loaded: LoadedWorkspace, options: { color: boolean }): string {
+  const paint = (code: keyof typeof COLORS, text: string): string => (options.color ? `${COLORS[code]}${text}${COLORS.reset}` : text);
+  const findings = loaded.analysis.findings;
+  const lines: string[] = [];
+  const byFile = new Map<string, Finding[]>();
+  for (const f of findings) byFile.set(f.uri, [...(byFile.get(f.uri) ?? []), f]);
+  for (const [uri, list] of byFile) {
+    lines.push(paint('bold', displayPath(uri, loaded.cwd)));
+    const text = loaded.texts.get(uri);
+    const index = text === undefined ? undefined : new LineIndex(text);
+    for (const f of list) {
+      const s = index?.positionAt(f.span.start) ?? { line: 0, character: 0 };
+      const e = index?.positionAt(f.span.end) ?? s;
+      lines.push(`  ${`${s.line + 1}:${s.character + 1}`.padEnd(8)} ${paint(f.severity, f.severity.padEnd(7))} ${f.message}  ${paint('dim', f.checkId)}`);
+      if (index) {
+        const source = index.lineText(s.line).replace(/\t/g, ' ');
+        const gutter = `${s.line + 1}`.padStart(6);
+        const width = e.line === s.line ? Math.max(1, e.character - s.character) : Math.max(1, source.length - s.character);
+        lines.push(paint('dim', `  ${gutter} | `) + source.slice(0, 200));
+        lines.push(paint('dim', `  ${' '.repeat(6)} | `) + ' '.repeat(Math.min(s.character, 200)) + paint(f.severity, '^'.repeat(Math.min(width, 120))));
+      }
+    }
+    lines.push('');
+  }
+  const count = (sev: Severity): number => findings.filter((f) => f.severity === sev).length;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const fileCount = loaded.analysis.files.length;
+  const ruleSetCount = loaded.analysis.files.reduce((n, f) => n + f.ruleSets.length, 0);
+  const summary = findings.length
+    ? `${plural(findings.length, 'problem')} (${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info') + count('hint')} info)`
+    : 'No problems';
+  const suppressed = loaded.analysis.suppressedCount ? `; ${loaded.analysis.suppressedCount} suppressed` : '';
+  lines.push(`${findings.length ? paint(count('error') ? 'error' : 'warning', summary) : summary} in ${plural(fileCount, 'file')} with ${plural(ruleSetCount, 'rule set')}; ${plural(loaded.analysis.required.length, 'required flow')} checked${suppressed}.`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,94 @@
+import * as path from 'node:path';
+import { evaluate, type FlowQuery } from '../analysis/evaluate';
+import { lineOf } from '../analysis/describe';
+import { topologyResolver } from '../analysis/required';
+import { readTopology, vocabulary } from '../analysis/analyze';
+import { detectFormat, initTreeSitter, parseAs } from '../formats';
+import type { Direction } from '../model';
+import { AddressSet, parsePortRange, parseProtocol } from '../net';
+import { bindRuleSets } from '../topology';
+import { findTopologyFile, readText, siblingTfvars, toUri } from '../service/workspaceFiles';
+import { parseArgs } from './args';
+import { EXIT_FINDINGS, EXIT_OK, usageError, type CliCommand, type CommandResult } from './types';
+
+const USAGE = `Usage: citrix-flow-lint test-flow FILE --from ADDR --to ADDR --proto tcp|udp|icmp --port N
+                                 [--direction in|out|forward] [--role ID…] [--roles FILE] [--json]
+
+Would the rule sets in FILE let this flow through? in: the protected host or
+group is the destination (default); out: it is the source; forward: it sits
+between. With --role, only rule sets bound to that role are asked.
+Exit status: 0 allowed, 1 denied, partial or unknown, 2 usage error.`;
+
+export const testFlowCommand: CliCommand = {
+  name: 'test-flow',
+  summary: 'ask whether one flow passes the rule sets in a file, and which rule decides',
+  usage: USAGE,
+  async run(args): Promise<CommandResult> {
+    const parsed = parseArgs(args, { options: ['from', 'to', 'proto', 'port', 'direction', 'role', 'roles'], flags: ['json', 'help'] });
+    if ('error' in parsed) return usageError(parsed.error, USAGE);
+    if (parsed.flags.has('help')) return { exitCode: EXIT_OK, stdout: `${USAGE}\n`, stderr: '' };
+    const [file, ...extra] = parsed.positionals;
+    if (!file || extra.length) return usageError(file ? `one FILE only, got ${parsed.positionals.length}` : 'FILE is required', USAGE);
+    const one = (name: string): string | undefined => parsed.options.get(name)?.[0];
+    const from = AddressSet.parse(one('from') ?? 'any');
+    const to = AddressSet.parse(one('to') ?? 'any');
+    if (!from.ok) return usageError(`--from: ${from.error}`);
+    if (!to.ok) return usageError(`--to: ${to.error}`);
+    const proto = parseProtocol(one('proto') ?? 'tcp');
+    if (!proto.ok) return usageError(`--proto: ${proto.error}`);
+    const portText = one('port');
+    if (!portText && !proto.value.has(1)) return usageError('--port is required for TCP and UDP', USAGE);
+    const port = parsePortRange(portText ?? '*', ['-', ':']);
+    if (!port.ok) return usageError(`--port: ${port.error}`);
+    const directionWord = one('direction') ?? 'in';
+    const direction = ({ in: 'inbound', out: 'outbound', forward: 'forward' } as Record<string, Direction>)[directionWord];
+    if (!direction) return usageError(`--direction must be in, out or forward, not "${directionWord}"`);
+
+    const full = path.resolve(file);
+    const text = readText(full);
+    if (text === undefined) return usageError(`cannot read ${file}`);
+    const uri = toUri(full);
+    const format = detectFormat(uri, text);
+    if (!format) return usageError(`${file} is not a format citrix-flow-lint reads`);
+    await initTreeSitter();
+    const parsedFile = parseAs(format, text, uri, format === 'terraform' ? { siblingFiles: siblingTfvars(full) } : undefined);
+    const rolesPath = one('roles') ? path.resolve(one('roles') as string) : findTopologyFile(path.dirname(full));
+    const rolesText = rolesPath ? readText(rolesPath) : undefined;
+    const topology = readTopology(rolesText, rolesPath ? toUri(rolesPath) : undefined);
+    let ruleSets = parsedFile.ruleSets.filter((rs) => rs.directions.includes(direction));
+    const roles = parsed.options.get('role');
+    if (roles?.length) {
+      const bound = bindRuleSets([parsedFile], topology, { vocabulary: vocabulary(), reportUnmatched: false });
+      ruleSets = ruleSets.filter((rs) => bound.bound.some((b) => b.ruleSet === rs && b.roles.some((r) => roles.includes(r))));
+    }
+    const query: FlowQuery = { direction, protocols: proto.value, source: from.value, destination: to.value, destinationPorts: port.value };
+    const resolve = topologyResolver(topology);
+    const stages = ruleSets.map((rs) => {
+      const r = evaluate(rs, query, { resolve });
+      const decision = r.decisions.find((d) => d.outcome === (r.verdict === 'allowed' ? 'allow' : r.verdict === 'unknown' ? 'unknown' : 'deny'));
+      const rule = decision?.rule;
+      return {
+        ruleSet: rs.name,
+        verdict: r.verdict,
+        ...(rule
+          ? { decidingRule: { line: rule.implicit ? 0 : lineOf(parsedFile, rule.span.start), text: rule.implicit ? `${rule.name ?? rule.id} (built in)` : rule.raw.split(/\r?\n/)[0].trim() } }
+          : decision
+            ? { decidingRule: { line: 0, text: `default of ${rs.name}` } }
+            : {}),
+        ...(r.reasons.length && r.verdict !== 'allowed' ? { reasons: r.reasons } : {}),
+      };
+    });
+    const overall = ruleSets.length === 0 ? 'allowed' : evaluate(ruleSets, query, { resolve }).verdict;
+    if (parsed.flags.has('json')) {
+      return { exitCode: overall === 'allowed' ? EXIT_OK : EXIT_FINDINGS, stdout: `${JSON.stringify({ verdict: overall, stages }, null, 2)}\n`, stderr: '' };
+    }
+    const lines = [`${overall.toUpperCase()}: ${one('proto') ?? 'tcp'} ${from.value} → ${to.value} port ${portText ?? 'any'} (${directionWord})`];
+    if (ruleSets.length === 0) lines.push(`  no rule set in ${file} filters ${direction} traffic${roles?.length ? ` for ${roles.join(', ')}` : ''}`);
+    for (const s of stages) {
+      const rule = 'decidingRule' in s && s.decidingRule ? ` — ${s.decidingRule.line ? `line ${s.decidingRule.line}: ` : ''}${s.decidingRule.text}` : '';
+      lines.push(`  ${s.ruleSet}: ${s.verdict}${rule}`);
+      for (const reason of ('reasons' in s && s.reasons) || []) lines.push(`      ${reason}`);
+    }
+    return { exitCode: overall === 'allowed' ? EXIT_OK : EXIT_FINDINGS, stdout: `${lines.join('\n')}\n`, stderr: '' };
+  },
+};

@@ -1,0 +1,224 @@
+import type { MatchCondition, Rule, RuleSet, Span, Unresolved } from '../../model';
+import { azureNsgRuleSet, azureRuleFromProperties, uniqueRuleId } from '../azure/nsg';
+import type { Val } from '../azure/value';
+import { attribute, blocksOf, bodyHasError, type HclBody } from './hcl';
+import { scalarString, type Scope, type Value } from './resolve';
+import { baseAddress, lineOf, resourceInstances, ruleBlocks, scalar, skipBroken, type Context, type Resource } from './common';
+
+/**
+ * Azure NSGs from azurerm: inline `security_rule` blocks (and `dynamic` ones)
+ * and `azurerm_network_security_rule` resources joined by
+ * `network_security_group_name`. The rule semantics and the six default rules
+ * are shared with Bicep and ARM (../azure/nsg.ts); here the snake_case
+ * attributes are mapped onto the ARM property names it reads.
+ */
+
+const PROPERTY_NAMES: readonly [string, string][] = [
+  ['access', 'access'],
+  ['direction', 'direction'],
+  ['priority', 'priority'],
+  ['protocol', 'protocol'],
+  ['source_port_range', 'sourcePortRange'],
+  ['source_port_ranges', 'sourcePortRanges'],
+  ['destination_port_range', 'destinationPortRange'],
+  ['destination_port_ranges', 'destinationPortRanges'],
+  ['source_address_prefix', 'sourceAddressPrefix'],
+  ['source_address_prefixes', 'sourceAddressPrefixes'],
+  ['destination_address_prefix', 'destinationAddressPrefix'],
+  ['destination_address_prefixes', 'destinationAddressPrefixes'],
+  ['source_application_security_group_ids', 'sourceApplicationSecurityGroups'],
+  ['destination_application_security_group_ids', 'destinationApplicationSecurityGroups'],
+];
+
+function toVal(v: Value): Val {
+  switch (v.kind) {
+    case 'string':
+      return { kind: 'string', value: v.value, span: v.span };
+    case 'number':
+      return { kind: 'number', value: v.value, span: v.span };
+    case 'bool':
+      return { kind: 'boolean', value: v.value, span: v.span };
+    case 'null':
+      return { kind: 'null', span: v.span };
+    case 'list':
+      return { kind: 'array', items: v.items.map(toVal), span: v.span };
+    case 'object':
+      return { kind: 'object', props: new Map([...v.entries].map(([k, x]) => [k, toVal(x)])), span: v.span };
+    case 'ref':
+      return { kind: 'ref', name: v.address, text: v.text, span: v.span };
+    case 'unknown':
+      return { kind: 'unknown', text: v.text, reason: v.reason, span: v.span };
+  }
+}
+
+function properties(ctx: Context, body: HclBody, scope: Scope, span: Span): Val {
+  const props = new Map<string, Val>();
+  for (const [tf, arm] of PROPERTY_NAMES) {
+    const a = attribute(body, tf);
+    if (!a) continue;
+    const v = ctx.resolver.resolve(a.expr, scope);
+    // List elements keep their own spans; a list from a variable points at the reference.
+    props.set(arm, toVal(v));
+  }
+  return { kind: 'object', props, span };
+}
+
+interface Nsg {
+  readonly id: string;
+  readonly span: Span;
+  readonly nameSpan?: Span;
+  readonly rules: Rule[];
+  readonly ids: Set<string>;
+  readonly meta: Record<string, string>;
+  readonly styles: Set<string>;
+  readonly appliesTo: string[];
+  stage?: { group: string; order: number };
+}
+
+export function azureRuleSets(ctx: Context): RuleSet[] {
+  const nsgs = new Map<string, Nsg>();
+  const order: Nsg[] = [];
+  const add = (n: Nsg): Nsg => {
+    nsgs.set(n.id, n);
+    order.push(n);
+    return n;
+  };
+
+  const pushRule = (nsg: Nsg, body: HclBody, scope: Scope, span: Span, fallbackId: string, meta: Record<string, string>, unresolved: readonly Unresolved[], conditions: readonly MatchCondition[]): void => {
+    const nameAttr = scalar(ctx, body, 'name', scope);
+    const name = nameAttr ? scalarString(nameAttr.value) : undefined;
+    const id = uniqueRuleId(name ?? fallbackId, nsg.ids);
+    const { rule, problems } = azureRuleFromProperties({
+      id,
+      name,
+      properties: properties(ctx, body, scope, span),
+      span,
+      order: nsg.rules.length,
+      text: ctx.text,
+      meta: { ...meta, nsgAddress: nsg.id, ...(nsg.meta.nsgName ? { nsgName: nsg.meta.nsgName } : {}) },
+      unresolved,
+      conditions,
+    });
+    nsg.rules.push(rule);
+    ctx.problems.push(...problems);
+  };
+
+  for (const r of ctx.resources) {
+    if (r.type !== 'azurerm_network_security_group') continue;
+    for (const inst of resourceInstances(ctx, r, new Map())) {
+      const nsg = add({ id: inst.address, span: r.block.span, nameSpan: r.block.labels[1]?.span, rules: [], ids: new Set(), meta: { resourceType: r.type, address: inst.address }, styles: new Set(), appliesTo: [] });
+      const nameAttr = scalar(ctx, r.block.body, 'name', inst.scope);
+      if (nameAttr?.value.kind === 'string') nsg.meta.nsgName = nameAttr.value.value;
+      const rg = scalar(ctx, r.block.body, 'resource_group_name', inst.scope);
+      if (rg?.value.kind === 'string') nsg.meta.resourceGroupName = rg.value.value;
+      for (const rb of ruleBlocks(ctx, r.block.body, 'security_rule', inst.scope)) {
+        nsg.styles.add('inline');
+        if (skipBroken(ctx, rb.hasError, rb.span, `${inst.address} security_rule block`)) continue;
+        const line = lineOf(ctx, rb.span);
+        pushRule(
+          nsg,
+          rb.body,
+          rb.scope,
+          rb.span,
+          rb.dynamic ? `line ${line} [${rb.dynamicKey ?? 'unknown'}]` : `line ${line}`,
+          { style: 'inline', block: 'security_rule', ...(rb.dynamic ? { dynamic: 'true', dynamicKey: rb.dynamicKey ?? '' } : { blockIndex: String(rb.index) }) },
+          [...inst.unresolved, ...rb.unresolved],
+          [...inst.conditions, ...rb.conditions],
+        );
+      }
+    }
+  }
+
+  for (const r of ctx.resources) {
+    if (r.type !== 'azurerm_network_security_rule') continue;
+    if (skipBroken(ctx, bodyHasError(r.block.body), r.block.span, r.address)) continue;
+    for (const inst of resourceInstances(ctx, r, new Map())) {
+      const ref = scalar(ctx, r.block.body, 'network_security_group_name', inst.scope);
+      let nsg: Nsg | undefined;
+      const extra: Unresolved[] = [...inst.unresolved];
+      let key = '(no network_security_group_name)';
+      if (ref?.value.kind === 'ref') {
+        nsg = nsgs.get(ref.value.address) ?? order.find((n) => !n.meta.declared && baseAddress(n.id) === baseAddress(ref.value.kind === 'ref' ? ref.value.address : ''));
+        key = ref.value.address;
+      } else if (ref?.value.kind === 'string') {
+        const wanted = ref.value.value;
+        nsg = order.find((n) => !n.meta.declared && n.meta.nsgName === wanted);
+        key = wanted;
+      } else if (ref) {
+        key = ref.text;
+        extra.push({ text: ref.text, span: ref.span, reason: `network_security_group_name: ${ref.value.kind === 'unknown' ? ref.value.reason : 'not a name'}` });
+      }
+      if (!nsg) {
+        nsg = nsgs.get(key) ?? add({ id: key, span: r.block.span, rules: [], ids: new Set(), meta: { resourceType: 'azurerm_network_security_group', address: key, declared: 'elsewhere' }, styles: new Set(), appliesTo: [] });
+      }
+      nsg.styles.add('resources');
+      pushRule(nsg, r.block.body, inst.scope, r.block.span, inst.address, { style: 'resource', resourceType: r.type, ruleAddress: inst.address }, extra, [...inst.conditions]);
+    }
+  }
+
+  attachStages(ctx, nsgs, order);
+
+  return order.map((n) => {
+    const styles = [...n.styles].sort();
+    const { ruleSet, problems } = azureNsgRuleSet({
+      id: n.id,
+      name: n.id,
+      format: 'terraform',
+      span: n.span,
+      nameSpan: n.nameSpan,
+      rules: n.rules,
+      appliesTo: n.appliesTo.length ? n.appliesTo : undefined,
+      stage: n.stage,
+      meta: { ...n.meta, ruleStyle: styles.length ? styles.join('+') : 'none' },
+    });
+    ctx.problems.push(...problems);
+    return ruleSet;
+  });
+}
+
+/**
+ * Subnet and NIC associations make stages: inbound traffic crosses the
+ * subnet's NSG and then the NIC's. A NIC joins its subnet's stage group
+ * when its `ip_configuration.subnet_id` names a subnet in this file.
+ */
+function attachStages(ctx: Context, nsgs: Map<string, Nsg>, order: Nsg[]): void {
+  const resources = new Map(ctx.resources.map((r) => [r.address, r]));
+  const nsgFor = (body: HclBody, scope: Scope): Nsg | undefined => {
+    const v = scalar(ctx, body, 'network_security_group_id', scope);
+    if (v?.value.kind !== 'ref') return undefined;
+    const address = v.value.address;
+    return nsgs.get(address) ?? order.find((n) => baseAddress(n.id) === baseAddress(address));
+  };
+  const refOf = (body: HclBody, attr: string, scope: Scope): string | undefined => {
+    const v = scalar(ctx, body, attr, scope);
+    if (!v) return undefined;
+    return v.value.kind === 'ref' ? v.value.address : v.text;
+  };
+  const subnetOfNic = (nicAddress: string): string | undefined => {
+    const nic: Resource | undefined = resources.get(baseAddress(nicAddress));
+    if (!nic) return undefined;
+    for (const ip of blocksOf(nic.block.body, 'ip_configuration')) {
+      const s = scalar(ctx, ip.body, 'subnet_id', new Map());
+      if (s?.value.kind === 'ref') return s.value.address;
+    }
+    return undefined;
+  };
+  for (const r of ctx.resources) {
+    const subnetAssoc = r.type === 'azurerm_subnet_network_security_group_association';
+    const nicAssoc = r.type === 'azurerm_network_interface_security_group_association';
+    if (!subnetAssoc && !nicAssoc) continue;
+    for (const inst of resourceInstances(ctx, r, new Map())) {
+      const nsg = nsgFor(r.block.body, inst.scope);
+      if (!nsg) continue;
+      if (subnetAssoc) {
+        const subnet = refOf(r.block.body, 'subnet_id', inst.scope) ?? inst.address;
+        nsg.appliesTo.push(`subnet ${subnet}`);
+        if (!nsg.stage || nsg.stage.order !== 0) nsg.stage = { group: subnet, order: 0 };
+      } else {
+        const nic = refOf(r.block.body, 'network_interface_id', inst.scope) ?? inst.address;
+        nsg.appliesTo.push(`network-interface ${nic}`);
+        nsg.stage ??= { group: subnetOfNic(nic) ?? nic, order: 1 };
+      }
+    }
+  }
+}

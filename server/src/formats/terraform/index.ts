@@ -1,0 +1,71 @@
+import { LineIndex, type ParseOptions, type ParsedFile, type ParseProblem, type RuleSet } from '../../model';
+import { isTreeSitterReady } from '../treeSitter';
+import { awsRuleSets } from './aws';
+import { azureRuleSets } from './azure';
+import type { Context, Resource } from './common';
+import { gcpRuleSets } from './gcp';
+import { blocksOf, parseHcl } from './hcl';
+import { collectDefinitions, readSiblings, Resolver } from './resolve';
+
+export { parseHcl } from './hcl';
+
+/**
+ * Terraform security rules (AWS security groups, Azure NSGs, GCP firewall
+ * rules) → RuleSets. Needs `await initTreeSitter()` once beforehand; after
+ * that it is synchronous and never throws: what it cannot read becomes a
+ * ParseProblem and parsing goes on.
+ */
+export function parseTerraform(text: string, uri: string, options?: ParseOptions): ParsedFile {
+  const problems: ParseProblem[] = [];
+  const empty = (message: string): ParsedFile => ({
+    uri,
+    format: 'terraform',
+    text,
+    ruleSets: [],
+    problems: [{ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(text.length, 1) }, message }],
+    comments: [],
+  });
+  if (!isTreeSitterReady()) return empty('the Terraform parser is not initialised yet (tree-sitter is still loading)');
+  let doc;
+  try {
+    doc = parseHcl(text);
+  } catch (e) {
+    return empty(`the Terraform parser failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  problems.push(...doc.problems);
+
+  const resources: Resource[] = [];
+  for (const b of blocksOf(doc.body, 'resource')) {
+    const [type, name] = b.labels;
+    if (!type || !name) continue;
+    resources.push({ type: type.value, name: name.value, address: `${type.value}.${name.value}`, block: b });
+  }
+
+  const defs = collectDefinitions(doc.body, text);
+  try {
+    readSiblings(options?.siblingFiles, uri, defs);
+  } catch {
+    // Sibling files only add values; without them the values stay unknown.
+  }
+  const ctx: Context = { text, lines: new LineIndex(text), resolver: new Resolver(text, defs), problems, resources };
+
+  const ruleSets: RuleSet[] = [];
+  for (const [cloud, read] of [
+    ['AWS', awsRuleSets],
+    ['Azure', azureRuleSets],
+    ['GCP', gcpRuleSets],
+  ] as const) {
+    try {
+      ruleSets.push(...read(ctx));
+    } catch (e) {
+      problems.push({
+        code: 'unparsed-rule',
+        severity: 'error',
+        span: { start: 0, end: Math.min(text.length, 1) },
+        message: `internal error reading ${cloud} rules: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
+  }
+  problems.sort((a, b) => a.span.start - b.span.start);
+  return { uri, format: 'terraform', text, ruleSets, problems, comments: [...doc.comments].sort((a, b) => a.span.start - b.span.start) };
+}

@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { detectFormat } from '../formats/detect';
+
+export const TOPOLOGY_FILE = 'citrix-flows.yaml';
+const SKIP_DIRS = new Set(['node_modules', '.git', '.terraform', '.venv', 'dist', 'out', '.cache', '__pycache__']);
+/** Bigger files are not configurations anyone edits by hand; reading them would only stall the scan. */
+export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+export function toUri(file: string): string {
+  return pathToFileURL(path.resolve(file)).toString();
+}
+
+export interface CandidateFile {
+  readonly path: string;
+  readonly uri: string;
+  readonly text: string;
+}
+
+/**
+ * Every file under `paths` that one of our parsers reads, decided by name and
+ * the first bytes. Directories are walked without following links; hidden
+ * folders and build output are skipped.
+ */
+export function collectFiles(paths: readonly string[], options: { maxBytes?: number; onSkip?: (file: string, why: string) => void } = {}): CandidateFile[] {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const found: CandidateFile[] = [];
+  const seen = new Set<string>();
+  const visit = (p: string, explicit: boolean): void => {
+    const full = path.resolve(p);
+    if (seen.has(full)) return;
+    seen.add(full);
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(full);
+    } catch (error) {
+      options.onSkip?.(full, (error as Error).message);
+      return;
+    }
+    if (stat.isDirectory()) {
+      const name = path.basename(full);
+      if (!explicit && (SKIP_DIRS.has(name) || name.startsWith('.'))) return;
+      for (const child of fs.readdirSync(full).sort()) visit(path.join(full, child), false);
+      return;
+    }
+    if (!stat.isFile()) return;
+    if (path.basename(full) === TOPOLOGY_FILE) return;
+    if (stat.size > maxBytes) {
+      options.onSkip?.(full, `larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
+      return;
+    }
+    const text = readText(full);
+    if (text === undefined) return;
+    const uri = toUri(full);
+    if (detectFormat(uri, text)) found.push({ path: full, uri, text });
+    else if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
+  };
+  for (const p of paths) visit(p, true);
+  return found;
+}
+
+/** Text of a file, without a BOM; undefined for binary content. */
+export function readText(file: string): string | undefined {
+  const buffer = fs.readFileSync(file);
+  if (buffer.subarray(0, 8192).includes(0)) return undefined;
+  return buffer.toString('utf8');
+}
+
+/** citrix-flows.yaml in the folder or the nearest folder above it. */
+export function findTopologyFile(startDir: string): string | undefined {
+  let dir = path.resolve(startDir);
+  for (;;) {
+    const candidate = path.join(dir, TOPOLOGY_FILE);
+    if (fs.existsSync(candidate)) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** Terraform reads `*.tfvars` beside the configuration; the parser gets them by path. */
+export function siblingTfvars(file: string): Map<string, string> {
+  const dir = path.dirname(file);
+  const out = new Map<string, string>();
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names.sort()) {
+    if (!name.endsWith('.tfvars')) continue;
+    const text = readText(path.join(dir, name));
+    if (text !== undefined) out.set(path.join(dir, name), text);
+  }
+  return out;
+}

@@ -1,0 +1,588 @@
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { AddressSet, type AddressSymbol } from '../net';
+import type { Span } from '../model';
+import type {
+  Binding,
+  CheckSeverity,
+  InterfaceDeclaration,
+  RoleDeclaration,
+  Topology,
+  TopologyProblem,
+} from './types';
+import { closest, didYouMean, roleLookup, type Vocabulary } from './vocabulary';
+
+export const TOP_LEVEL_KEYS = ['roles', 'features', 'versions', 'networks', 'bindings', 'interfaces', 'checks'] as const;
+export const CHECK_SEVERITIES: readonly CheckSeverity[] = ['off', 'info', 'warning', 'error'];
+
+export function emptyTopology(uri?: string): Topology {
+  return {
+    uri,
+    roles: new Map(),
+    features: new Map(),
+    versions: new Map(),
+    bindings: [],
+    networks: new Map(),
+    interfaces: [],
+    checks: new Map(),
+    problems: [],
+  };
+}
+
+/**
+ * Reads citrix-flows.yaml. Never throws: YAML errors, wrong shapes and
+ * unknown words become problems at their place, and everything that can be
+ * understood is kept, so one typo does not switch off every check.
+ */
+export function parseTopology(text: string, uri: string, vocabulary: Vocabulary): Topology {
+  const reader = new TopologyReader(text, uri, vocabulary);
+  try {
+    return reader.read();
+  } catch (e) {
+    // A bug here must not take the language server down with it.
+    return {
+      ...emptyTopology(uri),
+      problems: [
+        ...reader.problems,
+        { code: 'syntax-error', severity: 'error', span: { start: 0, end: 0 }, message: `citrix-flows.yaml could not be read: ${(e as Error).message}` },
+      ],
+    };
+  }
+}
+
+/** Resolves rule symbols (service tags, security groups, GCP tags) through `networks:`. */
+export function topologyResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet | undefined {
+  const lower = new Map<string, AddressSet>();
+  for (const [name, set] of topology.networks) lower.set(name.toLowerCase(), set);
+  return (s) => {
+    const exact = topology.networks.get(s.name);
+    if (exact) return exact;
+    if (s.kind === 'network-tag') return topology.networks.get(`tag:${s.name}`);
+    // Azure matches service tags without regard to case.
+    if (s.kind === 'service-tag') return lower.get(s.name.toLowerCase());
+    return undefined;
+  };
+}
+
+/** On or off for a feature: what citrix-flows.yaml says, else the vocabulary's (catalog's) default. */
+export function featureEnabled(topology: Topology, vocabulary: Vocabulary, featureId: string): boolean {
+  const declared = topology.features.get(featureId);
+  if (declared !== undefined) return declared;
+  return vocabulary.features.find((f) => f.id === featureId)?.default ?? false;
+}
+
+// Azure service tags people write most, for their canonical spelling; any
+// other capitalised dotted word is taken as a tag too (there are hundreds).
+const KNOWN_SERVICE_TAGS = [
+  'VirtualNetwork', 'Internet', 'AzureLoadBalancer', 'AzureCloud', 'AzureTrafficManager', 'Storage', 'Sql',
+  'AzureActiveDirectory', 'AzureMonitor', 'GatewayManager', 'AzureFrontDoor.Backend', 'AzureFrontDoor.Frontend',
+  'AzureKeyVault', 'EventHub', 'ServiceBus', 'AppService', 'AzureBackup', 'WindowsVirtualDesktop', 'AzurePlatformDNS',
+];
+const KNOWN_TAG_BY_LOWER = new Map(KNOWN_SERVICE_TAGS.map((t) => [t.toLowerCase(), t]));
+
+/** Marks, in a fields map, that the mapping had a key it should not. */
+const UNKNOWN_KEY = '\u0000unknown';
+
+type Entry = { readonly text: string; readonly span: Span };
+
+class TopologyReader {
+  readonly problems: TopologyProblem[] = [];
+  private readonly roles = new Map<string, RoleDeclaration>();
+  private readonly features = new Map<string, boolean>();
+  private readonly versions = new Map<string, string>();
+  private readonly networks = new Map<string, AddressSet>();
+  private readonly bindings: Binding[] = [];
+  private readonly interfaces: InterfaceDeclaration[] = [];
+  private readonly checks = new Map<string, CheckSeverity>();
+  private doc!: Document.Parsed;
+
+  constructor(
+    private readonly text: string,
+    private readonly uri: string,
+    private readonly vocabulary: Vocabulary,
+  ) {}
+
+  read(): Topology {
+    // Duplicate keys are found while walking, so they get a readable message
+    // and the rest of the map still counts.
+    this.doc = parseDocument(this.text, { uniqueKeys: false, prettyErrors: false, strict: false });
+    for (const e of this.doc.errors) {
+      // The parser may point one past the end ("expected ] here").
+      const start = Math.min(e.pos[0], this.text.length);
+      const end = Math.min(Math.max(e.pos[1], start), this.text.length);
+      this.problem('syntax-error', { start, end }, e.message, 'error');
+    }
+    const root = this.deref(this.doc.contents);
+    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return this.result();
+    const rootMap = this.expectMap(root, 'citrix-flows.yaml');
+    if (!rootMap) return this.result();
+    const sections = new Map<string, Pair>();
+    for (const pair of this.uniquePairs(rootMap, 'top-level key')) {
+      const key = this.keyText(pair);
+      if (key === undefined) continue;
+      if ((TOP_LEVEL_KEYS as readonly string[]).includes(key)) sections.set(key, pair);
+      else {
+        const suggestion = closest(key, TOP_LEVEL_KEYS);
+        this.problem('schema', this.keySpan(pair), `Unknown key "${key}" in citrix-flows.yaml${didYouMean(suggestion)}`, 'error', suggestion);
+      }
+    }
+    // Networks first: role addresses may name them.
+    const order = ['networks', 'roles', 'features', 'versions', 'bindings', 'interfaces', 'checks'];
+    for (const key of order) {
+      const pair = sections.get(key);
+      if (!pair) continue;
+      const value = this.deref(pair.value as Node | null);
+      if (value === null || (isScalar(value) && value.value === null)) continue;
+      switch (key) {
+        case 'networks': this.readNetworks(value); break;
+        case 'roles': this.readRoles(value); break;
+        case 'features': this.readFeatures(value); break;
+        case 'versions': this.readVersions(value); break;
+        case 'bindings': this.readBindings(value); break;
+        case 'interfaces': this.readInterfaces(value); break;
+        case 'checks': this.readChecks(value); break;
+      }
+    }
+    return this.result();
+  }
+
+  private result(): Topology {
+    this.problems.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    return {
+      uri: this.uri,
+      roles: this.roles,
+      features: this.features,
+      versions: this.versions,
+      bindings: this.bindings,
+      networks: this.networks,
+      interfaces: this.interfaces,
+      checks: this.checks,
+      problems: this.problems,
+    };
+  }
+
+  // ── sections ──────────────────────────────────────────────────────────
+
+  private readNetworks(node: Node): void {
+    const map = this.expectMap(node, '"networks"');
+    if (!map) return;
+    for (const pair of this.uniquePairs(map, 'network')) {
+      const name = this.keyText(pair);
+      if (name === undefined) continue;
+      const entries = this.addressEntries(this.deref(pair.value as Node | null), `network "${name}"`, true);
+      let set = AddressSet.none();
+      for (const e of entries) {
+        const parsed = AddressSet.parse(e.text);
+        if (parsed.ok) set = set.union(parsed.value);
+        else this.problem('bad-address', e.span, `Network "${name}": "${e.text}" is not an address, CIDR or range (${parsed.error}); networks hold concrete addresses`, 'error');
+      }
+      this.networks.set(name, set);
+    }
+  }
+
+  private readRoles(node: Node): void {
+    const map = this.expectMap(node, '"roles"');
+    if (!map) return;
+    for (const pair of this.uniquePairs(map, 'role')) {
+      const key = this.keyText(pair);
+      if (key === undefined) continue;
+      const keySpan = this.keySpan(pair);
+      const role = this.resolveRole(key, keySpan);
+      if (role === undefined) continue;
+      if (this.roles.has(role)) {
+        this.problem('duplicate-key', keySpan, `Role "${role}" is declared twice ("${key}" is another name for it); merge the addresses into one entry`, 'error');
+        continue;
+      }
+      let displayName: string | undefined;
+      let addressNode = this.deref(pair.value as Node | null);
+      if (addressNode && isMap(addressNode)) {
+        const detail = addressNode;
+        addressNode = null;
+        for (const p of this.uniquePairs(detail, 'key')) {
+          const k = this.keyText(p);
+          const v = this.deref(p.value as Node | null);
+          if (k === 'addresses') addressNode = v;
+          else if (k === 'name') {
+            if (v && isScalar(v) && typeof v.value === 'string') displayName = v.value;
+            else this.problem('schema', this.span(v) ?? this.keySpan(p), `"name" of role "${role}" must be a text`, 'error');
+          } else if (k !== undefined) {
+            const suggestion = closest(k, ['addresses', 'name']);
+            this.problem('schema', this.keySpan(p), `Unknown key "${k}" in role "${role}" (expected "addresses" and "name")${didYouMean(suggestion)}`, 'error', suggestion);
+          }
+        }
+      }
+      const entries = this.addressEntries(addressNode, `role "${role}"`, false);
+      let addresses = AddressSet.none();
+      const kept: Entry[] = [];
+      for (const e of entries) {
+        const set = this.roleAddress(e);
+        if (set) {
+          addresses = addresses.union(set);
+          kept.push(e);
+        }
+      }
+      this.roles.set(role, {
+        id: role,
+        displayName,
+        addresses,
+        addressEntries: kept,
+        declaredAt: { uri: this.uri, span: this.pairSpan(pair) },
+      });
+    }
+  }
+
+  private readFeatures(node: Node): void {
+    const map = this.expectMap(node, '"features"');
+    if (!map) return;
+    const ids = this.vocabulary.features.map((f) => f.id);
+    for (const pair of this.uniquePairs(map, 'feature')) {
+      const key = this.keyText(pair);
+      if (key === undefined) continue;
+      const keySpan = this.keySpan(pair);
+      const id = ids.find((f) => f === key) ?? ids.find((f) => f === key.toLowerCase());
+      if (id === undefined) {
+        const suggestion = closest(key, ids);
+        this.problem('unknown-feature', keySpan, `Unknown feature "${key}"${didYouMean(suggestion)}`, 'error', suggestion);
+        continue;
+      }
+      const v = this.deref(pair.value as Node | null);
+      if (v && isScalar(v) && typeof v.value === 'boolean') {
+        this.features.set(id, v.value);
+        continue;
+      }
+      const raw = v && isScalar(v) ? String(v.value).toLowerCase() : '';
+      const suggestion = ['yes', 'on', 'enabled'].includes(raw) ? 'true' : ['no', 'off', 'disabled'].includes(raw) ? 'false' : undefined;
+      this.problem('schema', this.span(v) ?? keySpan, `Feature "${id}" must be true or false${didYouMean(suggestion)}`, 'error', suggestion);
+    }
+  }
+
+  private readVersions(node: Node): void {
+    const map = this.expectMap(node, '"versions"');
+    if (!map) return;
+    const products = this.vocabulary.products;
+    for (const pair of this.uniquePairs(map, 'product')) {
+      const key = this.keyText(pair);
+      if (key === undefined) continue;
+      if (products && !products.includes(key)) {
+        const suggestion = closest(key, products);
+        this.problem('unknown-product', this.keySpan(pair), `Unknown product "${key}"${didYouMean(suggestion)}`, 'error', suggestion);
+        continue;
+      }
+      const v = this.deref(pair.value as Node | null);
+      const span = this.span(v);
+      if (v && isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') && span) {
+        // The source text, not the number: 7.10 must not become "7.1".
+        const written = typeof v.value === 'string' ? v.value : this.text.slice(span.start, span.end);
+        this.versions.set(key, written);
+      } else this.problem('schema', span ?? this.keySpan(pair), `Version of "${key}" must be a version text such as "2402"`, 'error');
+    }
+  }
+
+  private readBindings(node: Node): void {
+    const seq = this.expectSeq(node, '"bindings"');
+    if (!seq) return;
+    for (const item of seq.items) {
+      const map = this.expectMap(this.deref(item as Node | null), 'a binding', this.span(seq));
+      if (!map) continue;
+      const fields = this.fields(map, ['files', 'ruleSet', 'roles'], 'a binding');
+      const files = this.text_(fields.get('files'), 'files', 'a binding');
+      const ruleSet = fields.has('ruleSet') ? this.text_(fields.get('ruleSet'), 'ruleSet', 'a binding') : undefined;
+      const span = this.span(map) ?? { start: 0, end: 0 };
+      const roles = this.roleList(fields.get('roles'), 'a binding', span);
+      if (!fields.has('files')) this.problem('schema', span, 'A binding needs "files": a glob over workspace-relative paths, such as "terraform/**/*.tf"', 'error');
+      if (!fields.has('roles')) this.problem('schema', span, 'A binding needs "roles": the role ids the matching rule sets protect', 'error');
+      // A binding with a misspelt key or a bad `ruleSet` is dropped rather than
+      // widened to every rule set in its files.
+      if (!files || !roles || fields.has(UNKNOWN_KEY) || (fields.has('ruleSet') && !ruleSet)) continue;
+      this.bindings.push({
+        files: files.text,
+        ruleSet: ruleSet?.text,
+        roles: roles.map((r) => r.id),
+        declaredAt: { uri: this.uri, span },
+        filesSpan: files.span,
+        ruleSetSpan: ruleSet?.span,
+        roleSpans: roles.map((r) => r.span),
+      });
+    }
+  }
+
+  private readInterfaces(node: Node): void {
+    const seq = this.expectSeq(node, '"interfaces"');
+    if (!seq) return;
+    const seen = new Map<string, true>();
+    for (const item of seq.items) {
+      const map = this.expectMap(this.deref(item as Node | null), 'an interface', this.span(seq));
+      if (!map) continue;
+      const fields = this.fields(map, ['name', 'roles', 'files'], 'an interface');
+      const name = this.text_(fields.get('name'), 'name', 'an interface');
+      const files = fields.has('files') ? this.text_(fields.get('files'), 'files', 'an interface') : undefined;
+      const span = this.span(map) ?? { start: 0, end: 0 };
+      const roles = this.roleList(fields.get('roles'), 'an interface', span);
+      if (!fields.has('name')) this.problem('schema', span, 'An interface needs "name": the interface name as the device config writes it (nameif, -i/-o)', 'error');
+      if (!fields.has('roles')) this.problem('schema', span, 'An interface needs "roles": the role ids that sit behind it', 'error');
+      if (!name || !roles || fields.has(UNKNOWN_KEY) || (fields.has('files') && !files)) continue;
+      const key = `${name.text}\u0000${files?.text ?? ''}`;
+      if (seen.has(key)) {
+        this.problem('duplicate-key', name.span, `Interface "${name.text}" is declared twice${files ? ` for "${files.text}"` : ''}`, 'error');
+        continue;
+      }
+      seen.set(key, true);
+      this.interfaces.push({
+        name: name.text,
+        files: files?.text,
+        roles: roles.map((r) => r.id),
+        declaredAt: { uri: this.uri, span },
+        nameSpan: name.span,
+      });
+    }
+  }
+
+  private readChecks(node: Node): void {
+    const map = this.expectMap(node, '"checks"');
+    if (!map) return;
+    for (const pair of this.uniquePairs(map, 'check')) {
+      const key = this.keyText(pair);
+      if (key === undefined) continue;
+      if (!this.vocabulary.checks.includes(key)) {
+        const suggestion = closest(key, this.vocabulary.checks);
+        this.problem('unknown-check', this.keySpan(pair), `Unknown check "${key}"${didYouMean(suggestion)}`, 'error', suggestion);
+        continue;
+      }
+      const v = this.deref(pair.value as Node | null);
+      const raw = v && isScalar(v) ? String(v.value) : undefined;
+      const severity = CHECK_SEVERITIES.find((s) => s === raw);
+      if (severity) {
+        this.checks.set(key, severity);
+        continue;
+      }
+      const suggestion = raw === undefined ? undefined : SEVERITY_SYNONYMS[raw.toLowerCase()] ?? closest(raw, CHECK_SEVERITIES);
+      this.problem(
+        'schema',
+        this.span(v) ?? this.keySpan(pair),
+        `Severity of "${key}" must be one of off, info, warning, error${raw === undefined ? '' : `, not "${raw}"`}${didYouMean(suggestion)}`,
+        'error',
+        suggestion,
+      );
+    }
+  }
+
+  // ── values ────────────────────────────────────────────────────────────
+
+  /** A role address: concrete, a declared network, or a symbol that stays unknown until a rule names it. */
+  private roleAddress(e: Entry): AddressSet | undefined {
+    const parsed = AddressSet.parse(e.text);
+    if (parsed.ok) return parsed.value;
+    const network = this.networks.get(e.text) ?? this.networkIgnoringCase(e.text);
+    if (network) return network;
+    const t = e.text;
+    if (/^sg-[0-9a-f]+$/i.test(t)) return AddressSet.symbol('security-group', t);
+    if (/^pl-[0-9a-f]+$/i.test(t)) return AddressSet.symbol('prefix-list', t);
+    if (t.startsWith('tag:') && t.length > 4) return AddressSet.symbol('network-tag', t.slice(4));
+    const known = KNOWN_TAG_BY_LOWER.get(t.toLowerCase());
+    if (known) return AddressSet.symbol('service-tag', known);
+    if (looksLikeServiceTag(t)) return AddressSet.symbol('service-tag', t);
+    const suggestion = closest(t, [...this.networks.keys(), ...KNOWN_SERVICE_TAGS]);
+    // For a word like "hub-vnte" the address parser's complaint would only confuse.
+    const meantAsAddress = (t[0] >= '0' && t[0] <= '9') || t.includes(':') || t.includes('/');
+    this.problem(
+      'bad-address',
+      e.span,
+      `"${t}" is not an address, CIDR or range${meantAsAddress ? ` (${parsed.error})` : ''}, nor a network declared under "networks", an Azure service tag, an AWS security group (sg-…) or a GCP tag (tag:…)${didYouMean(suggestion)}`,
+      'error',
+      suggestion,
+    );
+    return undefined;
+  }
+
+  private networkIgnoringCase(name: string): AddressSet | undefined {
+    const lower = name.toLowerCase();
+    for (const [k, v] of this.networks) if (k.toLowerCase() === lower) return v;
+    return undefined;
+  }
+
+  /** A list of scalars (or one scalar), as written. `null` means "declared, addresses not given". */
+  private addressEntries(node: Node | null, what: string, required: boolean): Entry[] {
+    if (node === null || (isScalar(node) && node.value === null)) {
+      if (required) this.problem('schema', this.span(node) ?? { start: 0, end: 0 }, `${capitalise(what)} needs a list of addresses`, 'error');
+      return [];
+    }
+    const items = isSeq(node) ? node.items.map((i) => this.deref(i as Node | null)) : [node];
+    const out: Entry[] = [];
+    for (const item of items) {
+      const span = this.span(item);
+      if (item && isScalar(item) && (typeof item.value === 'string' || typeof item.value === 'number') && span) {
+        const text = typeof item.value === 'string' ? item.value.trim() : this.text.slice(span.start, span.end);
+        out.push({ text, span });
+      } else {
+        this.problem('schema', span ?? this.span(node) ?? { start: 0, end: 0 }, `Each address of ${what} must be one IP, CIDR, range or name, written as text`, 'error');
+      }
+    }
+    return out;
+  }
+
+  private roleList(node: Node | null | undefined, owner: string, ownerSpan: Span): { id: string; span: Span }[] | undefined {
+    if (node === undefined) return undefined;
+    if (node === null || (isScalar(node) && node.value === null)) {
+      this.problem('schema', ownerSpan, `${capitalise(owner)} needs at least one role in "roles"`, 'error');
+      return undefined;
+    }
+    const items = isSeq(node) ? node.items.map((i) => this.deref(i as Node | null)) : [node];
+    const out: { id: string; span: Span }[] = [];
+    for (const item of items) {
+      const span = this.span(item) ?? this.span(node) ?? { start: 0, end: 0 };
+      if (!(item && isScalar(item) && typeof item.value === 'string')) {
+        this.problem('schema', span, `Roles of ${owner} must be role ids such as "vda"`, 'error');
+        continue;
+      }
+      const id = this.resolveRole(item.value, span);
+      if (id !== undefined && !out.some((r) => r.id === id)) out.push({ id, span });
+    }
+    if (out.length === 0 && items.length === 0) this.problem('schema', this.span(node) ?? { start: 0, end: 0 }, `${capitalise(owner)} needs at least one role`, 'error');
+    return out.length ? out : undefined;
+  }
+
+  private resolveRole(text: string, span: Span): string | undefined {
+    const lookup = roleLookup(this.vocabulary);
+    const hit = lookup.resolve(text);
+    if (hit) {
+      if (hit.viaAlias || hit.id !== text) {
+        this.problem('role-alias', span, `"${text}" is read as role "${hit.id}"`, 'info', hit.id);
+      }
+      return hit.id;
+    }
+    const suggestion = lookup.suggest(text);
+    const hint = suggestion && text.toLowerCase().startsWith(`${suggestion}-`)
+      ? `; keys are role ids: to declare several groups of "${suggestion}", list all their addresses and use "bindings" to say which rule sets protect which`
+      : didYouMean(suggestion);
+    this.problem('unknown-role', span, `Unknown role "${text}"${hint}`, 'error', suggestion);
+    return undefined;
+  }
+
+  private text_(node: Node | null | undefined, key: string, owner: string): Entry | undefined {
+    if (node === undefined) return undefined;
+    const span = this.span(node);
+    if (node && isScalar(node) && typeof node.value === 'string' && node.value.trim() !== '' && span) return { text: node.value.trim(), span };
+    this.problem('schema', span ?? { start: 0, end: 0 }, `"${key}" of ${owner} must be a non-empty text`, 'error');
+    return undefined;
+  }
+
+  // ── YAML helpers ──────────────────────────────────────────────────────
+
+  /** Pairs with a scalar key, first occurrence only; later duplicates are reported. */
+  private *uniquePairs(map: YAMLMap, what: string): Generator<Pair> {
+    const seen = new Set<string>();
+    for (const pair of map.items) {
+      const key = this.keyText(pair);
+      if (key === undefined) {
+        this.problem('schema', this.keySpan(pair), `Every ${what} must be a plain word`, 'error');
+        continue;
+      }
+      if (seen.has(key)) {
+        this.problem('duplicate-key', this.keySpan(pair), `Duplicate ${what} "${key}"; the first one counts`, 'error');
+        continue;
+      }
+      seen.add(key);
+      yield pair;
+    }
+  }
+
+  private fields(map: YAMLMap, allowed: readonly string[], owner: string): Map<string, Node | null> {
+    const out = new Map<string, Node | null>();
+    for (const pair of this.uniquePairs(map, 'key')) {
+      const k = this.keyText(pair)!;
+      if (allowed.includes(k)) out.set(k, this.deref(pair.value as Node | null));
+      else {
+        out.set(UNKNOWN_KEY, null);
+        const suggestion = closest(k, allowed);
+        this.problem('schema', this.keySpan(pair), `Unknown key "${k}" in ${owner} (expected ${allowed.map((a) => `"${a}"`).join(', ')})${didYouMean(suggestion)}`, 'error', suggestion);
+      }
+    }
+    return out;
+  }
+
+  private keyText(pair: Pair): string | undefined {
+    const key = this.deref(pair.key as Node | null);
+    if (key && isScalar(key) && (typeof key.value === 'string' || typeof key.value === 'number' || typeof key.value === 'boolean')) {
+      return String(key.value);
+    }
+    return undefined;
+  }
+
+  private keySpan(pair: Pair): Span {
+    return this.span(pair.key as Node | null) ?? this.span(pair.value as Node | null) ?? { start: 0, end: 0 };
+  }
+
+  private pairSpan(pair: Pair): Span {
+    const k = this.keySpan(pair);
+    const v = this.span(pair.value as Node | null);
+    return v && v.end > v.start ? { start: k.start, end: Math.max(k.end, v.end) } : k;
+  }
+
+  /** The node's value range, without the line breaks and indentation a block collection ends with. */
+  private span(node: Node | null | undefined): Span | undefined {
+    const r = node?.range;
+    if (!r) return undefined;
+    let end = Math.min(r[1], this.text.length);
+    while (end > r[0] && isBlank(this.text.charCodeAt(end - 1))) end--;
+    return { start: r[0], end };
+  }
+
+  private deref(node: Node | null | undefined): Node | null {
+    if (node === undefined || node === null) return null;
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      return target && !isAlias(target) ? (target as Node) : null;
+    }
+    return node;
+  }
+
+  private expectMap(node: Node | null, what: string, fallback?: Span): YAMLMap | undefined {
+    if (node && isMap(node)) return node;
+    this.problem('schema', this.span(node) ?? fallback ?? { start: 0, end: 0 }, `${capitalise(what)} must be a mapping (key: value lines)`, 'error');
+    return undefined;
+  }
+
+  private expectSeq(node: Node | null, what: string): YAMLSeq | undefined {
+    if (node && isSeq(node)) return node;
+    this.problem('schema', this.span(node) ?? { start: 0, end: 0 }, `${capitalise(what)} must be a list (lines starting with "- ")`, 'error');
+    return undefined;
+  }
+
+  private problem(code: TopologyProblem['code'], span: Span, message: string, severity: TopologyProblem['severity'], suggestion?: string): void {
+    this.problems.push(suggestion === undefined ? { code, span, message, severity } : { code, span, message, severity, suggestion });
+  }
+}
+
+const SEVERITY_SYNONYMS: Readonly<Record<string, CheckSeverity>> = {
+  warn: 'warning',
+  err: 'error',
+  information: 'info',
+  hint: 'info',
+  none: 'off',
+  disabled: 'off',
+  false: 'off',
+  critical: 'error',
+  fatal: 'error',
+};
+
+/** `VirtualNetwork`, `Storage.WestEurope`: a capital letter, then letters and digits, dot-separated. */
+function looksLikeServiceTag(t: string): boolean {
+  if (!(t[0] >= 'A' && t[0] <= 'Z')) return false;
+  let prevDot = false;
+  for (const ch of t) {
+    const alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    if (ch === '.') {
+      if (prevDot) return false;
+      prevDot = true;
+    } else if (alnum) prevDot = false;
+    else return false;
+  }
+  return !prevDot;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,6 @@
+export * from './types';
+export * from './vocabulary';
+export * from './citrixFlows';
+export * from './annotations';
+export * from './bind';
+export * from './catalogVocabulary';
