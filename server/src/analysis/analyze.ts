@@ -17,6 +17,7 @@ import type { AnalysisContext } from './context';
 import type { Finding, Severity } from './findings';
 import { evaluateRequiredFlows, type RequiredFlowCheck } from './required';
 import { applySuppressions, findSuppressions } from './suppressions';
+import { linkTerraformModules } from './link';
 
 export interface SourceFile {
   readonly uri: string;
@@ -83,7 +84,8 @@ function problemFinding(uri: string, problem: TopologyProblem): Omit<Finding, 's
  * The whole engine on already-parsed files: bind rule sets to roles, evaluate
  * the required flows once, run every check, apply suppressions and severities.
  */
-export function analyzeParsed(files: readonly ParsedFile[], topology: Topology, options: AnalyzeOptions = {}, catalog: Catalog = loadCatalog()): WorkspaceAnalysis {
+export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topology, options: AnalyzeOptions = {}, catalog: Catalog = loadCatalog()): WorkspaceAnalysis {
+  const files = linkTerraformModules(parsedFiles);
   const binding = bindRuleSets(files, topology, {
     workspaceRoot: options.workspaceRoot,
     commandLineRoles: options.commandLineRoles,

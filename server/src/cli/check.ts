@@ -3,13 +3,13 @@ import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../analysis
 import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { initTreeSitter, parseAs, detectFormat } from '../formats';
 import type { ParsedFile } from '../model';
-import { collectFiles, findTopologyFile, readText, siblingTfvars, toUri } from '../service/workspaceFiles';
+import { collectFiles, findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { formatJson, formatSarif, formatText } from './report';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
 
 const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID…] [--format text|json|sarif]
-                              [--severity-threshold error|warning|info] [--no-color]
+                              [--severity-threshold error|warning|info] [--exit-zero] [--no-color]
 
 Checks firewall and IaC files under the paths (default: the current folder)
 against the network flows the declared Citrix roles need.
@@ -18,6 +18,7 @@ against the network flows the declared Citrix roles need.
   --role ID                 bind every rule set in the given files to this role (repeat, or a,b,c)
   --format FMT              text (default), json or sarif (SARIF 2.1.0)
   --severity-threshold LVL  exit 1 when a finding is at or above LVL (default: warning)
+  --exit-zero               report findings but exit 0 (usage and internal errors still exit 2)
 
 Exit status: 0 nothing at or above the threshold, 1 findings, 2 usage or internal error.`;
 
@@ -49,7 +50,7 @@ export async function loadAndAnalyze(paths: readonly string[], options: { rolesF
   candidates.forEach((c, i) => {
     const format = detectFormat(c.uri, c.text);
     if (!format) return;
-    const siblingFiles = format === 'terraform' ? siblingTfvars(c.path) : undefined;
+    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path) : undefined;
     files.push(parseAs(format, c.text, c.uri, siblingFiles ? { siblingFiles } : undefined));
     texts.set(c.uri, c.text);
     options.onProgress?.(i + 1, candidates.length);
@@ -69,7 +70,7 @@ export const checkCommand: CliCommand = {
   summary: 'check files against the flows the declared Citrix roles need',
   usage: USAGE,
   async run(args): Promise<CommandResult> {
-    const parsed = parseArgs(args, { options: ['roles', 'role', 'format', 'severity-threshold'], flags: ['help', 'no-color', 'color'] });
+    const parsed = parseArgs(args, { options: ['roles', 'role', 'format', 'severity-threshold'], flags: ['help', 'no-color', 'color', 'exit-zero'] });
     if ('error' in parsed) return usageError(parsed.error, USAGE);
     if (parsed.flags.has('help')) return { exitCode: EXIT_OK, stdout: `${USAGE}\n`, stderr: '' };
     const format = parsed.options.get('format')?.[0] ?? 'text';
@@ -91,6 +92,6 @@ export const checkCommand: CliCommand = {
       format === 'json' ? formatJson(loaded) : format === 'sarif' ? formatSarif(loaded) : formatText(loaded, { color });
     const failing = loaded.analysis.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
     const internal = loaded.analysis.findings.some((f) => f.checkId === 'internal-error');
-    return { exitCode: internal ? EXIT_USAGE : failing ? EXIT_FINDINGS : EXIT_OK, stdout, stderr: '' };
+    return { exitCode: internal ? EXIT_USAGE : failing && !parsed.flags.has('exit-zero') ? EXIT_FINDINGS : EXIT_OK, stdout, stderr: '' };
   },
 };

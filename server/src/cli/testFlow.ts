@@ -7,7 +7,7 @@ import { detectFormat, initTreeSitter, parseAs } from '../formats';
 import type { Direction } from '../model';
 import { AddressSet, parsePortRange, parseProtocol } from '../net';
 import { bindRuleSets } from '../topology';
-import { findTopologyFile, readText, siblingTfvars, toUri } from '../service/workspaceFiles';
+import { findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { EXIT_FINDINGS, EXIT_OK, usageError, type CliCommand, type CommandResult } from './types';
 
@@ -51,7 +51,7 @@ export const testFlowCommand: CliCommand = {
     const format = detectFormat(uri, text);
     if (!format) return usageError(`${file} is not a format citrix-flow-lint reads`);
     await initTreeSitter();
-    const parsedFile = parseAs(format, text, uri, format === 'terraform' ? { siblingFiles: siblingTfvars(full) } : undefined);
+    const parsedFile = parseAs(format, text, uri, format === 'terraform' ? { siblingFiles: terraformSiblings(full) } : undefined);
     const rolesPath = one('roles') ? path.resolve(one('roles') as string) : findTopologyFile(path.dirname(full));
     const rolesText = rolesPath ? readText(rolesPath) : undefined;
     const topology = readTopology(rolesText, rolesPath ? toUri(rolesPath) : undefined);

@@ -79,9 +79,13 @@ export function findTopologyFile(startDir: string): string | undefined {
   }
 }
 
-/** Terraform reads `*.tfvars` beside the configuration; the parser gets them by path. */
-export function siblingTfvars(file: string): Map<string, string> {
+/**
+ * A Terraform module is a folder: variables, locals and `*.tfvars` in the
+ * other files of the folder give this file's values. The parser gets them by path.
+ */
+export function terraformSiblings(file: string): Map<string, string> {
   const dir = path.dirname(file);
+  const self = path.resolve(file);
   const out = new Map<string, string>();
   let names: string[] = [];
   try {
@@ -90,9 +94,15 @@ export function siblingTfvars(file: string): Map<string, string> {
     return out;
   }
   for (const name of names.sort()) {
-    if (!name.endsWith('.tfvars')) continue;
-    const text = readText(path.join(dir, name));
-    if (text !== undefined) out.set(path.join(dir, name), text);
+    const full = path.join(dir, name);
+    if (full === self || !/\.(tf|tfvars|tfvars\.json)$/.test(name)) continue;
+    try {
+      if (fs.statSync(full).size > DEFAULT_MAX_FILE_BYTES) continue;
+    } catch {
+      continue;
+    }
+    const text = readText(full);
+    if (text !== undefined) out.set(full, text);
   }
   return out;
 }

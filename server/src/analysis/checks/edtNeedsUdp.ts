@@ -1,8 +1,8 @@
 import type { CheckDefinition } from './types';
-import { decidingRuleInWords, portsInWords, roleName } from '../describe';
+import { portsInWords, roleName } from '../describe';
 import type { RequiredFlowCheck } from '../required';
 import { TCP, UDP } from '../../net';
-import { anchorFor, flowData, roleRelated } from './requiredFlowFinding';
+import { anchorFor, decidingWords, flowData, roleRelated } from './requiredFlowFinding';
 
 /** The flow's UDP side exists only for EDT, TCP is fully allowed and UDP is not. */
 export function isEdtGap(check: RequiredFlowCheck): boolean {
@@ -26,10 +26,10 @@ export const edtNeedsUdp: CheckDefinition = {
       const blocked = c.result.decisions.find((d) => d.outcome === 'deny');
       return {
         checkId: 'edt-needs-udp',
-        ...anchorFor(c, blocked),
+        ...anchorFor(context, c, blocked),
         message:
           `EDT is on, but ${roleName(context.catalog, c.flow.source)} → ${roleName(context.catalog, c.flow.destination)} UDP ${portsInWords(c.flow)} is blocked while TCP is open` +
-          `${blocked ? ` (UDP denied by ${decidingRuleInWords(c.bound.file, blocked.ruleSet, blocked.rule)})` : ''}. ` +
+          `${blocked ? ` (UDP denied by ${decidingWords(context, c, blocked)})` : ''}. ` +
           `The seed: "${c.flow.description}" Sessions fall back to TCP.`,
         flowId: c.flow.id,
         related: roleRelated(context, c),

@@ -1,6 +1,6 @@
 import type { CheckDefinition } from './types';
-import { decidingRuleInWords, flowInWords } from '../describe';
-import { anchorFor, flowData, roleRelated } from './requiredFlowFinding';
+import { flowInWords } from '../describe';
+import { anchorFor, decidingWords, flowData, roleRelated } from './requiredFlowFinding';
 
 export const missingFlow: CheckDefinition = {
   id: 'missing-flow',
@@ -13,8 +13,8 @@ export const missingFlow: CheckDefinition = {
       .filter((c) => c.result.verdict === 'denied')
       .map((c) => {
         const decision = c.result.decisions.find((d) => d.outcome === 'deny');
-        const anchor = anchorFor(c, decision);
-        const by = decision ? decidingRuleInWords(c.bound.file, decision.ruleSet, decision.rule) : 'the rules';
+        const anchor = anchorFor(context, c, decision);
+        const by = decision ? decidingWords(context, c, decision) : 'the rules';
         return {
           checkId: 'missing-flow',
           ...anchor,

@@ -1,9 +1,9 @@
 import type { CheckDefinition } from './types';
-import { decidingRuleInWords, flowInWords, portSetInWords, protocolSetInWords } from '../describe';
+import { flowInWords, portSetInWords, protocolSetInWords } from '../describe';
 import type { AddressSet } from '../../net';
 import type { Decision } from '../evaluate';
 import type { RequiredFlowCheck } from '../required';
-import { anchorFor, flowData, roleRelated } from './requiredFlowFinding';
+import { anchorFor, decidingWords, flowData, roleRelated } from './requiredFlowFinding';
 import { isEdtGap } from './edtNeedsUdp';
 
 /** One rule's share of the flow: its protocols and ports together, and the peer addresses if only some. */
@@ -48,12 +48,12 @@ export const partialFlow: CheckDefinition = {
         const denied = groupByRule(c.result.decisions, 'deny');
         const allowed = groupByRule(c.result.decisions, 'allow');
         const blockedWords = denied
-          .map((group) => `${partsInWords(group, c)} by ${decidingRuleInWords(c.bound.file, group[0].ruleSet, group[0].rule)}`)
+          .map((group) => `${partsInWords(group, c)} by ${decidingWords(context, c, group[0])}`)
           .join('; ');
         const allowedWords = allowed.map((group) => partsInWords(group, c)).join(', ');
         return {
           checkId: 'partial-flow',
-          ...anchorFor(c, denied[0]?.[0]),
+          ...anchorFor(context, c, denied[0]?.[0]),
           message: `Required flow only partly allowed: ${flowInWords(context.catalog, c.flow, c.protocols)}. Allowed: ${allowedWords}; blocked: ${blockedWords}.`,
           flowId: c.flow.id,
           related: roleRelated(context, c),

@@ -17,7 +17,7 @@ export const unresolvedValue: CheckDefinition = {
         const hint = c.peerKnown ? '' : ` Declare the addresses of ${c.peerRole} under roles in citrix-flows.yaml.`;
         return {
           checkId: 'unresolved-value',
-          ...anchorFor(c, decision),
+          ...anchorFor(context, c, decision),
           message: `Cannot tell whether ${flowInWords(context.catalog, c.flow, c.protocols)} is allowed: ${reasons}.${hint}`,
           flowId: c.flow.id,
           related: roleRelated(context, c),

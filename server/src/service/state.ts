@@ -1,0 +1,219 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzeParsed, parseSource, readTopology, type AnalyzeOptions, type WorkspaceAnalysis } from '../analysis/analyze';
+import { loadCatalog, type Catalog } from '../catalog';
+import { LineIndex, type ParsedFile, type ParseOptions } from '../model';
+import type { CheckSeverity, Topology } from '../topology';
+import { TOPOLOGY_FILE } from './workspaceFiles';
+
+/** A document as the editor (or the disk) has it; `version` is the editor's version, or -1 for a file read from disk. */
+export interface DocumentInput {
+  readonly uri: string;
+  readonly text: string;
+  readonly version: number;
+  readonly languageId?: string;
+}
+
+interface DocumentEntry extends DocumentInput {
+  /** Bumped when something outside the text changes what the parser reads (a sibling `.tfvars`). */
+  readonly inputsGeneration: number;
+}
+
+interface CacheEntry {
+  readonly version: number;
+  readonly inputsGeneration: number;
+  readonly text: string;
+  readonly parsed: ParsedFile | undefined;
+}
+
+export interface StateOptions {
+  /** The workspace folder (a path); bindings' globs are relative to it. */
+  readonly root?: string;
+  readonly catalog?: Catalog;
+  /** Files a format reads beside a document (Terraform's `*.tfvars`). */
+  readonly siblingFiles?: (uri: string) => ReadonlyMap<string, string> | undefined;
+}
+
+export interface AnalysisSettings {
+  readonly severities?: Readonly<Record<string, CheckSeverity>>;
+}
+
+export function isTopologyUri(uri: string): boolean {
+  return uri.endsWith(`/${TOPOLOGY_FILE}`) || uri === TOPOLOGY_FILE;
+}
+
+export function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One analysis unit (a workspace folder): its documents, each parsed once per
+ * version and shared by every feature, its citrix-flows.yaml, and the latest
+ * workspace analysis. Plain data in, plain data out; no editor types.
+ */
+export class WorkspaceState {
+  readonly root: string | undefined;
+  readonly catalog: Catalog;
+  private readonly documents = new Map<string, DocumentEntry>();
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly lineIndexes = new Map<string, { text: string; index: LineIndex }>();
+  private topologyDoc: DocumentInput | undefined;
+  private topologyCache: { doc: DocumentInput; topology: Topology } | undefined;
+  private current: { analysis: WorkspaceAnalysis; key: string } | undefined;
+  /** Bumped on every change; an analysis remembers the generation it saw. */
+  private generation = 0;
+  private parseCount = 0;
+
+  constructor(private readonly options: StateOptions = {}) {
+    this.root = options.root;
+    this.catalog = options.catalog ?? loadCatalog();
+  }
+
+  /** Adds or replaces a document. citrix-flows.yaml at the root (or anywhere, without a root) becomes the topology. */
+  setDocument(doc: DocumentInput): void {
+    if (isTopologyUri(doc.uri)) {
+      if (this.ownsTopology(doc.uri)) {
+        if (this.topologyDoc?.text !== doc.text || this.topologyDoc.uri !== doc.uri) this.generation++;
+        this.topologyDoc = doc;
+      }
+      return;
+    }
+    const old = this.documents.get(doc.uri);
+    if (old && old.text === doc.text && old.version === doc.version && old.languageId === doc.languageId) return;
+    this.documents.set(doc.uri, { ...doc, inputsGeneration: old?.inputsGeneration ?? 0 });
+    this.generation++;
+  }
+
+  removeDocument(uri: string): void {
+    if (this.topologyDoc?.uri === uri) {
+      this.topologyDoc = undefined;
+      this.generation++;
+      return;
+    }
+    if (this.documents.delete(uri)) {
+      this.cache.delete(uri);
+      this.lineIndexes.delete(uri);
+      this.generation++;
+    }
+  }
+
+  /** Makes the next read of `uri` parse again although its text did not change. */
+  invalidate(uri: string): void {
+    const doc = this.documents.get(uri);
+    if (!doc) return;
+    this.documents.set(uri, { ...doc, inputsGeneration: doc.inputsGeneration + 1 });
+    this.generation++;
+  }
+
+  /** Forces the next `analyze` to run (a setting changed). */
+  touch(): void {
+    this.generation++;
+  }
+
+  has(uri: string): boolean {
+    return this.documents.has(uri) || this.topologyDoc?.uri === uri;
+  }
+
+  document(uri: string): DocumentInput | undefined {
+    return this.documents.get(uri) ?? (this.topologyDoc?.uri === uri ? this.topologyDoc : undefined);
+  }
+
+  uris(): string[] {
+    return [...this.documents.keys(), ...(this.topologyDoc ? [this.topologyDoc.uri] : [])];
+  }
+
+  get documentCount(): number {
+    return this.documents.size;
+  }
+
+  /** How many parses ran; tests use it to prove that features share one parse per version. */
+  get parses(): number {
+    return this.parseCount;
+  }
+
+  get topologyUri(): string | undefined {
+    return this.topologyDoc?.uri;
+  }
+
+  /** The parsed file for the document's current version, parsed now only if this version was never parsed. */
+  parsedFile(uri: string): ParsedFile | undefined {
+    const doc = this.documents.get(uri);
+    if (!doc) return undefined;
+    const hit = this.cache.get(uri);
+    if (hit && hit.version === doc.version && hit.inputsGeneration === doc.inputsGeneration && (doc.version >= 0 || hit.text === doc.text)) return hit.parsed;
+    const siblingFiles = this.options.siblingFiles?.(uri);
+    const options: ParseOptions | undefined = siblingFiles && siblingFiles.size ? { siblingFiles } : undefined;
+    this.parseCount++;
+    const parsed = parseSource(doc, options);
+    this.cache.set(uri, { version: doc.version, inputsGeneration: doc.inputsGeneration, text: doc.text, parsed });
+    return parsed;
+  }
+
+  topology(): Topology {
+    const doc = this.topologyDoc;
+    if (!doc) return readTopology(undefined, undefined);
+    if (this.topologyCache?.doc === doc) return this.topologyCache.topology;
+    const topology = readTopology(doc.text, doc.uri);
+    this.topologyCache = { doc, topology };
+    return topology;
+  }
+
+  /**
+   * The analysis of every document with the current texts and settings;
+   * recomputed only when a document, the topology or the settings changed
+   * since the last call.
+   */
+  analyze(settings: AnalysisSettings = {}): WorkspaceAnalysis {
+    const key = `${this.generation}\u0000${JSON.stringify(settings.severities ?? {})}`;
+    if (this.current?.key === key) return this.current.analysis;
+    const files: ParsedFile[] = [];
+    for (const uri of this.documents.keys()) {
+      const parsed = this.parsedFile(uri);
+      if (parsed) files.push(parsed);
+    }
+    const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings.severities, reportUnmatchedBindings: true };
+    const analysis = analyzeParsed(files, this.topology(), options, this.catalog);
+    this.current = { analysis, key };
+    return analysis;
+  }
+
+  /** The last analysis, whatever changed since; undefined before the first. */
+  get lastAnalysis(): WorkspaceAnalysis | undefined {
+    return this.current?.analysis;
+  }
+
+  /** True when `analyze()` with these settings would return the cached analysis. */
+  isFresh(settings: AnalysisSettings = {}): boolean {
+    return this.current?.key === `${this.generation}\u0000${JSON.stringify(settings.severities ?? {})}`;
+  }
+
+  lineIndex(uri: string): LineIndex | undefined {
+    const doc = this.document(uri);
+    if (!doc) return undefined;
+    const hit = this.lineIndexes.get(uri);
+    if (hit && hit.text === doc.text) return hit.index;
+    const index = new LineIndex(doc.text);
+    this.lineIndexes.set(uri, { text: doc.text, index });
+    return index;
+  }
+
+  /** Whether a path belongs to this unit: under its root, or anywhere when it has none. */
+  contains(uri: string): boolean {
+    if (!this.root) return true;
+    const file = uriToPath(uri);
+    if (!file) return false;
+    const rel = path.relative(this.root, file);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  }
+
+  private ownsTopology(uri: string): boolean {
+    if (!this.root) return !this.topologyDoc || this.topologyDoc.uri === uri;
+    const file = uriToPath(uri);
+    return file !== undefined && path.dirname(file) === path.resolve(this.root);
+  }
+}
