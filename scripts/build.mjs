@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { buildWebview } from './build-webview.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -41,6 +42,9 @@ await Promise.all(entries.filter((e) => existsSync(path.join(root, e.in))).map((
     external: e.external ?? [],
     banner: e.banner ? { js: e.banner } : undefined,
   })));
+
+// The Flow Map front-end: dist/flowmap.js + dist/flowmap.css (webview and `report --html`).
+await buildWebview({ outdir: dist });
 
 const wasmFiles = [
   'web-tree-sitter/web-tree-sitter.wasm',

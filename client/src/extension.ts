@@ -1,23 +1,133 @@
 import * as path from 'node:path';
-import type { ExtensionContext } from 'vscode';
-import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import { commands, Range, StatusBarAlignment, Uri, window, workspace, type ExtensionContext, type OutputChannel, type StatusBarItem } from 'vscode';
+import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
+/**
+ * Starts the language server and gives its results a place in the UI:
+ * commands, the status bar, the output channel. No analysis happens here.
+ */
 let client: LanguageClient | undefined;
 
+const LANGUAGES = ['terraform', 'bicep', 'json', 'jsonc', 'iptables', 'nftables', 'cisco-asa', 'powershell', 'bat', 'shellscript'];
+const PLAINTEXT_PATTERNS = ['**/*.{rules,v4,v6,conf,cfg,nft,asa,txt,save}', '**/{rules.v4,rules.v6,nftables.conf}'];
+
+export const DOCUMENT_SELECTOR: DocumentSelector = [
+  ...LANGUAGES.map((language) => ({ scheme: 'file', language })),
+  { scheme: 'file', pattern: '**/citrix-flows.yaml' },
+  ...PLAINTEXT_PATTERNS.map((pattern) => ({ scheme: 'file', language: 'plaintext', pattern })),
+];
+
+interface Status {
+  errors: number;
+  warnings: number;
+  infos: number;
+  files: number;
+  analysisMs: number;
+}
+
+interface RequiredFlow {
+  flowId: string;
+  role: string;
+  side: string;
+  status: 'allowed' | 'denied' | 'partial' | 'unknown';
+  label: string;
+  ruleSet: string;
+  uri: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  decidedBy?: string;
+}
+
+const MARK: Record<RequiredFlow['status'], string> = { allowed: '$(pass)', denied: '$(error)', partial: '$(circle-large-outline)', unknown: '$(question)' };
+
 export async function activate(context: ExtensionContext): Promise<void> {
+  const started = Date.now();
+  const output = window.createOutputChannel('Citrix Flow Lint');
+  const status = window.createStatusBarItem('citrixFlowLint.status', StatusBarAlignment.Left, 10);
+  status.name = 'Citrix Flow Lint';
+  status.command = 'workbench.actions.view.problems';
+  status.text = '$(shield) Citrix…';
+  status.show();
+  context.subscriptions.push(output, status);
+
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
-  client = new LanguageClient(
-    'citrixFlowLint',
-    'Citrix Flow Lint',
-    {
-      run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc },
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    outputChannel: output,
+    synchronize: {
+      // The server pulls settings per resource; this only tells it when they changed.
+      configurationSection: 'citrixFlowLint',
+      fileEvents: workspace.createFileSystemWatcher('**/{citrix-flows.yaml,*.tf,*.tfvars,*.tfvars.json,*.bicep,*.json,*.rules,*.v4,*.v6,*.nft,*.conf,*.asa,*.cfg,*.ps1,*.sh}'),
     },
-    { documentSelector: [{ scheme: 'file', language: 'terraform' }] },
+  };
+  client = new LanguageClient('citrixFlowLint', 'Citrix Flow Lint', serverOptions, clientOptions);
+  context.subscriptions.push(
+    client.onNotification('citrixFlowLint/status', (s: Status) => updateStatus(status, s)),
+    commands.registerCommand('citrixFlowLint.showRequiredFlows', (args?: { role: string; uri?: string; ruleSetId?: string; title?: string }) => showRequiredFlows(args)),
+    commands.registerCommand('citrixFlowLint.showRequiredFlowsForRole', () => pickRoleAndShow()),
+    commands.registerCommand('citrixFlowLint.explainPort', () => explainPort(output)),
+    commands.registerCommand('citrixFlowLint.showDocumentation', (_id: string, href: string) => commands.executeCommand('markdown.showPreview', Uri.parse(href))),
+    commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
   );
+  if (!workspace.getConfiguration('citrixFlowLint').get<boolean>('enable', true)) output.appendLine('citrixFlowLint.enable is off: the server runs but publishes nothing.');
   await client.start();
+  output.appendLine(`Server started in ${Date.now() - started} ms.`);
+}
+
+function updateStatus(item: StatusBarItem, s: Status): void {
+  item.text = `$(shield) ${s.errors} $(error) ${s.warnings} $(warning)`;
+  item.tooltip = `Citrix Flow Lint: ${s.errors} errors, ${s.warnings} warnings, ${s.infos} infos in ${s.files} files (last analysis ${s.analysisMs} ms). Click for the Problems panel.`;
+}
+
+async function showRequiredFlows(args?: { role: string; uri?: string; ruleSetId?: string; title?: string }): Promise<void> {
+  if (!client) return;
+  if (!args?.role) return pickRoleAndShow();
+  const items = await client.sendRequest<RequiredFlow[]>('citrixFlowLint/requiredFlows', { role: args.role, uri: args.uri, ruleSetId: args.ruleSetId });
+  if (items.length === 0) {
+    void window.showInformationMessage(`No required flow of ${args.role} is checked: bind a rule set to it and declare its peers in citrix-flows.yaml.`);
+    return;
+  }
+  const picked = await window.showQuickPick(
+    items.map((f) => ({ label: `${MARK[f.status]} ${f.label}`, description: `${f.side} · ${f.status}`, detail: `${f.ruleSet}${f.decidedBy ? ` — decided by ${f.decidedBy}` : ''}`, flow: f })),
+    { title: args.title ?? `Required flows of ${args.role}`, matchOnDescription: true, matchOnDetail: true },
+  );
+  if (!picked) return;
+  const { start, end } = picked.flow.range;
+  await window.showTextDocument(Uri.parse(picked.flow.uri), { selection: new Range(start.line, start.character, end.line, end.character) });
+}
+
+async function pickRoleAndShow(): Promise<void> {
+  if (!client) return;
+  const roles = await client.sendRequest<{ id: string; name: string; allowed: number; total: number }[]>('citrixFlowLint/roles', {});
+  if (roles.length === 0) {
+    void window.showInformationMessage('No Citrix role is declared: add roles to citrix-flows.yaml or a "citrix-role: vda" comment above a rule set.');
+    return;
+  }
+  const picked = await window.showQuickPick(
+    roles.map((r) => ({ label: r.id, description: r.name, detail: r.total ? `${r.allowed}/${r.total} required flows allowed` : 'no required flow checked', role: r.id })),
+    { title: 'Citrix Flow Lint: show required flows for role' },
+  );
+  if (picked) await showRequiredFlows({ role: picked.role });
+}
+
+async function explainPort(output: OutputChannel): Promise<void> {
+  if (!client) return;
+  const text = await window.showInputBox({ title: 'Citrix Flow Lint: explain port', prompt: 'A port, range or port/protocol: 1494, 2598/udp, 16500-16509', validateInput: (v) => (/^\s*(?:(?:tcp|udp|icmp)\s+)?\d{1,5}(?:\s*[-–:]\s*\d{1,5})?(?:\/(?:tcp|udp|icmp))?\s*$/i.test(v) ? undefined : 'Write a port such as 1494, 2598/udp or 16500-16509') });
+  if (!text) return;
+  const answer = await client.sendRequest<{ markdown: string } | { error: string }>('citrixFlowLint/explainPort', { text });
+  if ('error' in answer) {
+    void window.showWarningMessage(answer.error);
+    return;
+  }
+  const doc = await workspace.openTextDocument({ language: 'markdown', content: `# Citrix Flow Lint: port ${text.trim()}\n\n${answer.markdown}\n` });
+  await commands.executeCommand('markdown.showPreview', doc.uri);
+  output.appendLine(`explained ${text.trim()}`);
 }
 
 export async function deactivate(): Promise<void> {
   await client?.stop();
+  client = undefined;
 }

@@ -1,5 +1,260 @@
-import { createConnection, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CodeActionKind,
+  createConnection,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type ClientCapabilities,
+  type Connection,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { initTreeSitter } from './formats';
+import { loadCatalog } from './catalog';
+import { doCodeActions, FIX_ALL_KIND } from './service/codeActions';
+import { doCodeLens } from './service/codeLens';
+import { explainPort } from './service/commands';
+import { doCompletion } from './service/completion';
+import { countSeverities, toDiagnostic, type StatusCounts } from './service/diagnostics';
+import { doHover } from './service/hover';
+import { doInlayHints } from './service/inlayHints';
+import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
+import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
+import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import type { WorkspaceState } from './service/state';
+import { Workspace } from './service/workspace';
 
-const connection = createConnection(ProposedFeatures.all);
-connection.onInitialize(() => ({ capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental } }));
+/**
+ * The LSP adapter: every request is one call into service/, plus the
+ * scheduling only a server has (debounce, the first scan, publishing).
+ */
+const connection: Connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const catalog = loadCatalog();
+let workspace = new Workspace([], catalog);
+let capabilities: ClientCapabilities = {};
+const treeSitter = initTreeSitter();
+/** Resolves when the first scan of every folder is done; features wait for it so they never see half a workspace. */
+let scanned: Promise<void> = Promise.resolve();
+
+interface Schedule {
+  timer?: NodeJS.Timeout;
+  /** Bumped by every change; a run that sees a newer ticket after its await gives way. */
+  ticket: number;
+  /** The delay read with the settings of the last run. */
+  delay: number;
+  ready: boolean;
+}
+const schedules = new Map<WorkspaceState, Schedule>();
+
+function scheduleOf(unit: WorkspaceState): Schedule {
+  let s = schedules.get(unit);
+  if (!s) {
+    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root };
+    schedules.set(unit, s);
+  }
+  return s;
+}
+
+function folderUri(unit: WorkspaceState): string | undefined {
+  return unit.root ? pathToFileURL(unit.root).toString() : undefined;
+}
+
+async function settingsFor(scopeUri: string | undefined): Promise<Settings> {
+  if (!capabilities.workspace?.configuration) return DEFAULT_SETTINGS;
+  try {
+    return normalizeSettings(await connection.workspace.getConfiguration({ scopeUri, section: 'citrixFlowLint' }));
+  } catch {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+function schedule(unit: WorkspaceState | undefined, delay?: number): void {
+  if (!unit) return;
+  const s = scheduleOf(unit);
+  s.ticket++;
+  if (s.timer) clearTimeout(s.timer);
+  if (!s.ready) return;
+  const ticket = s.ticket;
+  s.timer = setTimeout(() => void analyzeAndPublish(unit, ticket), delay ?? s.delay);
+}
+
+const indexOf: IndexOf = (uri) => workspace.unitFor(uri).lineIndex(uri);
+
+async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<void> {
+  const s = scheduleOf(unit);
+  const settings = await settingsFor(folderUri(unit));
+  // An edit arrived while the settings were on their way: its own run will publish.
+  if (ticket !== s.ticket) return;
+  s.delay = settings.debounceMs;
+  const started = performance.now();
+  try {
+    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable)) {
+      void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
+    }
+  } catch (error) {
+    connection.console.error(`analysis failed: ${(error as Error).stack ?? error}`);
+    return;
+  }
+  sendStatus(performance.now() - started);
+  if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
+function sendStatus(ms: number): void {
+  const counts: StatusCounts = { errors: 0, warnings: 0, infos: 0, hints: 0 };
+  let files = 0;
+  for (const unit of workspace.allUnits()) {
+    const analysis = unit.lastAnalysis;
+    if (!analysis) continue;
+    countSeverities(analysis, counts);
+    files += analysis.files.length;
+  }
+  void connection.sendNotification('citrixFlowLint/status', { ...counts, files, analysisMs: Math.round(ms * 10) / 10 });
+}
+
+connection.onInitialize((params): InitializeResult => {
+  capabilities = params.capabilities;
+  const folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []))
+    .filter((f) => f.uri.startsWith('file:'))
+    .map((f) => fileURLToPath(f.uri));
+  workspace = new Workspace(folders, catalog);
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: [':', ' ', ',', '[', '"', '='] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      codeLensProvider: { resolveProvider: false },
+      inlayHintProvider: true,
+    },
+    serverInfo: { name: 'citrix-flow-lint' },
+  };
+});
+
+connection.onInitialized(() => {
+  scanned = firstScan();
+});
+
+async function firstScan(): Promise<void> {
+  await treeSitter;
+  const progress = capabilities.window?.workDoneProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+  progress?.begin('Citrix Flow Lint', 0, 'reading the workspace', false);
+  for (const unit of workspace.allUnits()) {
+    if (!unit.root) continue;
+    const settings = await settingsFor(folderUri(unit));
+    await workspace.scan(unit, {
+      maxBytes: settings.maxFileSizeKB * 1024,
+      onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done}/${total} files`),
+    });
+    scheduleOf(unit).ready = true;
+    schedule(unit, 0);
+  }
+  progress?.done();
+}
+
+documents.onDidChangeContent(({ document }) => {
+  schedule(workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId }));
+});
+documents.onDidClose(({ document }) => {
+  schedule(workspace.close(document.uri));
+});
+
+connection.onDidChangeWatchedFiles(({ changes }) => {
+  const units = new Set<WorkspaceState>();
+  for (const c of changes) {
+    const kind = c.type === FileChangeType.Created ? 'created' : c.type === FileChangeType.Deleted ? 'deleted' : 'changed';
+    const unit = workspace.fileChanged(c.uri, kind);
+    if (unit) units.add(unit);
+  }
+  for (const unit of units) schedule(unit);
+});
+
+connection.onDidChangeConfiguration(() => {
+  for (const unit of workspace.allUnits()) {
+    unit.touch();
+    schedule(unit, 0);
+  }
+  if (capabilities.workspace?.inlayHint?.refreshSupport) void connection.languages.inlayHint.refresh().catch(() => undefined);
+});
+
+/** The unit and offset of a request, after the first scan. */
+async function at(uri: string, position?: { line: number; character: number }): Promise<{ unit: WorkspaceState; offset: number } | undefined> {
+  await treeSitter;
+  await scanned;
+  const unit = workspace.unitFor(uri);
+  if (!unit.has(uri)) return undefined;
+  const index = unit.lineIndex(uri);
+  if (!index) return undefined;
+  return { unit, offset: position ? index.offsetAt(position.line, position.character) : 0 };
+}
+
+connection.onHover(async ({ textDocument, position }) => {
+  const where = await at(textDocument.uri, position);
+  const hover = where && doHover(where.unit, textDocument.uri, where.offset);
+  return hover ? { contents: { kind: 'markdown', value: hover.contents }, range: toRange(indexOf(textDocument.uri), hover.span) } : null;
+});
+
+connection.onCompletion(async ({ textDocument, position }) => {
+  const where = await at(textDocument.uri, position);
+  if (!where) return [];
+  const index = indexOf(textDocument.uri);
+  return doCompletion(where.unit, textDocument.uri, where.offset).map((item) => toLspCompletion(item, index)) as never;
+});
+
+connection.onCodeAction(async ({ textDocument, range, context }) => {
+  const where = await at(textDocument.uri);
+  const index = indexOf(textDocument.uri);
+  if (!where || !index) return [];
+  const span = { start: index.offsetAt(range.start.line, range.start.character), end: index.offsetAt(range.end.line, range.end.character) };
+  return doCodeActions(where.unit, textDocument.uri, span, { only: context.only }).map((action) =>
+    toLspCodeAction(action, action.finding ? toLspDiagnostic(toDiagnostic(action.finding), action.finding.uri, indexOf) : undefined, indexOf),
+  ) as never;
+});
+
+connection.onCodeLens(async ({ textDocument }) => {
+  const where = await at(textDocument.uri);
+  if (!where) return [];
+  const index = indexOf(textDocument.uri);
+  return doCodeLens(where.unit, textDocument.uri).map((lens) => ({ range: toRange(index, lens.span), command: { title: lens.title, command: lens.command, arguments: lens.arguments } }));
+});
+
+connection.languages.inlayHint.on(async ({ textDocument, range }) => {
+  const where = await at(textDocument.uri);
+  const index = indexOf(textDocument.uri);
+  if (!where || !index) return [];
+  if (!(await settingsFor(textDocument.uri)).inlayHints.enabled) return [];
+  const span = { start: index.offsetAt(range.start.line, range.start.character), end: index.offsetAt(range.end.line, range.end.character) };
+  return doInlayHints(where.unit, textDocument.uri, span).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
+});
+
+connection.onRequest('citrixFlowLint/roles', async () => {
+  await scanned;
+  const out = new Map<string, { id: string; name: string; allowed: number; total: number }>();
+  for (const unit of workspace.allUnits()) {
+    if (unit.documentCount === 0 && !unit.topologyUri) continue;
+    const analysis = unit.analyze();
+    for (const id of rolesInUse(analysis)) {
+      const entry = out.get(id) ?? { id, name: shortRoleName(catalog, id), allowed: 0, total: 0 };
+      for (const c of analysis.required) {
+        if (c.role !== id) continue;
+        entry.total++;
+        if (c.result.verdict === 'allowed') entry.allowed++;
+      }
+      out.set(id, entry);
+    }
+  }
+  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
+});
+
+connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlowFilter) => {
+  await scanned;
+  const units = filter.uri ? [workspace.unitFor(filter.uri)] : workspace.allUnits();
+  return units.flatMap((unit) => (unit.documentCount ? requiredFlowItems(unit.analyze(), catalog, filter).map((item) => toLspRequiredFlow(item, indexOf)) : []));
+});
+
+connection.onRequest('citrixFlowLint/explainPort', ({ text }: { text: string }) => explainPort(catalog, text));
+
+documents.listen(connection);
 connection.listen();

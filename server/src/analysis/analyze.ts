@@ -12,7 +12,7 @@ import {
   type TopologyProblem,
   type Vocabulary,
 } from '../topology';
-import { CHECKS, allCheckIds, checkById } from './checks';
+import { CHECKS, allCheckIds, checkById, type CheckDefinition } from './checks';
 import type { AnalysisContext } from './context';
 import type { Finding, Severity } from './findings';
 import { evaluateRequiredFlows, type RequiredFlowCheck } from './required';
@@ -33,6 +33,8 @@ export interface AnalyzeOptions {
   readonly severities?: Readonly<Record<string, CheckSeverity>>;
   /** False when only part of the workspace is analysed, so bindings for other folders are not "unmatched". */
   readonly reportUnmatchedBindings?: boolean;
+  /** The checks to run instead of CHECKS (tests register a failing check here). */
+  readonly checks?: readonly CheckDefinition[];
 }
 
 export interface WorkspaceAnalysis {
@@ -98,7 +100,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   const raw: (Omit<Finding, 'severity'> & { severity?: Severity })[] = [];
   if (topology.uri) for (const p of topology.problems) raw.push(problemFinding(topology.uri, p));
   for (const { uri, problem } of binding.problems) raw.push(problemFinding(uri, problem));
-  for (const check of CHECKS) {
+  for (const check of options.checks ?? CHECKS) {
     try {
       raw.push(...check.run(context));
     } catch (error) {
@@ -161,7 +163,12 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
 
 function withSeverity(f: Omit<Finding, 'severity'> & { severity?: Severity }, topology: Topology, options: AnalyzeOptions): Finding {
   const configured = severityFor(f.checkId, topology, options);
-  return { ...f, severity: (configured === 'off' ? 'off' : f.checkId === 'invalid-declaration' && f.severity ? f.severity : configured) as Severity };
+  if (configured === 'off') return { ...f, severity: 'off' as Severity };
+  if (f.checkId === 'invalid-declaration' && f.severity) return { ...f, severity: f.severity };
+  // A check may grade one finding below its default (deprecated-port's "may change" ports are information);
+  // a severity the user set for the check still wins.
+  const userSet = options.severities?.[f.checkId] ?? topology.checks.get(f.checkId);
+  return { ...f, severity: (userSet ? configured : f.severity ?? configured) as Severity };
 }
 
 function byPlace(a: Finding, b: Finding): number {

@@ -64,7 +64,9 @@ export function decidingRuleInWords(file: ParsedFile | undefined, ruleSet: RuleS
     if (ruleSet.semantics === 'union-of-allows') return `no rule of ${ruleSet.name} (it allows only what a rule allows)`;
     return `the default of ${ruleSet.name}${where}`;
   }
-  const label = rule.name ?? rule.id;
+  // Ordered formats name rules by line; quoting the rule's own text reads better than "line 73" (line 73).
+  const firstLine = rule.raw.split(/\r?\n/)[0].trim();
+  const label = rule.name ?? (/^line \d/.test(rule.id) && firstLine ? (firstLine.length > 70 ? `${firstLine.slice(0, 67)}…` : firstLine) : rule.id);
   const details: string[] = [];
   if (rule.priority) details.push(`priority ${rule.priority.value}`);
   if (rule.implicit) details.push(`built-in rule of ${ruleSet.name}`);

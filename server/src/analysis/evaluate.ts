@@ -408,3 +408,45 @@ export function flow(spec: string): FlowQuery {
   }
   return { direction, protocols, source: addresses(m[3]), destination: addresses(m[4]), destinationPorts: ports };
 }
+
+/** The order rules are tried in under the rule set's semantics (priority, deny-first, block-wins), for checks that reason about order. */
+export function evaluationOrder(ruleSet: RuleSet, rules: readonly Rule[]): readonly Rule[] {
+  return ordered(ruleSet, rules);
+}
+
+export interface Coverage {
+  /** True when every point of the rule's match region is matched by some coverer (none only "may" match). */
+  readonly covered: boolean;
+  /** The coverers that took part of the region, in the order given. */
+  readonly by: readonly Rule[];
+}
+
+/**
+ * Does the union of `coverers`' match regions hold all of `rule`'s? Exact,
+ * by the same cell splitting as evaluation; a region a coverer only may
+ * match (an unresolved name on either side) stays uncovered. Gives up
+ * (not covered) when the uncovered remainder fragments past `maxCells`.
+ */
+export function coverage(rule: Rule, coverers: readonly Rule[], options: EvaluateOptions & { readonly maxCells?: number } = {}): Coverage {
+  const maxCells = options.maxCells ?? 256;
+  const own = regionOf(rule, options.resolve);
+  if (isEmptyDims(own)) return { covered: false, by: [] };
+  let cells: Cell[] = [{ ...own, possibilities: [] }];
+  const by: Rule[] = [];
+  for (const other of coverers) {
+    const region = regionOf(other, options.resolve);
+    if (isEmptyDims(region)) continue;
+    const next: Cell[] = [];
+    let took = false;
+    for (const cell of cells) {
+      const split = splitCell(cell, region);
+      next.push(...split.unmatched, ...split.maybe);
+      if (split.matched.length) took = true;
+    }
+    if (took) by.push(other);
+    cells = next;
+    if (cells.length === 0) return { covered: true, by };
+    if (cells.length > maxCells) return { covered: false, by };
+  }
+  return { covered: false, by };
+}

@@ -2,6 +2,7 @@ import type { Catalog, CatalogFlow, CatalogProtocol } from '../catalog';
 import type { Direction, RuleSet } from '../model';
 import { AddressSet, type AddressSymbol, Ports, Protocols, TCP, UDP, ICMP } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
+import { topologyResolver as declaredNetworks } from '../topology/citrixFlows';
 import { applicability } from './conditions';
 import { evaluate, type EvaluationResult, type FlowQuery } from './evaluate';
 
@@ -26,9 +27,9 @@ export interface RequiredFlowCheck {
 const PROTOCOL_NUMBER: Record<CatalogProtocol, number> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
 /**
- * Azure's Internet tag and similar names mean public address space; that is
- * general knowledge, so it resolves without a declaration. Private ranges
- * (RFC 1918, shared, link-local, loopback, ULA) are excluded.
+ * Azure's Internet tag and Windows' Internet keyword mean public address
+ * space; that is general knowledge, so it resolves without a declaration.
+ * Private ranges (RFC 1918, shared, link-local, loopback, ULA) are excluded.
  */
 function publicAddressSpace(): AddressSet {
   let privateSpace = AddressSet.none();
@@ -38,14 +39,15 @@ function publicAddressSpace(): AddressSet {
   }
   return AddressSet.any().difference(privateSpace);
 }
-const PUBLIC = publicAddressSpace();
+export const PUBLIC_ADDRESSES = publicAddressSpace();
 
+/** `networks:` in citrix-flows.yaml first; then what names like Azure's `Internet` mean everywhere. */
 export function topologyResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet | undefined {
+  const declared = declaredNetworks(topology);
   return (symbol) => {
-    const declared = topology.networks.get(symbol.name);
-    if (declared) return declared;
-    if (symbol.kind === 'service-tag' && symbol.name.toLowerCase() === 'internet') return PUBLIC;
-    if (symbol.kind === 'keyword' && symbol.name.toLowerCase() === 'internet') return PUBLIC;
+    const known = declared(symbol);
+    if (known) return known;
+    if ((symbol.kind === 'service-tag' || symbol.kind === 'keyword') && symbol.name.toLowerCase() === 'internet') return PUBLIC_ADDRESSES;
     return undefined;
   };
 }
@@ -61,16 +63,58 @@ export function roleAddresses(role: string, topology: Topology): { addresses: Ad
 /** Flows a catalog flow cannot express as a firewall rule (no port, a loopback listener). */
 function checkable(flow: CatalogFlow): boolean {
   if (flow.tags.includes('loopback') || flow.tags.includes('no-fixed-port')) return false;
+  // The seed's non-secure variant (HTTP 80 beside HTTPS 443, LDAP 389 beside 636) is never required: its secure
+  // variant is, and insecure-variant reports it when open.
+  if (flow.tags.includes('insecure') && flow.secureAlternative) return false;
   if (flow.ports.length === 0 && !flow.protocols.includes('icmp')) return false;
   return true;
 }
 
+/**
+ * The rule sets a packet crosses in this file: the bound one and its stage
+ * companions (nftables base chains on one hook, subnet then NIC NSG). ASA
+ * ACLs are not chained here: a packet meets only the ACL of the interface it
+ * enters and the one it leaves, which `interfaceSides` selects per flow.
+ */
 function sameFileStages(bound: BoundRuleSet): RuleSet[] {
   const group = bound.ruleSet.stage?.group;
-  if (!group) return [bound.ruleSet];
+  if (!group || bound.ruleSet.kind === 'asa-acl') return [bound.ruleSet];
   return bound.file.ruleSets
     .filter((rs) => rs.stage?.group === group)
     .sort((a, b) => (a.stage?.order ?? 0) - (b.stage?.order ?? 0));
+}
+
+/**
+ * Which of the role's flows cross an ACL bound to an interface: traffic
+ * enters through an `in` ACL from the role behind it (the role is the
+ * source), and leaves through an `out` ACL toward it (the role is the
+ * destination).
+ */
+function interfaceSides(bound: BoundRuleSet, role: string): Set<'inbound' | 'outbound'> {
+  const sides = new Set<'inbound' | 'outbound'>();
+  const mine = (bound.interfaces ?? []).filter((i) => i.roles.includes(role) && i.direction);
+  if (mine.length === 0) return new Set(['inbound', 'outbound']);
+  for (const i of mine) sides.add(i.direction === 'in' ? 'outbound' : 'inbound');
+  return sides;
+}
+
+/**
+ * The part of the role a rule set protects: where its own rules point (the
+ * destinations of its inbound rules, the sources of its outbound rules),
+ * when they name part of the role. A role spread over several networks is
+ * protected by a different rule set in each, and each should be judged only
+ * for its own hosts.
+ */
+function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'outbound', resolve: (s: AddressSymbol) => AddressSet | undefined): AddressSet {
+  let own = AddressSet.none();
+  for (const rule of ruleSet.rules) {
+    if (rule.implicit || rule.direction !== side) continue;
+    const field = (side === 'inbound' ? rule.destination : rule.source).value.resolve(resolve);
+    if (!field.isConcrete) return role;
+    own = own.union(field);
+  }
+  const part = role.intersect(own);
+  return part.isEmpty ? role : part;
 }
 
 /**
@@ -92,14 +136,18 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
     const directions = b.ruleSet.directions;
     for (const role of b.roles) {
       const own = roleAddresses(role, topology);
-      // A rule set on the host itself (no declared addresses) protects whatever address the host has.
-      const ownAddresses = own.known ? own.addresses : AddressSet.any();
+      const sides = interfaceSides(b, role);
       for (const [flowSide, flows] of [
         ['inbound', catalog.flowsForRole(role, 'inbound')],
         ['outbound', catalog.flowsForRole(role, 'outbound')],
       ] as const) {
-        const direction: Direction | undefined = directions.includes(flowSide) ? flowSide : directions.includes('forward') ? 'forward' : undefined;
-        if (!direction) continue;
+        const forwardOnly = !directions.includes(flowSide) && directions.includes('forward');
+        // A host's FORWARD chain routes other machines' traffic; it protects a role only when bound to it by name.
+        const hostForward = forwardOnly && (b.ruleSet.format === 'iptables' || b.ruleSet.format === 'nftables') && b.scope !== 'rule-set';
+        const direction: Direction | undefined = directions.includes(flowSide) ? flowSide : forwardOnly && !hostForward ? 'forward' : undefined;
+        if (!direction || !sides.has(flowSide)) continue;
+        // A rule set on the host itself (no declared addresses) protects whatever address the host has.
+        const ownAddresses = own.known ? protectedPart(own.addresses, b.ruleSet, flowSide, resolve) : AddressSet.any();
         for (const flow of flows) {
           const peerRole = flowSide === 'inbound' ? flow.source : flow.destination;
           if (!present.has(peerRole) || !checkable(flow)) continue;

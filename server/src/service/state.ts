@@ -68,6 +68,8 @@ export class WorkspaceState {
   /** Bumped on every change; an analysis remembers the generation it saw. */
   private generation = 0;
   private parseCount = 0;
+  /** Severities of the last analysis, so a hover between two edits analyses as the diagnostics did. */
+  private lastSettings: AnalysisSettings | undefined;
 
   constructor(private readonly options: StateOptions = {}) {
     this.root = options.root;
@@ -168,15 +170,16 @@ export class WorkspaceState {
    * recomputed only when a document, the topology or the settings changed
    * since the last call.
    */
-  analyze(settings: AnalysisSettings = {}): WorkspaceAnalysis {
-    const key = `${this.generation}\u0000${JSON.stringify(settings.severities ?? {})}`;
+  analyze(settings: AnalysisSettings | undefined = this.lastSettings): WorkspaceAnalysis {
+    this.lastSettings = settings;
+    const key = `${this.generation}\u0000${JSON.stringify(settings?.severities ?? {})}`;
     if (this.current?.key === key) return this.current.analysis;
     const files: ParsedFile[] = [];
     for (const uri of this.documents.keys()) {
       const parsed = this.parsedFile(uri);
       if (parsed) files.push(parsed);
     }
-    const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings.severities, reportUnmatchedBindings: true };
+    const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings?.severities, reportUnmatchedBindings: true };
     const analysis = analyzeParsed(files, this.topology(), options, this.catalog);
     this.current = { analysis, key };
     return analysis;
@@ -188,8 +191,8 @@ export class WorkspaceState {
   }
 
   /** True when `analyze()` with these settings would return the cached analysis. */
-  isFresh(settings: AnalysisSettings = {}): boolean {
-    return this.current?.key === `${this.generation}\u0000${JSON.stringify(settings.severities ?? {})}`;
+  isFresh(settings: AnalysisSettings | undefined = this.lastSettings): boolean {
+    return this.current?.key === `${this.generation}\u0000${JSON.stringify(settings?.severities ?? {})}`;
   }
 
   lineIndex(uri: string): LineIndex | undefined {

@@ -73,13 +73,14 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
       const common = { file, ruleSet, ...(onInterfaces.length ? { interfaces: onInterfaces } : {}) };
 
       if (commandLineRoles.length) {
-        bound.push({ ...common, roles: commandLineRoles, via: 'command-line' });
+        bound.push({ ...common, roles: commandLineRoles, via: 'command-line', scope: 'file' });
         continue;
       }
       const annotated = annotationsFor(ruleSet, found.annotations);
       if (annotated.length) {
         bound.push({
           ...common,
+          scope: annotated.some((a) => a.scope === 'file' || (a.ruleSetId === undefined && !a.ruleSetIds?.length)) ? 'file' : 'rule-set',
           roles: unique(annotated.flatMap((a) => a.roles.map((r) => r.id))),
           via: 'annotation',
           declaredAt: { uri: file.uri, span: annotated[0].comment.span },
@@ -87,11 +88,12 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
         continue;
       }
       if (byBinding.length) {
-        bound.push({ ...common, roles: unique(byBinding.flatMap((b) => b.binding.roles)), via: 'binding', declaredAt: byBinding[0].binding.declaredAt });
+        const named = byBinding.every((b) => b.binding.ruleSet !== undefined);
+        bound.push({ ...common, roles: unique(byBinding.flatMap((b) => b.binding.roles)), via: 'binding', scope: named ? 'rule-set' : 'file', declaredAt: byBinding[0].binding.declaredAt });
         continue;
       }
       if (onInterfaces.length) {
-        bound.push({ ...common, roles: unique(onInterfaces.flatMap((i) => i.roles)), via: 'interface', declaredAt: onInterfaces[0].declaredAt });
+        bound.push({ ...common, roles: unique(onInterfaces.flatMap((i) => i.roles)), via: 'interface', scope: 'rule-set', declaredAt: onInterfaces[0].declaredAt });
         continue;
       }
       unbound.push({ file, ruleSet });

@@ -87,6 +87,13 @@ export interface BoundRuleSet {
   readonly ruleSet: RuleSet;
   readonly roles: readonly string[];
   readonly via: 'annotation' | 'binding' | 'command-line' | 'interface';
+  /**
+   * 'rule-set' when the declaration names this rule set (an annotation right
+   * above it, a binding with `ruleSet:`, an interface); 'file' when it covers
+   * every rule set of the file. A host's FORWARD chain is not the host's own
+   * firewall, so only a 'rule-set' binding makes it protect a role.
+   */
+  readonly scope?: 'rule-set' | 'file';
   readonly declaredAt?: SourceRef;
   /**
    * Interfaces from citrix-flows.yaml this rule set sits on (ASA `access-group`,

@@ -4,11 +4,27 @@ import { partialFlow } from './partialFlow';
 import { edtNeedsUdp } from './edtNeedsUdp';
 import { unresolvedValue } from './unresolvedValue';
 import { unparsedRule } from './unparsedRule';
+import { insecureVariant } from './insecureVariant';
+import { deprecatedPort } from './deprecatedPort';
+import { exposedToInternet } from './exposedToInternet';
+import { shadowedRule } from './shadowedRule';
+import { unneededCitrixPort } from './unneededCitrixPort';
 
 export type { CheckDefinition } from './types';
 
 /** Every check, in the order findings are reported. The docs, settings schema and this list are held equal by a test. */
-export const CHECKS: readonly CheckDefinition[] = [missingFlow, partialFlow, edtNeedsUdp, unresolvedValue, unparsedRule];
+export const CHECKS: readonly CheckDefinition[] = [
+  missingFlow,
+  partialFlow,
+  edtNeedsUdp,
+  insecureVariant,
+  deprecatedPort,
+  exposedToInternet,
+  shadowedRule,
+  unneededCitrixPort,
+  unresolvedValue,
+  unparsedRule,
+];
 
 /**
  * Findings that do not come from a check function but from the engine itself:

@@ -9,5 +9,6 @@ export interface CheckDefinition {
   readonly defaultSeverity: Severity;
   /** False for checks that are useful with no roles declared (shadowed rules, parse problems). */
   readonly needsRoles: boolean;
-  readonly run: (context: AnalysisContext) => readonly Omit<Finding, 'severity'>[];
+  /** A finding may carry its own severity to grade itself below the default; a user's setting for the check overrides it. */
+  readonly run: (context: AnalysisContext) => readonly (Omit<Finding, 'severity'> & { readonly severity?: Severity })[];
 }

@@ -1,0 +1,139 @@
+import type { Catalog } from '../../catalog';
+import type { Direction, ParsedFile, Rule, RuleSet } from '../../model';
+import { AddressSet, Ports, Protocols, TCP, UDP, type PortSet, type ProtocolSet } from '../../net';
+import type { Topology } from '../../topology/types';
+import { portSetInWords, protocolSetInWords, roleName } from '../describe';
+import { evaluate } from '../evaluate';
+import { PUBLIC_ADDRESSES, topologyResolver } from '../required';
+import type { CheckDefinition } from './types';
+import { PROTOCOL_NUMBER, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
+
+/** One family of ports that must not face the Internet, for one rule set. */
+interface Exposure {
+  readonly kind: 'ica' | 'management';
+  readonly protocols: ProtocolSet;
+  readonly ports: PortSet;
+  /** What the ports are, for the message. */
+  readonly what: string;
+  /** The role whose addresses the rule set protects, if any. */
+  readonly role?: string;
+  /** Role whose declared addresses the rule should be narrowed to. */
+  readonly narrowRoles: readonly string[];
+}
+
+const TCP_UDP = Protocols.of(TCP, UDP);
+/** ICA/HDX and Session Reliability: the ports every Citrix site has, known without any roles. */
+const ICA_PORTS = Ports.of([{ from: 1494, to: 1494 }, { from: 2598, to: 2598 }]);
+/** SSH and RDP: management ports on any host, known without any roles. */
+const PLAIN_MANAGEMENT = Ports.of([{ from: 22, to: 22 }, { from: 3389, to: 3389 }]);
+
+function exposuresFor(roles: readonly string[], catalog: Catalog): Exposure[] {
+  if (roles.length === 0) {
+    return [
+      { kind: 'ica', protocols: TCP_UDP, ports: ICA_PORTS, what: 'ICA/HDX', narrowRoles: ['gateway-snip'] },
+      { kind: 'management', protocols: Protocols.of(TCP), ports: PLAIN_MANAGEMENT, what: 'SSH/RDP management access', narrowRoles: [] },
+    ];
+  }
+  const out: Exposure[] = [];
+  for (const role of roles) {
+    const inbound = catalog.flowsForRole(role, 'inbound');
+    let icaProtocols = Protocols.none();
+    let icaPorts = Ports.none();
+    for (const f of inbound) {
+      if (!f.tags.includes('ica')) continue;
+      icaProtocols = icaProtocols.union(Protocols.of(...f.protocols.map((p) => PROTOCOL_NUMBER[p])));
+      icaPorts = icaPorts.union(Ports.of(f.ports));
+    }
+    if (!icaPorts.isEmpty) out.push({ kind: 'ica', protocols: icaProtocols, ports: icaPorts, what: 'ICA/HDX', role, narrowRoles: ['gateway-snip'] });
+    let mgmtPorts = PLAIN_MANAGEMENT;
+    const admins = new Set<string>();
+    for (const f of inbound) {
+      if (!f.tags.includes('management') || !f.protocols.includes('tcp')) continue;
+      mgmtPorts = mgmtPorts.union(Ports.of(f.ports));
+      admins.add(f.source);
+    }
+    out.push({ kind: 'management', protocols: Protocols.of(TCP), ports: mgmtPorts, what: 'Management access', role, narrowRoles: [...admins] });
+  }
+  return out;
+}
+
+function declaredAddresses(roles: readonly string[], topology: Topology): string[] {
+  return roles.flatMap((r) => topology.roles.get(r)?.addressEntries.map((e) => e.text) ?? []);
+}
+
+/**
+ * Ports that must not be reachable from public address space, checked by
+ * evaluating a flow from the Internet through the whole rule set, so a deny
+ * placed earlier or at a higher priority counts.
+ */
+function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, exposure: Exposure, topology: Topology): Map<Rule, { protocols: ProtocolSet; ports: PortSet }> {
+  const result = evaluate(
+    ruleSet,
+    {
+      direction,
+      protocols: exposure.protocols,
+      source: PUBLIC_ADDRESSES,
+      destination: exposure.role ? addressesOrAny(exposure.role, topology) : AddressSet.any(),
+      destinationPorts: exposure.ports,
+    },
+    { resolve: topologyResolver(topology) },
+  );
+  const open = new Map<Rule, { protocols: ProtocolSet; ports: PortSet }>();
+  for (const d of result.decisions) {
+    const rule = d.outcome === 'allow' ? writtenRule(file, d) : undefined;
+    if (!rule) continue;
+    const prev = open.get(rule);
+    open.set(rule, { protocols: (prev?.protocols ?? Protocols.none()).union(d.part.protocols), ports: (prev?.ports ?? Ports.none()).union(d.part.destinationPorts) });
+  }
+  return open;
+}
+
+export const exposedToInternet: CheckDefinition = {
+  id: 'exposed-to-internet',
+  title: 'ICA or management port open to the Internet',
+  summary: 'ICA/HDX reaches a VDA from the Internet instead of through Citrix Gateway, or a management port (SSH, RDP, the ADC GUI, ADM, hypervisor) is open from the Internet.',
+  defaultSeverity: 'error',
+  needsRoles: false,
+  run(context) {
+    const { catalog, topology } = context;
+    const rolesOf = new Map<RuleSet, string[]>();
+    for (const b of context.bound) rolesOf.set(b.ruleSet, [...(rolesOf.get(b.ruleSet) ?? []), ...b.roles]);
+    const findings: ReturnType<CheckDefinition['run']>[number][] = [];
+    for (const file of context.files) {
+      for (const ruleSet of file.ruleSets) {
+        const direction = directionFor(ruleSet, 'inbound');
+        if (!direction) continue;
+        const seen = new Set<string>();
+        for (const exposure of exposuresFor(rolesOf.get(ruleSet) ?? [], catalog)) {
+          for (const [rule, open] of exposed(file, ruleSet, direction, exposure, topology)) {
+            const key = `${rule.id}#${exposure.kind}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            const narrowTo = declaredAddresses(exposure.narrowRoles, topology);
+            const to = exposure.role ? ` to ${roleName(catalog, exposure.role)}` : '';
+            const from = (rule.source.text ?? 'any address').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+            const advice =
+              exposure.kind === 'ica'
+                ? `Users should reach VDAs through Citrix Gateway: allow ICA only from the Gateway's SNIP${narrowTo.length ? ` (${narrowTo.join(', ')})` : ''}.`
+                : `Allow management only from the administrators' networks${narrowTo.length ? ` (${narrowTo.join(', ')})` : exposure.narrowRoles.length ? ` (${exposure.narrowRoles.map((r) => roleName(catalog, r)).join(', ')})` : ''}, or through a VPN or bastion.`;
+            findings.push({
+              checkId: 'exposed-to-internet',
+              uri: fileOf(rule, file, context.files).uri,
+              span: peerSpan(rule, 'inbound'),
+              message: `${exposure.what} (${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)})${to} is reachable from the Internet: ${ruleLabel(fileOf(rule, file, context.files), rule)} allows it from ${from}. ${advice}`,
+              data: {
+                exposure: exposure.kind,
+                ruleSetId: ruleSet.id,
+                ruleId: rule.id,
+                ports: open.ports.ranges.map((r) => ({ from: r.from, to: r.to })),
+                ...(exposure.role ? { role: exposure.role } : {}),
+                ...(narrowTo.length ? { narrowTo } : {}),
+              },
+            });
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,87 @@
+import type { CatalogFlow, CatalogProtocol } from '../../catalog';
+import type { Direction, ParsedFile, Rule, RuleSet, Span } from '../../model';
+import { AddressSet, Ports, Protocols, ICMP, TCP, UDP, type PortSet } from '../../net';
+import type { BoundRuleSet, Topology } from '../../topology/types';
+import { lineOf } from '../describe';
+import type { Decision, FlowQuery } from '../evaluate';
+import { roleAddresses } from '../required';
+import { ruleFile } from '../link';
+
+export const PROTOCOL_NUMBER: Readonly<Record<CatalogProtocol, number>> = { tcp: TCP, udp: UDP, icmp: ICMP };
+
+/** Every rule of a rule set: its entry list and its user chains. */
+export function allRuleLists(ruleSet: RuleSet): (readonly Rule[])[] {
+  return [ruleSet.rules, ...Object.values(ruleSet.chains ?? {})];
+}
+
+/** A decision made by a rule written in this file (not a built-in rule, not a default policy). */
+export function writtenRule(file: ParsedFile, d: Decision): Rule | undefined {
+  if (!d.rule || d.rule.implicit || !file.ruleSets.includes(d.ruleSet)) return undefined;
+  return d.rule;
+}
+
+/** The port field where written (the finding points at the port), else the whole rule. */
+export function portSpan(rule: Rule): Span {
+  return rule.destinationPorts.span ?? rule.span;
+}
+
+/** The peer-address field the traffic comes from (source inbound, destination outbound), else the whole rule. */
+export function peerSpan(rule: Rule, direction: Direction): Span {
+  return (direction === 'outbound' ? rule.destination.span : rule.source.span) ?? rule.span;
+}
+
+/** The file a rule is written in (Terraform rules may live beside the group they belong to). */
+export function fileOf(rule: Rule, owner: ParsedFile, files: readonly ParsedFile[]): ParsedFile {
+  return ruleFile(rule, owner, files);
+}
+
+/** `"AllowIca" (priority 100, line 12)`, or `the rule at line 12` for formats without rule names. */
+export function ruleLabel(file: ParsedFile, rule: Rule): string {
+  const where = rule.implicit ? 'built in' : `line ${lineOf(file, rule.span.start)}`;
+  if (!rule.name) return rule.implicit ? `the built-in rule ${rule.id}` : `the rule at ${where}${rule.priority ? ` (priority ${rule.priority.value})` : ''}`;
+  return `"${rule.name}" (${rule.priority ? `priority ${rule.priority.value}, ` : ''}${where})`;
+}
+
+/**
+ * How a rule set sees traffic to (`inbound`) or from (`outbound`) the role it
+ * protects: that direction if it governs it, else `forward` for rule sets that
+ * sit between networks, else not at all.
+ */
+export function directionFor(ruleSet: RuleSet, side: 'inbound' | 'outbound'): Direction | undefined {
+  if (ruleSet.directions.includes(side)) return side;
+  return ruleSet.directions.includes('forward') ? 'forward' : undefined;
+}
+
+/** A role's declared addresses, or any address where it is not declared (the rule set protects the host itself). */
+export function addressesOrAny(role: string, topology: Topology): AddressSet {
+  const r = roleAddresses(role, topology);
+  return r.known ? r.addresses : AddressSet.any();
+}
+
+/** A query for a catalog flow as seen by a rule set bound to `role`, on the flow's own ports and protocols. */
+export function catalogFlowQuery(flow: CatalogFlow, bound: BoundRuleSet, role: string, side: 'inbound' | 'outbound', topology: Topology): FlowQuery | undefined {
+  const direction = directionFor(bound.ruleSet, side);
+  if (!direction || flow.ports.length === 0) return undefined;
+  const peer = side === 'inbound' ? flow.source : flow.destination;
+  const own = addressesOrAny(role, topology);
+  const other = addressesOrAny(peer, topology);
+  return {
+    direction,
+    protocols: Protocols.of(...flow.protocols.map((p) => PROTOCOL_NUMBER[p])),
+    source: side === 'inbound' ? other : own,
+    destination: side === 'inbound' ? own : other,
+    destinationPorts: Ports.of(flow.ports),
+  };
+}
+
+/** The single ports of a port set, up to `limit`, for messages and fix data. */
+export function portsOf(set: PortSet, limit = 64): number[] {
+  const out: number[] = [];
+  for (const r of set.ranges) for (let p = r.from; p <= r.to && out.length < limit; p++) out.push(p);
+  return out;
+}
+
+/** A message that starts with a rule label still starts with a capital. */
+export function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

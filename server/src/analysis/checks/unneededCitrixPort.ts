@@ -1,0 +1,141 @@
+import { parseCondition, type Catalog, type CatalogFlow, type CatalogProtocol } from '../../catalog';
+import { Ports, formatPortSet, type PortSet } from '../../net';
+import type { Topology } from '../../topology/types';
+import { applicability } from '../conditions';
+import { roleName, shortPurpose } from '../describe';
+import type { CheckDefinition } from './types';
+import { PROTOCOL_NUMBER, fileOf, sentence, allRuleLists, portSpan, ruleLabel } from './ruleFacts';
+
+/** Flows whose source is "any Citrix component" (license checkout) apply to every role. */
+const ANY_COMPONENT = 'any-citrix-component';
+
+function atRoleEnd(flow: CatalogFlow, roles: readonly string[], side: 'inbound' | 'outbound'): boolean {
+  const end = side === 'inbound' ? flow.destination : flow.source;
+  return roles.includes(end) || end === ANY_COMPONENT;
+}
+
+/** The ports the roles need on one protocol and side, under the site's features and versions. */
+function neededPorts(catalog: Catalog, topology: Topology, roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet {
+  let needed = Ports.none();
+  for (const flow of catalog.flows) {
+    if (!atRoleEnd(flow, roles, side) || !flow.protocols.includes(protocol)) continue;
+    const why = applicability(flow, catalog, topology);
+    if (why.applies && why.protocols.includes(protocol)) needed = needed.union(Ports.of(flow.ports));
+  }
+  return needed;
+}
+
+/** The first condition of a flow that does not hold here, in words. */
+function failedCondition(flow: CatalogFlow, protocol: CatalogProtocol, catalog: Catalog, topology: Topology): string {
+  const holds = (conditions: string[]): boolean => applicability({ ...flow, conditions, protocolConditions: {} }, catalog, topology).applies;
+  for (const text of [...flow.conditions, ...(flow.protocolConditions[protocol] ?? [])]) {
+    if (holds([text])) continue;
+    const c = parseCondition(text);
+    if (c?.kind === 'feature') return `${catalog.featureById(c.feature)?.name ?? c.feature} is off`;
+    if (c?.kind === 'optional') return 'the seed marks it optional';
+    if (c?.kind === 'version') {
+      const product = catalog.productById(c.product)?.name ?? c.product;
+      const declared = topology.versions.get(c.product);
+      return `it is for ${product} ${c.op} ${c.version}, and ${declared ? `${product} ${declared} is declared` : 'no version is declared (a current one is assumed)'}`;
+    }
+  }
+  return 'it does not apply here';
+}
+
+/** Why a flow on this port is not needed here, in words: the failed condition, or that it is another role's flow. */
+function whyNotNeeded(flow: CatalogFlow, protocol: CatalogProtocol, roles: readonly string[], side: 'inbound' | 'outbound', catalog: Catalog, topology: Topology): string {
+  if (atRoleEnd(flow, roles, side)) return failedCondition(flow, protocol, catalog, topology);
+  return `that flow ${side === 'inbound' ? 'goes to' : 'comes from'} ${roleName(catalog, side === 'inbound' ? flow.destination : flow.source)}`;
+}
+
+/**
+ * Ports of this role's flows that a declared product version no longer uses:
+ * deprecated-port reports those, with the version's own words.
+ */
+function versionRetired(catalog: Catalog, topology: Topology, roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet {
+  let ports = Ports.none();
+  for (const flow of catalog.flows) {
+    if (!atRoleEnd(flow, roles, side) || !flow.protocols.includes(protocol)) continue;
+    for (const text of flow.conditions) {
+      const c = parseCondition(text);
+      if (c?.kind !== 'version' || !topology.versions.has(c.product)) continue;
+      if (!applicability({ ...flow, conditions: [text], protocolConditions: {} }, catalog, topology).applies) ports = ports.union(Ports.of(flow.ports));
+    }
+  }
+  return ports;
+}
+
+export const unneededCitrixPort: CheckDefinition = {
+  id: 'unneeded-citrix-port',
+  title: 'Citrix port opened that no declared flow needs',
+  summary: 'A rule opens a port the catalog knows as a Citrix port to a role, but no flow that role needs here (with the site\'s features and versions) uses it.',
+  defaultSeverity: 'info',
+  needsRoles: true,
+  run(context) {
+    const { catalog, topology } = context;
+    const findings: ReturnType<CheckDefinition['run']>[number][] = [];
+    const neededCache = new Map<string, PortSet>();
+    const needed = (roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet => {
+      const key = `${[...roles].sort().join(',')}#${side}#${protocol}`;
+      let set = neededCache.get(key);
+      if (!set) neededCache.set(key, (set = neededPorts(catalog, topology, roles, side, protocol).union(versionRetired(catalog, topology, roles, side, protocol))));
+      return set;
+    };
+    for (const bound of context.bound) {
+      const roles = bound.roles;
+      const names = roles.map((r) => roleName(catalog, r)).join(', ');
+      for (const list of allRuleLists(bound.ruleSet)) {
+        for (const rule of list) {
+          if (rule.implicit || !rule.enabled.value || rule.target.kind !== 'allow') continue;
+          if (rule.direction !== 'inbound' && rule.direction !== 'outbound') continue;
+          const side = rule.direction;
+          const rulePorts = rule.destinationPorts.value;
+          // A rule that opens every port is a different problem; this check is about Citrix ports by name.
+          if (rulePorts.isFull) continue;
+          const explained: string[] = [];
+          const unneededByProtocol: { protocol: CatalogProtocol; ports: PortSet }[] = [];
+          for (const protocol of ['tcp', 'udp'] as const) {
+            if (!rule.protocols.value.has(PROTOCOL_NUMBER[protocol])) continue;
+            const wanted = needed(roles, side, protocol);
+            let unneeded = Ports.none();
+            const flowsHere: CatalogFlow[] = [];
+            for (const flow of catalog.flows) {
+              if (!flow.protocols.includes(protocol) || flow.ports.length === 0) continue;
+              const open = Ports.of(flow.ports).intersect(rulePorts).difference(wanted);
+              if (open.isEmpty) continue;
+              unneeded = unneeded.union(open);
+              flowsHere.push(flow);
+            }
+            if (unneeded.isEmpty) continue;
+            unneededByProtocol.push({ protocol, ports: unneeded });
+            // Name the flow that explains each port best: one of this role's own, else any.
+            for (const range of unneeded.ranges.slice(0, 3)) {
+              const piece = Ports.range(range.from, range.to);
+              const onPiece = flowsHere.filter((f) => Ports.of(f.ports).intersects(piece));
+              const best = onPiece.find((f) => atRoleEnd(f, roles, side)) ?? onPiece[0];
+              if (!best) continue;
+              explained.push(
+                `${protocol.toUpperCase()} ${formatPortSet(piece, '–')}, the Citrix port for ${roleName(catalog, best.source)} → ${roleName(catalog, best.destination)} (${shortPurpose(best)}), but ${whyNotNeeded(best, protocol, roles, side, catalog, topology)}`,
+              );
+            }
+          }
+          if (unneededByProtocol.length === 0) continue;
+          findings.push({
+            checkId: 'unneeded-citrix-port',
+            uri: fileOf(rule, bound.file, context.files).uri,
+            span: portSpan(rule),
+            message: sentence(`${ruleLabel(fileOf(rule, bound.file, context.files), rule)} opens ${explained.join('; ')}. No flow ${side === 'inbound' ? 'to' : 'from'} ${names} needs it.`),
+            data: {
+              ruleSetId: bound.ruleSet.id,
+              ruleId: rule.id,
+              roles: [...roles],
+              direction: side,
+              ports: unneededByProtocol.map((u) => ({ protocol: u.protocol, ranges: u.ports.ranges.map((r) => ({ from: r.from, to: r.to })) })),
+            },
+          });
+        }
+      }
+    }
+    return findings;
+  },
+};

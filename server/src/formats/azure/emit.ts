@@ -1,0 +1,225 @@
+import type { Rule, RuleSet } from '../../model';
+import type { AllowRuleRequest } from '../../model/edits';
+import type { AddressSet } from '../../net';
+import {
+  addressPlan,
+  choosePriority,
+  detectNameStyle,
+  nameWords,
+  oneLine,
+  placeholderMeaning,
+  placeholderWords,
+  portText,
+  shortCidr,
+  styleName,
+  uniqueName,
+  type NameStyle,
+} from '../emitSupport';
+
+/**
+ * The Azure NSG rules a batch of requests becomes, whatever the syntax
+ * (Terraform azurerm, Bicep, ARM): one rule per protocol (Azure's `*` would
+ * also open ICMP, ESP and AH), names in the neighbours' style, priorities
+ * below the rule that denies the flow that collide with nothing.
+ */
+
+export interface AzureAddresses {
+  /** CIDRs, addresses, service tags, or `*`. */
+  readonly literals: readonly string[];
+  /** An undeclared peer: written as a parameter/variable the user must fill in, never as `*`. */
+  readonly placeholder?: { readonly words: readonly string[]; readonly meaning: string };
+}
+
+export interface AzureRuleSpec {
+  readonly request: AllowRuleRequest;
+  readonly name: string;
+  /** The words of the name, for identifiers (Terraform labels, Bicep symbols) in their own style. */
+  readonly words: readonly string[];
+  readonly priority: number;
+  readonly direction: 'Inbound' | 'Outbound';
+  readonly protocol: 'Tcp' | 'Udp' | 'Icmp';
+  /** `*` for ICMP. */
+  readonly destinationPorts: readonly string[];
+  readonly source: AzureAddresses;
+  readonly destination: AzureAddresses;
+  readonly comment: string;
+  /** Write the plural property even for one value, as the neighbours do. */
+  readonly pluralPorts: boolean;
+  readonly pluralSource: boolean;
+  readonly pluralDestination: boolean;
+}
+
+export const AZURE_MIN_PRIORITY = 100;
+export const AZURE_MAX_PRIORITY = 4096;
+
+/** The rules the user wrote (not the six defaults, not placeholders for unknown rule lists). */
+export function writtenRules(ruleSet: RuleSet): Rule[] {
+  return ruleSet.rules.filter((r) => !r.implicit && !r.meta?.placeholder);
+}
+
+function addressVariants(set: AddressSet): AzureAddresses[] {
+  const plan = addressPlan(set);
+  if (plan.any) return [{ literals: ['*'] }];
+  const literals = [...plan.cidrs4, ...plan.cidrs6].map(shortCidr);
+  for (const s of plan.symbols) if (s.kind === 'service-tag') literals.push(s.name);
+  const out: AzureAddresses[] = literals.length ? [{ literals }] : [];
+  for (const s of plan.symbols) {
+    if (s.kind === 'service-tag') continue;
+    out.push({ literals: [], placeholder: { words: placeholderWords(s), meaning: placeholderMeaning(s) } });
+  }
+  return out;
+}
+
+/** Neighbours write the plural property even for one value (every rule that has the field uses the plural). */
+function pluralStyle(rules: readonly Rule[], key: 'portStyle' | 'addressStyle', side: 'source' | 'destination'): boolean {
+  const styles = rules.map((r) => r.meta?.[key]?.split(' ').find((s) => s.startsWith(`${side}:`))?.slice(side.length + 1)).filter((s): s is string => !!s && s !== 'none' && s !== 'asg');
+  return styles.length > 0 && styles.every((s) => s.startsWith('plural'));
+}
+
+export function nameStyleOf(ruleSet: RuleSet, fallback: NameStyle = 'kebab'): NameStyle {
+  return detectNameStyle(
+    writtenRules(ruleSet)
+      .map((r) => r.name)
+      .filter((n): n is string => !!n),
+    fallback,
+  );
+}
+
+/** Every request of the batch as Azure rules, with names and priorities free in the NSG and in the batch. */
+export function planAzureRules(requests: readonly AllowRuleRequest[]): { specs: AzureRuleSpec[] } | { error: string } {
+  const specs: AzureRuleSpec[] = [];
+  const usedNames = new Map<RuleSet, Set<string>>();
+  const usedPriorities = new Map<string, Set<number>>();
+  for (const req of requests) {
+    const rs = req.ruleSet;
+    if (req.direction === 'forward') return { error: 'an Azure NSG has no forward direction' };
+    const written = writtenRules(rs);
+    let names = usedNames.get(rs);
+    if (!names) {
+      names = new Set(rs.rules.map((r) => r.name ?? r.id));
+      usedNames.set(rs, names);
+    }
+    const key = `${rs.id}\u0000${req.direction}`;
+    let used = usedPriorities.get(key);
+    if (!used) {
+      used = new Set(written.filter((r) => r.direction === req.direction && r.priority && !r.meta?.priorityUnknown).map((r) => r.priority!.value));
+      usedPriorities.set(key, used);
+    }
+    const all = written.filter((r) => r.priority && !r.meta?.priorityUnknown).map((r) => r.priority!.value);
+    const before = req.before && !req.before.implicit ? req.before.priority?.value : undefined;
+    const upper = Math.min(before ?? AZURE_MAX_PRIORITY + 1, AZURE_MAX_PRIORITY + 1);
+    const style = nameStyleOf(rs);
+    const protocols = req.protocols.length ? req.protocols : (['tcp'] as const);
+    const sources = addressVariants(req.source);
+    const destinations = addressVariants(req.destination);
+    if (sources.length === 0 || destinations.length === 0) return { error: `no ${sources.length === 0 ? 'source' : 'destination'} address to write` };
+    const variants = protocols.length * sources.length * destinations.length;
+    let n = 0;
+    for (const protocol of protocols) {
+      for (const source of sources) {
+        for (const destination of destinations) {
+          n++;
+          const priority = choosePriority({ used, upper, min: AZURE_MIN_PRIORITY, start: AZURE_MIN_PRIORITY, all });
+          if (priority === undefined) {
+            return { error: `no free ${req.direction} priority between ${AZURE_MIN_PRIORITY} and ${upper - 1} in ${rs.name}; renumber the rules first` };
+          }
+          used.add(priority);
+          const words = [...nameWords(req.name)];
+          if (protocols.length > 1) words.push(protocol);
+          if (variants > protocols.length) words.push(String(n));
+          const name = uniqueName(styleName(words, style), names, style === 'pascal' || style === 'camel' ? '' : style.includes('snake') ? '_' : '-');
+          specs.push({
+            request: req,
+            name,
+            words,
+            priority,
+            direction: req.direction === 'inbound' ? 'Inbound' : 'Outbound',
+            protocol: protocol === 'tcp' ? 'Tcp' : protocol === 'udp' ? 'Udp' : 'Icmp',
+            destinationPorts: protocol === 'icmp' || req.ports.length === 0 ? ['*'] : req.ports.map(portText),
+            source,
+            destination,
+            comment: oneLine(req.comment),
+            pluralPorts: pluralStyle(written, 'portStyle', 'destination'),
+            pluralSource: pluralStyle(written, 'addressStyle', 'source'),
+            pluralDestination: pluralStyle(written, 'addressStyle', 'destination'),
+          });
+        }
+      }
+    }
+  }
+  return { specs };
+}
+
+/** ARM property names in the order Azure's documentation lists them; writers reorder them like a neighbour. */
+export const AZURE_PROPERTY_ORDER = [
+  'description',
+  'protocol',
+  'sourcePortRange',
+  'destinationPortRange',
+  'sourceAddressPrefix',
+  'destinationAddressPrefix',
+  'access',
+  'priority',
+  'direction',
+] as const;
+export type AzureProperty = (typeof AZURE_PROPERTY_ORDER)[number];
+
+/** Singular property names (`destinationPortRange`) also stand for their plural, for ordering. */
+export function pluralOf(p: AzureProperty): string {
+  return p === 'destinationPortRange' || p === 'sourcePortRange' ? `${p}s` : p.endsWith('Prefix') ? `${p}es` : p;
+}
+
+export type AzureValue = { readonly kind: 'string'; readonly value: string } | { readonly kind: 'number'; readonly value: number } | { readonly kind: 'list'; readonly values: readonly string[] } | { readonly kind: 'placeholder'; readonly words: readonly string[]; readonly meaning: string };
+
+/** The properties of one spec, as (ARM name, value) pairs; `description` only when the writer wants it. */
+export function azureProperties(spec: AzureRuleSpec, withDescription: boolean): Map<string, AzureValue> {
+  const props = new Map<string, AzureValue>();
+  if (withDescription) props.set('description', { kind: 'string', value: spec.comment.length > 140 ? `${spec.comment.slice(0, 139)}…` : spec.comment });
+  props.set('protocol', { kind: 'string', value: spec.protocol });
+  props.set('sourcePortRange', { kind: 'string', value: '*' });
+  if (spec.destinationPorts.length > 1 || (spec.pluralPorts && spec.destinationPorts[0] !== '*')) props.set('destinationPortRanges', { kind: 'list', values: spec.destinationPorts });
+  else props.set('destinationPortRange', { kind: 'string', value: spec.destinationPorts[0] });
+  const address = (side: 'source' | 'destination', a: AzureAddresses, plural: boolean): void => {
+    if (a.placeholder) props.set(`${side}AddressPrefixes`, { kind: 'placeholder', words: a.placeholder.words, meaning: a.placeholder.meaning });
+    else if (a.literals.length > 1 || (plural && a.literals[0] !== '*' && !/^[A-Za-z]/.test(a.literals[0]))) props.set(`${side}AddressPrefixes`, { kind: 'list', values: a.literals });
+    else props.set(`${side}AddressPrefix`, { kind: 'string', value: a.literals[0] });
+  };
+  address('source', spec.source, spec.pluralSource);
+  address('destination', spec.destination, spec.pluralDestination);
+  props.set('access', { kind: 'string', value: 'Allow' });
+  props.set('priority', { kind: 'number', value: spec.priority });
+  props.set('direction', { kind: 'string', value: spec.direction });
+  return props;
+}
+
+/** The property order of a neighbour rule: each written name (singular or plural) at its place in the neighbour's text. */
+export function orderProperties(props: Map<string, AzureValue>, neighbourRaw: string | undefined, find: (raw: string, name: string) => number): [string, AzureValue][] {
+  const entries = [...props.entries()];
+  if (!neighbourRaw) return entries;
+  const position = (name: string): number => {
+    const base = AZURE_PROPERTY_ORDER.find((p) => p === name || pluralOf(p) === name) ?? name;
+    const candidates = [base, pluralOf(base as AzureProperty)];
+    let best = -1;
+    for (const c of candidates) {
+      const at = find(neighbourRaw, c);
+      if (at >= 0 && (best < 0 || at < best)) best = at;
+    }
+    return best;
+  };
+  const known = entries.map((e, i) => ({ e, i, at: position(e[0]) }));
+  // Properties the neighbour lacks keep their default place relative to the one before them.
+  let last = -1;
+  const keyed = known.map((k) => {
+    if (k.at >= 0) last = k.at;
+    return { ...k, key: k.at >= 0 ? k.at : last + 0.5 };
+  });
+  return keyed.sort((a, b) => a.key - b.key || a.i - b.i).map((k) => k.e);
+}
+
+/** The written rule a new one is modelled on: the one it must precede, else the last one in the same direction, else any. */
+export function neighbourRule(req: AllowRuleRequest, predicate: (r: Rule) => boolean = () => true): Rule | undefined {
+  const written = writtenRules(req.ruleSet).filter(predicate);
+  if (req.before && !req.before.implicit && predicate(req.before)) return req.before;
+  const same = written.filter((r) => r.direction === req.direction);
+  return same[same.length - 1] ?? written[written.length - 1];
+}

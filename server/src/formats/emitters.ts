@@ -1,0 +1,45 @@
+import type { FormatId } from '../model';
+import type { AllowRuleEmitter } from '../model/edits';
+import { emitAllowRules as arm } from './arm/emit';
+import { emitAllowRules as bicep } from './bicep/emit';
+import { emitAllowRules as terraform } from './terraform/emit';
+import { emitAllowRules as iptables } from './iptables/emit';
+import { emitAllowRules as nftables } from './nftables/emit';
+import { emitAllowRules as asa } from './asa/emit';
+import { emitAllowRules as windowsFirewall } from './windows-firewall/emit';
+
+/**
+ * The one writer per format: quick fixes, "fix all" and `generate` all go
+ * through these. A format without an emitter yet gets no "Allow …" fix.
+ */
+export const EMITTERS: Partial<Record<FormatId, AllowRuleEmitter>> = {
+  terraform,
+  bicep,
+  arm,
+  iptables,
+  nftables,
+  asa,
+  'windows-firewall': windowsFirewall,
+};
+
+export function emitterFor(format: FormatId): AllowRuleEmitter | undefined {
+  return EMITTERS[format];
+}
+
+/** Where a line comment starts in each format; `citrix-flows` is the YAML topology file. */
+export const COMMENT_LEADERS: Readonly<Record<FormatId | 'citrix-flows', string>> = {
+  terraform: '#',
+  bicep: '//',
+  // ARM templates are JSON with comments (Azure's deployment engine and our reader accept them).
+  arm: '//',
+  iptables: '#',
+  nftables: '#',
+  asa: '!',
+  'windows-firewall': '#',
+  'citrix-flows': '#',
+};
+
+/** One comment line (without its line break) at `indent`: `  # citrix-role: vda`. */
+export function commentLine(format: FormatId | 'citrix-flows', text: string, indent: string): string {
+  return `${indent}${COMMENT_LEADERS[format]} ${text.replace(/[\r\n]+/g, ' ')}`;
+}

@@ -1,0 +1,50 @@
+import type { Span } from '../model';
+import { shortRoleName, tallies } from './requiredFlows';
+import type { WorkspaceState } from './state';
+
+export const SHOW_REQUIRED_FLOWS_COMMAND = 'citrixFlowLint.showRequiredFlows';
+
+/** What the lens's command receives: enough for the client to ask the server for the list. */
+export interface RequiredFlowsArgs {
+  readonly role: string;
+  readonly uri: string;
+  readonly ruleSetId: string;
+  readonly title: string;
+}
+
+export interface CodeLensResult {
+  readonly span: Span;
+  readonly title: string;
+  readonly command: string;
+  readonly arguments: [RequiredFlowsArgs];
+}
+
+/** One lens per role above each rule set bound to roles: "VDA · 9/11 required inbound flows allowed". */
+export function doCodeLens(state: WorkspaceState, uri: string): CodeLensResult[] {
+  const file = state.parsedFile(uri);
+  if (!file) return [];
+  const analysis = state.analyze();
+  const out: CodeLensResult[] = [];
+  const seen = new Set<string>();
+  for (const bound of analysis.binding.bound) {
+    if (bound.file.uri !== uri) continue;
+    // Lenses sit where the user's text has the rule set, which is the cached parse, not the linked copy.
+    const ruleSet = file.ruleSets.find((rs) => rs.id === bound.ruleSet.id) ?? bound.ruleSet;
+    for (const role of bound.roles) {
+      const key = `${ruleSet.id}\u0000${role}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const name = shortRoleName(state.catalog, role);
+      const counts = tallies(analysis, uri, bound.ruleSet, role);
+      const parts = counts.map((t, i) => (i === 0 ? `${t.allowed}/${t.total} required ${t.side} flows allowed` : `${t.allowed}/${t.total} ${t.side}`));
+      const title = parts.length ? `${name} · ${parts.join(' · ')}` : `${name} · no required flows to check (no peer role declared)`;
+      out.push({
+        span: { start: ruleSet.span.start, end: ruleSet.span.start },
+        title,
+        command: SHOW_REQUIRED_FLOWS_COMMAND,
+        arguments: [{ role, uri, ruleSetId: ruleSet.id, title: `${name} — ${ruleSet.name}` }],
+      });
+    }
+  }
+  return out.sort((a, b) => a.span.start - b.span.start);
+}

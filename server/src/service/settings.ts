@@ -1,0 +1,37 @@
+import type { CheckSeverity } from '../topology';
+
+/** `citrixFlowLint.*` as the editor has it for one resource; read per request, never kept. */
+export interface Settings {
+  readonly enable: boolean;
+  /** Check id → severity; only ids the user set. */
+  readonly checks: Readonly<Record<string, CheckSeverity>>;
+  readonly inlayHints: { readonly enabled: boolean };
+  readonly debounceMs: number;
+  readonly maxFileSizeKB: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120 };
+
+const SEVERITIES = new Set<string>(['off', 'info', 'warning', 'error']);
+
+/** Whatever the client sent (possibly nothing, possibly wrong types) as usable settings. */
+export function normalizeSettings(raw: unknown): Settings {
+  if (!raw || typeof raw !== 'object') return DEFAULT_SETTINGS;
+  const r = raw as Record<string, unknown>;
+  const checks: Record<string, CheckSeverity> = {};
+  if (r.checks && typeof r.checks === 'object') {
+    for (const [id, value] of Object.entries(r.checks as Record<string, unknown>)) {
+      // VS Code hands "default" through when a user picks it: the check's own severity applies then.
+      if (typeof value === 'string' && SEVERITIES.has(value)) checks[id] = value as CheckSeverity;
+    }
+  }
+  const inlay = r.inlayHints && typeof r.inlayHints === 'object' ? (r.inlayHints as Record<string, unknown>) : {};
+  const number = (v: unknown, fallback: number, min: number, max: number): number => (typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback);
+  return {
+    enable: typeof r.enable === 'boolean' ? r.enable : DEFAULT_SETTINGS.enable,
+    checks,
+    inlayHints: { enabled: typeof inlay.enabled === 'boolean' ? inlay.enabled : DEFAULT_SETTINGS.inlayHints.enabled },
+    debounceMs: number(r.debounceMs, DEFAULT_SETTINGS.debounceMs, 0, 5000),
+    maxFileSizeKB: number(r.maxFileSizeKB, DEFAULT_SETTINGS.maxFileSizeKB, 1, 1024 * 1024),
+  };
+}

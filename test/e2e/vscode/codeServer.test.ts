@@ -1,0 +1,190 @@
+// The extension as a user gets it: packaged with vsce, installed into
+// code-server (VS Code 1.100.3) with a fresh profile, driven through Debian
+// Chromium. Each step polls with a bound and leaves a screenshot in the
+// folder printed at the start.
+//
+// CFL_E2E_BREAK_SERVER=1 replaces the installed dist/server.js with one that
+// exits at once: every step that needs the server must then fail, which is
+// how this suite was shown to catch a broken build.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { copyWorkspace, missingTools, poll, resultsDir, which } from '../helpers/env';
+import { ensureCodeServer, packageExtension, startCodeServer, type CodeServerInstance } from './codeServer';
+import { launchBrowser, Workbench, type Browser } from './workbench';
+
+const chromiumPath = which('chromium') ?? which('chromium-browser');
+const skip = missingTools({ chromium: chromiumPath, npm: which('npm'), tar: which('tar') });
+
+// The e2e workspace (test/e2e/workspace): lines the CLI reports for `missing-flow`.
+const TERRAFORM = { file: 'vda-nsg.tf', line: 19, text: 'DenyAllInbound', flowPort: '1494' };
+const BICEP = { file: 'vda-nsg.bicep', line: 20, text: 'DenyAllInbound' };
+const IPTABLES = { file: 'vda-iptables.rules', line: 10, text: '-A INPUT -j DROP' };
+
+describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end to end', { skip, timeout: 15 * 60_000 }, () => {
+  let out: string;
+  let workspace: string;
+  let server: CodeServerInstance | undefined;
+  let browser: Browser | undefined;
+  let wb: Workbench;
+  const log = (line: string) => console.log(`[e2e vscode] ${line}`);
+
+  before(async () => {
+    out = resultsDir('vscode');
+    log(`screenshots and logs: ${out}`);
+    const started = Date.now();
+    const bin = ensureCodeServer(log);
+    const vsix = packageExtension(path.join(out, 'citrix-flow-lint.vsix'));
+    workspace = copyWorkspace('vscode');
+    server = await startCodeServer({
+      bin,
+      vsix,
+      logDir: out,
+      afterInstall: process.env.CFL_E2E_BREAK_SERVER
+        ? (dir) => {
+            log('CFL_E2E_BREAK_SERVER is set: the installed dist/server.js exits at once');
+            writeFileSync(path.join(dir, 'dist', 'server.js'), 'process.exit(3);\n');
+          }
+        : undefined,
+    });
+    browser = await launchBrowser(chromiumPath!);
+    wb = new Workbench(browser.page, out);
+    await wb.open(server.folderUrl(workspace));
+    await wb.waitForExplorerRow(TERRAFORM.file);
+    await wb.screenshot('workbench-ready');
+    log(`code-server up, extension installed, workbench ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  after(async () => {
+    if (wb) await wb.screenshot('final');
+    await browser?.close();
+    await server?.stop();
+    if (out) log(`screenshots and logs: ${out}`);
+  });
+
+  for (const target of [TERRAFORM, BICEP, IPTABLES]) {
+    test(`missing-flow squiggle on line ${target.line} of ${target.file}`, async () => {
+      await wb.openFile(target.file, target.text);
+      try {
+        await wb.waitForSquiggle('error', target.line, `an error squiggle on line ${target.line} of ${target.file} (the language server's missing-flow diagnostic; is the file in the client's documentSelector and does the server publish diagnostics?)`, 60_000);
+      } finally {
+        await wb.screenshot(`diagnostic-${target.file}`);
+      }
+    });
+  }
+
+  test('the Problems panel shows the message and the check id for every file', async () => {
+    await wb.page.keyboard.press('Control+Shift+M');
+    try {
+      await poll('the Problems panel (.markers-panel) to list "Required flow blocked" with code missing-flow for all three files', async () => {
+        const text = await wb.text('.markers-panel');
+        return text.includes('missing-flow')
+          && text.includes('Required flow blocked')
+          && [TERRAFORM, BICEP, IPTABLES].every((t) => text.includes(t.file)) ? text : undefined;
+      }, { timeoutMs: 30_000, lastSeen: async () => JSON.stringify((await wb.text('.markers-panel')).slice(0, 600)) });
+      const text = await wb.text('.markers-panel');
+      assert.match(text, /Ln 19, Col \d+/, 'the Terraform finding is listed at line 19');
+    } finally {
+      await wb.screenshot('problems-panel');
+    }
+    await wb.page.keyboard.press('Control+Shift+M');
+  });
+
+  test('hovering port 2598 shows the Citrix explanation', async () => {
+    await wb.openFile(TERRAFORM.file, '"2598"');
+    const at = await poll('the text 2598 on screen in vda-nsg.tf', () => wb.positionOfText('2598'), { timeoutMs: 10_000 });
+    try {
+      const hover = await poll('a hover (.monaco-hover) explaining port 2598 with the Citrix flow (Session Reliability)', async () => {
+        // Re-hover each round: the first move can land before the language server answers.
+        await wb.page.mouse.move(at.x - 30, at.y - 30);
+        await wb.page.mouse.move(at.x, at.y, { steps: 2 });
+        await wb.page.locator('.monaco-hover').first().waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
+        const text = await wb.text('.monaco-hover');
+        return /Session Reliability/i.test(text) && text.includes('2598') ? text : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 300, lastSeen: async () => JSON.stringify((await wb.text('.monaco-hover')).slice(0, 400)) });
+      assert.match(hover, /Gateway|VDA|Virtual Delivery Agent/, 'the hover names the Citrix roles of the flow');
+    } finally {
+      await wb.screenshot('hover-2598');
+    }
+    await wb.page.keyboard.press('Escape');
+    await wb.page.mouse.move(5, 5);
+  });
+
+  test('the code lens or the status bar shows the counts', async () => {
+    await wb.openFile(TERRAFORM.file, TERRAFORM.text);
+    try {
+      const seen = await poll('a Citrix Flow Lint code lens or status bar item with a count (a number) in it', async () => {
+        const lens = await wb.codeLensText();
+        if (/\d/.test(lens)) return `code lens: ${lens}`;
+        const items = await wb.page.locator('.statusbar-item[id^="citrix-flow-lint"]').allInnerTexts().catch(() => []);
+        const status = items.find((t) => /\d/.test(t));
+        return status ? `status bar: ${status}` : undefined;
+      }, {
+        timeoutMs: 30_000,
+        lastSeen: async () => `code lenses ${JSON.stringify(await wb.codeLensText())}; status bar ${JSON.stringify(await wb.statusBarText())}`,
+      });
+      console.log(`[e2e vscode] counts shown as ${seen.replace(/\s+/g, ' ')}`);
+    } finally {
+      await wb.screenshot('counts');
+    }
+  });
+
+  test('the "Allow <flow>" quick fix writes the rule to disk and the diagnostic goes away', async () => {
+    const file = path.join(workspace, TERRAFORM.file);
+    const before = readFileSync(file, 'utf8');
+    await wb.openFile(TERRAFORM.file, TERRAFORM.text);
+    const squiggle = await wb.waitForSquiggle('error', TERRAFORM.line, `the missing-flow squiggle on line ${TERRAFORM.line} before the quick fix`, 30_000);
+    await wb.page.mouse.click(squiggle.x, squiggle.y);
+    try {
+      const row = await poll('the quick-fix menu (.action-widget) to offer "Allow …"', async () => {
+        if (!(await wb.page.locator('.action-widget').isVisible().catch(() => false))) {
+          await wb.page.keyboard.press('Control+Period');
+          await wb.page.locator('.action-widget').waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
+        }
+        const candidate = wb.page.locator('.action-widget .monaco-list-row', { hasText: /^\s*Allow/ }).first();
+        return (await candidate.count()) > 0 ? candidate : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500, lastSeen: async () => JSON.stringify(await wb.text('.action-widget')) });
+      await wb.screenshot('quick-fix-menu');
+      await row.click();
+      await poll('the editor to show the new rule (dirty)', async () => (await wb.editorText()).length > 0 && (await wb.page.locator('.tabs-container .tab.active.dirty').count()) > 0, { timeoutMs: 10_000 });
+      await wb.page.keyboard.press('Control+S');
+      const after = await poll(`${TERRAFORM.file} on disk to gain a security_rule allowing TCP ${TERRAFORM.flowPort}`, () => {
+        const text = readFileSync(file, 'utf8');
+        return text !== before && text.includes(TERRAFORM.flowPort) ? text : undefined;
+      }, { timeoutMs: 15_000, lastSeen: () => `unchanged: ${readFileSync(file, 'utf8') === before}` });
+      assert.equal((after.match(/security_rule\s*\{/g) ?? []).length, 3, 'one security_rule block was added');
+      assert.ok(after.includes(before.slice(0, before.indexOf('security_rule'))), 'the text before the rules is unchanged');
+      writeFileSync(path.join(resultsDir('vscode'), `after-quick-fix-${TERRAFORM.file}`), after);
+      await poll(`the error squiggles in ${TERRAFORM.file} to disappear after the fix`, async () => (await wb.squiggles()).every((s) => s.severity !== 'error'), {
+        timeoutMs: 30_000,
+        lastSeen: async () => JSON.stringify(await wb.squiggles()),
+      });
+    } finally {
+      await wb.screenshot('after-quick-fix');
+    }
+  });
+
+  test('completion in citrix-flows.yaml offers role ids', async () => {
+    await wb.openFile('citrix-flows.yaml', 'gateway-snip');
+    // Line 4 is `  gateway-snip: [10.0.0.20]`: a new key under `roles:` goes after it.
+    await wb.goToLine(4);
+    await wb.page.keyboard.press('End');
+    await wb.page.keyboard.press('Enter');
+    await wb.page.keyboard.press('Shift+Home');
+    await wb.page.keyboard.type('  sto');
+    try {
+      await poll('the suggest widget to offer the role id "storefront"', async () => {
+        if (!(await wb.page.locator('.suggest-widget').isVisible().catch(() => false))) {
+          await wb.page.keyboard.press('Control+Space');
+          await wb.page.locator('.suggest-widget').waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
+        }
+        const text = await wb.text('.suggest-widget .monaco-list-row');
+        return text.includes('storefront') ? text : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500, lastSeen: async () => JSON.stringify(await wb.text('.suggest-widget')) });
+    } finally {
+      await wb.screenshot('completion-role-ids');
+    }
+    await wb.page.keyboard.press('Escape');
+  });
+});

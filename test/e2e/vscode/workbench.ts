@@ -1,0 +1,174 @@
+// Drives the VS Code 1.100 web workbench in Debian Chromium, with the
+// selectors and keys E2E.md found to work. Every wait is a bounded poll, and
+// every step leaves a numbered screenshot behind.
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { poll } from '../helpers/env';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  // Nothing leaves the machine: every host but loopback fails to resolve.
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+];
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(executablePath: string): Promise<Browser> {
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'cfl-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1600, height: 1000 },
+    timeout: 60_000,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SquiggleInfo {
+  severity: 'error' | 'warning' | 'info';
+  line: number;
+  x: number;
+  y: number;
+}
+
+export class Workbench {
+  private step = 0;
+  readonly shots: string[] = [];
+
+  constructor(readonly page: Page, private readonly shotsDir: string) {}
+
+  async screenshot(name: string): Promise<string> {
+    this.step += 1;
+    const file = path.join(this.shotsDir, `${String(this.step).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file }).catch(() => undefined);
+    this.shots.push(file);
+    return file;
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await poll('the workbench (.monaco-workbench) to load', async () => (await this.page.locator('.monaco-workbench').count()) > 0, { timeoutMs: 60_000 });
+  }
+
+  async waitForExplorerRow(name: string): Promise<void> {
+    await poll(`the explorer to list ${name}`, async () => (await this.explorerRow(name).count()) > 0, {
+      timeoutMs: 45_000,
+      lastSeen: () => this.text('.explorer-folders-view'),
+    });
+  }
+
+  private explorerRow(name: string) {
+    return this.page.locator('.explorer-folders-view .monaco-list-row', { has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) });
+  }
+
+  /** Opens a file from the explorer and waits until the active editor shows `expectText`. */
+  async openFile(name: string, expectText: string): Promise<void> {
+    await this.waitForExplorerRow(name);
+    await this.explorerRow(name).first().dblclick();
+    await poll(`the editor to show ${name} (text "${expectText}")`, async () => {
+      const tab = await this.page.locator('.tabs-container .tab.active').innerText().catch(() => '');
+      return tab.includes(name) && (await this.editorText()).includes(expectText);
+    }, { timeoutMs: 20_000, lastSeen: async () => `active tab "${await this.page.locator('.tabs-container .tab.active').innerText().catch(() => '')}"` });
+  }
+
+  async editorText(): Promise<string> {
+    return this.text('.editor-instance .monaco-editor .view-lines');
+  }
+
+  async text(selector: string): Promise<string> {
+    const all = await this.page.locator(selector).allInnerTexts().catch(() => []);
+    return all.join('\n').replace(/\u00a0/g, ' ');
+  }
+
+  /** Squiggles in the active editor with the line number shown in the gutter at the same height. */
+  async squiggles(): Promise<SquiggleInfo[]> {
+    return this.page.evaluate(() => {
+      const editor = document.querySelector('.editor-instance .monaco-editor');
+      if (!editor) return [];
+      const numbers = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].map((el) => {
+        const r = el.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, line: Number(el.textContent) };
+      });
+      const result: { severity: 'error' | 'warning' | 'info'; line: number; x: number; y: number }[] = [];
+      for (const el of editor.querySelectorAll('.squiggly-error, .squiggly-warning, .squiggly-info')) {
+        const r = el.getBoundingClientRect();
+        const mid = r.top + r.height / 2;
+        const row = numbers.find((n) => mid >= n.top && mid <= n.bottom);
+        const severity = el.classList.contains('squiggly-error') ? 'error' : el.classList.contains('squiggly-warning') ? 'warning' : 'info';
+        result.push({ severity, line: row?.line ?? -1, x: r.left + Math.min(r.width / 2, 40), y: mid });
+      }
+      return result;
+    });
+  }
+
+  async waitForSquiggle(severity: SquiggleInfo['severity'], line: number, what: string, timeoutMs = 45_000): Promise<SquiggleInfo> {
+    return poll(what, async () => (await this.squiggles()).find((s) => s.severity === severity && s.line === line), {
+      timeoutMs,
+      lastSeen: async () => `squiggles ${JSON.stringify((await this.squiggles()).map((s) => `${s.severity}@${s.line}`))}`,
+    });
+  }
+
+  /** Screen position of the middle of the first occurrence of `needle` in the active editor's text. */
+  async positionOfText(needle: string): Promise<{ x: number; y: number } | undefined> {
+    return this.page.evaluate((n) => {
+      const lines = document.querySelector('.editor-instance .monaco-editor .view-lines');
+      if (!lines) return undefined;
+      const walker = document.createTreeWalker(lines, NodeFilter.SHOW_TEXT);
+      // Monaco renders spaces as U+00A0; the needle never contains one.
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const index = (node.textContent ?? '').indexOf(n);
+        if (index < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, index);
+        range.setEnd(node, index + n.length);
+        const r = range.getBoundingClientRect();
+        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+      }
+      return undefined;
+    }, needle);
+  }
+
+  /** Moves to the editor's top, then types at the end of the given 1-based line. */
+  async goToLine(line: number, column?: number): Promise<void> {
+    await this.page.keyboard.press('Control+G');
+    await poll('the go-to-line box', async () => (await this.page.locator('.quick-input-widget input').isVisible().catch(() => false)), { timeoutMs: 10_000 });
+    await this.page.keyboard.type(column ? `${line}:${column}` : `${line}`);
+    await this.page.keyboard.press('Enter');
+    await poll('the go-to-line box to close', async () => !(await this.page.locator('.quick-input-widget input').isVisible().catch(() => false)), { timeoutMs: 10_000 });
+  }
+
+  async statusBarText(): Promise<string> {
+    return this.text('.statusbar .statusbar-item');
+  }
+
+  async codeLensText(): Promise<string> {
+    return this.text('.editor-instance .monaco-editor .codelens-decoration');
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

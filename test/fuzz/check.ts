@@ -1,0 +1,94 @@
+/**
+ * The property every fuzz input must satisfy: parsing and analysing it
+ * throws nothing, reports no internal error, keeps every span inside the
+ * text with start <= end, and takes less than the per-input budget.
+ */
+import { analyzeParsed, readTopology } from '../../server/src/analysis/analyze';
+import { parseAs } from '../../server/src/formats';
+import type { FormatId, ParsedFile } from '../../server/src/model';
+import type { Topology } from '../../server/src/topology';
+
+export const TIME_BUDGET_MS = 100;
+
+// Roles with addresses, so required flows are evaluated against real sets, not just symbols.
+const TOPOLOGY_TEXT = 'roles:\n  vda: [10.0.2.0/24, 2001:db8:2::/64]\n  storefront: [10.0.1.10]\n  delivery-controller: [10.0.3.10]\n  workspace-app: [0.0.0.0/0]\nnetworks:\n  VirtualNetwork: [10.0.0.0/8]\n';
+let topology: Topology | undefined;
+function fuzzTopology(): Topology {
+  topology ??= readTopology(TOPOLOGY_TEXT, 'file:///fuzz/citrix-flows.yaml');
+  return topology;
+}
+export const FUZZ_ROLES: readonly string[] = ['vda', 'storefront'];
+
+export interface Failure {
+  readonly kind: 'exception' | 'internal-error' | 'span' | 'slow';
+  readonly message: string;
+}
+
+/** Every `{start, end}` reachable from the parsed file, with the path to it, for the message. */
+function* spans(value: unknown, path: string, seen: Set<object>): Generator<[string, number, number]> {
+  if (value === null || typeof value !== 'object') return;
+  if (seen.has(value)) return;
+  seen.add(value);
+  const o = value as Record<string, unknown>;
+  if (typeof o.start === 'number' && typeof o.end === 'number' && Object.keys(o).length === 2) {
+    yield [path, o.start, o.end];
+    return;
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) yield* spans(v, `${path}[${String(k)}]`, seen);
+    return;
+  }
+  // Sets from net/ are immutable value objects with no spans; skip them, they are large.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) yield* spans(value[i], `${path}[${i}]`, seen);
+    return;
+  }
+  for (const k of Object.keys(o)) {
+    if (k === 'text' && path === '') continue;
+    if (k === 'value') continue;
+    yield* spans(o[k], path ? `${path}.${k}` : k, seen);
+  }
+}
+
+export function spanProblem(file: ParsedFile, extra: readonly { span: { start: number; end: number } }[] = []): string | undefined {
+  const n = file.text.length;
+  for (const [path, start, end] of spans(file, '', new Set())) {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= n)) return `span ${path} = {${start}, ${end}} is outside the text (length ${n}) or reversed`;
+  }
+  for (const [i, f] of extra.entries()) {
+    const { start, end } = f.span;
+    if (!(start >= 0 && start <= end && end <= n)) return `finding ${i} span {${start}, ${end}} is outside the text (length ${n}) or reversed`;
+  }
+  return undefined;
+}
+
+export function checkInput(format: FormatId, uri: string, text: string, budgetMs = TIME_BUDGET_MS): Failure | undefined {
+  const t0 = performance.now();
+  let parsed: ParsedFile;
+  try {
+    parsed = parseAs(format, text, uri);
+  } catch (error) {
+    return { kind: 'exception', message: `parseAs threw: ${(error as Error).stack ?? error}` };
+  }
+  const internal = parsed.problems.find((p) => p.message.startsWith('internal error'));
+  if (internal) return { kind: 'exception', message: internal.message };
+  let findings: readonly { checkId: string; uri: string; message: string; span: { start: number; end: number } }[];
+  try {
+    findings = analyzeParsed([parsed], fuzzTopology(), { commandLineRoles: FUZZ_ROLES, reportUnmatchedBindings: false }).findings;
+  } catch (error) {
+    return { kind: 'exception', message: `analyzeParsed threw: ${(error as Error).stack ?? error}` };
+  }
+  const elapsed = performance.now() - t0;
+  const ie = findings.find((f) => f.checkId === 'internal-error');
+  if (ie) return { kind: 'internal-error', message: ie.message };
+  const bad = spanProblem(parsed, findings.filter((f) => f.uri === uri));
+  if (bad) return { kind: 'span', message: bad };
+  if (elapsed > budgetMs) {
+    // A GC pause or a busy machine can push one run over: only a repeatable overrun counts.
+    const t1 = performance.now();
+    analyzeParsed([parseAs(format, text, uri)], fuzzTopology(), { commandLineRoles: FUZZ_ROLES, reportUnmatchedBindings: false });
+    const again = performance.now() - t1;
+    if (again > budgetMs) return { kind: 'slow', message: `parse + analysis took ${elapsed.toFixed(1)} ms, then ${again.toFixed(1)} ms (budget ${budgetMs} ms) for ${text.length} chars` };
+  }
+  return undefined;
+}

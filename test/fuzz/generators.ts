@@ -1,0 +1,379 @@
+/**
+ * Generators of structurally valid but random configurations, one target per
+ * dialect a parser reads. A file is `wrap(chunks)`: a header, any number of
+ * chunks (a resource, a rule line, a table), a footer. The values inside are
+ * drawn mostly from what the formats accept and sometimes from just outside
+ * it (octet 256, port 70000, unknown keywords), because that is where parsers
+ * break. The same chunk generators feed `bench/parsers.mjs`, sampled with a
+ * fixed seed, so the benchmark measures the shapes the fuzzer checks.
+ */
+import fc from 'fast-check';
+import type { FormatId } from '../../server/src/model';
+
+export interface FuzzTarget {
+  /** Dialect name used on the command line (`--format`) and in fuzz-found paths. */
+  readonly name: string;
+  readonly format: FormatId;
+  /** File extension for the uri and for counterexamples (some parsers look at it). */
+  readonly ext: string;
+  /** Fixture folder whose files are mutated byte-wise for this target. */
+  readonly fixtures: string;
+  /** Only fixtures with one of these extensions are mutated under this target (the folder may mix dialects). */
+  readonly fixtureExts: readonly string[];
+  readonly chunk: fc.Arbitrary<string>;
+  wrap(chunks: readonly string[]): string;
+}
+
+const pick = <T>(...xs: T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
+const sometimes = (arb: fc.Arbitrary<string>, freq = 3): fc.Arbitrary<string> => fc.oneof({ weight: freq, arbitrary: fc.constant('') }, { weight: 1, arbitrary: arb });
+
+// Names: mostly identifiers, sometimes with non-ASCII letters, since spans are UTF-16 offsets.
+const ident = fc.oneof(
+  { weight: 30, arbitrary: fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/) },
+  { weight: 1, arbitrary: pick('café', 'ñandú', 'zoë_vda', 'ДДК', 'vda😀', 'a'.repeat(300)) },
+);
+const dashName = ident.map((s) => s.replace(/_/g, '-'));
+
+const octet = fc.oneof({ weight: 100, arbitrary: fc.integer({ min: 0, max: 255 }) }, { weight: 1, arbitrary: fc.integer({ min: 256, max: 999 }) });
+export const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+const prefix4 = fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 32 }) }, { weight: 1, arbitrary: fc.integer({ min: 33, max: 99 }) });
+export const cidr4 = fc.tuple(ipv4, prefix4).map(([a, p]) => `${a}/${p}`);
+const hextet = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
+export const ipv6 = fc.oneof(
+  { weight: 10, arbitrary: fc.tuple(hextet, hextet).map(([a, b]) => `2001:db8:${a}::${b}`) },
+  { weight: 4, arbitrary: pick('::1', '::', 'fe80::1', '2001:db8::', '::ffff:10.0.0.1', '1:2:3:4:5:6:7:8') },
+  { weight: 1, arbitrary: pick('1::2::3', 'gggg::1') },
+);
+export const cidr6 = fc.tuple(ipv6, fc.integer({ min: 0, max: 130 })).map(([a, p]) => `${a}/${p}`);
+export const addressLiteral = fc.oneof(
+  { weight: 6, arbitrary: cidr4 },
+  { weight: 4, arbitrary: ipv4 },
+  { weight: 2, arbitrary: ipv6 },
+  { weight: 1, arbitrary: cidr6 },
+  { weight: 1, arbitrary: fc.tuple(ipv4, ipv4).map(([a, b]) => `${a}-${b}`) },
+);
+const azureAddress = fc.oneof(
+  { weight: 6, arbitrary: addressLiteral },
+  { weight: 3, arbitrary: pick('*', 'VirtualNetwork', 'Internet', 'AzureLoadBalancer', 'Storage.WestEurope', 'Any', 'GatewayManager') },
+);
+
+const port = fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 65535 }) }, { weight: 1, arbitrary: fc.integer({ min: 65536, max: 99999 }) });
+const citrixPort = pick(80, 443, 1494, 2598, 16500, 8008, 3389, 22, 53, 389);
+const anyPort = fc.oneof(citrixPort, port);
+const portRange = fc.tuple(anyPort, anyPort);
+const dashPorts = fc.oneof(
+  anyPort.map(String),
+  portRange.map(([a, b]) => `${a}-${b}`),
+  pick('*', '', '1494-', '-5', 'x'),
+);
+
+const comment = (leader: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    pick(`${leader} citrix-role: vda`, `${leader} citrix-role: storefront, delivery-controller`, `${leader} citrix-flow-lint-disable-next-line missing-flow`, `${leader} citrix-role: nosuchrole`),
+    fc.string({ maxLength: 40 }).map((s) => `${leader} ${s.replace(/[\r\n]/g, ' ')}`),
+  );
+const lineComment = (leader: string): fc.Arbitrary<string> => sometimes(comment(leader).map((c) => `${c}\n`), 2);
+
+const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+// ---------------------------------------------------------------- Terraform
+
+const tfValue = (literal: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc.oneof({ weight: 8, arbitrary: literal.map(quote) }, { weight: 1, arbitrary: pick('var.extra', 'local.cidrs[0]', 'module.net.cidr', '"${var.prefix}.0.0/16"', 'cidrsubnet(var.vnet, 8, 1)', 'each.value') });
+const tfList = (literal: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc.oneof({ weight: 6, arbitrary: fc.array(tfValue(literal), { maxLength: 4 }).map((xs) => `[${xs.join(', ')}]`) }, { weight: 1, arbitrary: pick('var.cidrs', 'concat(var.a, ["10.0.0.0/8"])', '[for s in var.subnets : s.cidr]') });
+
+const awsProtocol = pick('tcp', 'udp', 'icmp', '-1', 'all', '6', '17', 'icmpv6', '58', 'TCP', 'sctp');
+const awsRule = fc.record({ from: anyPort, to: anyPort, proto: awsProtocol, cidrs: tfList(cidr4), v6: sometimes(tfList(cidr6).map((l) => `    ipv6_cidr_blocks = ${l}\n`)), sg: sometimes(pick('    security_groups = [aws_security_group.ddc.id]\n', '    self = true\n', '    prefix_list_ids = ["pl-123"]\n')) });
+const awsBlock = (kind: 'ingress' | 'egress') =>
+  awsRule.map((r) => `  ${kind} {\n    from_port   = ${r.from}\n    to_port     = ${r.to}\n    protocol    = "${r.proto}"\n    cidr_blocks = ${r.cidrs}\n${r.v6}${r.sg}  }\n`);
+const awsChunk = fc.oneof(
+  fc.tuple(lineComment('#'), ident, fc.array(awsBlock('ingress'), { maxLength: 4 }), fc.array(awsBlock('egress'), { maxLength: 2 })).map(
+    ([c, n, ins, outs]) => `${c}resource "aws_security_group" "${n}" {\n  name = "${n}"\n${ins.join('')}${outs.join('')}}\n\n`,
+  ),
+  fc.tuple(ident, pick('ingress', 'egress'), awsRule, ident).map(
+    ([n, type, r, sg]) => `resource "aws_security_group_rule" "${n}" {\n  type              = "${type}"\n  from_port         = ${r.from}\n  to_port           = ${r.to}\n  protocol          = "${r.proto}"\n  cidr_blocks       = ${r.cidrs}\n  security_group_id = aws_security_group.${sg}.id\n}\n\n`,
+  ),
+  fc.tuple(ident, pick('ingress', 'egress'), awsRule, ident, tfValue(cidr4)).map(
+    ([n, dir, r, sg, c]) => `resource "aws_vpc_security_group_${dir}_rule" "${n}" {\n  security_group_id = aws_security_group.${sg}.id\n  cidr_ipv4         = ${c}\n  from_port         = ${r.from}\n  to_port           = ${r.to}\n  ip_protocol       = "${r.proto}"\n}\n\n`,
+  ),
+  fc.tuple(ident, awsRule).map(
+    ([n, r]) =>
+      `resource "aws_security_group" "${n}" {\n  dynamic "ingress" {\n    for_each = var.ports\n    content {\n      from_port   = ingress.value\n      to_port     = ingress.value\n      protocol    = "${r.proto}"\n      cidr_blocks = ${r.cidrs}\n    }\n  }\n}\n\n`,
+  ),
+);
+
+const azureProtocol = pick('Tcp', 'Udp', 'Icmp', '*', 'Any', 'Esp', 'Ah', 'tcp', 'Bogus');
+const azureRuleFields = fc.record({
+  name: dashName,
+  priority: fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 100, max: 4096 }) }, { weight: 1, arbitrary: fc.integer({ min: -5, max: 70000 }) }),
+  direction: pick('Inbound', 'Outbound', 'inbound', 'Sideways'),
+  access: pick('Allow', 'Deny', 'allow', 'Maybe'),
+  protocol: azureProtocol,
+  srcPort: dashPorts,
+  dstPort: dashPorts,
+  dstPorts: fc.array(dashPorts, { maxLength: 3 }),
+  src: azureAddress,
+  dst: azureAddress,
+  srcs: fc.array(azureAddress, { maxLength: 3 }),
+  plural: fc.boolean(),
+});
+const tfAzureRule = azureRuleFields.map(
+  (r) =>
+    `  security_rule {\n    name                       = "${r.name}"\n    priority                   = ${r.priority}\n    direction                  = "${r.direction}"\n    access                     = "${r.access}"\n    protocol                   = "${r.protocol}"\n    source_port_range          = "${r.srcPort}"\n` +
+    (r.plural
+      ? `    destination_port_ranges    = [${r.dstPorts.map(quote).join(', ')}]\n    source_address_prefixes    = [${r.srcs.map(quote).join(', ')}]\n`
+      : `    destination_port_range     = "${r.dstPort}"\n    source_address_prefix      = "${r.src}"\n`) +
+    `    destination_address_prefix = "${r.dst}"\n  }\n`,
+);
+const azureTfChunk = fc.oneof(
+  fc.tuple(lineComment('#'), ident, fc.array(tfAzureRule, { maxLength: 5 })).map(
+    ([c, n, rules]) => `${c}resource "azurerm_network_security_group" "${n}" {\n  name                = "${n}"\n  location            = "westeurope"\n  resource_group_name = "rg"\n\n${rules.join('')}}\n\n`,
+  ),
+  fc.tuple(ident, azureRuleFields, ident).map(
+    ([n, r, nsg]) =>
+      `resource "azurerm_network_security_rule" "${n}" {\n  name                        = "${r.name}"\n  priority                    = ${r.priority}\n  direction                   = "${r.direction}"\n  access                      = "${r.access}"\n  protocol                    = "${r.protocol}"\n  source_port_range           = "${r.srcPort}"\n  destination_port_range      = "${r.dstPort}"\n  source_address_prefix       = "${r.src}"\n  destination_address_prefix  = "${r.dst}"\n  resource_group_name         = "rg"\n  network_security_group_name = azurerm_network_security_group.${nsg}.name\n}\n\n`,
+  ),
+  fc.tuple(ident, ident).map(
+    ([a, b]) => `resource "azurerm_subnet_network_security_group_association" "${a}" {\n  subnet_id                 = azurerm_subnet.${b}.id\n  network_security_group_id = azurerm_network_security_group.${b}.id\n}\n\n`,
+  ),
+);
+
+const gcpPorts = fc.array(fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}-${b}`)), { maxLength: 4 });
+const gcpChunk = fc
+  .tuple(lineComment('#'), ident, pick('allow', 'deny'), pick('tcp', 'udp', 'icmp', 'all', 'esp', '6'), gcpPorts, fc.option(fc.integer({ min: 0, max: 70000 })), pick('INGRESS', 'EGRESS', ''), tfList(cidr4), fc.array(dashName, { maxLength: 2 }))
+  .map(
+    ([c, n, verb, proto, ports, prio, dir, ranges, tags]) =>
+      `${c}resource "google_compute_firewall" "${n}" {\n  name    = "${n.replace(/_/g, '-')}"\n  network = google_compute_network.main.name\n` +
+      (prio === null ? '' : `  priority = ${prio}\n`) +
+      (dir ? `  direction = "${dir}"\n` : '') +
+      `  ${verb} {\n    protocol = "${proto}"\n    ports    = [${ports.map(quote).join(', ')}]\n  }\n  ${dir === 'EGRESS' ? 'destination_ranges' : 'source_ranges'} = ${ranges}\n  target_tags   = [${tags.map(quote).join(', ')}]\n}\n\n`,
+  );
+
+const tfHeader = 'variable "extra" {\n  default = "172.16.0.0/12"\n}\n\nvariable "ports" {\n  default = [1494, 2598]\n}\n\n';
+
+// ---------------------------------------------------------------- Bicep / ARM
+
+const bicepRule = azureRuleFields.map(
+  (r) =>
+    `      {\n        name: '${r.name}'\n        properties: {\n          access: '${r.access}'\n          direction: '${r.direction}'\n          priority: ${r.priority}\n          protocol: '${r.protocol}'\n          sourcePortRange: '${r.srcPort}'\n` +
+    (r.plural
+      ? `          destinationPortRanges: [\n${r.dstPorts.map((p) => `            '${p}'\n`).join('')}          ]\n          sourceAddressPrefixes: [ ${r.srcs.map((s) => `'${s}'`).join(' ')} ]\n`
+      : `          destinationPortRange: '${r.dstPort}'\n          sourceAddressPrefix: '${r.src}'\n`) +
+    `          destinationAddressPrefix: '${r.dst}'\n        }\n      }\n`,
+);
+const bicepChunk = fc.oneof(
+  { weight: 4, arbitrary: fc
+    .tuple(lineComment('//'), ident, fc.array(bicepRule, { maxLength: 5 }))
+    .map(([c, n, rules]) => `${c}resource ${n} 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {\n  name: 'nsg-${n}'\n  location: location\n  properties: {\n    securityRules: [\n${rules.join('')}    ]\n  }\n}\n\n`) },
+  { weight: 1, arbitrary: fc
+    .tuple(ident, ident, azureRuleFields)
+    .map(([n, parent, r]) => `resource ${n} 'Microsoft.Network/networkSecurityGroups/securityRules@2023-04-01' = {\n  parent: ${parent}\n  name: '${r.name}'\n  properties: {\n    access: '${r.access}'\n    direction: '${r.direction}'\n    priority: ${r.priority}\n    protocol: '${r.protocol}'\n    sourcePortRange: '${r.srcPort}'\n    destinationPortRange: '${r.dstPort}'\n    sourceAddressPrefix: prefix\n    destinationAddressPrefix: '${r.dst}'\n  }\n}\n\n`) },
+  { weight: 1, arbitrary: fc
+    .tuple(ident, fc.array(citrixPort, { maxLength: 4 }))
+    .map(([n, ports]) => `resource ${n} 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {\n  name: '${n}'\n  location: location\n  properties: {\n    securityRules: [for (p, i) in [${ports.join(', ')}]: {\n      name: 'allow-\${p}'\n      properties: { access: 'Allow', direction: 'Inbound', priority: 100 + i, protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: string(p), sourceAddressPrefix: '*', destinationAddressPrefix: '*' }\n    }]\n  }\n}\n\n`) },
+);
+const bicepHeader = "param location string = resourceGroup().location\nparam prefix string = '10.0.0.0/8'\nvar ica = '1494'\n\n";
+
+const json = (v: unknown): string => JSON.stringify(v);
+const armRule = azureRuleFields.map((r) =>
+  json({
+    name: r.name,
+    properties: {
+      access: r.access,
+      direction: r.direction,
+      priority: r.priority,
+      protocol: r.protocol,
+      sourcePortRange: r.srcPort,
+      ...(r.plural ? { destinationPortRanges: r.dstPorts, sourceAddressPrefixes: r.srcs } : { destinationPortRange: r.dstPort, sourceAddressPrefix: r.src }),
+      destinationAddressPrefix: r.dst,
+    },
+  }),
+);
+const armChunk = fc.oneof(
+  { weight: 4, arbitrary: fc
+    .tuple(dashName, fc.array(armRule, { maxLength: 5 }))
+    .map(([n, rules]) => `    {\n      "type": "Microsoft.Network/networkSecurityGroups",\n      "apiVersion": "2023-04-01",\n      "name": "${n}",\n      "location": "[parameters('location')]",\n      "properties": {\n        "securityRules": [\n          ${rules.join(',\n          ')}\n        ]\n      }\n    }`) },
+  { weight: 1, arbitrary: fc
+    .tuple(dashName, armRule)
+    .map(([n, r]) => `    {\n      "type": "Microsoft.Network/networkSecurityGroups/securityRules",\n      "apiVersion": "2023-04-01",\n      "name": "[concat('nsg', '/${n}')]",\n      "properties": ${JSON.stringify((JSON.parse(r) as { properties: unknown }).properties)}\n    }`) },
+);
+const armWrap = (chunks: readonly string[]): string =>
+  `{\n  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",\n  "contentVersion": "1.0.0.0",\n  "parameters": { "location": { "type": "string", "defaultValue": "westeurope" } },\n  "variables": { "ica": "1494" },\n  "resources": [\n${chunks.join(',\n')}\n  ]\n}\n`;
+
+// ---------------------------------------------------------------- iptables
+
+const iptChain = pick('INPUT', 'OUTPUT', 'FORWARD', 'CITRIX', 'LOGDROP');
+const iptTarget = pick('ACCEPT', 'DROP', 'REJECT', 'RETURN', 'LOG --log-prefix "x "', 'CITRIX', 'LOGDROP', 'MARK --set-mark 1', 'NOSUCH');
+const iptProto = pick('tcp', 'udp', 'icmp', 'all', '6', 'ipv6-icmp', 'sctp');
+const neg = sometimes(fc.constant('! '), 6);
+const iptMatch = fc.oneof(
+  fc.tuple(neg, addressLiteral).map(([n, a]) => `${n}-s ${a}`),
+  fc.tuple(neg, addressLiteral).map(([n, a]) => `${n}-d ${a}`),
+  fc.tuple(neg, anyPort).map(([n, p]) => `${n}--dport ${p}`),
+  portRange.map(([a, b]) => `--sport ${a}:${b}`),
+  fc.array(fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}:${b}`)), { minLength: 1, maxLength: 5 }).map((ps) => `-m multiport --dports ${ps.join(',')}`),
+  pick('-m conntrack --ctstate ESTABLISHED,RELATED', '-m state --state NEW', '-i eth0', '-o lo', '! -i lo', '-m comment --comment "citrix ica"', '-m set --match-set admins src', '-m iprange --src-range 10.0.0.1-10.0.0.9', '-m limit --limit 5/min', '--icmp-type echo-request', '-f', '-m recent --name x'),
+);
+const iptRuleArgs = fc.tuple(fc.oneof({ weight: 6, arbitrary: iptProto.map((p) => `-p ${p} `) }, { weight: 1, arbitrary: fc.constant('') }), fc.array(iptMatch, { maxLength: 5 }), iptTarget).map(([p, ms, t]) => `${p}${ms.join(' ')} -j ${t}`);
+const saveChunk = fc.oneof(
+  { weight: 10, arbitrary: fc.tuple(lineComment('#'), pick('-A', '-A', '-A', '-I', '-D'), iptChain, iptRuleArgs).map(([c, op, ch, r]) => `${c}${op} ${ch} ${r}\n`) },
+  { weight: 1, arbitrary: fc.tuple(fc.nat(99), fc.nat(9999), iptChain, iptRuleArgs).map(([a, b, ch, r]) => `[${a}:${b}] -A ${ch} ${r}\n`) },
+);
+const saveWrap = (chunks: readonly string[]): string =>
+  `# Generated by iptables-save v1.8.7\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:CITRIX - [0:0]\n:LOGDROP - [0:0]\n${chunks.join('')}COMMIT\n# Completed\n`;
+
+const scriptChunk = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(lineComment('#'), pick('$IPT', 'iptables', 'ip6tables', '/sbin/iptables', '$IP6T'), pick('-A', '-I', '-D', '--append'), iptChain, iptRuleArgs).map(([c, cmd, op, ch, r]) => `${c}${cmd} ${op} ${ch} ${r}\n`) },
+  { weight: 1, arbitrary: fc.tuple(pick('p', 'port'), fc.array(citrixPort, { maxLength: 4 }), iptChain).map(([v, ps, ch]) => `for ${v} in ${ps.join(' ')}; do\n  $IPT -A ${ch} -p tcp --dport "$${v}" -j ACCEPT\ndone\n`) },
+  { weight: 1, arbitrary: fc.tuple(iptChain, addressLiteral).map(([ch, a]) => `$IPT -A ${ch} -s "$ADMIN_NET" \\\n    -d ${a} -p tcp \\\n    --dport 22 -j ACCEPT\n`) },
+  { weight: 1, arbitrary: pick('$IPT -P INPUT DROP\n', '$IPT -N CITRIX\n', '$IPT -F\n', 'ADMIN_NET=10.9.0.0/16\n', 'echo "done"\n', '. /etc/default/firewall\n', 'if [ -x /x ]; then $IPT -A INPUT -j DROP; fi\n', '$IPT -A INPUT -s $UNKNOWN -j ACCEPT\n') },
+);
+const scriptWrap = (chunks: readonly string[]): string => `#!/bin/sh\nIPT=/sbin/iptables\nIP6T="/sbin/ip6tables"\nADMIN_NET=10.200.0.0/24\n$IPT -N CITRIX\n$IPT -N LOGDROP\n${chunks.join('')}`;
+
+// ---------------------------------------------------------------- nftables
+
+const nftSet = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<string> => fc.array(arb, { minLength: 1, maxLength: 4 }).map((xs) => (xs.length === 1 ? String(xs[0]) : `{ ${xs.join(', ')} }`));
+const nftMatch = fc.oneof(
+  fc.tuple(pick('ip saddr', 'ip daddr', 'ip saddr !='), nftSet(fc.oneof(cidr4, ipv4))).map(([k, v]) => `${k} ${v}`),
+  fc.tuple(pick('ip6 saddr', 'ip6 daddr'), nftSet(ipv6)).map(([k, v]) => `${k} ${v}`),
+  fc.tuple(pick('tcp dport', 'udp dport', 'tcp sport', 'th dport', 'tcp dport !='), nftSet(fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}-${b}`), pick('ssh', 'https', 'http')))).map(([k, v]) => `${k} ${v}`),
+  pick('ct state established,related', 'ct state { established, related }', 'ct state new', 'iif lo', 'iifname "eth0"', 'oifname { "eth0", "eth1" }', 'meta l4proto { tcp, udp }', 'meta l4proto icmp', 'ip protocol tcp', 'counter', 'log prefix "x "', 'limit rate 5/second', 'ip saddr $admins', 'ip saddr @allowed', 'meta nfproto ipv4', 'icmp type echo-request'),
+);
+const nftVerdict = pick('accept', 'drop', 'reject', 'reject with tcp reset', 'jump citrix', 'goto citrix', 'return', 'continue', 'counter', 'queue', 'jump nowhere');
+const nftRule = fc.tuple(fc.array(nftMatch, { maxLength: 4 }), nftVerdict, sometimes(fc.string({ maxLength: 12 }).map((s) => ` comment ${quote(s.replace(/[\r\n]/g, ''))}`))).map(([ms, v, c]) => `\t\t${[...ms, v].join(' ')}${c}\n`);
+const nftChain = fc
+  .tuple(pick('input', 'output', 'forward', 'prerouting'), pick('filter', 'nat'), pick('0', '-100', 'filter', '10'), pick('drop', 'accept', ''), fc.array(nftRule, { maxLength: 8 }), lineComment('#'))
+  .map(([hook, type, prio, policy, rules, c]) => `\t${c}\tchain ${hook} {\n\t\ttype ${type} hook ${hook} priority ${prio};${policy ? ` policy ${policy};` : ''}\n${rules.join('')}\t}\n`);
+const nftChunk = fc.oneof(
+  { weight: 5, arbitrary: fc
+    .tuple(pick('inet', 'ip', 'ip6', 'bridge', 'netdev'), ident, fc.array(nftChain, { maxLength: 3 }), fc.array(nftRule, { maxLength: 4 }))
+    .map(([fam, n, chains, userRules]) => `table ${fam} ${n} {\n\tset allowed {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1, 10.0.0.2 }\n\t}\n${chains.join('')}\tchain citrix {\n${userRules.join('')}\t}\n}\n\n`) },
+  { weight: 1, arbitrary: fc.tuple(ident, nftRule).map(([t, r]) => `add rule inet ${t} input ${r.trim()}\n`) },
+  { weight: 1, arbitrary: pick('flush ruleset\n', 'define admins = { 10.0.0.0/8, 192.168.1.1 }\n', 'include "/etc/nftables.d/*.nft"\n', 'delete table inet filter\n') },
+);
+const nftWrap = (chunks: readonly string[]): string => `#!/usr/sbin/nft -f\ndefine admins = 10.200.0.0/24\n${chunks.join('')}`;
+
+// ---------------------------------------------------------------- Cisco ASA
+
+const mask = pick('255.255.255.0', '255.255.0.0', '255.255.255.255', '0.0.0.0', '255.0.255.0', '255.255.254.0');
+const asaAddr = fc.oneof(
+  pick('any', 'any4', 'any6', 'interface inside'),
+  ipv4.map((a) => `host ${a}`),
+  fc.tuple(ipv4, mask).map(([a, m]) => `${a} ${m}`),
+  ident.map((n) => `object ${n}`),
+  ident.map((n) => `object-group ${n}`),
+  cidr6,
+);
+const asaPortOp = fc.oneof(
+  fc.tuple(pick('eq', 'neq', 'lt', 'gt'), fc.oneof(anyPort.map(String), pick('www', 'https', 'citrix-ica', 'domain', 'ldap', 'bogus'))).map(([o, p]) => ` ${o} ${p}`),
+  portRange.map(([a, b]) => ` range ${a} ${b}`),
+  ident.map((n) => ` object-group ${n}`),
+  fc.constant(''),
+);
+const aclName = fc.oneof({ weight: 4, arbitrary: pick('inside_in', 'outside_in', 'dmz_in') }, { weight: 1, arbitrary: ident });
+const asaAce = fc
+  .tuple(aclName, sometimes(fc.nat(50).map((n) => `line ${n + 1} `), 4), pick('permit', 'deny'), pick('tcp', 'udp', 'ip', 'icmp', 'tcp-udp', 'object-group tcp-or-udp', '6', 'esp'), asaAddr, asaAddr, asaPortOp, pick('', ' log', ' log 6 interval 300', ' inactive', ' time-range work'))
+  .map(([acl, line, act, proto, s, d, p, tail]) => `access-list ${acl} ${line}extended ${act} ${proto} ${s} ${d}${p}${tail}\n`);
+const asaChunk = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(lineComment('!'), asaAce).map(([c, a]) => c + a) },
+  { weight: 2, arbitrary: fc.tuple(ident, fc.oneof(ipv4.map((a) => ` host ${a}`), fc.tuple(ipv4, mask).map(([a, m]) => ` subnet ${a} ${m}`), fc.tuple(ipv4, ipv4).map(([a, b]) => ` range ${a} ${b}`), pick(' fqdn ddc.corp.example'))).map(([n, body]) => `object network ${n}\n${body}\n`) },
+  { weight: 2, arbitrary: fc.tuple(ident, fc.array(fc.oneof(ipv4.map((a) => ` network-object host ${a}`), ident.map((n) => ` network-object object ${n}`), ident.map((n) => ` group-object ${n}`)), { maxLength: 4 })).map(([n, xs]) => `object-group network ${n}\n${xs.join('\n')}${xs.length ? '\n' : ''}`) },
+  { weight: 1, arbitrary: fc.tuple(ident, pick('tcp', 'udp', 'tcp-udp', ''), fc.array(fc.oneof(anyPort.map((p) => ` port-object eq ${p}`), portRange.map(([a, b]) => ` port-object range ${a} ${b}`)), { maxLength: 3 })).map(([n, p, xs]) => `object-group service ${n} ${p}\n${xs.join('\n')}${xs.length ? '\n' : ''}`) },
+  { weight: 1, arbitrary: fc.tuple(aclName, pick('in', 'out'), pick('inside', 'outside', 'dmz')).map(([acl, dir, ifc]) => `access-group ${acl} ${dir} interface ${ifc}\n`) },
+  { weight: 1, arbitrary: fc.tuple(ident, fc.string({ maxLength: 30 })).map(([acl, s]) => `access-list ${acl} remark ${s.replace(/[\r\n]/g, ' ')}\n`) },
+  { weight: 1, arbitrary: pick('no access-list inside_in extended permit ip any any\n', 'clear configure access-list x\n', 'name 10.20.0.10 ddc1\n', 'interface GigabitEthernet1/1\n nameif outside\n security-level 0\n!\n') },
+);
+const asaWrap = (chunks: readonly string[]): string => `: Saved\nASA Version 9.12(4)\n!\nhostname fw\n${chunks.join('')}access-group inside_in in interface inside\n: end\n`;
+
+// ---------------------------------------------------------------- Windows Firewall
+
+const psQuote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+const winAddr = fc.oneof(addressLiteral, pick('LocalSubnet', 'Any', 'DNS', 'Internet', 'Intranet', 'DefaultGateway', '10.0.0.0/255.255.255.0'));
+const winPort = fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}-${b}`), pick('RPC', 'RPCEPMap', 'Any', 'IPHTTPSIn', 'x'));
+const psList = <T extends string>(arb: fc.Arbitrary<T>): fc.Arbitrary<string> =>
+  fc.oneof(arb.map((x) => psQuote(x)), fc.array(arb, { minLength: 1, maxLength: 3 }).map((xs) => `@(${xs.map(psQuote).join(', ')})`), fc.array(arb, { minLength: 1, maxLength: 3 }).map((xs) => xs.join(',')), pick('$ports', '$controllers', '$nosuch'));
+const psParam = fc.oneof(
+  pick('Inbound', 'Outbound', 'In', 'Out', 'Sideways').map((d) => `-Direction ${d}`),
+  pick('Allow', 'Block', 'NotConfigured').map((a) => `-Action ${a}`),
+  pick('TCP', 'UDP', 'ICMPv4', 'Any', '6', 'Bogus').map((p) => `-Protocol ${p}`),
+  psList(winPort).map((p) => `-LocalPort ${p}`),
+  psList(winPort).map((p) => `-RemotePort ${p}`),
+  psList(winAddr).map((a) => `-RemoteAddress ${a}`),
+  psList(winAddr).map((a) => `-LocalAddress ${a}`),
+  pick('Any', 'Domain', 'Private,Public', 'Domain, Private').map((p) => `-Profile ${p}`),
+  pick('True', 'False', '$true', '1').map((e) => `-Enabled ${e}`),
+  pick('-Program "C:\\Program Files\\x.exe"', '-Group "Citrix"', '-EdgeTraversalPolicy Allow', '-NoSuchParam x', '-IcmpType 8', '–Direction Inbound'),
+);
+const psChunk = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(lineComment('#'), dashName, fc.array(psParam, { maxLength: 7 }), fc.boolean()).map(([c, n, ps, tick]) => `${c}New-NetFirewallRule -DisplayName ${psQuote(n)} ${ps.join(tick ? ' `\n    ' : ' ')}\n`) },
+  { weight: 1, arbitrary: fc.tuple(dashName, fc.array(psParam, { maxLength: 3 })).map(([n, ps]) => `Set-NetFirewallRule -DisplayName ${psQuote(n)} ${ps.join(' ')}\n`) },
+  { weight: 1, arbitrary: fc.tuple(pick('Remove-NetFirewallRule', 'Disable-NetFirewallRule', 'Enable-NetFirewallRule'), dashName).map(([c, n]) => `${c} -DisplayName ${psQuote(n)}\n`) },
+  { weight: 1, arbitrary: fc.tuple(ident, fc.array(psParam, { maxLength: 4 })).map(([n, ps]) => `$${n} = @{\n${ps.map((p) => `    ${p.replace(/^-(\w+) /, '$1 = ')}\n`).join('')}}\nNew-NetFirewallRule @${n} -DisplayName 'splat'\n`) },
+  { weight: 1, arbitrary: pick("$ports = @(80, 443)\n", "$controllers = '10.20.0.10','10.20.0.11'\n", '<# block\ncomment #>\n', 'Write-Host "x"\n') },
+);
+const netshParam = fc.oneof(
+  pick('in', 'out', 'sideways').map((d) => `dir=${d}`),
+  pick('allow', 'block', 'bypass').map((a) => `action=${a}`),
+  pick('TCP', 'UDP', 'any', 'icmpv4:8,any', '6').map((p) => `protocol=${p}`),
+  fc.array(winPort, { minLength: 1, maxLength: 3 }).map((ps) => `localport=${ps.join(',')}`),
+  fc.array(winPort, { minLength: 1, maxLength: 3 }).map((ps) => `remoteport=${ps.join(',')}`),
+  fc.array(winAddr, { minLength: 1, maxLength: 3 }).map((as) => `remoteip=${as.join(',')}`),
+  pick('profile=domain', 'profile=any', 'enable=yes', 'enable=no', 'security=authenticate', 'protocl=TCP', 'program="C:\\x y\\z.exe"'),
+);
+const netshChunk = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(lineComment('REM'), dashName, pick('in', 'out', 'in', 'out', 'sideways'), pick('allow', 'block', 'bypass'), fc.array(netshParam, { maxLength: 6 })).map(([c, n, dir, act, ps]) => `${c}netsh advfirewall firewall add rule name="${n}" dir=${dir} action=${act} ${ps.join(' ')}\n`) },
+  { weight: 1, arbitrary: fc.tuple(dashName, fc.array(netshParam, { maxLength: 2 })).map(([n, ps]) => `netsh advfirewall firewall set rule name="${n}" new ${ps.join(' ')}\n`) },
+  { weight: 1, arbitrary: dashName.map((n) => `netsh advfirewall firewall delete rule name="${n}"\n`) },
+);
+
+export const TARGETS: readonly FuzzTarget[] = [
+  { name: 'terraform-aws', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: awsChunk, wrap: (c) => tfHeader + c.join('') },
+  { name: 'terraform-azure', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: azureTfChunk, wrap: (c) => tfHeader + c.join('') },
+  { name: 'terraform-gcp', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: gcpChunk, wrap: (c) => `resource "google_compute_network" "main" {\n  name = "vpc"\n}\n\n${c.join('')}` },
+  { name: 'bicep', format: 'bicep', ext: 'bicep', fixtures: 'bicep', fixtureExts: ['.bicep'], chunk: bicepChunk, wrap: (c) => bicepHeader + c.join('') },
+  { name: 'arm', format: 'arm', ext: 'json', fixtures: 'arm', fixtureExts: ['.json'], chunk: armChunk, wrap: armWrap },
+  { name: 'iptables-save', format: 'iptables', ext: 'rules', fixtures: 'iptables', fixtureExts: ['.rules'], chunk: saveChunk, wrap: saveWrap },
+  { name: 'iptables-script', format: 'iptables', ext: 'sh', fixtures: 'iptables', fixtureExts: ['.sh'], chunk: scriptChunk, wrap: scriptWrap },
+  { name: 'nftables', format: 'nftables', ext: 'nft', fixtures: 'nftables', fixtureExts: ['.nft', '.sh'], chunk: nftChunk, wrap: nftWrap },
+  { name: 'asa', format: 'asa', ext: 'asa', fixtures: 'asa', fixtureExts: ['.asa'], chunk: asaChunk, wrap: asaWrap },
+  { name: 'windows-powershell', format: 'windows-firewall', ext: 'ps1', fixtures: 'windows-firewall', fixtureExts: ['.ps1'], chunk: psChunk, wrap: (c) => c.join('') },
+  { name: 'windows-netsh', format: 'windows-firewall', ext: 'cmd', fixtures: 'windows-firewall', fixtureExts: ['.cmd'], chunk: netshChunk, wrap: (c) => `@echo off\n${c.join('')}` },
+];
+
+export function targetByName(name: string): FuzzTarget | undefined {
+  return TARGETS.find((t) => t.name === name);
+}
+
+/** Line endings and a BOM, applied after generation: every format must read them. */
+export interface Dress {
+  readonly crlf: boolean;
+  readonly bom: boolean;
+}
+export const dress = fc.record({ crlf: fc.boolean(), bom: fc.boolean() });
+export function applyDress(text: string, d: Dress): string {
+  const t = d.crlf ? text.replace(/\n/g, '\r\n') : text;
+  return d.bom ? `\ufeff${t}` : t;
+}
+
+/** A whole generated file for a target. */
+export function generatedFile(target: FuzzTarget, maxChunks = 8): fc.Arbitrary<string> {
+  return fc.tuple(fc.array(target.chunk, { maxLength: maxChunks }), dress).map(([chunks, d]) => applyDress(target.wrap(chunks), d));
+}
+
+/**
+ * A deterministic file of at least `lines` lines for the benchmark: chunks
+ * sampled with a fixed seed, so every run (before and after a change)
+ * parses the same text.
+ */
+export function benchFile(target: FuzzTarget, lines: number, seed = 42): string {
+  const pool = fc.sample(target.chunk, { seed, numRuns: 500 });
+  const chunks: string[] = [];
+  let n = 0;
+  for (let i = 0; n < lines; i++) {
+    const c = pool[i % pool.length].replace(/\b(resource "[^"]+" "|resource |table \w+ |object network |object-group \w+ )([^\s"'{]+)/g, `$1$2_${i}`);
+    chunks.push(c);
+    for (let j = 0; j < c.length; j++) if (c.charCodeAt(j) === 10) n++;
+  }
+  return target.wrap(chunks);
+}

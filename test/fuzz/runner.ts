@@ -1,0 +1,99 @@
+/**
+ * `npm run fuzz -- --runs N [--format NAME] [--seed S]`: N inputs per
+ * target, in batches so progress shows and a million runs need no more
+ * memory than a thousand. On a failure, fast-check shrinks the input, the
+ * shrunk text is saved under test/fixtures/fuzz-found/<format>/, and the
+ * run exits 1.
+ */
+import fc from 'fast-check';
+import { initTreeSitter } from '../../server/src/formats';
+import { TARGETS, type FuzzTarget } from './generators';
+import { checkFuzzInput, fuzzInput, saveCounterexample, type FuzzInput } from './property';
+
+interface Args {
+  runs: number;
+  seed: number;
+  targets: FuzzTarget[];
+  batch: number;
+}
+
+function parseArgs(argv: readonly string[], root: string): Args {
+  let runs = 1000;
+  let seed = Date.now() % 2 ** 31;
+  let batch = 2000;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--runs') runs = Number(next());
+    else if (a === '--seed') seed = Number(next());
+    else if (a === '--format') names.push(...next().split(','));
+    else if (a === '--batch') batch = Number(next());
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!Number.isInteger(runs) || runs < 1) usage('--runs must be a positive integer');
+  if (!Number.isInteger(seed)) usage('--seed must be an integer');
+  // A format id (`terraform`) selects all its dialects; a dialect name (`terraform-aws`) just that one.
+  const targets = names.length ? TARGETS.filter((t) => names.includes(t.name) || names.includes(t.format)) : [...TARGETS];
+  if (names.length && targets.length === 0) usage(`no target matches ${names.join(', ')}`);
+  void root;
+  return { runs, seed, targets, batch: Math.max(1, Math.min(batch, runs)) };
+}
+
+function usage(error?: string): never {
+  if (error) console.error(`fuzz: ${error}`);
+  console.error(`usage: npm run fuzz -- [--runs N] [--format NAME[,NAME…]] [--seed S] [--batch B]\ntargets: ${TARGETS.map((t) => t.name).join(', ')} (or a format id: ${[...new Set(TARGETS.map((t) => t.format))].join(', ')})`);
+  process.exit(error ? 2 : 0);
+}
+
+export async function main(argv: readonly string[], root: string): Promise<number> {
+  const args = parseArgs(argv, root);
+  await initTreeSitter();
+  console.log(`fuzz: ${args.runs} inputs per target, seed ${args.seed}, targets ${args.targets.map((t) => t.name).join(', ')}`);
+  const summary: { target: string; runs: number; seconds: number; perSecond: number; slowestMs: number }[] = [];
+  for (const target of args.targets) {
+    const arb = fuzzInput(root, target);
+    let done = 0;
+    let slowest = 0;
+    const t0 = performance.now();
+    let lastPrint = t0;
+    for (let b = 0; done < args.runs; b++) {
+      const n = Math.min(args.batch, args.runs - done);
+      // Each batch has its own seed derived from the run's, so `--seed S` reproduces the whole run.
+      const batchSeed = (args.seed + b * 7919) | 0;
+      const property = fc.property(arb, (input: FuzzInput) => {
+        const s = performance.now();
+        const failure = checkFuzzInput(target, input);
+        slowest = Math.max(slowest, performance.now() - s);
+        if (failure) throw new Error(`${failure.kind}: ${failure.message}\n(origin: ${input.origin})`);
+      });
+      const result = fc.check(property, { seed: batchSeed, numRuns: n, endOnFailure: false });
+      if (result.failed) {
+        const example = (result.counterexample?.[0] as FuzzInput | undefined) ?? { origin: '?', text: '' };
+        const file = saveCounterexample(root, target, example.text);
+        console.error(`\nfuzz: FAILED on ${target.name} after ${done + result.numRuns} inputs (batch seed ${batchSeed}, path ${result.counterexamplePath})`);
+        console.error(String(result.errorInstance instanceof Error ? result.errorInstance.message : result.error).slice(0, 4000));
+        console.error(`counterexample (${example.text.length} chars, shrunk ${result.numShrinks} times) written to ${file}`);
+        return 1;
+      }
+      done += n;
+      const now = performance.now();
+      if (now - lastPrint > 5000 || done === args.runs) {
+        lastPrint = now;
+        const secs = (now - t0) / 1000;
+        process.stdout.write(`  ${target.name}: ${done}/${args.runs} (${(done / secs).toFixed(0)}/s, slowest ${slowest.toFixed(1)} ms)\n`);
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    summary.push({ target: target.name, runs: done, seconds, perSecond: done / seconds, slowestMs: slowest });
+  }
+  console.log('\ntarget               inputs    seconds   inputs/s   slowest ms');
+  for (const s of summary) console.log(`${s.target.padEnd(20)} ${String(s.runs).padStart(7)} ${s.seconds.toFixed(1).padStart(10)} ${s.perSecond.toFixed(0).padStart(10)} ${s.slowestMs.toFixed(1).padStart(12)}`);
+  console.log(`fuzz: all ${summary.reduce((a, s) => a + s.runs, 0)} inputs passed (seed ${args.seed})`);
+  return 0;
+}

@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadCatalog } from '../../../server/src/catalog';
+import { renderFlowMapHtml, type WebviewAssets } from '../../../server/src/cli/report.html';
+import { loadAndAnalyze } from '../../../server/src/cli/check';
+import { buildFlowMap, type FlowMapModel } from '../../../server/src/service/flowMap';
+import { analyzeFolder, ROOT, SITE } from './site';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const RESULTS = path.join(ROOT, 'test-results', 'flowmap');
+
+// The light palette of webview/src/style.css, as Chromium computes it.
+const LIGHT: Record<string, string> = {
+  blocked: 'rgb(207, 34, 46)',
+  partial: 'rgb(212, 119, 12)',
+  unknown: 'rgb(130, 80, 223)',
+  unbound: 'rgb(140, 149, 159)',
+  allowed: 'rgb(26, 127, 55)',
+};
+
+let assets: WebviewAssets | undefined;
+async function webviewAssets(): Promise<WebviewAssets> {
+  if (!assets) {
+    const outdir = mkdtempSync(path.join(os.tmpdir(), 'flowmap-assets-'));
+    const { buildWebview } = (await import(pathToFileURL(path.join(ROOT, 'scripts', 'build-webview.mjs')).href)) as { buildWebview(o: { outdir: string }): Promise<{ js: string; css: string }> };
+    const built = await buildWebview({ outdir });
+    assets = { js: readFileSync(built.js, 'utf8'), css: readFileSync(built.css, 'utf8') };
+  }
+  return assets;
+}
+
+type Browser = import('playwright-core').Browser;
+async function launch(): Promise<Browser | undefined> {
+  if (!existsSync(CHROMIUM)) {
+    console.warn(`\n*** SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium); the Flow Map was not rendered. ***\n`);
+    return undefined;
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+async function writeReport(model: FlowMapModel, name: string): Promise<string> {
+  const html = renderFlowMapHtml(model, await webviewAssets());
+  mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `${name}.html`);
+  writeFileSync(file, html);
+  return file;
+}
+
+async function siteModel(): Promise<FlowMapModel> {
+  const { analysis, texts } = await analyzeFolder(SITE);
+  return buildFlowMap(analysis, loadCatalog(), { texts, workspaceRoot: SITE });
+}
+
+test('report html: one file, model inline, strict CSP, nothing remote, no file uris', async () => {
+  const model = await siteModel();
+  const html = renderFlowMapHtml(model, await webviewAssets());
+  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'/);
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org)/, 'nothing is loaded from elsewhere');
+  assert.doesNotMatch(html, /file:\/\//, 'absolute paths of the machine stay out of the artifact');
+  const json = /<script type="application\/json" id="flow-map-model">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  assert.ok(json);
+  assert.equal((JSON.parse(json) as FlowMapModel).edges.length, model.edges.length);
+});
+
+test('report html: a rule text holding </script> cannot break out of the page', async () => {
+  const model = await siteModel();
+  const hostile: FlowMapModel = { ...model, title: '</script><script>alert(1)</script>' };
+  const html = renderFlowMapHtml(hostile, await webviewAssets());
+  assert.equal(html.split('</script>').length - 1, 2, 'only the two script elements close');
+});
+
+test('report html renders in Chromium: nodes, edges, verdict colours, hover, click, matrix, filters', async (t) => {
+  const browser = await launch();
+  if (!browser) return t.skip('Chromium not installed');
+  try {
+    const model = await siteModel();
+    const file = await writeReport(model, 'site');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, colorScheme: 'light' });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('request', (r) => !r.url().startsWith('file:') && !r.url().startsWith('data:') && problems.push(`request to ${r.url()}`));
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('svg.graph .node');
+
+    const nodes = await page.$$eval('svg.graph [data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
+    assert.deepEqual([...nodes].sort(), model.nodes.map((n) => n.id).sort());
+    const edges = await page.$$eval('svg.graph .edge', (els) => els.map((e) => [e.getAttribute('data-edge'), e.getAttribute('data-verdict')]));
+    assert.deepEqual(Object.fromEntries(edges), Object.fromEntries(model.edges.map((e) => [e.id, e.verdict])));
+
+    // Each verdict drawn in its own colour, the legend's swatch in the same one.
+    for (const verdict of ['blocked', 'partial', 'unbound', 'allowed']) {
+      const strokes = await page.$$eval(`svg.graph .edge.verdict-${verdict}:not(.loop) .edge-line`, (els) => els.map((e) => getComputedStyle(e).stroke));
+      assert.ok(strokes.length > 0, `some ${verdict} edge is drawn as a line`);
+      for (const s of strokes) assert.equal(s, LIGHT[verdict], verdict);
+      const swatch = await page.$eval(`.legend .swatch.verdict-${verdict}`, (e) => getComputedStyle(e).borderTopColor);
+      assert.equal(swatch, LIGHT[verdict]);
+    }
+    const loop = await page.$eval('.edge.loop rect', (e) => getComputedStyle(e).stroke);
+    assert.equal(loop, LIGHT.unbound, 'Controller-to-Controller flows, unbound, are listed under their node');
+    await page.screenshot({ path: path.join(RESULTS, 'site.png') });
+
+    // Hover: the card names protocol, ports, description and the deciding rule.
+    const blocked = model.edges.find((e) => e.verdict === 'blocked');
+    assert.ok(blocked);
+    await page.hover(`.edge-label[data-edge="${blocked.id}"]`);
+    const card = await page.textContent('.tooltip');
+    assert.ok(card?.includes(blocked.label), card ?? '');
+    assert.ok(card?.includes(blocked.description.slice(0, 40)));
+    assert.ok(card?.includes('DenyAllInbound'));
+    assert.ok(card?.includes('Blocked'));
+
+    // Click: the side panel shows the flow, its rule text and where it is.
+    await page.click(`.edge-label[data-edge="${blocked.id}"]`);
+    const side = await page.textContent('aside.side');
+    assert.ok(side?.includes(blocked.flowId));
+    assert.ok(side?.includes('vda.tf:19'));
+    assert.ok(side?.includes('name = "DenyAllInbound"'));
+    assert.equal(await page.$$eval('svg.graph .edge.selected', (els) => els.length), 1);
+
+    // Filters: hiding a verdict hides its edges; a role keeps only its flows.
+    await page.click('.legend-item.verdict-unbound');
+    const shown = await page.$$eval('svg.graph .edge', (els) => els.map((e) => e.getAttribute('data-verdict')));
+    assert.equal(shown.length, model.edges.filter((e) => e.verdict !== 'unbound').length);
+    assert.ok(!shown.includes('unbound'));
+    await page.click('.legend-item.verdict-unbound');
+    await page.selectOption('select[data-filter="role"]', 'storefront');
+    const storefront = await page.$$eval('svg.graph .edge', (els) => els.map((e) => [e.getAttribute('data-source'), e.getAttribute('data-target')]));
+    assert.equal(storefront.length, model.edges.filter((e) => e.source === 'storefront' || e.target === 'storefront').length);
+    assert.ok(storefront.every(([s, d]) => s === 'storefront' || d === 'storefront'));
+    await page.selectOption('select[data-filter="role"]', '');
+
+    // Matrix: Gateway SNIP → VDA holds two partly allowed flows (ICA on 1494 and 2598).
+    await page.click('button[data-view="matrix"]');
+    const chips = await page.$$eval('td[data-pair="gateway-snip→vda"] .chip', (els) => els.map((e) => [e.getAttribute('data-verdict'), e.textContent]));
+    assert.deepEqual(chips, [['partial', '2']]);
+    const chipColour = await page.$eval('td[data-pair="gateway-snip→vda"] .chip', (e) => getComputedStyle(e).backgroundColor);
+    assert.equal(chipColour, LIGHT.partial);
+    await page.screenshot({ path: path.join(RESULTS, 'site-matrix.png') });
+    await page.click('button[data-view="table"]');
+    assert.equal(await page.$$eval('table.flows tbody tr', (els) => els.length), model.edges.length);
+    assert.deepEqual(problems, []);
+
+    // Dark: the report follows prefers-color-scheme.
+    const dark = await browser.newPage({ viewport: { width: 1400, height: 860 }, colorScheme: 'dark' });
+    await dark.goto(pathToFileURL(file).href);
+    await dark.waitForSelector('svg.graph .node');
+    assert.equal(await dark.$eval('body', (e) => getComputedStyle(e).backgroundColor), 'rgb(13, 17, 23)');
+    await dark.screenshot({ path: path.join(RESULTS, 'site-dark.png') });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('report html of examples/ renders every role and flow (screenshot for the README)', async (t) => {
+  const examples = path.join(ROOT, 'examples');
+  if (!existsSync(path.join(examples, 'citrix-flows.yaml'))) return t.skip('examples/ not present');
+  const browser = await launch();
+  if (!browser) return t.skip('Chromium not installed');
+  try {
+    const loaded = await loadAndAnalyze([examples], { cwd: examples });
+    if ('error' in loaded) throw new Error(loaded.error);
+    const model = buildFlowMap(loaded.analysis, loadCatalog(), { texts: loaded.texts, workspaceRoot: examples, title: 'Citrix Flow Map — examples/' });
+    assert.ok(model.edges.length > 20 && model.nodes.length > 10, `${model.nodes.length} roles, ${model.edges.length} flows`);
+    const file = await writeReport(model, 'examples');
+    console.log(`examples/ report: ${(readFileSync(file).length / 1024).toFixed(0)} KB, ${model.nodes.length} roles, ${model.edges.length} flows`);
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, colorScheme: 'light', deviceScaleFactor: 1 });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('svg.graph .node');
+    assert.equal(await page.$$eval('svg.graph [data-node]', (els) => els.length), model.nodes.length);
+    const edges = await page.$$eval('svg.graph .edge', (els) => els.map((e) => [e.getAttribute('data-edge'), e.getAttribute('data-verdict')]));
+    assert.deepEqual(Object.fromEntries(edges), Object.fromEntries(model.edges.map((e) => [e.id, e.verdict])));
+    for (const [verdict, colour] of Object.entries(LIGHT)) {
+      const strokes = await page.$$eval(`svg.graph .edge.verdict-${verdict}:not(.loop) .edge-line`, (els) => els.map((e) => getComputedStyle(e).stroke));
+      for (const s of strokes) assert.equal(s, colour, verdict);
+    }
+    assert.deepEqual(problems, []);
+    await page.screenshot({ path: path.join(RESULTS, 'examples.png') });
+    mkdirSync(path.join(ROOT, 'docs', 'images'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'images', 'flow-map.png') });
+  } finally {
+    await browser.close();
+  }
+});

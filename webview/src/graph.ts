@@ -1,0 +1,339 @@
+import { graphlib, layout } from '@dagrejs/dagre';
+import type { FlowMapEdge, FlowMapGroup, FlowMapNode, FlowMapVerdict } from '../../server/src/service/flowMapTypes';
+import { clip, svg, textWidth } from './dom';
+import { VERDICTS, VERDICT_LABEL, type Filtered } from './view';
+
+const NODE_WIDTH = 224;
+const LOOP_ROW = 22;
+const TITLE_LINE = 15;
+const NODE_HEIGHT = 58;
+const GROUP_LABEL = 22;
+const LABEL_FONT = '600 11px system-ui, -apple-system, "Segoe UI", sans-serif';
+const TITLE_FONT = '600 12.5px system-ui, -apple-system, "Segoe UI", sans-serif';
+const SUB_FONT = '11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
+
+/** Shortens text with an ellipsis until it fits the width the node has. */
+function fitText(text: string, width: number, font: string): string {
+  if (textWidth(text, font) <= width) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (textWidth(`${text.slice(0, mid).trimEnd()}…`, font) <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo).trimEnd()}…`;
+}
+
+/** One line, or two when the role's name needs them (catalog names run long: "Citrix Gateway SNIP (toward the back end)"). */
+function titleLines(text: string, width: number): string[] {
+  if (textWidth(text, TITLE_FONT) <= width) return [text];
+  const words = text.split(' ');
+  let first = '';
+  let i = 0;
+  for (; i < words.length; i++) {
+    const next = first ? `${first} ${words[i]}` : words[i];
+    if (first && textWidth(next, TITLE_FONT) > width) break;
+    first = next;
+  }
+  return [fitText(first, width, TITLE_FONT), fitText(words.slice(i).join(' '), width, TITLE_FONT)].filter(Boolean);
+}
+
+function nodeSubtitle(node: FlowMapNode): string {
+  if (node.addresses.length) return node.addresses.join(', ');
+  if (node.ruleSets.length) return `${node.id} · ${node.ruleSets.length} rule set${node.ruleSets.length === 1 ? '' : 's'}`;
+  return node.id;
+}
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+export interface GraphCallbacks {
+  onEdgeHover(edge: FlowMapEdge | undefined, event: MouseEvent): void;
+  onEdgeClick(edge: FlowMapEdge): void;
+  onNodeClick(node: FlowMapNode): void;
+  onBackgroundClick(): void;
+}
+
+export interface RenderedGraph {
+  readonly element: SVGSVGElement;
+  fit(): void;
+  zoom(factor: number): void;
+  highlight(selection: { kind: 'edge' | 'node' | 'pair'; id: string } | undefined): void;
+}
+
+/** d3's basis spline through dagre's bend points: smooth, and it stays inside the lane dagre reserved. */
+function basisPath(points: readonly Point[]): string {
+  if (points.length < 3) return `M${points[0].x},${points[0].y}L${points[points.length - 1].x},${points[points.length - 1].y}`;
+  let d = '';
+  let x0 = NaN;
+  let y0 = NaN;
+  let x1 = NaN;
+  let y1 = NaN;
+  let state = 0;
+  const point = (x: number, y: number): void => {
+    const curve = (): string =>
+      `C${(2 * x0 + x1) / 3},${(2 * y0 + y1) / 3},${(x0 + 2 * x1) / 3},${(y0 + 2 * y1) / 3},${(x0 + 4 * x1 + x) / 6},${(y0 + 4 * y1 + y) / 6}`;
+    if (state === 0) {
+      state = 1;
+      d += `M${x},${y}`;
+    } else if (state === 1) {
+      state = 2;
+    } else if (state === 2) {
+      state = 3;
+      d += `L${(5 * x0 + x1) / 6},${(5 * y0 + y1) / 6}${curve()}`;
+    } else {
+      d += curve();
+    }
+    x0 = x1;
+    x1 = x;
+    y0 = y1;
+    y1 = y;
+  };
+  for (const p of points) point(p.x, p.y);
+  if (state === 3) point(x1, y1);
+  d += `L${x1},${y1}`;
+  return d;
+}
+
+function worst(counts: Record<FlowMapVerdict, number>): FlowMapVerdict | undefined {
+  return VERDICTS.find((v) => counts[v] > 0);
+}
+
+export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[], callbacks: GraphCallbacks): RenderedGraph {
+  const g = new graphlib.Graph({ compound: true, multigraph: true, directed: true });
+  g.setGraph({ rankdir: 'LR', nodesep: 36, ranksep: 110, edgesep: 14, marginx: 28, marginy: 28 + GROUP_LABEL, ranker: 'network-simplex' });
+  g.setDefaultEdgeLabel(() => ({}));
+
+  const visibleGroups = groups.filter((gr) => filtered.nodes.some((n) => n.group === gr.id));
+  for (const group of visibleGroups) g.setNode(group.id, { label: group.label, width: 0, height: 0 });
+  // A flow between two hosts of one role (Controller to Controller) is drawn as a row under the
+  // node rather than a loop: dagre's self-loops leave no room for a label.
+  const loops = new Map<string, FlowMapEdge[]>();
+  for (const edge of filtered.edges) if (edge.source === edge.target) loops.set(edge.source, [...(loops.get(edge.source) ?? []), edge]);
+  const titles = new Map(filtered.nodes.map((n) => [n.id, titleLines(n.label, NODE_WIDTH - 22)]));
+  const boxHeight = (id: string): number => NODE_HEIGHT + ((titles.get(id)?.length ?? 1) - 1) * TITLE_LINE;
+  const heightOf = (id: string): number => boxHeight(id) + (loops.get(id)?.length ? 6 + (loops.get(id)?.length ?? 0) * LOOP_ROW : 0);
+  for (const node of filtered.nodes) {
+    g.setNode(node.id, { width: NODE_WIDTH, height: heightOf(node.id) });
+    if (node.group && visibleGroups.some((gr) => gr.id === node.group)) g.setParent(node.id, node.group);
+  }
+  for (const edge of filtered.edges) {
+    if (edge.source === edge.target) continue;
+    g.setEdge(edge.source, edge.target, { width: Math.ceil(textWidth(edge.label, LABEL_FONT)) + 14, height: 18, labelpos: 'c', minlen: 1 }, edge.id);
+  }
+  layout(g);
+
+  const graphLabel = g.graph() as { width?: number; height?: number };
+  const width = Math.max(graphLabel.width ?? 0, 200);
+  const height = Math.max(graphLabel.height ?? 0, 120);
+
+  const root = svg('svg', { class: 'graph', role: 'img', 'aria-label': 'Flow map of required Citrix flows' });
+  const defs = svg('defs');
+  for (const v of VERDICTS) {
+    defs.append(
+      svg('marker', { id: `arrow-${v}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+        svg('path', { d: 'M0,0 L10,5 L0,10 z', class: `arrow verdict-${v}` })),
+    );
+  }
+  root.append(defs);
+  const viewport = svg('g', { class: 'viewport' });
+  root.append(viewport);
+
+  const groupLayer = svg('g', { class: 'groups' });
+  for (const group of visibleGroups) {
+    const n = g.node(group.id) as { x: number; y: number; width: number; height: number };
+    const x = n.x - n.width / 2;
+    const y = n.y - n.height / 2 - GROUP_LABEL;
+    const title = group.kind === 'network' && group.addresses.length ? `${group.label}  ${group.addresses.slice(0, 3).join(', ')}` : group.label;
+    groupLayer.append(
+      svg('g', { class: `group group-${group.kind}`, 'data-group': group.id },
+        svg('rect', { x, y, width: n.width, height: n.height + GROUP_LABEL, rx: 10 }),
+        svg('text', { x: x + 12, y: y + 16, class: 'group-label' }, clip(title, Math.max(12, Math.floor(n.width / 7))))),
+    );
+  }
+  viewport.append(groupLayer);
+
+  const edgeLayer = svg('g', { class: 'edges' });
+  const labelLayer = svg('g', { class: 'edge-labels' });
+  const hoverable = (el: SVGGElement, edge: FlowMapEdge): void => {
+    el.addEventListener('mouseenter', (ev) => callbacks.onEdgeHover(edge, ev));
+    el.addEventListener('mousemove', (ev) => callbacks.onEdgeHover(edge, ev));
+    el.addEventListener('mouseleave', (ev) => callbacks.onEdgeHover(undefined, ev));
+    el.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      callbacks.onEdgeClick(edge);
+    });
+    el.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') callbacks.onEdgeClick(edge);
+    });
+  };
+  for (const edge of filtered.edges) {
+    if (edge.source === edge.target) continue;
+    const e = g.edge(edge.source, edge.target, edge.id) as { points: Point[]; x: number; y: number; width: number; height: number };
+    const d = basisPath(e.points);
+    const group = svg('g', {
+      class: `edge verdict-${edge.verdict}`,
+      'data-edge': edge.id,
+      'data-verdict': edge.verdict,
+      'data-source': edge.source,
+      'data-target': edge.target,
+      tabindex: 0,
+      role: 'button',
+      'aria-label': `${edge.source} to ${edge.target}, ${edge.label}: ${VERDICT_LABEL[edge.verdict]}`,
+    },
+      svg('path', { d, class: 'edge-line', 'marker-end': `url(#arrow-${edge.verdict})` }),
+      svg('path', { d, class: 'edge-hit' }));
+    edgeLayer.append(group);
+    const label = svg('g', { class: `edge-label verdict-${edge.verdict}`, 'data-edge': edge.id, transform: `translate(${e.x},${e.y})` },
+      svg('rect', { x: -e.width / 2, y: -9, width: e.width, height: 18, rx: 9 }),
+      svg('text', { x: 0, y: 4, 'text-anchor': 'middle' }, edge.label));
+    labelLayer.append(label);
+    hoverable(group, edge);
+    hoverable(label, edge);
+  }
+  viewport.append(edgeLayer);
+
+  const nodeLayer = svg('g', { class: 'nodes' });
+  for (const node of filtered.nodes) {
+    const n = g.node(node.id) as { x: number; y: number };
+    const x = n.x - NODE_WIDTH / 2;
+    const y = n.y - heightOf(node.id) / 2;
+    const counts = { ...node.incoming };
+    for (const v of VERDICTS) counts[v] += node.outgoing[v];
+    const total = VERDICTS.reduce((s, v) => s + counts[v], 0);
+    const accent = worst(counts) ?? 'allowed';
+    const lines = titles.get(node.id) ?? [node.label];
+    const box = boxHeight(node.id);
+    const extra = box - NODE_HEIGHT;
+    const el = svg('g', { class: `node accent-${accent}`, 'data-node': node.id, transform: `translate(${x},${y})`, tabindex: 0, role: 'button', 'aria-label': `${node.label} (${node.id})` },
+      svg('rect', { class: 'node-box', width: NODE_WIDTH, height: box, rx: 7 }),
+      svg('rect', { class: `node-accent verdict-${accent}`, width: 4, height: box - 14, x: 0, y: 7, rx: 2 }),
+      ...lines.map((line, i) => svg('text', { class: 'node-title', x: 14, y: 21 + i * TITLE_LINE }, line)),
+      svg('text', { class: 'node-sub', x: 14, y: 37 + extra }, fitText(nodeSubtitle(node), NODE_WIDTH - 22, SUB_FONT)));
+    (loops.get(node.id) ?? []).forEach((edge, i) => {
+      const width = Math.ceil(textWidth(`↻ ${edge.label}`, LABEL_FONT)) + 16;
+      const loop = svg('g', {
+        class: `edge loop verdict-${edge.verdict}`,
+        'data-edge': edge.id,
+        'data-verdict': edge.verdict,
+        'data-source': edge.source,
+        'data-target': edge.target,
+        transform: `translate(${NODE_WIDTH / 2}, ${box + 6 + i * LOOP_ROW + LOOP_ROW / 2})`,
+        tabindex: 0,
+        role: 'button',
+        'aria-label': `${edge.source} to another ${edge.target}, ${edge.label}: ${VERDICT_LABEL[edge.verdict]}`,
+      },
+        svg('rect', { x: -width / 2, y: -9, width, height: 18, rx: 9 }),
+        svg('text', { x: 0, y: 4, 'text-anchor': 'middle' }, `↻ ${edge.label}`));
+      hoverable(loop, edge);
+      el.append(loop);
+    });
+    // A bar of the role's flows by verdict: the node's state at a glance.
+    const bar = svg('g', { class: 'node-bar', transform: `translate(14, ${box - 12})` });
+    let offset = 0;
+    const barWidth = NODE_WIDTH - 28;
+    for (const v of VERDICTS) {
+      if (!counts[v]) continue;
+      const w = (counts[v] / Math.max(total, 1)) * barWidth;
+      bar.append(svg('rect', { class: `bar verdict-${v}`, x: offset, y: 0, width: Math.max(w - 1, 1), height: 4, rx: 1 }));
+      offset += w;
+    }
+    if (!total) bar.append(svg('rect', { class: 'bar empty', x: 0, y: 0, width: barWidth, height: 4, rx: 1 }));
+    el.append(bar);
+    el.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      callbacks.onNodeClick(node);
+    });
+    el.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') callbacks.onNodeClick(node);
+    });
+    nodeLayer.append(el);
+  }
+  viewport.append(nodeLayer);
+  viewport.append(labelLayer);
+
+  // Pan and zoom: the layout's coordinates stay fixed, one transform moves the view.
+  let k = 1;
+  let tx = 0;
+  let ty = 0;
+  const applyTransform = (): void => viewport.setAttribute('transform', `translate(${tx},${ty}) scale(${k})`);
+  const fit = (): void => {
+    const box = root.getBoundingClientRect();
+    if (!box.width || !box.height) return;
+    k = Math.min(box.width / width, box.height / height, 1.25);
+    tx = (box.width - width * k) / 2;
+    ty = (box.height - height * k) / 2;
+    applyTransform();
+  };
+  const zoomAt = (factor: number, cx: number, cy: number): void => {
+    const next = Math.min(4, Math.max(0.15, k * factor));
+    tx = cx - ((cx - tx) * next) / k;
+    ty = cy - ((cy - ty) * next) / k;
+    k = next;
+    applyTransform();
+  };
+  root.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const box = root.getBoundingClientRect();
+    zoomAt(Math.exp(-ev.deltaY * 0.0015), ev.clientX - box.left, ev.clientY - box.top);
+  }, { passive: false });
+  let drag: { x: number; y: number; tx: number; ty: number; moved: boolean } | undefined;
+  root.addEventListener('pointerdown', (ev) => {
+    if ((ev.target as Element).closest('.edge, .node, .edge-label')) return;
+    drag = { x: ev.clientX, y: ev.clientY, tx, ty, moved: false };
+    root.setPointerCapture(ev.pointerId);
+  });
+  root.addEventListener('pointermove', (ev) => {
+    if (!drag) return;
+    const dx = ev.clientX - drag.x;
+    const dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+    tx = drag.tx + dx;
+    ty = drag.ty + dy;
+    applyTransform();
+  });
+  root.addEventListener('pointerup', (ev) => {
+    const wasClick = drag && !drag.moved;
+    drag = undefined;
+    root.releasePointerCapture(ev.pointerId);
+    if (wasClick) callbacks.onBackgroundClick();
+  });
+
+  const highlight: RenderedGraph['highlight'] = (selection) => {
+    root.classList.toggle('has-selection', !!selection);
+    for (const el of root.querySelectorAll('.selected, .related')) el.classList.remove('selected', 'related');
+    if (!selection) return;
+    const mark = (selector: string, cls: string): void => {
+      for (const el of root.querySelectorAll(selector)) el.classList.add(cls);
+    };
+    if (selection.kind === 'edge') {
+      const edge = filtered.edges.find((e) => e.id === selection.id);
+      mark(`[data-edge="${CSS.escape(selection.id)}"]`, 'selected');
+      if (edge) mark(`[data-node="${CSS.escape(edge.source)}"], [data-node="${CSS.escape(edge.target)}"]`, 'related');
+    } else if (selection.kind === 'node') {
+      mark(`[data-node="${CSS.escape(selection.id)}"]`, 'selected');
+      for (const e of filtered.edges) {
+        if (e.source !== selection.id && e.target !== selection.id) continue;
+        mark(`[data-edge="${CSS.escape(e.id)}"]`, 'related');
+        mark(`[data-node="${CSS.escape(e.source === selection.id ? e.target : e.source)}"]`, 'related');
+      }
+    } else {
+      const [source, target] = selection.id.split('\u0000');
+      for (const e of filtered.edges) if (e.source === source && e.target === target) mark(`[data-edge="${CSS.escape(e.id)}"]`, 'related');
+      mark(`[data-node="${CSS.escape(source)}"], [data-node="${CSS.escape(target)}"]`, 'related');
+    }
+  };
+
+  return {
+    element: root,
+    fit,
+    zoom: (factor) => {
+      const box = root.getBoundingClientRect();
+      zoomAt(factor, box.width / 2, box.height / 2);
+    },
+    highlight,
+  };
+}
