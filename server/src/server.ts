@@ -16,6 +16,7 @@ import { loadCatalog } from './catalog';
 import { doCodeActions, FIX_ALL_KIND } from './service/codeActions';
 import { doCodeLens } from './service/codeLens';
 import { explainPort } from './service/commands';
+import { flowMapOfState } from './service/flowMap';
 import { doCompletion } from './service/completion';
 import { countSeverities, toDiagnostic, type StatusCounts } from './service/diagnostics';
 import { doHover } from './service/hover';
@@ -255,6 +256,16 @@ connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlow
 });
 
 connection.onRequest('citrixFlowLint/explainPort', ({ text }: { text: string }) => explainPort(catalog, text));
+
+// The Flow Map webview: the map of the folder holding `uri` (the active editor), else of the first folder with files.
+connection.onRequest('citrixFlowLint/flowMap', async ({ uri }: { uri?: string } = {}) => {
+  await scanned;
+  const units = workspace.allUnits();
+  const hasFiles = (u: WorkspaceState): boolean => u.documentCount > 0 || !!u.topologyUri;
+  const active = uri ? workspace.unitFor(uri) : undefined;
+  const unit = active && hasFiles(active) ? active : (units.find(hasFiles) ?? units[0]);
+  return unit ? flowMapOfState(unit, catalog) : undefined;
+});
 
 documents.listen(connection);
 connection.listen();

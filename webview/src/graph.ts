@@ -64,37 +64,21 @@ export interface RenderedGraph {
   highlight(selection: { kind: 'edge' | 'node' | 'pair'; id: string } | undefined): void;
 }
 
-/** d3's basis spline through dagre's bend points: smooth, and it stays inside the lane dagre reserved. */
-function basisPath(points: readonly Point[]): string {
+/**
+ * A Catmull-Rom spline through dagre's points. It passes through every point,
+ * the label's among them, so a label always sits on its own line (a B-spline
+ * would only pass near it, and far from it on long detours).
+ */
+function smoothPath(points: readonly Point[]): string {
   if (points.length < 3) return `M${points[0].x},${points[0].y}L${points[points.length - 1].x},${points[points.length - 1].y}`;
-  let d = '';
-  let x0 = NaN;
-  let y0 = NaN;
-  let x1 = NaN;
-  let y1 = NaN;
-  let state = 0;
-  const point = (x: number, y: number): void => {
-    const curve = (): string =>
-      `C${(2 * x0 + x1) / 3},${(2 * y0 + y1) / 3},${(x0 + 2 * x1) / 3},${(y0 + 2 * y1) / 3},${(x0 + 4 * x1 + x) / 6},${(y0 + 4 * y1 + y) / 6}`;
-    if (state === 0) {
-      state = 1;
-      d += `M${x},${y}`;
-    } else if (state === 1) {
-      state = 2;
-    } else if (state === 2) {
-      state = 3;
-      d += `L${(5 * x0 + x1) / 6},${(5 * y0 + y1) / 6}${curve()}`;
-    } else {
-      d += curve();
-    }
-    x0 = x1;
-    x1 = x;
-    y0 = y1;
-    y1 = y;
-  };
-  for (const p of points) point(p.x, p.y);
-  if (state === 3) point(x1, y1);
-  d += `L${x1},${y1}`;
+  let d = `M${points[0].x},${points[0].y}`;
+  for (let i = 0; i < points.length - 1; i++) {
+    const p0 = points[i - 1] ?? points[i];
+    const p1 = points[i];
+    const p2 = points[i + 1];
+    const p3 = points[i + 2] ?? p2;
+    d += `C${p1.x + (p2.x - p0.x) / 6},${p1.y + (p2.y - p0.y) / 6},${p2.x - (p3.x - p1.x) / 6},${p2.y - (p3.y - p1.y) / 6},${p2.x},${p2.y}`;
+  }
   return d;
 }
 
@@ -173,7 +157,7 @@ export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[],
   for (const edge of filtered.edges) {
     if (edge.source === edge.target) continue;
     const e = g.edge(edge.source, edge.target, edge.id) as { points: Point[]; x: number; y: number; width: number; height: number };
-    const d = basisPath(e.points);
+    const d = smoothPath(e.points);
     const group = svg('g', {
       class: `edge verdict-${edge.verdict}`,
       'data-edge': edge.id,

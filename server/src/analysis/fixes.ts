@@ -204,7 +204,7 @@ function disableFix(finding: Finding, analysis: WorkspaceAnalysis, options: FixO
   if (text === undefined) return undefined;
   const format: FormatId | 'citrix-flows' = file?.format ?? 'citrix-flows';
   const start = lineStartAt(text, finding.span.start);
-  const line = commentLine(format, `citrix-flow-lint-disable-next-line ${finding.checkId}`, indentAt(text, finding.span.start));
+  const line = commentLine(format, `citrix-flow-lint-disable-next-line ${finding.checkId}`, indentAt(text, finding.span.start), { uri: finding.uri, text });
   const title = checkById(finding.checkId)?.title ?? finding.checkId;
   return { title: `Disable ${finding.checkId} (${title}) for this line`, kind: 'quickfix', checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start, end: start }, newText: `${line}${eolOf(text)}` }] };
 }
@@ -217,7 +217,7 @@ export function replaceFieldText(uri: string, span: Span, newText: string): Text
 /** `citrix-role: <id>` in the format's comment syntax, on its own line above the rule set's first line. */
 export function addAnnotation(file: ParsedFile, ruleSet: RuleSet, roleId: string): TextEdit {
   const start = lineStartAt(file.text, ruleSet.span.start);
-  const line = commentLine(file.format, `citrix-role: ${roleId}`, indentAt(file.text, ruleSet.span.start));
+  const line = commentLine(file.format, `citrix-role: ${roleId}`, indentAt(file.text, ruleSet.span.start), file);
   return { uri: file.uri, span: { start, end: start }, newText: `${line}${eolOf(file.text)}` };
 }
 

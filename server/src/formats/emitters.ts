@@ -40,6 +40,18 @@ export const COMMENT_LEADERS: Readonly<Record<FormatId | 'citrix-flows', string>
 };
 
 /** One comment line (without its line break) at `indent`: `  # citrix-role: vda`. */
-export function commentLine(format: FormatId | 'citrix-flows', text: string, indent: string): string {
-  return `${indent}${COMMENT_LEADERS[format]} ${text.replace(/[\r\n]+/g, ' ')}`;
+/**
+ * The line-comment leader of one file. Windows Firewall rules live in
+ * PowerShell (`#`) or in cmd scripts of netsh commands, where only `REM` and
+ * `::` are comments.
+ */
+export function commentLeaderOf(format: FormatId | 'citrix-flows', source?: { readonly uri: string; readonly text: string }): string {
+  if (format === 'windows-firewall' && source && /\.(cmd|bat)$/i.test(source.uri)) {
+    return /^\s*::/m.test(source.text) && !/^\s*rem\s/im.test(source.text) ? '::' : 'REM';
+  }
+  return COMMENT_LEADERS[format];
+}
+
+export function commentLine(format: FormatId | 'citrix-flows', text: string, indent: string, source?: { readonly uri: string; readonly text: string }): string {
+  return `${indent}${commentLeaderOf(format, source)} ${text.replace(/[\r\n]+/g, ' ')}`;
 }

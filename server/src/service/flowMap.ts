@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import type { WorkspaceAnalysis } from '../analysis/analyze';
 import { anchorFor, decidingWords } from '../analysis/checks/requiredFlowFinding';
 import type { AnalysisContext } from '../analysis/context';
@@ -9,6 +10,7 @@ import { parseCondition, type Catalog, type CatalogFlow } from '../catalog';
 import { LineIndex, type ParsedFile, type RuleSet, type Span } from '../model';
 import type { AddressSet } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
+import type { WorkspaceState } from './state';
 import { type FlowMapCheck, type FlowMapEdge, type FlowMapGroup, type FlowMapLocation, type FlowMapModel, type FlowMapNode, type FlowMapRule, type FlowMapVerdict, type VerdictCounts } from './flowMapTypes';
 
 export * from './flowMapTypes';
@@ -68,15 +70,18 @@ class Locator {
     private readonly texts: ReadonlyMap<string, string> | undefined,
     workspaceRoot: string | undefined,
   ) {
-    if (workspaceRoot) this.root = (workspaceRoot.startsWith('file:') ? workspaceRoot : `file://${workspaceRoot.startsWith('/') ? '' : '/'}${workspaceRoot.replace(/\\/g, '/')}`).replace(/\/?$/, '/');
+    if (workspaceRoot) this.root = Locator.comparable(workspaceRoot.startsWith('file:') ? workspaceRoot : pathToFileURL(workspaceRoot).href).replace(/\/?$/, '/');
+  }
+
+  /** VS Code writes `file:///c%3A/x`, Node `file:///C:/x`: compare decoded, drive letter in lower case. */
+  private static comparable(uri: string): string {
+    return decodeURIComponent(uri).replace(/^file:\/\/\/([A-Za-z]):/, (_m, d: string) => `file:///${d.toLowerCase()}:`);
   }
 
   display(uri: string): string {
-    if (this.root && uri.startsWith(this.root)) return decodeURIComponent(uri.slice(this.root.length));
-    if (uri.startsWith('file:')) {
-      const parts = decodeURIComponent(uri).split('/');
-      return parts.slice(-2).join('/');
-    }
+    const plain = Locator.comparable(uri);
+    if (this.root && plain.startsWith(this.root)) return plain.slice(this.root.length);
+    if (uri.startsWith('file:')) return plain.split('/').slice(-2).join('/');
     return uri;
   }
 
@@ -316,4 +321,17 @@ export function buildFlowMap(analysis: WorkspaceAnalysis, catalog: Catalog, opti
       byVerdict,
     },
   };
+}
+
+/**
+ * The map of one workspace folder as the language server holds it (open
+ * editors over files on disk); server.ts answers `citrixFlowLint/flowMap` with it.
+ */
+export function flowMapOfState(unit: WorkspaceState, catalog: Catalog): FlowMapModel {
+  const analysis = unit.analyze();
+  const topologyUri = unit.topologyUri;
+  const topologyText = topologyUri ? unit.document(topologyUri)?.text : undefined;
+  const texts = new Map<string, string>(topologyUri && topologyText !== undefined ? [[topologyUri, topologyText]] : []);
+  const folder = unit.root ? unit.root.split(/[\\/]/).filter(Boolean).pop() : undefined;
+  return buildFlowMap(analysis, catalog, { texts, workspaceRoot: unit.root, title: folder ? `Citrix Flow Map — ${folder}` : undefined });
 }

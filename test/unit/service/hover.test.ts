@@ -1,0 +1,123 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { doHover } from '../../../server/src/service/hover';
+import { IPTABLES, NSG_TF, TOPOLOGY, cut, stateWith, uri } from './helpers';
+
+interface Case {
+  readonly name: string;
+  readonly file: string;
+  /** The file's text with `|` at the hover position. */
+  readonly text: string;
+  /** Snippets the Markdown must contain, in any order; undefined: no hover. */
+  readonly expect?: readonly (string | RegExp)[];
+  readonly absent?: readonly (string | RegExp)[];
+  /** The hovered text (the span the hover covers). */
+  readonly covers?: string;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'Terraform port in a list: catalog meaning and what this rule decides',
+    file: 'azure/vda.tf',
+    text: NSG_TF.replace('"1494"', '"14|94"'),
+    expect: ['**Port 1494** — Citrix uses it for:', 'ICA/HDX', '**Required flows this rule decides:**', /✓ allows Citrix Gateway SNIP .* → Virtual Delivery Agent \(VDA\), TCP\/UDP 1494/],
+    absent: ['2598 (Access'],
+    covers: '1494',
+  },
+  {
+    name: 'Terraform rule name: the effect in words',
+    file: 'azure/vda.tf',
+    text: NSG_TF.replace('"AllowIcaFromGateway"', '"Allow|IcaFromGateway"'),
+    expect: ['**AllowIcaFromGateway** allows inbound TCP 1494, 2598 from 10.0.0.20 (gateway-snip) to any address; evaluated at priority 100.'],
+  },
+  {
+    name: 'the deny rule lists the flows it blocks',
+    file: 'azure/vda.tf',
+    text: NSG_TF.replace('"DenyAllInbound"', '"Deny|AllInbound"'),
+    expect: ['**DenyAllInbound** blocks inbound any protocol from any address to any address; evaluated at priority 4000.', /✗ blocks Delivery Controller → Virtual Delivery Agent \(VDA\), TCP 80/],
+  },
+  {
+    name: 'iptables multiport list: the second port',
+    file: 'linux/storefront-iptables.rules',
+    text: IPTABLES.replace('1494,2598', '1494,25|98'),
+    expect: ['**Port 2598**', 'Session Reliability'],
+    covers: '2598',
+  },
+  {
+    name: 'iptables range with a colon',
+    file: 'linux/storefront-iptables.rules',
+    text: IPTABLES.replace('16500:16509', '165|00:16509'),
+    expect: ['**Ports 16500–16509**', 'audio'],
+    covers: '16500:16509',
+  },
+  {
+    name: 'a number inside an address is not a port: the rule hover instead',
+    file: 'linux/storefront-iptables.rules',
+    text: IPTABLES.replace('10.0.0.20', '10.0.0.2|0'),
+    expect: ['allows inbound TCP 443 from 10.0.0.20 (gateway-snip) to any address; rule 1 of INPUT, first match wins'],
+    absent: ['Port 20'],
+  },
+  {
+    name: 'check id in a suppression comment',
+    file: 'linux/storefront-iptables.rules',
+    text: IPTABLES.replace('*filter', '*filter\n# citrix-flow-lint-disable-next-line missing-fl|ow -- reviewed'),
+    expect: ['(`missing-flow`, default error)', 'docs/checks/missing-flow.md'],
+    covers: 'missing-flow',
+  },
+  {
+    name: 'role id in an annotation: role, addresses, required flows with status',
+    file: 'azure/vda.tf',
+    text: NSG_TF.replace('citrix-role: vda', 'citrix-role: v|da'),
+    expect: ['**Virtual Delivery Agent (VDA)** (`vda`)', 'Addresses: `10.0.2.0/24`', /\*\*Required flows of vda\*\*: \d+\/\d+ allowed/, /✗ inbound: Delivery Controller → /, /◐ inbound: Citrix Gateway SNIP/],
+    covers: 'vda',
+  },
+  {
+    name: 'outside rules and comments: nothing',
+    file: 'linux/storefront-iptables.rules',
+    text: IPTABLES.replace('COMMIT', 'COM|MIT'),
+  },
+];
+
+describe('doHover', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const { text, offset } = cut(c.text);
+      const state = await stateWith({ [c.file]: text });
+      const hover = doHover(state, uri(c.file), offset);
+      if (!c.expect) {
+        assert.equal(hover, undefined);
+        return;
+      }
+      assert.ok(hover, 'a hover');
+      for (const e of c.expect) {
+        if (typeof e === 'string') assert.ok(hover.contents.includes(e), `missing ${JSON.stringify(e)} in:\n${hover.contents}`);
+        else assert.match(hover.contents, e);
+      }
+      for (const a of c.absent ?? []) {
+        if (typeof a === 'string') assert.ok(!hover.contents.includes(a), `unexpected ${JSON.stringify(a)} in:\n${hover.contents}`);
+        else assert.doesNotMatch(hover.contents, a);
+      }
+      if (c.covers) assert.equal(text.slice(hover.span.start, hover.span.end), c.covers);
+    });
+  }
+
+  const YAML_CASES: readonly Case[] = [
+    { name: 'role key in citrix-flows.yaml', file: 'citrix-flows.yaml', text: TOPOLOGY.replace('  gateway-snip:', '  gateway-s|nip:'), expect: ['**Citrix Gateway SNIP (toward the back end)** (`gateway-snip`)', 'Addresses: `10.0.0.20`'], covers: 'gateway-snip' },
+    { name: 'feature key in a flow map', file: 'citrix-flows.yaml', text: TOPOLOGY.replace('{ edt: true }', '{ e|dt: true }'), expect: [/\*\*.*EDT.*\*\* \(`edt`\): on/, 'catalog flows depend on it'] },
+    { name: 'an address is neither', file: 'citrix-flows.yaml', text: TOPOLOGY.replace('10.0.1.10', '10.0.|1.10') },
+  ];
+  for (const c of YAML_CASES) {
+    it(c.name, async () => {
+      const { text, offset } = cut(c.text);
+      const state = await stateWith({ 'azure/vda.tf': NSG_TF }, text);
+      const hover = doHover(state, uri(c.file), offset);
+      if (!c.expect) return assert.equal(hover, undefined);
+      assert.ok(hover);
+      for (const e of c.expect) {
+        if (typeof e === 'string') assert.ok(hover.contents.includes(e), `missing ${JSON.stringify(e)} in:\n${hover.contents}`);
+        else assert.match(hover.contents, e);
+      }
+      if (c.covers) assert.equal(text.slice(hover.span.start, hover.span.end), c.covers);
+    });
+  }
+});
