@@ -75,7 +75,22 @@ const CASES: readonly FormatCase[] = [
         runCommands(text, 'iptables');
         return undefined;
       }
-      if (/--match-set citrix-/.test(text)) return 'the fix names a placeholder ipset the user must create first';
+      const sets = [...new Set([...text.matchAll(/--match-set (citrix-[\w-]+)/g)].map((m) => m[1]))];
+      if (sets.length) {
+        // The placeholder names an ipset the user creates; create it the same way in the namespace so the real tool can check the rest.
+        const noIpset = unshareUnavailable(['ipset']);
+        if (noIpset) return `the fix names a placeholder ipset and ${noIpset}`;
+        const restore = fs.mkdtempSync(path.join(os.tmpdir(), 'cfl-ipset-'));
+        try {
+          fs.writeFileSync(path.join(restore, 'rules'), text);
+          const script = `${sets.map((s) => `ipset create ${s} hash:net`).join(' && ')} && iptables-legacy-restore --test < ${path.join(restore, 'rules')}`;
+          const withSets = run('unshare', ['-rn', 'sh', '-c', script]);
+          assert.equal(withSets.status, 0, `iptables-legacy-restore --test rejects the fixed file once its ipsets exist: ${withSets.stderr}`);
+        } finally {
+          fs.rmSync(restore, { recursive: true, force: true });
+        }
+        return undefined;
+      }
       const r = run('unshare', ['-rn', 'iptables-legacy-restore', '--test'], text);
       assert.equal(r.status, 0, `iptables-legacy-restore --test rejects the fixed file: ${r.stderr}`);
       return undefined;
