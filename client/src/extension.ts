@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { commands, Range, StatusBarAlignment, Uri, window, workspace, type ExtensionContext, type OutputChannel, type StatusBarItem } from 'vscode';
+import { FlowMapPanel } from './flowMap';
 import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 /**
@@ -71,6 +72,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('citrixFlowLint.explainPort', () => explainPort(output)),
     commands.registerCommand('citrixFlowLint.showDocumentation', (_id: string, href: string) => commands.executeCommand('markdown.showPreview', Uri.parse(href))),
     commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
+    FlowMapPanel.register(context, () => client),
   );
   if (!workspace.getConfiguration('citrixFlowLint').get<boolean>('enable', true)) output.appendLine('citrixFlowLint.enable is off: the server runs but publishes nothing.');
   await client.start();

@@ -3,7 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+// vscode-jsonrpc 10 publishes `./node` only through package exports, which this project's
+// "node" module resolution does not read; the types are taken from the declaration file by path.
+import type * as Rpc from '../../node_modules/vscode-jsonrpc/lib/node/main';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-jsonrpc/node') as typeof Rpc;
+type MessageConnection = Rpc.MessageConnection;
 
 export const ROOT = process.env.CITRIX_FLOW_LINT_ROOT ?? path.resolve(__dirname, '..', '..');
 export const SERVER = path.join(ROOT, 'dist', 'server.js');

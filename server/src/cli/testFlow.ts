@@ -4,7 +4,7 @@ import { lineOf } from '../analysis/describe';
 import { topologyResolver } from '../analysis/required';
 import { readTopology, vocabulary } from '../analysis/analyze';
 import { detectFormat, initTreeSitter, parseAs } from '../formats';
-import type { Direction } from '../model';
+import type { Direction, Rule } from '../model';
 import { AddressSet, parsePortRange, parseProtocol } from '../net';
 import { bindRuleSets } from '../topology';
 import { findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
@@ -18,6 +18,12 @@ Would the rule sets in FILE let this flow through? in: the protected host or
 group is the destination (default); out: it is the source; forward: it sits
 between. With --role, only rule sets bound to that role are asked.
 Exit status: 0 allowed, 1 denied, partial or unknown, 2 usage error.`;
+
+/** The rule's first line, with its name where that line does not show it (a Terraform `security_rule {`). */
+function ruleText(rule: Rule): string {
+  const first = rule.raw.split(/\r?\n/)[0].trim();
+  return rule.name && !first.includes(rule.name) ? `${rule.name}: ${first}` : first;
+}
 
 export const testFlowCommand: CliCommand = {
   name: 'test-flow',
@@ -71,7 +77,7 @@ export const testFlowCommand: CliCommand = {
         ruleSet: rs.name,
         verdict: r.verdict,
         ...(rule
-          ? { decidingRule: { line: rule.implicit ? 0 : lineOf(parsedFile, rule.span.start), text: rule.implicit ? `${rule.name ?? rule.id} (built in)` : rule.raw.split(/\r?\n/)[0].trim() } }
+          ? { decidingRule: { line: rule.implicit ? 0 : lineOf(parsedFile, rule.span.start), text: rule.implicit ? `${rule.name ?? rule.id} (built in)` : ruleText(rule) } }
           : decision
             ? { decidingRule: { line: 0, text: `default of ${rs.name}` } }
             : {}),

@@ -62,7 +62,13 @@ export function collectFiles(paths: readonly string[], options: { maxBytes?: num
 
 /** Text of a file, without a BOM; undefined for binary content. */
 export function readText(file: string): string | undefined {
-  const buffer = fs.readFileSync(file);
+  let buffer: Buffer;
+  try {
+    buffer = fs.readFileSync(file);
+  } catch {
+    // Missing, a folder, unreadable: callers report "cannot read", not an internal error.
+    return undefined;
+  }
   if (buffer.subarray(0, 8192).includes(0)) return undefined;
   return buffer.toString('utf8');
 }

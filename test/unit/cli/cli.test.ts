@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { allCheckIds } from '../../../server/src/analysis/checks';
 import { fixturePath, repoRoot } from '../../helpers/fixtures';
@@ -167,12 +167,13 @@ test('check: JSON has exactly the documented shape', () => {
  * here unmodified (sha256 2d99159a…4de4f8) so the test runs offline without
  * that package's dependencies. It is draft-04; Ajv 8 reads it once `id` is `$id`.
  */
-function sarifValidator(): Ajv['compile'] extends (s: never) => infer V ? V : never {
+function sarifValidator(): ValidateFunction {
   const schema = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test', 'unit', 'cli', 'sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
   const { $schema: _draft, id, ...rest } = schema;
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  // The schema's patterns are written for JavaScript without the u flag (a lone `]` in the language pattern).
+  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
   addFormats(ajv);
-  return ajv.compile({ $id: id, ...rest });
+  return ajv.compile({ $id: id as string, ...rest });
 }
 
 test('check: SARIF 2.1.0 validates against the official schema and carries rule metadata', () => {
@@ -205,8 +206,8 @@ const VDA_TF = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flow
 
 test('test-flow: verdict, deciding rule per stage and exit status', () => {
   const table: [string, string, number, RegExp][] = [
-    ['1494', 'allowed', 0, /^ALLOWED: tcp 10\.0\.0\.20 → 10\.0\.2\.5 port 1494 \(in\)\n {2}nsg-vda: allowed — line 7: security_rule \{/],
-    ['2598', 'denied', 1, /^DENIED: .*\n {2}nsg-vda: denied — line 19: security_rule \{/],
+    ['1494', 'allowed', 0, /^ALLOWED: tcp 10\.0\.0\.20 → 10\.0\.2\.5 port 1494 \(in\)\n {2}azurerm_network_security_group\.vda: allowed — line 7: AllowIcaFromGateway: security_rule \{\n$/],
+    ['2598', 'denied', 1, /^DENIED: .*\n {2}azurerm_network_security_group\.vda: denied — line 19: DenyAllInbound: security_rule \{\n {6}denied by DenyAllInbound\n$/],
   ];
   for (const [port, verdict, status, text] of table) {
     const args = ['test-flow', 'vda.tf', '--from', '10.0.0.20', '--to', '10.0.2.5', '--proto', 'tcp', '--port', port];
@@ -220,12 +221,12 @@ test('test-flow: verdict, deciding rule per stage and exit status', () => {
     assert.equal(out.verdict, verdict);
     assert.equal(out.stages.length, 1);
     for (const key of Object.keys(out.stages[0])) assert.ok(['ruleSet', 'verdict', 'decidingRule', 'reasons'].includes(key), `unexpected key ${key}`);
-    assert.equal(out.stages[0].ruleSet, 'nsg-vda');
+    assert.equal(out.stages[0].ruleSet, 'azurerm_network_security_group.vda');
     assert.equal(out.stages[0].verdict, verdict);
     const deciding = out.stages[0].decidingRule as { line: number; text: string };
     assert.deepEqual(Object.keys(deciding).sort(), ['line', 'text']);
     assert.equal(deciding.line, port === '1494' ? 7 : 19);
-    assert.equal(deciding.text, 'security_rule {');
+    assert.equal(deciding.text, `${port === '1494' ? 'AllowIcaFromGateway' : 'DenyAllInbound'}: security_rule {`);
   }
 });
 

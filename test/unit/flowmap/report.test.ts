@@ -10,6 +10,9 @@ import { loadAndAnalyze } from '../../../server/src/cli/check';
 import { buildFlowMap, type FlowMapModel } from '../../../server/src/service/flowMap';
 import { analyzeFolder, ROOT, SITE } from './site';
 
+// Runs inside the page (page.$eval); declared here because the tests compile without the DOM library.
+declare function getComputedStyle(element: unknown): Record<string, string>;
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const RESULTS = path.join(ROOT, 'test-results', 'flowmap');
@@ -189,4 +192,26 @@ test('report html of examples/ renders every role and flow (screenshot for the R
   } finally {
     await browser.close();
   }
+});
+
+test('citrix-flow-lint report --html --json writes both files and says what they hold', async () => {
+  if (!existsSync(path.join(ROOT, 'dist', 'flowmap.js'))) {
+    const { buildWebview } = (await import(pathToFileURL(path.join(ROOT, 'scripts', 'build-webview.mjs')).href)) as { buildWebview(o: { outdir: string }): Promise<unknown> };
+    await buildWebview({ outdir: path.join(ROOT, 'dist') });
+  }
+  const { reportCommand } = await import('../../../server/src/cli/reportCommand');
+  const out = mkdtempSync(path.join(os.tmpdir(), 'flowmap-report-'));
+  const html = path.join(out, 'map.html');
+  const json = path.join(out, 'map.json');
+  const result = await reportCommand.run([SITE, '--roles', path.join(SITE, 'citrix-flows.yaml'), '--html', html, '--json', json]);
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.match(result.stdout, /^Wrote the Flow Map to .*map\.html \(\d+ KB\)$/m);
+  assert.match(result.stdout, /4 roles, 11 required flows: 2 blocked, 2 partly allowed, 0 unknown, 4 with no rule set, 3 allowed\./);
+  assert.match(readFileSync(html, 'utf8'), /^<!DOCTYPE html>/);
+  const model = JSON.parse(readFileSync(json, 'utf8')) as FlowMapModel;
+  assert.equal(model.edges.length, 11);
+
+  const usage = await reportCommand.run([SITE]);
+  assert.equal(usage.exitCode, 2);
+  assert.match(usage.stderr, /--html FILE is required/);
 });
