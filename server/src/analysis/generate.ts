@@ -33,7 +33,8 @@ export interface SkippedFlow {
 /** One rule to write: flows with the same peer side, addresses and ports merged. */
 export interface PlannedRule {
   readonly side: 'inbound' | 'outbound';
-  readonly role: string;
+  /** The protected roles the rule serves (several when they share the rule set and the rule). */
+  readonly roles: readonly string[];
   readonly peerRoles: readonly string[];
   readonly protocols: readonly CatalogProtocol[];
   readonly ports: PortSet;
@@ -57,31 +58,28 @@ export interface PlanOptions {
   readonly roles: readonly string[];
   readonly topology: Topology;
   readonly direction?: GenerateDirection;
-  /** Rules on the protected host itself: the own side is left open (`any`) instead of naming the role's addresses. */
-  readonly hostFirewall?: boolean;
-  /** The own addresses when the role's are not declared (ASA: a placeholder); default any. */
-  readonly unknownOwn?: (role: string) => AddressSet;
+  /**
+   * The protected side as the rule set writes it: the role's declared
+   * addresses (default), or any where the rule set itself stands for them
+   * (a host firewall, an AWS security group, a GCP egress rule).
+   */
+  readonly ownAddresses?: (role: string, side: 'inbound' | 'outbound', declared: { addresses: AddressSet; known: boolean }) => AddressSet;
   readonly catalog?: Catalog;
 }
 
 const PROTOCOL_ORDER: readonly CatalogProtocol[] = ['tcp', 'udp', 'icmp'];
 
+const portKey = (ports: PortSet): string => ports.ranges.map((r) => `${r.from}-${r.to}`).join(',');
+
 /** Why a flow cannot be a rule, in the words `checkable` in required.ts decides by; undefined when it can. */
-function notWritable(flow: CatalogFlow, catalog: Catalog): string | undefined {
+function notWritable(flow: CatalogFlow): string | undefined {
   if (flow.tags.includes('loopback')) return 'stays on the machine (loopback)';
   if (flow.tags.includes('no-fixed-port')) return 'has no fixed port';
-  if (flow.tags.includes('insecure') && flow.secureAlternative) {
-    const alt = catalog.flowById(flow.secureAlternative);
-    return `non-secure variant: ${alt ? portWords(alt) : flow.secureAlternative} (${flow.secureAlternative}) is generated instead`;
-  }
+  if (flow.tags.includes('insecure') && flow.secureAlternative) return 'non-secure variant (its secure variant is generated instead, where it applies)';
   if (flow.ports.length === 0 && !flow.protocols.includes('icmp')) return 'the catalog gives no port';
   return undefined;
 }
 
-function portWords(flow: CatalogFlow): string {
-  const ports = flow.ports.map((p) => (p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`)).join(',');
-  return `${flow.protocols.map((p) => p.toUpperCase()).join('/')}${ports ? ` ${ports}` : ''}`;
-}
 
 /**
  * Every required flow of the roles, as merged rules: first per peer (ports of
@@ -113,7 +111,8 @@ export function planRules(options: PlanOptions): RulePlan {
   const seen = new Set<string>();
   for (const role of roles) {
     const declared = roleAddresses(role, topology);
-    const own = options.hostFirewall ? AddressSet.any() : declared.known ? declared.addresses : options.unknownOwn?.(role) ?? AddressSet.any();
+    const ownOf = (side: 'inbound' | 'outbound'): AddressSet =>
+      options.ownAddresses ? options.ownAddresses(role, side, declared) : declared.known ? declared.addresses : AddressSet.any();
     const sides = direction === 'in' ? (['inbound'] as const) : direction === 'out' ? (['outbound'] as const) : (['inbound', 'outbound'] as const);
     for (const side of sides) {
       for (const flow of catalog.flowsForRole(role, side)) {
@@ -125,7 +124,7 @@ export function planRules(options: PlanOptions): RulePlan {
           absent.add(peerRole);
           continue;
         }
-        const why = notWritable(flow, catalog);
+        const why = notWritable(flow);
         if (why) {
           skipped.push({ flow, role, reason: why });
           continue;
@@ -138,16 +137,16 @@ export function planRules(options: PlanOptions): RulePlan {
         const peer = roleAddresses(peerRole, topology);
         if (!peer.known) placeholders.add(peerRole);
         for (const protocol of applies.protocols) {
-          pieces.push({ side, role, peerRole, protocol, ports: protocol === 'icmp' || flow.ports.length === 0 ? Ports.none() : Ports.of(flow.ports), peer: peer.addresses, own, flow });
+          pieces.push({ side, role, peerRole, protocol, ports: protocol === 'icmp' || flow.ports.length === 0 ? Ports.none() : Ports.of(flow.ports), peer: peer.addresses, own: ownOf(side), flow });
         }
       }
     }
   }
 
-  // 1. Per side, protected role, peer addresses: ports unioned per protocol.
+  // 1. Per side, peer and own addresses: ports unioned per protocol (roles that share own addresses share rules).
   interface Group {
     side: 'inbound' | 'outbound';
-    role: string;
+    roles: Set<string>;
     peer: AddressSet;
     own: AddressSet;
     peerRoles: Set<string>;
@@ -155,12 +154,13 @@ export function planRules(options: PlanOptions): RulePlan {
   }
   const groups = new Map<string, Group>();
   for (const p of pieces) {
-    const key = `${p.side}|${p.role}|${p.peer.toString()}|${p.own.toString()}`;
+    const key = `${p.side}|${p.peer.toString()}|${p.own.toString()}`;
     let g = groups.get(key);
     if (!g) {
-      g = { side: p.side, role: p.role, peer: p.peer, own: p.own, peerRoles: new Set(), byProtocol: new Map() };
+      g = { side: p.side, roles: new Set(), peer: p.peer, own: p.own, peerRoles: new Set(), byProtocol: new Map() };
       groups.set(key, g);
     }
+    g.roles.add(p.role);
     g.peerRoles.add(p.peerRole);
     const entry = g.byProtocol.get(p.protocol) ?? { ports: Ports.none(), flows: [] };
     entry.ports = entry.ports.union(p.ports);
@@ -174,13 +174,13 @@ export function planRules(options: PlanOptions): RulePlan {
     for (const protocol of PROTOCOL_ORDER) {
       const e = g.byProtocol.get(protocol);
       if (!e) continue;
-      const k = protocol === 'icmp' ? 'icmp' : e.ports.toString();
+      const k = protocol === 'icmp' ? 'icmp' : portKey(e.ports);
       const entry = byPorts.get(k) ?? { protocols: [], ports: e.ports, flows: [] };
       entry.protocols.push(protocol);
       for (const f of e.flows) if (!entry.flows.includes(f)) entry.flows.push(f);
       byPorts.set(k, entry);
     }
-    for (const e of byPorts.values()) rules.push({ side: g.side, role: g.role, peerRoles: [...g.peerRoles], protocols: e.protocols, ports: e.ports, peer: g.peer, own: g.own, flows: e.flows });
+    for (const e of byPorts.values()) rules.push({ side: g.side, roles: [...g.roles], peerRoles: [...g.peerRoles], protocols: e.protocols, ports: e.ports, peer: g.peer, own: g.own, flows: e.flows });
   }
   // 3. Peers with exactly the same protocols and ports share one rule, their addresses unioned.
   const merged = new Map<string, PlannedRule>();
@@ -190,7 +190,7 @@ export function planRules(options: PlanOptions): RulePlan {
       out.push(r);
       continue;
     }
-    const key = `${r.side}|${r.role}|${r.own.toString()}|${r.protocols.join(',')}|${r.ports.toString()}`;
+    const key = `${r.side}|${r.own.toString()}|${r.protocols.join(',')}|${portKey(r.ports)}`;
     const m = merged.get(key);
     if (!m) {
       merged.set(key, r);
@@ -200,6 +200,7 @@ export function planRules(options: PlanOptions): RulePlan {
       ...m,
       peer: m.peer.union(r.peer),
       peerRoles: [...new Set([...m.peerRoles, ...r.peerRoles])],
+      roles: [...new Set([...m.roles, ...r.roles])],
       flows: [...m.flows, ...r.flows.filter((f) => !m.flows.includes(f))],
     });
   }
@@ -207,7 +208,7 @@ export function planRules(options: PlanOptions): RulePlan {
   out.sort(
     (a, b) =>
       (a.side === b.side ? 0 : a.side === 'inbound' ? -1 : 1) ||
-      roles.indexOf(a.role) - roles.indexOf(b.role) ||
+      roles.indexOf(a.roles[0]) - roles.indexOf(b.roles[0]) ||
       a.peerRoles.join(',').localeCompare(b.peerRoles.join(',')) ||
       (a.ports.ranges[0]?.from ?? -1) - (b.ports.ranges[0]?.from ?? -1) ||
       a.protocols.join(',').localeCompare(b.protocols.join(',')),
@@ -225,7 +226,20 @@ export function flowsComment(flows: readonly CatalogFlow[]): string {
     if (dot > 0) list.push(f.id.slice(dot + 1));
     byPrefix.set(prefix, list);
   }
-  return [...byPrefix].map(([prefix, purposes]) => (purposes.length ? `${prefix}: ${purposes.join(', ')}` : prefix)).join('; ');
+  // Parts stay under 100 characters: an ASA remark holds no more, and the emitter writes one remark per part.
+  const parts: string[] = [];
+  for (const [prefix, purposes] of byPrefix) {
+    let part = prefix;
+    purposes.forEach((p, i) => {
+      const next = `${part}${i === 0 || part === prefix ? ': ' : ', '}${p}`;
+      if (next.length > 96 && part !== prefix) {
+        parts.push(part);
+        part = `${prefix}: ${p}`;
+      } else part = next;
+    });
+    parts.push(part);
+  }
+  return parts.join('; ');
 }
 
 /** `Allow-Citrix-ICA-from-gateway-snip`; the purpose only when the rule serves one kind of flow. */
@@ -267,11 +281,15 @@ function catchAllDeny(ruleSet: RuleSet, direction: Direction): Rule | undefined 
   );
 }
 
-/** One request per planned rule, for the rule set of `file` that carries its direction. */
+/**
+ * One request per planned rule, for the rule set of `file` that carries its
+ * direction. A flow between two hosts of the same role is planned inbound and
+ * outbound; where one rule set holds both sides (an ASA ACL) the two are the
+ * same rule and are written once.
+ */
 export function requestsForPlan(file: ParsedFile, plan: RulePlan, preferred?: RuleSet): { requests: AllowRuleRequest[]; unplaced: PlannedRule[] } {
-  const requests: AllowRuleRequest[] = [];
   const unplaced: PlannedRule[] = [];
-  const names = new Map<string, number>();
+  const placed = new Map<string, { rule: PlannedRule; ruleSet: RuleSet; direction: Direction; flows: CatalogFlow[] }>();
   for (const rule of plan.rules) {
     const ruleSet = targetRuleSet(file, rule.side, preferred);
     const direction = ruleSet && requestDirection(ruleSet, rule.side);
@@ -279,14 +297,20 @@ export function requestsForPlan(file: ParsedFile, plan: RulePlan, preferred?: Ru
       unplaced.push(rule);
       continue;
     }
-    const base = ruleName(rule, false);
-    names.set(base, (names.get(base) ?? 0) + 1);
+    const source = rule.side === 'inbound' ? rule.peer : rule.own;
+    const destination = rule.side === 'inbound' ? rule.own : rule.peer;
+    const key = [ruleSet.id, direction, source.toString(), destination.toString(), rule.protocols.join(','), portKey(rule.ports)].join('|');
+    const seen = placed.get(key);
+    if (seen) for (const f of rule.flows) if (!seen.flows.includes(f)) seen.flows.push(f);
+    if (!seen) placed.set(key, { rule, ruleSet, direction, flows: [...rule.flows] });
   }
-  for (const rule of plan.rules) {
-    const ruleSet = targetRuleSet(file, rule.side, preferred);
-    const direction = ruleSet && requestDirection(ruleSet, rule.side);
-    if (!ruleSet || !direction) continue;
+  const names = new Map<string, number>();
+  for (const p of placed.values()) names.set(ruleName(p.rule, false), (names.get(ruleName(p.rule, false)) ?? 0) + 1);
+  const requests: AllowRuleRequest[] = [];
+  for (const { rule, ruleSet, direction, flows } of placed.values()) {
     const split = (names.get(ruleName(rule, false)) ?? 0) > 1;
+    const own = rule.roles.join('-and-');
+    const peer = rule.peerRoles.join('-and-');
     requests.push({
       file,
       ruleSet,
@@ -296,8 +320,10 @@ export function requestsForPlan(file: ParsedFile, plan: RulePlan, preferred?: Ru
       source: rule.side === 'inbound' ? rule.peer : rule.own,
       destination: rule.side === 'inbound' ? rule.own : rule.peer,
       name: ruleName(rule, split),
-      comment: flowsComment(rule.flows),
+      comment: flowsComment(flows),
       before: catchAllDeny(ruleSet, direction),
+      sourceLabel: rule.side === 'inbound' ? peer : own,
+      destinationLabel: rule.side === 'inbound' ? own : peer,
     });
   }
   return { requests, unplaced };
@@ -337,9 +363,24 @@ function header(o: GenerateOptions, plan: RulePlan, catalog: Catalog): string[] 
     lines.push('Not generated:');
     const byReason = new Map<string, string[]>();
     for (const s of plan.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.flow.id]);
-    for (const [reason, ids] of byReason) lines.push(`  ${oneLine(reason)}: ${ids.join(', ')}`);
+    for (const [reason, ids] of byReason) lines.push(`  ${oneLine(reason)}: ${[...new Set(ids)].join(', ')}`);
   }
   return lines.map((l) => (l.startsWith('citrix-role:') ? l : oneLine(l).replace(/^/, l.startsWith('  ') ? '  ' : '')));
+}
+
+/**
+ * How each format writes the protected side: a host firewall, an AWS
+ * security group and a GCP egress rule (the emitter writes no source there)
+ * stand for the role themselves; an ASA ACL names both ends, so an
+ * undeclared role becomes a placeholder group; elsewhere the declared
+ * addresses, or any (the NSG's own subnet) when there are none.
+ */
+function ownPolicy(format: GenerateFormat): PlanOptions['ownAddresses'] {
+  return (role, side, declared) => {
+    if (HOST_FORMATS.has(format) || format === 'terraform-aws' || (format === 'terraform-gcp' && side === 'outbound')) return AddressSet.any();
+    if (declared.known) return declared.addresses;
+    return format === 'asa' ? AddressSet.symbol('variable', `role:${role}`) : AddressSet.any();
+  };
 }
 
 function ownCidrs(roles: readonly string[], topology: Topology): string[] | undefined {
@@ -366,9 +407,7 @@ export function generateRuleSet(o: GenerateOptions): GenerateResult | { error: s
     topology: o.topology,
     direction,
     catalog,
-    hostFirewall: HOST_FORMATS.has(o.format),
-    // An ACL names both ends; a role with no declared addresses gets a placeholder group rather than `any`.
-    unknownOwn: o.format === 'asa' ? (role) => AddressSet.symbol('variable', `role:${role}`) : undefined,
+    ownAddresses: ownPolicy(o.format),
   });
   const format = PARSER_FORMAT[o.format];
   const fileName = FILE_NAME[o.format];
@@ -404,15 +443,10 @@ export function generateInto(file: ParsedFile, offset: number, o: { roles: reado
   if (!emitter) return { error: `Citrix Flow Lint cannot write rules into ${file.format} files` };
   if (file.ruleSets.length === 0) return { error: 'this file has no rule set (NSG, security group, chain, ACL) to add rules to' };
   const here = file.ruleSets.filter((rs) => rs.span.start <= offset && offset <= rs.span.end).sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start))[0];
-  const host = file.format === 'iptables' || file.format === 'nftables' || file.format === 'windows-firewall';
-  const plan = planRules({
-    roles: o.roles,
-    topology: o.topology,
-    direction: o.direction,
-    catalog: o.catalog,
-    hostFirewall: host,
-    unknownOwn: file.format === 'asa' ? (role) => AddressSet.symbol('variable', `role:${role}`) : undefined,
-  });
+  const kind = (here ?? file.ruleSets[0]).kind;
+  const format: GenerateFormat =
+    file.format === 'terraform' ? (kind === 'aws-security-group' ? 'terraform-aws' : kind === 'gcp-firewall' ? 'terraform-gcp' : 'terraform-azure') : file.format;
+  const plan = planRules({ roles: o.roles, topology: o.topology, direction: o.direction, catalog: o.catalog, ownAddresses: ownPolicy(format) });
   if (plan.rules.length === 0) return { error: `no required flow for ${o.roles.join(', ')} at this site` };
   const { requests } = requestsForPlan(file, plan, here);
   if (requests.length === 0) return { error: 'no rule set here takes the direction of these flows' };

@@ -250,7 +250,7 @@ export function skeletonText(format: GenerateFormat, o: SkeletonOptions): string
       break;
     }
     case 'asa': {
-      const acl = base.toUpperCase();
+      const acl = `${base.toUpperCase()}-ACL`;
       // One global ACL sees the role's traffic in both directions; its implicit deny ends it.
       lines.push(`access-list ${acl} remark Citrix flows for ${o.roles.join(', ')}`, `access-group ${acl} global`);
       break;

@@ -25,6 +25,9 @@ export interface AllowRuleRequest {
   readonly comment: string;
   /** The rule the new one must be evaluated before (the one that denies the flow); undefined when a default policy denies it. */
   readonly before?: Rule;
+  /** Words naming the source / destination addresses (role ids, `vda`), for object names such as ASA object-groups; optional. */
+  readonly sourceLabel?: string;
+  readonly destinationLabel?: string;
 }
 
 /**

@@ -84,47 +84,49 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
           && [TERRAFORM, BICEP, IPTABLES].every((t) => text.includes(t.file)) ? text : undefined;
       }, { timeoutMs: 30_000, lastSeen: async () => JSON.stringify((await wb.text('.markers-panel')).slice(0, 600)) });
       const text = await wb.text('.markers-panel');
-      assert.match(text, /Ln 19, Col \d+/, 'the Terraform finding is listed at line 19');
+      for (const t of [TERRAFORM, BICEP, IPTABLES]) assert.match(text, new RegExp(`Ln ${t.line}, Col \\d+`), `the ${t.file} finding is listed at line ${t.line}`);
     } finally {
       await wb.screenshot('problems-panel');
     }
     await wb.page.keyboard.press('Control+Shift+M');
   });
 
-  test('hovering port 2598 shows the Citrix explanation', async () => {
-    await wb.openFile(TERRAFORM.file, '"2598"');
-    const at = await poll('the text 2598 on screen in vda-nsg.tf', () => wb.positionOfText('2598'), { timeoutMs: 10_000 });
-    try {
-      const hover = await poll('a hover (.monaco-hover) explaining port 2598 with the Citrix flow (Session Reliability)', async () => {
-        // Re-hover each round: the first move can land before the language server answers.
-        await wb.page.mouse.move(at.x - 30, at.y - 30);
-        await wb.page.mouse.move(at.x, at.y, { steps: 2 });
-        await wb.page.locator('.monaco-hover').first().waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
-        const text = await wb.text('.monaco-hover');
-        return /Session Reliability/i.test(text) && text.includes('2598') ? text : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 300, lastSeen: async () => JSON.stringify((await wb.text('.monaco-hover')).slice(0, 400)) });
-      assert.match(hover, /Gateway|VDA|Virtual Delivery Agent/, 'the hover names the Citrix roles of the flow');
-    } finally {
-      await wb.screenshot('hover-2598');
-    }
-    await wb.page.keyboard.press('Escape');
-    await wb.page.mouse.move(5, 5);
-  });
+  for (const target of [{ ...IPTABLES, text: '--dport 2598' }, { ...TERRAFORM, text: '"2598"' }]) {
+    test(`hovering port 2598 in ${target.file} shows the Citrix explanation`, async () => {
+      await wb.openFile(target.file, target.text);
+      const at = await poll(`the text 2598 on screen in ${target.file}`, () => wb.positionOfText('2598'), { timeoutMs: 10_000 });
+      try {
+        const hover = await poll(`a hover (.monaco-hover) explaining port 2598 with the Citrix flow (Session Reliability) in ${target.file}`, async () => {
+          // Re-hover each round: the first move can land before the language server answers.
+          await wb.page.mouse.move(at.x - 30, at.y - 30);
+          await wb.page.mouse.move(at.x, at.y, { steps: 2 });
+          await wb.page.locator('.monaco-hover').first().waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
+          const text = await wb.text('.monaco-hover');
+          return /Session Reliability/i.test(text) && text.includes('2598') ? text : undefined;
+        }, { timeoutMs: 30_000, intervalMs: 300, lastSeen: async () => `hover ${JSON.stringify((await wb.text('.monaco-hover')).slice(0, 300))}; ${await wb.languageMode()}` });
+        assert.match(hover, /Gateway|VDA|Virtual Delivery Agent/, 'the hover names the Citrix roles of the flow');
+      } finally {
+        await wb.screenshot(`hover-2598-${target.file}`);
+      }
+      await wb.page.keyboard.press('Escape');
+      await wb.page.mouse.move(5, 5);
+    });
+  }
 
-  test('the code lens or the status bar shows the counts', async () => {
-    await wb.openFile(TERRAFORM.file, TERRAFORM.text);
+  test('the code lens and the status bar show the counts', async () => {
+    await wb.openFile(IPTABLES.file, IPTABLES.text);
     try {
-      const seen = await poll('a Citrix Flow Lint code lens or status bar item with a count (a number) in it', async () => {
-        const lens = await wb.codeLensText();
-        if (/\d/.test(lens)) return `code lens: ${lens}`;
+      // The INPUT chain must let 1494 and 2598 in from the Gateway SNIP; it allows 2598 only.
+      const lens = await poll('a code lens above the INPUT chain counting "1/2 required inbound flows allowed"', async () => {
+        const text = await wb.codeLensText();
+        return /1\/2 required/.test(text) ? text : undefined;
+      }, { timeoutMs: 30_000, lastSeen: async () => `code lenses ${JSON.stringify(await wb.codeLensText())}` });
+      // Three missing-flow errors in the workspace, one per file.
+      const status = await poll('the Citrix Flow Lint status bar item to count 3 errors', async () => {
         const items = await wb.page.locator('.statusbar-item[id^="citrix-flow-lint"]').allInnerTexts().catch(() => []);
-        const status = items.find((t) => /\d/.test(t));
-        return status ? `status bar: ${status}` : undefined;
-      }, {
-        timeoutMs: 30_000,
-        lastSeen: async () => `code lenses ${JSON.stringify(await wb.codeLensText())}; status bar ${JSON.stringify(await wb.statusBarText())}`,
-      });
-      console.log(`[e2e vscode] counts shown as ${seen.replace(/\s+/g, ' ')}`);
+        return items.find((t) => /^\D*3\D+0\D*$/.test(t.trim())) ;
+      }, { timeoutMs: 30_000, lastSeen: async () => `status bar ${JSON.stringify(await wb.statusBarText())}` });
+      console.log(`[e2e vscode] code lens "${lens.trim()}", status bar "${status.replace(/\s+/g, ' ').trim()}"`);
     } finally {
       await wb.screenshot('counts');
     }
@@ -144,7 +146,7 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         }
         const candidate = wb.page.locator('.action-widget .monaco-list-row', { hasText: /^\s*Allow/ }).first();
         return (await candidate.count()) > 0 ? candidate : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 500, lastSeen: async () => JSON.stringify(await wb.text('.action-widget')) });
+      }, { timeoutMs: 30_000, intervalMs: 500, lastSeen: async () => `menu ${JSON.stringify(await wb.text('.action-widget'))}; ${await wb.languageMode()}` });
       await wb.screenshot('quick-fix-menu');
       await row.click();
       await poll('the editor to show the new rule (dirty)', async () => (await wb.editorText()).length > 0 && (await wb.page.locator('.tabs-container .tab.active.dirty').count()) > 0, { timeoutMs: 10_000 });

@@ -164,6 +164,16 @@ export class Workbench {
     return this.text('.statusbar .statusbar-item');
   }
 
+  /**
+   * The active editor's language as the status bar names it: hovers, code
+   * actions and completion only reach the server for documents its
+   * documentSelector matches, which is decided by this language.
+   */
+  async languageMode(): Promise<string> {
+    const mode = await this.text('.statusbar-item[id="status.editor.mode"]');
+    return `language mode "${mode.trim()}" (the client's documentSelector must match it for hovers, code actions and completion)`;
+  }
+
   async codeLensText(): Promise<string> {
     return this.text('.editor-instance .monaco-editor .codelens-decoration');
   }

@@ -1,5 +1,6 @@
 import type { AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, TextEdit } from '../../model';
+import { breakBeforeEnd, lineStart, nextLineStart } from '../lineText';
 
 /**
  * Writes `access-list NAME … permit …` entries into a Cisco ASA
@@ -11,8 +12,9 @@ import type { AllowRuleEmitter, AllowRuleRequest, TextEdit } from '../../model';
  *   batch get numbers that account for each other;
  * - when the implicit deny decides: un-numbered entries after the ACL's last.
  * Several addresses or ports become `object-group network|service`
- * definitions when the file already uses object-groups, else one entry per
- * combination. A peer whose addresses are not declared becomes an
+ * definitions when the file already uses object-groups or has no entries
+ * yet (a new configuration), else one entry per combination. A comment
+ * in several `; `-separated parts gets one remark per part. A peer whose addresses are not declared becomes an
  * `object-group network CITRIX-<ROLE>` defined with only a description: the
  * configuration stays valid, the entry matches nothing until the group is
  * filled, and it is never written as `any`.
@@ -43,8 +45,8 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
       groupTexts.push({ aclStart, text: lines.map((l) => l.replace('$NAME', unique) + eol).join('') });
       return unique;
     };
-    const sources = addressTerms(request.source, request, 'SRC', style, define);
-    const destinations = addressTerms(request.destination, request, 'DST', style, define);
+    const sources = addressTerms(request.source, request, 'SRC', style, define, request.sourceLabel);
+    const destinations = addressTerms(request.destination, request, 'DST', style, define, request.destinationLabel);
     const aces: string[] = [];
     for (const protocol of request.protocols) {
       const portTerms = protocol === 'icmp' ? ['echo'] : servicePorts(request, protocol, style, define);
@@ -54,9 +56,9 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
     const beforeLine = before ? Number(before.meta?.aclLine) : NaN;
     if (before && Number.isFinite(beforeLine)) {
       const remarks = remarksAbove(text, acl, before.span.start);
-      planned.push({ seq, acl, at: remarks.start, target: beforeLine - remarks.count, remark: remarkText(request.comment), aces });
+      planned.push({ seq, acl, at: remarks.start, target: beforeLine - remarks.count, remarks: remarkLines(request.comment), aces });
     } else {
-      planned.push({ seq, acl, at: nextLineStart(text, request.ruleSet.span.end), remark: remarkText(request.comment), aces, append: true });
+      planned.push({ seq, acl, at: nextLineStart(text, request.ruleSet.span.end), remarks: remarkLines(request.comment), aces, append: true });
     }
   });
   if (planned.length === 0) return { error: errors.join('; ') || 'nothing to write' };
@@ -70,13 +72,13 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
     const numbered = list.filter((p) => !p.append).sort((a, b) => (a.target ?? 0) - (b.target ?? 0) || a.seq - b.seq);
     for (const p of numbered) {
       let n = (p.target ?? 1) + shift;
-      const lines = [`access-list ${acl} line ${n++} remark ${p.remark}`, ...p.aces.map((a) => `access-list ${acl} line ${n++} ${a}`)];
+      const lines = [...p.remarks.map((r) => `access-list ${acl} line ${n++} remark ${r}`), ...p.aces.map((a) => `access-list ${acl} line ${n++} ${a}`)];
       shift += lines.length;
       inserts.push({ at: p.at, text: lines.map((l) => l + eol).join(''), order: 1000 + p.seq });
     }
     for (const p of list.filter((x) => x.append).sort((a, b) => a.seq - b.seq)) {
-      const lines = [`access-list ${acl} remark ${p.remark}`, ...p.aces.map((a) => `access-list ${acl} ${a}`)];
-      inserts.push({ at: p.at, text: prefixFor(text, p.at) + lines.map((l) => l + eol).join(''), order: 1000 + p.seq });
+      const lines = [...p.remarks.map((r) => `access-list ${acl} remark ${r}`), ...p.aces.map((a) => `access-list ${acl} ${a}`)];
+      inserts.push({ at: p.at, text: breakBeforeEnd(text, p.at) + lines.map((l) => l + eol).join(''), order: 1000 + p.seq });
     }
   }
   groupTexts.forEach((g, k) => inserts.push({ at: g.aclStart, text: g.text, order: k }));
@@ -89,7 +91,7 @@ interface Planned {
   readonly at: number;
   /** The `line N` the first new entry takes; undefined when appended. */
   readonly target?: number;
-  readonly remark: string;
+  readonly remarks: readonly string[];
   readonly aces: readonly string[];
   readonly append?: boolean;
 }
@@ -101,12 +103,14 @@ interface Style {
 
 function styleOf(text: string): Style {
   const member = /^([ \t]+)(?:network-object|port-object|service-object|description|group-object)\b/m.exec(text);
-  return { objectGroups: /^object-group\s+(network|service)\s/m.test(text), memberIndent: member?.[1] ?? ' ' };
+  // A configuration with no entries yet has no style to follow: object-groups keep one entry per service readable.
+  const noEntries = !/^access-list\s+\S+\s+(?:line\s+\d+\s+)?(?:extended\s+)?(?:permit|deny)\s/m.test(text);
+  return { objectGroups: noEntries || /^object-group\s+(network|service)\s/m.test(text), memberIndent: member?.[1] ?? ' ' };
 }
 
 type Define = (key: string, name: string, lines: string[]) => string;
 
-function addressTerms(set: AddressSet, request: AllowRuleRequest, side: string, style: Style, define: Define): string[] {
+function addressTerms(set: AddressSet, request: AllowRuleRequest, side: string, style: Style, define: Define, label?: string): string[] {
   if (set.symbols.length) {
     const s = set.symbols[0];
     const role = (s.name.startsWith('role:') ? s.name.slice(5) : s.name).replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toUpperCase() || 'PEER';
@@ -120,7 +124,9 @@ function addressTerms(set: AddressSet, request: AllowRuleRequest, side: string, 
   if (set.isAny) return ['any'];
   const items = set.toStrings().map(addressTerm);
   if (items.length === 1 || !style.objectGroups) return items;
-  const name = define(`network ${items.join(',')}`, groupName(request.name, side), [
+  // Named after what the addresses are (`CITRIX-VDA`) when the request says so, else after the rule.
+  const named = label ? `CITRIX-${label.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toUpperCase().slice(0, 56)}` : groupName(request.name, side);
+  const name = define(`network ${items.join(',')}`, named, [
     'object-group network $NAME',
     ...items.map((i) => `${style.memberIndent}network-object ${i}`),
   ]);
@@ -169,8 +175,12 @@ function remarksAbove(text: string, acl: string, entryStart: number): { start: n
   return { start, count };
 }
 
-/** ASA remarks hold at most 100 characters, and plain ASCII is safest on the device. */
-function remarkText(comment: string): string {
+/**
+ * ASA remarks hold at most 100 characters, and plain ASCII is safest on the
+ * device. A comment made of several parts (`a: x, y; b: z`, as `generate`
+ * lists the flows a rule serves) gets one remark per part.
+ */
+function remarkLines(comment: string): string[] {
   const flat = comment
     .replace(/[\r\n]+/g, ' ')
     .replace(/\u2192/g, '->')
@@ -178,7 +188,12 @@ function remarkText(comment: string): string {
     .replace(/[^\x20-\x7e]/g, '')
     .replace(/citrix-(role|flow-lint-disable)/gi, 'citrix $1')
     .trim();
-  return flat.length > 100 ? `${flat.slice(0, 97)}...` : flat;
+  const parts = flat
+    .split(/;\s+/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => (part.length > 100 ? `${part.slice(0, 97)}...` : part));
+  return parts.length ? parts : [''];
 }
 
 /** Comment lines right above a line (its `! citrix-role:` annotation) stay attached to it. */
@@ -193,19 +208,6 @@ function aboveComments(text: string, start: number): number {
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-function nextLineStart(text: string, offset: number): number {
-  const n = text.indexOf('\n', offset);
-  return n < 0 ? text.length : n + 1;
-}
-
-function prefixFor(text: string, at: number): string {
-  return at === text.length && text.length > 0 && !text.endsWith('\n') ? (text.includes('\r\n') ? '\r\n' : '\n') : '';
 }
 
 function merge(uri: string, inserts: readonly { at: number; text: string; order: number }[]): TextEdit[] {

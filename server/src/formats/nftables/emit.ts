@@ -1,5 +1,6 @@
 import type { AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, Rule, TextEdit } from '../../model';
+import { breakBeforeEnd, indentOf, lineEndOf, lineStart, nextLineStart } from '../lineText';
 
 /**
  * Writes accept rules into nftables text in the file's own shape:
@@ -259,27 +260,8 @@ function aboveComments(text: string, start: number): number {
   return start;
 }
 
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-function lineEndOf(text: string, offset: number): number {
-  const n = text.indexOf('\n', offset);
-  return n < 0 ? text.length : n;
-}
-
-function nextLineStart(text: string, offset: number): number {
-  const n = text.indexOf('\n', offset);
-  return n < 0 ? text.length : n + 1;
-}
-
 function prefixFor(text: string, anchorEnd: number): string {
-  const at = nextLineStart(text, anchorEnd);
-  return at === text.length && text.length > 0 && !text.endsWith('\n') ? (text.includes('\r\n') ? '\r\n' : '\n') : '';
-}
-
-function indentOf(text: string, start: number): string {
-  return /^[ \t]*/.exec(text.slice(start, start + 200))?.[0] ?? '';
+  return breakBeforeEnd(text, nextLineStart(text, anchorEnd));
 }
 
 function mergeInsertions(uri: string, inserts: readonly Insertion[]): TextEdit[] {

@@ -1,5 +1,6 @@
 import type { AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, Rule, TextEdit } from '../../model';
+import { indentOf, lineStart, nextLineStart } from '../lineText';
 
 /**
  * Writes allow rules into a Windows Defender Firewall script, in its style:
@@ -201,15 +202,3 @@ function oneLine(comment: string): string {
   return comment.replace(/[\r\n]+/g, ' ').replace(/citrix-(role|flow-lint-disable)/gi, 'citrix $1').trim();
 }
 
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-function nextLineStart(text: string, offset: number): number {
-  const n = text.indexOf('\n', offset);
-  return n < 0 ? text.length : n + 1;
-}
-
-function indentOf(text: string, start: number): string {
-  return /^[ \t]*/.exec(text.slice(start, start + 200))?.[0] ?? '';
-}

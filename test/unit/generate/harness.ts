@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeParsed, readTopology } from '../../../server/src/analysis/analyze';
+import { generateRuleSet, type GenerateResult } from '../../../server/src/analysis/generate';
+import { parseAs } from '../../../server/src/formats';
+import { PARSER_FORMAT, type GenerateFormat } from '../../../server/src/formats/skeletons';
+import type { ParsedFile } from '../../../server/src/model';
+import type { Topology } from '../../../server/src/topology/types';
+import { fixturePath } from '../../helpers/fixtures';
+
+/** The examples workspace's citrix-flows.yaml: a whole site with every role declared. */
+export function examplesTopology(): Topology {
+  const file = path.join(fixturePath(), '..', '..', 'examples', 'citrix-flows.yaml');
+  return readTopology(fs.readFileSync(file, 'utf8'), 'file:///examples/citrix-flows.yaml');
+}
+
+export const ROLE_SETS: readonly (readonly string[])[] = [['vda'], ['storefront'], ['delivery-controller'], ['vda', 'storefront']];
+
+export function generated(format: GenerateFormat, roles: readonly string[], topology: Topology, direction: 'in' | 'out' | 'both' = 'both'): GenerateResult {
+  const r = generateRuleSet({ roles, topology, format, direction });
+  if ('error' in r) throw new Error(`generate ${format} ${roles.join(',')}: ${r.error}`);
+  return r;
+}
+
+export function reparse(result: GenerateResult): ParsedFile {
+  return parseAs(PARSER_FORMAT[result.format], result.text, `file:///gen/${result.fileName}`);
+}
+
+export const FORBIDDEN = ['missing-flow', 'partial-flow', 'exposed-to-internet', 'shadowed-rule'];
+
+/** `check` in process, with the same roles on the command line. */
+export function checkGenerated(file: ParsedFile, topology: Topology, roles: readonly string[]) {
+  const analysis = analyzeParsed([file], topology, { commandLineRoles: roles, workspaceRoot: '/gen' });
+  return {
+    analysis,
+    forbidden: analysis.findings.filter((f) => FORBIDDEN.includes(f.checkId)).map((f) => `${f.checkId}: ${f.message}`),
+    notAllowed: analysis.required.filter((c) => c.result.verdict !== 'allowed').map((c) => `${c.flow.id} (${c.direction}, ${c.role}): ${c.result.verdict}`),
+  };
+}
