@@ -72,6 +72,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('citrixFlowLint.explainPort', () => explainPort(output)),
     commands.registerCommand('citrixFlowLint.showDocumentation', (_id: string, href: string) => commands.executeCommand('markdown.showPreview', Uri.parse(href))),
     commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
+    commands.registerCommand('citrixFlowLint.insertRulesForRole', () => insertRulesForRole()),
     FlowMapPanel.register(context, () => client),
   );
   if (!workspace.getConfiguration('citrixFlowLint').get<boolean>('enable', true)) output.appendLine('citrixFlowLint.enable is off: the server runs but publishes nothing.');
@@ -113,6 +114,27 @@ async function pickRoleAndShow(): Promise<void> {
     { title: 'Citrix Flow Lint: show required flows for role' },
   );
   if (picked) await showRequiredFlows({ role: picked.role });
+}
+
+/** Pick roles, then the server writes their rules into the active file with its own emitter, at the rule set under the cursor. */
+async function insertRulesForRole(): Promise<void> {
+  const editor = window.activeTextEditor;
+  if (!client || !editor) return;
+  const uri = editor.document.uri.toString();
+  const roles = await client.sendRequest<{ id: string; name: string; declared: boolean }[]>('citrixFlowLint/generateRoles', { uri });
+  const picked = await window.showQuickPick(
+    roles.map((r) => ({ label: r.id, description: r.name, detail: r.declared ? 'declared in citrix-flows.yaml' : undefined, role: r.id })),
+    { title: 'Citrix Flow Lint: insert rules for role', canPickMany: true, matchOnDescription: true },
+  );
+  if (!picked || picked.length === 0) return;
+  const { line, character } = editor.selection.active;
+  const answer = await client.sendRequest<{ edit: unknown; rules: number } | { error: string }>('citrixFlowLint/generate', { uri, position: { line, character }, roles: picked.map((p) => p.role) });
+  if ('error' in answer) {
+    void window.showWarningMessage(`Citrix Flow Lint: ${answer.error}`);
+    return;
+  }
+  const edit = await client.protocol2CodeConverter.asWorkspaceEdit(answer.edit as never);
+  if (!edit || !(await workspace.applyEdit(edit))) void window.showWarningMessage('Citrix Flow Lint: the rules could not be inserted (the file changed meanwhile?)');
 }
 
 async function explainPort(output: OutputChannel): Promise<void> {

@@ -13,6 +13,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initTreeSitter } from './formats';
 import { loadCatalog } from './catalog';
+import { generateInto } from './analysis/generate';
 import { doCodeActions, FIX_ALL_KIND } from './service/codeActions';
 import { doCodeLens } from './service/codeLens';
 import { explainPort } from './service/commands';
@@ -256,6 +257,24 @@ connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlow
 });
 
 connection.onRequest('citrixFlowLint/explainPort', ({ text }: { text: string }) => explainPort(catalog, text));
+
+// "Insert rules for role…": the roles' rules written by the file's own emitter, as a WorkspaceEdit the client applies.
+connection.onRequest('citrixFlowLint/generate', async ({ uri, position, roles }: { uri: string; position: { line: number; character: number }; roles: string[] }) => {
+  const where = await at(uri, position);
+  const analysis = where?.unit.analyze();
+  const file = analysis?.files.find((f) => f.uri === uri);
+  if (!where || !analysis || !file) return { error: 'Citrix Flow Lint does not read this file as a firewall or IaC rule file' };
+  const result = generateInto(file, where.offset, { roles, topology: analysis.topology, catalog });
+  if ('error' in result) return result;
+  const index = indexOf(uri);
+  return { edit: { changes: { [uri]: result.edits.map((e) => ({ range: toRange(index, e.span), newText: e.newText })) } }, rules: result.plan.rules.length };
+});
+
+// The roles "Insert rules for role…" offers: every catalog role, those the site declares first.
+connection.onRequest('citrixFlowLint/generateRoles', async ({ uri }: { uri?: string } = {}) => {
+  const declared = new Set(uri ? (await at(uri))?.unit.analyze().topology.roles.keys() ?? [] : []);
+  return [...catalog.roles].sort((a, b) => Number(declared.has(b.id)) - Number(declared.has(a.id)) || a.id.localeCompare(b.id)).map((r) => ({ id: r.id, name: r.name, declared: declared.has(r.id) }));
+});
 
 // The Flow Map webview: the map of the folder holding `uri` (the active editor), else of the first folder with files.
 connection.onRequest('citrixFlowLint/flowMap', async ({ uri }: { uri?: string } = {}) => {

@@ -267,18 +267,16 @@ function targetRuleSet(file: ParsedFile, side: 'inbound' | 'outbound', preferred
   return file.ruleSets.find((rs) => rs.directions.includes('forward') && rs.kind === 'asa-acl');
 }
 
-/** The written deny-everything rule of a direction (the skeleton's Deny-All-…): new allows are placed before it. */
-function catchAllDeny(ruleSet: RuleSet, direction: Direction): Rule | undefined {
-  return ruleSet.rules.find(
-    (r) =>
-      !r.implicit &&
-      r.direction === direction &&
-      r.target.kind === 'deny' &&
-      r.source.value.isAny &&
-      r.destination.value.isAny &&
-      r.destinationPorts.value.isFull &&
-      r.protocols.value.isFull,
-  );
+/**
+ * The written rule new allows must come before: the first deny of the
+ * direction (the skeleton's Deny-All-…, or in an existing file the deny
+ * evaluated first), so no deny the user wrote can hide them.
+ */
+function firstDeny(ruleSet: RuleSet, direction: Direction): Rule | undefined {
+  const denies = ruleSet.rules.filter((r) => !r.implicit && r.enabled.value && r.direction === direction && r.target.kind === 'deny');
+  if (denies.length === 0) return undefined;
+  if (denies.every((r) => r.priority)) return denies.reduce((a, b) => (b.priority!.value < a.priority!.value ? b : a));
+  return denies[0];
 }
 
 /**
@@ -321,7 +319,7 @@ export function requestsForPlan(file: ParsedFile, plan: RulePlan, preferred?: Ru
       destination: rule.side === 'inbound' ? rule.own : rule.peer,
       name: ruleName(rule, split),
       comment: flowsComment(flows),
-      before: catchAllDeny(ruleSet, direction),
+      before: firstDeny(ruleSet, direction),
       sourceLabel: rule.side === 'inbound' ? peer : own,
       destinationLabel: rule.side === 'inbound' ? own : peer,
     });

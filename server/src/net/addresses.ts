@@ -43,17 +43,23 @@ export class AddressSet {
     readonly symbols: readonly AddressSymbol[],
   ) {}
 
+  // Sets are immutable: the constant ones are built once instead of per rule.
+  private static readonly ANY = new AddressSet(RangeSet.full(IPV4_DOMAIN), RangeSet.full(IPV6_DOMAIN), []);
+  private static readonly ANY_V4 = new AddressSet(RangeSet.full(IPV4_DOMAIN), RangeSet.empty(IPV6_DOMAIN), []);
+  private static readonly ANY_V6 = new AddressSet(RangeSet.empty(IPV4_DOMAIN), RangeSet.full(IPV6_DOMAIN), []);
+  private static readonly NONE = new AddressSet(RangeSet.empty(IPV4_DOMAIN), RangeSet.empty(IPV6_DOMAIN), []);
+
   static any(): AddressSet {
-    return new AddressSet(RangeSet.full(IPV4_DOMAIN), RangeSet.full(IPV6_DOMAIN), []);
+    return AddressSet.ANY;
   }
   static anyV4(): AddressSet {
-    return new AddressSet(RangeSet.full(IPV4_DOMAIN), RangeSet.empty(IPV6_DOMAIN), []);
+    return AddressSet.ANY_V4;
   }
   static anyV6(): AddressSet {
-    return new AddressSet(RangeSet.empty(IPV4_DOMAIN), RangeSet.full(IPV6_DOMAIN), []);
+    return AddressSet.ANY_V6;
   }
   static none(): AddressSet {
-    return new AddressSet(RangeSet.empty(IPV4_DOMAIN), RangeSet.empty(IPV6_DOMAIN), []);
+    return AddressSet.NONE;
   }
   static symbol(kind: SymbolKind, name: string): AddressSet {
     return new AddressSet(RangeSet.empty(IPV4_DOMAIN), RangeSet.empty(IPV6_DOMAIN), [{ kind, name }]);
@@ -101,7 +107,9 @@ export class AddressSet {
   }
 
   union(other: AddressSet): AddressSet {
-    return new AddressSet(this.v4.union(other.v4), this.v6.union(other.v6), dedupeSymbols([...this.symbols, ...other.symbols]));
+    // Every instance keeps its symbols deduplicated and sorted, so a side without symbols needs no re-sorting.
+    const symbols = other.symbols.length === 0 ? this.symbols : this.symbols.length === 0 ? other.symbols : dedupeSymbols([...this.symbols, ...other.symbols]);
+    return new AddressSet(this.v4.union(other.v4), this.v6.union(other.v6), symbols);
   }
 
   /** Intersection of the concrete parts; symbols make the result uncertain, so callers check `isConcrete` first. */

@@ -23,29 +23,41 @@ export class RangeSet<T extends number | bigint> {
   ) {}
 
   static empty<T extends number | bigint>(domain: Domain<T>): RangeSet<T> {
-    return new RangeSet(domain, []);
+    return RangeSet.constantsOf(domain).empty;
   }
 
   static full<T extends number | bigint>(domain: Domain<T>): RangeSet<T> {
-    return new RangeSet(domain, [{ from: domain.min, to: domain.max }]);
+    return RangeSet.constantsOf(domain).full;
   }
 
   static of<T extends number | bigint>(domain: Domain<T>, ranges: Iterable<Range<T>>): RangeSet<T> {
-    const sorted = [...ranges]
-      .map((r) => (r.from <= r.to ? r : { from: r.to, to: r.from }))
-      .map((r) => ({ from: r.from < domain.min ? domain.min : r.from, to: r.to > domain.max ? domain.max : r.to }))
-      .filter((r) => r.from <= r.to)
-      .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
-    const merged: Range<T>[] = [];
-    for (const r of sorted) {
-      const last = merged[merged.length - 1];
-      if (last && (r.from <= last.to || (last.to < domain.max && r.from === domain.succ(last.to)))) {
-        if (r.to > last.to) merged[merged.length - 1] = { from: last.from, to: r.to };
-      } else {
-        merged.push(r);
-      }
+    // Parsers call this once per port, protocol and address they read, so the
+    // common shapes (nothing, one range, ranges already in order) skip the sort.
+    const normalized: Range<T>[] = [];
+    let sorted = true;
+    for (const r of ranges) {
+      let from = r.from <= r.to ? r.from : r.to;
+      let to = r.from <= r.to ? r.to : r.from;
+      if (from < domain.min) from = domain.min;
+      if (to > domain.max) to = domain.max;
+      if (from > to) continue;
+      if (sorted && normalized.length > 0 && from < normalized[normalized.length - 1].from) sorted = false;
+      normalized.push(from === r.from && to === r.to ? r : { from, to });
     }
-    return new RangeSet(domain, merged);
+    if (normalized.length === 0) return RangeSet.constantsOf(domain).empty;
+    if (!sorted) normalized.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    return new RangeSet(domain, mergeSorted(domain, normalized));
+  }
+
+  // Sets are immutable, so "nothing" and "everything" are shared per domain rather than rebuilt for every rule.
+  private static readonly constants = new WeakMap<object, { empty: RangeSet<never>; full: RangeSet<never> }>();
+  private static constantsOf<T extends number | bigint>(domain: Domain<T>): { empty: RangeSet<T>; full: RangeSet<T> } {
+    let c = RangeSet.constants.get(domain);
+    if (!c) {
+      c = { empty: new RangeSet(domain, []), full: new RangeSet(domain, [{ from: domain.min, to: domain.max }]) } as unknown as { empty: RangeSet<never>; full: RangeSet<never> };
+      RangeSet.constants.set(domain, c);
+    }
+    return c as unknown as { empty: RangeSet<T>; full: RangeSet<T> };
   }
 
   static single<T extends number | bigint>(domain: Domain<T>, value: T): RangeSet<T> {
@@ -76,7 +88,19 @@ export class RangeSet<T extends number | bigint> {
   union(other: RangeSet<T>): RangeSet<T> {
     if (other.isEmpty) return this;
     if (this.isEmpty) return other;
-    return RangeSet.of(this.domain, [...this.ranges, ...other.ranges]);
+    if (this.isFull) return this;
+    if (other.isFull) return other;
+    // Both lists are sorted already: merge them in one pass instead of sorting the concatenation.
+    const a = this.ranges;
+    const b = other.ranges;
+    const both: Range<T>[] = new Array(a.length + b.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < a.length && j < b.length) both[k++] = a[i].from <= b[j].from ? a[i++] : b[j++];
+    while (i < a.length) both[k++] = a[i++];
+    while (j < b.length) both[k++] = b[j++];
+    return new RangeSet(this.domain, mergeSorted(this.domain, both));
   }
 
   intersect(other: RangeSet<T>): RangeSet<T> {
@@ -137,6 +161,20 @@ export class RangeSet<T extends number | bigint> {
       }
     }
   }
+}
+
+/** Joins overlapping and adjacent neighbours of a list sorted by `from`. */
+function mergeSorted<T extends number | bigint>(domain: Domain<T>, sorted: readonly Range<T>[]): Range<T>[] {
+  const merged: Range<T>[] = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && (r.from <= last.to || (last.to < domain.max && r.from === domain.succ(last.to)))) {
+      if (r.to > last.to) merged[merged.length - 1] = { from: last.from, to: r.to };
+    } else {
+      merged.push(r);
+    }
+  }
+  return merged;
 }
 
 export const numberDomain = (min: number, max: number): Domain<number> => ({

@@ -46,9 +46,13 @@ local ok, err = pcall(function()
 
   local initialized = vim.wait(wait_ms, function()
     local client = vim.lsp.get_client_by_id(client_id)
-    return client ~= nil and client.initialized == true
+    return result.server_exit ~= nil or (client ~= nil and client.initialized == true)
   end, 50)
+  initialized = initialized and result.server_exit == nil
   result.steps.initialized = initialized
+  if result.server_exit then
+    return fail('the server exited before initialize finished: ' .. vim.inspect(result.server_exit))
+  end
   if not initialized then return fail('the server did not finish initialize within ' .. wait_ms .. ' ms') end
 
   vim.cmd('edit ' .. vim.fn.fnameescape(file))

@@ -2,6 +2,7 @@ import type { Comment, ParsedFile, ParseOptions, ParseProblem, RuleSet, Span } f
 import { lexPowerShell, type PsToken, tokenSpan } from './lexer';
 import { ValueReader, type Value, type Variables } from './values';
 import { buildRules, type ParamValue, type RuleSpec } from './rules';
+import { SpecIndex } from './specIndex';
 
 export { lexPowerShell } from './lexer';
 
@@ -51,6 +52,7 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
   const tokens = lexPowerShell(text, comments);
   const vars: Variables = new Map();
   const specs: RuleSpec[] = [];
+  const index = new SpecIndex();
   for (const statement of statements(tokens)) {
     const first = statement[0];
     if (first.kind === 'var' && statement[1]?.kind === 'equals') {
@@ -63,7 +65,7 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
     const head = segments[0][0];
     const cmd = head.kind === 'word' ? head.value.toLowerCase() : '';
     if (cmd === 'netsh' || cmd === 'netsh.exe') {
-      netsh(text, statement, specs, problems);
+      netsh(text, statement, specs, index, problems);
       continue;
     }
     if (cmd === 'get-netfirewallrule' && segments.length > 1) {
@@ -71,7 +73,7 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
       const target = segments[1][0];
       if (selector && target?.kind === 'word' && CMDLETS.has(target.value.toLowerCase())) {
         const args = commandArgs(segments[1], vars, text, problems);
-        if (args) modify(target.value.toLowerCase(), new Map([...selector, ...args]), statementSpan(segments[1]), specs, problems);
+        if (args) modify(target.value.toLowerCase(), new Map([...selector, ...args]), statementSpan(segments[1]), index, problems);
       }
       continue;
     }
@@ -79,8 +81,11 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
     const args = commandArgs(segments[0], vars, text, problems);
     if (!args) continue;
     const span = statementSpan(segments[0]);
-    if (cmd === 'new-netfirewallrule') specs.push({ params: args, span, style: 'powershell' });
-    else modify(cmd, args, span, specs, problems);
+    if (cmd === 'new-netfirewallrule') {
+      const spec: RuleSpec = { params: args, span, style: 'powershell' };
+      specs.push(spec);
+      index.add(spec);
+    } else modify(cmd, args, span, index, problems);
   }
   const rules = buildRules(specs, text, problems);
   return {
@@ -193,7 +198,7 @@ function commandArgs(tokens: readonly PsToken[], vars: Variables, text: string, 
 }
 
 /** Set-/Remove-/Disable-/Enable-NetFirewallRule against rules created earlier in the same file. */
-function modify(cmd: string, args: Map<string, ParamValue>, span: Span, specs: RuleSpec[], problems: ParseProblem[]): void {
+function modify(cmd: string, args: Map<string, ParamValue>, span: Span, index: SpecIndex, problems: ParseProblem[]): void {
   const byName = args.get('Name');
   const byDisplay = args.get('DisplayName');
   const selector = byName ?? byDisplay;
@@ -203,7 +208,8 @@ function modify(cmd: string, args: Map<string, ParamValue>, span: Span, specs: R
   }
   const wanted = new Set(textsOf(selector.value).map((s) => s.toLowerCase()));
   const key = byName ? 'Name' : 'DisplayName';
-  const hits = specs.filter((s) => !s.removed && wanted.has(specText(s, key)?.toLowerCase() ?? '\u0000'));
+  // A spec without a text value compares as "\u0000" (so `-Name "\u0000"` selects it, as it always has).
+  const hits = index.find(key, wanted.has('\u0000') ? [...wanted, undefined] : wanted);
   if (hits.length === 0) {
     problems.push({
       code: 'unresolved-value',
@@ -223,6 +229,7 @@ function modify(cmd: string, args: Map<string, ParamValue>, span: Span, specs: R
         if (k === 'NewDisplayName') spec.params.set('DisplayName', v);
         else spec.params.set(k, v);
       }
+      index.update(spec);
     }
   }
 }
@@ -262,7 +269,7 @@ const NETSH_KEYS: Record<string, string> = {
 };
 
 /** `netsh advfirewall firewall add|delete|set rule key=value …`, read from the raw text as cmd.exe would split it. */
-function netsh(text: string, statement: readonly PsToken[], specs: RuleSpec[], problems: ParseProblem[]): void {
+function netsh(text: string, statement: readonly PsToken[], specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[]): void {
   const span = statementSpan(statement);
   const words = netshWords(text, span);
   const lower = words.map((w) => w.value.toLowerCase());
@@ -293,15 +300,17 @@ function netsh(text: string, statement: readonly PsToken[], specs: RuleSpec[], p
       problems.push({ code: 'unparsed-rule', severity: 'warning', span, message: 'netsh add rule needs name=, dir= and action=; netsh rejects the command, so it creates no rule' });
       return;
     }
-    specs.push({ params, span, style: 'netsh' });
+    const spec: RuleSpec = { params, span, style: 'netsh' };
+    specs.push(spec);
+    index.add(spec);
     return;
   }
   const name = params.get('DisplayName');
   if (!name || name.value.kind !== 'text') return;
   const wanted = name.value.text.toLowerCase();
   const dir = params.get('Direction');
-  const hits = specs.filter(
-    (s) => !s.removed && specText(s, 'DisplayName')?.toLowerCase() === wanted && (!dir || dir.value.kind !== 'text' || directionOf(specText(s, 'Direction')) === directionOf(dir.value.text)),
+  const hits = index.find('DisplayName', [wanted]).filter(
+    (s) => (!dir || dir.value.kind !== 'text' || directionOf(specText(s, 'Direction')) === directionOf(dir.value.text)),
   );
   if (hits.length === 0) {
     problems.push({ code: 'unresolved-value', severity: 'info', span, message: `netsh ${verb} rule: no rule named "${name.value.text}" is added earlier in this file, so the change is not reflected` });
@@ -309,7 +318,10 @@ function netsh(text: string, statement: readonly PsToken[], specs: RuleSpec[], p
   }
   for (const spec of hits) {
     if (verb === 'delete') spec.removed = true;
-    else if (verb === 'set') for (const [k, v] of updates) spec.params.set(k, v);
+    else if (verb === 'set') {
+      for (const [k, v] of updates) spec.params.set(k, v);
+      index.update(spec);
+    }
   }
 }
 

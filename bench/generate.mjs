@@ -1,0 +1,68 @@
+// Generated inputs for the bench: one big rule file per format (about `lines`
+// lines, every rule a distinct port and source so nothing is trivially
+// shadowed) and workspaces of many small files. Deterministic.
+
+const ip = (i) => `10.${(i >> 8) & 255}.${i & 255}.0/24`;
+const port = (i) => 20000 + (i % 40000);
+
+export const TOPOLOGY = 'roles:\n  vda: [10.0.2.0/24]\n  delivery-controller: [10.0.3.10]\n  gateway-snip: [10.0.0.20]\n  workspace-app: [10.60.0.0/16]\n  storefront: [10.0.4.0/24]\n';
+
+/** Line numbers (0-based) whose text holds a port digit we can edit, and the column of that digit. */
+function portLines(out, marker) {
+  const where = [];
+  out.forEach((l, n) => {
+    const c = l.indexOf(marker);
+    if (c >= 0) where.push({ line: n, character: c + marker.length });
+  });
+  return where;
+}
+
+export function terraform(lines) {
+  const out = ['# citrix-role: vda', 'resource "azurerm_network_security_group" "big" {', '  name                = "big"', '  location            = "westeurope"', '  resource_group_name = "rg"'];
+  for (let i = 0; out.length < lines - 1; i++) {
+    out.push('  security_rule {', `    name                       = "r${i}"`, `    priority                   = ${100 + (i % 4000)}`, '    direction                  = "Inbound"', '    access                     = "Allow"', '    protocol                   = "Tcp"', '    source_port_range          = "*"', `    destination_port_range     = "${port(i)}"`, `    source_address_prefix      = "${ip(i)}"`, '    destination_address_prefix = "*"', '  }');
+  }
+  out.push('}');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, 'destination_port_range     = "2'), languageId: 'terraform', file: 'big.tf' };
+}
+
+export function bicep(lines) {
+  const out = ['// citrix-role: vda', "resource nsg 'Microsoft.Network/networkSecurityGroups@2023-09-01' = {", "  name: 'big'", "  location: 'westeurope'", '  properties: {', '    securityRules: ['];
+  for (let i = 0; out.length < lines - 4; i++) {
+    out.push('      {', `        name: 'r${i}'`, '        properties: {', `          priority: ${100 + (i % 4000)}`, "          direction: 'Inbound'", "          access: 'Allow'", "          protocol: 'Tcp'", "          sourcePortRange: '*'", `          destinationPortRange: '${port(i)}'`, `          sourceAddressPrefix: '${ip(i).slice(0, -3)}/24'`, "          destinationAddressPrefix: '*'", '        }', '      }');
+  }
+  out.push('    ]', '  }', '}');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, "destinationPortRange: '2"), languageId: 'bicep', file: 'big.bicep' };
+}
+
+export function iptables(lines) {
+  const out = ['# citrix-role: vda', '*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]'];
+  for (let i = 0; out.length < lines - 1; i++) out.push(`-A INPUT -s ${ip(i)} -p tcp -m tcp --dport ${port(i)} -j ACCEPT`);
+  out.push('COMMIT');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, '--dport 2'), languageId: 'iptables', file: 'big-iptables.rules' };
+}
+
+export function nftables(lines) {
+  const out = ['#!/usr/sbin/nft -f', '# citrix-role: vda', 'table inet filter {', '  chain input {', '    type filter hook input priority filter; policy drop;'];
+  for (let i = 0; out.length < lines - 2; i++) out.push(`    ip saddr ${ip(i)} tcp dport ${port(i)} accept`);
+  out.push('  }', '}');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, 'tcp dport 2'), languageId: 'nftables', file: 'big.nft' };
+}
+
+export const GENERATORS = { terraform, bicep, iptables, nftables };
+
+/** A workspace of `files` small files in the four formats, a tenth of each in its own folder, plus citrix-flows.yaml. */
+export function workspaceFiles(files) {
+  const out = [{ path: 'citrix-flows.yaml', text: TOPOLOGY }];
+  const kinds = ['terraform', 'bicep', 'iptables', 'nftables'];
+  for (let f = 0; f < files; f++) {
+    const kind = kinds[f % kinds.length];
+    const g = GENERATORS[kind](40 + (f % 7) * 5);
+    const dir = `d${Math.floor(f / 100)}`;
+    const name = kind === 'terraform' ? `nsg${f}.tf` : kind === 'bicep' ? `nsg${f}.bicep` : kind === 'iptables' ? `host${f}-iptables.rules` : `host${f}.nft`;
+    // Distinct resource names per Terraform module folder.
+    const text = kind === 'terraform' ? g.text.replace('"big"', `"nsg${f}"`).replace('"big"', `"nsg${f}"`) : g.text;
+    out.push({ path: `${dir}/${name}`, text });
+  }
+  return out;
+}
