@@ -3,8 +3,9 @@
 // esbuild-bundled parsers as the server runs them. Prints a table and writes
 // bench/parsers.json.
 // Usage: node bench/parsers.mjs [--format NAME[,NAME…]] [--lines 1000,10000,50000] [--runs N] [--out FILE] [--profile]
-//   --profile: parse the 10k file of each format 30 times under --cpu-prof
-//   (writes out/bench/prof/<target>.cpuprofile), for finding hot paths.
+//   --profile: parse the 10k-line file (or the first --lines size) of each format
+//   repeatedly under the inspector's profiler (writes out/bench/prof/<target>.cpuprofile)
+//   and print the functions with the most self time.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -66,12 +67,14 @@ if (profile) {
   session.connect();
   mkdirSync(path.join(outDir, 'prof'), { recursive: true });
   for (const t of targets) {
-    const text = benchFile(t, 10000);
+    const lines = argv.includes('--lines') ? sizes[0] : 10000;
+    const text = benchFile(t, lines);
     const uri = `file:///bench/input.${t.ext}`;
+    const reps = Math.max(2, Math.round(300000 / lines));
     for (let i = 0; i < 3; i++) parseAs(t.format, text, uri);
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
-    for (let i = 0; i < 30; i++) parseAs(t.format, text, uri);
+    for (let i = 0; i < reps; i++) parseAs(t.format, text, uri);
     const { profile: p } = await session.post('Profiler.stop');
     const file = path.join(outDir, 'prof', `${t.name}.cpuprofile`);
     writeFileSync(file, JSON.stringify(p));

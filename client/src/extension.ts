@@ -10,7 +10,9 @@ import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClie
 let client: LanguageClient | undefined;
 
 const LANGUAGES = ['terraform', 'bicep', 'json', 'jsonc', 'iptables', 'nftables', 'cisco-asa', 'powershell', 'bat', 'shellscript'];
-const PLAINTEXT_PATTERNS = ['**/*.{rules,v4,v6,conf,cfg,nft,asa,txt,save}', '**/{rules.v4,rules.v6,nftables.conf}'];
+// Without the HashiCorp Terraform or Bicep extension, VS Code opens .tf and .bicep files as plain text;
+// they are still ours to serve (hovers, fixes, completion), whatever language mode they get.
+const PLAINTEXT_PATTERNS = ['**/*.{rules,v4,v6,conf,cfg,nft,asa,txt,save,tf,tfvars,bicep}', '**/{rules.v4,rules.v6,nftables.conf}'];
 
 export const DOCUMENT_SELECTOR: DocumentSelector = [
   ...LANGUAGES.map((language) => ({ scheme: 'file', language })),

@@ -25,6 +25,7 @@ import { doInlayHints } from './service/inlayHints';
 import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import { adaptiveDelay } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
 
@@ -45,16 +46,19 @@ interface Schedule {
   timer?: NodeJS.Timeout;
   /** Bumped by every change; a run that sees a newer ticket after its await gives way. */
   ticket: number;
-  /** The delay read with the settings of the last run. */
+  /** The longest debounce, read with the settings of the last run (`citrixFlowLint.debounceMs`). */
   delay: number;
   ready: boolean;
+  /** How long the last analysis took, and when the last edit came. */
+  lastRunMs: number;
+  lastChangeAt: number;
 }
 const schedules = new Map<WorkspaceState, Schedule>();
 
 function scheduleOf(unit: WorkspaceState): Schedule {
   let s = schedules.get(unit);
   if (!s) {
-    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root };
+    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0 };
     schedules.set(unit, s);
   }
   return s;
@@ -78,9 +82,13 @@ function schedule(unit: WorkspaceState | undefined, delay?: number): void {
   const s = scheduleOf(unit);
   s.ticket++;
   if (s.timer) clearTimeout(s.timer);
+  const now = performance.now();
+  const wait = delay ?? adaptiveDelay({ maxDelay: s.delay, lastRunMs: s.lastRunMs }, now - s.lastChangeAt);
+  s.lastChangeAt = now;
   if (!s.ready) return;
   const ticket = s.ticket;
-  s.timer = setTimeout(() => void analyzeAndPublish(unit, ticket), delay ?? s.delay);
+  // Even with no wait, a timer lets changes already read from the pipe arrive first; a newer ticket cancels this run.
+  s.timer = setTimeout(() => void analyzeAndPublish(unit, ticket), wait);
 }
 
 const indexOf: IndexOf = (uri) => workspace.unitFor(uri).lineIndex(uri);
@@ -100,7 +108,8 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
     connection.console.error(`analysis failed: ${(error as Error).stack ?? error}`);
     return;
   }
-  sendStatus(performance.now() - started);
+  s.lastRunMs = performance.now() - started;
+  sendStatus(s.lastRunMs);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
 }
 

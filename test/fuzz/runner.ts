@@ -15,12 +15,14 @@ interface Args {
   seed: number;
   targets: FuzzTarget[];
   batch: number;
+  keepGoing: boolean;
 }
 
 function parseArgs(argv: readonly string[], root: string): Args {
   let runs = 1000;
   let seed = Date.now() % 2 ** 31;
   let batch = 2000;
+  let keepGoing = false;
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -33,6 +35,7 @@ function parseArgs(argv: readonly string[], root: string): Args {
     else if (a === '--seed') seed = Number(next());
     else if (a === '--format') names.push(...next().split(','));
     else if (a === '--batch') batch = Number(next());
+    else if (a === '--keep-going') keepGoing = true;
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -42,12 +45,12 @@ function parseArgs(argv: readonly string[], root: string): Args {
   const targets = names.length ? TARGETS.filter((t) => names.includes(t.name) || names.includes(t.format)) : [...TARGETS];
   if (names.length && targets.length === 0) usage(`no target matches ${names.join(', ')}`);
   void root;
-  return { runs, seed, targets, batch: Math.max(1, Math.min(batch, runs)) };
+  return { runs, seed, targets, batch: Math.max(1, Math.min(batch, runs)), keepGoing };
 }
 
 function usage(error?: string): never {
   if (error) console.error(`fuzz: ${error}`);
-  console.error(`usage: npm run fuzz -- [--runs N] [--format NAME[,NAME…]] [--seed S] [--batch B]\ntargets: ${TARGETS.map((t) => t.name).join(', ')} (or a format id: ${[...new Set(TARGETS.map((t) => t.format))].join(', ')})`);
+  console.error(`usage: npm run fuzz -- [--runs N] [--format NAME[,NAME…]] [--seed S] [--batch B] [--keep-going]\ntargets: ${TARGETS.map((t) => t.name).join(', ')} (or a format id: ${[...new Set(TARGETS.map((t) => t.format))].join(', ')})`);
   process.exit(error ? 2 : 0);
 }
 
@@ -55,6 +58,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   const args = parseArgs(argv, root);
   await initTreeSitter();
   console.log(`fuzz: ${args.runs} inputs per target, seed ${args.seed}, targets ${args.targets.map((t) => t.name).join(', ')}`);
+  const failed: string[] = [];
   const summary: { target: string; runs: number; seconds: number; perSecond: number; slowestMs: number }[] = [];
   for (const target of args.targets) {
     const arb = fuzzInput(root, target);
@@ -77,9 +81,12 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
         const example = (result.counterexample?.[0] as FuzzInput | undefined) ?? { origin: '?', text: '' };
         const file = saveCounterexample(root, target, example.text);
         console.error(`\nfuzz: FAILED on ${target.name} after ${done + result.numRuns} inputs (batch seed ${batchSeed}, path ${result.counterexamplePath})`);
-        console.error(String(result.errorInstance instanceof Error ? result.errorInstance.message : result.error).slice(0, 4000));
+        console.error(String(result.errorInstance instanceof Error ? result.errorInstance.message : result.errorInstance).slice(0, 4000));
         console.error(`counterexample (${example.text.length} chars, shrunk ${result.numShrinks} times) written to ${file}`);
-        return 1;
+        // --keep-going: the other targets still run, so one bug does not hide the next.
+        if (!args.keepGoing) return 1;
+        failed.push(`${target.name}: ${file}`);
+        break;
       }
       done += n;
       const now = performance.now();
@@ -94,6 +101,10 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   }
   console.log('\ntarget               inputs    seconds   inputs/s   slowest ms');
   for (const s of summary) console.log(`${s.target.padEnd(20)} ${String(s.runs).padStart(7)} ${s.seconds.toFixed(1).padStart(10)} ${s.perSecond.toFixed(0).padStart(10)} ${s.slowestMs.toFixed(1).padStart(12)}`);
+  if (failed.length) {
+    console.error(`fuzz: ${failed.length} target(s) failed:\n  ${failed.join('\n  ')}`);
+    return 1;
+  }
   console.log(`fuzz: all ${summary.reduce((a, s) => a + s.runs, 0)} inputs passed (seed ${args.seed})`);
   return 0;
 }

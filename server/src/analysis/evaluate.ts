@@ -196,7 +196,18 @@ function describeUnknown(rule: Rule, region: Dims): string {
   return `rule ${rule.name ?? rule.id} may match: ${what}`;
 }
 
+const orderCache = new WeakMap<readonly Rule[], { semantics: RuleSet['semantics']; rules: readonly Rule[] }>();
+
+/** Rule lists are immutable once parsed, so the sort is done once per list and reused by every flow. */
 function ordered(ruleSet: RuleSet, rules: readonly Rule[]): readonly Rule[] {
+  const hit = orderCache.get(rules);
+  if (hit && hit.semantics === ruleSet.semantics) return hit.rules;
+  const sorted = sortedForEvaluation(ruleSet, rules);
+  orderCache.set(rules, { semantics: ruleSet.semantics, rules: sorted });
+  return sorted;
+}
+
+function sortedForEvaluation(ruleSet: RuleSet, rules: readonly Rule[]): readonly Rule[] {
   if (ruleSet.semantics === 'priority-first-match') {
     // Lower priority number first; at equal priority a deny is evaluated first (GCP's rule; Azure forbids ties).
     return [...rules].sort(
@@ -212,17 +223,144 @@ function ordered(ruleSet: RuleSet, rules: readonly Rule[]): readonly Rule[] {
   return rules;
 }
 
+/** Whether two range sets share a value, without building their intersection. */
+function rangesMeet<T extends number | bigint>(a: { readonly ranges: readonly { readonly from: T; readonly to: T }[] }, b: { readonly ranges: readonly { readonly from: T; readonly to: T }[] }): boolean {
+  const x = a.ranges;
+  const y = b.ranges;
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i].to < y[j].from) i++;
+    else if (y[j].to < x[i].from) j++;
+    else return true;
+  }
+  return false;
+}
+
+/** Whether two address sets may share an address: surely not only when both are concrete and disjoint. */
+function addressesMeet(a: AddressSet, b: AddressSet): boolean {
+  if (a.symbols.length || b.symbols.length) return true;
+  return rangesMeet(a.v4, b.v4) || rangesMeet(a.v6, b.v6);
+}
+
+/** Ports are bucketed in blocks of 64, so a flow finds the rules on its ports without a scan. */
+const BLOCK_BITS = 6;
+const BLOCKS = 65536 >> BLOCK_BITS;
+/** A rule (or flow) spanning more blocks than this is treated as "wide": always a candidate (or: scan everything). */
+const MAX_RULE_BLOCKS = 4;
+
+interface ListIndex {
+  /** Per port block, the positions of rules whose destination ports touch it. */
+  readonly buckets: (number[] | undefined)[];
+  /** Rules on wide port sets, or on protocols without ports (which ignore ports). */
+  readonly always: readonly number[];
+  readonly stamp: Uint32Array;
+  generation: number;
+}
+
+const indexCache = new WeakMap<readonly Rule[], ListIndex>();
+
+function indexOf(rules: readonly Rule[]): ListIndex {
+  let index = indexCache.get(rules);
+  if (index) return index;
+  const buckets: (number[] | undefined)[] = new Array(BLOCKS);
+  const always: number[] = [];
+  rules.forEach((rule, position) => {
+    const ranges = rule.destinationPorts.value.ranges;
+    const blocks = new Set<number>();
+    let wide = !rule.protocols.value.isSubsetOf(PORTFUL);
+    for (const r of ranges) {
+      if (wide) break;
+      for (let b = r.from >> BLOCK_BITS; b <= r.to >> BLOCK_BITS; b++) {
+        blocks.add(b);
+        if (blocks.size > MAX_RULE_BLOCKS) {
+          wide = true;
+          break;
+        }
+      }
+    }
+    if (wide) always.push(position);
+    else for (const b of blocks) (buckets[b] ??= []).push(position);
+  });
+  index = { buckets, always, stamp: new Uint32Array(rules.length), generation: 0 };
+  indexCache.set(rules, index);
+  return index;
+}
+
+/**
+ * A rule whose protocols or ports cannot meet the flow at all leaves every
+ * cell of it unmatched, so it is dropped before any cell is split: on a big
+ * rule set a flow then walks only the handful of rules on its own ports.
+ * The survivors keep their order.
+ */
+function candidates(rules: readonly Rule[], flow: Dims): readonly Rule[] {
+  if (rules.length < 32) return rules;
+  const portless = !flow.protocols.isSubsetOf(PORTFUL);
+  const meets = (rule: Rule): boolean => {
+    const protocols = rule.protocols.value;
+    if (!rangesMeet(protocols, flow.protocols)) return false;
+    // Protocols without ports (ICMP) ignore the rule's ports.
+    if (portless && !protocols.intersect(flow.protocols).isSubsetOf(PORTFUL)) return true;
+    return (
+      rangesMeet(rule.destinationPorts.value, flow.destinationPorts) &&
+      rangesMeet(rule.sourcePorts.value, flow.sourcePorts) &&
+      addressesMeet(rule.source.value, flow.source) &&
+      addressesMeet(rule.destination.value, flow.destination)
+    );
+  };
+  let flowBlocks = 0;
+  for (const r of flow.destinationPorts.ranges) flowBlocks += (r.to >> BLOCK_BITS) - (r.from >> BLOCK_BITS) + 1;
+  if (portless || flowBlocks > BLOCKS / 4) return rules.filter(meets);
+  const index = indexOf(rules);
+  const generation = ++index.generation;
+  const positions: number[] = [];
+  const take = (p: number): void => {
+    if (index.stamp[p] === generation) return;
+    index.stamp[p] = generation;
+    positions.push(p);
+  };
+  for (const p of index.always) take(p);
+  for (const r of flow.destinationPorts.ranges) {
+    for (let b = r.from >> BLOCK_BITS; b <= r.to >> BLOCK_BITS; b++) for (const p of index.buckets[b] ?? []) take(p);
+  }
+  positions.sort((a, b) => a - b);
+  const out: Rule[] = [];
+  for (const p of positions) if (meets(rules[p])) out.push(rules[p]);
+  return out;
+}
+
+/**
+ * The rules of `rules` (in their order) whose protocols and ports meet those
+ * of `rule`: the only ones that can take part of its match region. Checks
+ * that compare rules pairwise use it to stay near-linear on big rule sets.
+ */
+export function rulesMeeting(rules: readonly Rule[], rule: Rule): readonly Rule[] {
+  return candidates(rules, {
+    protocols: rule.protocols.value,
+    source: rule.source.value,
+    destination: rule.destination.value,
+    sourcePorts: rule.sourcePorts.value,
+    destinationPorts: rule.destinationPorts.value,
+  });
+}
+
+/** Cell-by-rule splits one evaluation may do (about a second of work); past it the rest of the flow is unknown. */
+export const MAX_CELL_SPLITS = 200_000;
+
 class RuleSetEvaluator {
   readonly decisions: Decision[] = [];
+  private splits = 0;
 
   constructor(
     private readonly ruleSet: RuleSet,
     private readonly direction: Direction,
     private readonly resolve: EvaluateOptions['resolve'],
+    /** The whole flow; every cell lies inside it, so rules that miss it miss every cell. */
+    private readonly flow: Dims,
   ) {}
 
   run(cells: Cell[]): void {
-    const fallthrough = this.chain(ordered(this.ruleSet, this.ruleSet.rules), cells, 0);
+    const fallthrough = this.chain(candidates(ordered(this.ruleSet, this.ruleSet.rules), this.flow), cells, 0);
     const action = this.ruleSet.defaults[this.direction]?.value ?? defaultFor(this.ruleSet, this.direction);
     for (const cell of fallthrough) this.decide(cell, action, undefined, `no rule matched: ${this.ruleSet.name} ${action === 'allow' ? 'allows' : 'denies'} by default`);
   }
@@ -251,6 +389,20 @@ class RuleSetEvaluator {
       if (live.length === 0) break;
       if (!rule.enabled.value || rule.direction !== this.direction) continue;
       if (rule.conditions.some((c) => c.effect === 'never-matches-new')) continue;
+      this.splits += live.length;
+      if (this.splits > MAX_CELL_SPLITS) {
+        // A wide flow against many distinct rules splits into ever more pieces (quadratic): stop and say so.
+        for (const cell of live) {
+          this.decisions.push({
+            ruleSet: this.ruleSet,
+            rule,
+            outcome: 'unknown',
+            part: cell,
+            reason: `analysis is limited: this flow splits into too many pieces against ${this.ruleSet.name}'s rules to evaluate exactly (stopped at rule ${rule.name ?? rule.id}, after ${MAX_CELL_SPLITS} steps)`,
+          });
+        }
+        return returned;
+      }
       const region = regionOf(rule, this.resolve);
       const conditionUnknown = rule.conditions.find((c) => c.effect === 'unknown');
       const next: Cell[] = [];
@@ -289,7 +441,7 @@ class RuleSetEvaluator {
                 this.decisions.push({ ruleSet: this.ruleSet, rule, outcome: 'unknown', part: m, reason: `chain ${t.chain} is not defined in this file` });
                 break;
               }
-              const back = this.chain(target, [m], depth + 1);
+              const back = this.chain(candidates(target, this.flow), [m], depth + 1);
               if (t.kind === 'jump') next.push(...back);
               else returned.push(...back);
               break;
@@ -319,21 +471,19 @@ export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, 
   const list: readonly RuleSet[] = Array.isArray(stages) ? stages : [stages as RuleSet];
   const resolve = options.resolve;
   const addr = (a: AddressSet): AddressSet => (resolve ? a.resolve(resolve) : a);
-  let cells: Cell[] = [
-    {
-      protocols: flow.protocols,
-      source: addr(flow.source),
-      destination: addr(flow.destination),
-      sourcePorts: flow.sourcePorts ?? EPHEMERAL_PORTS,
-      destinationPorts: flow.destinationPorts,
-      possibilities: [],
-    },
-  ];
+  const whole: Dims = {
+    protocols: flow.protocols,
+    source: addr(flow.source),
+    destination: addr(flow.destination),
+    sourcePorts: flow.sourcePorts ?? EPHEMERAL_PORTS,
+    destinationPorts: flow.destinationPorts,
+  };
+  let cells: Cell[] = [{ ...whole, possibilities: [] }];
   const decisions: Decision[] = [];
   for (const ruleSet of list) {
     if (cells.length === 0) break;
     if (!ruleSet.directions.includes(flow.direction)) continue;
-    const evaluator = new RuleSetEvaluator(ruleSet, flow.direction, resolve);
+    const evaluator = new RuleSetEvaluator(ruleSet, flow.direction, resolve, whole);
     evaluator.run(cells);
     cells = [];
     for (const d of evaluator.decisions) {

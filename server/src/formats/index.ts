@@ -32,11 +32,63 @@ export const FORMAT_NAMES: Readonly<Record<FormatId, string>> = {
 };
 
 /**
+ * Files larger than this (UTF-8 bytes) are not parsed: the file gets one
+ * `limit` problem instead, so a 50 MB dump opened by mistake cannot freeze
+ * the editor. Rule files people edit are far smaller (10,000 lines of
+ * iptables-save is about 0.7 MB). `parseAs(…, { maxAnalyzedBytes })` overrides it.
+ */
+export const MAX_ANALYZED_BYTES = 16 * 1024 * 1024;
+
+export interface ParseAsOptions extends ParseOptions {
+  /** Size limit for this call; defaults to MAX_ANALYZED_BYTES. */
+  readonly maxAnalyzedBytes?: number;
+}
+
+function utf8Length(text: string, stopAbove: number): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length && bytes <= stopAbove; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function tooLarge(format: FormatId, text: string, uri: string, bytes: number, limit: number): ParsedFile {
+  const mb = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  const firstLineEnd = text.search(/\r|\n/);
+  return {
+    uri,
+    format,
+    text,
+    ruleSets: [],
+    comments: [],
+    problems: [
+      {
+        code: 'limit',
+        severity: 'warning',
+        span: { start: 0, end: firstLineEnd < 0 ? Math.min(text.length, 200) : Math.min(firstLineEnd, 200) },
+        message: `Analysis is limited: this ${FORMAT_NAMES[format]} file is ${mb(bytes)}, more than the ${mb(limit)} Citrix Flow Lint analyses, so its rules are not read and no flow is checked against it.`,
+      },
+    ],
+  };
+}
+
+/**
  * Parses with the format's parser. Parsers promise never to throw; if one
  * does anyway, the file gets one problem saying so instead of taking the
  * whole analysis down.
  */
-export function parseAs(format: FormatId, text: string, uri: string, options?: ParseOptions): ParsedFile {
+export function parseAs(format: FormatId, text: string, uri: string, options?: ParseAsOptions): ParsedFile {
+  const limit = options?.maxAnalyzedBytes ?? MAX_ANALYZED_BYTES;
+  // UTF-8 takes at least one byte per UTF-16 unit and at most three: only the middle band needs counting.
+  if (text.length > limit || (text.length * 3 > limit && utf8Length(text, limit) > limit)) {
+    return tooLarge(format, text, uri, utf8Length(text, Infinity), limit);
+  }
   try {
     return PARSERS[format](text, uri, options);
   } catch (error) {

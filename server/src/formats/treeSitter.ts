@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Language, Parser } from 'web-tree-sitter';
+import { Edit, Language, Parser, type Tree } from 'web-tree-sitter';
 
 export type TreeSitterGrammar = 'terraform' | 'bicep';
 
@@ -48,7 +48,104 @@ export function treeSitterParser(grammar: TreeSitterGrammar): Parser {
     if (!language) throw new Error('tree-sitter is not initialised: await initTreeSitter() before parsing');
     parser = new Parser();
     parser.setLanguage(language);
+    reuseTrees(parser, grammar);
     parsers.set(grammar, parser);
   }
   return parser;
+}
+
+/**
+ * The tree of one document's last whole-file parse, kept so the next parse of
+ * the same document can be incremental. One per open document; `dispose()`
+ * frees the WebAssembly memory.
+ */
+export class IncrementalTrees {
+  private last: { grammar: TreeSitterGrammar; text: string; tree: Tree } | undefined;
+  /** How many whole-file parses reused the previous tree (tests and the bench read it). */
+  reused = 0;
+
+  /** The previous tree, edited to match `text`; undefined when there is none for this grammar. The caller deletes it. */
+  baseFor(grammar: TreeSitterGrammar, text: string): Tree | undefined {
+    const last = this.last;
+    if (!last || last.grammar !== grammar) return undefined;
+    const old = last.text;
+    if (old === text) return last.tree.copy();
+    // One edit covering everything between the common prefix and the common suffix: exact for any change,
+    // whether it came from the editor's incremental changes, a paste, or the disk.
+    const max = Math.min(old.length, text.length);
+    let start = 0;
+    while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+    let suffix = 0;
+    while (suffix < max - start && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+    const oldEnd = old.length - suffix;
+    const newEnd = text.length - suffix;
+    const tree = last.tree.copy();
+    tree.edit(new Edit({
+      startIndex: start,
+      oldEndIndex: oldEnd,
+      newEndIndex: newEnd,
+      startPosition: pointAt(old, start),
+      oldEndPosition: pointAt(old, oldEnd),
+      newEndPosition: pointAt(text, newEnd),
+    }));
+    return tree;
+  }
+
+  keep(grammar: TreeSitterGrammar, text: string, tree: Tree): void {
+    this.last?.tree.delete();
+    this.last = { grammar, text, tree };
+  }
+
+  dispose(): void {
+    this.last?.tree.delete();
+    this.last = undefined;
+  }
+}
+
+function pointAt(text: string, offset: number): { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+let activeTrees: IncrementalTrees | undefined;
+
+/**
+ * Runs `parse` (a format parser's entry point) so that its whole-file
+ * tree-sitter parse reuses the document's previous tree instead of starting
+ * from scratch. The parsers themselves need no change: the hook sits in the
+ * parser object they get from `treeSitterParser`.
+ */
+export function withIncrementalTrees<T>(trees: IncrementalTrees, parse: () => T): T {
+  const outer = activeTrees;
+  activeTrees = trees;
+  try {
+    return parse();
+  } finally {
+    activeTrees = outer;
+  }
+}
+
+function reuseTrees(parser: Parser, grammar: TreeSitterGrammar): void {
+  const parse = parser.parse.bind(parser);
+  parser.parse = ((input, oldTree, options) => {
+    const trees = activeTrees;
+    // Only a whole-file parse of a string is the document's tree; chunked re-parses (includedRanges) are not.
+    if (!trees || oldTree || options?.includedRanges || typeof input !== 'string') return parse(input, oldTree, options);
+    const base = trees.baseFor(grammar, input);
+    let tree: Tree | null;
+    try {
+      tree = parse(input, base ?? null, options);
+    } finally {
+      base?.delete();
+    }
+    if (base) trees.reused++;
+    // The parser deletes its own tree when done with it; the copy stays for the next version.
+    if (tree) trees.keep(grammar, input, tree.copy());
+    return tree;
+  }) as Parser['parse'];
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeParsed, parseSource, readTopology, type AnalyzeOptions, type WorkspaceAnalysis } from '../analysis/analyze';
 import { loadCatalog, type Catalog } from '../catalog';
+import { IncrementalTrees, withIncrementalTrees } from '../formats/treeSitter';
 import { LineIndex, type ParsedFile, type ParseOptions } from '../model';
 import type { CheckSeverity, Topology } from '../topology';
 import { TOPOLOGY_FILE } from './workspaceFiles';
@@ -62,6 +63,8 @@ export class WorkspaceState {
   private readonly documents = new Map<string, DocumentEntry>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly lineIndexes = new Map<string, { text: string; index: LineIndex }>();
+  /** The last tree-sitter tree of each document the editor has open, so its next version parses incrementally. */
+  private readonly trees = new Map<string, IncrementalTrees>();
   private topologyDoc: DocumentInput | undefined;
   private topologyCache: { doc: DocumentInput; topology: Topology } | undefined;
   private current: { analysis: WorkspaceAnalysis; key: string } | undefined;
@@ -97,6 +100,7 @@ export class WorkspaceState {
       this.generation++;
       return;
     }
+    this.dropTrees(uri);
     if (this.documents.delete(uri)) {
       this.cache.delete(uri);
       this.lineIndexes.delete(uri);
@@ -151,9 +155,23 @@ export class WorkspaceState {
     const siblingFiles = this.options.siblingFiles?.(uri);
     const options: ParseOptions | undefined = siblingFiles && siblingFiles.size ? { siblingFiles } : undefined;
     this.parseCount++;
-    const parsed = parseSource(doc, options);
+    // Only editor documents keep a tree: they change a character at a time, files read from disk rarely change.
+    if (doc.version < 0) this.dropTrees(uri);
+    let trees = doc.version >= 0 ? this.trees.get(uri) : undefined;
+    if (doc.version >= 0 && !trees) this.trees.set(uri, (trees = new IncrementalTrees()));
+    const parsed = trees ? withIncrementalTrees(trees, () => parseSource(doc, options)) : parseSource(doc, options);
     this.cache.set(uri, { version: doc.version, inputsGeneration: doc.inputsGeneration, text: doc.text, parsed });
     return parsed;
+  }
+
+  /** How many parses of `uri` reused its previous tree-sitter tree. */
+  incrementalParses(uri: string): number {
+    return this.trees.get(uri)?.reused ?? 0;
+  }
+
+  private dropTrees(uri: string): void {
+    this.trees.get(uri)?.dispose();
+    this.trees.delete(uri);
   }
 
   topology(): Topology {

@@ -9,6 +9,14 @@ import { DEFAULT_MAX_FILE_BYTES, TOPOLOGY_FILE, collectFiles, readText } from '.
 
 const TERRAFORM_FILE = /\.tf$/;
 const TFVARS_FILE = /\.(tfvars|tfvars\.json)$/;
+/**
+ * A Terraform file reads only the `variable` and `locals` blocks of the other
+ * files of its module; a file with neither word followed by a label or brace
+ * adds nothing, so it is neither handed to its siblings' parses nor a reason
+ * to parse them again. Over-matching (the word in a comment) only costs time.
+ */
+const MODULE_VALUES = /(?:^|[\s}])(?:variable|locals)[\s"{]/;
+const definesModuleValues = (text: string | undefined): boolean => text !== undefined && MODULE_VALUES.test(text);
 
 export interface ScanOptions {
   readonly maxBytes?: number;
@@ -58,8 +66,9 @@ export class Workspace {
   openOrChange(doc: DocumentInput): WorkspaceState {
     this.open.add(doc.uri);
     const unit = this.unitFor(doc.uri);
+    const before = unit.document(doc.uri)?.text;
     unit.setDocument(doc);
-    if (TERRAFORM_FILE.test(doc.uri)) this.invalidateModule(unit, doc.uri);
+    if (TERRAFORM_FILE.test(doc.uri) && (definesModuleValues(before) || definesModuleValues(doc.text))) this.invalidateModule(unit, doc.uri);
     return unit;
   }
 
@@ -166,7 +175,8 @@ export class Workspace {
     for (const other of unit.uris()) {
       if (other === uri || !TERRAFORM_FILE.test(other)) continue;
       const p = uriToPath(other);
-      if (p && path.dirname(p) === dir) out.set(p, unit.document(other)?.text ?? '');
+      const text = unit.document(other)?.text;
+      if (p && path.dirname(p) === dir && definesModuleValues(text)) out.set(p, text ?? '');
     }
     let names: string[] = [];
     try {

@@ -9,7 +9,7 @@ export async function buildExtensionHostSuite(): Promise<string> {
   const outdir = path.join(repoRoot, 'out', 'e2e-suite');
   rmSync(outdir, { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: ['index.ts', 'extension.test.ts'].map((f) => path.join(repoRoot, 'test', 'e2e', 'vscode', 'suite', f)),
+    entryPoints: ['index.ts', 'features.ts'].map((f) => path.join(repoRoot, 'test', 'e2e', 'vscode', 'suite', f)),
     outdir,
     bundle: true,
     platform: 'node',

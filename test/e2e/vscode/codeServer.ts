@@ -3,7 +3,7 @@
 // installed into a fresh profile, and the server started on loopback.
 // /work/shared/E2E.md records why each step looks the way it does.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { cpSync, existsSync, statSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -43,11 +43,29 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
  * launcher. Installs into a staging folder renamed into place at the end, so
  * an interrupted install is never mistaken for a finished one.
  */
-export function ensureCodeServer(log: (line: string) => void): string {
+export async function ensureCodeServer(log: (line: string) => void): Promise<string> {
   const dir = codeServerCacheDir();
   const marker = path.join(dir, '.installed');
   if (existsSync(marker) && existsSync(codeServerBin(dir))) return codeServerBin(dir);
+  // Two suites start at once on a fresh machine: one installs, the other waits for it.
+  const lock = `${dir}.lock`;
+  mkdirSync(path.dirname(dir), { recursive: true });
+  if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 15 * 60_000) rmSync(lock, { force: true });
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    log(`another run is installing code-server (${lock}); waiting for it`);
+    await poll(`the other run's code-server install (${marker})`, () => existsSync(marker), { timeoutMs: 12 * 60_000, intervalMs: 1000 });
+    return codeServerBin(dir);
+  }
+  try {
+    return installCodeServer(dir, log);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
 
+function installCodeServer(dir: string, log: (line: string) => void): string {
   const staging = `${dir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const tmp = path.join(staging, 'tmp');
@@ -92,18 +110,13 @@ export function packageExtension(outFile: string): string {
   for (const built of ['extension.js', 'server.js']) {
     if (!existsSync(path.join(repoRoot, 'dist', built))) throw new Error(`dist/${built} is missing: run \`npm run build\` first`);
   }
-  run(process.execPath, [vsce, 'package', '--no-dependencies', ...vsceBaseUrls(), '--out', outFile], {
+  // The same flags as package.json's `package` script.
+  run(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--out', outFile], {
     cwd: repoRoot,
     timeoutMs: 120_000,
     what: 'vsce package',
   });
   return outFile;
-}
-
-// README links are relative and the repository is not on GitHub, so vsce
-// needs to be told where they point; package.json's `package:vsix` passes the same.
-function vsceBaseUrls(): string[] {
-  return ['--baseContentUrl', 'https://example.invalid/citrix-flow-lint/blob/main', '--baseImagesUrl', 'https://example.invalid/citrix-flow-lint/raw/main'];
 }
 
 export async function freePort(): Promise<number> {

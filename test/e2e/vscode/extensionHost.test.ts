@@ -29,7 +29,7 @@ describe('Extension-host suite (Mocha + vscode API) inside code-server', { skip,
     const out = resultsDir('extension-host');
     log(`screenshots and logs: ${out}`);
     for (const built of ['extension.js', 'server.js']) assert.ok(existsSync(path.join(repoRoot, 'dist', built)), `dist/${built} is missing: run \`npm run build\` first`);
-    const bin = ensureCodeServer(log);
+    const bin = await ensureCodeServer(log);
     const suite = await buildExtensionHostSuite();
     const workspace = copyWorkspace('exthost');
     const resultFile = path.join(workspace, '.cfl-suite-result.json');
@@ -60,7 +60,7 @@ describe('Extension-host suite (Mocha + vscode API) inside code-server', { skip,
   });
 
   test('runs every test of the suite', () => {
-    assert.ok(result.outcomes.length >= 9, `expected the 9 tests of suite/extension.test.ts, got ${result.outcomes.length}`);
+    assert.ok(result.outcomes.length >= 9, `expected the 9 tests of suite/features.ts, got ${result.outcomes.length}`);
   });
 
   test('every extension-host test passes', () => {

@@ -31,6 +31,14 @@ export async function launchBrowser(executablePath: string): Promise<Browser> {
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'cfl-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
+    // Chromium still writes crash-report and dconf folders under HOME and XDG_*; keep them in the temp folder.
+    env: {
+      ...process.env,
+      HOME: userDataDir,
+      XDG_CONFIG_HOME: path.join(userDataDir, 'xdg-config'),
+      XDG_CACHE_HOME: path.join(userDataDir, 'xdg-cache'),
+      XDG_DATA_HOME: path.join(userDataDir, 'xdg-data'),
+    } as Record<string, string>,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1600, height: 1000 },
@@ -85,7 +93,13 @@ export class Workbench {
   }
 
   /** Opens a file from the explorer and waits until the active editor shows `expectText`. */
+  /** Closes menus, hovers and suggestion lists a failed step may have left open over the workbench. */
+  async dismissWidgets(): Promise<void> {
+    for (let i = 0; i < 2; i += 1) await this.page.keyboard.press('Escape');
+  }
+
   async openFile(name: string, expectText: string): Promise<void> {
+    await this.dismissWidgets();
     await this.waitForExplorerRow(name);
     await this.explorerRow(name).first().dblclick();
     await poll(`the editor to show ${name} (text "${expectText}")`, async () => {
@@ -98,14 +112,18 @@ export class Workbench {
     return this.text('.editor-instance .monaco-editor .view-lines');
   }
 
+  /** Text of the visible matches only: VS Code keeps closed hovers and widgets in the DOM, and innerText of a hidden element is its whole text. */
   async text(selector: string): Promise<string> {
-    const all = await this.page.locator(selector).allInnerTexts().catch(() => []);
+    const all = await this.page.locator(`${selector}:visible`).allInnerTexts().catch(() => []);
     return all.join('\n').replace(/\u00a0/g, ' ');
   }
 
   /** Squiggles in the active editor with the line number shown in the gutter at the same height. */
   async squiggles(): Promise<SquiggleInfo[]> {
     return this.page.evaluate(() => {
+      // Runs in the page: the test project has no DOM library, so the document is typed loosely.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const document = (globalThis as { document?: any }).document;
       const editor = document.querySelector('.editor-instance .monaco-editor');
       if (!editor) return [];
       const numbers = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].map((el) => {
@@ -134,9 +152,13 @@ export class Workbench {
   /** Screen position of the middle of the first occurrence of `needle` in the active editor's text. */
   async positionOfText(needle: string): Promise<{ x: number; y: number } | undefined> {
     return this.page.evaluate((n) => {
+      // Runs in the page: the test project has no DOM library, so the document is typed loosely.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const document = (globalThis as { document?: any }).document;
       const lines = document.querySelector('.editor-instance .monaco-editor .view-lines');
       if (!lines) return undefined;
-      const walker = document.createTreeWalker(lines, NodeFilter.SHOW_TEXT);
+      const SHOW_TEXT = 4; // NodeFilter.SHOW_TEXT
+      const walker = document.createTreeWalker(lines, SHOW_TEXT);
       // Monaco renders spaces as U+00A0; the needle never contains one.
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const index = (node.textContent ?? '').indexOf(n);

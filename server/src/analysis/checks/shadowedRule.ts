@@ -1,6 +1,6 @@
 import type { MatchCondition, ParsedFile, Rule, RuleSet } from '../../model';
 import { Protocols, TCP, UDP } from '../../net';
-import { coverage, evaluationOrder } from '../evaluate';
+import { coverage, evaluationOrder, rulesMeeting } from '../evaluate';
 import { topologyResolver } from '../required';
 import type { CheckDefinition } from './types';
 import { allRuleLists, fileOf, ruleLabel, sentence } from './ruleFacts';
@@ -48,9 +48,10 @@ function shadowingsIn(ruleSet: RuleSet, list: readonly Rule[], resolve: ReturnTy
     case 'first-match':
     case 'priority-first-match': {
       const order = evaluationOrder(ruleSet, list);
+      const position = new Map(order.map((r, i) => [r, i]));
       order.forEach((rule, i) => {
         if (!candidates(rule)) return;
-        const earlier = order.slice(0, i).filter((o) => canCover(o, rule, decides));
+        const earlier = rulesMeeting(order, rule).filter((o) => (position.get(o) as number) < i && canCover(o, rule, decides));
         if (earlier.length === 0) return;
         const c = coverage(rule, earlier, { resolve });
         if (c.covered) out.push({ rule, by: c.by, wording: 'shadowed' });
@@ -61,7 +62,7 @@ function shadowingsIn(ruleSet: RuleSet, list: readonly Rule[], resolve: ReturnTy
       for (const rule of list) {
         if (!candidates(rule) || rule.target.kind !== 'allow') continue;
         // Of two rules that hold each other, the later one is the redundant one.
-        const others = list.filter((o) => canCover(o, rule, (r) => r.target.kind === 'allow') && (o.order < rule.order || !coverage(o, [rule], { resolve }).covered));
+        const others = rulesMeeting(list, rule).filter((o) => canCover(o, rule, (r) => r.target.kind === 'allow') && (o.order < rule.order || !coverage(o, [rule], { resolve }).covered));
         if (others.length === 0) continue;
         const c = coverage(rule, others, { resolve });
         if (c.covered) out.push({ rule, by: c.by, wording: 'redundant' });
@@ -71,7 +72,7 @@ function shadowingsIn(ruleSet: RuleSet, list: readonly Rule[], resolve: ReturnTy
     case 'block-wins': {
       for (const rule of list) {
         if (!candidates(rule) || rule.target.kind !== 'allow') continue;
-        const blocks = list.filter((o) => canCover(o, rule, (r) => r.target.kind === 'deny'));
+        const blocks = rulesMeeting(list, rule).filter((o) => canCover(o, rule, (r) => r.target.kind === 'deny'));
         if (blocks.length === 0) continue;
         const c = coverage(rule, blocks, { resolve });
         if (c.covered) out.push({ rule, by: c.by, wording: 'blocked' });

@@ -35,6 +35,21 @@ function neededPorts(catalog: Catalog, topology: Topology, roles: readonly strin
   return needed;
 }
 
+const citrixPortCache = new WeakMap<Catalog, Map<CatalogProtocol, PortSet>>();
+
+/** Every port a catalog flow uses on this protocol. */
+function citrixPorts(catalog: Catalog, protocol: CatalogProtocol): PortSet {
+  let byProtocol = citrixPortCache.get(catalog);
+  if (!byProtocol) citrixPortCache.set(catalog, (byProtocol = new Map()));
+  let ports = byProtocol.get(protocol);
+  if (!ports) {
+    ports = Ports.none();
+    for (const flow of catalog.flows) if (flow.protocols.includes(protocol) && flow.ports.length) ports = ports.union(Ports.of(flow.ports));
+    byProtocol.set(protocol, ports);
+  }
+  return ports;
+}
+
 /** The first condition of a flow that does not hold here, in words. */
 function failedCondition(flow: CatalogFlow, protocol: CatalogProtocol, catalog: Catalog, topology: Topology): string {
   const holds = (conditions: string[]): boolean => applicability({ ...flow, conditions, protocolConditions: {} }, catalog, topology).applies;
@@ -91,6 +106,15 @@ export const unneededCitrixPort: CheckDefinition = {
       if (!set) neededCache.set(key, (set = neededPorts(catalog, topology, roles, side, protocol).union(versionRetired(catalog, topology, roles, side, protocol))));
       return set;
     };
+    // Every port some catalog flow opens on a protocol, less what the roles need and general services: a rule that
+    // opens none of these has nothing to report, which spares the per-flow scan for nearly every rule.
+    const reportableCache = new Map<string, PortSet>();
+    const reportable = (roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet => {
+      const key = `${[...roles].sort().join(',')}#${side}#${protocol}`;
+      let set = reportableCache.get(key);
+      if (!set) reportableCache.set(key, (set = citrixPorts(catalog, protocol).difference(needed(roles, side, protocol)).difference(GENERAL_SERVICE_PORTS)));
+      return set;
+    };
     for (const bound of context.bound) {
       const roles = bound.roles;
       const names = roles.map((r) => roleName(catalog, r)).join(', ');
@@ -106,6 +130,7 @@ export const unneededCitrixPort: CheckDefinition = {
           const unneededByProtocol: { protocol: CatalogProtocol; ports: PortSet }[] = [];
           for (const protocol of ['tcp', 'udp'] as const) {
             if (!rule.protocols.value.has(PROTOCOL_NUMBER[protocol])) continue;
+            if (!reportable(roles, side, protocol).intersects(rulePorts)) continue;
             const wanted = needed(roles, side, protocol);
             let unneeded = Ports.none();
             const flowsHere: CatalogFlow[] = [];

@@ -65,7 +65,8 @@ export function parseJsonTolerant(text: string): { root?: JsonNode; problems: Pa
     for (;;) {
       token = scanner.scan();
       tokenStart = scanner.getTokenOffset();
-      tokenEnd = tokenStart + scanner.getTokenLength();
+      // jsonc-parser reports an unterminated block comment one character past the end of the text.
+      tokenEnd = Math.min(text.length, tokenStart + scanner.getTokenLength());
       if (token === T.lineComment || token === T.blockComment) {
         const raw = text.slice(tokenStart, tokenEnd);
         const body = token === T.lineComment ? raw.slice(2) : raw.slice(2, raw.endsWith('*/') ? -2 : undefined);

@@ -26,6 +26,7 @@ import {
   type Scope,
 } from './evaluate';
 import { scanBicep } from './scan';
+import { giveUpAfter } from '../budget';
 
 /**
  * Bicep → Azure NSG rule sets. Reads `Microsoft.Network/networkSecurityGroups`
@@ -119,10 +120,9 @@ class BicepReader {
    */
   private topLevelDeclarations(): Node[] {
     const parser = treeSitterParser('bicep');
-    const whole = parser.parse(this.text);
-    if (!whole) throw new Error('tree-sitter returned no tree');
-    this.trees.push(whole);
-    if (!whole.rootNode.hasError) return whole.rootNode.namedChildren.filter((c): c is Node => !!c);
+    const whole = parser.parse(this.text, null, { progressCallback: giveUpAfter(this.text.length) });
+    if (whole) this.trees.push(whole);
+    if (whole && !whole.rootNode.hasError) return whole.rootNode.namedChildren.filter((c): c is Node => !!c);
     for (const span of this.unterminatedStrings) {
       this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
     }
@@ -140,8 +140,17 @@ class BicepReader {
       const to = this.lines.positionAt(end);
       const tree = parser.parse(this.text, null, {
         includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } }],
+        progressCallback: giveUpAfter(end - start),
       });
-      if (!tree) continue;
+      if (!tree) {
+        this.problems.push({
+          code: 'limit',
+          severity: 'warning',
+          span: { start, end: Math.max(start, Math.min(end, this.lines.lineEnd(from.line))) },
+          message: 'analysis is limited: this declaration is too malformed for the Bicep parser to recover from in reasonable time, so it is left out',
+        });
+        continue;
+      }
       this.trees.push(tree);
       if (tree.rootNode.hasError) this.reportSyntaxErrors(tree.rootNode);
       for (const c of tree.rootNode.namedChildren) {

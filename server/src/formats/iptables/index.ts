@@ -269,6 +269,18 @@ function setPolicy(ctx: Context, chain: ChainState, family: Family, target: stri
 }
 
 /** Runs one iptables command (words after the program name, or one save-file line). */
+/**
+ * Index in `rules` of the `pos`-th (1-based) rule of `family`, or -1. Scans
+ * only up to it: `-I CHAIN 1` in a long script must not copy the chain each time.
+ */
+function nthOfFamily(rules: readonly { family: Family }[], family: Family, pos: number): number {
+  let seen = 0;
+  for (let k = 0; k < rules.length; k++) {
+    if (rules[k].family === family && ++seen === pos) return k;
+  }
+  return -1;
+}
+
 function runCommand(ctx: Context, words: readonly ShellWord[], family: Family, saveTable: string | undefined, cmd: ShellCommand): void {
   let table = saveTable ?? 'filter';
   const rest: ShellWord[] = [];
@@ -329,15 +341,13 @@ function runCommand(ctx: Context, words: readonly ShellWord[], family: Family, s
       const rules = readRule(ctx, rest, table, chainName, family, span, cmd.iteration, op.word.value);
       if (op.flag === '-A') chain.rules.push(...rules);
       else {
-        const sameFamily = chain.rules.map((r, k) => ({ r, k })).filter((x) => x.r.family === family);
         const pos = Math.max(1, num ?? 1);
+        const at = nthOfFamily(chain.rules, family, pos);
         if (op.flag === '-R') {
-          const target = sameFamily[pos - 1];
-          if (!target) problem(ctx, 'syntax-error', `-R: ${chainName} has no rule ${pos}`, span, 'warning');
-          else chain.rules.splice(target.k, 1, ...rules);
+          if (at < 0) problem(ctx, 'syntax-error', `-R: ${chainName} has no rule ${pos}`, span, 'warning');
+          else chain.rules.splice(at, 1, ...rules);
         } else {
-          const before = sameFamily[pos - 1];
-          chain.rules.splice(before ? before.k : chain.rules.length, 0, ...rules);
+          chain.rules.splice(at >= 0 ? at : chain.rules.length, 0, ...rules);
         }
       }
       return;
@@ -818,7 +828,8 @@ function toRule(
     if (!both) return f;
     const fam = p.family === 4 ? AddressSet.anyV4() : AddressSet.anyV6();
     if (!f) return { value: fam };
-    return { ...f, value: AddressSet.of(f.value.intersect(fam).v4, f.value.intersect(fam).v6, f.value.symbols) };
+    const within = f.value.intersect(fam);
+    return { ...f, value: AddressSet.of(within.v4, within.v6, f.value.symbols) };
   };
   const source = restrict(p.fields.source);
   const destination = restrict(p.fields.destination);

@@ -184,6 +184,19 @@ function isWordEnd(c: string, expand: boolean): boolean {
   return expand && (c === ';' || c === '&' || c === '|' || c === '(' || c === ')' || c === '<' || c === '>');
 }
 
+/** Not special anywhere in an unquoted word: not a word end, quote, escape or (when expanding) `$` or backquote. */
+function isPlain(code: number, expand: boolean): boolean {
+  switch (code) {
+    case 10: case 32: case 9: case 13: case 12: case 11: case 0xfeff: // word ends (isWordEnd)
+    case 92: case 39: case 34: // \\ ' "
+      return false;
+    case 59: case 38: case 124: case 40: case 41: case 60: case 62: case 36: case 96: // ; & | ( ) < > $ `
+      return !expand;
+    default:
+      return true;
+  }
+}
+
 function readWord(text: string, start: number, expand: boolean, problems: ParseProblem[]): RawWord {
   const parts: Part[] = [];
   const n = text.length;
@@ -244,6 +257,14 @@ function readWord(text: string, start: number, expand: boolean, problems: ParseP
     return false;
   };
   while (i < n) {
+    // A run of ordinary characters is one slice, not a string grown a character at a time.
+    let run = i;
+    while (run < n && isPlain(text.charCodeAt(run), expand)) run++;
+    if (run > i) {
+      addLit(text.slice(i, run), false);
+      i = run;
+      continue;
+    }
     const c = text[i];
     if (isWordEnd(c, expand)) break;
     if (c === '\\') {
@@ -284,6 +305,13 @@ function readWord(text: string, start: number, expand: boolean, problems: ParseP
       // Marks an empty "" so the word still exists.
       addLit('', true);
       while (j < n) {
+        let run = j;
+        for (let code = text.charCodeAt(run); run < n && code !== 34 && code !== 92 && !(code === 36 && expand); code = text.charCodeAt(++run));
+        if (run > j) {
+          addLit(text.slice(j, run), true);
+          j = run;
+          continue;
+        }
         const d = text[j];
         if (d === '"') {
           closed = true;
@@ -398,6 +426,8 @@ function structure(commands: RawCommand[], problems: ParseProblem[]): Node[] {
   return root;
 }
 
+const NOTHING_UNRESOLVED: readonly Unresolved[] = Object.freeze([]);
+
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 
 class Executor {
@@ -499,6 +529,12 @@ class Executor {
   }
 
   expand(w: RawWord): ShellWord[] {
+    // Most words are one literal: no fields to split, nothing unresolved.
+    if (w.parts.length === 1 && w.parts[0].kind === 'lit') {
+      const value = w.parts[0].text;
+      const raw = this.text.slice(w.start, w.end);
+      return [{ value, span: { start: w.start, end: w.end }, raw, exact: value === raw, unresolved: NOTHING_UNRESOLVED }];
+    }
     return this.expandParts(w.parts).map((e) => {
       const raw = this.text.slice(w.start, w.end);
       return { value: e.value, span: { start: w.start, end: w.end }, raw, exact: e.value === raw, unresolved: e.unresolved };

@@ -1,6 +1,7 @@
 import type { Language, Range, TreeCursor } from 'web-tree-sitter';
 import { LineIndex, type Comment, type ParseProblem, type Span } from '../../model';
 import { treeSitterParser } from '../treeSitter';
+import { giveUpAfter } from '../budget';
 
 /**
  * A small, reusable picture of HCL (blocks, labels, attributes, expressions,
@@ -546,13 +547,14 @@ function topLevelStarts(text: string): number[] {
 export function parseHcl(text: string): HclDocument {
   const parser = treeSitterParser('terraform');
   const conv = new Converter(text);
-  const whole = parser.parse(text);
-  if (!whole) throw new Error('tree-sitter returned no tree');
+  const whole = parser.parse(text, null, { progressCallback: giveUpAfter(text.length) });
   let root: Node | undefined;
-  try {
-    if (!whole.rootNode.hasError) root = plainTree(whole.rootNode.walk(), whole.language, text);
-  } finally {
-    whole.delete();
+  if (whole) {
+    try {
+      if (!whole.rootNode.hasError) root = plainTree(whole.rootNode.walk(), whole.language, text);
+    } finally {
+      whole.delete();
+    }
   }
   if (root) {
     conv.resetErrorBudget();
@@ -575,8 +577,16 @@ export function parseHcl(text: string): HclDocument {
       startPosition: { row: s.line, column: s.character },
       endPosition: { row: e.line, column: e.character },
     };
-    const tree = parser.parse(text, null, { includedRanges: [range] });
-    if (!tree) continue;
+    const tree = parser.parse(text, null, { includedRanges: [range], progressCallback: giveUpAfter(endIndex - startIndex) });
+    if (!tree) {
+      conv.problems.push({
+        code: 'limit',
+        severity: 'warning',
+        span: { start: startIndex, end: Math.max(startIndex, Math.min(endIndex, lines.lineEnd(s.line))) },
+        message: 'analysis is limited: this block is too malformed for the Terraform parser to recover from in reasonable time, so it is left out',
+      });
+      continue;
+    }
     let chunk: Node;
     try {
       chunk = plainTree(tree.rootNode.walk(), tree.language, text);

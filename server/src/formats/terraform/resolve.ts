@@ -319,8 +319,9 @@ export class Resolver {
     let rest: readonly TraversalStep[] = steps;
     if (root === '') {
       // `[…][0]`, `f(x).y`: the first step holds the value itself.
+      // Error recovery can leave a traversal with neither root nor steps (`name =/* …` unterminated).
       const first = steps[0];
-      base = first.kind === 'index' ? this.eval(first.key, scope, text) : this.unknown(expr, 'not evaluated', text);
+      base = first?.kind === 'index' ? this.eval(first.key, scope, text) : this.unknown(expr, 'not evaluated', text);
       rest = steps.slice(1);
     } else if (scope.has(root)) {
       const bound = scope.get(root)!;

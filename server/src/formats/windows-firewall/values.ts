@@ -11,6 +11,8 @@ export type Value =
 
 export type Variables = Map<string, Value>;
 
+const MAX_NESTING = 200;
+
 /** Reads `a`, `'a','b'`, `@('a','b')`, `@{ k = v }`, `$var`, `(expr)`; stops at the end of the value. */
 export class ValueReader {
   constructor(
@@ -33,11 +35,27 @@ export class ValueReader {
     return { value: { kind: 'list', items, span: { start: first.value.span.start, end: items[items.length - 1].span.end } }, next };
   }
 
+  private depth = 0;
+
   private primary(i: number): { value: Value; next: number } {
     const t = this.tokens[i];
     if (!t) {
       const at = this.tokens[this.tokens.length - 1]?.end ?? 0;
       return { value: { kind: 'unresolved', text: '', span: { start: at, end: at }, reason: 'a value is missing' }, next: i };
+    }
+    if (t.kind === 'array-open' || t.kind === 'hash-open' || t.kind === 'lparen') {
+      // Nesting is read recursively: past a depth no script uses, the group is skipped rather than overflowing the stack.
+      if (this.depth >= MAX_NESTING) {
+        const close = this.matching(i);
+        const span = { start: t.start, end: this.tokens[close - 1]?.end ?? t.end };
+        return { value: { kind: 'unresolved', text: this.source.slice(span.start, span.end), span, reason: `nested more than ${MAX_NESTING} levels deep` }, next: close };
+      }
+      this.depth++;
+      try {
+        return this.group(t, i);
+      } finally {
+        this.depth--;
+      }
     }
     switch (t.kind) {
       case 'word':
@@ -46,11 +64,21 @@ export class ValueReader {
         return { value: t.expandable ? this.expand(t) : { kind: 'text', text: t.value, span: tokenSpan(t) }, next: i + 1 };
       case 'var':
         return { value: this.variable(t), next: i + 1 };
+      default:
+        return {
+          value: { kind: 'unresolved', text: this.source.slice(t.start, t.end), span: tokenSpan(t), reason: 'not a literal value' },
+          next: i + 1,
+        };
+    }
+  }
+
+  private group(t: PsToken, i: number): { value: Value; next: number } {
+    switch (t.kind) {
       case 'array-open':
         return this.array(i);
       case 'hash-open':
         return this.hash(i);
-      case 'lparen': {
+      default: {
         const close = this.matching(i);
         const span = { start: t.start, end: this.tokens[close - 1]?.end ?? t.end };
         if (close - i === 3) {
@@ -60,11 +88,6 @@ export class ValueReader {
         }
         return { value: { kind: 'unresolved', text: this.source.slice(span.start, span.end), span, reason: 'a computed expression' }, next: close };
       }
-      default:
-        return {
-          value: { kind: 'unresolved', text: this.source.slice(t.start, t.end), span: tokenSpan(t), reason: 'not a literal value' },
-          next: i + 1,
-        };
     }
   }
 

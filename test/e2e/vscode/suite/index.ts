@@ -12,7 +12,7 @@ interface Outcome { title: string; state: 'passed' | 'failed'; error?: string; d
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false });
-  mocha.addFile(path.join(__dirname, 'extension.test.js'));
+  mocha.addFile(path.join(__dirname, 'features.js'));
   const outcomes: Outcome[] = [];
   const started = Date.now();
   const failures = await new Promise<number>((resolve) => {

@@ -1,0 +1,127 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSource } from '../../../server/src/analysis/analyze';
+import { initTreeSitter } from '../../../server/src/formats';
+import { snapshotParsedFile } from '../../../server/src/model/snapshot';
+import { adaptiveDelay } from '../../../server/src/service/schedule';
+import { WorkspaceState } from '../../../server/src/service/state';
+
+const TF = `# citrix-role: vda — Zürich pool
+resource "azurerm_network_security_group" "vda" {
+  name = "nsg-vda"
+  security_rule {
+    name                       = "AllowIca"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_ranges    = ["1494", "2598"]
+    source_address_prefix      = "10.0.0.20"
+    destination_address_prefix = "*"
+  }
+}
+`;
+
+const BICEP = `// citrix-role: vda — Zürich pool
+resource nsg 'Microsoft.Network/networkSecurityGroups@2023-09-01' = {
+  name: 'nsg-vda'
+  location: 'westeurope'
+  properties: {
+    securityRules: [
+      {
+        name: 'AllowIca'
+        properties: {
+          priority: 100
+          direction: 'Inbound'
+          access: 'Allow'
+          protocol: 'Tcp'
+          sourcePortRange: '*'
+          destinationPortRange: '1494'
+          sourceAddressPrefix: '10.0.0.20'
+          destinationAddressPrefix: '*'
+        }
+      }
+    ]
+  }
+}
+`;
+
+/** An edit: replace `find` (its first occurrence) with `replace`. */
+type Edit = readonly [find: string, replace: string];
+
+const CASES: readonly { name: string; uri: string; text: string; edits: readonly Edit[] }[] = [
+  {
+    name: 'Terraform',
+    uri: 'file:///ws/vda.tf',
+    text: TF,
+    edits: [
+      ['"1494"', '"14945"'],
+      ['"14945"', '"1494"'],
+      ['priority                   = 100', 'priority                   = 1000'],
+      ['Zürich', 'Zürich-Ost ✓'],
+      ['"Allow"', '"Deny"'],
+      // A syntax error, then its repair: the broken tree must not leak into the next version.
+      ['security_rule {', 'security_rule {{'],
+      ['security_rule {{', 'security_rule {'],
+      ['  }\n}', '  }\n  security_rule {\n    name = "Second"\n    priority = 200\n    direction = "Inbound"\n    access = "Deny"\n    protocol = "*"\n    source_port_range = "*"\n    destination_port_range = "*"\n    source_address_prefix = "*"\n    destination_address_prefix = "*"\n  }\n}'],
+    ],
+  },
+  {
+    name: 'Bicep',
+    uri: 'file:///ws/vda.bicep',
+    text: BICEP,
+    edits: [
+      ["'1494'", "'2598'"],
+      ['Zürich', 'Zürich-Ost ✓'],
+      ["access: 'Allow'", "access: 'Deny'"],
+      ["name: 'AllowIca'", "name: 'AllowIca"],
+      ["name: 'AllowIca\n", "name: 'AllowIca'\n"],
+      ['\n  name:', '\r\n  name:'],
+    ],
+  },
+];
+
+describe('incremental tree-sitter parses give what a fresh parse gives', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      await initTreeSitter();
+      const state = new WorkspaceState({ root: '/ws' });
+      let text = c.text;
+      let version = 1;
+      state.setDocument({ uri: c.uri, text, version });
+      state.parsedFile(c.uri);
+      for (const [find, replace] of c.edits) {
+        assert.ok(text.includes(find), `the input holds ${JSON.stringify(find)}`);
+        text = text.replace(find, replace);
+        state.setDocument({ uri: c.uri, text, version: ++version });
+        const incremental = state.parsedFile(c.uri);
+        const fresh = parseSource({ uri: c.uri, text });
+        assert.ok(incremental && fresh);
+        assert.deepEqual(snapshotParsedFile(incremental), snapshotParsedFile(fresh), `after ${JSON.stringify([find, replace])}`);
+      }
+      assert.equal(state.incrementalParses(c.uri), c.edits.length, 'every version after the first reused the previous tree');
+    });
+  }
+
+  it('files read from disk keep no tree', async () => {
+    await initTreeSitter();
+    const state = new WorkspaceState({ root: '/ws' });
+    state.setDocument({ uri: 'file:///ws/vda.tf', text: TF, version: -1 });
+    state.parsedFile('file:///ws/vda.tf');
+    state.setDocument({ uri: 'file:///ws/vda.tf', text: TF.replace('1494', '1495'), version: -1 });
+    state.parsedFile('file:///ws/vda.tf');
+    assert.equal(state.incrementalParses('file:///ws/vda.tf'), 0);
+  });
+});
+
+describe('adaptive debounce', () => {
+  const CASES: readonly { name: string; maxDelay: number; lastRunMs: number; sinceLastChange: number; delay: number }[] = [
+    { name: 'quick analysis: no wait', maxDelay: 150, lastRunMs: 4, sinceLastChange: 1, delay: 0 },
+    { name: 'slow analysis after a pause: no wait', maxDelay: 150, lastRunMs: 80, sinceLastChange: 500, delay: 0 },
+    { name: 'typing faster than a slow analysis: wait one analysis', maxDelay: 150, lastRunMs: 80, sinceLastChange: 30, delay: 80 },
+    { name: 'never longer than the setting', maxDelay: 150, lastRunMs: 900, sinceLastChange: 30, delay: 150 },
+    { name: 'a setting of 0 turns waiting off', maxDelay: 0, lastRunMs: 900, sinceLastChange: 30, delay: 0 },
+  ];
+  for (const c of CASES) it(c.name, () => assert.equal(adaptiveDelay({ maxDelay: c.maxDelay, lastRunMs: c.lastRunMs }, c.sinceLastChange), c.delay));
+});
