@@ -2,17 +2,25 @@
  * A cancellation callback for tree-sitter parses. Its error recovery is
  * superlinear on some malformed input (5,000 `-` in a row: a quarter second
  * in Bicep; 10,000 unclosed braces: seconds in HCL), while well-formed text
- * parses at well under a microsecond per character. A parse that uses many
- * times that is cancelled (tree-sitter returns null) and the caller falls
- * back or reports a `limit` problem.
+ * parses at well under a microsecond per character. A parse that works much
+ * harder than its length warrants is cancelled (tree-sitter returns null)
+ * and the caller falls back or reports a `limit` problem.
  *
- * The clock is this process's CPU time, not the wall clock, so a machine
- * busy with other work does not cancel parses of ordinary files.
+ * The measure is the number of times tree-sitter reports progress, which
+ * follows the parser's own work and is the same on every run: a budget in
+ * CPU time made the same well-formed file parse differently on a loaded
+ * machine (garbage collection on other threads counts as this process's
+ * time). Ordinary files use about 0.01 progress reports per character; the
+ * pathological ones above use three times that and more. A generous CPU-time
+ * limit stays behind as a safety net against a hang.
  */
-export function giveUpAfter(chars: number, baseMs = 20, msPerChar = 0.002): () => boolean {
-  const budgetMicros = (baseMs + chars * msPerChar) * 1000;
+export function giveUpAfter(chars: number, baseReports = 40, reportsPerChar = 0.02): () => boolean {
+  const budgetReports = baseReports + chars * reportsPerChar;
+  // Twenty times what a well-formed file needs even on a cold start, so load on the machine never trips it.
+  const budgetMicros = (50 + chars * 0.01) * 1000;
   const start = cpuMicros();
-  return () => cpuMicros() - start > budgetMicros;
+  let reports = 0;
+  return () => ++reports > budgetReports || cpuMicros() - start > budgetMicros;
 }
 
 function cpuMicros(): number {
@@ -21,4 +29,13 @@ function cpuMicros(): number {
     return u.user + u.system;
   }
   return performance.now() * 1000;
+}
+
+/**
+ * Both budgets at once: a fallback that re-parses a file one declaration at a
+ * time gives each declaration its own budget and the whole file one more, so
+ * many slow declarations cannot add up to a hang.
+ */
+export function eitherBudget(first: () => boolean, second: () => boolean): () => boolean {
+  return () => first() || second();
 }

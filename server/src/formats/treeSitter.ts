@@ -131,7 +131,14 @@ export function withIncrementalTrees<T>(trees: IncrementalTrees, parse: () => T)
 }
 
 function reuseTrees(parser: Parser, grammar: TreeSitterGrammar): void {
-  const parse = parser.parse.bind(parser);
+  const raw = parser.parse.bind(parser);
+  // A parse cancelled by its progress callback is resumed, not restarted, by the next call unless the
+  // parser is reset: the next file would be read as the rest of the cancelled one.
+  const parse: typeof raw = (input, oldTree, options) => {
+    const tree = raw(input, oldTree, options);
+    if (!tree) parser.reset();
+    return tree;
+  };
   parser.parse = ((input, oldTree, options) => {
     const trees = activeTrees;
     // Only a whole-file parse of a string is the document's tree; chunked re-parses (includedRanges) are not.

@@ -26,7 +26,7 @@ import {
   type Scope,
 } from './evaluate';
 import { scanBicep } from './scan';
-import { giveUpAfter } from '../budget';
+import { eitherBudget, giveUpAfter } from '../budget';
 
 /**
  * Bicep → Azure NSG rule sets. Reads `Microsoft.Network/networkSecurityGroups`
@@ -127,6 +127,7 @@ class BicepReader {
       this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
     }
     const out: Node[] = [];
+    const wholeFile = giveUpAfter(this.text.length);
     const starts = this.declarationStarts.length && this.declarationStarts[0] > 0 ? [0, ...this.declarationStarts] : this.declarationStarts;
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i];
@@ -140,7 +141,7 @@ class BicepReader {
       const to = this.lines.positionAt(end);
       const tree = parser.parse(this.text, null, {
         includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } }],
-        progressCallback: giveUpAfter(end - start),
+        progressCallback: eitherBudget(giveUpAfter(end - start), wholeFile),
       });
       if (!tree) {
         this.problems.push({

@@ -1,7 +1,7 @@
 import type { Language, Range, TreeCursor } from 'web-tree-sitter';
 import { LineIndex, type Comment, type ParseProblem, type Span } from '../../model';
 import { treeSitterParser } from '../treeSitter';
-import { giveUpAfter } from '../budget';
+import { eitherBudget, giveUpAfter } from '../budget';
 
 /**
  * A small, reusable picture of HCL (blocks, labels, attributes, expressions,
@@ -565,6 +565,7 @@ export function parseHcl(text: string): HclDocument {
   const starts = topLevelStarts(text);
   if (starts[0] !== 0) starts.unshift(0);
   const items: (HclAttribute | HclBlock)[] = [];
+  const wholeFile = giveUpAfter(text.length);
   for (let k = 0; k < starts.length; k++) {
     const startIndex = starts[k];
     const endIndex = k + 1 < starts.length ? starts[k + 1] : text.length;
@@ -577,7 +578,7 @@ export function parseHcl(text: string): HclDocument {
       startPosition: { row: s.line, column: s.character },
       endPosition: { row: e.line, column: e.character },
     };
-    const tree = parser.parse(text, null, { includedRanges: [range], progressCallback: giveUpAfter(endIndex - startIndex) });
+    const tree = parser.parse(text, null, { includedRanges: [range], progressCallback: eitherBudget(giveUpAfter(endIndex - startIndex), wholeFile) });
     if (!tree) {
       conv.problems.push({
         code: 'limit',
