@@ -15,8 +15,10 @@ import { repoRoot } from '../../helpers/fixtures';
 const SEED = 20240917;
 // Inputs per target (terraform, iptables and windows-firewall have several targets): a few thousand per format, about 40 s in all.
 const RUNS: Readonly<Record<FormatId, number>> = { terraform: 700, bicep: 1500, arm: 2000, iptables: 1500, nftables: 2000, asa: 2500, 'windows-firewall': 1500 };
-// The suite runs beside other test files, so the per-input budget is looser than `npm run fuzz`'s 100 ms.
-const SUITE_BUDGET_MS = 400;
+// Time is `npm run fuzz`'s job (100 ms per input, on a quiet machine). Here the suite shares two cores with
+// other test files and CI's own work, so a timing limit would fail for reasons that are not the parser's:
+// the budget only catches a hang.
+const SUITE_BUDGET_MS = 5000;
 
 before(async () => {
   await initTreeSitter();
