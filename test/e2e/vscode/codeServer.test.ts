@@ -213,4 +213,32 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
     }
     await wb.page.keyboard.press('Escape');
   });
+
+  // The last step, after the quick fixes above (the webview takes an editor group): every required flow of the workspace is allowed by now, so the map
+  // must show the two roles and only allowed edges.
+  test('"Show Flow Map" opens the webview with the roles and their flows, all allowed after the fixes', async () => {
+    await wb.dismissWidgets();
+    await wb.page.keyboard.press('F1');
+    await poll('the command palette', async () => wb.page.locator('.quick-input-widget input').isVisible().catch(() => false), { timeoutMs: 10_000 });
+    await wb.page.keyboard.type('Citrix Flow Lint: Show Flow Map');
+    await poll('the command in the palette', async () => /Show Flow Map/.test(await wb.text('.quick-input-widget .monaco-list-row')), { timeoutMs: 10_000 });
+    await wb.page.keyboard.press('Enter');
+    // A webview is an iframe holding another iframe with the page.
+    const frame = wb.page.frameLocator('iframe.webview').frameLocator('#active-frame');
+    try {
+      const seen = await poll(
+        'the Flow Map to draw the vda and gateway-snip nodes and their edges',
+        async () => {
+          const nodes = await frame.locator('svg.graph [data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+          const verdicts = await frame.locator('svg.graph .edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
+          return nodes.includes('vda') && nodes.includes('gateway-snip') && verdicts.length >= 2 ? { nodes, verdicts } : undefined;
+        },
+        { timeoutMs: 45_000, intervalMs: 500, lastSeen: async () => `webview frames: ${await wb.page.locator('iframe.webview').count()}` },
+      );
+      assert.deepEqual([...new Set(seen.verdicts)], ['allowed'], `edge verdicts ${JSON.stringify(seen.verdicts)}`);
+    } finally {
+      await wb.screenshot('flow-map');
+    }
+    await wb.page.keyboard.press('Escape');
+  });
 });
