@@ -313,4 +313,20 @@ if (Object.keys(results.workspace).length) {
 if (results.cli.files) console.log(`\nCLI check on ${results.cli.files} files: ${results.cli.seconds} s, ${results.cli.filesPerSecond} files/s, ${results.cli.mbPerSecond} MB/s`);
 if (results.hcl2jsonMs) console.log(`\n10,000-line Terraform: @cdktf/hcl2json ${results.hcl2jsonMs} ms, ours ${results.ourTerraformParseMs} ms: ${results.hcl2jsonRatio}× faster`);
 console.log(`\n(${results.totalSeconds} s)`);
-fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+// A partial run (--only, --formats, --lines, --files) updates its own numbers and keeps the rest of the last results.
+const resultsFile = path.join(ROOT, 'bench', 'results.json');
+let previous = {};
+try {
+  previous = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+} catch {
+  // first run
+}
+const isPlain = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+function merge(old, fresh) {
+  if (!isPlain(old) || !isPlain(fresh)) return fresh;
+  const out = { ...old };
+  for (const [k, v] of Object.entries(fresh)) out[k] = isPlain(v) && isPlain(old[k]) && !('p95' in v) && !('ms' in v) && !('seconds' in v) ? merge(old[k], v) : v;
+  return out;
+}
+const partial = onlyArg || sizesArg || formatsArg || filesArg || quick;
+fs.writeFileSync(resultsFile, `${JSON.stringify(partial ? merge(previous, results) : results, null, 2)}\n`);

@@ -242,8 +242,9 @@ const nftMatch = fc.oneof(
   fc.tuple(pick('tcp dport', 'udp dport', 'tcp sport', 'th dport', 'tcp dport !='), nftSet(fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}-${b}`), pick('ssh', 'https', 'http')))).map(([k, v]) => `${k} ${v}`),
   pick('ct state established,related', 'ct state { established, related }', 'ct state new', 'iif lo', 'iifname "eth0"', 'oifname { "eth0", "eth1" }', 'meta l4proto { tcp, udp }', 'meta l4proto icmp', 'ip protocol tcp', 'counter', 'log prefix "x "', 'limit rate 5/second', 'ip saddr $admins', 'ip saddr @allowed', 'meta nfproto ipv4', 'icmp type echo-request'),
 );
+// nft strings have no escapes (its scanner reads `"[^"]*"`): a `"` inside a comment ends it and the rest of the line is junk, so none is generated.
 const nftVerdict = pick('accept', 'drop', 'reject', 'reject with tcp reset', 'jump citrix', 'goto citrix', 'return', 'continue', 'counter', 'queue', 'jump nowhere');
-const nftRule = fc.tuple(fc.array(nftMatch, { maxLength: 4 }), nftVerdict, sometimes(fc.string({ maxLength: 12 }).map((s) => ` comment ${quote(s.replace(/[\r\n]/g, ''))}`))).map(([ms, v, c]) => `\t\t${[...ms, v].join(' ')}${c}\n`);
+const nftRule = fc.tuple(fc.array(nftMatch, { maxLength: 4 }), nftVerdict, sometimes(fc.string({ maxLength: 12 }).map((s) => ` comment "${s.replace(/[\r\n"]/g, '')}"`))).map(([ms, v, c]) => `\t\t${[...ms, v].join(' ')}${c}\n`);
 const nftChain = fc
   .tuple(pick('input', 'output', 'forward', 'prerouting'), pick('filter', 'nat'), pick('0', '-100', 'filter', '10'), pick('drop', 'accept', ''), fc.array(nftRule, { maxLength: 8 }), lineComment('#'))
   .map(([hook, type, prio, policy, rules, c]) => `\t${c}\tchain ${hook} {\n\t\ttype ${type} hook ${hook} priority ${prio};${policy ? ` policy ${policy};` : ''}\n${rules.join('')}\t}\n`);

@@ -1,13 +1,18 @@
+import * as path from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog';
 import { parseAs, detectFormat } from '../formats';
 import type { ParsedFile, ParseOptions, Span } from '../model';
 import {
   bindRuleSets,
   emptyTopology,
+  ruleSetNames,
   parseTopology,
   vocabularyFromCatalog,
+  type BindOptions,
   type BindResult,
+  type BoundRuleSet,
   type CheckSeverity,
+  type RoleAnnotation,
   type Topology,
   type TopologyProblem,
   type Vocabulary,
@@ -35,6 +40,8 @@ export interface AnalyzeOptions {
   readonly reportUnmatchedBindings?: boolean;
   /** The checks to run instead of CHECKS (tests register a failing check here). */
   readonly checks?: readonly CheckDefinition[];
+  /** Results of the previous analysis of the same workspace, reused where nothing they depend on changed. */
+  readonly cache?: AnalysisCache;
 }
 
 export interface WorkspaceAnalysis {
@@ -43,6 +50,12 @@ export interface WorkspaceAnalysis {
   readonly binding: BindResult;
   readonly required: readonly RequiredFlowCheck[];
   readonly findings: readonly Finding[];
+  /**
+   * `findings` by file, each list sorted by place. A file whose findings did
+   * not change since the analysis before (with the same cache) keeps the same
+   * list object, so publishing can skip it.
+   */
+  readonly findingsByUri?: ReadonlyMap<string, readonly Finding[]>;
   readonly suppressedCount: number;
 }
 
@@ -85,83 +98,365 @@ function problemFinding(uri: string, problem: TopologyProblem): Omit<Finding, 's
 /**
  * The whole engine on already-parsed files: bind rule sets to roles, evaluate
  * the required flows once, run every check, apply suppressions and severities.
+ *
+ * With `options.cache`, every step is kept per file and reused while its
+ * inputs are the same objects (a parse cache hands back the same ParsedFile
+ * for an unchanged document; the same Topology for an unchanged
+ * citrix-flows.yaml), so after an edit only the edited file is bound,
+ * evaluated and checked again. Without one, the same steps run on a fresh
+ * cache: one code path, so what the tests see is what the server does.
  */
 export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topology, options: AnalyzeOptions = {}, catalog: Catalog = loadCatalog()): WorkspaceAnalysis {
-  const files = linkTerraformModules(parsedFiles);
-  const binding = bindRuleSets(files, topology, {
+  const cache = options.cache ?? new AnalysisCache();
+  const files = cache.link(parsedFiles);
+  const binding = cache.bind(files, topology, {
     workspaceRoot: options.workspaceRoot,
     commandLineRoles: options.commandLineRoles,
     vocabulary: vocabulary(),
     reportUnmatched: options.reportUnmatchedBindings ?? true,
   });
-  const required = evaluateRequiredFlows(binding.bound, topology, catalog);
+  const boundRoles = new Set<string>();
+  for (const b of binding.bound) for (const r of b.roles) boundRoles.add(r);
+  const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles])].sort().join(',');
+  const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], topology, catalog, boundRoles, rolesKey));
+  const required = perFile.flatMap((p) => p.required);
   const context: AnalysisContext = { files, bound: binding.bound, topology, catalog, required };
 
-  const raw: (Omit<Finding, 'severity'> & { severity?: Severity })[] = [];
+  const raw: RawFinding[] = [];
   if (topology.uri) for (const p of topology.problems) raw.push(problemFinding(topology.uri, p));
   for (const { uri, problem } of binding.problems) raw.push(problemFinding(uri, problem));
+  const where = files[0]?.uri ?? topology.uri ?? '<workspace>';
   for (const check of options.checks ?? CHECKS) {
+    if (check.scope === 'file') {
+      const part: RawFinding[] = [];
+      let failure: unknown;
+      let failed = false;
+      files.forEach((file, i) => {
+        const r = cache.checkFile(check, file, perFile[i], rolesKey, topology, catalog, () => ({ files: [file], bound: perFile[i].bound, topology, catalog, required: perFile[i].required, allFiles: files, boundRoles }));
+        if ('error' in r) {
+          if (!failed) failure = r.error;
+          failed = true;
+        } else if (!failed) for (const f of r.findings) part.push(f);
+      });
+      // As when the check runs once over the workspace: one failure loses all its findings, reported once.
+      if (failed) raw.push(internalError(check, failure, where));
+      else for (const f of part) raw.push(f);
+      continue;
+    }
     try {
       raw.push(...check.run(context));
     } catch (error) {
-      const where = files[0]?.uri ?? topology.uri ?? '<workspace>';
-      raw.push({
-        checkId: 'internal-error',
-        uri: where,
-        span: { start: 0, end: 0 },
-        message: `The check "${check.id}" failed, so its findings are missing: ${(error as Error).stack ?? error}`,
-        data: { check: check.id },
-      });
+      raw.push(internalError(check, error, where));
     }
   }
 
-  const knownIds = allCheckIds();
-  const byUri = new Map<string, (typeof raw)[number][]>();
+  const byUri = new Map<string, RawFinding[]>();
   for (const f of raw) {
-    const list = byUri.get(f.uri) ?? [];
-    list.push(f);
-    byUri.set(f.uri, list);
+    const list = byUri.get(f.uri);
+    if (list) list.push(f);
+    else byUri.set(f.uri, [f]);
   }
-  const findings: Finding[] = [];
-  let suppressedCount = 0;
+  const severities = severityKey(topology, options);
   const filesByUri = new Map(files.map((f) => [f.uri, f]));
+  const findingsByUri = new Map<string, readonly Finding[]>();
+  let suppressedCount = 0;
   for (const [uri, list] of byUri) {
     const file = filesByUri.get(uri);
     if (!file) {
-      findings.push(...list.map((f) => withSeverity(f, topology, options)).filter(isOn));
+      const out = list.map((f) => withSeverity(f, topology, options)).filter(isOn);
+      if (out.length) findingsByUri.set(uri, out.sort(byPlace));
       continue;
     }
-    const suppressions = findSuppressions(file, knownIds);
-    const { kept, suppressed, unused } = applySuppressions(list, suppressions);
-    suppressedCount += suppressed.length;
-    findings.push(...kept.map((f) => withSeverity(f, topology, options)).filter(isOn));
-    for (const u of unused) {
-      findings.push(
-        withSeverity(
-          { checkId: 'unused-suppression', uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id } },
-          topology,
-          options,
-        ),
-      );
-    }
+    const done = cache.settle(file, list, topology, options, severities);
+    suppressedCount += done.suppressed;
+    if (done.findings.length) findingsByUri.set(uri, done.findings);
   }
   // Suppressions in files with no finding at all are unused too.
   for (const file of files) {
     if (byUri.has(file.uri)) continue;
-    for (const s of findSuppressions(file, knownIds)) {
-      for (const id of s.checkIds) {
-        findings.push(withSeverity({ checkId: 'unused-suppression', uri: file.uri, span: id.span, message: `This suppression of ${id.id} suppresses nothing.`, data: { checkId: id.id } }, topology, options));
+    const done = cache.settle(file, [], topology, options, severities);
+    if (done.findings.length) findingsByUri.set(file.uri, done.findings);
+  }
+  cache.endRun();
+  // Each file's list is sorted by place, so putting the files in order sorts the whole list as one sort would.
+  const uris = [...findingsByUri.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = new Map<string, readonly Finding[]>();
+  const findings: Finding[] = [];
+  for (const uri of uris) {
+    const list = findingsByUri.get(uri) as readonly Finding[];
+    sorted.set(uri, list);
+    for (const f of list) findings.push(f);
+  }
+  const { perFile: _perFile, ...bindResult } = binding;
+  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount };
+}
+
+type RawFinding = Omit<Finding, 'severity'> & { severity?: Severity };
+
+function internalError(check: CheckDefinition, error: unknown, uri: string): RawFinding {
+  return {
+    checkId: 'internal-error',
+    uri,
+    span: { start: 0, end: 0 },
+    message: `The check "${check.id}" failed, so its findings are missing: ${(error as Error)?.stack ?? error}`,
+    data: { check: check.id },
+  };
+}
+
+function isOn(f: Finding): boolean {
+  return (f.severity as string) !== 'off';
+}
+
+/** What `withSeverity` reads besides the finding: a settled file is reused only while this is unchanged. */
+function severityKey(topology: Topology, options: AnalyzeOptions): string {
+  return JSON.stringify([options.severities ?? {}, [...topology.checks]]);
+}
+
+/** One file's share of the binding. */
+interface FileBinding {
+  readonly topology: Topology;
+  readonly env: string;
+  readonly bound: BoundRuleSet[];
+  readonly unbound: BindResult['unbound'];
+  readonly annotations: readonly RoleAnnotation[];
+  readonly problems: BindResult['problems'];
+}
+
+interface FileRequired {
+  readonly bound: readonly BoundRuleSet[];
+  readonly required: readonly RequiredFlowCheck[];
+}
+
+type CheckOutcome = { readonly findings: readonly RawFinding[] } | { readonly error: unknown };
+
+interface FileChecks {
+  readonly required: FileRequired;
+  readonly topology: Topology;
+  readonly catalog: Catalog;
+  readonly rolesKey: string;
+  readonly byCheck: Map<CheckDefinition, CheckOutcome>;
+}
+
+interface Settled {
+  readonly file: ParsedFile;
+  readonly raw: readonly RawFinding[];
+  readonly topology: Topology;
+  readonly severities: string;
+  readonly findings: readonly Finding[];
+  readonly suppressed: number;
+}
+
+const NO_REQUIRED: readonly RequiredFlowCheck[] = [];
+
+/**
+ * What one analysis of a workspace leaves for the next: per file (keyed by
+ * the ParsedFile object) its binding, required flows, check findings and
+ * settled findings; per Terraform folder its linking. Entries whose inputs
+ * changed are recomputed; entries of files that are gone are dropped.
+ */
+export class AnalysisCache {
+  private readonly links = new Map<string, { inputs: readonly ParsedFile[]; outputs: readonly ParsedFile[] }>();
+  private readonly bindings = new WeakMap<ParsedFile, FileBinding>();
+  private prelude: { topology: Topology; env: string; problems: BindResult['problems'] } | undefined;
+  private unmatched: { topology: Topology; env: string; key: string; problems: BindResult['problems'] } | undefined;
+  private readonly requiredByFile = new WeakMap<ParsedFile, FileRequired & { topology: Topology; catalog: Catalog; rolesKey: string }>();
+  private readonly checks = new WeakMap<ParsedFile, FileChecks>();
+  private settled = new Map<string, Settled>();
+  private settledNext = new Map<string, Settled>();
+
+  /** linkTerraformModules folder by folder, reusing a folder's result while its files are the same objects. */
+  link(files: readonly ParsedFile[]): ParsedFile[] {
+    const folders = new Map<string, ParsedFile[]>();
+    for (const file of files) {
+      if (file.format !== 'terraform') continue;
+      const dir = path.posix.dirname(file.uri);
+      const list = folders.get(dir);
+      if (list) list.push(file);
+      else folders.set(dir, [file]);
+    }
+    const replaced = new Map<ParsedFile, ParsedFile>();
+    const links = new Map<string, { inputs: readonly ParsedFile[]; outputs: readonly ParsedFile[] }>();
+    for (const [dir, inputs] of folders) {
+      if (!inputs.some((f) => f.ruleSets.some((rs) => rs.meta?.declared === 'elsewhere'))) continue;
+      const hit = this.links.get(dir);
+      const entry = hit && sameItems(hit.inputs, inputs) ? hit : { inputs, outputs: linkTerraformModules(inputs) };
+      links.set(dir, entry);
+      entry.inputs.forEach((f, i) => replaced.set(f, entry.outputs[i]));
+    }
+    this.links.clear();
+    for (const [dir, entry] of links) this.links.set(dir, entry);
+    return files.map((f) => replaced.get(f) ?? f);
+  }
+
+  /**
+   * bindRuleSets, file by file: binding one file reads only that file, the
+   * topology and the options, so only new files are bound again. The
+   * bindings that match nothing need every file; they are worked out again
+   * only when a file's rule set names (or the files themselves) change.
+   */
+  bind(files: readonly ParsedFile[], topology: Topology, options: BindOptions): BindResult & { readonly perFile: readonly FileBinding[] } {
+    const env = JSON.stringify([options.workspaceRoot ?? null, options.commandLineRoles ?? []]);
+    const reportUnmatched = options.reportUnmatched !== false;
+    const uris = new Set(files.map((f) => f.uri));
+    if (uris.size !== files.length) {
+      // Two files with one uri cannot be told apart by the problems' uri: bind them all at once, uncached.
+      const all = bindRuleSets(files, topology, options);
+      const perFile = files.map((file) => ({ topology, env, bound: all.bound.filter((b) => b.file === file), unbound: all.unbound.filter((u) => u.file === file), annotations: all.annotations.get(file.uri) ?? [], problems: [] }));
+      return { ...all, perFile };
+    }
+    const perFile: (FileBinding | undefined)[] = files.map((file) => {
+      const hit = this.bindings.get(file);
+      return hit && hit.topology === topology && hit.env === env ? hit : undefined;
+    });
+    const stale = files.filter((_, i) => !perFile[i]);
+    if (!this.prelude || this.prelude.topology !== topology || this.prelude.env !== env) {
+      // What bindRuleSets reports before any file: a bad --role, a bad glob.
+      this.prelude = { topology, env, problems: bindRuleSets([], topology, { ...options, reportUnmatched: false }).problems };
+    }
+    const prelude = this.prelude.problems;
+    const needUnmatched = reportUnmatched && (topology.bindings.length > 0 || topology.interfaces.length > 0);
+    const unmatchedKey = needUnmatched ? files.map(bindingShape).join('\u0001') : '';
+    const unmatchedFresh = !needUnmatched || (this.unmatched?.topology === topology && this.unmatched.env === env && this.unmatched.key === unmatchedKey);
+    let unmatched: BindResult['problems'] = unmatchedFresh && needUnmatched ? (this.unmatched as { problems: BindResult['problems'] }).problems : [];
+    if (stale.length || !unmatchedFresh) {
+      const batch = unmatchedFresh ? stale : files;
+      const result = bindRuleSets(batch, topology, { ...options, reportUnmatched: unmatchedFresh ? false : reportUnmatched });
+      const boundOf = new Map<ParsedFile, BoundRuleSet[]>();
+      for (const b of result.bound) boundOf.set(b.file, [...(boundOf.get(b.file) ?? []), b]);
+      const unboundOf = new Map<ParsedFile, BindResult['unbound'][number][]>();
+      for (const u of result.unbound) unboundOf.set(u.file, [...(unboundOf.get(u.file) ?? []), u]);
+      const problemsOf = new Map<string, BindResult['problems'][number][]>();
+      let fileProblems = 0;
+      for (const p of result.problems) {
+        if (!uris.has(p.uri)) continue;
+        fileProblems++;
+        problemsOf.set(p.uri, [...(problemsOf.get(p.uri) ?? []), p]);
+      }
+      const indexOf = new Map(files.map((f, i) => [f, i]));
+      for (const file of batch) {
+        const i = indexOf.get(file) as number;
+        const hit = perFile[i];
+        // A file bound again only to find the bindings that match nothing keeps its own (equal) binding objects.
+        if (hit) continue;
+        const entry: FileBinding = {
+          topology,
+          env,
+          bound: boundOf.get(file) ?? [],
+          unbound: unboundOf.get(file) ?? [],
+          annotations: result.annotations.get(file.uri) ?? [],
+          problems: problemsOf.get(file.uri) ?? [],
+        };
+        this.bindings.set(file, entry);
+        perFile[i] = entry;
+      }
+      if (!unmatchedFresh) {
+        unmatched = result.problems.slice(prelude.length + fileProblems);
+        this.unmatched = { topology, env, key: unmatchedKey, problems: unmatched };
       }
     }
+    const done = perFile as FileBinding[];
+    const annotations = new Map<string, readonly RoleAnnotation[]>();
+    for (let i = 0; i < files.length; i++) annotations.set(files[i].uri, done[i].annotations);
+    return {
+      bound: done.flatMap((b) => b.bound),
+      unbound: done.flatMap((b) => b.unbound),
+      annotations,
+      problems: [...prelude, ...done.flatMap((b) => b.problems), ...unmatched],
+      perFile: done,
+    };
   }
-  return { files, topology, binding, required, findings: findings.filter(isOn).sort(byPlace) as Finding[], suppressedCount };
 
-  function isOn(f: Finding | (Finding & { severity: 'off' })): boolean {
-    return (f.severity as string) !== 'off';
+  /** The required flows of one file's bound rule sets, evaluated again only when they, the topology or the roles present change. */
+  required(file: ParsedFile, binding: FileBinding, topology: Topology, catalog: Catalog, boundRoles: ReadonlySet<string>, rolesKey: string): FileRequired {
+    const hit = this.requiredByFile.get(file);
+    if (hit && hit.bound === binding.bound && (binding.bound.length === 0 || (hit.topology === topology && hit.catalog === catalog && hit.rolesKey === rolesKey))) return hit;
+    const required = binding.bound.length ? evaluateRequiredFlows(binding.bound, topology, catalog, boundRoles) : NO_REQUIRED;
+    const entry = { bound: binding.bound, required, topology, catalog, rolesKey };
+    this.requiredByFile.set(file, entry);
+    return entry;
+  }
+
+  /** One file-scoped check on one file, run again only when the file's required flows, the topology or the roles present change. */
+  checkFile(check: CheckDefinition, file: ParsedFile, required: FileRequired, rolesKey: string, topology: Topology, catalog: Catalog, context: () => AnalysisContext): CheckOutcome {
+    let entry = this.checks.get(file);
+    if (!entry || entry.required !== required || entry.topology !== topology || entry.catalog !== catalog || entry.rolesKey !== rolesKey) {
+      entry = { required, topology, catalog, rolesKey, byCheck: new Map() };
+      this.checks.set(file, entry);
+    }
+    let outcome = entry.byCheck.get(check);
+    if (!outcome) {
+      try {
+        outcome = { findings: check.run(context()) };
+      } catch (error) {
+        outcome = { error };
+      }
+      entry.byCheck.set(check, outcome);
+    }
+    return outcome;
+  }
+
+  /** A file's findings with suppressions and severities applied, sorted by place; reused while the raw findings are the same objects. */
+  settle(file: ParsedFile, raw: readonly RawFinding[], topology: Topology, options: AnalyzeOptions, severities: string): Settled {
+    const hit = this.settled.get(file.uri);
+    if (hit && hit.file === file && hit.topology === topology && hit.severities === severities && sameItems(hit.raw, raw)) {
+      this.settledNext.set(file.uri, hit);
+      return hit;
+    }
+    const knownIds = allCheckIds();
+    const { kept, suppressed, unused } = applySuppressions(raw, findSuppressions(file, knownIds));
+    const out: Finding[] = [];
+    for (const f of kept) {
+      const s = withSeverity(f, topology, options);
+      if (isOn(s)) out.push(s);
+    }
+    for (const u of unused) {
+      const s = withSeverity(
+        { checkId: 'unused-suppression', uri: file.uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id } },
+        topology,
+        options,
+      );
+      if (isOn(s)) out.push(s);
+    }
+    const entry: Settled = { file, raw, topology, severities, findings: out.sort(byPlace), suppressed: suppressed.length };
+    this.settledNext.set(file.uri, entry);
+    return entry;
+  }
+
+  /** Forgets the settled findings of files this run did not see. */
+  endRun(): void {
+    this.settled = this.settledNext;
+    this.settledNext = new Map();
   }
 }
 
-function withSeverity(f: Omit<Finding, 'severity'> & { severity?: Severity }, topology: Topology, options: AnalyzeOptions): Finding {
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const shapes = new WeakMap<ParsedFile, string>();
+/** What of a file decides whether a binding or interface in citrix-flows.yaml matches anything: its path, rule set names and interfaces. */
+function bindingShape(file: ParsedFile): string {
+  let shape = shapes.get(file);
+  if (shape === undefined) {
+    const parts: unknown[] = [file.uri];
+    for (const rs of file.ruleSets) {
+      const interfaces: string[] = [];
+      if (rs.directions.includes('forward')) {
+        for (const list of [rs.rules, ...Object.values(rs.chains ?? {})]) {
+          for (const rule of list) for (const c of rule.conditions) if (c.kind === 'interface-in' || c.kind === 'interface-out') interfaces.push(`${c.kind}:${c.text}`);
+        }
+      }
+      parts.push([ruleSetNames(rs), rs.appliesTo ?? [], interfaces]);
+    }
+    shape = JSON.stringify(parts);
+    shapes.set(file, shape);
+  }
+  return shape;
+}
+
+function withSeverity(f: RawFinding, topology: Topology, options: AnalyzeOptions): Finding {
   const configured = severityFor(f.checkId, topology, options);
   if (configured === 'off') return { ...f, severity: 'off' as Severity };
   if (f.checkId === 'invalid-declaration' && f.severity) return { ...f, severity: f.severity };

@@ -46,6 +46,19 @@ function conditionHolds(text: string, catalog: Catalog, topology: Topology): { h
 
 /** Does the site need this flow, given its features and versions, and on which protocols? */
 export function applicability(flow: CatalogFlow, catalog: Catalog, topology: Topology): Applicability {
+  // Every bound rule set asks about the same catalog flows under the same topology: answer each once.
+  let byCatalog = applicabilityCache.get(topology);
+  if (!byCatalog) applicabilityCache.set(topology, (byCatalog = new WeakMap()));
+  let byFlow = byCatalog.get(catalog);
+  if (!byFlow) byCatalog.set(catalog, (byFlow = new WeakMap()));
+  let answer = byFlow.get(flow);
+  if (!answer) byFlow.set(flow, (answer = computeApplicability(flow, catalog, topology)));
+  return answer;
+}
+
+const applicabilityCache = new WeakMap<Topology, WeakMap<Catalog, WeakMap<CatalogFlow, Applicability>>>();
+
+function computeApplicability(flow: CatalogFlow, catalog: Catalog, topology: Topology): Applicability {
   const because: string[] = [];
   for (const text of flow.conditions) {
     const r = conditionHolds(text, catalog, topology);

@@ -10,4 +10,11 @@ export interface AnalysisContext {
   readonly topology: Topology;
   readonly catalog: Catalog;
   readonly required: readonly RequiredFlowCheck[];
+  /**
+   * Every file of the workspace, when `files` is only the part a file-scoped check runs on: where the file a
+   * linked Terraform rule is written in is looked up.
+   */
+  readonly allFiles?: readonly ParsedFile[];
+  /** Every role bound to a rule set anywhere in the workspace, when `bound` is only part of it. */
+  readonly boundRoles?: ReadonlySet<string>;
 }

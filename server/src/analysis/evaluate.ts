@@ -140,7 +140,7 @@ function splitCell(cell: Cell, region: Dims): { matched: Cell[]; unmatched: Cell
   ];
   for (const { protocols, ignorePorts } of portClasses) {
     if (protocols.isEmpty) continue;
-    const base: Dims = { ...cell, protocols };
+    const base: Dims = withDim(cell, 'protocols', protocols);
     const r: Dims = ignorePorts ? { ...region, sourcePorts: Ports.any(), destinationPorts: Ports.any() } : region;
     const splits = {
       protocols: splitSets(base.protocols, r.protocols),
@@ -149,26 +149,41 @@ function splitCell(cell: Cell, region: Dims): { matched: Cell[]; unmatched: Cell
       source: splitAddresses(base.source, r.source),
       destination: splitAddresses(base.destination, r.destination),
     } as const;
-    const make = (d: Dims): Cell => ({ ...d, possibilities: cell.possibilities });
+    const make = (d: Dims): Cell => cellOf(d, cell.possibilities);
     // Points with any dimension surely outside: disjoint pieces, one per dimension.
-    const candidate: Dims = { ...base };
+    const candidate: Dims = withDim(base, 'protocols', base.protocols);
     for (const dim of DIM_ORDER) {
       const s = splits[dim] as Split<Dims[typeof dim]>;
-      const out = { ...candidate, [dim]: s.outside } as Dims;
+      const out = withDim(candidate, dim, s.outside);
       if (!isEmptyDims(out)) unmatched.push(make(out));
       (candidate as unknown as Record<string, unknown>)[dim] = unionOf(s.inside, s.maybe);
     }
     // Inside the candidate box: all-inside matches; the rest may match.
-    const sure: Dims = { ...candidate };
+    const sure: Dims = withDim(candidate, 'protocols', candidate.protocols);
     for (const dim of DIM_ORDER) {
       const s = splits[dim] as Split<Dims[typeof dim]>;
-      const unsure = { ...sure, [dim]: s.maybe } as Dims;
+      const unsure = withDim(sure, dim, s.maybe);
       if (!isEmptyDims(unsure)) maybe.push(make(unsure));
       (sure as unknown as Record<string, unknown>)[dim] = s.inside;
     }
     if (!isEmptyDims(sure)) matched.push(make(sure));
   }
   return { matched, unmatched, maybe };
+}
+
+/**
+ * Cells and boxes are made with one fixed shape (the order `evaluate` gives
+ * its first cell): spreading with a computed key made a new hidden class per
+ * dimension and kept the hot split loop megamorphic.
+ */
+function cellOf(d: Dims, possibilities: readonly Possibility[]): Cell {
+  return { protocols: d.protocols, source: d.source, destination: d.destination, sourcePorts: d.sourcePorts, destinationPorts: d.destinationPorts, possibilities };
+}
+
+function withDim<K extends DimName>(d: Dims, dim: K, value: Dims[K]): Dims {
+  const out: Dims = { protocols: d.protocols, source: d.source, destination: d.destination, sourcePorts: d.sourcePorts, destinationPorts: d.destinationPorts };
+  out[dim] = value;
+  return out;
 }
 
 function unionOf<T>(a: T, b: T): T {
@@ -411,10 +426,11 @@ class RuleSetEvaluator {
         next.push(...split.unmatched);
         const maybe = conditionUnknown ? [...split.maybe, ...split.matched] : split.maybe;
         const matched = conditionUnknown ? [] : split.matched;
-        const why = conditionUnknown ? `rule ${rule.name ?? rule.id} depends on ${conditionUnknown.text}` : describeUnknown(rule, region);
+        // Worded only when some part may match: most splits have none, and the words cost more than the split.
+        const why = maybe.length === 0 ? '' : conditionUnknown ? `rule ${rule.name ?? rule.id} depends on ${conditionUnknown.text}` : describeUnknown(rule, region);
         for (const m of maybe) {
           if (rule.target.kind === 'allow' || rule.target.kind === 'deny') {
-            next.push({ ...m, possibilities: [...m.possibilities, { action: rule.target.kind, rule, reason: why }] });
+            next.push(cellOf(m, [...m.possibilities, { action: rule.target.kind, rule, reason: why }]));
           } else if (rule.target.kind === 'continue') {
             next.push(m);
           } else {
@@ -478,7 +494,7 @@ export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, 
     sourcePorts: flow.sourcePorts ?? EPHEMERAL_PORTS,
     destinationPorts: flow.destinationPorts,
   };
-  let cells: Cell[] = [{ ...whole, possibilities: [] }];
+  let cells: Cell[] = [cellOf(whole, [])];
   const decisions: Decision[] = [];
   for (const ruleSet of list) {
     if (cells.length === 0) break;
@@ -487,7 +503,7 @@ export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, 
     evaluator.run(cells);
     cells = [];
     for (const d of evaluator.decisions) {
-      if (d.outcome === 'allow') cells.push({ ...d.part, possibilities: [] });
+      if (d.outcome === 'allow') cells.push(cellOf(d.part, []));
       else decisions.push(d);
     }
     // Allowed parts are recorded by the last stage that saw them.

@@ -43,6 +43,14 @@ export const PUBLIC_ADDRESSES = publicAddressSpace();
 
 /** `networks:` in citrix-flows.yaml first; then what names like Azure's `Internet` mean everywhere. */
 export function topologyResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet | undefined {
+  let resolver = resolvers.get(topology);
+  if (!resolver) resolvers.set(topology, (resolver = makeResolver(topology)));
+  return resolver;
+}
+
+const resolvers = new WeakMap<Topology, (symbol: AddressSymbol) => AddressSet | undefined>();
+
+function makeResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet | undefined {
   const declared = declaredNetworks(topology);
   return (symbol) => {
     const known = declared(symbol);
@@ -122,13 +130,17 @@ function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'ou
  * from peers present at the site, under the site's features and versions),
  * evaluated with the rule set's own semantics. Computed once per analysis and
  * shared by checks, hovers, code lenses and the flow map.
+ *
+ * `boundElsewhere`: roles bound anywhere in the workspace, when `bound` is only
+ * part of it (one file's rule sets, evaluated again only when that file changes).
  */
-export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: Topology, catalog: Catalog): RequiredFlowCheck[] {
+export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: Topology, catalog: Catalog, boundElsewhere?: ReadonlySet<string>): RequiredFlowCheck[] {
   // A flow is required only when both ends exist at the site: the protected role is bound, and the
   // peer is declared in citrix-flows.yaml or bound somewhere. Without citrix-flows.yaml, users
   // (workspace-app) are assumed present, since every site has them.
   const present = new Set<string>([...topology.roles.keys(), ...(topology.uri ? [] : ['workspace-app'])]);
   for (const b of bound) for (const r of b.roles) present.add(r);
+  if (boundElsewhere) for (const r of boundElsewhere) present.add(r);
   const resolve = topologyResolver(topology);
   const out: RequiredFlowCheck[] = [];
   const seen = new Set<string>();

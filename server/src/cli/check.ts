@@ -3,7 +3,7 @@ import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../analysis
 import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { initTreeSitter, parseAs, detectFormat } from '../formats';
 import type { ParsedFile } from '../model';
-import { collectFiles, findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
+import { collectFiles, findTopologyFile, readText, terraformSiblingReader, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { formatJson, formatSarif, formatText } from './report';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
@@ -47,6 +47,7 @@ export async function loadAndAnalyze(paths: readonly string[], options: { rolesF
   const files: ParsedFile[] = [];
   const texts = new Map<string, string>();
   if (topologyUri && topologyText !== undefined) texts.set(topologyUri, topologyText);
+  const terraformSiblings = terraformSiblingReader();
   candidates.forEach((c, i) => {
     const format = detectFormat(c.uri, c.text);
     if (!format) return;

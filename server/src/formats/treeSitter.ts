@@ -63,6 +63,13 @@ export class IncrementalTrees {
   private last: { grammar: TreeSitterGrammar; text: string; tree: Tree } | undefined;
   /** How many whole-file parses reused the previous tree (tests and the bench read it). */
   reused = 0;
+  /**
+   * What a format parser kept from this document's previous version to reuse
+   * in the next (Terraform: rules built from unchanged blocks), under its own
+   * keys. It lives and dies with the document, so nothing accumulates for
+   * files that are merely read.
+   */
+  readonly memo = new Map<string, unknown>();
 
   /** The previous tree, edited to match `text`; undefined when there is none for this grammar. The caller deletes it. */
   baseFor(grammar: TreeSitterGrammar, text: string): Tree | undefined {
@@ -99,6 +106,7 @@ export class IncrementalTrees {
   dispose(): void {
     this.last?.tree.delete();
     this.last = undefined;
+    this.memo.clear();
   }
 }
 
@@ -128,6 +136,20 @@ export function withIncrementalTrees<T>(trees: IncrementalTrees, parse: () => T)
   } finally {
     activeTrees = outer;
   }
+}
+
+/**
+ * Whether a parse runs for an open document under `withIncrementalTrees`: a
+ * parser that can read a file without tree-sitter still runs it then, so the
+ * document's tree stays current for the versions that need it.
+ */
+export function incrementalTreesActive(): boolean {
+  return activeTrees !== undefined;
+}
+
+/** The open document's memo (see `IncrementalTrees.memo`) while its parse runs; undefined for other parses. */
+export function activeDocumentMemo(): Map<string, unknown> | undefined {
+  return activeTrees?.memo;
 }
 
 function reuseTrees(parser: Parser, grammar: TreeSitterGrammar): void {

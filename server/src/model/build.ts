@@ -1,5 +1,5 @@
-import { AddressSet, Ports, Protocols } from '../net';
-import type { Action, Direction, Field, Rule, Span } from './types';
+import { AddressSet, Ports, Protocols, type PortSet, type ProtocolSet } from '../net';
+import type { Action, Direction, Field, MatchCondition, ParseProblem, Rule, Span, Unresolved } from './types';
 
 /**
  * Builds a rule with the "matches everything" defaults a format leaves out
@@ -25,6 +25,46 @@ export function makeRule(fields: Partial<Rule> & Pick<Rule, 'id' | 'target' | 'd
     unresolved: NONE,
     ...fields,
   };
+}
+
+/**
+ * The shared "matches everything" fields makeRule fills in, for parsers that
+ * build many rules and write them as one object literal of a fixed shape
+ * (spreading a partial rule makes every rule a differently shaped object).
+ */
+export const RULE_DEFAULTS = {
+  protocols: ANY_PROTOCOL as Field<ProtocolSet>,
+  source: ANY_ADDRESS as Field<AddressSet>,
+  destination: ANY_ADDRESS as Field<AddressSet>,
+  sourcePorts: ANY_PORT as Field<PortSet>,
+  destinationPorts: ANY_PORT as Field<PortSet>,
+  enabled: ENABLED as Field<boolean>,
+  none: NONE,
+} as const;
+
+// Parsers that reuse the work of a previous version move what an unchanged line produced by the offset it moved.
+export function shiftSpan(span: Span, delta: number): Span {
+  return { start: span.start + delta, end: span.end + delta };
+}
+
+export function shiftField<T>(field: Field<T>, delta: number): Field<T> {
+  if (!field.span || delta === 0) return field;
+  return field.text === undefined ? { value: field.value, span: shiftSpan(field.span, delta) } : { value: field.value, span: shiftSpan(field.span, delta), text: field.text };
+}
+
+export function shiftConditions(list: readonly MatchCondition[], delta: number): readonly MatchCondition[] {
+  if (list.length === 0 || delta === 0) return list;
+  return list.map((c) => (c.span ? { kind: c.kind, text: c.text, span: shiftSpan(c.span, delta), effect: c.effect } : c));
+}
+
+export function shiftUnresolved(list: readonly Unresolved[], delta: number): readonly Unresolved[] {
+  if (list.length === 0 || delta === 0) return list;
+  return list.map((u) => (u.span ? { text: u.text, span: shiftSpan(u.span, delta), reason: u.reason } : u));
+}
+
+export function shiftProblems(list: readonly ParseProblem[], delta: number): readonly ParseProblem[] {
+  if (list.length === 0 || delta === 0) return list;
+  return list.map((p) => ({ code: p.code, message: p.message, span: shiftSpan(p.span, delta), severity: p.severity }));
 }
 
 export function defaultAction(action: Action, span?: Span): Field<Action> {

@@ -150,6 +150,18 @@ export interface ParsedFile {
 export interface ParseOptions {
   /** Other files next to this one that a format may read (Terraform `*.tfvars`), by path. */
   readonly siblingFiles?: ReadonlyMap<string, string>;
+  /**
+   * A cache the caller keeps per document and passes, unchanged, with each
+   * new version of its text: a parser may keep there what it worked out for
+   * lines that did not change (iptables, nftables). Any object works; `{}` to
+   * start. Parsers give the same result with or without it.
+   */
+  readonly reuse?: ParseReuse;
+}
+
+/** Owned by the parsers (one slot per format); callers only create it and hand it back. */
+export interface ParseReuse {
+  [format: string]: unknown;
 }
 
 export type Parser = (text: string, uri: string, options?: ParseOptions) => ParsedFile;

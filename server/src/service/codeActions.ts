@@ -46,7 +46,7 @@ function wanted(kind: string, only: readonly string[] | undefined): boolean {
  */
 export function doCodeActions(state: WorkspaceState, uri: string, span: Span, options: CodeActionOptions = {}): CodeActionResult[] {
   const analysis = state.analyze();
-  const inFile = analysis.findings.filter((f) => f.uri === uri);
+  const inFile = analysis.findingsByUri?.get(uri) ?? analysis.findings.filter((f) => f.uri === uri);
   const out: CodeActionResult[] = [];
   const fixAllOnly = options.only?.length && options.only.every((o) => o.startsWith('source'));
   const here = fixAllOnly ? inFile : inFile.filter((f) => overlaps(f.span, span));

@@ -39,7 +39,7 @@ export function toDiagnostic(finding: Finding): ServiceDiagnostic {
 
 /** The findings of one file as diagnostics. */
 export function diagnosticsFor(analysis: WorkspaceAnalysis, uri: string): ServiceDiagnostic[] {
-  return analysis.findings.filter((f) => f.uri === uri).map(toDiagnostic);
+  return (analysis.findingsByUri?.get(uri) ?? analysis.findings.filter((f) => f.uri === uri)).map(toDiagnostic);
 }
 
 /** Findings grouped by file, for publishing every file of a workspace in one pass. */

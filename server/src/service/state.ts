@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeParsed, parseSource, readTopology, type AnalyzeOptions, type WorkspaceAnalysis } from '../analysis/analyze';
+import { AnalysisCache, analyzeParsed, parseSource, readTopology, type AnalyzeOptions, type WorkspaceAnalysis } from '../analysis/analyze';
 import { loadCatalog, type Catalog } from '../catalog';
 import { IncrementalTrees, withIncrementalTrees } from '../formats/treeSitter';
-import { LineIndex, type ParsedFile, type ParseOptions } from '../model';
+import { LineIndex, type ParsedFile, type ParseOptions, type ParseReuse } from '../model';
 import type { CheckSeverity, Topology } from '../topology';
 import { TOPOLOGY_FILE } from './workspaceFiles';
 
@@ -65,9 +65,13 @@ export class WorkspaceState {
   private readonly lineIndexes = new Map<string, { text: string; index: LineIndex }>();
   /** The last tree-sitter tree of each document the editor has open, so its next version parses incrementally. */
   private readonly trees = new Map<string, IncrementalTrees>();
+  /** Per-document caches the line-oriented parsers keep between versions. */
+  private readonly reuse = new Map<string, ParseReuse>();
   private topologyDoc: DocumentInput | undefined;
   private topologyCache: { doc: DocumentInput; topology: Topology } | undefined;
   private current: { analysis: WorkspaceAnalysis; key: string } | undefined;
+  /** Per-file results of the last analysis: an edit re-binds, re-evaluates and re-checks only the edited file. */
+  private readonly analysisCache = new AnalysisCache();
   /** Bumped on every change; an analysis remembers the generation it saw. */
   private generation = 0;
   private parseCount = 0;
@@ -153,7 +157,10 @@ export class WorkspaceState {
     const hit = this.cache.get(uri);
     if (hit && hit.version === doc.version && hit.inputsGeneration === doc.inputsGeneration && (doc.version >= 0 || hit.text === doc.text)) return hit.parsed;
     const siblingFiles = this.options.siblingFiles?.(uri);
-    const options: ParseOptions | undefined = siblingFiles && siblingFiles.size ? { siblingFiles } : undefined;
+    // Editor documents keep their parser's per-line cache between versions (iptables, nftables), like their tree-sitter tree.
+    let reuse = doc.version >= 0 ? this.reuse.get(uri) : undefined;
+    if (doc.version >= 0 && !reuse) this.reuse.set(uri, (reuse = {}));
+    const options: ParseOptions | undefined = siblingFiles && siblingFiles.size ? { siblingFiles, reuse } : reuse ? { reuse } : undefined;
     this.parseCount++;
     // Only editor documents keep a tree: they change a character at a time, files read from disk rarely change.
     if (doc.version < 0) this.dropTrees(uri);
@@ -172,6 +179,7 @@ export class WorkspaceState {
   private dropTrees(uri: string): void {
     this.trees.get(uri)?.dispose();
     this.trees.delete(uri);
+    this.reuse.delete(uri);
   }
 
   topology(): Topology {
@@ -197,7 +205,7 @@ export class WorkspaceState {
       const parsed = this.parsedFile(uri);
       if (parsed) files.push(parsed);
     }
-    const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings?.severities, reportUnmatchedBindings: true };
+    const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings?.severities, reportUnmatchedBindings: true, cache: this.analysisCache };
     const analysis = analyzeParsed(files, this.topology(), options, this.catalog);
     this.current = { analysis, key };
     return analysis;

@@ -1,22 +1,14 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Catalog } from '../catalog';
 import { detectFormat } from '../formats/detect';
-import { diagnosticsByUri, type ServiceDiagnostic } from './diagnostics';
+import type { Finding } from '../analysis/findings';
+import { toDiagnostic, type ServiceDiagnostic } from './diagnostics';
 import { WorkspaceState, isTopologyUri, uriToPath, type AnalysisSettings, type DocumentInput } from './state';
-import { DEFAULT_MAX_FILE_BYTES, TOPOLOGY_FILE, collectFiles, readText } from './workspaceFiles';
+import { DEFAULT_MAX_FILE_BYTES, TERRAFORM_FILE, TFVARS_FILE, TOPOLOGY_FILE, collectFiles, definesModuleValues, readText, readTfvars } from './workspaceFiles';
 
-const TERRAFORM_FILE = /\.tf$/;
-const TFVARS_FILE = /\.(tfvars|tfvars\.json)$/;
-/**
- * A Terraform file reads only the `variable` and `locals` blocks of the other
- * files of its module; a file with neither word followed by a label or brace
- * adds nothing, so it is neither handed to its siblings' parses nor a reason
- * to parse them again. Over-matching (the word in a comment) only costs time.
- */
-const MODULE_VALUES = /(?:^|[\s}])(?:variable|locals)[\s"{]/;
-const definesModuleValues = (text: string | undefined): boolean => text !== undefined && MODULE_VALUES.test(text);
 
 export interface ScanOptions {
   readonly maxBytes?: number;
@@ -37,7 +29,11 @@ export class Workspace {
   private readonly units: WorkspaceState[] = [];
   private readonly loose: WorkspaceState;
   private readonly open = new Set<string>();
-  private readonly published = new Map<string, string>();
+  /** Per unit, the Terraform documents of each folder (by path); dropped whenever documents come or go. */
+  private readonly terraformByDir = new Map<WorkspaceState, Map<string, string[]>>();
+  /** The `*.tfvars` of each folder, read once; dropped when the watcher reports a change to one. */
+  private readonly tfvars = new Map<string, Map<string, string>>();
+  private readonly published = new Map<string, { findings: readonly Finding[]; versionKey: string; digest: string }>();
 
   constructor(folders: readonly string[], private readonly catalog?: Catalog) {
     // Longest root first, so a nested folder wins over its parent.
@@ -67,6 +63,7 @@ export class Workspace {
     this.open.add(doc.uri);
     const unit = this.unitFor(doc.uri);
     const before = unit.document(doc.uri)?.text;
+    if (before === undefined) this.terraformByDir.delete(unit);
     unit.setDocument(doc);
     if (TERRAFORM_FILE.test(doc.uri) && (definesModuleValues(before) || definesModuleValues(doc.text))) this.invalidateModule(unit, doc.uri);
     return unit;
@@ -80,6 +77,7 @@ export class Workspace {
     const text = unit.root && file ? readIfOurs(uri, file) : undefined;
     if (text === undefined) unit.removeDocument(uri);
     else unit.setDocument({ uri, text, version: -1 });
+    this.terraformByDir.delete(unit);
     if (TERRAFORM_FILE.test(uri)) this.invalidateModule(unit, uri);
     return unit;
   }
@@ -88,6 +86,8 @@ export class Workspace {
   fileChanged(uri: string, change: 'created' | 'changed' | 'deleted'): WorkspaceState | undefined {
     const unit = this.unitFor(uri);
     if (TFVARS_FILE.test(uri)) {
+      const file = uriToPath(uri);
+      if (file) this.tfvars.delete(path.dirname(file));
       this.invalidateModule(unit, uri);
       return unit;
     }
@@ -104,6 +104,7 @@ export class Workspace {
         unit.removeDocument(uri);
       } else unit.setDocument({ uri, text, version: -1 });
     }
+    this.terraformByDir.delete(unit);
     if (TERRAFORM_FILE.test(uri)) this.invalidateModule(unit, uri);
     return unit;
   }
@@ -122,11 +123,14 @@ export class Workspace {
       if (text !== undefined) unit.setDocument({ uri: topologyUri, text, version: -1 });
     }
     const files = collectFiles([unit.root], { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES });
+    this.tfvars.clear();
+    // Every file is a document before any is parsed, so a Terraform file's parse sees the whole module.
+    for (const f of files) if (!this.open.has(f.uri)) unit.setDocument({ uri: f.uri, text: f.text, version: -1 });
+    this.terraformByDir.delete(unit);
     const chunk = options.chunkSize ?? 50;
     for (let i = 0; i < files.length; i += chunk) {
       if (options.isCancelled?.()) return i;
       for (const f of files.slice(i, i + chunk)) {
-        if (!this.open.has(f.uri)) unit.setDocument({ uri: f.uri, text: f.text, version: -1 });
         // Parsing now spreads the work over the chunks instead of one long first analysis.
         unit.parsedFile(f.uri);
       }
@@ -141,14 +145,21 @@ export class Workspace {
    * published, and an empty list for files that had some and now have none.
    */
   changedDiagnostics(unit: WorkspaceState, settings: AnalysisSettings | undefined, enabled = true): { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] {
-    const byUri = enabled ? diagnosticsByUri(unit.analyze(settings)) : new Map<string, ServiceDiagnostic[]>();
+    const analysis = enabled ? unit.analyze(settings) : undefined;
+    const byUri: ReadonlyMap<string, readonly Finding[]> = analysis ? (analysis.findingsByUri ?? findingsByUri(analysis.findings)) : new Map();
     const out: { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] = [];
-    for (const [uri, diagnostics] of byUri) {
+    for (const [uri, findings] of byUri) {
       const version = unit.document(uri)?.version;
       // An open document's diagnostics are sent again for each new version, so the editor knows they are current.
-      const key = `${this.open.has(uri) ? version : ''}\u0000${JSON.stringify(diagnostics)}`;
-      if (this.published.get(uri) === key) continue;
-      this.published.set(uri, key);
+      const versionKey = this.open.has(uri) ? String(version) : '';
+      const last = this.published.get(uri);
+      // The analysis keeps an unchanged file's findings as the same list: nothing to compare, nothing to send.
+      if (last && last.findings === findings && last.versionKey === versionKey) continue;
+      const diagnostics = findings.map(toDiagnostic);
+      // A digest, not the text: a big workspace's published diagnostics would otherwise be held twice.
+      const digest = createHash('sha1').update(JSON.stringify(diagnostics)).digest('base64');
+      this.published.set(uri, { findings, versionKey, digest });
+      if (last && last.digest === digest && last.versionKey === versionKey) continue;
       out.push({ uri, diagnostics, ...(version !== undefined && version >= 0 ? { version } : {}) });
     }
     for (const uri of [...this.published.keys()]) {
@@ -165,6 +176,24 @@ export class Workspace {
     for (const other of unit.uris()) if (other !== uri && TERRAFORM_FILE.test(other) && path.posix.dirname(other) === dir) unit.invalidate(other);
   }
 
+  private terraformDocuments(unit: WorkspaceState): Map<string, string[]> {
+    let byDir = this.terraformByDir.get(unit);
+    if (!byDir) {
+      byDir = new Map();
+      for (const uri of unit.uris()) {
+        if (!TERRAFORM_FILE.test(uri)) continue;
+        const p = uriToPath(uri);
+        if (!p) continue;
+        const dir = path.dirname(p);
+        const list = byDir.get(dir);
+        if (list) list.push(uri);
+        else byDir.set(dir, [uri]);
+      }
+      this.terraformByDir.set(unit, byDir);
+    }
+    return byDir;
+  }
+
   private terraformSiblings(unit: WorkspaceState, uri: string): Map<string, string> | undefined {
     if (!TERRAFORM_FILE.test(uri)) return undefined;
     const file = uriToPath(uri);
@@ -172,23 +201,14 @@ export class Workspace {
     const dir = path.dirname(file);
     const out = new Map<string, string>();
     // The other .tf files as the editor has them; .tfvars from disk (they are not documents we track).
-    for (const other of unit.uris()) {
-      if (other === uri || !TERRAFORM_FILE.test(other)) continue;
-      const p = uriToPath(other);
+    for (const other of this.terraformDocuments(unit).get(dir) ?? []) {
+      if (other === uri) continue;
       const text = unit.document(other)?.text;
-      if (p && path.dirname(p) === dir && definesModuleValues(text)) out.set(p, text ?? '');
+      if (definesModuleValues(text)) out.set(uriToPath(other) as string, text ?? '');
     }
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      return out;
-    }
-    for (const name of names.sort()) {
-      if (!TFVARS_FILE.test(name)) continue;
-      const text = readText(path.join(dir, name));
-      if (text !== undefined) out.set(path.join(dir, name), text);
-    }
+    let tfvars = this.tfvars.get(dir);
+    if (!tfvars) this.tfvars.set(dir, (tfvars = readTfvars(dir)));
+    for (const [p, text] of tfvars) out.set(p, text);
     return out;
   }
 }
@@ -204,4 +224,14 @@ function readIfOurs(uri: string, file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function findingsByUri(findings: readonly Finding[]): Map<string, Finding[]> {
+  const out = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const list = out.get(f.uri);
+    if (list) list.push(f);
+    else out.set(f.uri, [f]);
+  }
+  return out;
 }

@@ -86,29 +86,69 @@ export function findTopologyFile(startDir: string): string | undefined {
 }
 
 /**
- * A Terraform module is a folder: variables, locals and `*.tfvars` in the
- * other files of the folder give this file's values. The parser gets them by path.
+ * A Terraform file reads only the `variable` and `locals` blocks of the other
+ * files of its module; a file with neither word followed by a label or brace
+ * adds nothing, so it is neither handed to its siblings' parses nor a reason
+ * to parse them again. Over-matching (the word in a comment) only costs time.
  */
-export function terraformSiblings(file: string): Map<string, string> {
-  const dir = path.dirname(file);
-  const self = path.resolve(file);
+const MODULE_VALUES = /(?:^|[\s}])(?:variable|locals)[\s"{]/;
+export const definesModuleValues = (text: string | undefined): boolean => text !== undefined && MODULE_VALUES.test(text);
+export const TERRAFORM_FILE = /\.tf$/;
+export const TFVARS_FILE = /\.(tfvars|tfvars\.json)$/;
+
+/** The `*.tfvars` of a folder, by path, in name order. */
+export function readTfvars(dir: string): Map<string, string> {
   const out = new Map<string, string>();
+  for (const { full, text } of readFolder(dir, (name) => TFVARS_FILE.test(name))) out.set(full, text);
+  return out;
+}
+
+function readFolder(dir: string, wanted: (name: string) => boolean): { full: string; name: string; text: string }[] {
   let names: string[] = [];
   try {
     names = fs.readdirSync(dir);
   } catch {
-    return out;
+    return [];
   }
+  const out: { full: string; name: string; text: string }[] = [];
   for (const name of names.sort()) {
+    if (!wanted(name)) continue;
     const full = path.join(dir, name);
-    if (full === self || !/\.(tf|tfvars|tfvars\.json)$/.test(name)) continue;
     try {
       if (fs.statSync(full).size > DEFAULT_MAX_FILE_BYTES) continue;
     } catch {
       continue;
     }
     const text = readText(full);
-    if (text !== undefined) out.set(full, text);
+    if (text !== undefined) out.push({ full, name, text });
   }
   return out;
+}
+
+/**
+ * A Terraform module is a folder: variables, locals and `*.tfvars` in the
+ * other files of the folder give this file's values. The parser gets them by
+ * path. The returned reader lists and reads each folder once, however many of
+ * its files are parsed (reading the folder again per file made a flat folder
+ * of n files cost n² reads).
+ */
+export function terraformSiblingReader(): (file: string) => Map<string, string> {
+  const folders = new Map<string, { full: string; text: string }[]>();
+  return (file) => {
+    const self = path.resolve(file);
+    const dir = path.dirname(self);
+    let entries = folders.get(dir);
+    if (!entries) {
+      entries = readFolder(dir, (name) => /\.(tf|tfvars|tfvars\.json)$/.test(name)).filter((e) => !TERRAFORM_FILE.test(e.name) || definesModuleValues(e.text));
+      folders.set(dir, entries);
+    }
+    const out = new Map<string, string>();
+    for (const e of entries) if (e.full !== self) out.set(e.full, e.text);
+    return out;
+  };
+}
+
+/** The module values around one Terraform file; see terraformSiblingReader for many. */
+export function terraformSiblings(file: string): Map<string, string> {
+  return terraformSiblingReader()(file);
 }

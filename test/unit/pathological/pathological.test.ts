@@ -5,6 +5,10 @@ import { initTreeSitter, MAX_ANALYZED_BYTES, parseAs } from '../../../server/src
 import type { FormatId, RuleSet } from '../../../server/src/model';
 import { checkInput } from '../../fuzz/check';
 
+// These bounds detect a hang or a blow-up, not speed (the bench measures speed): the suite shares two
+// cores with other test files and CI's own work, so they are far above a quiet machine's times.
+const HANG_MS = 15_000;
+
 before(async () => {
   await initTreeSitter();
 });
@@ -34,15 +38,14 @@ function iptablesSave(rules: number): string {
   return lines.join('\n');
 }
 
-test('a 100,000-rule iptables-save file parses in seconds, not minutes; past 100,000 commands the reader stops and says so', () => {
-  // The shell reader stops at 100,000 commands (the 4 header lines count), with a limit problem.
+test('a 100,000-rule iptables-save file parses in seconds, not minutes, every rule of it (a save file has no loops to unroll, so no command cap)', () => {
   const text = iptablesSave(100_000);
   assert.ok(text.length < MAX_ANALYZED_BYTES, 'under the size limit, so it is really parsed');
   const heapBefore = process.memoryUsage().heapUsed;
   const [parsed, ms] = timed(() => parseAs('iptables', text, 'file:///big.rules'));
   const input = parsed.ruleSets.find((r) => r.name.includes('INPUT'));
-  assert.equal(input?.rules.length, 100_000 - 4);
-  assert.ok(parsed.problems.some((p) => p.code === 'limit' && p.message.startsWith('stopped after 100000 commands')));
+  assert.equal(input?.rules.length, 100_000);
+  assert.deepEqual(parsed.problems.filter((p) => p.code === 'limit'), []);
   assert.ok(ms < 20_000, `took ${ms.toFixed(0)} ms`);
   // Bounded memory: a few KB per rule at most.
   const grown = (process.memoryUsage().heapUsed - heapBefore) / (1024 * 1024);
@@ -54,7 +57,7 @@ test('a 100,000-rule rule set is evaluated in bounded time, and a flow that spli
   const input = parsed.ruleSets.find((r) => r.name.includes('INPUT')) as RuleSet;
   const [narrow, narrowMs] = timed(() => evaluate(input, flow('in tcp 10.0.0.5 -> 10.1.0.7:1494')));
   assert.equal(narrow.verdict, 'denied');
-  assert.ok(narrowMs < 2000, `narrow flow took ${narrowMs.toFixed(0)} ms`);
+  assert.ok(narrowMs < HANG_MS, `narrow flow took ${narrowMs.toFixed(0)} ms`);
   // Any source on every port against 100,000 distinct /24s and ports: exact cells would be quadratic.
   const [wide, wideMs] = timed(() => evaluate(input, flow('in tcp any -> 10.1.0.7:1-65535')));
   assert.ok(wideMs < 10_000, `wide flow took ${wideMs.toFixed(0)} ms`);
@@ -70,7 +73,7 @@ test('past MAX_ANALYZED_BYTES a 50 MB file is not parsed: one limit problem says
   for (const [format, text] of [['iptables', ipt], ['terraform', tf]] as const) {
     assert.ok(text.length >= 50 * 1024 * 1024);
     const [parsed, ms] = timed(() => parseAs(format, text, `file:///huge.${format}`));
-    assert.ok(ms < 2000, `${format}: ${ms.toFixed(0)} ms`);
+    assert.ok(ms < HANG_MS, `${format}: ${ms.toFixed(0)} ms`);
     assert.equal(parsed.ruleSets.length, 0);
     assert.equal(parsed.problems.length, 1);
     const [p] = parsed.problems;
@@ -104,7 +107,7 @@ const DEEP: readonly [string, FormatId, string, string][] = [
 ];
 for (const [what, format, ext, text] of DEEP) {
   test(`deep nesting (${what}, ${N} levels): no exception, no internal error, valid spans, bounded time`, () => {
-    const failure = checkInput(format, `file:///deep.${ext}`, text, 3000);
+    const failure = checkInput(format, `file:///deep.${ext}`, text, HANG_MS);
     assert.equal(failure, undefined, `${failure?.kind}: ${failure?.message}`);
   });
 }
@@ -138,7 +141,7 @@ function hostile(): [string, string][] {
 for (const [what, text] of hostile()) {
   test(`hostile input (${what}) in every format: no exception, no internal error, valid spans`, () => {
     for (const [format, ext] of FORMATS) {
-      const failure = checkInput(format, `file:///hostile.${ext}`, text, 3000);
+      const failure = checkInput(format, `file:///hostile.${ext}`, text, HANG_MS);
       assert.equal(failure, undefined, `${format} (.${ext}): ${failure?.kind}: ${failure?.message}`);
     }
   });

@@ -32,6 +32,25 @@ function deprecation(flow: CatalogFlow, catalog: Catalog, topology: Topology): {
   return flow.tags.includes('may-change') ? { kind: 'may-change' } : undefined;
 }
 
+const stillNeededCache = new WeakMap<Topology, WeakMap<readonly CatalogFlow[], Map<CatalogFlow, PortSet>>>();
+
+/** Ports the other applicable, current flows of `own` (one role's flows on one side) use; the same for every rule set bound to the role. */
+function stillNeededPorts(own: readonly CatalogFlow[], flow: CatalogFlow, catalog: Catalog, topology: Topology): PortSet {
+  let byList = stillNeededCache.get(topology);
+  if (!byList) stillNeededCache.set(topology, (byList = new WeakMap()));
+  let byFlow = byList.get(own);
+  if (!byFlow) byList.set(own, (byFlow = new Map()));
+  let ports = byFlow.get(flow);
+  if (!ports) {
+    ports = Ports.none();
+    for (const other of own) {
+      if (other !== flow && !deprecation(other, catalog, topology) && applicability(other, catalog, topology).applies) ports = ports.union(Ports.of(other.ports));
+    }
+    byFlow.set(flow, ports);
+  }
+  return ports;
+}
+
 /** The flow between the same roles that the declared version uses instead (WEM 8288 for 8285). */
 function replacementFor(flow: CatalogFlow, product: string, catalog: Catalog, topology: Topology): CatalogFlow | undefined {
   return catalog.flows.find(
@@ -49,6 +68,7 @@ export const deprecatedPort: CheckDefinition = {
   title: 'Port outside its version window or marked as changing',
   summary: 'A rule opens a Citrix port the declared product version no longer uses (WEM 8285 from 1912 on), or one the seed says may change (Local Host Cache 89).',
   defaultSeverity: 'warning',
+  scope: 'file',
   needsRoles: true,
   run(context) {
     const { catalog, topology } = context;
@@ -65,10 +85,7 @@ export const deprecatedPort: CheckDefinition = {
             const query = catalogFlowQuery(flow, bound, role, side, topology);
             if (!query) continue;
             // A port some applicable flow of this role still needs is not out of date for it.
-            let stillNeeded: PortSet = Ports.none();
-            for (const other of own) {
-              if (other !== flow && !deprecation(other, catalog, topology) && applicability(other, catalog, topology).applies) stillNeeded = stillNeeded.union(Ports.of(other.ports));
-            }
+            const stillNeeded = stillNeededPorts(own, flow, catalog, topology);
             const result = evaluate(bound.ruleSet, query, { resolve });
             const open = new Map<Rule, PortSet>();
             for (const d of result.decisions) {
@@ -81,13 +98,13 @@ export const deprecatedPort: CheckDefinition = {
                 if (seen.has(key)) continue;
                 seen.add(key);
                 const between = `${roleName(catalog, flow.source)} → ${roleName(catalog, flow.destination)}`;
-                const base = { checkId: 'deprecated-port', uri: fileOf(rule, bound.file, context.files).uri, span: portSpan(rule), flowId: flow.id };
+                const base = { checkId: 'deprecated-port', uri: fileOf(rule, bound.file, context.allFiles ?? context.files).uri, span: portSpan(rule), flowId: flow.id };
                 const common = { port, flowId: flow.id, role, direction: query.direction, ruleSetId: bound.ruleSet.id, ruleId: rule.id };
                 if (why.kind === 'may-change') {
                   findings.push({
                     ...base,
                     severity: 'info',
-                    message: sentence(`${ruleLabel(fileOf(rule, bound.file, context.files), rule)} opens ${protocolsInWords(flow.protocols)} ${port} for ${between} (${shortPurpose(flow)}). The seed says this port may change: "${flow.description.trim()}" Check it when upgrading.`),
+                    message: sentence(`${ruleLabel(fileOf(rule, bound.file, context.allFiles ?? context.files), rule)} opens ${protocolsInWords(flow.protocols)} ${port} for ${between} (${shortPurpose(flow)}). The seed says this port may change: "${flow.description.trim()}" Check it when upgrading.`),
                     data: { ...common, reason: 'may-change' },
                   });
                   continue;
@@ -97,7 +114,7 @@ export const deprecatedPort: CheckDefinition = {
                 findings.push({
                   ...base,
                   message: sentence(
-                    `${ruleLabel(fileOf(rule, bound.file, context.files), rule)} opens ${protocolsInWords(flow.protocols)} ${port} for ${between}, which ${product} uses only ${why.window} (${shortPurpose(flow)}); ` +
+                    `${ruleLabel(fileOf(rule, bound.file, context.allFiles ?? context.files), rule)} opens ${protocolsInWords(flow.protocols)} ${port} for ${between}, which ${product} uses only ${why.window} (${shortPurpose(flow)}); ` +
                     `citrix-flows.yaml declares ${product} ${why.declared}.` +
                     (replacement ? ` That version uses ${protocolsInWords(replacement.protocols)} ${portsInWords(replacement)} (${shortPurpose(replacement)}).` : ''),
                   ),

@@ -20,6 +20,7 @@ export const edtNeedsUdp: CheckDefinition = {
   title: 'EDT needs UDP',
   summary: 'An ICA/HDX port is open for TCP but not UDP while Enlightened Data Transport (EDT) is on.',
   defaultSeverity: 'warning',
+  scope: 'file',
   needsRoles: true,
   run(context) {
     return context.required.filter(isEdtGap).map((c) => {

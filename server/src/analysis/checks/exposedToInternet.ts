@@ -27,7 +27,19 @@ const ICA_PORTS = Ports.of([{ from: 1494, to: 1494 }, { from: 2598, to: 2598 }])
 /** SSH and RDP: management ports on any host, known without any roles. */
 const PLAIN_MANAGEMENT = Ports.of([{ from: 22, to: 22 }, { from: 3389, to: 3389 }]);
 
+const exposureCache = new WeakMap<Catalog, Map<string, Exposure[]>>();
+
+/** The exposures of a set of roles depend on the catalog alone: worked out once per set, not per rule set. */
 function exposuresFor(roles: readonly string[], catalog: Catalog): Exposure[] {
+  let byRoles = exposureCache.get(catalog);
+  if (!byRoles) exposureCache.set(catalog, (byRoles = new Map()));
+  const key = roles.join('\u0000');
+  let out = byRoles.get(key);
+  if (!out) byRoles.set(key, (out = computeExposures(roles, catalog)));
+  return out;
+}
+
+function computeExposures(roles: readonly string[], catalog: Catalog): Exposure[] {
   if (roles.length === 0) {
     return [
       { kind: 'ica', protocols: TCP_UDP, ports: ICA_PORTS, what: 'ICA/HDX', narrowRoles: ['gateway-snip'] },
@@ -93,6 +105,7 @@ export const exposedToInternet: CheckDefinition = {
   title: 'ICA or management port open to the Internet',
   summary: 'ICA/HDX reaches a VDA from the Internet instead of through Citrix Gateway, or a management port (SSH, RDP, the ADC GUI, ADM, hypervisor) is open from the Internet.',
   defaultSeverity: 'error',
+  scope: 'file',
   needsRoles: false,
   run(context) {
     const { catalog, topology } = context;
@@ -118,9 +131,9 @@ export const exposedToInternet: CheckDefinition = {
                 : `Allow management only from the administrators' networks${narrowTo.length ? ` (${narrowTo.join(', ')})` : exposure.narrowRoles.length ? ` (${exposure.narrowRoles.map((r) => roleName(catalog, r)).join(', ')})` : ''}, or through a VPN or bastion.`;
             findings.push({
               checkId: 'exposed-to-internet',
-              uri: fileOf(rule, file, context.files).uri,
+              uri: fileOf(rule, file, context.allFiles ?? context.files).uri,
               span: peerSpan(rule, 'inbound'),
-              message: `${exposure.what} (${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)})${to} is reachable from the Internet: ${ruleLabel(fileOf(rule, file, context.files), rule)} allows it from ${from}. ${advice}`,
+              message: `${exposure.what} (${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)})${to} is reachable from the Internet: ${ruleLabel(fileOf(rule, file, context.allFiles ?? context.files), rule)} allows it from ${from}. ${advice}`,
               data: {
                 exposure: exposure.kind,
                 ruleSetId: ruleSet.id,

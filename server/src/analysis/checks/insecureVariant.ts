@@ -29,13 +29,14 @@ export const insecureVariant: CheckDefinition = {
   title: 'Insecure variant of a Citrix flow open',
   summary: 'A rule opens the non-secure variant of a Citrix flow (HTTP, LDAP, non-secure HA sync) where the seed names a secure one.',
   defaultSeverity: 'warning',
+  scope: 'file',
   needsRoles: true,
   run(context) {
     const resolve = topologyResolver(context.topology);
     const findings: ReturnType<CheckDefinition['run']>[number][] = [];
     // One finding per rule and insecure port: three catalog flows use HTTP 80 to StoreFront, one rule opens it once.
     const seen = new Set<string>();
-    const present = new Set<string>([...context.topology.roles.keys(), ...context.bound.flatMap((b) => b.roles)]);
+    const present = new Set<string>([...context.topology.roles.keys(), ...(context.boundRoles ?? context.bound.flatMap((b) => b.roles))]);
     for (const bound of context.bound) {
       for (const role of bound.roles) {
         for (const { flow, side } of insecureFlowsFor(context.catalog.flows, role, (r) => present.has(r))) {
@@ -59,10 +60,10 @@ export const insecureVariant: CheckDefinition = {
               const peer = side === 'inbound' ? flow.source : flow.destination;
               findings.push({
                 checkId: 'insecure-variant',
-                uri: fileOf(rule, bound.file, context.files).uri,
+                uri: fileOf(rule, bound.file, context.allFiles ?? context.files).uri,
                 span: portSpan(rule),
                 message: sentence(
-                  `${ruleLabel(fileOf(rule, bound.file, context.files), rule)} opens ${protocolsInWords(flow.protocols)} ${insecurePort}, the non-secure variant of ` +
+                  `${ruleLabel(fileOf(rule, bound.file, context.allFiles ?? context.files), rule)} opens ${protocolsInWords(flow.protocols)} ${insecurePort}, the non-secure variant of ` +
                   `${roleName(context.catalog, flow.source)} → ${roleName(context.catalog, flow.destination)} (${shortPurpose(flow)}). ` +
                   `Use ${protocolsInWords(secure.protocols)} ${portsInWords(secure)} instead, the seed's secure variant ("${shortPurpose(secure)}").`,
                 ),

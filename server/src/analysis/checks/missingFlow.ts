@@ -7,6 +7,7 @@ export const missingFlow: CheckDefinition = {
   title: 'Required Citrix flow blocked',
   summary: 'A flow a declared Citrix role needs is denied by the rules.',
   defaultSeverity: 'error',
+  scope: 'file',
   needsRoles: true,
   run(context) {
     return context.required

@@ -40,6 +40,7 @@ export const partialFlow: CheckDefinition = {
   title: 'Required Citrix flow only partly allowed',
   summary: 'Some of the ports, protocols or addresses of a required flow are allowed, the rest blocked.',
   defaultSeverity: 'warning',
+  scope: 'file',
   needsRoles: true,
   run(context) {
     return context.required

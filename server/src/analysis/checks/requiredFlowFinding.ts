@@ -13,7 +13,7 @@ export function anchorFor(context: AnalysisContext, check: RequiredFlowCheck, de
   const file = check.bound.file;
   const rule = decision?.rule;
   if (rule && !rule.implicit && decision.ruleSet && file.ruleSets.includes(decision.ruleSet)) {
-    const written = ruleFile(rule, file, context.files);
+    const written = ruleFile(rule, file, context.allFiles ?? context.files);
     return { uri: written.uri, span: rule.span, decidingRule: { uri: written.uri, span: rule.span, ruleId: rule.id } };
   }
   const ruleSet = decision?.ruleSet ?? check.bound.ruleSet;
@@ -23,7 +23,7 @@ export function anchorFor(context: AnalysisContext, check: RequiredFlowCheck, de
 
 /** "Denied by …" words for a decision, with the line in the file the rule is written in. */
 export function decidingWords(context: AnalysisContext, check: RequiredFlowCheck, decision: Decision): string {
-  const file = decision.rule ? ruleFile(decision.rule, check.bound.file, context.files) : check.bound.file;
+  const file = decision.rule ? ruleFile(decision.rule, check.bound.file, context.allFiles ?? context.files) : check.bound.file;
   return decidingRuleInWords(file, decision.ruleSet, decision.rule);
 }
 

@@ -105,6 +105,7 @@ export const shadowedRule: CheckDefinition = {
   title: 'Rule never reached',
   summary: 'A rule no packet can reach, because earlier or higher-priority rules (or, for security groups, other allows; for Windows Firewall, block rules) already cover all it matches.',
   defaultSeverity: 'warning',
+  scope: 'file',
   needsRoles: false,
   run(context) {
     const resolve = topologyResolver(context.topology);
@@ -113,7 +114,7 @@ export const shadowedRule: CheckDefinition = {
       for (const ruleSet of file.ruleSets) {
         for (const list of allRuleLists(ruleSet)) {
           for (const s of shadowingsIn(ruleSet, list, resolve)) {
-            const where = (r: Rule): ParsedFile => fileOf(r, file, context.files);
+            const where = (r: Rule): ParsedFile => fileOf(r, file, context.allFiles ?? context.files);
             findings.push({
               checkId: 'shadowed-rule',
               uri: where(s.rule).uri,

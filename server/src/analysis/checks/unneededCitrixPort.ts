@@ -35,7 +35,27 @@ function neededPorts(catalog: Catalog, topology: Topology, roles: readonly strin
   return needed;
 }
 
+const roleKeys = new WeakMap<readonly string[], string>();
+/** The sorted role list as a cache key, made once per bound rule set rather than once per rule. */
+function rolesKey(roles: readonly string[]): string {
+  let key = roleKeys.get(roles);
+  if (key === undefined) roleKeys.set(roles, (key = [...roles].sort().join(',')));
+  return key;
+}
+
 const citrixPortCache = new WeakMap<Catalog, Map<CatalogProtocol, PortSet>>();
+
+type PortCaches = WeakMap<Catalog, WeakMap<Topology, Map<string, PortSet>>>;
+const neededCaches: PortCaches = new WeakMap();
+const reportableCaches: PortCaches = new WeakMap();
+
+function sharedCache(caches: PortCaches, catalog: Catalog, topology: Topology): Map<string, PortSet> {
+  let byTopology = caches.get(catalog);
+  if (!byTopology) caches.set(catalog, (byTopology = new WeakMap()));
+  let cache = byTopology.get(topology);
+  if (!cache) byTopology.set(topology, (cache = new Map()));
+  return cache;
+}
 
 /** Every port a catalog flow uses on this protocol. */
 function citrixPorts(catalog: Catalog, protocol: CatalogProtocol): PortSet {
@@ -95,22 +115,24 @@ export const unneededCitrixPort: CheckDefinition = {
   title: 'Citrix port opened that no declared flow needs',
   summary: 'A rule opens a port the catalog knows as a Citrix port to a role, but no flow that role needs here (with the site\'s features and versions) uses it.',
   defaultSeverity: 'info',
+  scope: 'file',
   needsRoles: true,
   run(context) {
     const { catalog, topology } = context;
     const findings: ReturnType<CheckDefinition['run']>[number][] = [];
-    const neededCache = new Map<string, PortSet>();
+    // Kept per topology, not per run: the engine runs this check file by file.
+    const neededCache = sharedCache(neededCaches, catalog, topology);
     const needed = (roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet => {
-      const key = `${[...roles].sort().join(',')}#${side}#${protocol}`;
+      const key = `${rolesKey(roles)}#${side}#${protocol}`;
       let set = neededCache.get(key);
       if (!set) neededCache.set(key, (set = neededPorts(catalog, topology, roles, side, protocol).union(versionRetired(catalog, topology, roles, side, protocol))));
       return set;
     };
     // Every port some catalog flow opens on a protocol, less what the roles need and general services: a rule that
     // opens none of these has nothing to report, which spares the per-flow scan for nearly every rule.
-    const reportableCache = new Map<string, PortSet>();
+    const reportableCache = sharedCache(reportableCaches, catalog, topology);
     const reportable = (roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet => {
-      const key = `${[...roles].sort().join(',')}#${side}#${protocol}`;
+      const key = `${rolesKey(roles)}#${side}#${protocol}`;
       let set = reportableCache.get(key);
       if (!set) reportableCache.set(key, (set = citrixPorts(catalog, protocol).difference(needed(roles, side, protocol)).difference(GENERAL_SERVICE_PORTS)));
       return set;
@@ -118,6 +140,10 @@ export const unneededCitrixPort: CheckDefinition = {
     for (const bound of context.bound) {
       const roles = bound.roles;
       const names = roles.map((r) => roleName(catalog, r)).join(', ');
+      // The four (side, protocol) sets of this rule set's roles, looked up once rather than once per rule.
+      const reportableHere: (PortSet | undefined)[] = [];
+      const reportableFor = (side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet =>
+        (reportableHere[(side === 'inbound' ? 0 : 2) + (protocol === 'tcp' ? 0 : 1)] ??= reportable(roles, side, protocol));
       for (const list of allRuleLists(bound.ruleSet)) {
         for (const rule of list) {
           if (rule.implicit || !rule.enabled.value || rule.target.kind !== 'allow') continue;
@@ -130,7 +156,7 @@ export const unneededCitrixPort: CheckDefinition = {
           const unneededByProtocol: { protocol: CatalogProtocol; ports: PortSet }[] = [];
           for (const protocol of ['tcp', 'udp'] as const) {
             if (!rule.protocols.value.has(PROTOCOL_NUMBER[protocol])) continue;
-            if (!reportable(roles, side, protocol).intersects(rulePorts)) continue;
+            if (!reportableFor(side, protocol).intersects(rulePorts)) continue;
             const wanted = needed(roles, side, protocol);
             let unneeded = Ports.none();
             const flowsHere: CatalogFlow[] = [];
@@ -157,9 +183,9 @@ export const unneededCitrixPort: CheckDefinition = {
           if (unneededByProtocol.length === 0) continue;
           findings.push({
             checkId: 'unneeded-citrix-port',
-            uri: fileOf(rule, bound.file, context.files).uri,
+            uri: fileOf(rule, bound.file, context.allFiles ?? context.files).uri,
             span: portSpan(rule),
-            message: sentence(`${ruleLabel(fileOf(rule, bound.file, context.files), rule)} opens ${explained.join('; ')}. No flow ${side === 'inbound' ? 'to' : 'from'} ${names} needs it.`),
+            message: sentence(`${ruleLabel(fileOf(rule, bound.file, context.allFiles ?? context.files), rule)} opens ${explained.join('; ')}. No flow ${side === 'inbound' ? 'to' : 'from'} ${names} needs it.`),
             data: {
               ruleSetId: bound.ruleSet.id,
               ruleId: rule.id,

@@ -5,6 +5,7 @@ export const unparsedRule: CheckDefinition = {
   title: 'Rule not understood',
   summary: 'A line or block the parser could not read; its effect on flows is not known.',
   defaultSeverity: 'warning',
+  scope: 'file',
   needsRoles: false,
   run(context) {
     return context.files.flatMap((file) =>

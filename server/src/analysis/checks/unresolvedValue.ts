@@ -7,6 +7,7 @@ export const unresolvedValue: CheckDefinition = {
   title: 'Verdict unknown: a value could not be resolved',
   summary: 'A variable, reference, service tag or undeclared peer address leaves a required flow\'s verdict unknown.',
   defaultSeverity: 'info',
+  scope: 'file',
   needsRoles: true,
   run(context) {
     return context.required

@@ -1,5 +1,5 @@
-import type { Node } from 'web-tree-sitter';
 import type { Span } from '../../model';
+import type { SyntaxNode as Node } from './tree';
 import { interpolationText, prop, respan, simpleFormat, unknownVal, type Val } from '../azure/value';
 
 /**

@@ -1,6 +1,5 @@
-import type { Node, Tree } from 'web-tree-sitter';
 import { LineIndex, type Comment, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
-import { treeSitterParser } from '../treeSitter';
+import { incrementalTreesActive, treeSitterParser } from '../treeSitter';
 import {
   NSG_RULE_TYPE,
   NSG_TYPE,
@@ -26,6 +25,8 @@ import {
   type Scope,
 } from './evaluate';
 import { scanBicep } from './scan';
+import { plainTree, type SyntaxNode as Node } from './tree';
+import { parseBicepFast } from './fast';
 import { eitherBudget, giveUpAfter } from '../budget';
 
 /**
@@ -87,7 +88,6 @@ class BicepReader {
   private readonly vars = new Map<string, Node>();
   private readonly resources = new Map<string, ResourceDecl>();
   private readonly resourceList: ResourceDecl[] = [];
-  private readonly trees: Tree[] = [];
   private evaluator!: BicepEvaluator;
   private syntaxProblems = 0;
 
@@ -102,14 +102,10 @@ class BicepReader {
   }
 
   read(): ParsedFile {
-    try {
-      for (const decl of this.topLevelDeclarations()) this.declare(decl, undefined);
-      this.evaluator = new BicepEvaluator(this.params, this.vars, this.resources);
-      const ruleSets = this.buildRuleSets();
-      return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.comments };
-    } finally {
-      for (const t of this.trees) t.delete();
-    }
+    for (const decl of this.topLevelDeclarations()) this.declare(decl, undefined);
+    this.evaluator = new BicepEvaluator(this.params, this.vars, this.resources);
+    const ruleSets = this.buildRuleSets();
+    return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.comments };
   }
 
   /**
@@ -120,9 +116,21 @@ class BicepReader {
    */
   private topLevelDeclarations(): Node[] {
     const parser = treeSitterParser('bicep');
+    const fast = parseBicepFast(this.text);
+    if (fast) {
+      // An open document's tree follows every version even when the direct reader does the work, so a
+      // version with a syntax error (which only tree-sitter reads) is an incremental re-parse.
+      if (incrementalTreesActive()) parser.parse(this.text, null, { progressCallback: giveUpAfter(this.text.length) })?.delete();
+      return fast.namedChildren;
+    }
     const whole = parser.parse(this.text, null, { progressCallback: giveUpAfter(this.text.length) });
-    if (whole) this.trees.push(whole);
-    if (whole && !whole.rootNode.hasError) return whole.rootNode.namedChildren.filter((c): c is Node => !!c);
+    if (whole) {
+      try {
+        if (!whole.rootNode.hasError) return plainTree(whole, this.text).namedChildren;
+      } finally {
+        whole.delete();
+      }
+    }
     for (const span of this.unterminatedStrings) {
       this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
     }
@@ -152,9 +160,14 @@ class BicepReader {
         });
         continue;
       }
-      this.trees.push(tree);
-      if (tree.rootNode.hasError) this.reportSyntaxErrors(tree.rootNode);
-      for (const c of tree.rootNode.namedChildren) {
+      let root: Node;
+      try {
+        root = plainTree(tree, this.text);
+      } finally {
+        tree.delete();
+      }
+      if (root.hasError) this.reportSyntaxErrors(root);
+      for (const c of root.namedChildren) {
         if (!c) continue;
         if (c.type === 'ERROR') out.push(...salvage(c));
         else out.push(c);

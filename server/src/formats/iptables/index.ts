@@ -2,6 +2,12 @@ import { AddressSet, parsePortRange, parseProtocol, Ports, Protocols, TCP, UDP, 
 import {
   LineIndex,
   makeRule,
+  RULE_DEFAULTS,
+  shiftConditions,
+  shiftField,
+  shiftProblems,
+  shiftSpan,
+  shiftUnresolved,
   type Action,
   type Comment,
   type Direction,
@@ -10,13 +16,14 @@ import {
   type ParsedFile,
   type ParseOptions,
   type ParseProblem,
+  type ParseReuse,
   type Rule,
   type RuleSet,
   type RuleTarget,
   type Span,
   type Unresolved,
 } from '../../model';
-import { commandName, readShell, type ShellCommand, type ShellWord } from '../shell';
+import { commandName, readLineCommand, readShell, type ShellCommand, type ShellWord } from '../shell';
 
 /**
  * iptables-save / ip6tables-save output and shell scripts of iptables and
@@ -27,20 +34,20 @@ import { commandName, readShell, type ShellCommand, type ShellWord } from '../sh
 
 type Family = 4 | 6;
 
-const BUILTIN_DIRECTION: Readonly<Record<string, Direction>> = {
+const BUILTIN_DIRECTION: ReadonlyMap<string, Direction> = new Map(Object.entries({
   INPUT: 'inbound',
   OUTPUT: 'outbound',
   FORWARD: 'forward',
   PREROUTING: 'inbound',
   POSTROUTING: 'outbound',
-};
+}));
 
-const TERMINAL_TARGETS: Readonly<Record<string, RuleTarget>> = {
+const TERMINAL_TARGETS: ReadonlyMap<string, RuleTarget> = new Map(Object.entries({
   ACCEPT: { kind: 'allow' },
   DROP: { kind: 'deny' },
   REJECT: { kind: 'deny', reject: true },
   RETURN: { kind: 'return' },
-};
+}));
 
 /** Targets that act on the packet and let it go on to the next rule. */
 const CONTINUE_TARGETS = new Set([
@@ -55,7 +62,7 @@ const QUEUE_TARGETS = new Set(['QUEUE', 'NFQUEUE']);
 const PLAIN_MODULES = new Set(['tcp', 'udp', 'multiport', 'state', 'conntrack', 'comment', 'iprange', 'set', 'icmp', 'icmp6', 'icmpv6', 'sctp']);
 
 /** Options of targets (after `-j X`) with the number of values they take; they never change what matches. */
-const TARGET_OPTIONS: Readonly<Record<string, number>> = {
+const TARGET_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entries({
   '--log-prefix': 1, '--log-level': 1, '--log-tcp-sequence': 0, '--log-tcp-options': 0, '--log-ip-options': 0, '--log-uid': 0,
   '--log-macdecode': 0, '--nflog-group': 1, '--nflog-prefix': 1, '--nflog-threshold': 1, '--nflog-range': 1, '--nflog-size': 1,
   '--ulog-prefix': 1, '--ulog-nlgroup': 1, '--set-mark': 1, '--set-xmark': 1, '--and-mark': 1, '--or-mark': 1, '--xor-mark': 1,
@@ -65,10 +72,10 @@ const TARGET_OPTIONS: Readonly<Record<string, number>> = {
   '--set-mss': 1, '--notrack': 0, '--zone': 1, '--helper': 1, '--add-set': 2, '--del-set': 2, '--exist': 0, '--timeout': 1,
   '--gateway': 1, '--ttl-set': 1, '--ttl-dec': 1, '--ttl-inc': 1, '--hl-set': 1, '--hl-dec': 1, '--hl-inc': 1, '--type': 1,
   '--checksum-fill': 0, '--selctx': 1, '--mode': 1,
-};
+}));
 
 /** Match options we recognise but whose effect on a new flow we cannot decide, with their value counts. */
-const UNDECIDED_MATCH_OPTIONS: Readonly<Record<string, number>> = {
+const UNDECIDED_MATCH_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entries({
   '--mark': 1, '--uid-owner': 1, '--gid-owner': 1, '--socket-exists': 0, '--src-type': 1, '--dst-type': 1, '--limit-iface-in': 0,
   '--limit-iface-out': 0, '--set': 0, '--rcheck': 0, '--update': 0, '--remove': 0, '--seconds': 1, '--hitcount': 1, '--name': 1,
   '--rsource': 0, '--rdest': 0, '--reap': 0, '--rttl': 0, '--mask': 1, '--mac-source': 1, '--tcp-flags': 2, '--icmp-type': 1,
@@ -83,15 +90,15 @@ const UNDECIDED_MATCH_OPTIONS: Readonly<Record<string, number>> = {
   '--time-start': 1, '--time-stop': 1, '--weekdays': 1, '--monthdays': 1, '--datestart': 1, '--datestop': 1, '--kerneltz': 0,
   '--timestart': 1, '--timestop': 1, '--helper': 1, '--realm': 1, '--cgroup': 1, '--path': 1, '--dir': 1, '--pol': 1,
   '--proto': 1, '--mode': 1, '--tunnel-src': 1, '--tunnel-dst': 1, '--next': 0, '--strict': 0, '--reqid': 1, '--spi': 1,
-};
+}));
 
 /** Options that hold for the first packet of a new connection and so are taken as matching. */
-const ASSUMED_MATCH_OPTIONS: Readonly<Record<string, number>> = { '--syn': 0, '--limit': 1, '--limit-burst': 1 };
+const ASSUMED_MATCH_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entries({ '--syn': 0, '--limit': 1, '--limit-burst': 1 }));
 
-const GLOBAL_FLAGS: Readonly<Record<string, number>> = {
+const GLOBAL_FLAGS: ReadonlyMap<string, number> = new Map(Object.entries({
   '-w': 0, '--wait': 0, '-W': 1, '--wait-interval': 1, '-v': 0, '--verbose': 0, '-n': 0, '--numeric': 0, '-x': 0, '--exact': 0,
   '--line-numbers': 0, '-4': 0, '--ipv4': 0, '-6': 0, '--ipv6': 0, '--modprobe': 1,
-};
+}));
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type RuleFields = Mutable<Pick<Partial<Rule>, 'protocols' | 'source' | 'destination' | 'sourcePorts' | 'destinationPorts' | 'comment'>>;
@@ -103,14 +110,20 @@ interface PendingRule {
   /** Normalised rule text, to find the rule a `-D CHAIN rule…` names. */
   readonly key: string;
   readonly span: Span;
+  /** 1-based line of the rule's start, when the reader counted it (save files); else found from the span. */
+  readonly line?: number;
   readonly iteration?: string;
   readonly targetName?: { readonly name: string; readonly span: Span; readonly goto: boolean; readonly unresolved: boolean };
   readonly fields: RuleFields;
   readonly conditions: MatchCondition[];
   readonly unresolved: Unresolved[];
   readonly command: string;
+  /** The rule's meta, shared by every rule with the same table, chain, family and command. */
+  readonly meta: Readonly<Record<string, string>>;
   /** A `--ports` rule matches either port; it is written as a destination-port rule then a source-port one. */
   readonly sourceTwin?: Field<PortSet>;
+  /** What toRule made of this pending rule, per direction it was built for; reused while its inputs stay the same. */
+  built?: BuiltRule[];
 }
 
 interface ChainState {
@@ -128,7 +141,8 @@ interface Context {
   readonly problems: ParseProblem[];
   readonly tables: Map<string, Map<string, ChainState>>;
   readonly families: Set<Family>;
-  readonly lines: LineIndex;
+  /** Built on first use: save files count their lines as they read them. */
+  lines?: LineIndex;
 }
 
 function chainOf(ctx: Context, table: string, name: string, span: Span, nameSpan: Span): ChainState {
@@ -136,14 +150,15 @@ function chainOf(ctx: Context, table: string, name: string, span: Span, nameSpan
   if (!chains) ctx.tables.set(table, (chains = new Map()));
   let chain = chains.get(name);
   if (!chain) {
-    chain = { name, table, builtin: name in BUILTIN_DIRECTION, rules: [], policy: {}, span, nameSpan };
+    chain = { name, table, builtin: BUILTIN_DIRECTION.has(name), rules: [], policy: {}, span, nameSpan };
     chains.set(name, chain);
   }
   return chain;
 }
 
-function problem(ctx: Context, code: ParseProblem['code'], message: string, span: Span, severity: ParseProblem['severity'] = 'warning'): void {
+function problem(ctx: Context, code: ParseProblem['code'], message: string, span: Span, severity: ParseProblem['severity'] = 'warning'): undefined {
   ctx.problems.push({ code, message, span, severity });
+  return undefined;
 }
 
 const spanOf = (words: readonly ShellWord[]): Span => ({ start: words[0].span.start, end: words[words.length - 1].span.end });
@@ -163,17 +178,6 @@ function isSaveFormat(text: string): boolean {
   return false;
 }
 
-/** The address family a save file is for: its header, else the addresses it holds. */
-function saveFileFamily(text: string, comments: readonly Comment[]): Family {
-  for (const c of comments) {
-    if (/ip6tables-save/.test(c.text)) return 6;
-    if (/iptables-save/.test(c.text)) return 4;
-  }
-  const v6 = /\s-[sd]\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:]*[/\s]/.test(text) || /icmpv6|ipv6-icmp/.test(text);
-  const v4 = /\s-[sd]\s+!?\s*\d+\.\d+\.\d+\.\d+/.test(text);
-  return v6 && !v4 ? 6 : 4;
-}
-
 const IPTABLES_COMMANDS: Readonly<Record<string, Family>> = {
   iptables: 4,
   'iptables-legacy': 4,
@@ -183,60 +187,279 @@ const IPTABLES_COMMANDS: Readonly<Record<string, Family>> = {
   'ip6tables-nft': 6,
 };
 
-export function parseIptables(text: string, uri: string, _options?: ParseOptions): ParsedFile {
-  const save = isSaveFormat(text);
-  const script = readShell(text, { expand: !save });
-  const ctx: Context = { text, problems: [...script.problems], tables: new Map(), families: new Set(), lines: new LineIndex(text) };
+export function parseIptables(text: string, uri: string, options?: ParseOptions): ParsedFile {
+  if (isSaveFormat(text)) return parseSaveFile(text, uri, options?.reuse);
+  const script = readShell(text, { expand: true });
+  const ctx: Context = { text, problems: [...script.problems], tables: new Map(), families: new Set() };
   for (const s of script.sourced) {
     problem(ctx, 'unresolved-value', `"${s.path}" is sourced but not read: variables it sets stay unknown`, s.span, 'info');
   }
-  if (save) {
-    // iptables-restore reads bytes: a BOM spoils the first line and a CR ends up in table and chain names.
-    if (text.charCodeAt(0) === 0xfeff) problem(ctx, 'syntax-error', 'iptables-restore rejects a file that starts with a byte-order mark; save it without one', { start: 0, end: 1 }, 'warning');
-    const cr = text.indexOf('\r\n');
-    if (cr >= 0) problem(ctx, 'syntax-error', 'iptables-restore does not accept Windows (CRLF) line endings; save the file with LF endings', { start: cr, end: cr + 2 }, 'warning');
-    readSaveFile(ctx, script.commands, saveFileFamily(text, script.comments));
-  }
-  else readScript(ctx, script.commands);
-  return { uri, format: 'iptables', text, ruleSets: buildRuleSets(ctx, save), problems: ctx.problems, comments: script.comments };
+  readScript(ctx, script.commands);
+  return { uri, format: 'iptables', text, ruleSets: buildRuleSets(ctx, false), problems: ctx.problems, comments: script.comments };
 }
 
-function readSaveFile(ctx: Context, commands: readonly ShellCommand[], family: Family): void {
+/**
+ * What one `-A CHAIN …` line of a save file came to, kept between versions of
+ * a document keyed by the line's text, so an edit re-reads only the lines it
+ * touched. Spans are at `base`, the line's offset when it was read.
+ */
+interface LineEntry {
+  base: number;
+  line: number;
+  readonly comments: readonly Comment[];
+  readonly blank: boolean;
+  /** Whether the line holds an IPv4 / IPv6 address after -s or -d (the family guess when the file has no header). */
+  v4?: boolean;
+  v6?: boolean;
+  result?: {
+    readonly table: string;
+    readonly family: Family;
+    readonly chain: string;
+    nameSpan: Span;
+    span: Span;
+    rules: readonly PendingRule[];
+    problems: readonly ParseProblem[];
+  };
+  /** The parse that last used the entry; entries no parse used for a while are dropped. */
+  used: number;
+}
+
+interface SaveCache {
+  readonly lines: Map<string, LineEntry>;
+  generation: number;
+}
+
+function saveCacheOf(reuse: ParseReuse | undefined): SaveCache | undefined {
+  if (!reuse) return undefined;
+  let cache = reuse['iptables-save'] as SaveCache | undefined;
+  if (!cache) reuse['iptables-save'] = cache = { lines: new Map(), generation: 0 };
+  return cache;
+}
+
+type SaveItem =
+  | { readonly kind: 'entry'; readonly entry: LineEntry; readonly start: number; readonly line: number }
+  | { readonly kind: 'words'; readonly words: ShellWord[]; readonly span: Span; readonly start: number; readonly line: number; readonly entry?: LineEntry }
+  /** A line with no command (blank or a comment): kept only for the family guess. */
+  | { readonly kind: 'blank'; readonly start: number; readonly entry?: LineEntry };
+
+const V4_ADDRESS_OPTION = /\s-[sd]\s+!?\s*\d+\.\d+\.\d+\.\d+/;
+const V6_ADDRESS_OPTION = /\s-[sd]\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:]*[/\s]/;
+const V6_PROTOCOL = /icmpv6|ipv6-icmp/;
+
+/**
+ * iptables-save output is one command per line with shell quoting and no
+ * expansion, so it is read line by line (no shell reader, no command cap).
+ */
+function parseSaveFile(text: string, uri: string, reuse: ParseReuse | undefined): ParsedFile {
+  const cache = saveCacheOf(reuse);
+  const generation = cache ? ++cache.generation : 0;
+  const comments: Comment[] = [];
+  const problems: ParseProblem[] = [];
+  const items: SaveItem[] = [];
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    let lineEnd = text.indexOf('\n', i);
+    if (lineEnd < 0) lineEnd = n;
+    const entry = cache?.lines.get(text.slice(i, lineEnd));
+    if (entry) {
+      entry.used = generation;
+      const delta = i - entry.base;
+      for (const c of entry.comments) comments.push(delta === 0 ? c : { span: shiftSpan(c.span, delta), text: c.text });
+      items.push(entry.blank ? { kind: 'blank', start: i, entry } : { kind: 'entry', entry, start: i, line });
+      i = lineEnd + 1;
+      line++;
+      continue;
+    }
+    const before = comments.length;
+    const problemsBefore = problems.length;
+    const cmd = readLineCommand(text, i, comments, problems);
+    let fresh: LineEntry | undefined;
+    if (cache && cmd.simple && problems.length === problemsBefore) {
+      fresh = { base: i, line, comments: comments.slice(before), blank: cmd.words.length === 0, used: generation };
+      cache.lines.set(text.slice(i, lineEnd), fresh);
+    }
+    if (cmd.words.length) {
+      const span = { start: cmd.words[0].span.start, end: cmd.words[cmd.words.length - 1].span.end };
+      items.push({ kind: 'words', words: cmd.words, span, start: i, line, entry: fresh });
+    } else items.push({ kind: 'blank', start: i, entry: fresh });
+    if (cmd.simple) line++;
+    else for (let k = i; k < cmd.next; k++) if (text.charCodeAt(k) === 10) line++;
+    i = cmd.next;
+  }
+  const ctx: Context = { text, problems, tables: new Map(), families: new Set() };
+  // iptables-restore reads bytes: a BOM spoils the first line and a CR ends up in table and chain names.
+  if (text.charCodeAt(0) === 0xfeff) problem(ctx, 'syntax-error', 'iptables-restore rejects a file that starts with a byte-order mark; save it without one', { start: 0, end: 1 }, 'warning');
+  const cr = text.indexOf('\r\n');
+  if (cr >= 0) problem(ctx, 'syntax-error', 'iptables-restore does not accept Windows (CRLF) line endings; save the file with LF endings', { start: cr, end: cr + 2 }, 'warning');
+  readSaveItems(ctx, items, saveFamily(text, comments, items));
+  if (cache && cache.lines.size > 2 * items.length + 1000) {
+    // Lines no recent version had: an edit leaves one behind per keystroke.
+    for (const [key, e] of cache.lines) if (generation - e.used > 2) cache.lines.delete(key);
+  }
+  return { uri, format: 'iptables', text, ruleSets: buildRuleSets(ctx, true), problems: ctx.problems, comments };
+}
+
+/** The address family a save file is for: its header, else the addresses it holds. */
+function saveFamily(text: string, comments: readonly Comment[], items: readonly SaveItem[]): Family {
+  for (const c of comments) {
+    if (c.text.includes('ip6tables-save')) return 6;
+    if (c.text.includes('iptables-save')) return 4;
+  }
+  let v4 = false;
+  let v6 = false;
+  for (const item of items) {
+    const e = item.entry;
+    if (e && e.v4 !== undefined && e.v6 !== undefined) {
+      v4 ||= e.v4;
+      v6 ||= e.v6;
+      continue;
+    }
+    // With the line breaks around it, as the patterns saw it when they ran over the whole text.
+    const end = item.kind === 'words' ? item.span.end : item.start;
+    let lineEnd = text.indexOf('\n', end);
+    if (lineEnd < 0) lineEnd = text.length;
+    const chunk = `\n${text.slice(item.start, lineEnd)}\n`;
+    const a = V4_ADDRESS_OPTION.test(chunk);
+    const b = V6_ADDRESS_OPTION.test(chunk) || V6_PROTOCOL.test(chunk);
+    if (e) {
+      e.v4 = a;
+      e.v6 = b;
+    }
+    v4 ||= a;
+    v6 ||= b;
+  }
+  return v6 && !v4 ? 6 : 4;
+}
+
+function readSaveItems(ctx: Context, items: readonly SaveItem[], family: Family): void {
   let table: string | undefined;
-  for (const cmd of commands) {
-    let words = cmd.words;
-    // `iptables-save -c` puts packet counters in front of each rule.
-    if (/^\[\d+:\d+\]$/.test(words[0].value) && words.length > 1) words = words.slice(1);
-    const first = words[0].value;
-    if (first.startsWith('*')) {
-      table = first.slice(1);
-      if (!table) problem(ctx, 'syntax-error', 'a table line names its table: "*filter"', cmd.span, 'error');
+  for (const item of items) {
+    if (item.kind === 'blank') continue;
+    if (item.kind === 'entry') {
+      const e = item.entry;
+      const r = e.result;
+      if (r && table !== undefined && r.table === table && r.family === family) {
+        const delta = item.start - e.base;
+        if (delta !== 0 || e.line !== item.line) {
+          r.rules = r.rules.map((p) => movePending(p, delta, item.line));
+          r.problems = shiftProblems(r.problems, delta);
+          r.nameSpan = shiftSpan(r.nameSpan, delta);
+          r.span = shiftSpan(r.span, delta);
+          e.base = item.start;
+          e.line = item.line;
+        }
+        const chain = chainOf(ctx, table, r.chain, r.span, r.nameSpan);
+        ctx.families.add(family);
+        for (const p of r.rules) chain.rules.push(p);
+        for (const p of r.problems) ctx.problems.push(p);
+        continue;
+      }
+      // Read before, but in another table or family: read it again here.
+      const words = readLineCommand(ctx.text, item.start, [], []).words;
+      if (!words.length) continue;
+      e.base = item.start;
+      e.line = item.line;
+      e.result = undefined;
+      table = readSaveCommand(ctx, words, { start: words[0].span.start, end: words[words.length - 1].span.end }, item.line, table, family, e);
       continue;
     }
-    if (first === 'COMMIT') {
-      table = undefined;
-      continue;
-    }
-    if (!table) {
-      problem(ctx, 'syntax-error', `"${first}" outside a table: start the table with "*filter" and end it with COMMIT`, cmd.span, 'error');
-      continue;
-    }
-    if (first.startsWith(':')) {
-      const name = first.slice(1);
-      const policy = words[1]?.value ?? '-';
-      const chain = chainOf(ctx, table, name, cmd.span, { start: words[0].span.start + 1, end: words[0].span.end });
-      chain.span = cmd.span;
-      ctx.families.add(family);
-      if (policy !== '-') setPolicy(ctx, chain, family, policy, words[1].span, cmd.span);
-      continue;
-    }
-    if (first.startsWith('-')) {
-      runCommand(ctx, words, family, table, cmd);
-      continue;
-    }
-    problem(ctx, 'syntax-error', `"${first}" is not an iptables-save line (expected *table, :CHAIN, -A, COMMIT)`, cmd.span, 'error');
+    table = readSaveCommand(ctx, item.words, item.span, item.line, table, family, item.entry);
   }
   if (table) problem(ctx, 'syntax-error', `table ${table} has no COMMIT: iptables-restore would not load it`, { start: ctx.text.length, end: ctx.text.length }, 'error');
+}
+
+/** One save-file line; returns the table it leaves open. */
+function readSaveCommand(ctx: Context, all: readonly ShellWord[], span: Span, line: number, table: string | undefined, family: Family, entry: LineEntry | undefined): string | undefined {
+  let words = all;
+  // `iptables-save -c` puts packet counters in front of each rule.
+  if (words.length > 1 && isCounters(words[0].value)) words = words.slice(1);
+  const first = words[0].value;
+  const cmd: ShellCommand = { words, span };
+  if (first.startsWith('*')) {
+    const name = first.slice(1);
+    if (!name) problem(ctx, 'syntax-error', 'a table line names its table: "*filter"', span, 'error');
+    return name || undefined;
+  }
+  if (first === 'COMMIT') return undefined;
+  if (!table) {
+    problem(ctx, 'syntax-error', `"${first}" outside a table: start the table with "*filter" and end it with COMMIT`, span, 'error');
+    return table;
+  }
+  if (first.startsWith(':')) {
+    const name = first.slice(1);
+    const policy = words[1]?.value ?? '-';
+    const chain = chainOf(ctx, table, name, span, { start: words[0].span.start + 1, end: words[0].span.end });
+    chain.span = span;
+    ctx.families.add(family);
+    if (policy !== '-') setPolicy(ctx, chain, family, policy, words[1].span, span);
+    return table;
+  }
+  if (first.startsWith('-')) {
+    const problemsBefore = ctx.problems.length;
+    const appended = runCommand(ctx, words, family, table, cmd, line);
+    if (entry && appended) {
+      entry.result = {
+        table,
+        family,
+        chain: appended.chain.name,
+        nameSpan: appended.nameSpan,
+        span,
+        rules: appended.rules,
+        problems: ctx.problems.slice(problemsBefore),
+      };
+    }
+    return table;
+  }
+  problem(ctx, 'syntax-error', `"${first}" is not an iptables-save line (expected *table, :CHAIN, -A, COMMIT)`, span, 'error');
+  return table;
+}
+
+/** `[packets:bytes]` */
+function isCounters(v: string): boolean {
+  const n = v.length;
+  if (n < 5 || v.charCodeAt(0) !== 91 || v.charCodeAt(n - 1) !== 93) return false;
+  let colon = false;
+  for (let k = 1; k < n - 1; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 58) {
+      if (colon || k === 1 || k === n - 2) return false;
+      colon = true;
+    } else if (c < 48 || c > 57) return false;
+  }
+  return colon;
+}
+
+/** A rule read for an earlier version, moved to where its line is now. */
+function movePending(p: PendingRule, delta: number, line: number): PendingRule {
+  if (delta === 0 && p.line === line) return p;
+  const twin = p.sourceTwin ? shiftField(p.sourceTwin, delta) : undefined;
+  const move = <T>(f: Field<T> | undefined): Field<T> | undefined => (f === undefined ? undefined : f === p.sourceTwin ? (twin as unknown as Field<T>) : shiftField(f, delta));
+  const f = p.fields;
+  const fields: RuleFields = {};
+  if (f.protocols) fields.protocols = move(f.protocols);
+  if (f.source) fields.source = move(f.source);
+  if (f.destination) fields.destination = move(f.destination);
+  if (f.sourcePorts) fields.sourcePorts = move(f.sourcePorts);
+  if (f.destinationPorts) fields.destinationPorts = move(f.destinationPorts);
+  if (f.comment !== undefined) fields.comment = f.comment;
+  return {
+    table: p.table,
+    chain: p.chain,
+    family: p.family,
+    key: p.key,
+    span: shiftSpan(p.span, delta),
+    line,
+    iteration: p.iteration,
+    targetName: p.targetName && { name: p.targetName.name, span: shiftSpan(p.targetName.span, delta), goto: p.targetName.goto, unresolved: p.targetName.unresolved },
+    fields,
+    conditions: shiftConditions(p.conditions, delta) as MatchCondition[],
+    unresolved: shiftUnresolved(p.unresolved, delta) as Unresolved[],
+    command: p.command,
+    meta: p.meta,
+    sourceTwin: twin,
+  };
 }
 
 function readScript(ctx: Context, commands: readonly ShellCommand[]): void {
@@ -281,7 +504,15 @@ function nthOfFamily(rules: readonly { family: Family }[], family: Family, pos: 
   return -1;
 }
 
-function runCommand(ctx: Context, words: readonly ShellWord[], family: Family, saveTable: string | undefined, cmd: ShellCommand): void {
+/** Runs one iptables command; for `-A` it returns what it appended, so a save file can keep it for the next version. */
+function runCommand(
+  ctx: Context,
+  words: readonly ShellWord[],
+  family: Family,
+  saveTable: string | undefined,
+  cmd: ShellCommand,
+  line?: number,
+): { chain: ChainState; nameSpan: Span; rules: PendingRule[] } | undefined {
   let table = saveTable ?? 'filter';
   const rest: ShellWord[] = [];
   let op: { flag: string; word: ShellWord; args: ShellWord[] } | undefined;
@@ -292,8 +523,9 @@ function runCommand(ctx: Context, words: readonly ShellWord[], family: Family, s
       table = words[++i]?.value ?? 'filter';
       continue;
     }
-    if (v in GLOBAL_FLAGS) {
-      i += GLOBAL_FLAGS[v];
+    const skip = v.charCodeAt(0) === 45 ? GLOBAL_FLAGS.get(v) : undefined;
+    if (skip !== undefined) {
+      i += skip;
       continue;
     }
     const opFlag = commandFlag(v);
@@ -338,9 +570,11 @@ function runCommand(ctx: Context, words: readonly ShellWord[], family: Family, s
         }
         return;
       }
-      const rules = readRule(ctx, rest, table, chainName, family, span, cmd.iteration, op.word.value);
-      if (op.flag === '-A') chain.rules.push(...rules);
-      else {
+      const rules = readRule(ctx, rest, table, chainName, family, span, cmd.iteration, op.word.value, line);
+      if (op.flag === '-A') {
+        for (const r of rules) chain.rules.push(r);
+        return { chain, nameSpan: chainWord.span, rules };
+      } else {
         const pos = Math.max(1, num ?? 1);
         const at = nthOfFamily(chain.rules, family, pos);
         if (op.flag === '-R') {
@@ -393,13 +627,17 @@ function runCommand(ctx: Context, words: readonly ShellWord[], family: Family, s
   }
 }
 
-function commandFlag(v: string): string | undefined {
-  const long: Record<string, string> = {
+const COMMAND_FLAGS: ReadonlyMap<string, string> = new Map([
+  ...['-A', '-I', '-D', '-R', '-P', '-N', '-F', '-X', '-E', '-L', '-S', '-Z', '-C'].map((f) => [f, f] as const),
+  ...Object.entries({
     '--append': '-A', '--insert': '-I', '--delete': '-D', '--replace': '-R', '--policy': '-P', '--new-chain': '-N', '--new': '-N',
     '--flush': '-F', '--delete-chain': '-X', '--rename-chain': '-E', '--list': '-L', '--list-rules': '-S', '--zero': '-Z', '--check': '-C',
-  };
-  if (long[v]) return long[v];
-  return /^-[AIDRPNFXELSZC]$/.test(v) ? v : undefined;
+  }),
+]);
+
+function commandFlag(v: string): string | undefined {
+  // Only options are looked up: hashing every address and port string would cost more than the rest of the line.
+  return v.charCodeAt(0) === 45 ? COMMAND_FLAGS.get(v) : undefined;
 }
 
 function ruleKey(words: readonly ShellWord[]): string {
@@ -413,6 +651,20 @@ interface Option {
   readonly negated: boolean;
   readonly module?: string;
 }
+
+/** Options whose value count does not depend on where they stand. */
+const FIXED_ARITY: ReadonlyMap<string, number> = new Map([
+  ...[
+    '-p', '--protocol', '-s', '--source', '--src', '-d', '--destination', '--dst', '-i', '--in-interface', '-o', '--out-interface', '-j', '--jump', '-g',
+    '--goto', '-m', '--match', '--dport', '--destination-port', '--sport', '--source-port', '--dports', '--destination-ports', '--sports',
+    '--source-ports', '--ports', '--ctstate', '--state', '--comment', '--src-range', '--dst-range',
+  ].map((o) => [o, 1] as const),
+  ['-c', 2],
+  ['--set-counters', 2],
+  ['-f', 0],
+  ['--fragment', 0],
+  ['--match-set', 2],
+]);
 
 /** Splits a rule spec into options with their values and `!` negations (before or, in old style, after the option). */
 function splitOptions(words: readonly ShellWord[]): Option[] {
@@ -437,15 +689,12 @@ function splitOptions(words: readonly ShellWord[]): Option[] {
     let negated = negate;
     negate = false;
     let arity: number;
-    if (['-p', '--protocol', '-s', '--source', '--src', '-d', '--destination', '--dst', '-i', '--in-interface', '-o', '--out-interface', '-j', '--jump', '-g', '--goto', '-m', '--match'].includes(name)) arity = 1;
-    else if (name === '-c' || name === '--set-counters') arity = 2;
-    else if (name === '-f' || name === '--fragment') arity = 0;
-    else if (['--dport', '--destination-port', '--sport', '--source-port', '--dports', '--destination-ports', '--sports', '--source-ports', '--ports', '--ctstate', '--state', '--comment', '--src-range', '--dst-range'].includes(name)) arity = 1;
-    else if (name === '--match-set') arity = 2;
-    else if (afterTarget && name in TARGET_OPTIONS) arity = TARGET_OPTIONS[name];
-    else if (name in UNDECIDED_MATCH_OPTIONS) arity = UNDECIDED_MATCH_OPTIONS[name];
-    else if (name in ASSUMED_MATCH_OPTIONS) arity = ASSUMED_MATCH_OPTIONS[name];
-    else if (name in TARGET_OPTIONS) arity = TARGET_OPTIONS[name];
+    const fixed = FIXED_ARITY.get(name);
+    if (fixed !== undefined) arity = fixed;
+    else if (afterTarget && TARGET_OPTIONS.has(name)) arity = (TARGET_OPTIONS.get(name) as number);
+    else if (UNDECIDED_MATCH_OPTIONS.has(name)) arity = (UNDECIDED_MATCH_OPTIONS.get(name) as number);
+    else if (ASSUMED_MATCH_OPTIONS.has(name)) arity = (ASSUMED_MATCH_OPTIONS.get(name) as number);
+    else if (TARGET_OPTIONS.has(name)) arity = (TARGET_OPTIONS.get(name) as number);
     else arity = -1;
     if (arity < 0) {
       // Unknown: take following words up to the next option as its values.
@@ -479,6 +728,7 @@ function readRule(
   span: Span,
   iteration: string | undefined,
   command: string,
+  line?: number,
 ): PendingRule[] {
   const fields: PendingRule['fields'] = {};
   const conditions: MatchCondition[] = [];
@@ -500,7 +750,7 @@ function readRule(
   for (const o of splitOptions(words)) {
     const name = o.name;
     const val = o.values[0];
-    if (o.values.length === 0 && !['-f', '--fragment', '--syn'].includes(name) && !(name in TARGET_OPTIONS) && !(name in UNDECIDED_MATCH_OPTIONS) && !(name in ASSUMED_MATCH_OPTIONS)) {
+    if (o.values.length === 0 && !['-f', '--fragment', '--syn'].includes(name) && !(TARGET_OPTIONS.has(name)) && !(UNDECIDED_MATCH_OPTIONS.has(name)) && !(ASSUMED_MATCH_OPTIONS.has(name))) {
       unknown(o, name.startsWith('-') ? `option ${name} needs a value` : `"${name}" is not an iptables option`);
       continue;
     }
@@ -620,9 +870,9 @@ function readRule(
         conditions.push({ kind: 'other', text: optionText(ctx, o), span: optionSpan(o), effect: o.negated ? 'assume-match' : 'never-matches-new' });
         break;
       default:
-        if (name in ASSUMED_MATCH_OPTIONS) {
+        if (ASSUMED_MATCH_OPTIONS.has(name)) {
           if (name !== '--limit-burst') conditions.push({ kind: 'other', text: optionText(ctx, o), span: optionSpan(o), effect: 'assume-match' });
-        } else if (name in UNDECIDED_MATCH_OPTIONS && (!targetName || !(name in TARGET_OPTIONS))) {
+        } else if (UNDECIDED_MATCH_OPTIONS.has(name) && (!targetName || !(TARGET_OPTIONS.has(name)))) {
           // One condition per match module (`-m recent --update --seconds 60 …`), not one per option.
           const prev = conditions[conditions.length - 1];
           if (prev && prev.kind === 'other' && prev.effect === 'unknown' && prev.span && o.module && prev.text.includes(`-m ${o.module}`)) {
@@ -633,7 +883,7 @@ function readRule(
             const span = mod ? { start: mod.start, end: optionSpan(o).end } : optionSpan(o);
             conditions.push({ kind: 'other', text: ctx.text.slice(span.start, span.end), span, effect: 'unknown' });
           }
-        } else if (name in TARGET_OPTIONS && targetName) {
+        } else if (TARGET_OPTIONS.has(name) && targetName) {
           // Target options change what the target does to the packet, not which packets match.
         } else unknown(o, `option ${name} is not understood; flows this rule may decide are unknown`);
     }
@@ -650,12 +900,14 @@ function readRule(
     family,
     key: ruleKey(words),
     span,
+    line,
     iteration,
     targetName,
     fields,
     conditions,
     unresolved,
     command,
+    meta: ruleMeta(table, chain, family, command),
   };
   if (!sourceTwin) return [base];
   const twinFields: RuleFields = { ...fields, sourcePorts: sourceTwin };
@@ -730,7 +982,7 @@ function buildRuleSets(ctx: Context, save: boolean): RuleSet[] {
     }
     for (const chain of chains.values()) {
       if (!chain.builtin) continue;
-      const direction = BUILTIN_DIRECTION[chain.name];
+      const direction = (BUILTIN_DIRECTION.get(chain.name) as Direction);
       const ids = new Map<string, number>();
       const makeRules = (list: readonly PendingRule[]): Rule[] =>
         list.map((p, order) => toRule(ctx, p, order, direction, chains, both, ids));
@@ -789,6 +1041,33 @@ function buildRuleSets(ctx: Context, save: boolean): RuleSet[] {
   return out;
 }
 
+/** What toRule made of a pending rule, reused while its inputs stay the same (the pending rule came from the cache unchanged). */
+interface BuiltRule {
+  readonly rule: Rule;
+  readonly problems: readonly ParseProblem[];
+  readonly both: boolean;
+  readonly targetKey: string;
+}
+
+const LINE_IDS: string[] = [];
+/** `line N`, one string per line number: the same string each version, so its hash is computed once and comparisons are by identity. */
+function lineId(line: number): string {
+  if (line >= 200_000) return `line ${line}`;
+  return (LINE_IDS[line] ??= `line ${line}`);
+}
+
+const META = new Map<string, Readonly<Record<string, string>>>();
+/** Rules of one chain share one meta object (it is read-only). */
+function ruleMeta(table: string, chain: string, family: Family, command: string): Readonly<Record<string, string>> {
+  const key = `${table}\u0000${chain}\u0000${family}\u0000${command}`;
+  let meta = META.get(key);
+  if (!meta) {
+    if (META.size > 10_000) META.clear();
+    META.set(key, (meta = { table, chain, family: `ipv${family}`, command }));
+  }
+  return meta;
+}
+
 function toRule(
   ctx: Context,
   p: PendingRule,
@@ -798,32 +1077,48 @@ function toRule(
   both: boolean,
   ids: Map<string, number>,
 ): Rule {
-  const conditions = [...p.conditions];
-  let target: RuleTarget = { kind: 'continue', note: 'no target: the rule only counts packets' };
+  let extra: MatchCondition | undefined;
+  let unknownTarget: string | undefined;
+  let target: RuleTarget = NO_TARGET;
   const t = p.targetName;
   if (t) {
     if (t.unresolved) {
-      conditions.push({ kind: 'other', text: `-j ${t.name}`, span: t.span, effect: 'unknown' });
+      extra = { kind: 'other', text: `-j ${t.name}`, span: t.span, effect: 'unknown' };
       target = { kind: 'continue', note: `target ${t.name} is not known in this file` };
-    } else if (TERMINAL_TARGETS[t.name] && !t.goto) target = TERMINAL_TARGETS[t.name];
+    } else if (TERMINAL_TARGETS.has(t.name) && !t.goto) target = TERMINAL_TARGETS.get(t.name) as RuleTarget;
     else if (CONTINUE_TARGETS.has(t.name)) target = { kind: 'continue', note: `${t.name} does not end evaluation` };
     else if (NAT_TARGETS.has(t.name)) target = { kind: 'continue', note: `${t.name} (address translation)` };
     else if (QUEUE_TARGETS.has(t.name)) {
-      conditions.push({ kind: 'other', text: `-j ${t.name}`, span: t.span, effect: 'unknown' });
+      extra = { kind: 'other', text: `-j ${t.name}`, span: t.span, effect: 'unknown' };
       target = { kind: 'continue', note: `${t.name} hands the packet to a user-space program, which decides` };
     } else if (chains.has(t.name) && !chains.get(t.name)?.builtin) target = t.goto ? { kind: 'goto', chain: t.name } : { kind: 'jump', chain: t.name };
     else {
-      problem(ctx, 'unparsed-rule', `"${t.name}" is neither a target nor a chain of table ${p.table}`, t.span);
-      conditions.push({ kind: 'other', text: `-j ${t.name}`, span: t.span, effect: 'unknown' });
+      unknownTarget = `"${t.name}" is neither a target nor a chain of table ${p.table}`;
+      extra = { kind: 'other', text: `-j ${t.name}`, span: t.span, effect: 'unknown' };
       target = { kind: 'continue', note: `unknown target ${t.name}` };
     }
   }
-  const line = ctx.lines.positionAt(p.span.start).line + 1;
-  let id = p.iteration ? `line ${line} (${p.iteration})` : `line ${line}`;
+  const line = p.line ?? (ctx.lines ??= new LineIndex(ctx.text)).positionAt(p.span.start).line + 1;
+  let id = p.iteration ? `line ${line} (${p.iteration})` : lineId(line);
   if (p.sourceTwin && p.fields.sourcePorts === p.sourceTwin && !p.fields.destinationPorts) id += ' (source port)';
-  const seen = ids.get(id) ?? 0;
-  ids.set(id, seen + 1);
-  if (seen > 0) id = `${id} #${seen + 1}`;
+  // A save-file line holds one command, so its rules' ids cannot collide; scripts (loops, -I) can repeat a line.
+  if (p.line === undefined || p.iteration !== undefined) {
+    const seen = ids.get(id) ?? 0;
+    ids.set(id, seen + 1);
+    if (seen > 0) id = `${id} #${seen + 1}`;
+  }
+  const targetKey = target.kind === 'jump' || target.kind === 'goto' ? `${target.kind} ${target.chain}` : target.kind === 'continue' ? `continue ${target.note}` : target.kind;
+  let variants = p.built;
+  if (variants) {
+    for (const built of variants) {
+      if (built.rule.id === id && built.rule.order === order && built.rule.direction === direction && built.both === both && built.targetKey === targetKey) {
+        for (const x of built.problems) ctx.problems.push(x);
+        return built.rule;
+      }
+    }
+  } else p.built = variants = [];
+  const problemsBefore = ctx.problems.length;
+  if (unknownTarget && t) problem(ctx, 'unparsed-rule', unknownTarget, t.span);
   const restrict = (f: Field<AddressSet> | undefined): Field<AddressSet> | undefined => {
     if (!both) return f;
     const fam = p.family === 4 ? AddressSet.anyV4() : AddressSet.anyV6();
@@ -831,21 +1126,55 @@ function toRule(
     const within = f.value.intersect(fam);
     return { ...f, value: AddressSet.of(within.v4, within.v6, f.value.symbols) };
   };
-  const source = restrict(p.fields.source);
-  const destination = restrict(p.fields.destination);
-  return makeRule({
-    ...p.fields,
-    ...(source ? { source } : {}),
-    ...(destination ? { destination } : {}),
-    id,
-    target,
-    direction,
-    span: p.span,
-    raw: ctx.text.slice(p.span.start, p.span.end),
-    order,
-    conditions,
-    unresolved: p.unresolved,
-    chain: p.chain,
-    meta: { table: p.table, chain: p.chain, family: `ipv${p.family}`, command: p.command },
-  });
+  const f = p.fields;
+  const source = restrict(f.source) ?? RULE_DEFAULTS.source;
+  const destination = restrict(f.destination) ?? RULE_DEFAULTS.destination;
+  const conditions = extra ? [...p.conditions, extra] : p.conditions;
+  const meta = p.meta;
+  const raw = ctx.text.slice(p.span.start, p.span.end);
+  // One object literal per shape (with and without a comment): rules built by spreading partial objects all differ in shape and are slow to make and read.
+  const rule: Rule =
+    f.comment === undefined
+      ? {
+          protocols: f.protocols ?? RULE_DEFAULTS.protocols,
+          source,
+          destination,
+          sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
+          destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
+          enabled: RULE_DEFAULTS.enabled,
+          conditions,
+          unresolved: p.unresolved,
+          id,
+          target,
+          direction,
+          span: p.span,
+          raw,
+          order,
+          chain: p.chain,
+          meta,
+        }
+      : {
+          protocols: f.protocols ?? RULE_DEFAULTS.protocols,
+          source,
+          destination,
+          sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
+          destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
+          enabled: RULE_DEFAULTS.enabled,
+          conditions,
+          unresolved: p.unresolved,
+          id,
+          target,
+          direction,
+          span: p.span,
+          raw,
+          order,
+          chain: p.chain,
+          meta,
+          comment: f.comment,
+        };
+  if (variants.length >= 6) variants.shift();
+  variants.push({ rule, problems: ctx.problems.slice(problemsBefore), both, targetKey });
+  return rule;
 }
+
+const NO_TARGET: RuleTarget = { kind: 'continue', note: 'no target: the rule only counts packets' };

@@ -1,6 +1,7 @@
 import type { Comment, Span } from '../../model';
 
-export type TokenKind = 'word' | 'string' | 'punct' | 'eol' | 'var' | 'setref';
+/** `cached`: a whole line the parser read the same way in an earlier version (see parseNftables); the cursor re-reads it wherever it is not a rule. */
+export type TokenKind = 'word' | 'string' | 'punct' | 'eol' | 'var' | 'setref' | 'cached';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -13,6 +14,11 @@ export type SpanMapper = (start: number, end: number) => Span;
 
 const PUNCT = new Set(['{', '}', ';', ',', '(', ')', '=', '!', '<', '>']);
 
+/** [A-Za-z0-9_.-] */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46;
+}
+
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v' || c === '\uFEFF';
 }
@@ -22,12 +28,12 @@ function isSpace(c: string): boolean {
  * addresses, ranges), quoted strings, `$define`, `@set`, punctuation,
  * line ends (which end statements like `;`). One pass, no backtracking.
  */
-export function tokenize(text: string, map: SpanMapper, comments: Comment[] | undefined): Token[] {
-  const out: Token[] = [];
-  const n = text.length;
-  let i = 0;
+export function tokenize(text: string, map: SpanMapper | undefined, comments: Comment[] | undefined, from = 0, to = text.length, out: Token[] = []): Token[] {
+  const n = to;
+  let i = from;
+  // Without a mapper offsets are the document's own: no call per token.
   const push = (kind: TokenKind, t: string, start: number, end: number): void => {
-    out.push({ kind, text: t, span: map(start, end) });
+    out.push({ kind, text: t, span: map ? map(start, end) : { start, end } });
   };
   while (i < n) {
     const c = text[i];
@@ -49,7 +55,7 @@ export function tokenize(text: string, map: SpanMapper, comments: Comment[] | un
       if (end < 0) end = n;
       let contentEnd = end;
       if (text[contentEnd - 1] === '\r') contentEnd--;
-      comments?.push({ span: map(i, contentEnd), text: text.slice(i + 1, contentEnd).trim() });
+      comments?.push({ span: map ? map(i, contentEnd) : { start: i, end: contentEnd }, text: text.slice(i + 1, contentEnd).trim() });
       i = end;
       continue;
     }
@@ -72,7 +78,7 @@ export function tokenize(text: string, map: SpanMapper, comments: Comment[] | un
     }
     if (c === '$' || c === '@') {
       let j = i + 1;
-      while (j < n && /[A-Za-z0-9_\-.]/.test(text[j])) j++;
+      while (j < n && isNameChar(text.charCodeAt(j))) j++;
       push(c === '$' ? 'var' : 'setref', text.slice(i + 1, j), i, j);
       i = j === i + 1 ? i + 1 : j;
       continue;

@@ -597,9 +597,76 @@ export function readShell(text: string, options: ShellOptions = {}): ShellScript
   const problems: ParseProblem[] = [];
   const raw = tokenize(text, expand, comments, problems);
   const nodes = expand ? structure(raw, problems) : raw.map((cmd) => ({ kind: 'cmd' as const, cmd }));
-  const exec = new Executor(text, problems, options.maxCommands ?? 100_000);
+  // Without expansion nothing unrolls: the command count is the line count, so there is nothing to cap.
+  const exec = new Executor(text, problems, options.maxCommands ?? (expand ? 100_000 : Number.POSITIVE_INFINITY));
   exec.run(nodes);
   return { commands: exec.out, comments, problems, sourced: exec.sourced };
+}
+
+/**
+ * Reads one command of a line-oriented file that only borrows shell quoting
+ * (iptables-save): from `start`, a line start, to the line break that ends
+ * it. Plain words are sliced straight from the text; only words with quotes
+ * or escapes go through the general word reader. Gives the words the
+ * reader without expansion would give, and `next`, the offset after the
+ * command's line break. `simple` is true when the command is the one line
+ * from `start` to its line break (no continuation, no quote running on).
+ */
+export function readLineCommand(
+  text: string,
+  start: number,
+  comments: Comment[],
+  problems: ParseProblem[],
+): { words: ShellWord[]; next: number; simple: boolean } {
+  const words: ShellWord[] = [];
+  const n = text.length;
+  let i = start;
+  let simple = true;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (code === 92 && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
+      i += text.charCodeAt(i + 1) === 10 ? 2 : 3;
+      simple = false;
+      continue;
+    }
+    if (code === 32 || code === 9 || code === 13 || code === 12 || code === 11 || code === 0xfeff) {
+      i++;
+      continue;
+    }
+    if (code === 10) return { words, next: i + 1, simple };
+    if (code === 35) {
+      let end = text.indexOf('\n', i);
+      if (end < 0) end = n;
+      let contentEnd = end;
+      if (text.charCodeAt(contentEnd - 1) === 13) contentEnd--;
+      comments.push({ span: { start: i, end: contentEnd }, text: text.slice(i + 1, contentEnd).trim() });
+      i = end;
+      continue;
+    }
+    let j = i;
+    while (j < n && isPlain(text.charCodeAt(j), false)) j++;
+    const stop = j < n ? text[j] : '\n';
+    if (isWordEnd(stop, false)) {
+      const raw = text.slice(i, j);
+      words.push({ value: raw, span: { start: i, end: j }, raw, exact: true, unresolved: NOTHING_UNRESOLVED });
+      i = j;
+      continue;
+    }
+    const word = readWord(text, i, false, problems);
+    if (word.end === i) {
+      i++;
+      continue;
+    }
+    if (text.slice(i, word.end).includes('\n')) simple = false;
+    if (word.parts.length) {
+      let value = '';
+      for (const p of word.parts) if (p.kind === 'lit') value += p.text;
+      const raw = text.slice(i, word.end);
+      words.push({ value, span: { start: i, end: word.end }, raw, exact: value === raw, unresolved: NOTHING_UNRESOLVED });
+    }
+    i = word.end;
+  }
+  return { words, next: n, simple };
 }
 
 /** The last path segment of a command name (`/usr/sbin/iptables` → `iptables`). */

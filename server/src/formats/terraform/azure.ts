@@ -1,7 +1,8 @@
-import type { MatchCondition, Rule, RuleSet, Span, Unresolved } from '../../model';
+import type { MatchCondition, ParseProblem, Rule, RuleSet, Span, Unresolved } from '../../model';
 import { azureNsgRuleSet, azureRuleFromProperties, uniqueRuleId } from '../azure/nsg';
 import type { Val } from '../azure/value';
-import { attribute, blocksOf, bodyHasError, type HclBody } from './hcl';
+import { attribute, blocksOf, bodyHasError, type HclBody, type HclExpr } from './hcl';
+import { TextMemo } from './reuse';
 import { scalarString, type Scope, type Value } from './resolve';
 import { baseAddress, lineOf, resourceInstances, ruleBlocks, scalar, skipBroken, type Context, type Resource } from './common';
 
@@ -75,7 +76,27 @@ interface Nsg {
   stage?: { group: string; order: number };
 }
 
+/** A value that reads the same wherever it is: no variables, iterators, references or calls. */
+function selfContained(e: HclExpr): boolean {
+  switch (e.kind) {
+    case 'literal':
+      return true;
+    case 'tuple':
+      return e.items.every(selfContained);
+    case 'object':
+      return e.entries.every((x) => selfContained(x.key) && selfContained(x.value));
+    case 'template':
+      return e.parts.every((p) => 'literal' in p);
+    default:
+      return false;
+  }
+}
+
+const bodySelfContained = (body: HclBody): boolean => body.items.every((i) => i.kind === 'attribute' && selfContained(i.expr));
+
 export function azureRuleSets(ctx: Context): RuleSet[] {
+  // Rules of unchanged, self-contained blocks come from the document's previous version (open documents only).
+  const memo = new TextMemo<{ rule: Rule; problems: ParseProblem[] }>('terraform.azure.rules');
   const nsgs = new Map<string, Nsg>();
   const order: Nsg[] = [];
   const add = (n: Nsg): Nsg => {
@@ -88,19 +109,19 @@ export function azureRuleSets(ctx: Context): RuleSet[] {
     const nameAttr = scalar(ctx, body, 'name', scope);
     const name = nameAttr ? scalarString(nameAttr.value) : undefined;
     const id = uniqueRuleId(name ?? fallbackId, nsg.ids);
-    const { rule, problems } = azureRuleFromProperties({
-      id,
-      name,
-      properties: properties(ctx, body, scope, span),
-      span,
-      order: nsg.rules.length,
-      text: ctx.text,
-      meta: { ...meta, nsgAddress: nsg.id, ...(nsg.meta.nsgName ? { nsgName: nsg.meta.nsgName } : {}) },
-      unresolved,
-      conditions,
-    });
-    nsg.rules.push(rule);
-    ctx.problems.push(...problems);
+    const ruleMeta = { ...meta, nsgAddress: nsg.id, ...(nsg.meta.nsgName ? { nsgName: nsg.meta.nsgName } : {}) };
+    const order = nsg.rules.length;
+    // Everything the rule depends on besides the block's own text is in the key.
+    const key =
+      memo.active && unresolved.length === 0 && conditions.length === 0 && bodySelfContained(body)
+        ? `${id}\u0000${order}\u0000${JSON.stringify(ruleMeta)}\u0000${ctx.text.slice(span.start, span.end)}`
+        : undefined;
+    const built =
+      (key !== undefined ? memo.get(key, span.start) : undefined) ??
+      azureRuleFromProperties({ id, name, properties: properties(ctx, body, scope, span), span, order, text: ctx.text, meta: ruleMeta, unresolved, conditions });
+    if (key !== undefined) memo.set(key, span.start, built);
+    nsg.rules.push(built.rule);
+    ctx.problems.push(...built.problems);
   };
 
   for (const r of ctx.resources) {
@@ -157,6 +178,7 @@ export function azureRuleSets(ctx: Context): RuleSet[] {
   }
 
   attachStages(ctx, nsgs, order);
+  memo.commit();
 
   return order.map((n) => {
     const styles = [...n.styles].sort();

@@ -1,6 +1,7 @@
 import type { Language, Range, TreeCursor } from 'web-tree-sitter';
 import { LineIndex, type Comment, type ParseProblem, type Span } from '../../model';
-import { treeSitterParser } from '../treeSitter';
+import { incrementalTreesActive, treeSitterParser } from '../treeSitter';
+import { parseHclFast } from './fastHcl';
 import { eitherBudget, giveUpAfter } from '../budget';
 
 /**
@@ -544,7 +545,24 @@ function topLevelStarts(text: string): number[] {
   return starts;
 }
 
+/**
+ * An open document's tree-sitter tree follows every version even when the
+ * direct reader does the work, so a version with a syntax error (which only
+ * tree-sitter reads) is an incremental re-parse rather than a full one.
+ */
+export function keepDocumentTree(text: string): void {
+  if (!incrementalTreesActive()) return;
+  treeSitterParser('terraform').parse(text, null, { progressCallback: giveUpAfter(text.length) })?.delete();
+}
+
 export function parseHcl(text: string): HclDocument {
+  const fast = parseHclFast(text);
+  if (fast) return fast;
+  return parseHclWithTreeSitter(text);
+}
+
+/** The tree-sitter route: every input, with error recovery; exported so tests can compare both routes. */
+export function parseHclWithTreeSitter(text: string): HclDocument {
   const parser = treeSitterParser('terraform');
   const conv = new Converter(text);
   const whole = parser.parse(text, null, { progressCallback: giveUpAfter(text.length) });

@@ -4,7 +4,8 @@ import { awsRuleSets } from './aws';
 import { azureRuleSets } from './azure';
 import type { Context, Resource } from './common';
 import { gcpRuleSets } from './gcp';
-import { blocksOf, parseHcl } from './hcl';
+import { parseHclFast } from './fastHcl';
+import { blocksOf, keepDocumentTree, parseHclWithTreeSitter } from './hcl';
 import { collectDefinitions, readSiblings, Resolver } from './resolve';
 
 export { parseHcl } from './hcl';
@@ -28,7 +29,10 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   if (!isTreeSitterReady()) return empty('the Terraform parser is not initialised yet (tree-sitter is still loading)');
   let doc;
   try {
-    doc = parseHcl(text);
+    // The tree-sitter route keeps an open document's tree itself; the direct one asks for it to be kept.
+    const fast = parseHclFast(text);
+    if (fast) keepDocumentTree(text);
+    doc = fast ?? parseHclWithTreeSitter(text);
   } catch (e) {
     return empty(`the Terraform parser failed: ${e instanceof Error ? e.message : String(e)}`);
   }
