@@ -430,7 +430,10 @@ class RuleSetEvaluator {
         const why = maybe.length === 0 ? '' : conditionUnknown ? `rule ${rule.name ?? rule.id} depends on ${conditionUnknown.text}` : describeUnknown(rule, region);
         for (const m of maybe) {
           if (rule.target.kind === 'allow' || rule.target.kind === 'deny') {
-            next.push(cellOf(m, [...m.possibilities, { action: rule.target.kind, rule, reason: why }]));
+            // One possibility per action is all a verdict needs (does any differ from the final action?);
+            // keeping every one made a list of unknown rules quadratic.
+            const action = rule.target.kind;
+            next.push(m.possibilities.some((p) => p.action === action) ? m : cellOf(m, [...m.possibilities, { action, rule, reason: why }]));
           } else if (rule.target.kind === 'continue') {
             next.push(m);
           } else {

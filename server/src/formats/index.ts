@@ -90,7 +90,7 @@ export function parseAs(format: FormatId, text: string, uri: string, options?: P
     return tooLarge(format, text, uri, utf8Length(text, Infinity), limit);
   }
   try {
-    return PARSERS[format](text, uri, options);
+    return capProblems(PARSERS[format](text, uri, options));
   } catch (error) {
     return {
       uri,
@@ -109,3 +109,31 @@ export function parseAs(format: FormatId, text: string, uri: string, options?: P
     };
   }
 }
+
+/**
+ * A file broken in one place can yield thousands of problems (500 unclosed
+ * braces, each an empty rule missing every property). Past this many, more
+ * squiggles help nobody and only slow the editor, so the rest are summed up
+ * in one.
+ */
+export const MAX_PROBLEMS_PER_FILE = 200;
+
+function capProblems(file: ParsedFile): ParsedFile {
+  if (file.problems.length <= MAX_PROBLEMS_PER_FILE) return file;
+  const kept = [...file.problems].sort((a, b) => a.span.start - b.span.start).slice(0, MAX_PROBLEMS_PER_FILE);
+  const last = kept[kept.length - 1].span;
+  const more = file.problems.length - kept.length;
+  return {
+    ...file,
+    problems: [
+      ...kept,
+      {
+        code: 'limit',
+        severity: 'warning',
+        span: { start: last.start, end: last.end },
+        message: `${more} more problem${more === 1 ? '' : 's'} in this file ${more === 1 ? 'is' : 'are'} not shown: fix the ones above first (only the first ${MAX_PROBLEMS_PER_FILE} are reported)`,
+      },
+    ],
+  };
+}
+

@@ -17,10 +17,25 @@ const conditionKey = (c: MatchCondition): string => `${c.kind}\u0000${c.text.tri
  * has too, and nothing in it may be unresolved.
  */
 function canCover(other: Rule, rule: Rule, terminating: (r: Rule) => boolean): boolean {
-  if (other === rule || !mayOverlap(other, rule) || !other.enabled.value || other.direction !== rule.direction || !terminating(other)) return false;
-  if (other.unresolved.length > 0) return false;
-  const own = new Set(rule.conditions.map(conditionKey));
-  return other.conditions.every((c) => c.effect !== 'never-matches-new' && c.effect !== 'unknown' && own.has(conditionKey(c)));
+  // The cheap refusals first: this runs for every pair of rules that meet.
+  if (other === rule || !other.enabled.value || other.direction !== rule.direction || !terminating(other)) return false;
+  if (other.unresolved.length > 0 || other.conditions.some((c) => c.effect === 'never-matches-new' || c.effect === 'unknown')) return false;
+  if (!mayOverlap(other, rule)) return false;
+  if (other.conditions.length === 0) return true;
+  const own = conditionKeysOf(rule);
+  return other.conditions.every((c) => own.has(conditionKey(c)));
+}
+
+/** The part of canCover that does not depend on the covered rule. */
+function mayCoverSomething(other: Rule, terminating: (r: Rule) => boolean): boolean {
+  return other.enabled.value && terminating(other) && other.unresolved.length === 0 && !other.conditions.some((c) => c.effect === 'never-matches-new' || c.effect === 'unknown');
+}
+
+const conditionKeyCache = new WeakMap<Rule, Set<string>>();
+function conditionKeysOf(rule: Rule): Set<string> {
+  let keys = conditionKeyCache.get(rule);
+  if (!keys) conditionKeyCache.set(rule, (keys = new Set(rule.conditions.map(conditionKey))));
+  return keys;
 }
 
 const PORTFUL = Protocols.of(TCP, UDP, 132);
@@ -49,9 +64,12 @@ function shadowingsIn(ruleSet: RuleSet, list: readonly Rule[], resolve: ReturnTy
     case 'priority-first-match': {
       const order = evaluationOrder(ruleSet, list);
       const position = new Map(order.map((r, i) => [r, i]));
+      // Only rules that can cover anything are searched: a list of broken or undecidable rules costs one pass.
+      const pool = order.filter((o) => mayCoverSomething(o, decides));
+      if (pool.length === 0) return out;
       order.forEach((rule, i) => {
         if (!candidates(rule)) return;
-        const earlier = rulesMeeting(order, rule).filter((o) => (position.get(o) as number) < i && canCover(o, rule, decides));
+        const earlier = rulesMeeting(pool, rule).filter((o) => (position.get(o) as number) < i && canCover(o, rule, decides));
         if (earlier.length === 0) return;
         const c = coverage(rule, earlier, { resolve });
         if (c.covered) out.push({ rule, by: c.by, wording: 'shadowed' });
