@@ -28,6 +28,7 @@ import { scanBicep } from './scan';
 import { plainTree, type SyntaxNode as Node } from './tree';
 import { parseBicepFast } from './fast';
 import { eitherBudget, giveUpAfter } from '../budget';
+import { maskPunctuationRuns } from './mask';
 
 /**
  * Bicep → Azure NSG rule sets. Reads `Microsoft.Network/networkSecurityGroups`
@@ -123,7 +124,13 @@ class BicepReader {
       if (incrementalTreesActive()) parser.parse(this.text, null, { progressCallback: giveUpAfter(this.text.length) })?.delete();
       return fast.namedChildren;
     }
-    const whole = parser.parse(this.text, null, { progressCallback: giveUpAfter(this.text.length) });
+    const masked = maskPunctuationRuns(this.text);
+    this.problems.push(...masked.problems);
+    const treeText = masked.text;
+    // One budget for the whole file, shared by the whole-file parse and the per-declaration fallback below, so
+    // a file that exhausted it once is not parsed a second time at the same cost.
+    const wholeFile = giveUpAfter(this.text.length);
+    const whole = parser.parse(treeText, null, { progressCallback: wholeFile });
     if (whole) {
       try {
         if (!whole.rootNode.hasError) return plainTree(whole, this.text).namedChildren;
@@ -135,7 +142,6 @@ class BicepReader {
       this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
     }
     const out: Node[] = [];
-    const wholeFile = giveUpAfter(this.text.length);
     const starts = this.declarationStarts.length && this.declarationStarts[0] > 0 ? [0, ...this.declarationStarts] : this.declarationStarts;
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i];
@@ -147,7 +153,7 @@ class BicepReader {
       }
       const from = this.lines.positionAt(start);
       const to = this.lines.positionAt(end);
-      const tree = parser.parse(this.text, null, {
+      const tree = parser.parse(treeText, null, {
         includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } }],
         progressCallback: eitherBudget(giveUpAfter(end - start), wholeFile),
       });

@@ -565,7 +565,9 @@ export function parseHcl(text: string): HclDocument {
 export function parseHclWithTreeSitter(text: string): HclDocument {
   const parser = treeSitterParser('terraform');
   const conv = new Converter(text);
-  const whole = parser.parse(text, null, { progressCallback: giveUpAfter(text.length) });
+  // One budget for the whole file, shared by this parse and the per-block fallback below.
+  const wholeFile = giveUpAfter(text.length);
+  const whole = parser.parse(text, null, { progressCallback: wholeFile });
   let root: Node | undefined;
   if (whole) {
     try {
@@ -583,7 +585,6 @@ export function parseHclWithTreeSitter(text: string): HclDocument {
   const starts = topLevelStarts(text);
   if (starts[0] !== 0) starts.unshift(0);
   const items: (HclAttribute | HclBlock)[] = [];
-  const wholeFile = giveUpAfter(text.length);
   for (let k = 0; k < starts.length; k++) {
     const startIndex = starts[k];
     const endIndex = k + 1 < starts.length ? starts[k + 1] : text.length;

@@ -1,0 +1,86 @@
+import type { ParseProblem, Span } from '../../model';
+
+/** Shorter runs are left alone: `----` can still be an expression being typed. */
+const MIN_RUN = 32;
+
+/**
+ * tree-sitter-bicep's error recovery slows down with the square of a run of
+ * one punctuation character (3,000 `-` take 100 ms, 5,000 a quarter of a
+ * second), and no such run is valid Bicep outside a string or comment. Runs
+ * of MIN_RUN or more are blanked for tree-sitter — same length, so every
+ * offset stays — and reported as the syntax errors they are. Runs inside
+ * strings and comments are blanked too (an unterminated string is just as
+ * slow) but not reported; the reader takes string values from the original
+ * text, so a `'-----'` separator in a description keeps its value.
+ */
+export function maskPunctuationRuns(text: string): { text: string; problems: ParseProblem[] } {
+  const runs: Span[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "'") {
+      // ''' … ''' is a multi-line string; '…' ends at the next unescaped quote or the line's end.
+      if (text.startsWith("'''", i)) {
+        const end = text.indexOf("'''", i + 3);
+        i = end < 0 ? text.length : end + 3;
+        continue;
+      }
+      i++;
+      while (i < text.length && text[i] !== "'" && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+      continue;
+    }
+    if (/[\p{L}\p{N}\s_]/u.test(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && text[j] === c) j++;
+    if (j - i >= MIN_RUN) runs.push({ start: i, end: j });
+    i = j;
+  }
+  const all = punctuationRuns(text);
+  if (all.length === 0) return { text, problems: [] };
+  let masked = '';
+  let from = 0;
+  for (const r of all) {
+    masked += text.slice(from, r.start) + ' '.repeat(r.end - r.start);
+    from = r.end;
+  }
+  masked += text.slice(from);
+  const problems = runs.map((span): ParseProblem => ({
+    code: 'syntax-error',
+    severity: 'error',
+    span,
+    message: `syntax error: ${span.end - span.start} "${text[span.start]}" characters in a row are not Bicep`,
+  }));
+  return { text: masked, problems };
+}
+
+/** Runs of one punctuation character anywhere in the text, strings and comments included. */
+function punctuationRuns(text: string): Span[] {
+  const out: Span[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (/[\p{L}\p{N}\s_]/u.test(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && text[j] === c) j++;
+    if (j - i >= MIN_RUN) out.push({ start: i, end: j });
+    i = j;
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { maskPunctuationRuns } from '../../../server/src/formats/bicep/mask';
+import { initTreeSitter } from '../../../server/src/formats/treeSitter';
+import { parseAs } from '../../../server/src/formats';
+
+const run = '-'.repeat(40);
+
+test('long punctuation runs are blanked for tree-sitter with every offset kept, and reported only outside strings', () => {
+  const text = `var a = 1\n${run}\nvar note = '${run}'\n// ${run}\n`;
+  const masked = maskPunctuationRuns(text);
+  assert.equal(masked.text.length, text.length);
+  assert.ok(!masked.text.includes('-'.repeat(32)));
+  assert.deepEqual(masked.problems.map((p) => text.slice(p.span.start, p.span.end)), [run]);
+  assert.deepEqual(maskPunctuationRuns('var x = 1 - 2\n'), { text: 'var x = 1 - 2\n', problems: [] });
+});
+
+test('a separator inside a rule description keeps its value', async () => {
+  await initTreeSitter();
+  // The stray run makes the file go through tree-sitter rather than the direct reader.
+  const text = `${run}\nresource nsg 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {\n  name: 'nsg'\n  properties: {\n    securityRules: [\n      {\n        name: 'a${run}'\n        properties: { access: 'Allow', direction: 'Inbound', priority: 100, protocol: 'Tcp', sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '1494' }\n      }\n    ]\n  }\n}\n`;
+  const file = parseAs('bicep', text, 'file:///x.bicep');
+  const rule = file.ruleSets[0]?.rules.find((r) => !r.implicit);
+  assert.equal(rule?.name, `a${run}`);
+  assert.ok(file.problems.some((p) => p.code === 'syntax-error' && p.span.start === 0));
+});
