@@ -163,7 +163,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   for (const [uri, list] of byUri) {
     const file = filesByUri.get(uri);
     if (!file) {
-      const out = list.map((f) => withSeverity(f, topology, options)).filter(isOn);
+      const out = list.flatMap((f) => withSeverity(f, topology, options) ?? []);
       if (out.length) findingsByUri.set(uri, out.sort(byPlace));
       continue;
     }
@@ -201,10 +201,6 @@ function internalError(check: CheckDefinition, error: unknown, uri: string): Raw
     message: `The check "${check.id}" failed, so its findings are missing: ${(error as Error)?.stack ?? error}`,
     data: { check: check.id },
   };
-}
-
-function isOn(f: Finding): boolean {
-  return (f.severity as string) !== 'off';
 }
 
 /** What `withSeverity` reads besides the finding: a settled file is reused only while this is unchanged. */
@@ -407,7 +403,7 @@ export class AnalysisCache {
     const out: Finding[] = [];
     for (const f of kept) {
       const s = withSeverity(f, topology, options);
-      if (isOn(s)) out.push(s);
+      if (s) out.push(s);
     }
     for (const u of unused) {
       const s = withSeverity(
@@ -415,7 +411,7 @@ export class AnalysisCache {
         topology,
         options,
       );
-      if (isOn(s)) out.push(s);
+      if (s) out.push(s);
     }
     const entry: Settled = { file, raw, topology, severities, findings: out.sort(byPlace), suppressed: suppressed.length };
     this.settledNext.set(file.uri, entry);
@@ -456,14 +452,15 @@ function bindingShape(file: ParsedFile): string {
   return shape;
 }
 
-function withSeverity(f: RawFinding, topology: Topology, options: AnalyzeOptions): Finding {
+/** The finding at the severity configured for its check; undefined when the check is off. */
+function withSeverity(f: RawFinding, topology: Topology, options: AnalyzeOptions): Finding | undefined {
   const configured = severityFor(f.checkId, topology, options);
-  if (configured === 'off') return { ...f, severity: 'off' as Severity };
+  if (configured === 'off') return undefined;
   if (f.checkId === 'invalid-declaration' && f.severity) return { ...f, severity: f.severity };
   // A check may grade one finding below its default (deprecated-port's "may change" ports are information);
   // a severity the user set for the check still wins.
   const userSet = options.severities?.[f.checkId] ?? topology.checks.get(f.checkId);
-  return { ...f, severity: (userSet ? configured : f.severity ?? configured) as Severity };
+  return { ...f, severity: userSet ? configured : f.severity ?? configured };
 }
 
 function byPlace(a: Finding, b: Finding): number {
