@@ -16,7 +16,9 @@ const USAGE = `Usage: citrix-flow-lint test-flow FILE --from ADDR --to ADDR --pr
 
 Would the rule sets in FILE let this flow through? in: the protected host or
 group is the destination (default); out: it is the source; forward: it sits
-between. With --role, only rule sets bound to that role are asked.
+between. Every rule set in FILE that filters the direction is applied in
+sequence, as the stages of one path; when FILE holds rule sets for different
+hosts, ask about one with --role.
 Exit status: 0 allowed, 1 denied, partial or unknown, 2 usage error.`;
 
 /** The rule's first line, with its name where that line does not show it (a Terraform `security_rule {`). */
