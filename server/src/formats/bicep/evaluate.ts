@@ -63,6 +63,16 @@ export class BicepEvaluator {
     }
   }
 
+  /** An item of an array, evaluated as `eval` of the whole array evaluates it (one level deeper). */
+  evalItem(node: Node, scope: Scope): Val {
+    this.depth++;
+    try {
+      return this.eval(node, scope);
+    } finally {
+      this.depth--;
+    }
+  }
+
   /** The literal `name` of a resource when its body is a plain object (no loop). */
   resourceName(r: ResourceDecl): Val | undefined {
     const key = `resource-name:${r.symbol}`;

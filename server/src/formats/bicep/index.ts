@@ -29,6 +29,8 @@ import { plainTree, type SyntaxNode as Node } from './tree';
 import { parseBicepFast } from './fast';
 import { eitherBudget, giveUpAfter } from '../budget';
 import { maskPunctuationRuns } from './mask';
+import { TextMemo } from '../terraform/reuse';
+import { literalOnly } from './reuse';
 
 /**
  * Bicep → Azure NSG rule sets. Reads `Microsoft.Network/networkSecurityGroups`
@@ -70,6 +72,14 @@ interface Instance {
   readonly span: Span;
 }
 
+/** What adding one inline rule produced, kept for the next version of an open document. */
+interface BuiltRule {
+  readonly rule: Rule;
+  readonly problems: ParseProblem[];
+  /** The rule's literal name; the id is made from it (or from the line when there is none). */
+  readonly name: string | undefined;
+}
+
 interface NsgBuild {
   readonly id: string;
   readonly decl?: ResourceDecl;
@@ -91,6 +101,8 @@ class BicepReader {
   private readonly resourceList: ResourceDecl[] = [];
   private evaluator!: BicepEvaluator;
   private syntaxProblems = 0;
+  /** Inline rules written with literals only, from the document's previous version (open documents only). */
+  private readonly memo = new TextMemo<BuiltRule>('bicep.inline.rules');
 
   constructor(
     private readonly text: string,
@@ -106,6 +118,7 @@ class BicepReader {
     for (const decl of this.topLevelDeclarations()) this.declare(decl, undefined);
     this.evaluator = new BicepEvaluator(this.params, this.vars, this.resources);
     const ruleSets = this.buildRuleSets();
+    this.memo.commit();
     return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.comments };
   }
 
@@ -381,6 +394,12 @@ class BicepReader {
     const propsNode = objectProperty(inst.body, 'properties');
     if (!propsNode) return;
     const rulesNode = propsNode.type === 'object' ? objectProperty(propsNode, 'securityRules') : undefined;
+    if (rulesNode?.type === 'array' && this.memo.active && !inst.loopUnknown) {
+      // An array literal is always a list: its items are read one by one so unchanged ones can be reused.
+      nsg.meta.inlineRules = 'true';
+      this.inlineRuleItems(nsg, rulesNode, inst);
+      return;
+    }
     const props = rulesNode ? undefined : this.evaluator.eval(propsNode, inst.scope);
     const rules = rulesNode ? this.evaluator.eval(rulesNode, inst.scope) : prop(props, 'securityRules');
     if (!rules || rules.kind === 'null') return;
@@ -406,6 +425,53 @@ class BicepReader {
         unresolved: inst.loopUnknown ? [inst.loopUnknown] : [],
         conditions: [],
       });
+    }
+  }
+
+  /**
+   * The items of a `securityRules: [ … ]` array one by one, for an open
+   * document: an item written with literals only is reused from the previous
+   * version when its text, place in the NSG and surroundings are unchanged.
+   * Gives what evaluating the whole array and adding its items gives.
+   */
+  private inlineRuleItems(nsg: NsgBuild, rulesNode: Node, inst: Instance): void {
+    const children = rulesNode.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+    // An identifier may start a call the array evaluation reads across two nodes: evaluate the array as a whole.
+    const whole = children.some((c) => c.type === 'identifier') ? this.evaluator.eval(rulesNode, inst.scope) : undefined;
+    const items = whole?.kind === 'array' ? whole.items : undefined;
+    const count = items ? items.length : children.length;
+    for (let i = 0; i < count; i++) {
+      const node = items ? undefined : children[i];
+      const start = node ? node.startIndex : items![i].span.start;
+      const line = this.lines.positionAt(start).line;
+      const meta = { style: 'inline', symbolicName: nsg.decl?.symbol ?? '', ...this.indentMeta(start) };
+      const order = nsg.rules.length;
+      const key =
+        node && node.type === 'object' && literalOnly(node)
+          ? `${order}\u0000${nsg.id}\u0000${JSON.stringify(meta)}\u0000${this.text.slice(node.startIndex, node.endIndex)}`
+          : undefined;
+      if (key !== undefined) {
+        const hit = this.memo.get(key, start);
+        if (hit && uniqueRuleIdIs(hit.name ?? `line ${line + 1}`, nsg.usedIds, hit.rule.id)) {
+          nsg.usedIds.add(hit.rule.id);
+          nsg.rules.push(hit.rule);
+          this.problems.push(...hit.problems);
+          continue;
+        }
+      }
+      const item = items ? items[i] : this.evaluator.evalItem(node!, inst.scope);
+      if (item.kind !== 'object') {
+        this.unknownRules(nsg, item);
+        continue;
+      }
+      const nameVal = prop(item, 'name');
+      const ruleName = nameVal?.kind === 'string' ? nameVal.value : undefined;
+      const problemsBefore = this.problems.length;
+      const rulesBefore = nsg.rules.length;
+      this.addRule(nsg, { name: ruleName, nameVal, properties: prop(item, 'properties'), span: item.span, meta, unresolved: [], conditions: [] });
+      if (key !== undefined && nsg.rules.length === rulesBefore + 1) {
+        this.memo.set(key, start, { rule: nsg.rules[rulesBefore], problems: this.problems.slice(problemsBefore), name: ruleName });
+      }
     }
   }
 
@@ -604,6 +670,13 @@ class BicepReader {
     const propertyIndent = next.slice(0, next.length - next.trimStart().length);
     return { indent, propertyIndent };
   }
+}
+
+/** Whether `uniqueRuleId(base, used)` would give `id`, without taking it. */
+function uniqueRuleIdIs(base: string, used: ReadonlySet<string>, id: string): boolean {
+  let candidate = base;
+  for (let n = 2; used.has(candidate); n++) candidate = `${base} (${n})`;
+  return candidate === id;
 }
 
 function bodiesOf(value: Node | undefined): Node[] {
