@@ -1132,46 +1132,27 @@ function toRule(
   const conditions = extra ? [...p.conditions, extra] : p.conditions;
   const meta = p.meta;
   const raw = ctx.text.slice(p.span.start, p.span.end);
-  // One object literal per shape (with and without a comment): rules built by spreading partial objects all differ in shape and are slow to make and read.
-  const rule: Rule =
-    f.comment === undefined
-      ? {
-          protocols: f.protocols ?? RULE_DEFAULTS.protocols,
-          source,
-          destination,
-          sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
-          destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
-          enabled: RULE_DEFAULTS.enabled,
-          conditions,
-          unresolved: p.unresolved,
-          id,
-          target,
-          direction,
-          span: p.span,
-          raw,
-          order,
-          chain: p.chain,
-          meta,
-        }
-      : {
-          protocols: f.protocols ?? RULE_DEFAULTS.protocols,
-          source,
-          destination,
-          sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
-          destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
-          enabled: RULE_DEFAULTS.enabled,
-          conditions,
-          unresolved: p.unresolved,
-          id,
-          target,
-          direction,
-          span: p.span,
-          raw,
-          order,
-          chain: p.chain,
-          meta,
-          comment: f.comment,
-        };
+  // One object literal, always with `comment` (undefined when there is none): rules built by spreading
+  // partial objects all differ in shape and are slow to make and read.
+  const rule: Rule = {
+        protocols: f.protocols ?? RULE_DEFAULTS.protocols,
+        source,
+        destination,
+        sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
+        destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
+        enabled: RULE_DEFAULTS.enabled,
+        conditions,
+        unresolved: p.unresolved,
+        id,
+        target,
+        direction,
+        span: p.span,
+        raw,
+        order,
+        chain: p.chain,
+        meta,
+        comment: f.comment,
+  };
   if (variants.length >= 6) variants.shift();
   variants.push({ rule, problems: ctx.problems.slice(problemsBefore), both, targetKey });
   return rule;

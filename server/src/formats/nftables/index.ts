@@ -1165,46 +1165,27 @@ function toRule(ctx: Context, p: PendingRule, order: number, direction: Directio
   else if (b.l4 && protocols) protocols = { ...protocols, value: protocols.value.intersect(b.l4) };
   const f = b.fields;
   const meta = { family: table.family, table: table.name, chain: p.chain };
-  // One object literal per shape: rules built by spreading partial objects all differ in shape and are slow to make and read.
-  const rule: Rule =
-    f.comment === undefined
-      ? {
-          protocols: protocols ?? RULE_DEFAULTS.protocols,
-          source,
-          destination,
-          sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
-          destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
-          enabled: RULE_DEFAULTS.enabled,
-          conditions: b.conditions,
-          unresolved: b.unresolved,
-          id,
-          target: b.target ?? NO_VERDICT,
-          direction,
-          span: p.span,
-          raw: textOf(ctx, p.span),
-          order,
-          chain: p.chain,
-          meta,
-        }
-      : {
-          protocols: protocols ?? RULE_DEFAULTS.protocols,
-          source,
-          destination,
-          sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
-          destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
-          enabled: RULE_DEFAULTS.enabled,
-          conditions: b.conditions,
-          unresolved: b.unresolved,
-          id,
-          target: b.target ?? NO_VERDICT,
-          direction,
-          span: p.span,
-          raw: textOf(ctx, p.span),
-          order,
-          chain: p.chain,
-          meta,
-          comment: f.comment,
-        };
+  // One object literal, always with `comment` (undefined when there is none): rules built by spreading
+  // partial objects all differ in shape and are slow to make and read.
+  const rule: Rule = {
+        protocols: protocols ?? RULE_DEFAULTS.protocols,
+        source,
+        destination,
+        sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
+        destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
+        enabled: RULE_DEFAULTS.enabled,
+        conditions: b.conditions,
+        unresolved: b.unresolved,
+        id,
+        target: b.target ?? NO_VERDICT,
+        direction,
+        span: p.span,
+        raw: textOf(ctx, p.span),
+        order,
+        chain: p.chain,
+        meta,
+        comment: f.comment,
+  };
   const problems = ctx.problems.slice(problemsBefore);
   // Only what lies on the rule's own line moves with it (a problem in a define's value stays where the define is).
   if (entry && allWithin(rule, problems)) {
