@@ -7,7 +7,7 @@ import { loadAndAnalyze, type LoadedWorkspace } from '../../../server/src/cli/ch
 import { formatJson } from '../../../server/src/cli/report';
 import { repoRoot } from '../../helpers/fixtures';
 import { run, which } from '../../helpers/netns';
-import { asScript, extractCommands } from '../kernel/load';
+import { extractCommands, runInFreshNamespace } from '../kernel/load';
 
 /**
  * examples/README.md promises, per file, the findings `citrix-flow-lint check
@@ -228,13 +228,8 @@ test('the iptables commands of linux/pvs-targets.sh run in a throwaway namespace
   const { commands, skipped } = extractCommands(fs.readFileSync(path.join(EXAMPLES, 'linux/pvs-targets.sh'), 'utf8'), 'iptables');
   assert.equal(skipped, 0, 'every command has literal arguments');
   assert.ok(commands.length >= 10, `only ${commands.length} iptables commands found`);
-  const { script, cleanup } = asScript(commands);
-  try {
-    const r = run('unshare', ['-rn', 'sh', '-c', script]);
-    assert.equal(r.status, 0, r.stderr);
-  } finally {
-    cleanup();
-  }
+  const r = runInFreshNamespace(commands);
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test("HashiCorp's parser (hcl2json) reads every Terraform example", async () => {

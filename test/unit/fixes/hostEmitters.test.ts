@@ -10,7 +10,7 @@ import { emitAllowRules as emitAsa } from '../../../server/src/formats/asa/emit'
 import { emitAllowRules as emitWindows } from '../../../server/src/formats/windows-firewall/emit';
 import { fixesFor } from '../../../server/src/analysis/fixes';
 import { run, which } from '../../helpers/netns';
-import { asScript, extractCommands } from '../kernel/load';
+import { extractCommands, runInFreshNamespace } from '../kernel/load';
 import {
   analyse,
   applyAll,
@@ -52,13 +52,8 @@ function runCommands(text: string, tool: 'iptables' | 'nft'): void {
   const { commands, skipped } = extractCommands(text, tool);
   assert.ok(commands.length > 0, 'the fixed script has commands to run');
   assert.equal(skipped, 0, 'every command can run (no unknown variable)');
-  const { script, cleanup } = asScript(commands);
-  try {
-    const r = run('unshare', ['-rn', 'sh', '-c', script]);
-    assert.equal(r.status, 0, `the fixed script's commands fail: ${r.stderr}`);
-  } finally {
-    cleanup();
-  }
+  const r = runInFreshNamespace(commands);
+  assert.equal(r.status, 0, `the fixed script's commands fail: ${r.stderr}`);
 }
 
 const CASES: readonly FormatCase[] = [

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { run, which } from '../../helpers/netns';
 import { isInvalidFixture, readFixtures } from '../kernel/fixtureFlows';
-import { asScript, extractCommands, isIpv6SaveFile } from '../kernel/load';
+import { extractCommands, runInFreshNamespace, isIpv6SaveFile } from '../kernel/load';
 
 /**
  * Independent validation: the real iptables-restore (legacy: the nf_tables
@@ -33,15 +33,10 @@ for (const { file, text } of readFixtures('iptables')) {
     if (name.endsWith('.sh')) {
       const { commands, skipped } = extractCommands(text, 'iptables');
       assert.ok(commands.length > 0, 'the script has iptables commands');
-      const { script, cleanup } = asScript(commands);
-      try {
-        const r = run('unshare', ['-rn', 'sh', '-c', script]);
-        t.diagnostic(`${commands.length} commands run, ${skipped} skipped (unknown variables)`);
-        if (invalid) assert.notEqual(r.status, 0, 'a command should have failed');
-        else assert.equal(r.status, 0, r.stderr);
-      } finally {
-        cleanup();
-      }
+      const r = runInFreshNamespace(commands);
+      t.diagnostic(`${commands.length} commands run, ${skipped} skipped (unknown variables)`);
+      if (invalid) assert.notEqual(r.status, 0, 'a command should have failed');
+      else assert.equal(r.status, 0, r.stderr);
       return;
     }
     const bin = isIpv6SaveFile(text) ? 'ip6tables-legacy-restore' : 'iptables-legacy-restore';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { run, which } from '../../helpers/netns';
 import { isInvalidFixture, readFixtures } from '../kernel/fixtureFlows';
-import { asScript, extractCommands } from '../kernel/load';
+import { extractCommands, runInFreshNamespace } from '../kernel/load';
 
 /**
  * Independent validation: `nft -c -f` must accept every valid fixture and
@@ -31,15 +31,10 @@ for (const { file, text } of readFixtures('nftables')) {
     if (name.endsWith('.sh')) {
       const { commands, skipped } = extractCommands(text, 'nft');
       assert.ok(commands.length > 0, 'the script has nft commands');
-      const { script, cleanup } = asScript(commands);
-      try {
-        const r = run('unshare', ['-rn', 'sh', '-c', script]);
-        t.diagnostic(`${commands.length} commands run, ${skipped} skipped (unknown variables)`);
-        if (invalid) assert.notEqual(r.status, 0, 'a command should have failed');
-        else assert.equal(r.status, 0, r.stderr);
-      } finally {
-        cleanup();
-      }
+      const r = runInFreshNamespace(commands);
+      t.diagnostic(`${commands.length} commands run, ${skipped} skipped (unknown variables)`);
+      if (invalid) assert.notEqual(r.status, 0, 'a command should have failed');
+      else assert.equal(r.status, 0, r.stderr);
       return;
     }
     // Relative includes are resolved from the fixture folder.

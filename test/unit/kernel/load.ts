@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { commandName, readShell } from '../../../server/src/formats/shell';
+import type { SpawnSyncReturns } from 'node:child_process';
+import { run } from '../../helpers/netns';
 
 /** A command taken from a fixture script, ready to run with a real binary. */
 export interface Extracted {
@@ -61,6 +63,16 @@ export function asScript(commands: readonly Extracted[]): { script: string; clea
     } else lines.push(`${c.bin} ${c.args.map(q).join(' ')}`);
   });
   return { script: lines.join('\n'), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs the commands as one script in a fresh network namespace of their own (`unshare -rn`). */
+export function runInFreshNamespace(commands: readonly Extracted[]): SpawnSyncReturns<string> {
+  const { script, cleanup } = asScript(commands);
+  try {
+    return run('unshare', ['-rn', 'sh', '-c', script]);
+  } finally {
+    cleanup();
+  }
 }
 
 /** ip6tables-save files go to ip6tables-restore. */
