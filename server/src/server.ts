@@ -101,7 +101,7 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   s.delay = settings.debounceMs;
   const started = performance.now();
   try {
-    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable)) {
+    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks, infer: settings.infer }, settings.enable)) {
       void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
     }
   } catch (error) {

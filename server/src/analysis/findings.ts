@@ -24,6 +24,8 @@ export interface Finding {
    * the message text.
    */
   readonly data?: Readonly<Record<string, unknown>>;
+  /** What the finding rests on that nobody declared (an inferred role, an assumed peer). */
+  readonly assumptions?: readonly import('./assumptions').Assumption[];
 }
 
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { hint: 0, info: 1, warning: 2, error: 3 };

@@ -3,6 +3,8 @@ import type { Direction, RuleSet } from '../model';
 import { AddressSet, type AddressSymbol, Ports, Protocols, TCP, UDP, ICMP } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
 import { topologyResolver as declaredNetworks } from '../topology/citrixFlows';
+import { CITRIX_COMPONENTS, type AssumedPeer } from '../topology/infer';
+import { fromSomeSource } from './someSource';
 import { applicability } from './conditions';
 import { evaluate, type EvaluationResult, type FlowQuery } from './evaluate';
 
@@ -22,7 +24,12 @@ export interface RequiredFlowCheck {
   readonly result: EvaluationResult;
   /** False when the peer's addresses were not declared, so the flow was checked against a placeholder. */
   readonly peerKnown: boolean;
+  /** The peer is not declared but every site has one, so the flow was checked against "some address". */
+  readonly assumedPeer?: AssumedPeer;
 }
+
+/** The seed's "any Citrix component": every Citrix component present is that source, without declaring it. */
+export const ANY_CITRIX_COMPONENT = 'any-citrix-component';
 
 const PROTOCOL_NUMBER: Record<CatalogProtocol, number> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
@@ -66,6 +73,18 @@ export function roleAddresses(role: string, topology: Topology): { addresses: Ad
   // With no citrix-flows.yaml, users are assumed to reach Citrix from anywhere.
   if (role === 'workspace-app' && !topology.uri) return { addresses: AddressSet.any(), known: true };
   return { addresses: AddressSet.symbol('variable', `role:${role}`), known: false };
+}
+
+/**
+ * The addresses of "any Citrix component": the declared ones of every
+ * component role; unknown (a placeholder) when none are declared.
+ */
+function componentAddresses(topology: Topology): { addresses: AddressSet; known: boolean } {
+  const declared = topology.roles.get(ANY_CITRIX_COMPONENT);
+  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true };
+  let all = AddressSet.none();
+  for (const [role, decl] of topology.roles) if (CITRIX_COMPONENTS.has(role)) all = all.union(decl.addresses);
+  return all.isEmpty ? { addresses: AddressSet.symbol('variable', `role:${ANY_CITRIX_COMPONENT}`), known: false } : { addresses: all, known: true };
 }
 
 /** Flows a catalog flow cannot express as a firewall rule (no port, a loopback listener). */
@@ -134,13 +153,22 @@ function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'ou
  * `boundElsewhere`: roles bound anywhere in the workspace, when `bound` is only
  * part of it (one file's rule sets, evaluated again only when that file changes).
  */
-export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: Topology, catalog: Catalog, boundElsewhere?: ReadonlySet<string>): RequiredFlowCheck[] {
+export function evaluateRequiredFlows(
+  bound: readonly BoundRuleSet[],
+  topology: Topology,
+  catalog: Catalog,
+  boundElsewhere?: ReadonlySet<string>,
+  assumed: readonly AssumedPeer[] = [],
+): RequiredFlowCheck[] {
   // A flow is required only when both ends exist at the site: the protected role is bound, and the
-  // peer is declared in citrix-flows.yaml or bound somewhere. Without citrix-flows.yaml, users
-  // (workspace-app) are assumed present, since every site has them.
+  // peer is declared in citrix-flows.yaml or bound somewhere, or is one every site has (assumed).
+  // Without citrix-flows.yaml, users (workspace-app) are assumed present, since every site has them.
   const present = new Set<string>([...topology.roles.keys(), ...(topology.uri ? [] : ['workspace-app'])]);
   for (const b of bound) for (const r of b.roles) present.add(r);
   if (boundElsewhere) for (const r of boundElsewhere) present.add(r);
+  const assumedByRole = new Map(assumed.map((a) => [a.role, a]));
+  for (const a of assumed) present.add(a.role);
+  if ([...present].some((r) => CITRIX_COMPONENTS.has(r))) present.add(ANY_CITRIX_COMPONENT);
   const resolve = topologyResolver(topology);
   const out: RequiredFlowCheck[] = [];
   const seen = new Set<string>();
@@ -149,9 +177,12 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
     for (const role of b.roles) {
       const own = roleAddresses(role, topology);
       const sides = interfaceSides(b, role);
+      // Licensing flows start at "any Citrix component": each component present is one.
+      // A declared any-citrix-component says which machines those are, and wins.
+      const asComponent = CITRIX_COMPONENTS.has(role) && !topology.roles.has(ANY_CITRIX_COMPONENT) ? catalog.flowsForRole(ANY_CITRIX_COMPONENT, 'outbound') : [];
       for (const [flowSide, flows] of [
         ['inbound', catalog.flowsForRole(role, 'inbound')],
-        ['outbound', catalog.flowsForRole(role, 'outbound')],
+        ['outbound', asComponent.length ? [...catalog.flowsForRole(role, 'outbound'), ...asComponent] : catalog.flowsForRole(role, 'outbound')],
       ] as const) {
         const forwardOnly = !directions.includes(flowSide) && directions.includes('forward');
         // A host's FORWARD chain routes other machines' traffic; it protects a role only when bound to it by name.
@@ -168,7 +199,9 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
           const key = `${b.file.uri}#${b.ruleSet.id}#${role}#${flow.id}#${flowSide}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          const peer = roleAddresses(peerRole, topology);
+          const assumedPeer = assumedByRole.get(peerRole);
+          // A peer nobody declared but every site has: is the flow open to (from) anywhere at all?
+          const peer = assumedPeer ? { addresses: AddressSet.any(), known: false } : peerRole === ANY_CITRIX_COMPONENT ? componentAddresses(topology) : roleAddresses(peerRole, topology);
           const protocols = Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p]));
           const ports = flow.ports.length ? Ports.of(flow.ports) : Ports.any();
           const query: FlowQuery = {
@@ -179,6 +212,7 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
             destinationPorts: ports,
           };
           const stages = sameFileStages(b);
+          const result = evaluate(stages, query, { resolve });
           out.push({
             flow,
             role,
@@ -188,8 +222,9 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
             query,
             bound: b,
             stages,
-            result: evaluate(stages, query, { resolve }),
+            result: assumedPeer ? fromSomeSource(result, query) : result,
             peerKnown: peer.known,
+            ...(assumedPeer ? { assumedPeer } : {}),
           });
         }
       }

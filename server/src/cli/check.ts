@@ -9,16 +9,20 @@ import { formatJson, formatSarif, formatText } from './report';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
 
 const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID…] [--format text|json|sarif]
-                              [--severity-threshold error|warning|info] [--exit-zero] [--no-color]
+                              [--severity-threshold error|warning|info] [--exit-zero] [--no-infer] [--no-color]
 
 Checks firewall and IaC files under the paths (default: the current folder)
-against the network flows the declared Citrix roles need.
+against the network flows the declared Citrix roles need. Rule sets nothing
+declares get the roles their names, groups, comments, files and opened ports
+plainly say, and peers every site has (Delivery Controllers, the License
+Server) are assumed; the "Assumed" block lists each assumption.
 
   --roles FILE              citrix-flows.yaml to use (default: the nearest one above the first path)
   --role ID                 bind every rule set in the given files to this role (repeat, or a,b,c)
   --format FMT              text (default), json or sarif (SARIF 2.1.0)
   --severity-threshold LVL  exit 1 when a finding is at or above LVL (default: warning)
   --exit-zero               report findings but exit 0 (usage and internal errors still exit 2)
+  --no-infer                check only what citrix-flows.yaml, annotations and --role declare
 
 Exit status: 0 nothing at or above the threshold, 1 findings, 2 usage or internal error.`;
 
@@ -30,7 +34,10 @@ export interface LoadedWorkspace {
 }
 
 /** Reads, parses and analyses the given paths the way `check`, `report` and `test-flow` all need. */
-export async function loadAndAnalyze(paths: readonly string[], options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; onProgress?: (done: number, total: number) => void }): Promise<LoadedWorkspace | { error: string }> {
+export async function loadAndAnalyze(
+  paths: readonly string[],
+  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; infer?: boolean; onProgress?: (done: number, total: number) => void },
+): Promise<LoadedWorkspace | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
   const targets = paths.length ? paths.map((p) => path.resolve(cwd, p)) : [cwd];
   const topologyPath = options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
@@ -62,6 +69,7 @@ export async function loadAndAnalyze(paths: readonly string[], options: { rolesF
     workspaceRoot: root,
     commandLineRoles: options.roles,
     reportUnmatchedBindings: coversRoot,
+    infer: options.infer !== false,
   });
   return { analysis, texts, cwd, skipped };
 }
@@ -71,7 +79,7 @@ export const checkCommand: CliCommand = {
   summary: 'check files against the flows the declared Citrix roles need',
   usage: USAGE,
   async run(args): Promise<CommandResult> {
-    const parsed = parseArgs(args, { options: ['roles', 'role', 'format', 'severity-threshold'], flags: ['help', 'no-color', 'color', 'exit-zero'] });
+    const parsed = parseArgs(args, { options: ['roles', 'role', 'format', 'severity-threshold'], flags: ['help', 'no-color', 'color', 'exit-zero', 'no-infer'] });
     if ('error' in parsed) return usageError(parsed.error, USAGE);
     if (parsed.flags.has('help')) return { exitCode: EXIT_OK, stdout: `${USAGE}\n`, stderr: '' };
     const format = parsed.options.get('format')?.[0] ?? 'text';
@@ -82,6 +90,7 @@ export const checkCommand: CliCommand = {
     const loaded = await loadAndAnalyze(parsed.positionals, {
       rolesFile: parsed.options.get('roles')?.[0],
       roles: parsed.options.get('role'),
+      infer: !parsed.flags.has('no-infer'),
       onProgress: progress ? (done, total) => total > 50 && process.stderr.write(`\rchecking ${done}/${total} files…`) : undefined,
     });
     if (progress) process.stderr.write('\r\x1b[K');

@@ -8,9 +8,11 @@ export interface Settings {
   readonly inlayHints: { readonly enabled: boolean };
   readonly debounceMs: number;
   readonly maxFileSizeKB: number;
+  /** Infer roles and assume always-present peers where nothing is declared. */
+  readonly infer: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120 };
+export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120, infer: true };
 
 const SEVERITIES = new Set<string>(['off', 'info', 'warning', 'error']);
 
@@ -33,5 +35,6 @@ export function normalizeSettings(raw: unknown): Settings {
     inlayHints: { enabled: typeof inlay.enabled === 'boolean' ? inlay.enabled : DEFAULT_SETTINGS.inlayHints.enabled },
     debounceMs: number(r.debounceMs, DEFAULT_SETTINGS.debounceMs, 0, 5000),
     maxFileSizeKB: number(r.maxFileSizeKB, DEFAULT_SETTINGS.maxFileSizeKB, 1, 1024 * 1024),
+    infer: typeof r.infer === 'boolean' ? r.infer : DEFAULT_SETTINGS.infer,
   };
 }

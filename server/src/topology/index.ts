@@ -4,3 +4,6 @@ export * from './citrixFlows';
 export * from './annotations';
 export * from './bind';
 export * from './catalogVocabulary';
+export * from './infer';
+export * from './inferRoles';
+export * from './inferWords';

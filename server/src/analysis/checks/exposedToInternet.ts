@@ -60,7 +60,8 @@ function computeExposures(roles: readonly string[], catalog: Catalog): Exposure[
     let mgmtPorts = PLAIN_MANAGEMENT;
     const admins = new Set<string>();
     for (const f of inbound) {
-      if (!f.tags.includes('management') || !f.protocols.includes('tcp')) continue;
+      // Licensing (27000, 7279) is the License Server's management surface too: never for the Internet.
+      if (!(f.tags.includes('management') || f.tags.includes('licensing')) || !f.protocols.includes('tcp')) continue;
       mgmtPorts = mgmtPorts.union(Ports.of(f.ports));
       admins.add(f.source);
     }
