@@ -75,6 +75,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('citrixFlowLint.showDocumentation', (_id: string, href: string) => commands.executeCommand('markdown.showPreview', Uri.parse(href))),
     commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
     commands.registerCommand('citrixFlowLint.insertRulesForRole', () => insertRulesForRole()),
+    commands.registerCommand('citrixFlowLint.declareRole', (args?: { uri: string; ruleSetId: string }) => declareRole(args)),
     FlowMapPanel.register(context, () => client),
   );
   if (!workspace.getConfiguration('citrixFlowLint').get<boolean>('enable', true)) output.appendLine('citrixFlowLint.enable is off: the server runs but publishes nothing.');
@@ -116,6 +117,18 @@ async function pickRoleAndShow(): Promise<void> {
     { title: 'Citrix Flow Lint: show required flows for role' },
   );
   if (picked) await showRequiredFlows({ role: picked.role });
+}
+
+/** The "Declare" code lens: the server writes the annotation for the roles it assumed, the client applies it. */
+async function declareRole(args?: { uri: string; ruleSetId: string }): Promise<void> {
+  if (!client || !args) return;
+  const answer = await client.sendRequest<{ edit: unknown; title: string } | { error: string }>('citrixFlowLint/declareRole', args);
+  if ('error' in answer) {
+    void window.showInformationMessage(`Citrix Flow Lint: ${answer.error}`);
+    return;
+  }
+  const edit = await client.protocol2CodeConverter.asWorkspaceEdit(answer.edit as never);
+  if (!edit || !(await workspace.applyEdit(edit))) void window.showWarningMessage('Citrix Flow Lint: the annotation could not be written (the file changed meanwhile?)');
 }
 
 /** Pick roles, then the server writes their rules into the active file with its own emitter, at the rule set under the cursor. */

@@ -22,7 +22,8 @@ import { doCompletion } from './service/completion';
 import { countSeverities, toDiagnostic, type StatusCounts } from './service/diagnostics';
 import { doHover } from './service/hover';
 import { doInlayHints } from './service/inlayHints';
-import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
+import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, toWorkspaceEdit, type IndexOf } from './service/protocol';
+import { declareRuleSet } from './analysis/fixes';
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
 import { adaptiveDelay } from './service/schedule';
@@ -277,6 +278,14 @@ connection.onRequest('citrixFlowLint/generate', async ({ uri, position, roles }:
   if ('error' in result) return result;
   const index = indexOf(uri);
   return { edit: { changes: { [uri]: result.edits.map((e) => ({ range: toRange(index, e.span), newText: e.newText })) } }, rules: result.plan.rules.length };
+});
+
+// The "Declare" code lens: the annotation that turns an inferred rule set's roles into a declaration.
+connection.onRequest('citrixFlowLint/declareRole', async ({ uri, ruleSetId }: { uri: string; ruleSetId: string }) => {
+  const where = await at(uri);
+  const declared = where ? declareRuleSet(where.unit.analyze(), uri, ruleSetId) : undefined;
+  if (!declared) return { error: 'Nothing is assumed about this rule set any more' };
+  return { edit: toWorkspaceEdit([declared.edit], indexOf), title: declared.title };
 });
 
 // The roles "Insert rules for role…" offers: every catalog role, those the site declares first.

@@ -200,8 +200,11 @@ export function evaluateRequiredFlows(
           if (seen.has(key)) continue;
           seen.add(key);
           const assumedPeer = assumedByRole.get(peerRole);
-          // A peer nobody declared but every site has: is the flow open to (from) anywhere at all?
-          const peer = assumedPeer ? { addresses: AddressSet.any(), known: false } : peerRole === ANY_CITRIX_COMPONENT ? componentAddresses(topology) : roleAddresses(peerRole, topology);
+          const declaredPeer = peerRole === ANY_CITRIX_COMPONENT ? componentAddresses(topology) : roleAddresses(peerRole, topology);
+          // A peer whose addresses nobody declared (one every site has, or one declared without addresses):
+          // is the flow open to (from) anywhere at all? A rule open to some addresses is the least-privilege rule.
+          const someAddress = assumedPeer !== undefined || !declaredPeer.known;
+          const peer = someAddress ? { addresses: AddressSet.any(), known: false } : declaredPeer;
           const protocols = Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p]));
           const ports = flow.ports.length ? Ports.of(flow.ports) : Ports.any();
           const query: FlowQuery = {
@@ -222,7 +225,7 @@ export function evaluateRequiredFlows(
             query,
             bound: b,
             stages,
-            result: assumedPeer ? fromSomeSource(result, query) : result,
+            result: someAddress ? fromSomeSource(result, query) : result,
             peerKnown: peer.known,
             ...(assumedPeer ? { assumedPeer } : {}),
           });

@@ -36,11 +36,11 @@ export interface LoadedWorkspace {
 /** Reads, parses and analyses the given paths the way `check`, `report` and `test-flow` all need. */
 export async function loadAndAnalyze(
   paths: readonly string[],
-  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; infer?: boolean; onProgress?: (done: number, total: number) => void },
+  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; infer?: boolean; ignoreTopology?: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<LoadedWorkspace | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
   const targets = paths.length ? paths.map((p) => path.resolve(cwd, p)) : [cwd];
-  const topologyPath = options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
+  const topologyPath = options.ignoreTopology ? undefined : options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
   let topologyText: string | undefined;
   if (topologyPath) {
     topologyText = readText(topologyPath);

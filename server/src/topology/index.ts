@@ -7,3 +7,4 @@ export * from './catalogVocabulary';
 export * from './infer';
 export * from './inferRoles';
 export * from './inferWords';
+export * from './writeSite';

@@ -141,6 +141,28 @@ test('check: with nothing declared, roles and peers are inferred, listed under "
   assert.match(off.stdout, / 0 required flows checked/);
 });
 
+test('init: writes a commented citrix-flows.yaml; check with it gives the same verdicts, declared', () => {
+  const dir = workspace({ 'citrix/vda-network.tf': fs.readFileSync(path.join(ZERO_CONFIG, 'citrix', 'vda-network.tf'), 'utf8') });
+  const verdicts = (out: string): string[] =>
+    (JSON.parse(out) as { findings: { checkId: string; line: number; message: string }[] }).findings.map((f) => `${f.checkId}:${f.line}:${f.message.replace(/ Assumed: .*$/, '')}`).sort();
+  const before = cli(['check', '--format', 'json'], dir);
+  const init = cli(['init'], dir);
+  assert.equal(init.status, 0, init.stderr);
+  assert.match(init.stdout, /^Wrote citrix-flows\.yaml: 2 roles, 1 binding\./);
+  const yaml = fs.readFileSync(path.join(dir, 'citrix-flows.yaml'), 'utf8');
+  assert.match(yaml, /\n {2}# Virtual Delivery Agent \(VDA\): citrix\/vda-network\.tf: the name "vda-inbound-rules"[^\n]*\n {2}vda: \[\]\n/);
+  assert.match(yaml, /\n {2}# Delivery Controller: not in these files, but Virtual Delivery Agent \(VDA\) always talks to one \(or Citrix Cloud Connector[^\n]*\n {2}delivery-controller: \[\]\n/);
+  assert.match(yaml, /\n {2}- \{ files: "citrix\/vda-network\.tf", ruleSet: "azurerm_network_security_group\.vda", roles: \[vda\] \}\n/);
+  const after = cli(['check', '--format', 'json'], dir);
+  assert.deepEqual(verdicts(after.stdout), verdicts(before.stdout));
+  assert.ok(verdicts(before.stdout).some((v) => v.startsWith('missing-flow:')), 'the comparison compares something');
+  assert.doesNotMatch(after.stdout, /Assumed:/, 'declared: no finding rests on an assumption');
+  assert.doesNotMatch(cli(['check'], dir).stdout, /\nAssumed /);
+  const again = cli(['init'], dir);
+  assert.equal(again.status, 2, 'an existing file is not overwritten without --force');
+  assert.match(again.stderr, /citrix-flows\.yaml exists; pass --force/);
+});
+
 test('check: when nothing can be declared or inferred, one hint says how to declare roles', () => {
   const plain = workspace({ 'host.rules': '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n' });
   const r = cli(['check'], plain);
