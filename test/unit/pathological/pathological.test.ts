@@ -4,10 +4,11 @@ import { evaluate, flow, MAX_CELL_SPLITS } from '../../../server/src/analysis/ev
 import { initTreeSitter, MAX_ANALYZED_BYTES, parseAs } from '../../../server/src/formats';
 import type { FormatId, RuleSet } from '../../../server/src/model';
 import { checkInput } from '../../fuzz/check';
+import { HANG_GUARD_MS } from '../../helpers/hangGuard';
 
 // These bounds detect a hang or a blow-up, not speed (the bench measures speed): the suite shares two
 // cores with other test files and CI's own work, so they are far above a quiet machine's times.
-const HANG_MS = 15_000;
+const HANG_MS = HANG_GUARD_MS;
 
 before(async () => {
   await initTreeSitter();
