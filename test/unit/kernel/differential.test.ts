@@ -97,7 +97,9 @@ function loadIptables(pair: NetnsPair, file: string, text: string): void {
     }
   } else {
     const bin = isIpv6SaveFile(text) ? 'ip6tables-legacy-restore' : 'iptables-legacy-restore';
-    const r = pair.exec(pair.host, bin, [], text);
+    // A bare list of rules is read as the filter table; the kernel gets it the same way.
+    const input = /^[ \t]*\*/m.test(text) ? text : `*filter\n${text}${text.endsWith('\n') ? '' : '\n'}COMMIT\n`;
+    const r = pair.exec(pair.host, bin, [], input);
     if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
   }
   nsRun(pair, ESTABLISHED_IPT);
