@@ -8,7 +8,7 @@ import { parseNftables } from '../../../server/src/formats/nftables';
 import type { ParsedFile } from '../../../server/src/model';
 import { exchange, NetnsPair, netnsUnavailable, type Exchange } from '../../helpers/netns';
 import { fixtureFlows, isInvalidFixture, kernelSkipReason, readFixtures, verdictOf } from './fixtureFlows';
-import { asScript, extractCommands, isIpv6SaveFile } from './load';
+import { asRestoreInput, asScript, extractCommands, isIpv6SaveFile } from './load';
 
 /**
  * Differential test against the Linux kernel: each fixture is loaded into a
@@ -97,9 +97,7 @@ function loadIptables(pair: NetnsPair, file: string, text: string): void {
     }
   } else {
     const bin = isIpv6SaveFile(text) ? 'ip6tables-legacy-restore' : 'iptables-legacy-restore';
-    // A bare list of rules is read as the filter table; the kernel gets it the same way.
-    const input = /^[ \t]*\*/m.test(text) ? text : `*filter\n${text}${text.endsWith('\n') ? '' : '\n'}COMMIT\n`;
-    const r = pair.exec(pair.host, bin, [], input);
+    const r = pair.exec(pair.host, bin, [], asRestoreInput(text));
     if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
   }
   nsRun(pair, ESTABLISHED_IPT);

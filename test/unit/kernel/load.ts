@@ -82,6 +82,11 @@ export function runInFreshNamespace(commands: readonly Extracted[]): SpawnSyncRe
   }
 }
 
+/** A bare list of rules (no `*table` line) is read as the filter table; iptables-restore gets it the same way. */
+export function asRestoreInput(text: string): string {
+  return /^[ \t]*\*/m.test(text) ? text : `*filter\n${text}${text.endsWith('\n') ? '' : '\n'}COMMIT\n`;
+}
+
 /** ip6tables-save files go to ip6tables-restore. */
 export function isIpv6SaveFile(text: string): boolean {
   return /ip6tables-save/.test(text.slice(0, 2000));

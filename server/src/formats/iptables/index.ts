@@ -335,6 +335,15 @@ function saveFamily(text: string, comments: readonly Comment[], items: readonly 
   return v6 && !v4 ? 6 : 4;
 }
 
+function lineSpan(text: string, at: number): Span {
+  let start = at;
+  while (start < text.length && (text[start] === ' ' || text[start] === '\t')) start++;
+  let end = text.indexOf('\n', start);
+  if (end < 0) end = text.length;
+  if (end > start && text[end - 1] === '\r') end--;
+  return { start, end };
+}
+
 /** A `*table` line anywhere: without one, the file is a bare list of rules. */
 const TABLE_LINE = /^[ \t]*(?:\[\d+:\d+\][ \t]*)?\*/m;
 
@@ -350,7 +359,8 @@ function readSaveItems(ctx: Context, items: readonly SaveItem[], family: Family,
     if (item.kind === 'blank') continue;
     if (!noted) {
       noted = true;
-      const span = item.kind === 'words' ? item.span : { start: item.start, end: item.start };
+      // The line as written, found the same way whether the line was read now or reused from the last version.
+      const span = lineSpan(ctx.text, item.start);
       problem(ctx, 'unresolved-value', 'no "*filter" line: these rules are read as the filter table (iptables-restore needs them between "*filter" and "COMMIT")', span, 'info');
     }
     if (item.kind === 'entry') {
