@@ -116,7 +116,19 @@ for (const src of sources) {
 }
 
 // The manifest sits beside the sources, not inside one, so measuring a source never reads it.
-writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+// With --only, the other sources' entries of an earlier build are kept.
+const manifestPath = join(outDir, 'manifest.json');
+if (only && existsSync(manifestPath)) {
+  try {
+    const earlier = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    const rebuilt = new Set(manifest.sources.map((s) => s.name));
+    manifest.sources = [...(earlier.sources ?? []).filter((s) => !rebuilt.has(s.name)), ...manifest.sources]
+      .sort((a, b) => sources.findIndex((x) => x.name === a.name) - sources.findIndex((x) => x.name === b.name));
+  } catch {
+    // an unreadable earlier manifest is simply replaced
+  }
+}
+writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
 const total = manifest.sources.reduce((n, s) => n + s.files, 0);
-process.stdout.write(`${total} files in ${manifest.sources.length} sources -> ${outDir}\n`);
+process.stdout.write(`${total} files in ${manifest.sources.length} sources (manifest) -> ${outDir}\n`);
 process.exit(failed ? 1 : 0);

@@ -196,13 +196,14 @@ function table(report, baseline) {
     ['secs', 6, (s) => (s.ms / 1000).toFixed(1), true],
   ];
   const lines = [];
-  const width = (c) => c[1] + (baseline && c[4] ? 7 : 0);
+  const width = (c) => c[1] + (baseline && c[4] ? 6 : 0);
   lines.push(cols.map((c) => pad(c[0], width(c), c[3])).join(' '));
   const totals = {};
   for (const s of report.sources) {
     const b = old.get(s.name);
-    lines.push(cols.map((c) => {
+    lines.push(cols.map((c, i) => {
       let v = c[2](s);
+      if (baseline && i === 0 && !b) v = `${v} (new)`;
       if (baseline && c[4] && b) {
         const before = typeof c[4] === 'function' ? c[4](b) : b[c[4]];
         v = `${v}${delta(typeof v === 'number' ? v : null, before)}`;
@@ -212,7 +213,9 @@ function table(report, baseline) {
     for (const c of cols) if (c[4]) { const v = c[2](s); if (typeof v === 'number') totals[c[0]] = (totals[c[0]] ?? 0) + v; }
   }
   const bt = {};
-  if (baseline) for (const s of baseline.sources ?? []) for (const c of cols) if (c[4]) {
+  // totals over the sources measured both times, so --only runs compare like with like
+  const measured = new Set(report.sources.map((s) => s.name));
+  if (baseline) for (const s of (baseline.sources ?? []).filter((b) => measured.has(b.name))) for (const c of cols) if (c[4]) {
     const v = typeof c[4] === 'function' ? c[4](s) : s[c[4]];
     if (typeof v === 'number') bt[c[0]] = (bt[c[0]] ?? 0) + v;
   }
@@ -237,6 +240,19 @@ function table(report, baseline) {
     lines.push('');
     lines.push('Crashes, hangs and bad output:');
     for (const s of broken) lines.push(`  ${s.name}: ${s.status} — ${s.error}`);
+  }
+  if (baseline) {
+    lines.push('');
+    lines.push('Silent files since the baseline:');
+    for (const s of report.sources) {
+      const b = old.get(s.name);
+      if (!b) continue;
+      const before = new Set((b.silent ?? []).map((f) => f.file));
+      const now = new Set(s.silent.map((f) => f.file));
+      const gone = [...before].filter((f) => !now.has(f));
+      const added = [...now].filter((f) => !before.has(f));
+      if (gone.length || added.length) lines.push(`  ${s.name}: ${gone.length} no longer silent${gone.length ? ` (${gone.slice(0, 5).join(', ')}${gone.length > 5 ? ', …' : ''})` : ''}; ${added.length} newly silent${added.length ? ` (${added.slice(0, 5).join(', ')}${added.length > 5 ? ', …' : ''})` : ''}`);
+    }
   }
   lines.push('');
   lines.push('Silent files (look like firewall/IaC files, no rule set and no finding):');
