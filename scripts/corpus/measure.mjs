@@ -264,9 +264,10 @@ function table(report, baseline) {
   return lines.join('\n');
 }
 
-function cliVersion(cli) {
+function cliVersion(cli, ...paths) {
   try {
-    return execFileSync('git', ['-C', dirname(dirname(cli)), 'rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const args = paths.length ? ['log', '-1', '--format=%h', 'HEAD', '--', ...paths] : ['rev-parse', '--short', 'HEAD'];
+    return execFileSync('git', ['-C', dirname(dirname(cli)), ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || 'unknown';
   } catch {
     return 'unknown';
   }
@@ -281,7 +282,9 @@ async function main() {
     .filter((n) => n !== 'runs' && !n.startsWith('.') && statSync(join(o.corpusDir, n)).isDirectory())
     .filter((n) => !o.only || o.only.has(n))
     .sort();
-  const report = { measuredAt: new Date().toISOString(), cli: o.cli, cliCommit: cliVersion(o.cli), extraArgs: o.extra, timeoutSeconds: o.timeout, sources: [] };
+  const report = { measuredAt: new Date().toISOString(), cli: o.cli, cliCommit: cliVersion(o.cli),
+    // the last commit that changed the engine: two branches that differ only in scripts measure the same code
+    engineCommit: cliVersion(o.cli, 'server', 'catalog', 'seeds'), extraArgs: o.extra, timeoutSeconds: o.timeout, sources: [] };
   for (const name of names) {
     if (!o.json) process.stderr.write(`measuring ${name}…\n`);
     report.sources.push(await measureSource(name, join(o.corpusDir, name), o));
@@ -291,7 +294,7 @@ async function main() {
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else {
-    process.stdout.write(`CLI ${o.cli} (commit ${report.cliCommit})${o.extra.length ? ` extra args: ${o.extra.join(' ')}` : ''}; corpus ${o.corpusDir}${baseline ? `; deltas against ${o.baseline} (CLI ${baseline.cliCommit})` : ''}\n\n`);
+    process.stdout.write(`CLI ${o.cli} (commit ${report.cliCommit}, engine last changed in ${report.engineCommit})${o.extra.length ? ` extra args: ${o.extra.join(' ')}` : ''}; corpus ${o.corpusDir}${baseline ? `; deltas against ${o.baseline} (CLI ${baseline.cliCommit})` : ''}\n\n`);
     process.stdout.write(table(report, baseline) + '\n');
     process.stderr.write(`\nJSON written to ${out}\n`);
   }
