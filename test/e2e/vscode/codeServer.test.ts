@@ -29,10 +29,11 @@ const BICEP = {
   added: /access: 'Allow'[^}]*destinationPortRange: '2598'[^}]*sourceAddressPrefix: '10\.0\.0\.20'/,
 };
 const IPTABLES = {
-  file: 'vda-iptables.rules', line: 10, text: '-A INPUT -j DROP', missingPort: '1494',
+  file: 'vda-iptables.rules', line: 11, text: '-A INPUT -j DROP', missingPort: '1494',
   rules: /^-A /gm,
-  // Placed before the DROP that blocked it.
-  added: /-A INPUT -s 10\.0\.0\.20\/32 (?:-d 10\.0\.2\.0\/24 )?-p tcp (?:-m tcp )?--dport 1494 -j ACCEPT\n-A INPUT -j DROP/,
+  // Above the LOG/DROP tail (accepted ICA must not be logged as "vda-drop"), with a short human comment and no -d:
+  // the chain's own ACCEPT rules have none.
+  added: /# Citrix: Gateway SNIP → VDA, ICA TCP 1494\n-A INPUT -s 10\.0\.0\.20\/32 -p tcp -m tcp --dport 1494 -j ACCEPT\n-A INPUT -j LOG --log-prefix "vda-drop: "\n-A INPUT -j DROP/,
 };
 
 describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end to end', { skip, timeout: 15 * 60_000 }, () => {
@@ -236,8 +237,25 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         { timeoutMs: 45_000, intervalMs: 500, lastSeen: async () => `webview frames: ${await wb.page.locator('iframe.webview').count()}` },
       );
       assert.deepEqual([...new Set(seen.verdicts)], ['allowed'], `edge verdicts ${JSON.stringify(seen.verdicts)}`);
+      // Its own editor group, maximized: no text editor shares the editor area with it.
+      assert.equal(await wb.page.locator('.editor-instance .monaco-editor:visible').count(), 0, 'a text editor is visible beside the maximized Flow Map');
     } finally {
       await wb.screenshot('flow-map');
+    }
+    // Clicking a flow opens the rule that decides it.
+    const label = frame.locator('svg.graph .edge-label[data-goto]').first();
+    const goTo = (await label.getAttribute('data-goto')) ?? '';
+    const [file, line] = [goTo.slice(0, goTo.lastIndexOf(':')), goTo.slice(goTo.lastIndexOf(':') + 1)];
+    assert.ok(file && /^\d+$/.test(line), `the edge says where its deciding rule is: ${goTo}`);
+    await label.click();
+    try {
+      await poll(`the editor to open ${file} at line ${line} (the deciding rule)`, async () => {
+        const tab = await wb.page.locator('.tabs-container .tab.active').first().innerText().catch(() => '');
+        const cursor = await wb.text('.statusbar-item[id="status.editor.selection"]');
+        return tab.includes(path.basename(file)) && cursor.includes(`Ln ${line},`) ? true : undefined;
+      }, { timeoutMs: 30_000, lastSeen: async () => `tabs ${JSON.stringify(await wb.text('.tabs-container .tab.active'))}, cursor ${JSON.stringify(await wb.text('.statusbar-item[id="status.editor.selection"]'))}` });
+    } finally {
+      await wb.screenshot('flow-map-click-opens-rule');
     }
     await wb.page.keyboard.press('Escape');
   });

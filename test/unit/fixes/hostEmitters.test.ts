@@ -162,7 +162,7 @@ for (const c of CASES) {
       });
     }
 
-    test(`${name}: source.fixAll fix applies cleanly`, () => {
+    test(`${name}: the "allow all missing flows" source action applies cleanly`, () => {
       const first = findings.find((f) => !refusals.has(String(f.data?.flowId)));
       assert.ok(first);
       const all = fixesFor(first, before.analysis, { all: true }).find((f) => f.kind === 'source.citrix-flow-lint.allowMissingFlows');
