@@ -201,9 +201,8 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
     }
     const rule = g.decision.rule;
     const before = rule && !rule.implicit && file.ruleSets.includes(g.ruleSet) ? rule : undefined;
-    const own = neighboursWriteAny(g.ruleSet, check.direction) ? AddressSet.any() : undefined;
-    const source = own && check.direction === 'outbound' ? own : g.source;
-    const destination = own && check.direction === 'inbound' ? own : g.destination;
+    const source = check.direction === 'outbound' ? protectedSide(g.ruleSet, check.direction, g.source) : g.source;
+    const destination = check.direction === 'inbound' ? protectedSide(g.ruleSet, check.direction, g.destination) : g.destination;
     for (const { protocols, ports } of byPorts.values()) {
       out.push({
         file,
@@ -226,18 +225,27 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
 const HOST_STYLE_KINDS = /^(?:azure-nsg|iptables-chain|nftables-chain|windows-firewall)/;
 
 /**
- * True when every rule the user wrote for this direction leaves the protected
- * side open (`destination_address_prefix = "*"`, no `-d` in a host's INPUT
- * chain): the new rule then does the same, instead of listing every address
- * the role has across the site. Rule sets between networks (ASA, FORWARD)
- * always name both ends.
+ * The protected side of a new rule (the destination of an inbound rule, the
+ * source of an outbound one), in the style of the rules the user wrote for
+ * that direction: open (`destination_address_prefix = "*"`, no `-d` in a
+ * host's INPUT chain) when they all leave it open; else only the part of the
+ * role they name, so one pool's NSG does not list every VDA subnet of the
+ * site. Rules that cannot match a new connection (`ct state established`,
+ * `-i lo`) are not examples of style. Rule sets between networks (ASA,
+ * FORWARD) keep the addresses as evaluated.
  */
-function neighboursWriteAny(ruleSet: RuleSet, direction: string): boolean {
-  if (direction !== 'inbound' && direction !== 'outbound') return false;
-  if (!HOST_STYLE_KINDS.test(ruleSet.kind) && ruleSet.meta?.resourceType !== 'azurerm_network_security_group') return false;
-  const written = [...ruleSet.rules, ...Object.values(ruleSet.chains ?? {}).flat()].filter((r) => !r.implicit && r.direction === direction && r.target.kind === 'allow');
-  if (written.length === 0) return false;
-  return written.every((r) => (direction === 'inbound' ? r.destination : r.source).value.isAny);
+function protectedSide(ruleSet: RuleSet, direction: string, part: AddressSet): AddressSet {
+  if (direction !== 'inbound' && direction !== 'outbound') return part;
+  if (!HOST_STYLE_KINDS.test(ruleSet.kind) && ruleSet.meta?.resourceType !== 'azurerm_network_security_group') return part;
+  const examples = [...ruleSet.rules, ...Object.values(ruleSet.chains ?? {}).flat()]
+    .filter((r) => !r.implicit && r.direction === direction && r.target.kind === 'allow' && !r.conditions.some((c) => c.effect === 'never-matches-new'))
+    .map((r) => (direction === 'inbound' ? r.destination : r.source).value);
+  if (examples.length === 0) return part;
+  if (examples.every((a) => a.isAny)) return AddressSet.any();
+  let named = AddressSet.none();
+  for (const a of examples) if (a.isConcrete && !a.isAny) named = named.union(a);
+  const narrowed = part.intersect(named);
+  return narrowed.isEmpty ? part : narrowed;
 }
 
 /** A line comment `citrix-flow-lint-disable-next-line <id>` above the finding's line, at its indentation. */

@@ -90,6 +90,13 @@ describe('VS Code (code-server): activation and the language server start', { sk
       await wb.openFile('99-usb-serial.rules', 'SUBSYSTEM');
       assert.deepEqual(languageServerPids(s.extensionsDir), [], 'a Citrix Flow Lint language server is running');
       assert.ok(!(await wb.statusBarText()).includes('Citrix'), 'no Citrix status bar item without a server');
+      // What a user sees when wondering why nothing appears: the output channel says why (showing it starts nothing).
+      await wb.runCommand('Citrix Flow Lint: Show output');
+      await poll('the output panel to say why the server is off', async () => (/Not starting the language server/.test(await wb.text('.output-view, .panel .monaco-editor')) ? true : undefined), {
+        timeoutMs: 20_000,
+        lastSeen: () => wb.text('.panel'),
+      });
+      assert.deepEqual(languageServerPids(s.extensionsDir), [], 'showing the output started the language server');
     } finally {
       await wb.screenshot('udev-only-server-off');
     }
