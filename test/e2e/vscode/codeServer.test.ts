@@ -232,11 +232,14 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         async () => {
           const nodes = await frame.locator('svg.graph [data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
           const verdicts = await frame.locator('svg.graph .edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
-          return nodes.includes('vda') && nodes.includes('gateway-snip') && verdicts.length >= 2 ? { nodes, verdicts } : undefined;
+          // One line per pair of roles: Gateway SNIP → VDA bundles ICA 1494 and 2598.
+          const flows = await frame.locator('svg.graph .edge').evaluateAll((els) => els.flatMap((e) => (e.getAttribute('data-edge') ?? '').split(' ').filter(Boolean)));
+          return nodes.includes('vda') && nodes.includes('gateway-snip') && flows.length >= 2 ? { nodes, verdicts, flows } : undefined;
         },
         { timeoutMs: 45_000, intervalMs: 500, lastSeen: async () => `webview frames: ${await wb.page.locator('iframe.webview').count()}` },
       );
       assert.deepEqual([...new Set(seen.verdicts)], ['allowed'], `edge verdicts ${JSON.stringify(seen.verdicts)}`);
+      assert.equal(seen.verdicts.length, 1, `the two flows of one pair of roles are one line: ${JSON.stringify(seen.flows)}`);
       // Its own editor group, maximized: no text editor shares the editor area with it.
       assert.equal(await wb.page.locator('.editor-instance .monaco-editor:visible').count(), 0, 'a text editor is visible beside the maximized Flow Map');
     } finally {
