@@ -231,7 +231,8 @@ const HOST_STYLE_KINDS = /^(?:azure-nsg|iptables-chain|nftables-chain|windows-fi
  * host's INPUT chain) when they all leave it open; else only the part of the
  * role they name, so one pool's NSG does not list every VDA subnet of the
  * site. Rules that cannot match a new connection (`ct state established`,
- * `-i lo`) are not examples of style. Rule sets between networks (ASA,
+ * `-i lo`) are not examples of style; with none left, a host's own chain
+ * writes no address for itself. Rule sets between networks (ASA,
  * FORWARD) keep the addresses as evaluated.
  */
 function protectedSide(ruleSet: RuleSet, direction: string, part: AddressSet): AddressSet {
@@ -240,7 +241,8 @@ function protectedSide(ruleSet: RuleSet, direction: string, part: AddressSet): A
   const examples = [...ruleSet.rules, ...Object.values(ruleSet.chains ?? {}).flat()]
     .filter((r) => !r.implicit && r.direction === direction && r.target.kind === 'allow' && !r.conditions.some((c) => c.effect === 'never-matches-new'))
     .map((r) => (direction === 'inbound' ? r.destination : r.source).value);
-  if (examples.length === 0) return part;
+  // Nothing to follow: a host's own chain protects the host itself, so it needs no address of its own; an NSG keeps the role's part.
+  if (examples.length === 0) return /^(?:iptables-chain|nftables-chain|windows-firewall)/.test(ruleSet.kind) ? AddressSet.any() : part;
   if (examples.every((a) => a.isAny)) return AddressSet.any();
   let named = AddressSet.none();
   for (const a of examples) if (a.isConcrete && !a.isAny) named = named.union(a);
