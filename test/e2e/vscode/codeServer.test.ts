@@ -176,8 +176,9 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         await wb.page.keyboard.press('Control+S');
         const after = await poll(`${target.file} on disk to gain one rule allowing TCP ${target.missingPort}`, () => {
           const text = readFileSync(file, 'utf8');
-          return text !== before ? text : undefined;
-        }, { timeoutMs: 15_000, lastSeen: () => 'the file on disk is unchanged' });
+          // The save truncates the file before writing it, so an empty read is the save under way, not its result.
+          return text !== before && text.trim() !== '' ? text : undefined;
+        }, { timeoutMs: 15_000, lastSeen: () => `the file on disk: ${JSON.stringify(readFileSync(file, 'utf8').slice(0, 200))}` });
         writeFileSync(path.join(out, `after-quick-fix-${target.file}`), after);
         assert.equal((after.match(target.rules) ?? []).length, (before.match(target.rules) ?? []).length + 1, `exactly one rule added:\n${after}`);
         assert.match(after, target.added, `the new rule allows TCP ${target.missingPort} from the Gateway SNIP:\n${after}`);
