@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
@@ -25,6 +26,7 @@ import { doInlayHints } from './service/inlayHints';
 import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import { readEditorBaseline, type EditorBaseline } from './service/baseline';
 import { adaptiveDelay } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
@@ -101,7 +103,7 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   s.delay = settings.debounceMs;
   const started = performance.now();
   try {
-    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable)) {
+    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable, baselineFor(unit, settings))) {
       void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
     }
   } catch (error) {
@@ -111,6 +113,22 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   s.lastRunMs = performance.now() - started;
   sendStatus(s.lastRunMs);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
+const baselineWarnings = new Set<string>();
+
+/** `citrixFlowLint.baseline.file` of the unit's folder, read (and re-read when it changes) from disk. */
+function baselineFor(unit: WorkspaceState, settings: Settings): EditorBaseline | undefined {
+  if (!settings.baseline.file) return undefined;
+  const file = path.resolve(unit.root ?? process.cwd(), settings.baseline.file);
+  const baseline = readEditorBaseline(file, settings.baseline.showAs);
+  if ('error' in baseline) {
+    // Once per problem, not once per keystroke.
+    if (!baselineWarnings.has(baseline.error)) connection.console.warn(`citrixFlowLint.baseline.file: ${baseline.error}; findings are shown without it.`);
+    baselineWarnings.add(baseline.error);
+    return undefined;
+  }
+  return baseline;
 }
 
 function sendStatus(ms: number): void {

@@ -8,9 +8,11 @@ export interface Settings {
   readonly inlayHints: { readonly enabled: boolean };
   readonly debounceMs: number;
   readonly maxFileSizeKB: number;
+  /** A baseline written by `check --write-baseline` (relative to the workspace folder), and how its findings show. */
+  readonly baseline: { readonly file: string; readonly showAs: 'hint' | 'hidden' };
 }
 
-export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120 };
+export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' } };
 
 const SEVERITIES = new Set<string>(['off', 'info', 'warning', 'error']);
 
@@ -26,6 +28,7 @@ export function normalizeSettings(raw: unknown): Settings {
     }
   }
   const inlay = r.inlayHints && typeof r.inlayHints === 'object' ? (r.inlayHints as Record<string, unknown>) : {};
+  const baseline = r.baseline && typeof r.baseline === 'object' ? (r.baseline as Record<string, unknown>) : {};
   const number = (v: unknown, fallback: number, min: number, max: number): number => (typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback);
   return {
     enable: typeof r.enable === 'boolean' ? r.enable : DEFAULT_SETTINGS.enable,
@@ -33,5 +36,9 @@ export function normalizeSettings(raw: unknown): Settings {
     inlayHints: { enabled: typeof inlay.enabled === 'boolean' ? inlay.enabled : DEFAULT_SETTINGS.inlayHints.enabled },
     debounceMs: number(r.debounceMs, DEFAULT_SETTINGS.debounceMs, 0, 5000),
     maxFileSizeKB: number(r.maxFileSizeKB, DEFAULT_SETTINGS.maxFileSizeKB, 1, 1024 * 1024),
+    baseline: {
+      file: typeof baseline.file === 'string' ? baseline.file.trim() : '',
+      showAs: baseline.showAs === 'hidden' ? 'hidden' : 'hint',
+    },
   };
 }

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Catalog } from '../catalog';
 import { detectFormat } from '../formats/detect';
 import type { Finding } from '../analysis/findings';
+import { applyEditorBaseline, type EditorBaseline } from './baseline';
 import { toDiagnostic, type ServiceDiagnostic } from './diagnostics';
 import { WorkspaceState, isTopologyUri, uriToPath, type AnalysisSettings, type DocumentInput } from './state';
 import { DEFAULT_MAX_FILE_BYTES, TERRAFORM_FILE, TFVARS_FILE, TOPOLOGY_FILE, collectFiles, definesModuleValues, readText, readTfvars } from './workspaceFiles';
@@ -144,11 +145,12 @@ export class Workspace {
    * Diagnostics of the unit's analysis that differ from what was last
    * published, and an empty list for files that had some and now have none.
    */
-  changedDiagnostics(unit: WorkspaceState, settings: AnalysisSettings | undefined, enabled = true): { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] {
+  changedDiagnostics(unit: WorkspaceState, settings: AnalysisSettings | undefined, enabled = true, baseline?: EditorBaseline): { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] {
     const analysis = enabled ? unit.analyze(settings) : undefined;
     const byUri: ReadonlyMap<string, readonly Finding[]> = analysis ? (analysis.findingsByUri ?? findingsByUri(analysis.findings)) : new Map();
     const out: { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] = [];
-    for (const [uri, findings] of byUri) {
+    for (const [uri, all] of byUri) {
+      const findings = baseline ? applyEditorBaseline(uri, all, baseline) : all;
       const version = unit.document(uri)?.version;
       // An open document's diagnostics are sent again for each new version, so the editor knows they are current.
       const versionKey = this.open.has(uri) ? String(version) : '';

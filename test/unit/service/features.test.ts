@@ -158,7 +158,10 @@ describe('settings', () => {
       inlayHints: { enabled: false },
       debounceMs: 0,
       maxFileSizeKB: 5120,
+      baseline: { file: '', showAs: 'hint' },
     });
+    assert.deepEqual(normalizeSettings({ baseline: { file: ' .citrix-baseline.json ', showAs: 'hidden' } }).baseline, { file: '.citrix-baseline.json', showAs: 'hidden' });
+    assert.deepEqual(normalizeSettings({ baseline: { file: 3, showAs: 'loud' } }).baseline, { file: '', showAs: 'hint' });
     assert.equal(normalizeSettings(null).debounceMs, 150);
   });
   it('package.json has one severity setting per check of the registry, and nothing else', () => {
