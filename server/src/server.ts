@@ -27,6 +27,7 @@ import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, t
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
 import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
 import { readEditorBaseline, type EditorBaseline } from './service/baseline';
+import type { ExcludeGlob } from './service/exclude';
 import { adaptiveDelay } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
@@ -73,7 +74,12 @@ function folderUri(unit: WorkspaceState): string | undefined {
 async function settingsFor(scopeUri: string | undefined): Promise<Settings> {
   if (!capabilities.workspace?.configuration) return DEFAULT_SETTINGS;
   try {
-    return normalizeSettings(await connection.workspace.getConfiguration({ scopeUri, section: 'citrixFlowLint' }));
+    // One request for both, so an edit waits for one round trip.
+    const [own, filesExclude] = (await connection.workspace.getConfiguration([
+      { scopeUri, section: 'citrixFlowLint' },
+      { scopeUri, section: 'files.exclude' },
+    ])) as unknown[];
+    return normalizeSettings(own, filesExclude);
   } catch {
     return DEFAULT_SETTINGS;
   }
@@ -100,6 +106,14 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   const settings = await settingsFor(folderUri(unit));
   // An edit arrived while the settings were on their way: its own run will publish.
   if (ticket !== s.ticket) return;
+  if (unit.root) {
+    workspace.setEditorExcludes(unit, editorExcludes(unit.root, settings));
+    // The excludes changed (a setting, `exclude:` in citrix-flows.yaml): the folder is read again first.
+    if (workspace.needsRescan(unit)) {
+      await workspace.scan(unit, { maxBytes: settings.maxFileSizeKB * 1024 });
+      if (ticket !== s.ticket) return;
+    }
+  }
   s.delay = settings.debounceMs;
   const started = performance.now();
   try {
@@ -113,6 +127,13 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   s.lastRunMs = performance.now() - started;
   sendStatus(s.lastRunMs);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
+function editorExcludes(root: string, settings: Settings): ExcludeGlob[] {
+  return [
+    ...settings.exclude.map((glob) => ({ glob, base: root, source: 'citrixFlowLint.exclude' })),
+    ...settings.filesExclude.map((glob) => ({ glob, base: root, source: 'files.exclude' })),
+  ];
 }
 
 const baselineWarnings = new Set<string>();
@@ -173,6 +194,7 @@ async function firstScan(): Promise<void> {
   for (const unit of workspace.allUnits()) {
     if (!unit.root) continue;
     const settings = await settingsFor(folderUri(unit));
+    workspace.setEditorExcludes(unit, editorExcludes(unit.root, settings));
     await workspace.scan(unit, {
       maxBytes: settings.maxFileSizeKB * 1024,
       onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done}/${total} files`),

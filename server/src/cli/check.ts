@@ -7,6 +7,7 @@ import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../analysis
 import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { initTreeSitter, parseAs, detectFormat } from '../formats';
 import type { ParsedFile } from '../model';
+import { Excluder, type ExcludeGlob } from '../service/exclude';
 import { collectFiles, findTopologyFile, readText, terraformSiblingReader, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { formatCompact, formatJson, formatText, positions } from './report';
@@ -18,7 +19,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type C
  * the usage text below lists the same names (a test holds them equal).
  */
 export const CHECK_OPTIONS = {
-  options: ['roles', 'role', 'format', 'severity-threshold', 'baseline', 'write-baseline', 'docs-url'],
+  options: ['roles', 'role', 'format', 'severity-threshold', 'baseline', 'write-baseline', 'docs-url', 'exclude'],
   flags: ['help', 'no-color', 'color', 'exit-zero'],
 } as const;
 
@@ -26,7 +27,7 @@ const FORMATS = ['text', 'json', 'sarif', 'compact'] as const;
 
 const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID…] [--format text|json|sarif|compact]
                               [--severity-threshold error|warning|info] [--exit-zero] [--no-color]
-                              [--baseline FILE | --write-baseline FILE] [--docs-url URL]
+                              [--baseline FILE | --write-baseline FILE] [--docs-url URL] [--exclude GLOB…]
 
 Checks firewall and IaC files under the paths (default: the current folder)
 against the network flows the declared Citrix roles need.
@@ -39,6 +40,9 @@ against the network flows the declared Citrix roles need.
   --write-baseline FILE     write every finding to FILE as accepted for now, and exit 0
   --baseline FILE           report and count only findings that FILE does not hold
   --docs-url URL            SARIF helpUri of each check: URL/<check-id>.md, or URL with {id} in it
+  --exclude GLOB            leave out matching files and folders (repeat; relative to the current folder).
+                            Also left out: exclude: in citrix-flows.yaml, .gitignore, node_modules, .git,
+                            .terraform, dist, out and hidden folders
   --color, --no-color       force colours on or off in text output
 
 Exit status: 0 nothing at or above the threshold, 1 findings, 2 usage or internal error.`;
@@ -51,7 +55,10 @@ export interface LoadedWorkspace {
 }
 
 /** Reads, parses and analyses the given paths the way `check`, `report` and `test-flow` all need. */
-export async function loadAndAnalyze(paths: readonly string[], options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; onProgress?: (done: number, total: number) => void }): Promise<LoadedWorkspace | { error: string }> {
+export async function loadAndAnalyze(
+  paths: readonly string[],
+  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; exclude?: readonly string[]; onProgress?: (done: number, total: number) => void },
+): Promise<LoadedWorkspace | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
   const targets = paths.length ? paths.map((p) => path.resolve(cwd, p)) : [cwd];
   const topologyPath = options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
@@ -64,7 +71,11 @@ export async function loadAndAnalyze(paths: readonly string[], options: { rolesF
   const topology = readTopology(topologyText, topologyUri);
   await initTreeSitter();
   const skipped: { file: string; why: string }[] = [];
-  const candidates = collectFiles(targets, { onSkip: (file, why) => skipped.push({ file, why }) });
+  const globs: ExcludeGlob[] = (options.exclude ?? []).map((glob) => ({ glob, base: cwd, source: '--exclude' }));
+  if (topologyPath) for (const e of topology.exclude ?? []) globs.push({ glob: e.glob, base: path.dirname(topologyPath), source: 'exclude: in citrix-flows.yaml' });
+  const exclude = new Excluder({ globs, gitignore: true });
+  if (exclude.problems.length) return { error: exclude.problems.join('; ') };
+  const candidates = collectFiles(targets, { onSkip: (file, why) => skipped.push({ file, why }), exclude });
   const files: ParsedFile[] = [];
   const texts = new Map<string, string>();
   if (topologyUri && topologyText !== undefined) texts.set(topologyUri, topologyText);
@@ -119,6 +130,7 @@ export const checkCommand: CliCommand = {
     const loaded = await loadAndAnalyze(parsed.positionals, {
       rolesFile: option('roles'),
       roles: parsed.options.get('role'),
+      exclude: parsed.options.get('exclude'),
       onProgress: progress ? (done, total) => total > 50 && process.stderr.write(`\rchecking ${done}/${total} files…`) : undefined,
     });
     if (progress) process.stderr.write('\r\x1b[K');

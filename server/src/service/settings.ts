@@ -1,4 +1,5 @@
 import type { CheckSeverity } from '../topology';
+import { filesExcludeGlobs } from './exclude';
 
 /** `citrixFlowLint.*` as the editor has it for one resource; read per request, never kept. */
 export interface Settings {
@@ -10,15 +11,19 @@ export interface Settings {
   readonly maxFileSizeKB: number;
   /** A baseline written by `check --write-baseline` (relative to the workspace folder), and how its findings show. */
   readonly baseline: { readonly file: string; readonly showAs: 'hint' | 'hidden' };
+  /** Globs relative to the workspace folder that the scan leaves out (`citrixFlowLint.exclude`). */
+  readonly exclude: readonly string[];
+  /** VS Code's own `files.exclude` (the globs switched on), read with the settings so both come in one request. */
+  readonly filesExclude: readonly string[];
 }
 
-export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' } };
+export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' }, exclude: [], filesExclude: [] };
 
 const SEVERITIES = new Set<string>(['off', 'info', 'warning', 'error']);
 
 /** Whatever the client sent (possibly nothing, possibly wrong types) as usable settings. */
-export function normalizeSettings(raw: unknown): Settings {
-  if (!raw || typeof raw !== 'object') return DEFAULT_SETTINGS;
+export function normalizeSettings(raw: unknown, filesExclude?: unknown): Settings {
+  if (!raw || typeof raw !== 'object') return filesExclude ? { ...DEFAULT_SETTINGS, filesExclude: filesExcludeGlobs(filesExclude) } : DEFAULT_SETTINGS;
   const r = raw as Record<string, unknown>;
   const checks: Record<string, CheckSeverity> = {};
   if (r.checks && typeof r.checks === 'object') {
@@ -40,5 +45,7 @@ export function normalizeSettings(raw: unknown): Settings {
       file: typeof baseline.file === 'string' ? baseline.file.trim() : '',
       showAs: baseline.showAs === 'hidden' ? 'hidden' : 'hint',
     },
+    exclude: Array.isArray(r.exclude) ? r.exclude.filter((g): g is string => typeof g === 'string' && g.trim() !== '') : typeof r.exclude === 'string' && r.exclude.trim() ? [r.exclude] : [],
+    filesExclude: filesExcludeGlobs(filesExclude),
   };
 }

@@ -159,7 +159,11 @@ describe('settings', () => {
       debounceMs: 0,
       maxFileSizeKB: 5120,
       baseline: { file: '', showAs: 'hint' },
+      exclude: [],
+      filesExclude: [],
     });
+    assert.deepEqual(normalizeSettings({ exclude: ['legacy/**', 3, ''] }, { '**/.git': true, '**/tmp': false }).exclude, ['legacy/**']);
+    assert.deepEqual(normalizeSettings({}, { '**/.git': true, '**/tmp': false }).filesExclude, ['**/.git']);
     assert.deepEqual(normalizeSettings({ baseline: { file: ' .citrix-baseline.json ', showAs: 'hidden' } }).baseline, { file: '.citrix-baseline.json', showAs: 'hidden' });
     assert.deepEqual(normalizeSettings({ baseline: { file: 3, showAs: 'loud' } }).baseline, { file: '', showAs: 'hint' });
     assert.equal(normalizeSettings(null).debounceMs, 150);
