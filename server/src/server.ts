@@ -25,7 +25,7 @@ import { doHover } from './service/hover';
 import { doInlayHints } from './service/inlayHints';
 import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
-import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import { analyzesOn, DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
 import { readEditorBaseline, type EditorBaseline } from './service/baseline';
 import type { ExcludeGlob } from './service/exclude';
 import { adaptiveDelay } from './service/schedule';
@@ -55,13 +55,15 @@ interface Schedule {
   /** How long the last analysis took, and when the last edit came. */
   lastRunMs: number;
   lastChangeAt: number;
+  /** `citrixFlowLint.run` as the last analysis read it: with `onSave`, edits wait for the save. */
+  run: Settings['run'];
 }
 const schedules = new Map<WorkspaceState, Schedule>();
 
 function scheduleOf(unit: WorkspaceState): Schedule {
   let s = schedules.get(unit);
   if (!s) {
-    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0 };
+    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0, run: DEFAULT_SETTINGS.run };
     schedules.set(unit, s);
   }
   return s;
@@ -115,6 +117,7 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
     }
   }
   s.delay = settings.debounceMs;
+  s.run = settings.run;
   const started = performance.now();
   try {
     for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable, baselineFor(unit, settings))) {
@@ -172,7 +175,7 @@ connection.onInitialize((params): InitializeResult => {
   workspace = new Workspace(folders, catalog);
   return {
     capabilities: {
-      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       hoverProvider: true,
       completionProvider: { triggerCharacters: [':', ' ', ',', '[', '"', '='] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
@@ -206,7 +209,14 @@ async function firstScan(): Promise<void> {
 }
 
 documents.onDidChangeContent(({ document }) => {
-  schedule(workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId }));
+  const unit = workspace.unitFor(document.uri);
+  const known = unit.has(document.uri);
+  workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId });
+  // With `citrixFlowLint.run: onSave` an edit only updates the text; a document new to the workspace is still checked once.
+  if (analyzesOn(known ? 'change' : 'open', scheduleOf(unit).run)) schedule(unit);
+});
+documents.onDidSave(({ document }) => {
+  if (analyzesOn('save', scheduleOf(workspace.unitFor(document.uri)).run)) schedule(workspace.unitFor(document.uri), 0);
 });
 documents.onDidClose(({ document }) => {
   schedule(workspace.close(document.uri));

@@ -15,9 +15,19 @@ export interface Settings {
   readonly exclude: readonly string[];
   /** VS Code's own `files.exclude` (the globs switched on), read with the settings so both come in one request. */
   readonly filesExclude: readonly string[];
+  /** `onType`: analyse after each edit (debounced); `onSave`: only when a document is saved. */
+  readonly run: 'onType' | 'onSave';
 }
 
-export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' }, exclude: [], filesExclude: [] };
+/** Whether a document event starts an analysis; the first scan and setting changes always do. */
+export function analyzesOn(event: 'open' | 'change' | 'save', run: Settings['run']): boolean {
+  if (event === 'change') return run === 'onType';
+  // On type, the change that came with the save was analysed already; a save with no edit before it changes nothing.
+  if (event === 'save') return run === 'onSave';
+  return true;
+}
+
+export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' }, exclude: [], filesExclude: [], run: 'onType' };
 
 const SEVERITIES = new Set<string>(['off', 'info', 'warning', 'error']);
 
@@ -47,5 +57,6 @@ export function normalizeSettings(raw: unknown, filesExclude?: unknown): Setting
     },
     exclude: Array.isArray(r.exclude) ? r.exclude.filter((g): g is string => typeof g === 'string' && g.trim() !== '') : typeof r.exclude === 'string' && r.exclude.trim() ? [r.exclude] : [],
     filesExclude: filesExcludeGlobs(filesExclude),
+    run: r.run === 'onSave' ? 'onSave' : 'onType',
   };
 }

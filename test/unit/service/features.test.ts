@@ -161,7 +161,10 @@ describe('settings', () => {
       baseline: { file: '', showAs: 'hint' },
       exclude: [],
       filesExclude: [],
+      run: 'onType',
     });
+    assert.equal(normalizeSettings({ run: 'onSave' }).run, 'onSave');
+    assert.equal(normalizeSettings({ run: 'sometimes' }).run, 'onType');
     assert.deepEqual(normalizeSettings({ exclude: ['legacy/**', 3, ''] }, { '**/.git': true, '**/tmp': false }).exclude, ['legacy/**']);
     assert.deepEqual(normalizeSettings({}, { '**/.git': true, '**/tmp': false }).filesExclude, ['**/.git']);
     assert.deepEqual(normalizeSettings({ baseline: { file: ' .citrix-baseline.json ', showAs: 'hidden' } }).baseline, { file: '.citrix-baseline.json', showAs: 'hidden' });
