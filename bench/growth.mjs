@@ -5,13 +5,11 @@
 // Ratios, not absolute times, so a loaded machine moves both sides alike; each
 // time is the median of several runs for the same reason.
 // Usage: node bench/growth.mjs [--sizes 2500,5000,10000,20000] [--runs N] [--out FILE]
-import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchRoot as root, loadEngine } from './loadEngine.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = argv.indexOf(name);
@@ -23,31 +21,13 @@ const outFile = opt('--out', path.join(root, 'bench', 'growth.json'));
 // A ratio above this per doubling is reported as superlinear.
 const SUPERLINEAR = 2.8;
 
-const outDir = path.join(root, 'out', 'bench');
-mkdirSync(outDir, { recursive: true });
-const bundle = path.join(outDir, `growth-${process.pid}.cjs`);
-await esbuild.build({
-  stdin: {
-    contents: [
-      `export { parseAs, initTreeSitter } from './server/src/formats';`,
-      `export { detectFormat } from './server/src/formats/detect';`,
-      `export { parseTopology } from './server/src/topology';`,
-      `export { vocabulary } from './server/src/analysis/analyze';`,
-      `export { TARGETS, benchFile } from './test/fuzz/generators';`,
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: bundle,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-});
-const require = createRequire(import.meta.url);
-const { parseAs, initTreeSitter, detectFormat, parseTopology, vocabulary, TARGETS, benchFile } = require(bundle);
+const { parseAs, initTreeSitter, detectFormat, parseTopology, vocabulary, TARGETS, benchFile } = await loadEngine('growth', [
+  `export { parseAs, initTreeSitter } from './server/src/formats';`,
+  `export { detectFormat } from './server/src/formats/detect';`,
+  `export { parseTopology } from './server/src/topology';`,
+  `export { vocabulary } from './server/src/analysis/analyze';`,
+  `export { TARGETS, benchFile } from './test/fuzz/generators';`,
+]);
 await initTreeSitter();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -15,12 +15,13 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initTreeSitter } from './formats';
 import { loadCatalog } from './catalog';
 import { generateInto } from './analysis/generate';
-import { doCodeActions, FIX_ALL_KIND } from './service/codeActions';
+import { ALLOW_MISSING_FLOWS_KIND, doCodeActions, FIX_ALL_KIND } from './service/codeActions';
 import { doCodeLens } from './service/codeLens';
 import { explainPort } from './service/commands';
 import { flowMapOfState } from './service/flowMap';
 import { doCompletion } from './service/completion';
 import { countSeverities, toDiagnostic, type StatusCounts } from './service/diagnostics';
+import { doFileStatus } from './service/fileStatus';
 import { doHover } from './service/hover';
 import { doInlayHints } from './service/inlayHints';
 import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
@@ -178,7 +179,7 @@ connection.onInitialize((params): InitializeResult => {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       hoverProvider: true,
       completionProvider: { triggerCharacters: [':', ' ', ',', '[', '"', '='] },
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, ALLOW_MISSING_FLOWS_KIND] },
       codeLensProvider: { resolveProvider: false },
       inlayHintProvider: true,
     },
@@ -285,9 +286,10 @@ connection.languages.inlayHint.on(async ({ textDocument, range }) => {
   const where = await at(textDocument.uri);
   const index = indexOf(textDocument.uri);
   if (!where || !index) return [];
-  if (!(await settingsFor(textDocument.uri)).inlayHints.enabled) return [];
+  const { enabled, style } = (await settingsFor(textDocument.uri)).inlayHints;
+  if (!enabled) return [];
   const span = { start: index.offsetAt(range.start.line, range.start.character), end: index.offsetAt(range.end.line, range.end.character) };
-  return doInlayHints(where.unit, textDocument.uri, span).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
+  return doInlayHints(where.unit, textDocument.uri, span, style).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
 });
 
 connection.onRequest('citrixFlowLint/roles', async () => {
@@ -313,6 +315,12 @@ connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlow
   await scanned;
   const units = filter.uri ? [workspace.unitFor(filter.uri)] : workspace.allUnits();
   return units.flatMap((unit) => (unit.documentCount ? requiredFlowItems(unit.analyze(), catalog, filter).map((item) => toLspRequiredFlow(item, indexOf)) : []));
+});
+
+// The language status item of the active file: format, rule sets, roles and how they were bound.
+connection.onRequest('citrixFlowLint/fileStatus', async ({ uri }: { uri: string }) => {
+  const where = await at(uri);
+  return where ? doFileStatus(where.unit, uri) : doFileStatus(workspace.unitFor(uri), uri);
 });
 
 connection.onRequest('citrixFlowLint/explainPort', ({ text }: { text: string }) => explainPort(catalog, text));

@@ -412,7 +412,7 @@ export class AnalysisCache {
     }
     for (const u of unused) {
       const s = withSeverity(
-        { checkId: 'unused-suppression', uri: file.uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id } },
+        { checkId: 'unused-suppression', uri: file.uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id, comment: u.suppression.comment.span, directive: u.suppression.directiveSpan, ids: u.suppression.checkIds.filter((c) => !unused.some((o) => o.suppression === u.suppression && o.checkId.id === c.id)).length + 1 } },
         topology,
         options,
       );

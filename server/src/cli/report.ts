@@ -3,15 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Finding, Severity } from '../analysis/findings';
 import { LineIndex } from '../model';
 import type { LoadedWorkspace } from './check';
+import { toUri } from '../service/workspaceFiles';
 
-export const VERSION: string = (() => {
-  try {
-    // Read at run time so the bundle and the manifest never disagree.
-    return (require('../../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 export function displayPath(uri: string, cwd: string): string {
   if (!uri.startsWith('file:')) return uri;
@@ -56,9 +49,12 @@ export function formatJson(loaded: LoadedWorkspace): string {
     file: displayPath(file.uri, loaded.cwd),
     format: file.format,
     ruleSets: file.ruleSets.length,
-    parseProblems: file.problems.filter((p) => p.severity !== 'info').length,
+    // Every parse problem is also a finding (check unparsed-rule or unresolved-value) with its line.
+    parseProblems: file.problems.length,
   }));
-  return `${JSON.stringify({ findings, files }, null, 2)}\n`;
+  // Only when something was skipped, so the usual shape stays { findings, files }.
+  const skipped = [...(loaded.unsupported ?? []), ...loaded.skipped].map((x) => ({ file: displayPath(toUri(x.file), loaded.cwd), reason: x.why }));
+  return `${JSON.stringify(skipped.length ? { findings, files, skipped } : { findings, files }, null, 2)}\n`;
 }
 
 const COLORS = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };

@@ -7,7 +7,8 @@ import { packageRoot } from '../analysis/checks/docs';
 import type { Finding, Severity } from '../analysis/findings';
 import type { LoadedWorkspace } from './check';
 import { toUri } from '../service/workspaceFiles';
-import { displayPath, positions, VERSION } from './report';
+import { displayPath, positions } from './report';
+import { VERSION } from './version';
 
 export interface SarifOptions {
   /**
@@ -98,7 +99,7 @@ export function sarifLog(loaded: LoadedWorkspace, options: SarifOptions = {}): S
     results.push(result(s.finding, { kind: 'inSource', ...(s.justification ? { justification: s.justification } : {}) }));
   }
   // A file that was not read is not "clean": code scanning lists these under the tool's run, not as alerts.
-  const toolExecutionNotifications: Sarif.Notification[] = loaded.skipped.map((s) => {
+  const toolExecutionNotifications: Sarif.Notification[] = [...(loaded.unsupported ?? []), ...loaded.skipped].map((s) => {
     const file = displayPath(toUri(s.file), loaded.cwd);
     return {
       level: 'warning',

@@ -7,6 +7,7 @@ import { parseNftables } from './nftables';
 import { parseTerraform } from './terraform';
 import { parseWindowsFirewall } from './windows-firewall';
 import { detectFormat } from './detect';
+import { noRuleSetProblem } from './noRuleSet';
 import { initTreeSitter } from './treeSitter';
 
 export { detectFormat, initTreeSitter };
@@ -90,7 +91,9 @@ export function parseAs(format: FormatId, text: string, uri: string, options?: P
     return tooLarge(format, text, uri, utf8Length(text, Infinity), limit);
   }
   try {
-    return capProblems(PARSERS[format](text, uri, options));
+    const parsed = capProblems(PARSERS[format](text, uri, options));
+    const none = noRuleSetProblem(format, parsed);
+    return none ? { ...parsed, problems: [...parsed.problems, none] } : parsed;
   } catch (error) {
     return {
       uri,

@@ -1,12 +1,13 @@
 import type { CheckSeverity } from '../topology';
 import { filesExcludeGlobs } from './exclude';
+import type { InlayHintStyle } from './inlayHints';
 
 /** `citrixFlowLint.*` as the editor has it for one resource; read per request, never kept. */
 export interface Settings {
   readonly enable: boolean;
   /** Check id → severity; only ids the user set. */
   readonly checks: Readonly<Record<string, CheckSeverity>>;
-  readonly inlayHints: { readonly enabled: boolean };
+  readonly inlayHints: { readonly enabled: boolean; readonly style: InlayHintStyle };
   readonly debounceMs: number;
   readonly maxFileSizeKB: number;
   /** A baseline written by `check --write-baseline` (relative to the workspace folder), and how its findings show. */
@@ -27,7 +28,7 @@ export function analyzesOn(event: 'open' | 'change' | 'save', run: Settings['run
   return true;
 }
 
-export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' }, exclude: [], filesExclude: [], run: 'onType' };
+export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true, style: 'perRule' }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' }, exclude: [], filesExclude: [], run: 'onType' };
 
 const SEVERITIES = new Set<string>(['off', 'info', 'warning', 'error']);
 
@@ -48,7 +49,10 @@ export function normalizeSettings(raw: unknown, filesExclude?: unknown): Setting
   return {
     enable: typeof r.enable === 'boolean' ? r.enable : DEFAULT_SETTINGS.enable,
     checks,
-    inlayHints: { enabled: typeof inlay.enabled === 'boolean' ? inlay.enabled : DEFAULT_SETTINGS.inlayHints.enabled },
+    inlayHints: {
+      enabled: typeof inlay.enabled === 'boolean' ? inlay.enabled : DEFAULT_SETTINGS.inlayHints.enabled,
+      style: inlay.style === 'perPort' || inlay.style === 'hover' || inlay.style === 'perRule' ? inlay.style : DEFAULT_SETTINGS.inlayHints.style,
+    },
     debounceMs: number(r.debounceMs, DEFAULT_SETTINGS.debounceMs, 0, 5000),
     maxFileSizeKB: number(r.maxFileSizeKB, DEFAULT_SETTINGS.maxFileSizeKB, 1, 1024 * 1024),
     baseline: {

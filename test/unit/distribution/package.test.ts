@@ -39,7 +39,7 @@ test('package: public, with no runtime dependencies, and a files list', () => {
 
 test('package: npm pack holds the bundles, the WebAssembly and the docs only', () => {
   const files = packedFiles();
-  const allowed = /^(?:package\.json|README\.md|dist\/[\w.-]+\.(?:js|css|wasm)|docs\/(?:checks\/)?[\w-]+\.md|schemas\/[\w.-]+\.json|syntaxes\/[\w.-]+\.json|language-configuration\/[\w-]+\.json|catalog\/schema\.json)$/;
+  const allowed = /^(?:package\.json|README\.md|dist\/[\w.-]+\.(?:js|css|wasm)|docs\/(?:checks\/)?[\w-]+\.md|media\/walkthrough\/[\w-]+\.md|schemas\/[\w.-]+\.json|syntaxes\/[\w.-]+\.json|language-configuration\/[\w-]+\.json|catalog\/schema\.json)$/;
   for (const f of files) assert.match(f, allowed, `${f} should not ship`);
   assert.ok(!files.some((f) => f.endsWith('.map')), 'no source maps');
   const needed = [
