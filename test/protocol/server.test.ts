@@ -36,7 +36,7 @@ describe('language server over stdio', () => {
 
   it('announces its features', () => {
     const caps = initResult.capabilities as Record<string, unknown>;
-    assert.deepEqual(caps.textDocumentSync, { openClose: true, change: 2 });
+    assert.deepEqual(caps.textDocumentSync, { openClose: true, change: 2, save: { includeText: false } });
     for (const key of ['hoverProvider', 'completionProvider', 'codeActionProvider', 'codeLensProvider', 'inlayHintProvider']) assert.ok(caps[key], key);
   });
 

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { detectFormat } from '../formats/detect';
+import { SNIFF_LIMIT, detectFormat, mayBeReadable } from '../formats/detect';
+import type { Excluder } from './exclude';
 
 export const TOPOLOGY_FILE = 'citrix-flows.yaml';
 const SKIP_DIRS = new Set(['node_modules', '.git', '.terraform', '.venv', 'dist', 'out', '.cache', '__pycache__']);
@@ -21,10 +22,18 @@ export interface CandidateFile {
 /**
  * Every file under `paths` that one of our parsers reads, decided by name and
  * the first bytes. Directories are walked without following links; hidden
- * folders and build output are skipped.
+ * folders, build output and what `exclude` leaves out are skipped.
+ *
+ * Reading is staged so a big repository costs little: a name no format uses
+ * is never opened, and a file is read past its first 64 KiB (all detection
+ * looks at) only once detection has claimed it.
  */
-export function collectFiles(paths: readonly string[], options: { maxBytes?: number; onSkip?: (file: string, why: string) => void } = {}): CandidateFile[] {
+export function collectFiles(
+  paths: readonly string[],
+  options: { maxBytes?: number; onSkip?: (file: string, why: string) => void; exclude?: Excluder } = {},
+): CandidateFile[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const exclude = options.exclude && !options.exclude.isEmpty ? options.exclude : undefined;
   const found: CandidateFile[] = [];
   const seen = new Set<string>();
   const visit = (p: string, explicit: boolean): void => {
@@ -41,23 +50,68 @@ export function collectFiles(paths: readonly string[], options: { maxBytes?: num
     if (stat.isDirectory()) {
       const name = path.basename(full);
       if (!explicit && (SKIP_DIRS.has(name) || name.startsWith('.'))) return;
-      for (const child of fs.readdirSync(full).sort()) visit(path.join(full, child), false);
+      // A folder named on the command line is checked whatever the excludes say; what is inside it is not.
+      if (!explicit && exclude?.excluded(full, true)) return;
+      let children: string[];
+      try {
+        children = fs.readdirSync(full).sort();
+      } catch (error) {
+        options.onSkip?.(full, (error as Error).message);
+        return;
+      }
+      for (const child of children) visit(path.join(full, child), false);
       return;
     }
     if (!stat.isFile()) return;
     if (path.basename(full) === TOPOLOGY_FILE) return;
+    const uri = toUri(full);
+    if (!mayBeReadable(uri)) {
+      if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
+      return;
+    }
+    const why = exclude?.excluded(full);
+    if (why) {
+      if (explicit) options.onSkip?.(full, why);
+      return;
+    }
     if (stat.size > maxBytes) {
       options.onSkip?.(full, `larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
       return;
     }
+    if (stat.size > SNIFF_BYTES) {
+      const head = readHead(full);
+      if (head === undefined || !detectFormat(uri, head)) {
+        if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
+        return;
+      }
+    }
     const text = readText(full);
     if (text === undefined) return;
-    const uri = toUri(full);
     if (detectFormat(uri, text)) found.push({ path: full, uri, text });
     else if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
   };
   for (const p of paths) visit(p, true);
   return found;
+}
+
+/** Detection reads at most 64 KiB of text; a few more bytes cover a BOM and a character cut at the edge. */
+const SNIFF_BYTES = SNIFF_LIMIT * 3 + 16;
+
+/** The start of a file as text, enough for detection; undefined for binary content or a read error. */
+function readHead(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const n = fs.readSync(fd, buffer, 0, SNIFF_BYTES, 0);
+    const head = buffer.subarray(0, n);
+    if (head.subarray(0, 8192).includes(0)) return undefined;
+    return head.toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** Text of a file, without a BOM; undefined for binary content. */

@@ -179,7 +179,17 @@ describe('settings', () => {
       inlayHints: { enabled: false, style: 'perRule' },
       debounceMs: 0,
       maxFileSizeKB: 5120,
+      baseline: { file: '', showAs: 'hint' },
+      exclude: [],
+      filesExclude: [],
+      run: 'onType',
     });
+    assert.equal(normalizeSettings({ run: 'onSave' }).run, 'onSave');
+    assert.equal(normalizeSettings({ run: 'sometimes' }).run, 'onType');
+    assert.deepEqual(normalizeSettings({ exclude: ['legacy/**', 3, ''] }, { '**/.git': true, '**/tmp': false }).exclude, ['legacy/**']);
+    assert.deepEqual(normalizeSettings({}, { '**/.git': true, '**/tmp': false }).filesExclude, ['**/.git']);
+    assert.deepEqual(normalizeSettings({ baseline: { file: ' .citrix-baseline.json ', showAs: 'hidden' } }).baseline, { file: '.citrix-baseline.json', showAs: 'hidden' });
+    assert.deepEqual(normalizeSettings({ baseline: { file: 3, showAs: 'loud' } }).baseline, { file: '', showAs: 'hint' });
     assert.equal(normalizeSettings(null).debounceMs, 150);
   });
   it('package.json has one severity setting per check of the registry, and nothing else', () => {
