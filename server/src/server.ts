@@ -34,6 +34,8 @@ import { Workspace } from './service/workspace';
  * scheduling only a server has (debounce, the first scan, publishing).
  */
 const connection: Connection = createConnection(ProposedFeatures.all);
+// One failed promise (a client that does not answer a request, say) must not end the server for every open file.
+process.on('unhandledRejection', (reason) => connection.console.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
 const documents = new TextDocuments(TextDocument);
 const catalog = loadCatalog();
 let workspace = new Workspace([], catalog);
@@ -152,17 +154,32 @@ async function firstScan(): Promise<void> {
   await treeSitter;
   const progress = capabilities.window?.workDoneProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
   progress?.begin('Citrix Flow Lint', 0, 'reading the workspace', false);
+  const unreadable: string[] = [];
   for (const unit of workspace.allUnits()) {
     if (!unit.root) continue;
     const settings = await settingsFor(folderUri(unit));
-    await workspace.scan(unit, {
-      maxBytes: settings.maxFileSizeKB * 1024,
-      onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done}/${total} files`),
-    });
+    try {
+      await workspace.scan(unit, {
+        maxBytes: settings.maxFileSizeKB * 1024,
+        onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done}/${total} files`),
+        onSkip: (file, why) => {
+          connection.console.warn(`not read: ${file}: ${why}`);
+          if (/permission denied/.test(why)) unreadable.push(file);
+        },
+      });
+    } catch (error) {
+      // A scan that fails part-way still leaves the files it loaded, and the other folders still get theirs.
+      connection.console.error(`workspace scan of ${unit.root} failed: ${(error as Error).stack ?? error}`);
+    }
     scheduleOf(unit).ready = true;
     schedule(unit, 0);
   }
   progress?.done();
+  if (unreadable.length) {
+    const more = unreadable.length > 1 ? ` and ${unreadable.length - 1} more (see the output channel)` : '';
+    // A notification, not showWarningMessage's request: there is nothing to answer, and a client without the request must not matter.
+    void connection.sendNotification('window/showMessage', { type: 2, message: `Citrix Flow Lint could not read ${unreadable[0]}${more}: permission denied. The readable files are checked.` }).catch(() => undefined);
+  }
 }
 
 documents.onDidChangeContent(({ document }) => {

@@ -3,7 +3,8 @@ import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../analysis
 import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { initTreeSitter, parseAs, detectFormat } from '../formats';
 import type { ParsedFile } from '../model';
-import { collectFiles, findTopologyFile, readText, terraformSiblingReader, toUri } from '../service/workspaceFiles';
+import { readGated } from '../service/fileGate';
+import { collectFiles, findTopologyFile, terraformSiblingReader, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { formatJson, formatSarif, formatText } from './report';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
@@ -35,23 +36,26 @@ export async function loadAndAnalyze(paths: readonly string[], options: { rolesF
   const targets = paths.length ? paths.map((p) => path.resolve(cwd, p)) : [cwd];
   const topologyPath = options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
   let topologyText: string | undefined;
+  const skipped: { file: string; why: string }[] = [];
   if (topologyPath) {
-    topologyText = readText(topologyPath);
-    if (topologyText === undefined && options.rolesFile) return { error: `cannot read ${options.rolesFile}` };
+    // A found citrix-flows.yaml may not be a link out of its folder; a named one is the user's choice.
+    const read = readGated(topologyPath, options.rolesFile ? {} : { root: path.dirname(topologyPath) });
+    if (read.ok) topologyText = read.text;
+    else if (options.rolesFile) return { error: `cannot read ${options.rolesFile}: ${read.why}` };
+    else skipped.push({ file: topologyPath, why: read.why });
   }
   const topologyUri = topologyPath ? toUri(topologyPath) : undefined;
   const topology = readTopology(topologyText, topologyUri);
   await initTreeSitter();
-  const skipped: { file: string; why: string }[] = [];
   const candidates = collectFiles(targets, { onSkip: (file, why) => skipped.push({ file, why }) });
   const files: ParsedFile[] = [];
   const texts = new Map<string, string>();
   if (topologyUri && topologyText !== undefined) texts.set(topologyUri, topologyText);
-  const terraformSiblings = terraformSiblingReader();
+  const terraformSiblings = terraformSiblingReader({ onSkip: (file, why) => skipped.push({ file, why }) });
   candidates.forEach((c, i) => {
     const format = detectFormat(c.uri, c.text);
     if (!format) return;
-    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path) : undefined;
+    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path, c.root) : undefined;
     files.push(parseAs(format, c.text, c.uri, siblingFiles ? { siblingFiles } : undefined));
     texts.set(c.uri, c.text);
     options.onProgress?.(i + 1, candidates.length);
@@ -86,6 +90,8 @@ export const checkCommand: CliCommand = {
     });
     if (progress) process.stderr.write('\r\x1b[K');
     if ('error' in loaded) return usageError(loaded.error);
+    // Unread files are said on stderr, so a report on stdout stays what its format promises.
+    const warnings = [...new Map(loaded.skipped.map((s) => [s.file, s])).values()].map((s) => `citrix-flow-lint: warning: ${path.relative(loaded.cwd, s.file) || s.file} not read: ${s.why}\n`).join('');
     const badRole = loaded.analysis.findings.find((f) => f.uri === '<command-line>');
     if (badRole) return usageError(badRole.message, USAGE);
     const color = parsed.flags.has('color') || (!parsed.flags.has('no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
@@ -93,6 +99,6 @@ export const checkCommand: CliCommand = {
       format === 'json' ? formatJson(loaded) : format === 'sarif' ? formatSarif(loaded) : formatText(loaded, { color });
     const failing = loaded.analysis.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
     const internal = loaded.analysis.findings.some((f) => f.checkId === 'internal-error');
-    return { exitCode: internal ? EXIT_USAGE : failing && !parsed.flags.has('exit-zero') ? EXIT_FINDINGS : EXIT_OK, stdout, stderr: '' };
+    return { exitCode: internal ? EXIT_USAGE : failing && !parsed.flags.has('exit-zero') ? EXIT_FINDINGS : EXIT_OK, stdout, stderr: warnings };
   },
 };
