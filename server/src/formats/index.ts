@@ -8,6 +8,7 @@ import { parseTerraform } from './terraform';
 import { parseWindowsFirewall } from './windows-firewall';
 import { detectFormat } from './detect';
 import { initTreeSitter } from './treeSitter';
+import { maskDeepNesting } from './nesting';
 
 export { detectFormat, initTreeSitter };
 
@@ -90,6 +91,14 @@ export function parseAs(format: FormatId, text: string, uri: string, options?: P
     return tooLarge(format, text, uri, utf8Length(text, Infinity), limit);
   }
   try {
+    if (format === 'terraform' || format === 'bicep') {
+      // Their readers recurse per bracket: past the limit the deep part is blanked, not overflowing the stack.
+      const masked = maskDeepNesting(text);
+      if (masked.problem) {
+        const parsed = PARSERS[format](masked.text, uri, options);
+        return capProblems({ ...parsed, text, problems: [masked.problem, ...parsed.problems] });
+      }
+    }
     return capProblems(PARSERS[format](text, uri, options));
   } catch (error) {
     return {

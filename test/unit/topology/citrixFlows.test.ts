@@ -104,6 +104,9 @@ test('a large citrix-flows.yaml parses in linear time', () => {
   const t = parseTopology(text, 'x', TEST_VOCABULARY);
   const ms = performance.now() - t0;
   assert.equal(t.bindings.length, 5000);
-  assert.equal(t.problems.filter((p) => p.code === 'duplicate-key').length, 4999);
-  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+  // 4,999 duplicates: the first 200 are listed (TOPOLOGY_LIMITS.maxProblems), the rest counted in one.
+  assert.equal(t.problems.filter((p) => p.code === 'duplicate-key').length, 200);
+  assert.equal(t.problems.filter((p) => p.code === 'limit').map((p) => p.message).join(), '4,799 more problems in citrix-flows.yaml are not listed (the first 200 are)');
+  // A hang bound, not a speed test (the bench holds timing): the suite shares two cores with other work.
+  assert.ok(ms < 30_000, `took ${ms.toFixed(0)} ms`);
 });
