@@ -28,6 +28,7 @@ import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/se
 import { adaptiveDelay } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
+import { AT_POSITION, checkParams, DOCUMENT_ONLY, IN_RANGE, optional, shapeProblem, type Shape } from './lspParams';
 
 /**
  * The LSP adapter: every request is one call into service/, plus the
@@ -189,9 +190,11 @@ documents.onDidClose(({ document }) => {
   schedule(workspace.close(document.uri));
 });
 
-connection.onDidChangeWatchedFiles(({ changes }) => {
+connection.onDidChangeWatchedFiles((params) => {
+  if (!Array.isArray(params?.changes)) return void connection.console.error('workspace/didChangeWatchedFiles ignored: params.changes must be a list');
   const units = new Set<WorkspaceState>();
-  for (const c of changes) {
+  for (const c of params.changes) {
+    if (shapeProblem(c, { uri: 'uri' }, 'change')) continue;
     const kind = c.type === FileChangeType.Created ? 'created' : c.type === FileChangeType.Deleted ? 'deleted' : 'changed';
     const unit = workspace.fileChanged(c.uri, kind);
     if (unit) units.add(unit);
@@ -218,20 +221,26 @@ async function at(uri: string, position?: { line: number; character: number }): 
   return { unit, offset: position ? index.offsetAt(position.line, position.character) : 0 };
 }
 
-connection.onHover(async ({ textDocument, position }) => {
+connection.onHover(async (params) => {
+  checkParams('textDocument/hover', params, AT_POSITION);
+  const { textDocument, position } = params;
   const where = await at(textDocument.uri, position);
   const hover = where && doHover(where.unit, textDocument.uri, where.offset);
   return hover ? { contents: { kind: 'markdown', value: hover.contents }, range: toRange(indexOf(textDocument.uri), hover.span) } : null;
 });
 
-connection.onCompletion(async ({ textDocument, position }) => {
+connection.onCompletion(async (params) => {
+  checkParams('textDocument/completion', params, AT_POSITION);
+  const { textDocument, position } = params;
   const where = await at(textDocument.uri, position);
   if (!where) return [];
   const index = indexOf(textDocument.uri);
   return doCompletion(where.unit, textDocument.uri, where.offset).map((item) => toLspCompletion(item, index)) as never;
 });
 
-connection.onCodeAction(async ({ textDocument, range, context }) => {
+connection.onCodeAction(async (params) => {
+  checkParams('textDocument/codeAction', params, { ...(IN_RANGE as object), context: { only: optional('string[]') } } as Shape);
+  const { textDocument, range, context } = params;
   const where = await at(textDocument.uri);
   const index = indexOf(textDocument.uri);
   if (!where || !index) return [];
@@ -241,14 +250,18 @@ connection.onCodeAction(async ({ textDocument, range, context }) => {
   ) as never;
 });
 
-connection.onCodeLens(async ({ textDocument }) => {
+connection.onCodeLens(async (params) => {
+  checkParams('textDocument/codeLens', params, DOCUMENT_ONLY);
+  const { textDocument } = params;
   const where = await at(textDocument.uri);
   if (!where) return [];
   const index = indexOf(textDocument.uri);
   return doCodeLens(where.unit, textDocument.uri).map((lens) => ({ range: toRange(index, lens.span), command: { title: lens.title, command: lens.command, arguments: lens.arguments } }));
 });
 
-connection.languages.inlayHint.on(async ({ textDocument, range }) => {
+connection.languages.inlayHint.on(async (params) => {
+  checkParams('textDocument/inlayHint', params, IN_RANGE);
+  const { textDocument, range } = params;
   const where = await at(textDocument.uri);
   const index = indexOf(textDocument.uri);
   if (!where || !index) return [];
@@ -277,15 +290,22 @@ connection.onRequest('citrixFlowLint/roles', async () => {
 });
 
 connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlowFilter) => {
+  checkParams('citrixFlowLint/requiredFlows', filter ?? {}, { uri: optional('uri') });
+  filter ??= {} as RequiredFlowFilter;
   await scanned;
   const units = filter.uri ? [workspace.unitFor(filter.uri)] : workspace.allUnits();
   return units.flatMap((unit) => (unit.documentCount ? requiredFlowItems(unit.analyze(), catalog, filter).map((item) => toLspRequiredFlow(item, indexOf)) : []));
 });
 
-connection.onRequest('citrixFlowLint/explainPort', ({ text }: { text: string }) => explainPort(catalog, text));
+connection.onRequest('citrixFlowLint/explainPort', (params: { text: string }) => {
+  checkParams('citrixFlowLint/explainPort', params, { text: 'string' });
+  return explainPort(catalog, params.text);
+});
 
 // "Insert rules for role…": the roles' rules written by the file's own emitter, as a WorkspaceEdit the client applies.
-connection.onRequest('citrixFlowLint/generate', async ({ uri, position, roles }: { uri: string; position: { line: number; character: number }; roles: string[] }) => {
+connection.onRequest('citrixFlowLint/generate', async (params: { uri: string; position: { line: number; character: number }; roles: string[] }) => {
+  checkParams('citrixFlowLint/generate', params, { uri: 'uri', position: 'position', roles: 'string[]' });
+  const { uri, position, roles } = params;
   const where = await at(uri, position);
   const analysis = where?.unit.analyze();
   const file = analysis?.files.find((f) => f.uri === uri);
@@ -297,13 +317,17 @@ connection.onRequest('citrixFlowLint/generate', async ({ uri, position, roles }:
 });
 
 // The roles "Insert rules for role…" offers: every catalog role, those the site declares first.
-connection.onRequest('citrixFlowLint/generateRoles', async ({ uri }: { uri?: string } = {}) => {
+connection.onRequest('citrixFlowLint/generateRoles', async (params: { uri?: string } | null) => {
+  checkParams('citrixFlowLint/generateRoles', params ?? {}, { uri: optional('uri') });
+  const uri = params?.uri;
   const declared = new Set(uri ? (await at(uri))?.unit.analyze().topology.roles.keys() ?? [] : []);
   return [...catalog.roles].sort((a, b) => Number(declared.has(b.id)) - Number(declared.has(a.id)) || a.id.localeCompare(b.id)).map((r) => ({ id: r.id, name: r.name, declared: declared.has(r.id) }));
 });
 
 // The Flow Map webview: the map of the folder holding `uri` (the active editor), else of the first folder with files.
-connection.onRequest('citrixFlowLint/flowMap', async ({ uri }: { uri?: string } = {}) => {
+connection.onRequest('citrixFlowLint/flowMap', async (params: { uri?: string } | null) => {
+  checkParams('citrixFlowLint/flowMap', params ?? {}, { uri: optional('uri') });
+  const uri = params?.uri;
   await scanned;
   const units = workspace.allUnits();
   const hasFiles = (u: WorkspaceState): boolean => u.documentCount > 0 || !!u.topologyUri;
@@ -312,5 +336,42 @@ connection.onRequest('citrixFlowLint/flowMap', async ({ uri }: { uri?: string } 
   return unit ? flowMapOfState(unit, catalog) : undefined;
 });
 
-documents.listen(connection);
+/**
+ * Document sync through a guard: malformed notifications are logged and
+ * dropped (TextDocuments would throw a TypeError), and a change whose version
+ * is not newer than the document's is ignored rather than replacing it (a
+ * stale `didChange`, version 1 after 2003, would otherwise win).
+ */
+function guarded<P>(method: string, shape: Shape, handler: (params: P) => void, stale?: (params: P) => string | undefined): (params: P) => void {
+  return (params) => {
+    const problem = shapeProblem(params, shape, 'params');
+    if (problem) {
+      connection.console.error(`${method} ignored: ${problem}`);
+      return;
+    }
+    const why = stale?.(params);
+    if (why) {
+      connection.console.warn(`${method} ignored: ${why}`);
+      return;
+    }
+    handler(params);
+  };
+}
+documents.listen({
+  onDidOpenTextDocument: (h) => connection.onDidOpenTextDocument(guarded('textDocument/didOpen', { textDocument: { uri: 'uri', languageId: 'string', text: 'string' } }, h)),
+  onDidChangeTextDocument: (h) =>
+    connection.onDidChangeTextDocument(
+      guarded('textDocument/didChange', DOCUMENT_ONLY, h, (p) => {
+        if (!Array.isArray(p.contentChanges)) return 'contentChanges must be a list';
+        const version = p.textDocument.version;
+        if (typeof version !== 'number' || !Number.isInteger(version)) return 'textDocument.version must be an integer';
+        const current = documents.get(p.textDocument.uri)?.version;
+        return current !== undefined && version <= current ? `version ${version} of ${p.textDocument.uri} is not newer than the open version ${current}` : undefined;
+      }),
+    ),
+  onDidCloseTextDocument: (h) => connection.onDidCloseTextDocument(guarded('textDocument/didClose', DOCUMENT_ONLY, h)),
+  onWillSaveTextDocument: (h) => connection.onWillSaveTextDocument(h),
+  onWillSaveTextDocumentWaitUntil: (h) => connection.onWillSaveTextDocumentWaitUntil(h),
+  onDidSaveTextDocument: (h) => connection.onDidSaveTextDocument(guarded('textDocument/didSave', DOCUMENT_ONLY, h)),
+});
 connection.listen();

@@ -175,7 +175,8 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         await wb.page.keyboard.press('Control+S');
         const after = await poll(`${target.file} on disk to gain one rule allowing TCP ${target.missingPort}`, () => {
           const text = readFileSync(file, 'utf8');
-          return text !== before ? text : undefined;
+          // The save truncates, then writes: an empty read is the middle of it, not the result.
+          return text !== before && text.length > 0 ? text : undefined;
         }, { timeoutMs: 15_000, lastSeen: () => 'the file on disk is unchanged' });
         writeFileSync(path.join(out, `after-quick-fix-${target.file}`), after);
         assert.equal((after.match(target.rules) ?? []).length, (before.match(target.rules) ?? []).length + 1, `exactly one rule added:\n${after}`);
