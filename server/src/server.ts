@@ -104,6 +104,15 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   s.delay = settings.debounceMs;
   const started = performance.now();
   try {
+    // One file at a time, yielding after each parse, so a big or slow file holds a hover or an edit of
+    // another for one parse at most, not for the whole unit; a newer edit ends this run (its own publishes).
+    for (const uri of unit.uris()) {
+      const before = unit.parses;
+      unit.parsedFile(uri);
+      if (unit.parses === before) continue;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (ticket !== s.ticket) return;
+    }
     for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable)) {
       void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
     }
