@@ -46,6 +46,19 @@ function rssOf(pid) {
   }
 }
 
+/**
+ * CPU seconds the process has used (user + system, from /proc, in clock ticks of 10 ms). The machine
+ * this runs on may be shared: wall times there measure the queue for a core as much as the work.
+ */
+function cpuMsOf(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the CLI, polling its resident memory; kills it past the cap or the time limit. */
 function cli(args, cwd, { asNobody = false } = {}) {
   return new Promise((resolve) => {
@@ -54,18 +67,20 @@ function cli(args, cwd, { asNobody = false } = {}) {
     let stdout = '';
     let stderr = '';
     let peak = 0;
+    let cpu = 0;
     let killed;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const poll = setInterval(() => {
       peak = Math.max(peak, rssOf(child.pid));
+      cpu = cpuMsOf(child.pid) ?? cpu;
       if (peak > CAP_MB) killed ??= `killed past ${CAP_MB} MB`;
       else if (performance.now() - t0 > TIMEOUT_MS) killed ??= `killed after ${TIMEOUT_MS / 1000} s`;
       if (killed) child.kill('SIGKILL');
     }, 50);
     child.on('close', (code) => {
       clearInterval(poll);
-      resolve({ code, ms: round(performance.now() - t0), peakMB: round(peak), killed, stdout, stderr });
+      resolve({ code, ms: round(performance.now() - t0), cpuMs: cpu, peakMB: round(peak), killed, stdout, stderr });
     });
   });
 }
@@ -169,7 +184,7 @@ function report(name, value) {
   console.log(`${name.padEnd(34)} ${JSON.stringify(value)}`);
 }
 const want = (name) => !only || only.has(name);
-const cliSummary = (r) => ({ exit: r.code, ms: r.ms, peakMB: r.peakMB, ...(r.killed ? { killed: r.killed } : {}), stackTrace: /\n\s+at .+\(.+:\d+:\d+\)/.test(r.stderr), ...(r.code !== 0 && r.stderr ? { stderr: r.stderr.split('\n').find(Boolean).slice(0, 140) } : {}) });
+const cliSummary = (r) => ({ exit: r.code, ms: r.ms, cpuMsAtLeast: r.cpuMs, peakMB: r.peakMB, ...(r.killed ? { killed: r.killed } : {}), stackTrace: /\n\s+at .+\(.+:\d+:\d+\)/.test(r.stderr), ...(r.code !== 0 && r.stderr ? { stderr: r.stderr.split('\n').find(Boolean).slice(0, 140) } : {}) });
 
 /** A folder with a readable iptables file, a citrix-flows.yaml, and whatever `extra` adds. */
 function workspace(name, extra) {
@@ -292,12 +307,15 @@ if (want('arm')) {
     ['balanced', balanced, [2000, 4000, 8000]],
   ]) {
     const times = [];
+    const cpuTimes = [];
     for (const n of sizes) {
       const r = await cliOnFile(`arm-${label}`, make(n));
       times.push(r.ms);
+      cpuTimes.push(r.cpuMs);
       report(`arm.${label}.${n}`, { chars: make(n).length, ...cliSummary(r) });
     }
     report(`arm.${label}.ratio2n`, times.slice(1).map((t, i) => round(t / times[i])));
+    report(`arm.${label}.cpuRatio2n`, cpuTimes.slice(1).map((t, i) => round(t / Math.max(cpuTimes[i], 10))));
   }
   for (const n of [1000, 10000, 100000]) report(`arm.balanced.${n}.deep`, cliSummary(await cliOnFile('arm-deep', balanced(n))));
   const text = unclosed(9000 - ARM_HEAD.length); // 9 KB
@@ -323,15 +341,18 @@ if (want('bicep')) {
     return parts.join('');
   };
   const times = [];
+  const cpuTimes = [];
   for (const kb of [240, 480, 960]) {
     const text = bicep(kb * 1024);
     const dir = workspace('bicep', (d) => fs.writeFileSync(path.join(d, 'big.bicep'), text));
     const r = await cli(['check', 'big.bicep', '--format', 'json', '--exit-zero'], dir);
     times.push(r.ms);
+    cpuTimes.push(r.cpuMs);
     report(`bicep.${kb}KB`, { bytes: text.length, ...cliSummary(r) });
     fs.rmSync(dir, { recursive: true, force: true });
   }
   report('bicep.ratio2n', times.slice(1).map((t, i) => round(t / times[i])));
+  report('bicep.cpuRatio2n', cpuTimes.slice(1).map((t, i) => round(t / Math.max(cpuTimes[i], 10))));
 }
 
 // 6. Large citrix-flows.yaml: many roles, many duplicate keys, one huge scalar; 7. deep YAML nesting.
