@@ -5,15 +5,9 @@ import { checkDocsUri } from '../analysis/checks/docs';
 import type { Finding, Severity } from '../analysis/findings';
 import { LineIndex } from '../model';
 import type { LoadedWorkspace } from './check';
+import { toUri } from '../service/workspaceFiles';
+import { VERSION } from './version';
 
-const VERSION: string = (() => {
-  try {
-    // Read at run time so the bundle and the manifest never disagree.
-    return (require('../../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 function displayPath(uri: string, cwd: string): string {
   if (!uri.startsWith('file:')) return uri;
@@ -58,9 +52,12 @@ export function formatJson(loaded: LoadedWorkspace): string {
     file: displayPath(file.uri, loaded.cwd),
     format: file.format,
     ruleSets: file.ruleSets.length,
-    parseProblems: file.problems.filter((p) => p.severity !== 'info').length,
+    // Every parse problem is also a finding (check unparsed-rule or unresolved-value) with its line.
+    parseProblems: file.problems.length,
   }));
-  return `${JSON.stringify({ findings, files }, null, 2)}\n`;
+  // Only when something was skipped, so the usual shape stays { findings, files }.
+  const skipped = [...(loaded.unsupported ?? []), ...loaded.skipped].map((x) => ({ file: displayPath(toUri(x.file), loaded.cwd), reason: x.why }));
+  return `${JSON.stringify(skipped.length ? { findings, files, skipped } : { findings, files }, null, 2)}\n`;
 }
 
 const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
@@ -105,6 +102,17 @@ export function formatSarif(loaded: LoadedWorkspace): string {
         tool: { driver: { name: 'citrix-flow-lint', version: VERSION, semanticVersion: VERSION, rules } },
         originalUriBaseIds: { '%SRCROOT%': { uri: `${encodeURI(loaded.cwd.split(path.sep).join('/')).replace(/\/?$/, '/')}`.replace(/^(?!file:)/, 'file://') } },
         results,
+        // Files not read are not results (nothing was found in them) but the run should say so: SARIF's place is the invocation.
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: [...(loaded.unsupported ?? []), ...loaded.skipped].map((x) => ({
+              level: 'warning',
+              message: { text: `skipped: ${x.why}` },
+              locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(displayPath(toUri(x.file), loaded.cwd)), uriBaseId: '%SRCROOT%' } } }],
+            })),
+          },
+        ],
       },
     ],
   };

@@ -16,10 +16,10 @@
  */
 export function giveUpAfter(chars: number, baseReports = 40, reportsPerChar = 0.02): () => boolean {
   const budgetReports = baseReports + chars * reportsPerChar;
-  // Only a hang should trip this: at (50 + 0.01/char) ms it tripped on a loaded machine (load 40 on 2 cores:
-  // other threads' GC and cache thrash count as this process's time), and a fresh parse then differed from
-  // an incremental one. A second plus 50 µs per character is still a bound, far above any real parse.
-  const budgetMicros = (1000 + chars * 0.05) * 1000;
+  // Only a hang guard, so it must sit far above what any real parse costs: a broken 40 KB Bicep file (one
+  // unterminated string) takes up to 0.75 s of process CPU time with garbage collection, and a limit of 0.46 s
+  // made the same text parse whole in one run and lose declarations in the next.
+  const budgetMicros = (1000 + chars * 0.025) * 1000;
   const start = cpuMicros();
   let reports = 0;
   return () => ++reports > budgetReports || cpuMicros() - start > budgetMicros;

@@ -5,6 +5,7 @@ import { MAX_NESTING, maskDeepNesting } from '../../../server/src/formats/nestin
 import type { FormatId } from '../../../server/src/model';
 import { parseTopology, TOPOLOGY_LIMITS } from '../../../server/src/topology';
 import { checkInput } from '../../fuzz/check';
+import { HANG_GUARD_MS } from '../../helpers/hangGuard';
 import { TEST_VOCABULARY } from '../topology/testVocabulary';
 
 /**
@@ -13,7 +14,6 @@ import { TEST_VOCABULARY } from '../topology/testVocabulary';
  * past its size, nesting, entry and problem limits says so. Speed is the
  * bench's (bench/hostile.mjs): the bound here only tells a hang from a slow run.
  */
-const HANG_MS = 60_000;
 before(async () => {
   await initTreeSitter();
 });
@@ -51,13 +51,13 @@ describe('nesting from 1,000 to 100,000 levels', () => {
         assert.equal(text.slice(deep[0].span.start, deep[0].span.start + 1).match(/[[{(]/)?.length, 1, 'the problem sits on the first bracket not read');
         for (const p of parsed.problems) assert.doesNotMatch(p.message, /call stack|internal error/i);
         assert.equal(parsed.text, text, 'the parsed file keeps the editor text');
-        const failure = checkInput(format, `file:///deep.${ext}`, text, HANG_MS);
+        const failure = checkInput(format, `file:///deep.${ext}`, text, HANG_GUARD_MS);
         assert.equal(failure, undefined, `${failure?.kind}: ${failure?.message}`);
       });
     }
     for (const [what, format, ext, make] of FLAT) {
       test(`${what}, ${n.toLocaleString('en-US')} levels: no exception, no internal error, valid spans`, () => {
-        const failure = checkInput(format, `file:///deep.${ext}`, make(n), HANG_MS);
+        const failure = checkInput(format, `file:///deep.${ext}`, make(n), HANG_GUARD_MS);
         assert.equal(failure, undefined, `${failure?.kind}: ${failure?.message}`);
       });
     }

@@ -9,6 +9,7 @@ import { emptyTopology, featureEnabled, parseTopology, topologyResolver } from '
 import { fixtureInputs, repoRoot, snapshotSuite } from '../../helpers/fixtures';
 import { TEST_VOCABULARY } from './testVocabulary';
 import { problemSummary, topologySummary } from './summary';
+import { HANG_GUARD_MS } from '../../helpers/hangGuard';
 
 snapshotSuite('topology/citrix-flows', (text, file) => topologySummary(text, parseTopology(text, `file://${file}`, TEST_VOCABULARY)));
 
@@ -96,7 +97,7 @@ test('never throws, whatever the text', () => {
   }
 });
 
-test('a large citrix-flows.yaml parses in linear time', () => {
+test('a large citrix-flows.yaml is read whole, well within a hang guard', () => {
   const roles = Array.from({ length: 5000 }, (_, i) => `  vda: [10.${i >> 8}.${i & 255}.0/24]`).join('\n');
   const bindings = Array.from({ length: 5000 }, (_, i) => `  - { files: "f${i}/*.tf", roles: [vda] }`).join('\n');
   const text = `roles:\n${roles.replace('  vda', '  vda')}\nbindings:\n${bindings}\n`;
@@ -107,6 +108,6 @@ test('a large citrix-flows.yaml parses in linear time', () => {
   // 4,999 duplicates: the first 200 are listed (TOPOLOGY_LIMITS.maxProblems), the rest counted in one.
   assert.equal(t.problems.filter((p) => p.code === 'duplicate-key').length, 200);
   assert.equal(t.problems.filter((p) => p.code === 'limit').map((p) => p.message).join(), '4,799 more problems in citrix-flows.yaml are not listed (the first 200 are)');
-  // A hang bound, not a speed test (the bench holds timing): the suite shares two cores with other work.
-  assert.ok(ms < 30_000, `took ${ms.toFixed(0)} ms`);
+  // A hang guard only: growth with size is measured in the bench (bench/growth.mjs).
+  assert.ok(ms < HANG_GUARD_MS, `took ${ms.toFixed(0)} ms`);
 });
