@@ -1,4 +1,5 @@
 import { checkCommand } from './cli/check';
+import { diffCommand } from './cli/diff';
 import { explainCommand } from './cli/explain';
 import { generateCommand } from './cli/generate';
 import { reportCommand } from './cli/reportCommand';
@@ -8,7 +9,7 @@ import { EXIT_USAGE, type CliCommand, type CommandResult } from './cli/types';
 
 // New commands (check, test-flow, generate, report) register here, one line
 // each, with their handler in cli/<command>.ts.
-const commands: ReadonlyMap<string, CliCommand> = new Map([checkCommand, testFlowCommand, explainCommand, generateCommand, reportCommand].map((c) => [c.name, c]));
+const commands: ReadonlyMap<string, CliCommand> = new Map([checkCommand, diffCommand, testFlowCommand, explainCommand, generateCommand, reportCommand].map((c) => [c.name, c]));
 
 function topLevelHelp(): string {
   const width = Math.max(...[...commands.keys()].map((n) => n.length));

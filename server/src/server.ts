@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
@@ -14,17 +15,20 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initTreeSitter } from './formats';
 import { loadCatalog } from './catalog';
 import { generateInto } from './analysis/generate';
-import { doCodeActions, FIX_ALL_KIND } from './service/codeActions';
+import { ALLOW_MISSING_FLOWS_KIND, doCodeActions, FIX_ALL_KIND } from './service/codeActions';
 import { doCodeLens } from './service/codeLens';
 import { explainPort } from './service/commands';
 import { flowMapOfState } from './service/flowMap';
 import { doCompletion } from './service/completion';
 import { countSeverities, toDiagnostic, type StatusCounts } from './service/diagnostics';
+import { doFileStatus } from './service/fileStatus';
 import { doHover } from './service/hover';
 import { doInlayHints } from './service/inlayHints';
 import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
-import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import { analyzesOn, DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import { readEditorBaseline, type EditorBaseline } from './service/baseline';
+import type { ExcludeGlob } from './service/exclude';
 import { adaptiveDelay } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
@@ -55,13 +59,15 @@ interface Schedule {
   /** How long the last analysis took, and when the last edit came. */
   lastRunMs: number;
   lastChangeAt: number;
+  /** `citrixFlowLint.run` as the last analysis read it: with `onSave`, edits wait for the save. */
+  run: Settings['run'];
 }
 const schedules = new Map<WorkspaceState, Schedule>();
 
 function scheduleOf(unit: WorkspaceState): Schedule {
   let s = schedules.get(unit);
   if (!s) {
-    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0 };
+    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0, run: DEFAULT_SETTINGS.run };
     schedules.set(unit, s);
   }
   return s;
@@ -74,7 +80,12 @@ function folderUri(unit: WorkspaceState): string | undefined {
 async function settingsFor(scopeUri: string | undefined): Promise<Settings> {
   if (!capabilities.workspace?.configuration) return DEFAULT_SETTINGS;
   try {
-    return normalizeSettings(await connection.workspace.getConfiguration({ scopeUri, section: 'citrixFlowLint' }));
+    // One request for both, so an edit waits for one round trip.
+    const [own, filesExclude] = (await connection.workspace.getConfiguration([
+      { scopeUri, section: 'citrixFlowLint' },
+      { scopeUri, section: 'files.exclude' },
+    ])) as unknown[];
+    return normalizeSettings(own, filesExclude);
   } catch {
     return DEFAULT_SETTINGS;
   }
@@ -101,7 +112,16 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   const settings = await settingsFor(folderUri(unit));
   // An edit arrived while the settings were on their way: its own run will publish.
   if (ticket !== s.ticket) return;
+  if (unit.root) {
+    workspace.setEditorExcludes(unit, editorExcludes(unit.root, settings));
+    // The excludes changed (a setting, `exclude:` in citrix-flows.yaml): the folder is read again first.
+    if (workspace.needsRescan(unit)) {
+      await workspace.scan(unit, { maxBytes: settings.maxFileSizeKB * 1024, onSkip: (file, why) => connection.console.warn(`not read: ${file}: ${why}`) });
+      if (ticket !== s.ticket) return;
+    }
+  }
   s.delay = settings.debounceMs;
+  s.run = settings.run;
   const started = performance.now();
   try {
     // One file at a time, yielding after each parse, so a big or slow file holds a hover or an edit of
@@ -113,7 +133,7 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (ticket !== s.ticket) return;
     }
-    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable)) {
+    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable, baselineFor(unit, settings))) {
       void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
     }
   } catch (error) {
@@ -123,6 +143,29 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   s.lastRunMs = performance.now() - started;
   sendStatus(s.lastRunMs);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
+function editorExcludes(root: string, settings: Settings): ExcludeGlob[] {
+  return [
+    ...settings.exclude.map((glob) => ({ glob, base: root, source: 'citrixFlowLint.exclude' })),
+    ...settings.filesExclude.map((glob) => ({ glob, base: root, source: 'files.exclude' })),
+  ];
+}
+
+const baselineWarnings = new Set<string>();
+
+/** `citrixFlowLint.baseline.file` of the unit's folder, read (and re-read when it changes) from disk. */
+function baselineFor(unit: WorkspaceState, settings: Settings): EditorBaseline | undefined {
+  if (!settings.baseline.file) return undefined;
+  const file = path.resolve(unit.root ?? process.cwd(), settings.baseline.file);
+  const baseline = readEditorBaseline(file, settings.baseline.showAs);
+  if ('error' in baseline) {
+    // Once per problem, not once per keystroke.
+    if (!baselineWarnings.has(baseline.error)) connection.console.warn(`citrixFlowLint.baseline.file: ${baseline.error}; findings are shown without it.`);
+    baselineWarnings.add(baseline.error);
+    return undefined;
+  }
+  return baseline;
 }
 
 function sendStatus(ms: number): void {
@@ -145,10 +188,10 @@ connection.onInitialize((params): InitializeResult => {
   workspace = new Workspace(folders, catalog);
   return {
     capabilities: {
-      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       hoverProvider: true,
       completionProvider: { triggerCharacters: [':', ' ', ',', '[', '"', '='] },
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, ALLOW_MISSING_FLOWS_KIND] },
       codeLensProvider: { resolveProvider: false },
       inlayHintProvider: true,
     },
@@ -169,6 +212,7 @@ async function firstScan(): Promise<void> {
     if (!unit.root) continue;
     const settings = await settingsFor(folderUri(unit));
     try {
+      workspace.setEditorExcludes(unit, editorExcludes(unit.root, settings));
       await workspace.scan(unit, {
         maxBytes: settings.maxFileSizeKB * 1024,
         onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done}/${total} files`),
@@ -193,7 +237,14 @@ async function firstScan(): Promise<void> {
 }
 
 documents.onDidChangeContent(({ document }) => {
-  schedule(workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId }));
+  const unit = workspace.unitFor(document.uri);
+  const known = unit.has(document.uri);
+  workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId });
+  // With `citrixFlowLint.run: onSave` an edit only updates the text; a document new to the workspace is still checked once.
+  if (analyzesOn(known ? 'change' : 'open', scheduleOf(unit).run)) schedule(unit);
+});
+documents.onDidSave(({ document }) => {
+  if (analyzesOn('save', scheduleOf(workspace.unitFor(document.uri)).run)) schedule(workspace.unitFor(document.uri), 0);
 });
 documents.onDidClose(({ document }) => {
   schedule(workspace.close(document.uri));
@@ -274,9 +325,10 @@ connection.languages.inlayHint.on(async (params) => {
   const where = await at(textDocument.uri);
   const index = indexOf(textDocument.uri);
   if (!where || !index) return [];
-  if (!(await settingsFor(textDocument.uri)).inlayHints.enabled) return [];
+  const { enabled, style } = (await settingsFor(textDocument.uri)).inlayHints;
+  if (!enabled) return [];
   const span = { start: index.offsetAt(range.start.line, range.start.character), end: index.offsetAt(range.end.line, range.end.character) };
-  return doInlayHints(where.unit, textDocument.uri, span).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
+  return doInlayHints(where.unit, textDocument.uri, span, style).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
 });
 
 connection.onRequest('citrixFlowLint/roles', async () => {
@@ -304,6 +356,14 @@ connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlow
   await scanned;
   const units = filter.uri ? [workspace.unitFor(filter.uri)] : workspace.allUnits();
   return units.flatMap((unit) => (unit.documentCount ? requiredFlowItems(unit.analyze(), catalog, filter).map((item) => toLspRequiredFlow(item, indexOf)) : []));
+});
+
+// The language status item of the active file: format, rule sets, roles and how they were bound.
+connection.onRequest('citrixFlowLint/fileStatus', async (params: { uri: string }) => {
+  checkParams('citrixFlowLint/fileStatus', params, { uri: 'uri' });
+  const { uri } = params;
+  const where = await at(uri);
+  return where ? doFileStatus(where.unit, uri) : doFileStatus(workspace.unitFor(uri), uri);
 });
 
 connection.onRequest('citrixFlowLint/explainPort', (params: { text: string }) => {

@@ -45,6 +45,8 @@ export class TestClient {
   readonly progress: unknown[] = [];
   /** What `workspace/configuration` answers with; tests change it. */
   settings: Record<string, unknown> = {};
+  /** What `files.exclude` is (VS Code's own setting), separately from `citrixFlowLint`. */
+  filesExclude: Record<string, boolean> = {};
   readonly configurationRequests: { scopeUri?: string; section?: string }[] = [];
   private waiters: (() => void)[] = [];
   stderr = '';
@@ -65,7 +67,7 @@ export class TestClient {
     this.connection.onNotification('window/showMessage', (p: { type: number; message: string }) => this.record(() => this.shown.push(p)));
     this.connection.onRequest('workspace/configuration', (p: { items: { scopeUri?: string; section?: string }[] }) => {
       this.configurationRequests.push(...p.items);
-      return p.items.map(() => this.settings);
+      return p.items.map((item) => (item.section === 'files.exclude' ? this.filesExclude : this.settings));
     });
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onRequest('client/registerCapability', () => null);

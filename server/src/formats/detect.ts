@@ -99,6 +99,23 @@ function byFileName(path: string, name: string, head: string): FormatId | undefi
   return undefined;
 }
 
+/**
+ * Whether a file of this name could be one we read, decided without opening
+ * it: the same name rules as detection, with the content left undecided.
+ * A workspace scan skips everything else (images, sources, lock files)
+ * without reading a byte.
+ */
+export function mayBeReadable(uri: string): boolean {
+  const path = normalisedPath(uri);
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (name.endsWith('.tf.json')) return false;
+  if (name === 'nftables.conf' || isIptablesFileName(path, name)) return true;
+  const ext = extension(name);
+  if (['.tf', '.bicep', '.json', '.jsonc', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
+  if (DOCUMENTATION.test(name)) return false;
+  return SHELL_EXTENSIONS.has(ext) || GENERIC_EXTENSIONS.has(ext);
+}
+
 function isIptablesFileName(path: string, name: string): boolean {
   if (name === 'rules.v4' || name === 'rules.v6') return true;
   if (name.endsWith('.rules') && (name.includes('iptables') || name.includes('ip6tables'))) return true;

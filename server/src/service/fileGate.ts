@@ -24,6 +24,8 @@ export interface GateOptions {
    */
   readonly root?: string;
   readonly maxBytes?: number;
+  /** Read only the first this many bytes (enough for format detection); the cap still applies to the file. */
+  readonly prefixBytes?: number;
 }
 
 export type GateResult =
@@ -99,9 +101,11 @@ export function readGated(file: string, options: GateOptions = {}): GateResult {
     if (!opened.isFile() || opened.ino !== st.ino || opened.dev !== st.dev) return { ok: false, kind: 'not-a-file', why: 'changed while being read' };
     if (opened.size > maxBytes) return { ok: false, kind: 'too-large', why: `larger than ${mb(maxBytes)}` };
     // One byte past the cap tells a file that grew after the stat from one that fits.
-    let buffer = Buffer.allocUnsafe(Math.min(opened.size, maxBytes) + 1);
+    const prefix = options.prefixBytes;
+    let buffer = Buffer.allocUnsafe(prefix !== undefined ? Math.min(prefix, maxBytes + 1) : Math.min(opened.size, maxBytes) + 1);
     let length = 0;
     for (;;) {
+      if (prefix !== undefined && length >= prefix) break;
       if (length === buffer.length) {
         if (buffer.length > maxBytes) return { ok: false, kind: 'too-large', why: `larger than ${mb(maxBytes)}` };
         const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { detectFormat } from '../formats/detect';
+import { SNIFF_LIMIT, detectFormat, mayBeReadable } from '../formats/detect';
+import type { Excluder } from './exclude';
 import { DEFAULT_MAX_FILE_BYTES, listFolder, readGated, type GateOptions } from './fileGate';
 
 export const TOPOLOGY_FILE = 'citrix-flows.yaml';
@@ -23,6 +24,8 @@ export interface CandidateFile {
 
 export interface CollectOptions {
   readonly maxBytes?: number;
+  /** What citrix-flows.yaml, settings and the command line leave out. */
+  readonly exclude?: Excluder;
   /** A file or folder not read, and why (permission denied, a device, too large, …). */
   readonly onSkip?: (file: string, why: string) => void;
 }
@@ -30,12 +33,18 @@ export interface CollectOptions {
 /**
  * Every file under `paths` that one of our parsers reads, decided by name and
  * the first bytes. Directories are walked without following links; hidden
- * folders and build output are skipped. Each file is read through the gate
- * with its path's folder as the root, so a link never leaves it; a folder
- * that cannot be listed is reported and skipped, and the walk goes on.
+ * folders, build output and what `exclude` leaves out are skipped. Each file
+ * is read through the gate with its path's folder as the root, so a link
+ * never leaves it; a folder that cannot be listed is reported and skipped,
+ * and the walk goes on.
+ *
+ * Reading is staged so a big repository costs little: a name no format uses
+ * is never opened, and a file is read past its first 64 KiB (all detection
+ * looks at) only once detection has claimed it.
  */
 export function collectFiles(paths: readonly string[], options: CollectOptions = {}): CandidateFile[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const exclude = options.exclude && !options.exclude.isEmpty ? options.exclude : undefined;
   const found: CandidateFile[] = [];
   const seen = new Set<string>();
   const visit = (p: string, explicit: boolean, root: string): void => {
@@ -53,6 +62,8 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
     if (stat.isDirectory()) {
       const name = path.basename(full);
       if (!explicit && (SKIP_DIRS.has(name) || name.startsWith('.'))) return;
+      // A folder named on the command line is checked whatever the excludes say; what is inside it is not.
+      if (!explicit && exclude?.excluded(full, true)) return;
       const listing = listFolder(full);
       if (!listing.ok) {
         options.onSkip?.(full, `folder not read: ${listing.why}`);
@@ -64,19 +75,41 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
     // A named file may be a link (the user chose it); inside a walk, links and special files are not candidates.
     if (!explicit && !stat.isFile()) return;
     if (path.basename(full) === TOPOLOGY_FILE) return;
-    const read = readGated(full, { maxBytes, root: explicit ? undefined : root });
-    if (!read.ok) {
-      // A binary file in a walk is just not ours; anything else the user should hear about.
-      if (explicit || read.kind !== 'binary') options.onSkip?.(full, read.why);
+    const uri = toUri(full);
+    if (!mayBeReadable(uri)) {
+      if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
       return;
     }
-    const uri = toUri(full);
+    const why = exclude?.excluded(full);
+    if (why) {
+      if (explicit) options.onSkip?.(full, why);
+      return;
+    }
+    const gate: GateOptions = { maxBytes, root: explicit ? undefined : root };
+    const refused = (read: { kind: string; why: string }): void => {
+      // A binary file in a walk is just not ours; anything else the user should hear about.
+      if (explicit || read.kind !== 'binary') options.onSkip?.(full, read.why);
+    };
+    // The stat is of the file itself in a walk (links are not candidates); a named link is read whole.
+    if (stat.size > SNIFF_BYTES && stat.size <= maxBytes) {
+      const head = readGated(full, { ...gate, prefixBytes: SNIFF_BYTES });
+      if (!head.ok) return refused(head);
+      if (!detectFormat(uri, head.text)) {
+        if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
+        return;
+      }
+    }
+    const read = readGated(full, gate);
+    if (!read.ok) return refused(read);
     if (detectFormat(uri, read.text)) found.push({ path: full, uri, text: read.text, root: explicit ? path.dirname(full) : root });
     else if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
   };
   for (const p of paths) visit(p, true, path.resolve(p));
   return found;
 }
+
+/** Detection reads at most 64 KiB of text; a few more bytes cover a BOM and a character cut at the edge. */
+const SNIFF_BYTES = SNIFF_LIMIT * 3 + 16;
 
 /**
  * Text of a file through the gate (regular file, under the cap, inside

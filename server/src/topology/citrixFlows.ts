@@ -11,7 +11,7 @@ import type {
 } from './types';
 import { closest, didYouMean, roleLookup, type Vocabulary } from './vocabulary';
 
-export const TOP_LEVEL_KEYS = ['roles', 'features', 'versions', 'networks', 'bindings', 'interfaces', 'checks'] as const;
+export const TOP_LEVEL_KEYS = ['roles', 'features', 'versions', 'networks', 'bindings', 'interfaces', 'checks', 'exclude'] as const;
 export const CHECK_SEVERITIES: readonly CheckSeverity[] = ['off', 'info', 'warning', 'error'];
 
 export function emptyTopology(uri?: string): Topology {
@@ -147,6 +147,7 @@ class TopologyReader {
   private readonly bindings: Binding[] = [];
   private readonly interfaces: InterfaceDeclaration[] = [];
   private readonly checks = new Map<string, CheckSeverity>();
+  private readonly exclude: { glob: string; span: Span }[] = [];
   private doc!: Document.Parsed;
 
   constructor(
@@ -180,7 +181,7 @@ class TopologyReader {
       }
     }
     // Networks first: role addresses may name them.
-    const order = ['networks', 'roles', 'features', 'versions', 'bindings', 'interfaces', 'checks'];
+    const order = ['networks', 'roles', 'features', 'versions', 'bindings', 'interfaces', 'checks', 'exclude'];
     for (const key of order) {
       const pair = sections.get(key);
       if (!pair) continue;
@@ -194,6 +195,7 @@ class TopologyReader {
         case 'bindings': this.readBindings(value); break;
         case 'interfaces': this.readInterfaces(value); break;
         case 'checks': this.readChecks(value); break;
+        case 'exclude': this.readExclude(value); break;
       }
     }
     return this.result();
@@ -214,6 +216,7 @@ class TopologyReader {
       networks: this.networks,
       interfaces: this.interfaces,
       checks: this.checks,
+      exclude: this.exclude,
       problems: this.problems,
     };
   }
@@ -360,6 +363,15 @@ class TopologyReader {
         ruleSetSpan: ruleSet?.span,
         roleSpans: roles.map((r) => r.span),
       });
+    }
+  }
+
+  /** `exclude: "legacy/**"` or a list of globs, relative to this file's folder. */
+  private readExclude(node: Node): void {
+    const items = isSeq(node) ? node.items : [node];
+    for (const item of items) {
+      const entry = this.text_(this.deref(item as Node | null), 'exclude', 'citrix-flows.yaml');
+      if (entry) this.exclude.push({ glob: entry.text, span: entry.span });
     }
   }
 

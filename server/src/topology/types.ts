@@ -69,6 +69,8 @@ export interface Topology {
   readonly networks: ReadonlyMap<string, AddressSet>;
   readonly interfaces: readonly InterfaceDeclaration[];
   readonly checks: ReadonlyMap<string, CheckSeverity>;
+  /** Globs (relative to citrix-flows.yaml's folder) of files the scan leaves out; missing in topologies made by hand. */
+  readonly exclude?: readonly { readonly glob: string; readonly span: Span }[];
   readonly problems: readonly TopologyProblem[];
 }
 

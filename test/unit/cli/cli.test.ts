@@ -4,10 +4,9 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { allCheckIds } from '../../../server/src/analysis/checks';
 import { fixturePath, repoRoot } from '../../helpers/fixtures';
+import { sarifValidator } from '../../helpers/sarif';
 
 /**
  * The CLI as shipped: `node dist/cli.js`, spawned with pipes (so it is not on
@@ -86,7 +85,7 @@ test('check: --severity-threshold decides which findings fail the run', () => {
 test('check: usage errors exit 2 with a message on stderr', () => {
   const table: [string[], RegExp][] = [
     [['check', '--bogus'], /unknown option --bogus/],
-    [['check', '--format', 'xml'], /--format must be text, json or sarif/],
+    [['check', '--format', 'xml'], /--format must be text, json, sarif or compact/],
     [['check', '--severity-threshold', 'loud'], /--severity-threshold must be/],
     [['check', '--roles'], /--roles needs a value/],
     [['check', '--roles', 'missing.yaml'], /cannot read missing\.yaml/],
@@ -161,46 +160,7 @@ test('check: JSON has exactly the documented shape', () => {
   assert.deepEqual(out.files, [{ file: 'vda.tf', format: 'terraform', ruleSets: 1, parseProblems: 0 }]);
 });
 
-/**
- * The official SARIF 2.1.0 schema (2.1.0-rtm.5, the OASIS standard's), as
- * shipped in @microsoft/jest-sarif 1.0.0-beta.0 (lib/schemas/, MIT), copied
- * here unmodified (sha256 2d99159a…4de4f8) so the test runs offline without
- * that package's dependencies. It is draft-04; Ajv 8 reads it once `id` is `$id`.
- */
-function sarifValidator(): ValidateFunction {
-  const schema = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test', 'unit', 'cli', 'sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
-  const { $schema: _draft, id, ...rest } = schema;
-  // The schema's patterns are written for JavaScript without the u flag (a lone `]` in the language pattern).
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-  addFormats(ajv);
-  return ajv.compile({ $id: id as string, ...rest });
-}
-
-test('check: SARIF 2.1.0 validates against the official schema and carries rule metadata', () => {
-  const validate = sarifValidator();
-  for (const dir of [BAD, GOOD, INFO_ONLY]) {
-    const r = cli(['check', '--format', 'sarif'], dir);
-    const sarif = JSON.parse(r.stdout) as {
-      version: string;
-      runs: { tool: { driver: { rules: { id: string; shortDescription: { text: string }; helpUri: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[];
-    };
-    assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 1));
-    assert.equal(sarif.version, '2.1.0');
-    const { rules } = sarif.runs[0].tool.driver;
-    assert.deepEqual(rules.map((x) => x.id).sort(), [...allCheckIds()].sort());
-    for (const rule of rules) {
-      assert.ok(rule.shortDescription.text.length > 0);
-      assert.ok(rule.helpUri.endsWith(`/docs/checks/${rule.id}.md`), rule.helpUri);
-      assert.ok(fs.existsSync(new URL(rule.helpUri)), `${rule.helpUri} exists`);
-    }
-    for (const result of sarif.runs[0].results) assert.equal(rules[result.ruleIndex].id, result.ruleId);
-  }
-  const bad = JSON.parse(cli(['check', '--format', 'sarif'], BAD).stdout) as { runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
-  const missing = bad.runs[0].results.find((x) => x.ruleId === 'missing-flow');
-  assert.equal(missing?.level, 'error');
-  assert.equal(missing?.locations[0].physicalLocation.artifactLocation.uri, 'vda.tf');
-  assert.equal(missing?.locations[0].physicalLocation.region.startLine, 19);
-});
+// SARIF output is tested in sarif.test.ts.
 
 const VDA_TF = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/bad.tf' });
 
@@ -293,7 +253,7 @@ test('check: skipped files are listed in JSON and as SARIF tool execution notifi
   const notes = sarif.runs[0].invocations[0].toolExecutionNotifications;
   assert.equal(notes.length, 1);
   assert.equal(notes[0].level, 'warning');
-  assert.equal(notes[0].message.text, 'skipped: an AWS CloudFormation template: not a supported format yet');
+  assert.equal(notes[0].message.text, 'Skipped cfn/sg.json: an AWS CloudFormation template: not a supported format yet');
   assert.equal(notes[0].locations[0].physicalLocation.artifactLocation.uri, 'cfn/sg.json');
 });
 

@@ -62,12 +62,13 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
     }
     if (first.kind !== 'word') continue;
     const segments = split(statement, 'pipe');
-    const head = segments[0][0];
-    const cmd = head.kind === 'word' ? head.value.toLowerCase() : '';
-    if (cmd === 'netsh' || cmd === 'netsh.exe') {
-      netsh(text, statement, specs, index, problems);
+    const netshSpan = netshInvocation(segments[0]);
+    if (netshSpan) {
+      netsh(text, netshSpan.span, netshSpan.withHead, specs, index, problems);
       continue;
     }
+    const head = segments[0][0];
+    const cmd = head.kind === 'word' ? head.value.toLowerCase() : '';
     if (cmd === 'get-netfirewallrule' && segments.length > 1) {
       const selector = commandArgs(segments[0], vars, text, problems);
       const target = segments[1][0];
@@ -268,10 +269,56 @@ const NETSH_KEYS: Record<string, string> = {
   group: 'Group',
 };
 
+/** The last part of a command path without `.exe`: `C:\Windows\System32\netsh.exe` → `netsh`. */
+function programName(token: PsToken | undefined): string {
+  if (!token || (token.kind !== 'word' && token.kind !== 'string')) return '';
+  return token.value.toLowerCase().split(/[\\/]/).pop()!.replace(/\.exe$/, '');
+}
+
+/**
+ * Where a netsh command line sits in one pipeline segment, however a script
+ * launches it: `netsh …`, a full path, the call operator (`& netsh …`,
+ * `& "$env:windir\System32\netsh.exe" …`), `cmd /c netsh …`,
+ * `cmd.exe /c "netsh …"` and `Start-Process netsh -ArgumentList "…"`. The
+ * segment already ends before a pipe, so `| Out-Null` is not read as an option.
+ * `withHead` is false when the span starts at the netsh arguments themselves.
+ */
+function netshInvocation(segment: readonly PsToken[]): { span: Span; withHead: boolean } | undefined {
+  let i = 0;
+  if (segment[i]?.kind === 'word' && (segment[i].value === '&' || segment[i].value === '.')) i++;
+  const program = programName(segment[i]);
+  const end = segment[segment.length - 1].end;
+  if (program === 'netsh') return { span: { start: segment[i].start, end }, withHead: true };
+  if (program === 'cmd' && segment[i + 1]?.kind === 'word' && /^\/[ck]$/i.test(segment[i + 1].value)) {
+    const next = segment[i + 2];
+    // cmd strips the quotes around the whole command line it is given.
+    if (next?.kind === 'string' && segment.length === i + 3 && /^\s*netsh(\.exe)?\s/i.test(next.value)) return { span: { start: next.start + 1, end: next.end - 1 }, withHead: true };
+    if (programName(next) === 'netsh') return { span: { start: next.start, end }, withHead: true };
+    return undefined;
+  }
+  if (program === 'start-process') {
+    let file: PsToken | undefined;
+    let args: PsToken | undefined;
+    for (let k = i + 1; k < segment.length; k++) {
+      const t = segment[k];
+      if (t.kind === 'param' && /^(filepath|f)$/i.test(t.value)) file = segment[++k];
+      else if (t.kind === 'param' && /^(argumentlist|args)$/i.test(t.value)) args = segment[++k];
+      else if (t.kind === 'param') continue;
+      else if (!file) file = t;
+      else if (!args) args = t;
+    }
+    if (programName(file) === 'netsh' && args?.kind === 'string') return { span: { start: args.start + 1, end: args.end - 1 }, withHead: false };
+  }
+  return undefined;
+}
+
 /** `netsh advfirewall firewall add|delete|set rule key=value …`, read from the raw text as cmd.exe would split it. */
-function netsh(text: string, statement: readonly PsToken[], specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[]): void {
-  const span = statementSpan(statement);
+function netsh(text: string, span: Span, withHead: boolean, specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[]): void {
   const words = netshWords(text, span);
+  // Output redirections (`> $null`, `2>&1`) belong to the shell, not to netsh.
+  const redirect = words.findIndex((w) => /^\d?>/.test(w.value));
+  if (redirect >= 0) words.length = redirect;
+  if (!withHead) words.unshift({ value: 'netsh', span: { start: span.start, end: span.start }, valueStart: span.start });
   const lower = words.map((w) => w.value.toLowerCase());
   if (lower[1] !== 'advfirewall' || lower[2] !== 'firewall' || lower[4] !== 'rule') return;
   const verb = lower[3];
