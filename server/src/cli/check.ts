@@ -229,12 +229,9 @@ export const checkCommand: CliCommand = {
     if (baselineFile && writeBaseline) return usageError('--baseline and --write-baseline do not go together: --write-baseline alone replaces the file with every current finding', USAGE);
     let counts: Map<string, number> | undefined;
     if (baselineFile) {
-      let text: string;
-      try {
-        text = fs.readFileSync(path.resolve(baselineFile), 'utf8');
-      } catch {
-        return usageError(`cannot read the baseline ${baselineFile}`);
-      }
+      const read = readGated(path.resolve(baselineFile));
+      if (!read.ok) return usageError(`cannot read the baseline ${baselineFile}: ${read.why}`);
+      const text = read.text;
       const baseline = parseBaseline(text);
       if ('error' in baseline) return usageError(`the baseline ${baselineFile} is not one citrix-flow-lint wrote: ${baseline.error}`);
       counts = baselineCounts(baseline);

@@ -57,7 +57,7 @@ function hostileFolder(): { dir: string; outside: string } {
 
 describe('the file gate', () => {
   const { dir } = hostileFolder();
-  const cases: { file: string; root?: string; maxBytes?: number; ok?: true; refused?: GateRefusal; why?: RegExp; text?: string }[] = [
+  const cases: { file: string; root?: string; maxBytes?: number; prefixBytes?: number; ok?: true; refused?: GateRefusal; why?: RegExp; text?: string }[] = [
     { file: 'plain.rules', root: dir, ok: true, text: IPTABLES },
     { file: 'bom.rules', root: dir, ok: true, text: `\ufeff${IPTABLES}` },
     { file: 'inside-link.rules', root: dir, ok: true, text: IPTABLES },
@@ -71,12 +71,15 @@ describe('the file gate', () => {
     { file: 'sub', root: dir, refused: 'not-a-file', why: /folder/ },
     { file: 'missing.rules', root: dir, refused: 'missing' },
     { file: 'big.rules', root: dir, maxBytes: 1024, refused: 'too-large', why: /larger than/ },
+    // The head read for format detection: only the first bytes, the cap still judged on the whole file.
+    { file: 'big.rules', root: dir, prefixBytes: 12, ok: true, text: IPTABLES.slice(0, 12) },
+    { file: 'big.rules', root: dir, maxBytes: 1024, prefixBytes: 12, refused: 'too-large' },
     { file: 'binary.rules', root: dir, refused: 'binary' },
     ...(canFifo ? [{ file: 'x.tfvars', root: dir, refused: 'not-a-file' as const, why: /FIFO/ }, { file: 'x.tfvars', refused: 'not-a-file' as const, why: /FIFO/ }] : []),
   ];
   for (const c of cases) {
-    test(`${c.file}${c.root ? ' inside the workspace' : ' named by the user'}${c.maxBytes ? ` (cap ${c.maxBytes} bytes)` : ''}: ${c.ok ? 'read' : `refused as ${c.refused}`}`, () => {
-      const r = readGated(path.join(dir, c.file), { root: c.root, maxBytes: c.maxBytes });
+    test(`${c.file}${c.root ? ' inside the workspace' : ' named by the user'}${c.maxBytes ? ` (cap ${c.maxBytes} bytes)` : ''}${c.prefixBytes ? ` (first ${c.prefixBytes} bytes)` : ''}: ${c.ok ? 'read' : `refused as ${c.refused}`}`, () => {
+      const r = readGated(path.join(dir, c.file), { root: c.root, maxBytes: c.maxBytes, prefixBytes: c.prefixBytes });
       if (c.ok) {
         assert.ok(r.ok, `refused: ${!r.ok && r.why}`);
         assert.equal(r.text, c.text);
@@ -163,11 +166,35 @@ describe('the CLI on a hostile workspace', () => {
 
   test('a FIFO or device named on the command line is refused with a reason, not waited on', { skip: canFifo ? false : 'mkfifo is not available' }, () => {
     const { dir } = hostileFolder();
-    const r = cli([], ['check', 'x.tfvars', 'zero.tfvars', 'plain.rules', '--format', 'json'], dir);
+    // Names of a format citrix-flow-lint reads, so the file is opened (a .tfvars alone is not a format: refused by name).
+    spawnSync('mkfifo', [path.join(dir, 'fifo.rules')]);
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.rules'));
+    const r = cli([], ['check', 'fifo.rules', 'zero.rules', 'x.tfvars', 'plain.rules', '--format', 'json'], dir);
     assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
-    assert.match(r.stderr, /skipped x\.tfvars: a FIFO/);
-    assert.match(r.stderr, /skipped zero\.tfvars: a device/);
+    assert.match(r.stderr, /skipped fifo\.rules: a FIFO/);
+    assert.match(r.stderr, /skipped zero\.rules: a device/);
+    assert.match(r.stderr, /skipped x\.tfvars: not a format/);
     assert.deepEqual((JSON.parse(r.stdout) as { files: { file: string }[] }).files.map((f) => f.file), ['plain.rules']);
+  });
+});
+
+describe('.gitignore files of a hostile repository (the excludes read them)', () => {
+  test('a .gitignore linked to /dev/zero, one that is a FIFO, one linked outside: the CLI finishes and checks the files', () => {
+    const { dir, outside } = hostileFolder();
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.symlinkSync('/dev/zero', path.join(dir, '.gitignore'));
+    fs.mkdirSync(path.join(dir, 'a'));
+    fs.writeFileSync(path.join(dir, 'a', 'a.rules'), IPTABLES);
+    if (canFifo) spawnSync('mkfifo', [path.join(dir, 'a', '.gitignore')]);
+    fs.mkdirSync(path.join(dir, 'b'));
+    fs.writeFileSync(path.join(dir, 'b', 'b.rules'), IPTABLES);
+    // Were this link followed, b.rules would be left out.
+    fs.writeFileSync(path.join(outside, 'ignore-all'), '*\n');
+    fs.symlinkSync(path.join(outside, 'ignore-all'), path.join(dir, 'b', '.gitignore'));
+    const r = cli([], ['check', '--format', 'json'], dir);
+    assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
+    const files = (JSON.parse(r.stdout) as { files: { file: string }[] }).files.map((f) => f.file);
+    for (const f of ['plain.rules', 'a/a.rules', 'b/b.rules']) assert.ok(files.includes(f), `${f} not checked: ${files.join(', ')}`);
   });
 });
 
