@@ -8,6 +8,7 @@ import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { initTreeSitter, parseAs, detectFormat } from '../formats';
 import type { ParsedFile, ParseProblem } from '../model';
 import { Excluder, type ExcludeGlob } from '../service/exclude';
+import { readGated } from '../service/fileGate';
 import { collectFiles, findTopologyFile, readText, terraformSiblingReader, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { formatCompact, formatJson, formatText, positions } from './report';
@@ -85,14 +86,17 @@ export async function loadAndAnalyze(
   if (missing.length) return { error: `${missing.map((p) => `${p}: no such file or folder`).join('\n')}` };
   const topologyPath = options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
   let topologyText: string | undefined;
+  const skipped: SkippedFile[] = [];
   if (topologyPath) {
-    topologyText = readText(topologyPath);
-    if (topologyText === undefined && options.rolesFile) return { error: `cannot read ${options.rolesFile}` };
+    // A found citrix-flows.yaml may not be a link out of its folder; a named one is the user's choice.
+    const read = readGated(topologyPath, options.rolesFile ? {} : { root: path.dirname(topologyPath) });
+    if (read.ok) topologyText = read.text;
+    else if (options.rolesFile) return { error: `cannot read ${options.rolesFile}: ${read.why}` };
+    else skipped.push({ file: topologyPath, why: read.why });
   }
   const topologyUri = topologyPath ? toUri(topologyPath) : undefined;
   const topology = readTopology(topologyText, topologyUri);
   await initTreeSitter();
-  const skipped: SkippedFile[] = [];
   const globs: ExcludeGlob[] = (options.exclude ?? []).map((glob) => ({ glob, base: cwd, source: '--exclude' }));
   if (topologyPath) for (const e of topology.exclude ?? []) globs.push({ glob: e.glob, base: path.dirname(topologyPath), source: 'exclude: in citrix-flows.yaml' });
   const exclude = new Excluder({ globs, gitignore: true });
@@ -111,11 +115,11 @@ export async function loadAndAnalyze(
   const files: ParsedFile[] = [];
   const texts = new Map<string, string>();
   if (topologyUri && topologyText !== undefined) texts.set(topologyUri, topologyText);
-  const terraformSiblings = terraformSiblingReader();
+  const terraformSiblings = terraformSiblingReader({ onSkip: (file, why) => skipped.push({ file, why }) });
   candidates.forEach((c, i) => {
     const format = detectFormat(c.uri, c.text);
     if (!format) return;
-    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path) : undefined;
+    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path, c.root) : undefined;
     files.push(parseAs(format, c.text, c.uri, siblingFiles ? { siblingFiles } : undefined));
     texts.set(c.uri, c.text);
     options.onProgress?.(i + 1, candidates.length);
@@ -167,7 +171,8 @@ function readLoadedFiles(files: ParsedFile[], texts: Map<string, string>, claime
     for (const load of file.loads) {
       const beside = path.isAbsolute(load.path) ? path.join(dir, path.basename(load.path)) : path.resolve(dir, load.path);
       if (claimed.has(beside)) continue;
-      const text = isFile(beside) ? readText(beside) : undefined;
+      // Through the gate, kept to the script's folder: a hostile repository's rules.v4 may be a link out or a FIFO.
+      const text = isFile(beside) ? readText(beside, { root: dir }) : undefined;
       if (text === undefined) {
         notFound.push({ code: 'unresolved-value', severity: 'warning', span: load.span, message: `${load.path} is not beside this script, so the rules it loads are not checked` });
         continue;
@@ -201,7 +206,9 @@ export function skippedNotes(loaded: LoadedWorkspace): string[] {
     const rel = path.relative(loaded.cwd, file);
     return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
   };
-  return [...loaded.unsupported, ...loaded.skipped].map((s) => `skipped ${shown(s.file)}: ${s.why}`);
+  // One line per file: the .tfvars of a folder is skipped once for each .tf file beside it.
+  const once = [...new Map([...loaded.unsupported, ...loaded.skipped].map((s) => [s.file, s])).values()];
+  return once.map((s) => `skipped ${shown(s.file)}: ${s.why}`);
 }
 
 export const checkCommand: CliCommand = {
@@ -222,12 +229,9 @@ export const checkCommand: CliCommand = {
     if (baselineFile && writeBaseline) return usageError('--baseline and --write-baseline do not go together: --write-baseline alone replaces the file with every current finding', USAGE);
     let counts: Map<string, number> | undefined;
     if (baselineFile) {
-      let text: string;
-      try {
-        text = fs.readFileSync(path.resolve(baselineFile), 'utf8');
-      } catch {
-        return usageError(`cannot read the baseline ${baselineFile}`);
-      }
+      const read = readGated(path.resolve(baselineFile));
+      if (!read.ok) return usageError(`cannot read the baseline ${baselineFile}: ${read.why}`);
+      const text = read.text;
       const baseline = parseBaseline(text);
       if ('error' in baseline) return usageError(`the baseline ${baselineFile} is not one citrix-flow-lint wrote: ${baseline.error}`);
       counts = baselineCounts(baseline);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { baselineCounts, fingerprint, parseBaseline, splitByBaseline } from '../analysis/baseline';
 import type { Finding } from '../analysis/findings';
+import { readGated } from './fileGate';
 import { uriToPath } from './state';
 
 /** A baseline file as the editor uses it: counts per fingerprint, and the folder its paths are relative to. */
@@ -30,7 +31,10 @@ export function readEditorBaseline(file: string, showAs: 'hint' | 'hidden'): Edi
   if (!hit || hit.mtimeMs !== stat.mtimeMs || hit.size !== stat.size) {
     let result: Omit<EditorBaseline, 'showAs'> | { error: string };
     try {
-      const parsed = parseBaseline(fs.readFileSync(file, 'utf8'));
+      // The path comes from a setting a workspace may carry: a FIFO or a device must not stall the server.
+      const read = readGated(file);
+      if (!read.ok) throw new Error(read.why);
+      const parsed = parseBaseline(read.text);
       result = 'error' in parsed ? { error: `the baseline ${file} is not one citrix-flow-lint wrote: ${parsed.error}` } : { file, counts: baselineCounts(parsed), dir: path.dirname(file) };
     } catch (error) {
       result = { error: `cannot read the baseline ${file}: ${(error as Error).message}` };

@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { readGated } from './fileGate';
 
 // picomatch ships no type declarations; this is the one call we make.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const picomatch = require('picomatch') as (glob: string, options?: { dot?: boolean }) => (p: string) => boolean;
+
+/** No real .gitignore comes near this; a bigger one is not read (nothing is left out because of it). */
+const GITIGNORE_MAX_BYTES = 1024 * 1024;
 
 /** One glob to leave out, relative to the folder it was written for, and who wrote it (for the skip reason). */
 export interface ExcludeGlob {
@@ -93,9 +97,10 @@ export class Excluder {
   private gitignoreOf(dir: string): Ignore | undefined {
     if (this.gitignores.has(dir)) return this.gitignores.get(dir);
     let ig: Ignore | undefined;
+    // Through the gate: a hostile repository's .gitignore may be a FIFO, a link to /dev/zero or out of the folder.
+    const read = readGated(path.join(dir, '.gitignore'), { root: dir, maxBytes: GITIGNORE_MAX_BYTES });
     try {
-      const text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
-      ig = ignore({ allowRelativePaths: true }).add(text);
+      ig = read.ok ? ignore({ allowRelativePaths: true }).add(read.text) : undefined;
     } catch {
       ig = undefined;
     }

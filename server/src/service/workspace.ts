@@ -8,6 +8,7 @@ import type { Finding } from '../analysis/findings';
 import { applyEditorBaseline, type EditorBaseline } from './baseline';
 import { toDiagnostic, type ServiceDiagnostic } from './diagnostics';
 import { WorkspaceState, isTopologyUri, uriToPath, type AnalysisSettings, type DocumentInput } from './state';
+import { readGated } from './fileGate';
 import { Excluder, type ExcludeGlob } from './exclude';
 import { DEFAULT_MAX_FILE_BYTES, TERRAFORM_FILE, TFVARS_FILE, TOPOLOGY_FILE, collectFiles, definesModuleValues, readText, readTfvars } from './workspaceFiles';
 
@@ -19,6 +20,8 @@ export interface ScanOptions {
   /** Checked between chunks; a true answer stops the scan (a newer scan replaced it). */
   readonly isCancelled?: () => boolean;
   readonly chunkSize?: number;
+  /** A file or folder the scan could not or would not read, and why; the scan goes on without it. */
+  readonly onSkip?: (file: string, why: string) => void;
 }
 
 /**
@@ -125,7 +128,7 @@ export class Workspace {
     this.open.delete(uri);
     const unit = this.unitFor(uri);
     const file = uriToPath(uri);
-    const text = unit.root && file ? readIfOurs(uri, file) : undefined;
+    const text = unit.root && file ? readIfOurs(uri, file, unit.root) : undefined;
     if (text === undefined) unit.removeDocument(uri);
     else unit.setDocument({ uri, text, version: -1 });
     this.terraformByDir.delete(unit);
@@ -149,7 +152,7 @@ export class Workspace {
       if (!unit.has(uri)) return undefined;
       unit.removeDocument(uri);
     } else {
-      const text = readIfOurs(uri, file);
+      const text = readIfOurs(uri, file, unit.root ?? path.dirname(file));
       if (text === undefined) {
         if (!unit.has(uri)) return undefined;
         unit.removeDocument(uri);
@@ -169,12 +172,13 @@ export class Workspace {
     if (!unit.root) return 0;
     const topologyPath = path.join(unit.root, TOPOLOGY_FILE);
     const topologyUri = pathToFileURL(topologyPath).toString();
-    if (!this.open.has(topologyUri)) {
-      const text = fs.existsSync(topologyPath) ? readText(topologyPath) : undefined;
-      if (text !== undefined) unit.setDocument({ uri: topologyUri, text, version: -1 });
+    if (!this.open.has(topologyUri) && fs.existsSync(topologyPath)) {
+      const read = readGated(topologyPath, { root: unit.root });
+      if (read.ok) unit.setDocument({ uri: topologyUri, text: read.text, version: -1 });
+      else options.onSkip?.(topologyPath, read.why);
     }
     const excluder = this.excluderFor(unit);
-    const files = collectFiles([unit.root], { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES, exclude: excluder });
+    const files = collectFiles([unit.root], { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES, exclude: excluder, onSkip: options.onSkip });
     this.scannedWith.set(unit, this.excluders.get(unit)?.key ?? '');
     this.tfvars.clear();
     // Files read before that are now excluded (or gone) leave; open documents stay as the editor has them.
@@ -268,23 +272,18 @@ export class Workspace {
       if (definesModuleValues(text)) out.set(uriToPath(other) as string, text ?? '');
     }
     let tfvars = this.tfvars.get(dir);
-    if (!tfvars) this.tfvars.set(dir, (tfvars = readTfvars(dir)));
+    if (!tfvars) this.tfvars.set(dir, (tfvars = readTfvars(dir, { root: unit.root ?? dir })));
     for (const [p, text] of tfvars) out.set(p, text);
     return out;
   }
 }
 
-function readIfOurs(uri: string, file: string): string | undefined {
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile() || stat.size > DEFAULT_MAX_FILE_BYTES) return undefined;
-    const text = readText(file);
-    if (text === undefined) return undefined;
-    if (isTopologyUri(uri)) return text;
-    return detectFormat(uri, text) ? text : undefined;
-  } catch {
-    return undefined;
-  }
+/** The disk text of a file the watcher or a close names, through the gate (inside `root`). */
+function readIfOurs(uri: string, file: string, root: string): string | undefined {
+  const text = readText(file, { root });
+  if (text === undefined) return undefined;
+  if (isTopologyUri(uri)) return text;
+  return detectFormat(uri, text) ? text : undefined;
 }
 
 function findingsByUri(findings: readonly Finding[]): Map<string, Finding[]> {

@@ -46,7 +46,9 @@ export interface TopologyProblem {
     /** A product in `versions:` the catalog does not know. */
     | 'unknown-product'
     /** Information: a role written by an alias (`ddc`); `suggestion` holds the canonical id. */
-    | 'role-alias';
+    | 'role-alias'
+    /** Past a documented limit (size, nesting, entries, problems): the rest is not read. */
+    | 'limit';
   readonly message: string;
   readonly span: Span;
   readonly severity: 'error' | 'warning' | 'info';
