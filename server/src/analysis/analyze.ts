@@ -22,7 +22,7 @@ import {
 import { withAssumptions } from './assumptions';
 import { CHECKS, allCheckIds, checkById, type CheckDefinition } from './checks';
 import type { AnalysisContext } from './context';
-import type { Finding, Severity } from './findings';
+import type { Finding, Severity, SuppressedFinding } from './findings';
 import { evaluateRequiredFlows, type RequiredFlowCheck } from './required';
 import { applySuppressions, findSuppressions } from './suppressions';
 import { linkTerraformModules } from './link';
@@ -65,6 +65,8 @@ export interface WorkspaceAnalysis {
    */
   readonly findingsByUri?: ReadonlyMap<string, readonly Finding[]>;
   readonly suppressedCount: number;
+  /** The findings suppression comments silenced, at their configured severity (checks that are off are not here). */
+  readonly suppressed: readonly SuppressedFinding[];
   /** What was inferred (absent with inference off): roles that bound, hints, assumed peers. */
   readonly inference?: SiteInference;
 }
@@ -173,6 +175,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   const filesByUri = new Map(files.map((f) => [f.uri, f]));
   const findingsByUri = new Map<string, readonly Finding[]>();
   let suppressedCount = 0;
+  const suppressed: SuppressedFinding[] = [];
   for (const [uri, list] of byUri) {
     const file = filesByUri.get(uri);
     if (!file) {
@@ -182,6 +185,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
     }
     const done = cache.settle(file, list, topology, options, severities);
     suppressedCount += done.suppressed;
+    for (const x of done.suppressedFindings) suppressed.push(x);
     if (done.findings.length) findingsByUri.set(uri, done.findings);
   }
   // Suppressions in files with no finding at all are unused too.
@@ -201,7 +205,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
     for (const f of list) findings.push(f);
   }
   const { perFile: _perFile, ...bindResult } = binding;
-  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, ...(inference ? { inference } : {}) };
+  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed, ...(inference ? { inference } : {}) };
 }
 
 type RawFinding = Omit<Finding, 'severity'> & { severity?: Severity };
@@ -253,6 +257,7 @@ interface Settled {
   readonly severities: string;
   readonly findings: readonly Finding[];
   readonly suppressed: number;
+  readonly suppressedFindings: readonly SuppressedFinding[];
 }
 
 const NO_REQUIRED: readonly RequiredFlowCheck[] = [];
@@ -458,13 +463,18 @@ export class AnalysisCache {
     }
     for (const u of unused) {
       const s = withSeverity(
-        { checkId: 'unused-suppression', uri: file.uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id } },
+        { checkId: 'unused-suppression', uri: file.uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id, comment: u.suppression.comment.span, directive: u.suppression.directiveSpan, ids: u.suppression.checkIds.filter((c) => !unused.some((o) => o.suppression === u.suppression && o.checkId.id === c.id)).length + 1 } },
         topology,
         options,
       );
       if (s) out.push(s);
     }
-    const entry: Settled = { file, raw, topology, severities, findings: out.sort(byPlace), suppressed: suppressed.length };
+    const suppressedFindings: SuppressedFinding[] = [];
+    for (const { finding, by } of suppressed) {
+      const s = withSeverity(finding, topology, options);
+      if (s) suppressedFindings.push({ finding: s, kind: by.kind, ...(by.reason ? { justification: by.reason } : {}) });
+    }
+    const entry: Settled = { file, raw, topology, severities, findings: out.sort(byPlace), suppressed: suppressed.length, suppressedFindings };
     this.settledNext.set(file.uri, entry);
     return entry;
   }
