@@ -42,10 +42,42 @@ export function parseWindowsFirewall(text: string, uri: string, _options?: Parse
   let ruleSets: RuleSet[] = [];
   try {
     ruleSets = [interpret(text, problems, comments)];
+    collapseRepeatedUnassigned(problems);
   } catch (e) {
     problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: text.length }, message: `internal error reading the firewall script: ${e instanceof Error ? e.message : String(e)}` });
   }
   return { uri, format: 'windows-firewall', text, ruleSets, problems, comments };
+}
+
+/**
+ * Scripts that dot-source their variables from another file use the same
+ * unassigned variable in hundreds of rules (one public rule set: `$Direction`
+ * in 168); one finding per variable says it once, at its first use, with the
+ * count, instead of burying everything else. The rules themselves stay
+ * unknown where the value decides.
+ */
+function collapseRepeatedUnassigned(problems: ParseProblem[]): void {
+  const unassigned = /^(\w+): (\$\S+) is not assigned a literal value in this script$/;
+  const uses = new Map<string, number>();
+  for (const p of problems) {
+    const m = p.code === 'unresolved-value' ? unassigned.exec(p.message) : null;
+    if (m) uses.set(m[2], (uses.get(m[2]) ?? 0) + 1);
+  }
+  const reported = new Set<string>();
+  let kept = 0;
+  for (const p of problems) {
+    const m = p.code === 'unresolved-value' ? unassigned.exec(p.message) : null;
+    if (m) {
+      if (reported.has(m[2])) continue;
+      reported.add(m[2]);
+      const n = uses.get(m[2])!;
+      const others = n === 2 ? 'nor is its other use' : `nor are its ${n - 1} other uses`;
+      problems[kept++] = n > 1 ? { ...p, message: `${p.message}, ${others} in this file (the rules that use it are unknown where it decides)` } : p;
+      continue;
+    }
+    problems[kept++] = p;
+  }
+  problems.length = kept;
 }
 
 function interpret(text: string, problems: ParseProblem[], comments: Comment[]): RuleSet {
