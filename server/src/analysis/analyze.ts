@@ -82,6 +82,18 @@ export function readTopology(text: string | undefined, uri: string | undefined):
   return parseTopology(text, uri, vocabulary());
 }
 
+/**
+ * The topology of a citrix-flows.yaml that could not be read (too large for the file gate, a FIFO, a
+ * link out of the workspace): no role is declared, and a problem on the file says why, so the user
+ * does not see every rule set turn unbound without a reason.
+ */
+export function unreadTopology(uri: string, why: string): Topology {
+  return {
+    ...emptyTopology(uri),
+    problems: [{ code: 'limit', severity: 'error', span: { start: 0, end: 0 }, message: `citrix-flows.yaml is not read (${why}), so no role is declared` }],
+  };
+}
+
 /** Parses one file if it is a format we read; undefined for anything else. */
 export function parseSource(file: SourceFile, options?: ParseOptions): ParsedFile | undefined {
   const format = detectFormat(file.uri, file.text, file.languageId);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baselineCounts, fingerprint, makeBaseline, parseBaseline, serializeBaseline, splitByBaseline } from '../analysis/baseline';
 import type { Finding } from '../analysis/findings';
-import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../analysis/analyze';
+import { analyzeParsed, readTopology, unreadTopology, type WorkspaceAnalysis } from '../analysis/analyze';
 import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { initTreeSitter, parseAs, detectFormat } from '../formats';
 import type { ParsedFile, ParseProblem } from '../model';
@@ -90,16 +90,21 @@ export async function loadAndAnalyze(
   if (missing.length) return { error: `${missing.map((p) => `${p}: no such file or folder`).join('\n')}` };
   const topologyPath = options.ignoreTopology ? undefined : options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
   let topologyText: string | undefined;
+  let topologyRefused: string | undefined;
   const skipped: SkippedFile[] = [];
   if (topologyPath) {
     // A found citrix-flows.yaml may not be a link out of its folder; a named one is the user's choice.
     const read = readGated(topologyPath, options.rolesFile ? {} : { root: path.dirname(topologyPath) });
     if (read.ok) topologyText = read.text;
     else if (options.rolesFile) return { error: `cannot read ${options.rolesFile}: ${read.why}` };
-    else skipped.push({ file: topologyPath, why: read.why });
+    else {
+      skipped.push({ file: topologyPath, why: read.why });
+      if (read.kind !== 'missing') topologyRefused = read.why;
+    }
   }
   const topologyUri = topologyPath ? toUri(topologyPath) : undefined;
-  const topology = readTopology(topologyText, topologyUri);
+  // A citrix-flows.yaml that is there but refused is a finding on it, not only a note on stderr.
+  const topology = topologyUri && topologyRefused ? unreadTopology(topologyUri, topologyRefused) : readTopology(topologyText, topologyUri);
   await initTreeSitter();
   const globs: ExcludeGlob[] = (options.exclude ?? []).map((glob) => ({ glob, base: cwd, source: '--exclude' }));
   if (topologyPath) for (const e of topology.exclude ?? []) globs.push({ glob: e.glob, base: path.dirname(topologyPath), source: 'exclude: in citrix-flows.yaml' });
@@ -119,6 +124,7 @@ export async function loadAndAnalyze(
   const files: ParsedFile[] = [];
   const texts = new Map<string, string>();
   if (topologyUri && topologyText !== undefined) texts.set(topologyUri, topologyText);
+  else if (topologyUri && topologyRefused) texts.set(topologyUri, '');
   const terraformSiblings = terraformSiblingReader({ onSkip: (file, why) => skipped.push({ file, why }) });
   candidates.forEach((c, i) => {
     const format = detectFormat(c.uri, c.text);

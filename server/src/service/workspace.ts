@@ -152,8 +152,13 @@ export class Workspace {
       if (!unit.has(uri)) return undefined;
       unit.removeDocument(uri);
     } else {
-      const text = readIfOurs(uri, file, unit.root ?? path.dirname(file));
-      if (text === undefined) {
+      const root = unit.root ?? path.dirname(file);
+      const text = readIfOurs(uri, file, root);
+      if (text === undefined && isTopologyUri(uri)) {
+        const read = readGated(file, { root });
+        if (read.ok || read.kind === 'missing') unit.removeDocument(uri);
+        else unit.refuseTopology(uri, read.why);
+      } else if (text === undefined) {
         if (!unit.has(uri)) return undefined;
         unit.removeDocument(uri);
       } else unit.setDocument({ uri, text, version: -1 });
@@ -175,7 +180,10 @@ export class Workspace {
     if (!this.open.has(topologyUri) && fs.existsSync(topologyPath)) {
       const read = readGated(topologyPath, { root: unit.root });
       if (read.ok) unit.setDocument({ uri: topologyUri, text: read.text, version: -1 });
-      else options.onSkip?.(topologyPath, read.why);
+      else {
+        options.onSkip?.(topologyPath, read.why);
+        unit.refuseTopology(topologyUri, read.why);
+      }
     }
     const excluder = this.excluderFor(unit);
     const files = collectFiles([unit.root], { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES, exclude: excluder, onSkip: options.onSkip });

@@ -178,6 +178,45 @@ describe('the CLI on a hostile workspace', () => {
   });
 });
 
+describe('a citrix-flows.yaml the gate refuses is a finding on it, not only a note', () => {
+  /** How each refused citrix-flows.yaml is made, and the reason its finding gives. */
+  const CASES: readonly [string, (file: string, outside: string) => void, RegExp][] = [
+    ['larger than the cap', (f) => fs.writeFileSync(f, `roles:\n  vda: [10.0.2.0/24]\n#${'x'.repeat(5.5 * 1024 * 1024)}\n`), /not read \(larger than 5 MB\)/],
+    ['a link to /dev/zero', (f) => fs.symlinkSync('/dev/zero', f), /not read \(a link to a file outside the workspace\)/],
+    ['a link outside the workspace', (f, outside) => {
+      fs.writeFileSync(path.join(outside, 'roles.yaml'), ROLES);
+      fs.symlinkSync(path.join(outside, 'roles.yaml'), f);
+    }, /not read \(a link to a file outside the workspace\)/],
+    ...(canFifo ? [['a FIFO', (f: string) => void spawnSync('mkfifo', [f]), /not read \(a FIFO\)/] as [string, (file: string) => void, RegExp]] : []),
+  ];
+  for (const [what, make, why] of CASES) {
+    test(`${what}: the CLI and the server scan both report it on citrix-flows.yaml`, async () => {
+      const { dir, outside } = hostileFolder();
+      const file = path.join(dir, 'citrix-flows.yaml');
+      make(file, outside);
+      const r = cli([], ['check', '.', '--format', 'json', '--exit-zero'], dir);
+      assert.equal(r.status, 0, r.stderr);
+      const findings = (JSON.parse(r.stdout) as { findings: { file: string; message: string; line: number }[] }).findings.filter((f) => f.file === 'citrix-flows.yaml');
+      assert.equal(findings.length, 1, JSON.stringify(findings));
+      assert.match(findings[0].message, why);
+      assert.match(findings[0].message, /so no role is declared/);
+
+      const ws = new Workspace([dir]);
+      const unit = ws.unitFor(uriOf(path.join(dir, 'plain.rules')));
+      await ws.scan(unit, {});
+      const onYaml = unit.analyze().findings.filter((f) => f.uri === uriOf(file));
+      assert.equal(onYaml.length, 1, onYaml.map((f) => f.message).join('\n'));
+      assert.match(onYaml[0].message, why);
+      // Once the file is readable, the watcher's event replaces the problem with the real topology.
+      fs.rmSync(file);
+      fs.writeFileSync(file, ROLES);
+      ws.fileChanged(uriOf(file), 'changed');
+      assert.deepEqual(unit.analyze().findings.filter((f) => f.uri === uriOf(file)).map((f) => f.message), []);
+      assert.ok(unit.topology().roles.has('vda'));
+    });
+  }
+});
+
 describe('.gitignore files of a hostile repository (the excludes read them)', () => {
   test('a .gitignore linked to /dev/zero, one that is a FIFO, one linked outside: the CLI finishes and checks the files', () => {
     const { dir, outside } = hostileFolder();
