@@ -103,6 +103,12 @@ export interface RuleSet {
   readonly semantics: Semantics;
   /** Directions this rule set governs: an NSG both, an iptables INPUT chain only inbound. */
   readonly directions: readonly Direction[];
+  /**
+   * Set when every rule applies to each of `directions` though written with
+   * this one (an nftables prerouting chain sees packets to this host and
+   * packets it forwards alike).
+   */
+  readonly rulesDirection?: Direction;
   /** The entry list of rules (base chain, ACL, NSG rules incl. implicit defaults). */
   readonly rules: readonly Rule[];
   /** User chains reachable by jump/goto, by name. */
@@ -118,6 +124,12 @@ export interface RuleSet {
    * group; `order` says which comes first.
    */
   readonly stage?: { readonly group: string; readonly order: number };
+  /**
+   * The address families the rule set filters, when only one: ip6tables rules
+   * never see an IPv4 packet (nor iptables an IPv6 one, nor an nftables `ip`
+   * table IPv6), so packets of the other family pass it untouched. Absent: both.
+   */
+  readonly families?: readonly (4 | 6)[];
   /** Interfaces, hooks, attachments: how the format says where the rule set applies. */
   readonly appliesTo?: readonly string[];
   readonly meta?: Readonly<Record<string, string>>;

@@ -25,6 +25,7 @@ import {
 } from '../../model';
 import { commandName, readShell, type ShellCommand } from '../shell';
 import { tokenize, type SpanMapper, type Token } from './tokens';
+import { firstPacketEffect, tcpFlagBits } from '../tcpFlags';
 
 /**
  * `nft list ruleset` output, `.nft` files and shell scripts of `nft …`
@@ -37,7 +38,20 @@ import { tokenize, type SpanMapper, type Token } from './tokens';
 type Family = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 
-const HOOK_DIRECTION: Readonly<Record<string, Direction>> = { input: 'inbound', output: 'outbound', forward: 'forward' };
+/**
+ * The hooks a packet crosses (netfilter's order): to this host prerouting
+ * then input; from it output then postrouting; through it prerouting,
+ * forward, postrouting. A filter chain on any of them can drop it. The first
+ * direction is the one the chain's rules are written for.
+ */
+const HOOK_DIRECTIONS: Readonly<Record<string, readonly Direction[]>> = {
+  prerouting: ['inbound', 'forward'],
+  input: ['inbound'],
+  forward: ['forward'],
+  output: ['outbound'],
+  postrouting: ['outbound', 'forward'],
+};
+const HOOK_RANK: Readonly<Record<string, number>> = { prerouting: 0, input: 1, forward: 1, output: 1, postrouting: 2 };
 const NAMED_PRIORITY: Readonly<Record<string, number>> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100, out: 100 };
 
 /** Service names nft reads from /etc/services that Citrix-relevant rules use. */
@@ -771,6 +785,21 @@ function readRuleTokens(ctx: Context, rule: PendingRule, chains: ReadonlyMap<str
       unknownExpr(t, value ? { ...t, span: value.span } : field, `"${w} ${field.text}" is not modelled; flows this rule may decide are unknown`);
       continue;
     }
+    if (w === 'tcp' && c.is('flags')) {
+      c.next();
+      const from = c.i;
+      const test = readTcpFlagsTest(c);
+      const last = c.tokens[c.i - 1] ?? t;
+      b.l4 = b.l4 ? b.l4.intersect(Protocols.of(TCP)) : Protocols.of(TCP);
+      if (!test) {
+        c.i = Math.max(c.i, from);
+        unknownExpr(t, last, `"${textOf(ctx, join(t.span, last.span))}" is not a tcp flags test read here; flows this rule may decide are unknown`);
+        continue;
+      }
+      const span = join(t.span, last.span);
+      b.conditions.push({ kind: 'other', text: textOf(ctx, span), span, effect: firstPacketEffect(test) });
+      continue;
+    }
     if (['tcp', 'udp', 'th', 'sctp', 'dccp', 'udplite'].includes(w) && (c.is('dport') || c.is('sport'))) {
       const which = (c.next() as Token).text;
       const proto = w === 'tcp' ? Protocols.of(TCP) : w === 'udp' ? Protocols.of(UDP) : w === 'th' ? Protocols.of(TCP, UDP, 132, 33, 136) : (parseProtocol(w).ok ? (parseProtocol(w) as { value: ProtocolSet }).value : Protocols.any());
@@ -855,6 +884,79 @@ function readRuleTokens(ctx: Context, rule: PendingRule, chains: ReadonlyMap<str
     unknownExpr(t, last, `"${textOf(ctx, join(t.span, last.span))}" is not modelled; flows this rule may decide are unknown`);
   }
   return b;
+}
+
+/**
+ * `tcp flags …` as a test of the flag byte, the way nft compiles it:
+ * `syn` (implicit) is `flags & syn != 0`, `! syn` is `flags & syn == 0`,
+ * `== syn` / `!= syn` compare the whole byte, `syn / fin,syn,rst,ack` and
+ * `& (fin|syn|rst|ack) == syn` compare under a mask, `{ syn, syn|ack }` is
+ * one of the values. Undefined when the expression is not one of these.
+ */
+function readTcpFlagsTest(c: Cursor): ((flags: number) => boolean) | undefined {
+  const flagValue = (): number | undefined => {
+    const names: string[] = [];
+    const open = c.is('(');
+    if (open) c.next();
+    // Whether a flag name may come next: at the start, and after `,` or `|`.
+    let want = true;
+    for (;;) {
+      const t = c.peek();
+      if (!t) break;
+      if (open && t.kind === 'punct' && t.text === ')') {
+        c.next();
+        break;
+      }
+      if (t.kind === 'punct' && t.text === ',' && !want) {
+        c.next();
+        want = true;
+        continue;
+      }
+      if (t.kind !== 'word' || (!want && !t.text.startsWith('|'))) break;
+      names.push(...t.text.split('|').filter((p) => p !== ''));
+      want = t.text.endsWith('|');
+      c.next();
+    }
+    return names.length ? tcpFlagBits(names) : undefined;
+  };
+  if (c.is('&')) {
+    c.next();
+    const mask = flagValue();
+    const op = c.is('==') || c.is('eq') ? '==' : c.is('!=') || c.is('ne') ? '!=' : undefined;
+    if (mask === undefined || !op) return undefined;
+    c.next();
+    const value = flagValue();
+    if (value === undefined) return undefined;
+    return (f) => ((f & mask) === value) !== (op === '!=');
+  }
+  if (c.is('{')) {
+    const start = c.i;
+    c.skipBlock();
+    const values = new Set<number>();
+    for (const el of splitElements(c.tokens.slice(start, c.i))) {
+      const bits = tcpFlagBits(el.filter((t) => t.kind === 'word').flatMap((t) => t.text.split('|')));
+      if (bits === undefined) return undefined;
+      values.add(bits);
+    }
+    return (f) => values.has(f);
+  }
+  let op: '==' | '!=' | '!' | 'implicit' = 'implicit';
+  if (c.is('==') || c.is('eq')) op = '==';
+  else if (c.is('!=') || c.is('ne')) op = '!=';
+  else if (c.is('!')) op = '!';
+  if (op !== 'implicit') c.next();
+  const value = flagValue();
+  if (value === undefined) return undefined;
+  if (c.is('/')) {
+    c.next();
+    const mask = flagValue();
+    if (mask === undefined || op === '!') return undefined;
+    return (f) => ((f & mask) === value) !== (op === '!=');
+  }
+  if (op === '==') return (f) => f === value;
+  if (op === '!=') return (f) => f !== value;
+  if (op === '!') return (f) => (f & value) === 0;
+  return (f) => (f & value) !== 0;
 }
 
 function readVerdict(ctx: Context, b: RuleBuild, c: Cursor, t: Token, chains: ReadonlyMap<string, Chain>): RuleTarget {
@@ -1039,40 +1141,22 @@ function buildRuleSets(ctx: Context): RuleSet[] {
   for (const table of ctx.tableOrder) {
     for (const chain of table.chains.values()) {
       if (!chain.base) continue;
-      const direction = HOOK_DIRECTION[chain.base.hook];
-      const evaluated = chain.base.type === 'filter' && direction !== undefined && ['ip', 'ip6', 'inet'].includes(table.family);
+      const hookDirections = HOOK_DIRECTIONS[chain.base.hook];
+      const filters = chain.base.type === 'filter' || (chain.base.type === 'route' && chain.base.hook === 'output');
+      const evaluated = filters && hookDirections !== undefined && ['ip', 'ip6', 'inet'].includes(table.family);
       if (!evaluated) {
         problem(
           ctx,
           'limit',
-          `chain ${chain.name} (type ${chain.base.type} hook ${chain.base.hook}, family ${table.family}) is read but not evaluated: only filter chains on the input, output and forward hooks decide here`,
+          `chain ${chain.name} (type ${chain.base.type} hook ${chain.base.hook}, family ${table.family}) is read but not evaluated: only filter chains on the prerouting, input, forward, output and postrouting hooks decide here`,
           chain.nameSpan,
           'info',
         );
       }
-      const dir: Direction = direction ?? (chain.base.hook === 'postrouting' ? 'outbound' : 'inbound');
+      const dir: Direction = hookDirections?.[0] ?? 'inbound';
       const ids = new Map<string, number>();
       const toRules = (list: readonly PendingRule[]): Rule[] => list.map((p, order) => toRule(ctx, p, order, dir, table, ids, envs));
       const rules = toRules(chain.rules);
-      if (table.family === 'ip' || table.family === 'ip6') {
-        // A chain of the ip (ip6) family never sees IPv6 (IPv4) packets: for them it is as if it were not there.
-        const other = table.family === 'ip' ? AddressSet.anyV6() : AddressSet.anyV4();
-        rules.unshift(
-          makeRule({
-            id: `not ${table.family === 'ip' ? 'IPv6' : 'IPv4'}`,
-            target: { kind: 'allow' },
-            direction: dir,
-            span: chain.span,
-            raw: `(table ${table.family} ${table.name} sees only ${table.family === 'ip' ? 'IPv4' : 'IPv6'} packets)`,
-            order: -1,
-            implicit: true,
-            source: { value: other },
-            destination: { value: other },
-            chain: chain.name,
-            meta: { family: table.family, table: table.name, chain: chain.name },
-          }),
-        );
-      }
       const userChains: Record<string, readonly Rule[]> = {};
       for (const c of table.chains.values()) if (!c.base) userChains[c.name] = toRules(c.rules);
       out.push({
@@ -1081,13 +1165,17 @@ function buildRuleSets(ctx: Context): RuleSet[] {
         format: 'nftables',
         kind: 'nftables-chain',
         semantics: 'first-match',
-        directions: evaluated ? [dir] : [],
+        directions: evaluated ? hookDirections : [],
+        ...(evaluated && hookDirections.length > 1 ? { rulesDirection: dir } : {}),
         rules,
         chains: userChains,
-        defaults: { [dir]: chain.policy ?? { value: 'allow' } },
+        defaults: Object.fromEntries((hookDirections ?? [dir]).map((d) => [d, chain.policy ?? { value: 'allow' }])),
         span: chain.span,
         nameSpan: chain.nameSpan,
-        stage: { group: chain.base.hook, order: chain.base.priority },
+        // Every filter base chain a packet crosses is a stage of one path, in hook order and then by priority.
+        stage: { group: 'netfilter', order: (HOOK_RANK[chain.base.hook] ?? 1) * 1000 + chain.base.priority },
+        // A chain of the ip (ip6) family never sees IPv6 (IPv4) packets: for them it is as if it were not there.
+        ...(table.family === 'ip' ? { families: [4] as const } : table.family === 'ip6' ? { families: [6] as const } : {}),
         appliesTo: [`hook ${chain.base.hook}`],
         meta: {
           family: table.family,
