@@ -1,7 +1,6 @@
 import { AddressSet, parsePortRange, parseProtocol, Ports, Protocols, TCP, UDP, type PortSet, type ProtocolSet } from '../../net';
 import {
   LineIndex,
-  makeRule,
   RULE_DEFAULTS,
   shiftConditions,
   shiftField,
