@@ -8,7 +8,7 @@ import {
   type PortSet,
   type ProtocolSet,
 } from '../net';
-import type { Action, Direction, Rule, RuleSet } from '../model';
+import { WINDOWS_PROFILES, type Action, type Direction, type Rule, type RuleSet, type WindowsProfile } from '../model';
 
 /** One flow (or family of flows) to test: who talks to whom, on what. */
 export interface FlowQuery {
@@ -53,6 +53,12 @@ export interface EvaluationResult {
 export interface EvaluateOptions {
   /** Resolves symbolic addresses (service tags, security groups, tags) from the topology. */
   readonly resolve?: (symbol: AddressSymbol) => AddressSet | undefined;
+  /**
+   * The Windows Defender Firewall profile active on the protected host (from
+   * citrix-flows.yaml). Without one, rules limited to some profiles are
+   * evaluated in each, and a verdict that differs between them is unknown.
+   */
+  readonly profile?: WindowsProfile;
 }
 
 export const EPHEMERAL_PORTS = Ports.range(1024, 65535);
@@ -204,6 +210,28 @@ function regionOf(rule: Rule, resolve: EvaluateOptions['resolve']): Dims {
     destination: addr(rule.destination.value),
     sourcePorts: rule.sourcePorts.value,
     destinationPorts: rule.destinationPorts.value,
+  };
+}
+
+/** A rule's region with the names the branch decides replaced: by the whole of the flow's side where it holds, by nothing where not. */
+function branchRegion(region: Dims, branch: Branch): Dims {
+  const side = (set: AddressSet, decided: ReadonlyMap<string, boolean>, flowSide: AddressSet): AddressSet => {
+    if (set.symbols.length === 0 || decided.size === 0) return set;
+    let out = AddressSet.of(set.v4, set.v6);
+    const left: AddressSymbol[] = [];
+    for (const s of set.symbols) {
+      const holds = decided.get(symbolKey(s));
+      if (holds === undefined) left.push(s);
+      else if (holds !== !!s.negated) out = out.union(flowSide);
+    }
+    return out.union(AddressSet.of(AddressSet.none().v4, AddressSet.none().v6, left));
+  };
+  return {
+    protocols: region.protocols,
+    source: side(region.source, branch.source, branch.flow.source),
+    destination: side(region.destination, branch.destination, branch.flow.destination),
+    sourcePorts: region.sourcePorts,
+    destinationPorts: region.destinationPorts,
   };
 }
 
@@ -379,6 +407,9 @@ class RuleSetEvaluator {
     private readonly resolve: EvaluateOptions['resolve'],
     /** The whole flow; every cell lies inside it, so rules that miss it miss every cell. */
     private readonly flow: Dims,
+    private readonly branch?: Branch,
+    /** The host's active Windows Firewall profile: rules of other profiles do not apply. */
+    private readonly profile?: WindowsProfile,
   ) {
     this.ruleDirection = ruleSet.rulesDirection ?? direction;
   }
@@ -413,6 +444,7 @@ class RuleSetEvaluator {
       if (live.length === 0) break;
       if (!rule.enabled.value || rule.direction !== this.ruleDirection) continue;
       if (rule.conditions.some((c) => c.effect === 'never-matches-new')) continue;
+      if (this.profile && rule.conditions.some((c) => c.kind === 'profile' && c.profiles && !c.profiles.includes(this.profile as WindowsProfile))) continue;
       this.splits += live.length;
       if (this.splits > MAX_CELL_SPLITS) {
         // A wide flow against many distinct rules splits into ever more pieces (quadratic): stop and say so.
@@ -427,7 +459,7 @@ class RuleSetEvaluator {
         }
         return returned;
       }
-      const region = regionOf(rule, this.resolve);
+      const region = this.branch ? branchRegion(regionOf(rule, this.resolve), this.branch) : regionOf(rule, this.resolve);
       const conditionUnknown = rule.conditions.find((c) => c.effect === 'unknown');
       const next: Cell[] = [];
       for (const cell of live) {
@@ -516,12 +548,63 @@ export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, 
     },
     path,
   );
+  const inProfile = (profile: WindowsProfile | undefined): EvaluationResult => {
+    const first = summarise(evaluatePath(path, whole, flow.direction, resolve, undefined, profile));
+    return first.verdict === 'unknown' ? (evaluateBranches(path, whole, flow.direction, resolve, profile) ?? first) : first;
+  };
+  if (options.profile || !limitedToProfiles(path, whole, flow.direction)) return inProfile(options.profile);
+  return acrossProfiles(WINDOWS_PROFILES.map((p) => ({ profile: p, result: inProfile(p) })));
+}
+
+/** Whether a rule on the flow's ports applies only in some Windows Firewall profiles. */
+function limitedToProfiles(path: readonly RuleSet[], whole: Dims, direction: Direction): boolean {
+  return path.some(
+    (rs) =>
+      rs.format === 'windows-firewall' &&
+      candidates(rs.rules, whole).some((r) => r.direction === (rs.rulesDirection ?? direction) && r.conditions.some((c) => c.kind === 'profile' && c.profiles)),
+  );
+}
+
+const PROFILE_NAMES: Readonly<Record<WindowsProfile, string>> = { domain: 'Domain', private: 'Private', public: 'Public' };
+
+/**
+ * No active profile is declared: the verdict in each. The same definite
+ * verdict in all is the answer; otherwise it depends on the profile, which
+ * only the host (or citrix-flows.yaml) can say.
+ */
+function acrossProfiles(per: readonly { profile: WindowsProfile; result: EvaluationResult }[]): EvaluationResult {
+  const verdicts = new Set(per.map((p) => p.result.verdict));
+  const decisions = per.flatMap((p) => p.result.decisions);
+  if (verdicts.size === 1) {
+    const merged = summarise(decisions);
+    const verdict = per[0].result.verdict;
+    const note = `no Windows Firewall profile is declared for this host; the flow is ${verdict} in Domain, Private and Public alike`;
+    return { ...merged, reasons: [...(verdict === 'allowed' || verdict === 'denied' ? [note] : []), ...merged.reasons] };
+  }
+  const byVerdict = new Map<string, string[]>();
+  for (const p of per) byVerdict.set(p.result.verdict, [...(byVerdict.get(p.result.verdict) ?? []), PROFILE_NAMES[p.profile]]);
+  const split = [...byVerdict].map(([v, names]) => `${v} in ${names.join(' and ')}`).join(', ');
+  const reason = `depends on the active Windows Firewall profile: ${split}; declare the role's windowsProfile in citrix-flows.yaml`;
+  const unknown = decisions.map((d) => ({ ...d, outcome: 'unknown' as const, reason }));
+  const rules: Rule[] = [];
+  for (const d of unknown) if (d.rule && !rules.includes(d.rule)) rules.push(d.rule);
+  return { verdict: 'unknown', decisions: unknown, decidingRules: rules, reasons: [reason] };
+}
+
+/** What an unresolved name is taken to hold in one branch: the whole of the flow's side, or none of it. */
+interface Branch {
+  readonly source: ReadonlyMap<string, boolean>;
+  readonly destination: ReadonlyMap<string, boolean>;
+  readonly flow: Dims;
+}
+
+function evaluatePath(path: readonly RuleSet[], whole: Dims, direction: Direction, resolve: EvaluateOptions['resolve'], branch: Branch | undefined, profile: WindowsProfile | undefined): Decision[] {
   let cells: Cell[] = [cellOf(whole, [], undefined)];
   const decisions: Decision[] = [];
   for (let k = 0; k < path.length && cells.length > 0; k++) {
     const ruleSet = path[k];
     const last = k === path.length - 1;
-    const evaluator = new RuleSetEvaluator(ruleSet, flow.direction, resolve, whole);
+    const evaluator = new RuleSetEvaluator(ruleSet, direction, resolve, whole, branch, profile);
     const { passing, filtered } = splitByFamily(cells, ruleSet);
     for (const part of passing) {
       const d: Decision = { ruleSet, outcome: 'allow', part, reason: familyNote(ruleSet) };
@@ -539,7 +622,78 @@ export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, 
       else decisions.push({ ...d, reason: [pending.reason, d.reason].filter(Boolean).join('; ') });
     }
   }
-  return summarise(decisions);
+  return decisions;
+}
+
+/** Unresolved names one evaluation may branch on: past this, 2^n evaluations cost more than an honest "unknown". */
+const MAX_BRANCH_NAMES = 5;
+/** Rules on the flow's ports whose names are looked at; past this the flow is left unknown. */
+const MAX_BRANCH_RULES = 2000;
+
+const symbolKey = (s: AddressSymbol): string => `${s.kind}:${s.name}`;
+
+/**
+ * An unresolved name (service tag, ASG, prefix list, tag, variable) that
+ * only chooses between rules ending the same way cannot change the answer:
+ * the flow's source (destination) is either in it or not. Every combination
+ * is evaluated; when all give the same definite verdict that is the answer,
+ * with the split in the reasons. Azure's defaults are the common case: a
+ * source in VirtualNetwork meets the declared rule or AllowVnetInBound, one
+ * outside meets AllowAzureLoadBalancerInBound or DenyAllInBound.
+ */
+function evaluateBranches(path: readonly RuleSet[], whole: Dims, direction: Direction, resolve: EvaluateOptions['resolve'], profile: WindowsProfile | undefined): EvaluationResult | undefined {
+  const names: { side: 'source' | 'destination'; key: string; name: string }[] = [];
+  let looked = 0;
+  for (const ruleSet of path) {
+    const ruleDirection = ruleSet.rulesDirection ?? direction;
+    for (const list of [ruleSet.rules, ...Object.values(ruleSet.chains ?? {})]) {
+      for (const rule of candidates(list, whole)) {
+        if (!rule.enabled.value || rule.direction !== ruleDirection) continue;
+        if (++looked > MAX_BRANCH_RULES) return undefined;
+        const region = regionOf(rule, resolve);
+        for (const side of ['source', 'destination'] as const) {
+          for (const sym of region[side].symbols) {
+            const key = symbolKey(sym);
+            if (names.some((n) => n.side === side && n.key === key)) continue;
+            names.push({ side, key, name: sym.name });
+            if (names.length > MAX_BRANCH_NAMES) return undefined;
+          }
+        }
+      }
+    }
+  }
+  if (names.length === 0) return undefined;
+  const cases: { holds: boolean[]; result: EvaluationResult }[] = [];
+  // Every name held first, so the declared rules come before the defaults in the reasons.
+  for (let mask = (1 << names.length) - 1; mask >= 0; mask--) {
+    const holds = names.map((_, i) => (mask & (1 << i)) !== 0);
+    const source = new Map<string, boolean>();
+    const destination = new Map<string, boolean>();
+    names.forEach((n, i) => (n.side === 'source' ? source : destination).set(n.key, holds[i]));
+    const result = summarise(evaluatePath(path, whole, direction, resolve, { source, destination, flow: whole }, profile));
+    if (result.verdict !== 'allowed' && result.verdict !== 'denied') return undefined;
+    if (cases.length && result.verdict !== cases[0].result.verdict) return undefined;
+    cases.push({ holds, result });
+  }
+  const merged = summarise(cases.flatMap((c) => c.result.decisions));
+  return { ...merged, reasons: [splitReason(names, cases), ...merged.reasons] };
+}
+
+/** "VirtualNetwork (source) is not resolved; either way the flow is denied: by DenyIca when the source is in VirtualNetwork, by DenyAllInBound when it is not". */
+function splitReason(names: readonly { side: string; name: string }[], cases: readonly { holds: boolean[]; result: EvaluationResult }[]): string {
+  const label = (rules: readonly Rule[]): string => (rules.length ? rules.map((r) => r.name ?? r.id).join(', ') : 'the default');
+  const groups = new Map<string, boolean[][]>();
+  for (const c of cases) {
+    const key = label(c.result.decidingRules);
+    groups.set(key, [...(groups.get(key) ?? []), c.holds]);
+  }
+  const when = (rows: boolean[][]): string => {
+    const fixed = names.map((n, i) => (rows.every((r) => r[i] === rows[0][i]) ? `the ${n.side} is ${rows[0][i] ? '' : 'not '}in ${n.name}` : undefined)).filter((x): x is string => !!x);
+    return fixed.length && rows.length < cases.length ? ` when ${fixed.join(' and ')}` : '';
+  };
+  const list = names.map((n) => `${n.name} (${n.side})`).join(', ');
+  const verdict = cases[0].result.verdict;
+  return `${list} ${names.length > 1 ? 'are' : 'is'} not resolved; whichever way, the flow is ${verdict}: ${[...groups].map(([rules, rows]) => `by ${rules}${when(rows)}`).join('; ')}`;
 }
 
 /** Parts that passed a stage untouched because it filters only the other address family. */

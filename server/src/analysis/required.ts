@@ -1,5 +1,5 @@
 import type { Catalog, CatalogFlow, CatalogProtocol } from '../catalog';
-import type { Direction, RuleSet } from '../model';
+import type { Direction, RuleSet, WindowsProfile } from '../model';
 import { AddressSet, type AddressSymbol, Ports, Protocols, TCP, UDP, ICMP } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
 import { topologyResolver as declaredNetworks } from '../topology/citrixFlows';
@@ -41,7 +41,10 @@ function publicAddressSpace(): AddressSet {
 }
 export const PUBLIC_ADDRESSES = publicAddressSpace();
 
-/** `networks:` in citrix-flows.yaml first; then what names like Azure's `Internet` mean everywhere. */
+/** Azure documents AzureLoadBalancer as the host's virtual IP, where health probes come from. */
+export const AZURE_LOAD_BALANCER = (AddressSet.parse('168.63.129.16') as { ok: true; value: AddressSet }).value;
+
+/** `networks:` in citrix-flows.yaml first; then what names like Azure's `Internet` and `AzureLoadBalancer` mean everywhere. */
 export function topologyResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet | undefined {
   let resolver = resolvers.get(topology);
   if (!resolver) resolvers.set(topology, (resolver = makeResolver(topology)));
@@ -56,8 +59,18 @@ function makeResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet
     const known = declared(symbol);
     if (known) return known;
     if ((symbol.kind === 'service-tag' || symbol.kind === 'keyword') && symbol.name.toLowerCase() === 'internet') return PUBLIC_ADDRESSES;
+    if (symbol.kind === 'service-tag' && symbol.name.toLowerCase() === 'azureloadbalancer') return AZURE_LOAD_BALANCER;
     return undefined;
   };
+}
+
+/** The Windows Firewall profile declared for the hosts of these roles (the first that declares one). */
+export function windowsProfileOf(topology: Topology, roles: readonly string[]): WindowsProfile | undefined {
+  for (const r of roles) {
+    const p = topology.roles.get(r)?.windowsProfile;
+    if (p) return p;
+  }
+  return undefined;
 }
 
 export function roleAddresses(role: string, topology: Topology): { addresses: AddressSet; known: boolean } {
@@ -188,7 +201,7 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
             query,
             bound: b,
             stages,
-            result: evaluate(stages, query, { resolve }),
+            result: evaluate(stages, query, { resolve, profile: windowsProfileOf(topology, [role]) }),
             peerKnown: peer.known,
           });
         }

@@ -54,7 +54,16 @@ export interface MatchCondition {
    * verdict for flows this rule may decide is unknown.
    */
   readonly effect: 'assume-match' | 'never-matches-new' | 'unknown';
+  /**
+   * kind 'profile': the Windows Defender Firewall profiles the rule applies
+   * in. The evaluator matches it against the host's active profile, or
+   * evaluates every profile when none is declared.
+   */
+  readonly profiles?: readonly WindowsProfile[];
 }
+
+export type WindowsProfile = 'domain' | 'private' | 'public';
+export const WINDOWS_PROFILES: readonly WindowsProfile[] = ['domain', 'private', 'public'];
 
 /** A value the parser could not resolve to a literal (a variable, a function call, a data source). */
 export interface Unresolved {

@@ -5,7 +5,7 @@ import type { Topology } from '../../topology/types';
 import { applicability } from '../conditions';
 import { portsInWords, protocolsInWords, roleName, shortPurpose } from '../describe';
 import { evaluate } from '../evaluate';
-import { topologyResolver } from '../required';
+import { topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
 import { catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
 
@@ -86,7 +86,7 @@ export const deprecatedPort: CheckDefinition = {
             if (!query) continue;
             // A port some applicable flow of this role still needs is not out of date for it.
             const stillNeeded = stillNeededPorts(own, flow, catalog, topology);
-            const result = evaluate(bound.ruleSet, query, { resolve });
+            const result = evaluate(bound.ruleSet, query, { resolve, profile: windowsProfileOf(topology, [role]) });
             const open = new Map<Rule, PortSet>();
             for (const d of result.decisions) {
               const rule = d.outcome === 'allow' ? writtenRule(bound.file, d) : undefined;

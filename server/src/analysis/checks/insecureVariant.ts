@@ -3,7 +3,7 @@ import type { Rule } from '../../model';
 import { Ports } from '../../net';
 import { portsInWords, protocolsInWords, roleName, shortPurpose } from '../describe';
 import { evaluate } from '../evaluate';
-import { topologyResolver } from '../required';
+import { topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
 import { catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
 
@@ -43,7 +43,7 @@ export const insecureVariant: CheckDefinition = {
           const secure = context.catalog.flowById(flow.secureAlternative as string);
           const query = catalogFlowQuery(flow, bound, role, side, context.topology);
           if (!secure || !query) continue;
-          const result = evaluate(bound.ruleSet, query, { resolve });
+          const result = evaluate(bound.ruleSet, query, { resolve, profile: windowsProfileOf(context.topology, [role]) });
           const openPorts = new Map<Rule, ReturnType<typeof Ports.none>>();
           for (const d of result.decisions) {
             if (d.outcome !== 'allow') continue;
