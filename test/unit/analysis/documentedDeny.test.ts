@@ -34,6 +34,8 @@ interface Gen {
   readonly port?: number;
   /** Source: a client, a /24, or a name nobody resolves. */
   readonly source: 'any' | 'unknown' | (typeof CLIENTS)[number] | '10.200.0.0/24';
+  /** A match the evaluator cannot decide (a packet mark), in the formats that have one. */
+  readonly undecided?: boolean;
 }
 
 interface Case {
@@ -51,6 +53,7 @@ const gen: fc.Arbitrary<Gen> = fc.record(
     proto: fc.constantFrom('tcp' as const, 'udp' as const, 'any' as const),
     port: fc.constantFrom(...PORTS),
     source: fc.constantFrom('any' as const, 'unknown' as const, '10.200.0.0/24' as const, ...CLIENTS),
+    undecided: fc.boolean(),
   },
   { requiredKeys: ['action', 'proto', 'source'] },
 );
@@ -82,6 +85,7 @@ test('iptables: a DROP that matches before any other rule denies, whatever follo
         else if (g.source !== 'any') parts.push(`-s ${g.source}`);
         if (g.proto !== 'any') parts.push(`-p ${g.proto}`);
         if (portOf(g) !== undefined) parts.push(`--dport ${g.port}`);
+        if (g.undecided) parts.push('-m mark --mark 0x1');
         parts.push(`-j ${g.action === 'allow' ? 'ACCEPT' : 'DROP'}`);
         return parts.join(' ');
       };
@@ -104,6 +108,7 @@ test('nftables: a drop in any filter chain on the packet’s hooks denies, whate
         else if (g.source !== 'any') parts.push(`ip saddr ${g.source}`);
         if (g.proto !== 'any' && portOf(g) !== undefined) parts.push(`${g.proto} dport ${g.port}`);
         else if (g.proto !== 'any') parts.push(`meta l4proto ${g.proto}`);
+        if (g.undecided) parts.push('meta mark 0x1');
         parts.push(g.action === 'allow' ? 'accept' : 'drop');
         return `\t\t${parts.join(' ')}`;
       };
