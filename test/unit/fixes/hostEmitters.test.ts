@@ -23,6 +23,7 @@ import {
   topologyFor,
   type Emitter,
 } from './hostHarness';
+import { skipOutsideCi } from '../../helpers/requiredTool';
 
 /**
  * Every "Allow <flow>" fix in the host formats, applied for real: the
@@ -195,7 +196,7 @@ for (const c of CASES) {
         return;
       }
       const skipped = c.validate(fixedText, input);
-      if (skipped) t.skip(`SKIPPED, NOT PASSED (real tool): ${skipped}`);
+      if (skipped) skipOutsideCi(t, `SKIPPED, NOT PASSED (real tool): ${skipped}`);
     });
   }
 }

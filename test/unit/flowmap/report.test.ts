@@ -9,6 +9,7 @@ import { renderFlowMapHtml, type WebviewAssets } from '../../../server/src/cli/r
 import { loadAndAnalyze } from '../../../server/src/cli/check';
 import { buildFlowMap, type FlowMapModel } from '../../../server/src/service/flowMap';
 import { analyzeFolder, ROOT, SITE } from './site';
+import { skipOutsideCi } from '../../helpers/requiredTool';
 
 // Runs inside the page (page.$eval); declared here because the tests compile without the DOM library.
 declare function getComputedStyle(element: unknown): Record<string, string>;
@@ -80,7 +81,7 @@ test('report html: a rule text holding </script> cannot break out of the page', 
 
 test('report html renders in Chromium: nodes, edges, verdict colours, hover, click, matrix, filters', async (t) => {
   const browser = await launch();
-  if (!browser) return t.skip('Chromium not installed');
+  if (!browser) return skipOutsideCi(t, 'Chromium not installed');
   try {
     const model = await siteModel();
     const file = await writeReport(model, 'site');
@@ -163,9 +164,9 @@ test('report html renders in Chromium: nodes, edges, verdict colours, hover, cli
 
 test('report html of examples/ renders every role and flow (screenshot for the README)', async (t) => {
   const examples = path.join(ROOT, 'examples');
-  if (!existsSync(path.join(examples, 'citrix-flows.yaml'))) return t.skip('examples/ not present');
+  if (!existsSync(path.join(examples, 'citrix-flows.yaml'))) return skipOutsideCi(t, 'examples/ not present');
   const browser = await launch();
-  if (!browser) return t.skip('Chromium not installed');
+  if (!browser) return skipOutsideCi(t, 'Chromium not installed');
   try {
     const loaded = await loadAndAnalyze([examples], { cwd: examples });
     if ('error' in loaded) throw new Error(loaded.error);

@@ -1,0 +1,95 @@
+// Growth with input size, as ratios: time at 2n over time at n, for every
+// parser, citrix-flows.yaml and format detection. A linear reader stays near
+// 2.0 per doubling; a quadratic one goes toward 4.0. Unit tests do not time
+// anything (they only guard against hangs); this is where growth is watched.
+// Ratios, not absolute times, so a loaded machine moves both sides alike; each
+// time is the median of several runs for the same reason.
+// Usage: node bench/growth.mjs [--sizes 2500,5000,10000,20000] [--runs N] [--out FILE]
+import * as esbuild from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const sizes = opt('--sizes', '2500,5000,10000,20000').split(',').map(Number);
+const runs = Number(opt('--runs', '5'));
+const outFile = opt('--out', path.join(root, 'bench', 'growth.json'));
+// A ratio above this per doubling is reported as superlinear.
+const SUPERLINEAR = 2.8;
+
+const outDir = path.join(root, 'out', 'bench');
+mkdirSync(outDir, { recursive: true });
+const bundle = path.join(outDir, `growth-${process.pid}.cjs`);
+await esbuild.build({
+  stdin: {
+    contents: [
+      `export { parseAs, initTreeSitter } from './server/src/formats';`,
+      `export { detectFormat } from './server/src/formats/detect';`,
+      `export { parseTopology } from './server/src/topology';`,
+      `export { vocabulary } from './server/src/analysis/analyze';`,
+      `export { TARGETS, benchFile } from './test/fuzz/generators';`,
+    ].join('\n'),
+    resolveDir: root,
+    loader: 'ts',
+  },
+  outfile: bundle,
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+});
+const require = createRequire(import.meta.url);
+const { parseAs, initTreeSitter, detectFormat, parseTopology, vocabulary, TARGETS, benchFile } = require(bundle);
+await initTreeSitter();
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function medianMs(fn) {
+  fn(); // warm-up, so the JIT has compiled the hot paths as in a long-running server
+  const xs = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+const vocab = vocabulary();
+const yamlOf = (n) => {
+  const roles = Array.from({ length: n }, (_, i) => `  vda: [10.${(i >> 8) & 255}.${i & 255}.0/24]`).join('\n');
+  const bindings = Array.from({ length: n }, (_, i) => `  - { files: "f${i}/*.tf", roles: [vda] }`).join('\n');
+  return `roles:\n${roles}\nbindings:\n${bindings}\n`;
+};
+
+const subjects = [
+  ...TARGETS.map((t) => ({ name: t.name, make: (n) => benchFile(t, n), run: (text) => parseAs(t.format, text, `file:///bench/input.${t.ext}`) })),
+  { name: 'citrix-flows.yaml', make: (n) => yamlOf(n), run: (text) => parseTopology(text, 'file:///bench/citrix-flows.yaml', vocab) },
+  { name: 'detect (sniff)', make: (n) => 'iptables -A INPUT -p tcp --dport 1494 -j ACCEPT\n'.repeat(n), run: (text) => detectFormat('file:///bench/x.sh', text) },
+];
+
+console.log(`node ${process.version}, ${os.cpus().length} cpus; median of ${runs} runs; ratio = time(2n) / time(n), linear ≈ 2`);
+console.log(`${'subject'.padEnd(20)} ${sizes.map((s) => `${s} lines ms`.padStart(16)).join('')}   ratios`);
+const results = {};
+const superlinear = [];
+for (const s of subjects) {
+  const ms = sizes.map((n) => {
+    const text = s.make(n);
+    return medianMs(() => s.run(text));
+  });
+  const ratios = ms.slice(1).map((m, i) => m / Math.max(ms[i], 0.01));
+  results[s.name] = { sizes, medianMs: ms.map((m) => +m.toFixed(2)), ratios: ratios.map((r) => +r.toFixed(2)) };
+  // The smallest sizes are noise-dominated; judge growth on the largest doubling.
+  if (ratios.at(-1) > SUPERLINEAR) superlinear.push(`${s.name} (${ratios.at(-1).toFixed(2)})`);
+  console.log(`${s.name.padEnd(20)} ${ms.map((m) => m.toFixed(1).padStart(16)).join('')}   ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+}
+writeFileSync(outFile, `${JSON.stringify({ node: process.version, cpus: os.cpus().length, date: new Date().toISOString(), runs, results }, null, 2)}\n`);
+console.log(`written to ${path.relative(process.cwd(), outFile)}`);
+if (superlinear.length) console.log(`SUPERLINEAR at the largest doubling (> ${SUPERLINEAR}): ${superlinear.join(', ')}`);
