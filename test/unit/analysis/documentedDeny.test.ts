@@ -184,8 +184,17 @@ test('Windows Defender Firewall: a matching block rule denies whatever allows it
 });
 
 /** NSG rules at random priorities after 100, where the documented deny sits; unresolved sources are an ASG. */
-function nsgRules(c: Case): { name: string; access: 'Allow' | 'Deny'; priority: number; protocol: string; port: string; source: string }[] {
-  const out = [{ name: 'DocumentedDeny', access: 'Deny' as const, priority: 100, protocol: c.proto === 'tcp' ? 'Tcp' : 'Udp', port: String(c.port), source: c.client }];
+interface NsgRule {
+  readonly name: string;
+  readonly access: 'Allow' | 'Deny';
+  readonly priority: number;
+  readonly protocol: string;
+  readonly port: string;
+  readonly source: string;
+}
+
+function nsgRules(c: Case): NsgRule[] {
+  const out: NsgRule[] = [{ name: 'DocumentedDeny', access: 'Deny', priority: 100, protocol: c.proto === 'tcp' ? 'Tcp' : 'Udp', port: String(c.port), source: c.client }];
   c.rules.forEach((g, i) => {
     out.push({
       name: `Rule${i}`,
