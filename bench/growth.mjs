@@ -4,14 +4,13 @@
 // anything (they only guard against hangs); this is where growth is watched.
 // Ratios, not absolute times, so a loaded machine moves both sides alike; each
 // time is the median of several runs for the same reason.
-// Usage: node bench/growth.mjs [--sizes 2500,5000,10000,20000] [--runs N] [--out FILE]
-import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Sizes are lines for the generated files, characters for the hostile shapes of issue 13.
+// Usage: node bench/growth.mjs [--sizes 2500,5000,10000,20000] [--runs N] [--out FILE] [--only a,b]
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchRoot as root, loadEngine } from './loadEngine.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = argv.indexOf(name);
@@ -23,31 +22,13 @@ const outFile = opt('--out', path.join(root, 'bench', 'growth.json'));
 // A ratio above this per doubling is reported as superlinear.
 const SUPERLINEAR = 2.8;
 
-const outDir = path.join(root, 'out', 'bench');
-mkdirSync(outDir, { recursive: true });
-const bundle = path.join(outDir, `growth-${process.pid}.cjs`);
-await esbuild.build({
-  stdin: {
-    contents: [
-      `export { parseAs, initTreeSitter } from './server/src/formats';`,
-      `export { detectFormat } from './server/src/formats/detect';`,
-      `export { parseTopology } from './server/src/topology';`,
-      `export { vocabulary } from './server/src/analysis/analyze';`,
-      `export { TARGETS, benchFile } from './test/fuzz/generators';`,
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: bundle,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-});
-const require = createRequire(import.meta.url);
-const { parseAs, initTreeSitter, detectFormat, parseTopology, vocabulary, TARGETS, benchFile } = require(bundle);
+const { parseAs, initTreeSitter, detectFormat, parseTopology, vocabulary, TARGETS, benchFile } = await loadEngine('growth', [
+  `export { parseAs, initTreeSitter } from './server/src/formats';`,
+  `export { detectFormat } from './server/src/formats/detect';`,
+  `export { parseTopology } from './server/src/topology';`,
+  `export { vocabulary } from './server/src/analysis/analyze';`,
+  `export { TARGETS, benchFile } from './test/fuzz/generators';`,
+]);
 await initTreeSitter();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,6 +44,7 @@ function medianMs(fn) {
 }
 
 const vocab = vocabulary();
+const ARM_HEAD = '{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","resources":[';
 const yamlOf = (n) => {
   const roles = Array.from({ length: n }, (_, i) => `  vda: [10.${(i >> 8) & 255}.${i & 255}.0/24]`).join('\n');
   const bindings = Array.from({ length: n }, (_, i) => `  - { files: "f${i}/*.tf", roles: [vda] }`).join('\n');
@@ -73,13 +55,23 @@ const subjects = [
   ...TARGETS.map((t) => ({ name: t.name, make: (n) => benchFile(t, n), run: (text) => parseAs(t.format, text, `file:///bench/input.${t.ext}`) })),
   { name: 'citrix-flows.yaml', make: (n) => yamlOf(n), run: (text) => parseTopology(text, 'file:///bench/citrix-flows.yaml', vocab) },
   { name: 'detect (sniff)', make: (n) => 'iptables -A INPUT -p tcp --dport 1494 -j ACCEPT\n'.repeat(n), run: (text) => detectFormat('file:///bench/x.sh', text) },
+  // Hostile shapes (issue 13), n characters of each: what once grew quadratically must stay near 2.
+  ...[
+    ['hcl whitespace in {', 'terraform', 'tf', (n) => `locals {\n  x = {${' '.repeat(n)}\n`],
+    ['hcl nesting [', 'terraform', 'tf', (n) => `locals {\n  x = ${'['.repeat(n)}\n}\n`],
+    ['bicep nesting [', 'bicep', 'bicep', (n) => `var x = ${'['.repeat(n)}`],
+    ['arm unclosed {', 'arm', 'json', (n) => `${ARM_HEAD}${'{'.repeat(n)}`],
+    ['arm nesting {"a":', 'arm', 'json', (n) => `${ARM_HEAD}${'{"a":'.repeat(n / 5)}1${'}'.repeat(n / 5)}]}`],
+  ].map(([name, format, ext, make]) => ({ name, make, run: (text) => parseAs(format, text, `file:///bench/hostile.${ext}`) })),
+  { name: 'yaml duplicate keys', make: (n) => `roles:\n${'  vda: [10.0.2.0/24]\n'.repeat(n)}`, run: (text) => parseTopology(text, 'file:///bench/citrix-flows.yaml', vocab) },
 ];
 
 console.log(`node ${process.version}, ${os.cpus().length} cpus; median of ${runs} runs; ratio = time(2n) / time(n), linear ≈ 2`);
 console.log(`${'subject'.padEnd(20)} ${sizes.map((s) => `${s} lines ms`.padStart(16)).join('')}   ratios`);
 const results = {};
 const superlinear = [];
-for (const s of subjects) {
+const only = opt('--only', '') ? opt('--only', '').split(',') : undefined;
+for (const s of subjects.filter((x) => !only || only.some((o) => x.name.includes(o)))) {
   const ms = sizes.map((n) => {
     const text = s.make(n);
     return medianMs(() => s.run(text));

@@ -16,8 +16,10 @@
  */
 export function giveUpAfter(chars: number, baseReports = 40, reportsPerChar = 0.02): () => boolean {
   const budgetReports = baseReports + chars * reportsPerChar;
-  // Twenty times what a well-formed file needs even on a cold start, so load on the machine never trips it.
-  const budgetMicros = (50 + chars * 0.01) * 1000;
+  // Only a hang guard, so it must sit far above what any real parse costs: a broken 40 KB Bicep file (one
+  // unterminated string) takes up to 0.75 s of process CPU time with garbage collection, and a limit of 0.46 s
+  // made the same text parse whole in one run and lose declarations in the next.
+  const budgetMicros = (1000 + chars * 0.025) * 1000;
   const start = cpuMicros();
   let reports = 0;
   return () => ++reports > budgetReports || cpuMicros() - start > budgetMicros;

@@ -18,9 +18,9 @@ export function resultsDir(suite: string): string {
 }
 
 /** A private copy of the e2e workspace: quick fixes write to disk, the checked-in files stay untouched. */
-export function copyWorkspace(prefix: string): string {
+export function copyWorkspace(prefix: string, source = e2eWorkspace): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `cfl-e2e-${prefix}-`));
-  cpSync(e2eWorkspace, dir, { recursive: true });
+  cpSync(source, dir, { recursive: true });
   return dir;
 }
 

@@ -167,7 +167,7 @@ for (const { folder, format } of FORMATS) {
       test(`${base}: "Allow all missing flows" fixes every one at once and matches ${base}.fixed`, async (t) => {
         const first = run(format, text, uri, topologyText);
         const findings = first.analysis.findings.filter((f) => FLOW_CHECKS.has(f.checkId) && f.uri === uri);
-        const all = fixesFor(findings[0], first.analysis, { all: true }).find((f) => f.kind === 'source.fixAll.citrix-flow-lint');
+        const all = fixesFor(findings[0], first.analysis, { all: true }).find((f) => f.kind === 'source.citrix-flow-lint.allowMissingFlows');
         assert.ok(all, 'no fix-all action');
         const fixed = applyEdits(text, all.edits);
         const second = run(format, fixed, uri, topologyText);

@@ -163,10 +163,10 @@ for (const c of CASES) {
       });
     }
 
-    test(`${name}: source.fixAll fix applies cleanly`, () => {
+    test(`${name}: the "allow all missing flows" source action applies cleanly`, () => {
       const first = findings.find((f) => !refusals.has(String(f.data?.flowId)));
       assert.ok(first);
-      const all = fixesFor(first, before.analysis, { all: true }).find((f) => f.kind === 'source.fixAll.citrix-flow-lint');
+      const all = fixesFor(first, before.analysis, { all: true }).find((f) => f.kind === 'source.citrix-flow-lint.allowMissingFlows');
       assert.ok(all, 'a fix-all is offered');
       const after = analyse(c.format, applyAll(text, all.edits), uri, topology);
       assertOnlyAdded(before.file, after.file, all.edits);

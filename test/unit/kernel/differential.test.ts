@@ -8,7 +8,7 @@ import { parseNftables } from '../../../server/src/formats/nftables';
 import type { ParsedFile } from '../../../server/src/model';
 import { exchange, NetnsPair, netnsUnavailable, type Exchange } from '../../helpers/netns';
 import { fixtureFlows, isInvalidFixture, kernelSkipReason, readFixtures, verdictOf } from './fixtureFlows';
-import { asScript, extractCommands, isIpv6SaveFile } from './load';
+import { asRestoreInput, asScript, extractCommands, isIpv6SaveFile } from './load';
 import { skipOutsideCi } from '../../helpers/requiredTool';
 
 /**
@@ -98,7 +98,7 @@ function loadIptables(pair: NetnsPair, file: string, text: string): void {
     }
   } else {
     const bin = isIpv6SaveFile(text) ? 'ip6tables-legacy-restore' : 'iptables-legacy-restore';
-    const r = pair.exec(pair.host, bin, [], text);
+    const r = pair.exec(pair.host, bin, [], asRestoreInput(text));
     if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
   }
   nsRun(pair, ESTABLISHED_IPT);

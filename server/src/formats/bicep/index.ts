@@ -28,7 +28,7 @@ import { scanBicep } from './scan';
 import { plainTree, type SyntaxNode as Node } from './tree';
 import { parseBicepFast } from './fast';
 import { eitherBudget, giveUpAfter } from '../budget';
-import { maskPunctuationRuns } from './mask';
+import { maskNewerSyntax, maskPunctuationRuns } from './mask';
 import { TextMemo } from '../terraform/reuse';
 import { literalOnly } from './reuse';
 
@@ -130,14 +130,15 @@ class BicepReader {
    */
   private topLevelDeclarations(): Node[] {
     const parser = treeSitterParser('bicep');
-    const fast = parseBicepFast(this.text);
+    const readable = maskNewerSyntax(this.text);
+    const fast = parseBicepFast(readable);
     if (fast) {
       // An open document's tree follows every version even when the direct reader does the work, so a
       // version with a syntax error (which only tree-sitter reads) is an incremental re-parse.
-      if (incrementalTreesActive()) parser.parse(this.text, null, { progressCallback: giveUpAfter(this.text.length) })?.delete();
+      if (incrementalTreesActive()) parser.parse(readable, null, { progressCallback: giveUpAfter(readable.length) })?.delete();
       return fast.namedChildren;
     }
-    const masked = maskPunctuationRuns(this.text);
+    const masked = maskPunctuationRuns(readable);
     this.problems.push(...masked.problems);
     const treeText = masked.text;
     // One budget for the whole file, shared by the whole-file parse and the per-declaration fallback below, so
