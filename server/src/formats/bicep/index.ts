@@ -27,7 +27,7 @@ import {
 import { scanBicep } from './scan';
 import { plainTree, type SyntaxNode as Node } from './tree';
 import { parseBicepFast } from './fast';
-import { eitherBudget, giveUpAfter } from '../budget';
+import { eitherBudget, giveUpAfter, hangProblemMessage } from '../budget';
 import { maskPunctuationRuns } from './mask';
 import { TextMemo } from '../terraform/reuse';
 import { literalOnly } from './reuse';
@@ -151,6 +151,7 @@ class BicepReader {
         whole.delete();
       }
     }
+    if (wholeFile.hung) return this.hung();
     for (const span of this.unterminatedStrings) {
       this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
     }
@@ -168,7 +169,7 @@ class BicepReader {
       const to = this.lines.positionAt(end);
       const tree = parser.parse(treeText, null, {
         includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } }],
-        progressCallback: eitherBudget(giveUpAfter(end - start), wholeFile),
+        progressCallback: eitherBudget(giveUpAfter(end - start, { hangNet: false }), wholeFile),
       });
       if (!tree) {
         this.problems.push({
@@ -192,7 +193,15 @@ class BicepReader {
         else out.push(c);
       }
     }
+    if (wholeFile.hung) return this.hung();
     return out;
+  }
+
+  /** The safety net stopped the parse: the file is not read at all, rather than whichever declarations finished first. */
+  private hung(): Node[] {
+    this.problems.length = 0;
+    this.problems.push({ code: 'limit', severity: 'warning', span: { start: 0, end: Math.min(this.text.length, this.lines.lineEnd(0)) }, message: hangProblemMessage('Bicep') });
+    return [];
   }
 
   private reportSyntaxErrors(node: Node): void {

@@ -2,7 +2,7 @@ import type { Language, Range, TreeCursor } from 'web-tree-sitter';
 import { LineIndex, type Comment, type ParseProblem, type Span } from '../../model';
 import { incrementalTreesActive, treeSitterParser } from '../treeSitter';
 import { parseHclFast } from './fastHcl';
-import { eitherBudget, giveUpAfter } from '../budget';
+import { eitherBudget, giveUpAfter, hangProblemMessage } from '../budget';
 
 /**
  * A small, reusable picture of HCL (blocks, labels, attributes, expressions,
@@ -582,6 +582,7 @@ export function parseHclWithTreeSitter(text: string): HclDocument {
     return { body: conv.body(root.namedChildren.find((c) => c.type === 'body') ?? null), comments: conv.comments, problems: conv.problems };
   }
   const lines = new LineIndex(text);
+  if (wholeFile.hung) return hungDocument(text, lines);
   const starts = topLevelStarts(text);
   if (starts[0] !== 0) starts.unshift(0);
   const items: (HclAttribute | HclBlock)[] = [];
@@ -597,7 +598,7 @@ export function parseHclWithTreeSitter(text: string): HclDocument {
       startPosition: { row: s.line, column: s.character },
       endPosition: { row: e.line, column: e.character },
     };
-    const tree = parser.parse(text, null, { includedRanges: [range], progressCallback: eitherBudget(giveUpAfter(endIndex - startIndex), wholeFile) });
+    const tree = parser.parse(text, null, { includedRanges: [range], progressCallback: eitherBudget(giveUpAfter(endIndex - startIndex, { hangNet: false }), wholeFile) });
     if (!tree) {
       conv.problems.push({
         code: 'limit',
@@ -617,7 +618,17 @@ export function parseHclWithTreeSitter(text: string): HclDocument {
     conv.scan(chunk);
     items.push(...conv.body(chunk.namedChildren.find((c) => c.type === 'body') ?? null).items);
   }
+  if (wholeFile.hung) return hungDocument(text, lines);
   return { body: { items }, comments: conv.comments, problems: conv.problems };
+}
+
+/** A file the safety net stopped: nothing of it is read, rather than whichever blocks finished first. */
+function hungDocument(text: string, lines: LineIndex): HclDocument {
+  return {
+    body: { items: [] },
+    comments: [],
+    problems: [{ code: 'limit', severity: 'warning', span: { start: 0, end: Math.min(text.length, lines.lineEnd(0)) }, message: hangProblemMessage('Terraform') }],
+  };
 }
 
 /** The source text of a span. */
