@@ -6,12 +6,11 @@
 //   --profile: parse the 10k-line file (or the first --lines size) of each format
 //   repeatedly under the inspector's profiler (writes out/bench/prof/<target>.cpuprofile)
 //   and print the functions with the most self time.
-import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
+import { loadEngine } from './loadEngine.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const argv = process.argv.slice(2);
@@ -27,27 +26,11 @@ const profile = argv.includes('--profile');
 
 const outDir = path.join(root, 'out', 'bench');
 mkdirSync(outDir, { recursive: true });
-const outfile = path.join(outDir, `parsers-${process.pid}.cjs`);
-await esbuild.build({
-  stdin: {
-    contents: [
-      `export { parseAs, initTreeSitter } from './server/src/formats';`,
-      `export { treeSitterParser } from './server/src/formats/treeSitter';`,
-      `export { TARGETS, benchFile } from './test/fuzz/generators';`,
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-});
-const require = createRequire(import.meta.url);
-const { parseAs, initTreeSitter, treeSitterParser, TARGETS, benchFile } = require(outfile);
+const { parseAs, initTreeSitter, treeSitterParser, TARGETS, benchFile } = await loadEngine('parsers', [
+  `export { parseAs, initTreeSitter } from './server/src/formats';`,
+  `export { treeSitterParser } from './server/src/formats/treeSitter';`,
+  `export { TARGETS, benchFile } from './test/fuzz/generators';`,
+]);
 await initTreeSitter();
 
 const targets = TARGETS.filter((t) => only.length === 0 || only.includes(t.name) || only.includes(t.format));

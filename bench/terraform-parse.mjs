@@ -1,33 +1,14 @@
 // Parse time of a generated 10,000-line Terraform file (AWS, Azure and GCP
 // rules mixed), through the esbuild-bundled parser as the server runs it.
 // Usage: node bench/terraform-parse.mjs [lines] [runs]
-import * as esbuild from 'esbuild';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
+import { loadEngine } from './loadEngine.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const lines = Number(process.argv[2] ?? 10000);
 const runs = Number(process.argv[3] ?? 30);
-const outDir = path.join(root, 'out', 'bench');
-mkdirSync(outDir, { recursive: true });
-const outfile = path.join(outDir, 'terraform-parse.cjs');
-await esbuild.build({
-  stdin: {
-    contents: `export { parseTerraform } from './server/src/formats/terraform';\nexport { initTreeSitter, treeSitterParser } from './server/src/formats/treeSitter';`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-});
-const require = createRequire(import.meta.url);
-const { parseTerraform, initTreeSitter, treeSitterParser } = require(outfile);
+const { parseTerraform, initTreeSitter, treeSitterParser } = await loadEngine('terraform-parse', [
+  `export { parseTerraform } from './server/src/formats/terraform';`,
+  `export { initTreeSitter, treeSitterParser } from './server/src/formats/treeSitter';`,
+]);
 
 function generate(target) {
   const parts = [];

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { commands, Range, StatusBarAlignment, Uri, window, workspace, type ExtensionContext, type OutputChannel, type StatusBarItem } from 'vscode';
+import { ServerGate } from './activation';
+import { FileStatusItem } from './fileStatus';
 import { FlowMapPanel } from './flowMap';
 import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
@@ -8,16 +10,18 @@ import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClie
  * commands, the status bar, the output channel. No analysis happens here.
  */
 let client: LanguageClient | undefined;
+/** Resolves once the server runs; the commands that need it wait here (and start it if the workspace had not). */
+let ready: Promise<LanguageClient> | undefined;
+let gate: ServerGate | undefined;
 
-const LANGUAGES = ['terraform', 'bicep', 'json', 'jsonc', 'iptables', 'nftables', 'cisco-asa', 'powershell', 'bat', 'shellscript'];
-// Without the HashiCorp Terraform or Bicep extension, VS Code opens .tf and .bicep files as plain text;
-// they are still ours to serve (hovers, fixes, completion), whatever language mode they get.
-const PLAINTEXT_PATTERNS = ['**/*.{rules,v4,v6,conf,cfg,nft,asa,txt,save,tf,tfvars,bicep}', '**/{rules.v4,rules.v6,nftables.conf}'];
+// Documents the client hands to the server. The server sniffs each (name, then first bytes) and serves only what it recognises,
+// so a JSON, shell or plain-text file that holds no rules costs one sniff. Without the HashiCorp Terraform or Bicep extension,
+// VS Code opens .tf and .bicep files as Plain Text: they are still ours to serve.
+const LANGUAGES = ['terraform', 'bicep', 'json', 'jsonc', 'iptables', 'nftables', 'cisco-asa', 'powershell', 'bat', 'shellscript', 'plaintext'];
 
 export const DOCUMENT_SELECTOR: DocumentSelector = [
   ...LANGUAGES.map((language) => ({ scheme: 'file', language })),
   { scheme: 'file', pattern: '**/citrix-flows.yaml' },
-  ...PLAINTEXT_PATTERNS.map((pattern) => ({ scheme: 'file', language: 'plaintext', pattern })),
 ];
 
 interface Status {
@@ -43,15 +47,53 @@ interface RequiredFlow {
 const MARK: Record<RequiredFlow['status'], string> = { allowed: '$(pass)', denied: '$(error)', partial: '$(circle-large-outline)', unknown: '$(question)' };
 
 export async function activate(context: ExtensionContext): Promise<void> {
-  const started = Date.now();
   const output = window.createOutputChannel('Citrix Flow Lint');
   const status = window.createStatusBarItem('citrixFlowLint.status', StatusBarAlignment.Left, 10);
   status.name = 'Citrix Flow Lint';
   status.command = 'workbench.actions.view.problems';
   status.text = '$(shield) Citrix…';
-  status.show();
-  context.subscriptions.push(output, status);
+  const fileStatus = new FileStatusItem(() => client);
+  context.subscriptions.push(output, status, fileStatus);
 
+  const startServer = (reason: string): void => {
+    ready = startClient(context, output, status, fileStatus, reason);
+    ready.catch((error: Error) => output.appendLine(`The language server did not start: ${error.message}`));
+  };
+  const needClient = async (): Promise<LanguageClient> => {
+    if (!ready) gate?.go('a Citrix Flow Lint command was run');
+    return ready!;
+  };
+  context.subscriptions.push(
+    commands.registerCommand('citrixFlowLint.showRequiredFlows', async (args?: { role: string; uri?: string; ruleSetId?: string; title?: string }) => showRequiredFlows(await needClient(), args)),
+    commands.registerCommand('citrixFlowLint.showRequiredFlowsForRole', async () => pickRoleAndShow(await needClient())),
+    commands.registerCommand('citrixFlowLint.explainPort', async () => explainPort(await needClient(), output)),
+    commands.registerCommand('citrixFlowLint.showDocumentation', (_id: string, href: string) => commands.executeCommand('markdown.showPreview', Uri.parse(href))),
+    commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
+    commands.registerCommand('citrixFlowLint.openCitrixFlowsReference', () => commands.executeCommand('markdown.showPreview', Uri.joinPath(context.extensionUri, 'docs', 'citrix-flows.md'))),
+    commands.registerCommand('citrixFlowLint.insertRulesForRole', async () => insertRulesForRole(await needClient())),
+    commands.registerCommand('citrixFlowLint.restartServer', async () => {
+      if (!ready) {
+        gate?.go('"Restart server" was run');
+        await ready;
+        return;
+      }
+      const running = await ready;
+      output.appendLine('Restarting the language server ("Restart server" was run).');
+      const started = Date.now();
+      await running.restart();
+      output.appendLine(`Server restarted in ${Date.now() - started} ms.`);
+    }),
+    FlowMapPanel.register(context, () => client, needClient),
+  );
+  gate = new ServerGate(startServer, (line) => output.appendLine(line));
+  context.subscriptions.push(gate);
+  await gate.decide();
+}
+
+async function startClient(context: ExtensionContext, output: OutputChannel, status: StatusBarItem, fileStatus: FileStatusItem, reason: string): Promise<LanguageClient> {
+  const started = Date.now();
+  output.appendLine(`Starting the language server: ${reason}.`);
+  status.show();
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
@@ -66,20 +108,19 @@ export async function activate(context: ExtensionContext): Promise<void> {
       fileEvents: workspace.createFileSystemWatcher('**/{citrix-flows.yaml,*.tf,*.tfvars,*.tfvars.json,*.bicep,*.json,*.rules,*.v4,*.v6,*.nft,*.conf,*.asa,*.cfg,*.ps1,*.sh}'),
     },
   };
-  client = new LanguageClient('citrixFlowLint', 'Citrix Flow Lint', serverOptions, clientOptions);
+  const created = new LanguageClient('citrixFlowLint', 'Citrix Flow Lint', serverOptions, clientOptions);
+  client = created;
   context.subscriptions.push(
-    client.onNotification('citrixFlowLint/status', (s: Status) => updateStatus(status, s)),
-    commands.registerCommand('citrixFlowLint.showRequiredFlows', (args?: { role: string; uri?: string; ruleSetId?: string; title?: string }) => showRequiredFlows(args)),
-    commands.registerCommand('citrixFlowLint.showRequiredFlowsForRole', () => pickRoleAndShow()),
-    commands.registerCommand('citrixFlowLint.explainPort', () => explainPort(output)),
-    commands.registerCommand('citrixFlowLint.showDocumentation', (_id: string, href: string) => commands.executeCommand('markdown.showPreview', Uri.parse(href))),
-    commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
-    commands.registerCommand('citrixFlowLint.insertRulesForRole', () => insertRulesForRole()),
-    FlowMapPanel.register(context, () => client),
+    created.onNotification('citrixFlowLint/status', (s: Status) => {
+      updateStatus(status, s);
+      fileStatus.refresh();
+    }),
   );
   if (!workspace.getConfiguration('citrixFlowLint').get<boolean>('enable', true)) output.appendLine('citrixFlowLint.enable is off: the server runs but publishes nothing.');
-  await client.start();
+  await created.start();
   output.appendLine(`Server started in ${Date.now() - started} ms.`);
+  fileStatus.refresh();
+  return created;
 }
 
 function updateStatus(item: StatusBarItem, s: Status): void {
@@ -87,9 +128,8 @@ function updateStatus(item: StatusBarItem, s: Status): void {
   item.tooltip = `Citrix Flow Lint: ${s.errors} errors, ${s.warnings} warnings, ${s.infos} infos in ${s.files} files (last analysis ${s.analysisMs} ms). Click for the Problems panel.`;
 }
 
-async function showRequiredFlows(args?: { role: string; uri?: string; ruleSetId?: string; title?: string }): Promise<void> {
-  if (!client) return;
-  if (!args?.role) return pickRoleAndShow();
+async function showRequiredFlows(client: LanguageClient, args?: { role: string; uri?: string; ruleSetId?: string; title?: string }): Promise<void> {
+  if (!args?.role) return pickRoleAndShow(client);
   const items = await client.sendRequest<RequiredFlow[]>('citrixFlowLint/requiredFlows', { role: args.role, uri: args.uri, ruleSetId: args.ruleSetId });
   if (items.length === 0) {
     void window.showInformationMessage(`No required flow of ${args.role} is checked: bind a rule set to it and declare its peers in citrix-flows.yaml.`);
@@ -104,8 +144,7 @@ async function showRequiredFlows(args?: { role: string; uri?: string; ruleSetId?
   await window.showTextDocument(Uri.parse(picked.flow.uri), { selection: new Range(start.line, start.character, end.line, end.character) });
 }
 
-async function pickRoleAndShow(): Promise<void> {
-  if (!client) return;
+async function pickRoleAndShow(client: LanguageClient): Promise<void> {
   const roles = await client.sendRequest<{ id: string; name: string; allowed: number; total: number }[]>('citrixFlowLint/roles', {});
   if (roles.length === 0) {
     void window.showInformationMessage('No Citrix role is declared: add roles to citrix-flows.yaml or a "citrix-role: vda" comment above a rule set.');
@@ -115,13 +154,13 @@ async function pickRoleAndShow(): Promise<void> {
     roles.map((r) => ({ label: r.id, description: r.name, detail: r.total ? `${r.allowed}/${r.total} required flows allowed` : 'no required flow checked', role: r.id })),
     { title: 'Citrix Flow Lint: show required flows for role' },
   );
-  if (picked) await showRequiredFlows({ role: picked.role });
+  if (picked) await showRequiredFlows(client, { role: picked.role });
 }
 
 /** Pick roles, then the server writes their rules into the active file with its own emitter, at the rule set under the cursor. */
-async function insertRulesForRole(): Promise<void> {
+async function insertRulesForRole(client: LanguageClient): Promise<void> {
   const editor = window.activeTextEditor;
-  if (!client || !editor) return;
+  if (!editor) return;
   const uri = editor.document.uri.toString();
   const roles = await client.sendRequest<{ id: string; name: string; declared: boolean }[]>('citrixFlowLint/generateRoles', { uri });
   const picked = await window.showQuickPick(
@@ -139,8 +178,7 @@ async function insertRulesForRole(): Promise<void> {
   if (!edit || !(await workspace.applyEdit(edit))) void window.showWarningMessage('Citrix Flow Lint: the rules could not be inserted (the file changed meanwhile?)');
 }
 
-async function explainPort(output: OutputChannel): Promise<void> {
-  if (!client) return;
+async function explainPort(client: LanguageClient, output: OutputChannel): Promise<void> {
   const text = await window.showInputBox({ title: 'Citrix Flow Lint: explain port', prompt: 'A port, range or port/protocol: 1494, 2598/udp, 16500-16509', validateInput: (v) => (/^\s*(?:(?:tcp|udp|icmp)\s+)?\d{1,5}(?:\s*[-–:]\s*\d{1,5})?(?:\/(?:tcp|udp|icmp))?\s*$/i.test(v) ? undefined : 'Write a port such as 1494, 2598/udp or 16500-16509') });
   if (!text) return;
   const answer = await client.sendRequest<{ markdown: string } | { error: string }>('citrixFlowLint/explainPort', { text });

@@ -41,10 +41,15 @@ export class FlowMapPanel {
   private readonly disposables: Disposable[] = [];
   private readonly panel: WebviewPanel;
 
-  static register(context: ExtensionContext, client: () => LanguageClient | undefined): Disposable {
-    return commands.registerCommand('citrixFlowLint.showFlowMap', () => {
+  static register(context: ExtensionContext, client: () => LanguageClient | undefined, start: () => Promise<LanguageClient>): Disposable {
+    return commands.registerCommand('citrixFlowLint.showFlowMap', async () => {
+      await start();
       if (FlowMapPanel.current) FlowMapPanel.current.panel.reveal(undefined, false);
-      else FlowMapPanel.current = new FlowMapPanel(context, client);
+      else {
+        FlowMapPanel.current = new FlowMapPanel(context, client);
+        // Its own editor group, with the whole editor area: beside a file it is a thumbnail. Opening a rule from it brings the file's group back.
+        if (workspace.getConfiguration('citrixFlowLint').get<boolean>('flowMap.maximize', true)) await commands.executeCommand('workbench.action.toggleMaximizeEditorGroup').then(undefined, () => undefined);
+      }
     });
   }
 
@@ -124,7 +129,7 @@ export class FlowMapPanel {
       const model = await client.sendRequest('citrixFlowLint/flowMap', { uri });
       // A slower, older answer must not replace a newer one.
       if (generation !== this.generation) return;
-      if (model) void this.panel.webview.postMessage({ type: 'model', model });
+      if (model) void this.panel.webview.postMessage({ type: 'model', model, matrixAbove: workspace.getConfiguration('citrixFlowLint').get<number>('flowMap.matrixAbove', 8) });
       else void this.panel.webview.postMessage({ type: 'error', message: 'Open a folder with citrix-flows.yaml or firewall files to see its flow map.' });
     } catch (error) {
       void this.panel.webview.postMessage({ type: 'error', message: `The flow map could not be built: ${(error as Error).message}` });

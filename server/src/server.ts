@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
@@ -14,26 +15,32 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initTreeSitter } from './formats';
 import { loadCatalog } from './catalog';
 import { generateInto } from './analysis/generate';
-import { doCodeActions, FIX_ALL_KIND } from './service/codeActions';
+import { ALLOW_MISSING_FLOWS_KIND, doCodeActions, FIX_ALL_KIND } from './service/codeActions';
 import { doCodeLens } from './service/codeLens';
 import { explainPort } from './service/commands';
 import { flowMapOfState } from './service/flowMap';
 import { doCompletion } from './service/completion';
 import { countSeverities, toDiagnostic, type StatusCounts } from './service/diagnostics';
+import { doFileStatus } from './service/fileStatus';
 import { doHover } from './service/hover';
 import { doInlayHints } from './service/inlayHints';
 import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
-import { DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import { analyzesOn, DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
+import { readEditorBaseline, type EditorBaseline } from './service/baseline';
+import type { ExcludeGlob } from './service/exclude';
 import { adaptiveDelay } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
+import { AT_POSITION, checkParams, DOCUMENT_ONLY, IN_RANGE, optional, shapeProblem, type Shape } from './lspParams';
 
 /**
  * The LSP adapter: every request is one call into service/, plus the
  * scheduling only a server has (debounce, the first scan, publishing).
  */
 const connection: Connection = createConnection(ProposedFeatures.all);
+// One failed promise (a client that does not answer a request, say) must not end the server for every open file.
+process.on('unhandledRejection', (reason) => connection.console.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
 const documents = new TextDocuments(TextDocument);
 const catalog = loadCatalog();
 let workspace = new Workspace([], catalog);
@@ -52,13 +59,15 @@ interface Schedule {
   /** How long the last analysis took, and when the last edit came. */
   lastRunMs: number;
   lastChangeAt: number;
+  /** `citrixFlowLint.run` as the last analysis read it: with `onSave`, edits wait for the save. */
+  run: Settings['run'];
 }
 const schedules = new Map<WorkspaceState, Schedule>();
 
 function scheduleOf(unit: WorkspaceState): Schedule {
   let s = schedules.get(unit);
   if (!s) {
-    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0 };
+    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0, run: DEFAULT_SETTINGS.run };
     schedules.set(unit, s);
   }
   return s;
@@ -71,7 +80,12 @@ function folderUri(unit: WorkspaceState): string | undefined {
 async function settingsFor(scopeUri: string | undefined): Promise<Settings> {
   if (!capabilities.workspace?.configuration) return DEFAULT_SETTINGS;
   try {
-    return normalizeSettings(await connection.workspace.getConfiguration({ scopeUri, section: 'citrixFlowLint' }));
+    // One request for both, so an edit waits for one round trip.
+    const [own, filesExclude] = (await connection.workspace.getConfiguration([
+      { scopeUri, section: 'citrixFlowLint' },
+      { scopeUri, section: 'files.exclude' },
+    ])) as unknown[];
+    return normalizeSettings(own, filesExclude);
   } catch {
     return DEFAULT_SETTINGS;
   }
@@ -98,10 +112,28 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   const settings = await settingsFor(folderUri(unit));
   // An edit arrived while the settings were on their way: its own run will publish.
   if (ticket !== s.ticket) return;
+  if (unit.root) {
+    workspace.setEditorExcludes(unit, editorExcludes(unit.root, settings));
+    // The excludes changed (a setting, `exclude:` in citrix-flows.yaml): the folder is read again first.
+    if (workspace.needsRescan(unit)) {
+      await workspace.scan(unit, { maxBytes: settings.maxFileSizeKB * 1024, onSkip: (file, why) => connection.console.warn(`not read: ${file}: ${why}`) });
+      if (ticket !== s.ticket) return;
+    }
+  }
   s.delay = settings.debounceMs;
+  s.run = settings.run;
   const started = performance.now();
   try {
-    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable)) {
+    // One file at a time, yielding after each parse, so a big or slow file holds a hover or an edit of
+    // another for one parse at most, not for the whole unit; a newer edit ends this run (its own publishes).
+    for (const uri of unit.uris()) {
+      const before = unit.parses;
+      unit.parsedFile(uri);
+      if (unit.parses === before) continue;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (ticket !== s.ticket) return;
+    }
+    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable, baselineFor(unit, settings))) {
       void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
     }
   } catch (error) {
@@ -111,6 +143,29 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
   s.lastRunMs = performance.now() - started;
   sendStatus(s.lastRunMs);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
+function editorExcludes(root: string, settings: Settings): ExcludeGlob[] {
+  return [
+    ...settings.exclude.map((glob) => ({ glob, base: root, source: 'citrixFlowLint.exclude' })),
+    ...settings.filesExclude.map((glob) => ({ glob, base: root, source: 'files.exclude' })),
+  ];
+}
+
+const baselineWarnings = new Set<string>();
+
+/** `citrixFlowLint.baseline.file` of the unit's folder, read (and re-read when it changes) from disk. */
+function baselineFor(unit: WorkspaceState, settings: Settings): EditorBaseline | undefined {
+  if (!settings.baseline.file) return undefined;
+  const file = path.resolve(unit.root ?? process.cwd(), settings.baseline.file);
+  const baseline = readEditorBaseline(file, settings.baseline.showAs);
+  if ('error' in baseline) {
+    // Once per problem, not once per keystroke.
+    if (!baselineWarnings.has(baseline.error)) connection.console.warn(`citrixFlowLint.baseline.file: ${baseline.error}; findings are shown without it.`);
+    baselineWarnings.add(baseline.error);
+    return undefined;
+  }
+  return baseline;
 }
 
 function sendStatus(ms: number): void {
@@ -133,10 +188,10 @@ connection.onInitialize((params): InitializeResult => {
   workspace = new Workspace(folders, catalog);
   return {
     capabilities: {
-      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       hoverProvider: true,
       completionProvider: { triggerCharacters: [':', ' ', ',', '[', '"', '='] },
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, ALLOW_MISSING_FLOWS_KIND] },
       codeLensProvider: { resolveProvider: false },
       inlayHintProvider: true,
     },
@@ -152,29 +207,54 @@ async function firstScan(): Promise<void> {
   await treeSitter;
   const progress = capabilities.window?.workDoneProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
   progress?.begin('Citrix Flow Lint', 0, 'reading the workspace', false);
+  const unreadable: string[] = [];
   for (const unit of workspace.allUnits()) {
     if (!unit.root) continue;
     const settings = await settingsFor(folderUri(unit));
-    await workspace.scan(unit, {
-      maxBytes: settings.maxFileSizeKB * 1024,
-      onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done}/${total} files`),
-    });
+    try {
+      workspace.setEditorExcludes(unit, editorExcludes(unit.root, settings));
+      await workspace.scan(unit, {
+        maxBytes: settings.maxFileSizeKB * 1024,
+        onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done}/${total} files`),
+        onSkip: (file, why) => {
+          connection.console.warn(`not read: ${file}: ${why}`);
+          if (/permission denied/.test(why)) unreadable.push(file);
+        },
+      });
+    } catch (error) {
+      // A scan that fails part-way still leaves the files it loaded, and the other folders still get theirs.
+      connection.console.error(`workspace scan of ${unit.root} failed: ${(error as Error).stack ?? error}`);
+    }
     scheduleOf(unit).ready = true;
     schedule(unit, 0);
   }
   progress?.done();
+  if (unreadable.length) {
+    const more = unreadable.length > 1 ? ` and ${unreadable.length - 1} more (see the output channel)` : '';
+    // A notification, not showWarningMessage's request: there is nothing to answer, and a client without the request must not matter.
+    void connection.sendNotification('window/showMessage', { type: 2, message: `Citrix Flow Lint could not read ${unreadable[0]}${more}: permission denied. The readable files are checked.` }).catch(() => undefined);
+  }
 }
 
 documents.onDidChangeContent(({ document }) => {
-  schedule(workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId }));
+  const unit = workspace.unitFor(document.uri);
+  const known = unit.has(document.uri);
+  workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId });
+  // With `citrixFlowLint.run: onSave` an edit only updates the text; a document new to the workspace is still checked once.
+  if (analyzesOn(known ? 'change' : 'open', scheduleOf(unit).run)) schedule(unit);
+});
+documents.onDidSave(({ document }) => {
+  if (analyzesOn('save', scheduleOf(workspace.unitFor(document.uri)).run)) schedule(workspace.unitFor(document.uri), 0);
 });
 documents.onDidClose(({ document }) => {
   schedule(workspace.close(document.uri));
 });
 
-connection.onDidChangeWatchedFiles(({ changes }) => {
+connection.onDidChangeWatchedFiles((params) => {
+  if (!Array.isArray(params?.changes)) return void connection.console.error('workspace/didChangeWatchedFiles ignored: params.changes must be a list');
   const units = new Set<WorkspaceState>();
-  for (const c of changes) {
+  for (const c of params.changes) {
+    if (shapeProblem(c, { uri: 'uri' }, 'change')) continue;
     const kind = c.type === FileChangeType.Created ? 'created' : c.type === FileChangeType.Deleted ? 'deleted' : 'changed';
     const unit = workspace.fileChanged(c.uri, kind);
     if (unit) units.add(unit);
@@ -201,20 +281,26 @@ async function at(uri: string, position?: { line: number; character: number }): 
   return { unit, offset: position ? index.offsetAt(position.line, position.character) : 0 };
 }
 
-connection.onHover(async ({ textDocument, position }) => {
+connection.onHover(async (params) => {
+  checkParams('textDocument/hover', params, AT_POSITION);
+  const { textDocument, position } = params;
   const where = await at(textDocument.uri, position);
   const hover = where && doHover(where.unit, textDocument.uri, where.offset);
   return hover ? { contents: { kind: 'markdown', value: hover.contents }, range: toRange(indexOf(textDocument.uri), hover.span) } : null;
 });
 
-connection.onCompletion(async ({ textDocument, position }) => {
+connection.onCompletion(async (params) => {
+  checkParams('textDocument/completion', params, AT_POSITION);
+  const { textDocument, position } = params;
   const where = await at(textDocument.uri, position);
   if (!where) return [];
   const index = indexOf(textDocument.uri);
   return doCompletion(where.unit, textDocument.uri, where.offset).map((item) => toLspCompletion(item, index)) as never;
 });
 
-connection.onCodeAction(async ({ textDocument, range, context }) => {
+connection.onCodeAction(async (params) => {
+  checkParams('textDocument/codeAction', params, { ...(IN_RANGE as object), context: { only: optional('string[]') } } as Shape);
+  const { textDocument, range, context } = params;
   const where = await at(textDocument.uri);
   const index = indexOf(textDocument.uri);
   if (!where || !index) return [];
@@ -224,20 +310,25 @@ connection.onCodeAction(async ({ textDocument, range, context }) => {
   ) as never;
 });
 
-connection.onCodeLens(async ({ textDocument }) => {
+connection.onCodeLens(async (params) => {
+  checkParams('textDocument/codeLens', params, DOCUMENT_ONLY);
+  const { textDocument } = params;
   const where = await at(textDocument.uri);
   if (!where) return [];
   const index = indexOf(textDocument.uri);
   return doCodeLens(where.unit, textDocument.uri).map((lens) => ({ range: toRange(index, lens.span), command: { title: lens.title, command: lens.command, arguments: lens.arguments } }));
 });
 
-connection.languages.inlayHint.on(async ({ textDocument, range }) => {
+connection.languages.inlayHint.on(async (params) => {
+  checkParams('textDocument/inlayHint', params, IN_RANGE);
+  const { textDocument, range } = params;
   const where = await at(textDocument.uri);
   const index = indexOf(textDocument.uri);
   if (!where || !index) return [];
-  if (!(await settingsFor(textDocument.uri)).inlayHints.enabled) return [];
+  const { enabled, style } = (await settingsFor(textDocument.uri)).inlayHints;
+  if (!enabled) return [];
   const span = { start: index.offsetAt(range.start.line, range.start.character), end: index.offsetAt(range.end.line, range.end.character) };
-  return doInlayHints(where.unit, textDocument.uri, span).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
+  return doInlayHints(where.unit, textDocument.uri, span, style).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
 });
 
 connection.onRequest('citrixFlowLint/roles', async () => {
@@ -260,15 +351,30 @@ connection.onRequest('citrixFlowLint/roles', async () => {
 });
 
 connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlowFilter) => {
+  checkParams('citrixFlowLint/requiredFlows', filter ?? {}, { uri: optional('uri') });
+  filter ??= {} as RequiredFlowFilter;
   await scanned;
   const units = filter.uri ? [workspace.unitFor(filter.uri)] : workspace.allUnits();
   return units.flatMap((unit) => (unit.documentCount ? requiredFlowItems(unit.analyze(), catalog, filter).map((item) => toLspRequiredFlow(item, indexOf)) : []));
 });
 
-connection.onRequest('citrixFlowLint/explainPort', ({ text }: { text: string }) => explainPort(catalog, text));
+// The language status item of the active file: format, rule sets, roles and how they were bound.
+connection.onRequest('citrixFlowLint/fileStatus', async (params: { uri: string }) => {
+  checkParams('citrixFlowLint/fileStatus', params, { uri: 'uri' });
+  const { uri } = params;
+  const where = await at(uri);
+  return where ? doFileStatus(where.unit, uri) : doFileStatus(workspace.unitFor(uri), uri);
+});
+
+connection.onRequest('citrixFlowLint/explainPort', (params: { text: string }) => {
+  checkParams('citrixFlowLint/explainPort', params, { text: 'string' });
+  return explainPort(catalog, params.text);
+});
 
 // "Insert rules for role…": the roles' rules written by the file's own emitter, as a WorkspaceEdit the client applies.
-connection.onRequest('citrixFlowLint/generate', async ({ uri, position, roles }: { uri: string; position: { line: number; character: number }; roles: string[] }) => {
+connection.onRequest('citrixFlowLint/generate', async (params: { uri: string; position: { line: number; character: number }; roles: string[] }) => {
+  checkParams('citrixFlowLint/generate', params, { uri: 'uri', position: 'position', roles: 'string[]' });
+  const { uri, position, roles } = params;
   const where = await at(uri, position);
   const analysis = where?.unit.analyze();
   const file = analysis?.files.find((f) => f.uri === uri);
@@ -280,13 +386,17 @@ connection.onRequest('citrixFlowLint/generate', async ({ uri, position, roles }:
 });
 
 // The roles "Insert rules for role…" offers: every catalog role, those the site declares first.
-connection.onRequest('citrixFlowLint/generateRoles', async ({ uri }: { uri?: string } = {}) => {
+connection.onRequest('citrixFlowLint/generateRoles', async (params: { uri?: string } | null) => {
+  checkParams('citrixFlowLint/generateRoles', params ?? {}, { uri: optional('uri') });
+  const uri = params?.uri;
   const declared = new Set(uri ? (await at(uri))?.unit.analyze().topology.roles.keys() ?? [] : []);
   return [...catalog.roles].sort((a, b) => Number(declared.has(b.id)) - Number(declared.has(a.id)) || a.id.localeCompare(b.id)).map((r) => ({ id: r.id, name: r.name, declared: declared.has(r.id) }));
 });
 
 // The Flow Map webview: the map of the folder holding `uri` (the active editor), else of the first folder with files.
-connection.onRequest('citrixFlowLint/flowMap', async ({ uri }: { uri?: string } = {}) => {
+connection.onRequest('citrixFlowLint/flowMap', async (params: { uri?: string } | null) => {
+  checkParams('citrixFlowLint/flowMap', params ?? {}, { uri: optional('uri') });
+  const uri = params?.uri;
   await scanned;
   const units = workspace.allUnits();
   const hasFiles = (u: WorkspaceState): boolean => u.documentCount > 0 || !!u.topologyUri;
@@ -295,5 +405,42 @@ connection.onRequest('citrixFlowLint/flowMap', async ({ uri }: { uri?: string } 
   return unit ? flowMapOfState(unit, catalog) : undefined;
 });
 
-documents.listen(connection);
+/**
+ * Document sync through a guard: malformed notifications are logged and
+ * dropped (TextDocuments would throw a TypeError), and a change whose version
+ * is not newer than the document's is ignored rather than replacing it (a
+ * stale `didChange`, version 1 after 2003, would otherwise win).
+ */
+function guarded<P>(method: string, shape: Shape, handler: (params: P) => void, stale?: (params: P) => string | undefined): (params: P) => void {
+  return (params) => {
+    const problem = shapeProblem(params, shape, 'params');
+    if (problem) {
+      connection.console.error(`${method} ignored: ${problem}`);
+      return;
+    }
+    const why = stale?.(params);
+    if (why) {
+      connection.console.warn(`${method} ignored: ${why}`);
+      return;
+    }
+    handler(params);
+  };
+}
+documents.listen({
+  onDidOpenTextDocument: (h) => connection.onDidOpenTextDocument(guarded('textDocument/didOpen', { textDocument: { uri: 'uri', languageId: 'string', text: 'string' } }, h)),
+  onDidChangeTextDocument: (h) =>
+    connection.onDidChangeTextDocument(
+      guarded('textDocument/didChange', DOCUMENT_ONLY, h, (p) => {
+        if (!Array.isArray(p.contentChanges)) return 'contentChanges must be a list';
+        const version = p.textDocument.version;
+        if (typeof version !== 'number' || !Number.isInteger(version)) return 'textDocument.version must be an integer';
+        const current = documents.get(p.textDocument.uri)?.version;
+        return current !== undefined && version <= current ? `version ${version} of ${p.textDocument.uri} is not newer than the open version ${current}` : undefined;
+      }),
+    ),
+  onDidCloseTextDocument: (h) => connection.onDidCloseTextDocument(guarded('textDocument/didClose', DOCUMENT_ONLY, h)),
+  onWillSaveTextDocument: (h) => connection.onWillSaveTextDocument(h),
+  onWillSaveTextDocumentWaitUntil: (h) => connection.onWillSaveTextDocumentWaitUntil(h),
+  onDidSaveTextDocument: (h) => connection.onDidSaveTextDocument(guarded('textDocument/didSave', DOCUMENT_ONLY, h)),
+});
 connection.listen();

@@ -1,7 +1,8 @@
 /**
  * The property every fuzz input must satisfy: parsing and analysing it
  * throws nothing, reports no internal error, keeps every span inside the
- * text with start <= end, and takes less than the per-input budget.
+ * text with start <= end, and takes less than the per-input budget of CPU
+ * time (the median of repeats, see medianOfRepeats).
  */
 import { analyzeParsed, readTopology } from '../../server/src/analysis/analyze';
 import { parseAs } from '../../server/src/formats';
@@ -9,6 +10,26 @@ import type { FormatId, ParsedFile } from '../../server/src/model';
 import type { Topology } from '../../server/src/topology';
 
 export const TIME_BUDGET_MS = 100;
+/** Runs that decide whether an input over budget is slow: the median of this many (fewer once a majority agrees). */
+export const TIMING_REPEATS = 5;
+
+/**
+ * The median time of an input whose first run took `first` ms, re-running it
+ * until a majority of at most `repeats` runs falls on one side of the budget:
+ * a load spike makes one run slow, a real hang makes every run slow.
+ */
+export function medianOfRepeats(first: number, budgetMs: number, run: () => number, repeats = TIMING_REPEATS): { median: number; times: number[] } {
+  const times = [first];
+  const majority = Math.floor(repeats / 2) + 1;
+  while (times.length < repeats) {
+    const over = times.filter((t) => t > budgetMs).length;
+    if (over >= majority || times.length - over >= majority) break;
+    times.push(run());
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  // With an even count (a majority reached early is never even), the upper middle keeps "over budget" honest.
+  return { median: sorted[Math.floor(sorted.length / 2)], times };
+}
 
 // Roles with addresses, so required flows are evaluated against real sets, not just symbols.
 const TOPOLOGY_TEXT = 'roles:\n  vda: [10.0.2.0/24, 2001:db8:2::/64]\n  storefront: [10.0.1.10]\n  delivery-controller: [10.0.3.10]\n  workspace-app: [0.0.0.0/0]\nnetworks:\n  VirtualNetwork: [10.0.0.0/8]\n';
@@ -62,8 +83,18 @@ export function spanProblem(file: ParsedFile, extra: readonly { span: { start: n
   return undefined;
 }
 
+/**
+ * CPU time of this process in ms. The budget is on CPU, not the wall clock:
+ * a hang burns CPU, while a machine shared by many runs only makes each one
+ * wait longer for a core (wall times of a 3 ms input were seen at 100–340 ms).
+ */
+export function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 export function checkInput(format: FormatId, uri: string, text: string, budgetMs = TIME_BUDGET_MS): Failure | undefined {
-  const t0 = performance.now();
+  const t0 = cpuNow();
   let parsed: ParsedFile;
   try {
     parsed = parseAs(format, text, uri);
@@ -78,17 +109,19 @@ export function checkInput(format: FormatId, uri: string, text: string, budgetMs
   } catch (error) {
     return { kind: 'exception', message: `analyzeParsed threw: ${(error as Error).stack ?? error}` };
   }
-  const elapsed = performance.now() - t0;
+  const elapsed = cpuNow() - t0;
   const ie = findings.find((f) => f.checkId === 'internal-error');
   if (ie) return { kind: 'internal-error', message: ie.message };
   const bad = spanProblem(parsed, findings.filter((f) => f.uri === uri));
   if (bad) return { kind: 'span', message: bad };
   if (elapsed > budgetMs) {
-    // A GC pause or a busy machine can push one run over: only a repeatable overrun counts.
-    const t1 = performance.now();
-    analyzeParsed([parseAs(format, text, uri)], fuzzTopology(), { commandLineRoles: FUZZ_ROLES, reportUnmatchedBindings: false });
-    const again = performance.now() - t1;
-    if (again > budgetMs) return { kind: 'slow', message: `parse + analysis took ${elapsed.toFixed(1)} ms, then ${again.toFixed(1)} ms (budget ${budgetMs} ms) for ${text.length} chars` };
+    // A GC pause or a busy machine (8 engineers on 2 cores) pushes single runs over: only the median of repeats counts.
+    const { median, times } = medianOfRepeats(elapsed, budgetMs, () => {
+      const t1 = cpuNow();
+      analyzeParsed([parseAs(format, text, uri)], fuzzTopology(), { commandLineRoles: FUZZ_ROLES, reportUnmatchedBindings: false });
+      return cpuNow() - t1;
+    });
+    if (median > budgetMs) return { kind: 'slow', message: `parse + analysis took a median of ${median.toFixed(1)} ms of CPU over ${times.length} runs (${times.map((t) => t.toFixed(1)).join(', ')} ms; budget ${budgetMs} ms) for ${text.length} chars` };
   }
   return undefined;
 }

@@ -45,21 +45,29 @@ export class TestClient {
   readonly progress: unknown[] = [];
   /** What `workspace/configuration` answers with; tests change it. */
   settings: Record<string, unknown> = {};
+  /** What `files.exclude` is (VS Code's own setting), separately from `citrixFlowLint`. */
+  filesExclude: Record<string, boolean> = {};
   readonly configurationRequests: { scopeUri?: string; section?: string }[] = [];
   private waiters: (() => void)[] = [];
   stderr = '';
 
-  constructor() {
-    this.process = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** Messages the server showed the user (`window/showMessage`). */
+  readonly shown: { type: number; message: string }[] = [];
+
+  /** `wrap`: a command the server runs under (setpriv, to run as another user). */
+  constructor(options: { wrap?: readonly string[] } = {}) {
+    const [cmd, ...args] = [...(options.wrap ?? []), process.execPath, SERVER, '--stdio'];
+    this.process = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr?.on('data', (d) => (this.stderr += String(d)));
     this.connection = createMessageConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: Published) => this.record(() => this.published.push(p)));
     this.connection.onNotification('citrixFlowLint/status', (p: Record<string, number>) => this.record(() => this.statuses.push(p)));
     this.connection.onNotification('$/progress', (p: unknown) => this.record(() => this.progress.push(p)));
     this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.onNotification('window/showMessage', (p: { type: number; message: string }) => this.record(() => this.shown.push(p)));
     this.connection.onRequest('workspace/configuration', (p: { items: { scopeUri?: string; section?: string }[] }) => {
       this.configurationRequests.push(...p.items);
-      return p.items.map(() => this.settings);
+      return p.items.map((item) => (item.section === 'files.exclude' ? this.filesExclude : this.settings));
     });
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onRequest('client/registerCapability', () => null);

@@ -36,7 +36,7 @@ describe('language server over stdio', () => {
 
   it('announces its features', () => {
     const caps = initResult.capabilities as Record<string, unknown>;
-    assert.deepEqual(caps.textDocumentSync, { openClose: true, change: 2 });
+    assert.deepEqual(caps.textDocumentSync, { openClose: true, change: 2, save: { includeText: false } });
     for (const key of ['hoverProvider', 'completionProvider', 'codeActionProvider', 'codeLensProvider', 'inlayHintProvider']) assert.ok(caps[key], key);
   });
 
@@ -132,9 +132,19 @@ describe('language server over stdio', () => {
       textDocument: { uri: tfUri },
       range: { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } },
     });
-    assert.deepEqual(hints.map((h) => h.label), ['ICA/HDX', 'ICA Session Reliability (CGP)']);
-    // After the closing quote of "1494".
-    assert.deepEqual(hints[0].position, { line: 13, character: 40 });
+    // One short hint per port field, after the closing bracket of ["1494", "2598"].
+    assert.deepEqual(hints.map((h) => h.label), ['ICA, CGP']);
+    assert.deepEqual(hints[0].position, { line: 13, character: 49 });
+    client.settings = { inlayHints: { style: 'perPort' } };
+    const perPort = await client.request<{ position: { line: number; character: number }; label: string }[]>('textDocument/inlayHint', {
+      textDocument: { uri: tfUri },
+      range: { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } },
+    });
+    // After the closing quote of "1494", then of "2598".
+    assert.deepEqual(perPort.map((h) => [h.label, h.position.character]), [['ICA', 40], ['CGP', 48]]);
+    client.settings = { inlayHints: { style: 'hover' } };
+    assert.deepEqual(await client.request('textDocument/inlayHint', { textDocument: { uri: tfUri }, range: { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } } }), []);
+    client.settings = {};
   });
 
   it('re-reads settings on didChangeConfiguration: a check set to off disappears', async () => {

@@ -8,7 +8,7 @@ const LOOP_ROW = 22;
 const TITLE_LINE = 15;
 const NODE_HEIGHT = 58;
 const GROUP_LABEL = 22;
-const LABEL_FONT = '600 11px system-ui, -apple-system, "Segoe UI", sans-serif';
+const LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", sans-serif';
 const TITLE_FONT = '600 12.5px system-ui, -apple-system, "Segoe UI", sans-serif';
 const SUB_FONT = '11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 
@@ -51,8 +51,9 @@ interface Point {
 }
 
 export interface GraphCallbacks {
-  onEdgeHover(edge: FlowMapEdge | undefined, event: MouseEvent): void;
-  onEdgeClick(edge: FlowMapEdge): void;
+  /** The flows of the line or label under the mouse (one, or the whole bundle of a pair of roles). */
+  onEdgeHover(edges: readonly FlowMapEdge[] | undefined, event: MouseEvent): void;
+  onEdgeClick(edges: readonly FlowMapEdge[]): void;
   onNodeClick(node: FlowMapNode): void;
   onBackgroundClick(): void;
 }
@@ -82,6 +83,39 @@ function smoothPath(points: readonly Point[]): string {
   return d;
 }
 
+export interface EdgeBundle {
+  readonly id: string;
+  readonly source: string;
+  readonly target: string;
+  readonly edges: readonly FlowMapEdge[];
+  /** The worst verdict of its flows. */
+  readonly verdict: FlowMapVerdict;
+  readonly label: string;
+  /** Where a click goes: the worst flow's fix or deciding rule. */
+  readonly goTo?: FlowMapEdge['goTo'];
+}
+
+const BUNDLE_LABEL_MAX = 30;
+
+/** The flows between each pair of roles, worst first; the label lists their ports while it stays short. */
+export function bundleEdges(edges: readonly FlowMapEdge[]): EdgeBundle[] {
+  const pairs = new Map<string, FlowMapEdge[]>();
+  for (const e of edges) {
+    if (e.source === e.target) continue;
+    const key = `${e.source}\u0000${e.target}`;
+    pairs.set(key, [...(pairs.get(key) ?? []), e]);
+  }
+  const rank = new Map(VERDICTS.map((v, i) => [v, i]));
+  return [...pairs.entries()].map(([id, list]) => {
+    const sorted = [...list].sort((a, b) => (rank.get(a.verdict) ?? 0) - (rank.get(b.verdict) ?? 0));
+    const labels = [...new Set(sorted.map((e) => e.label))];
+    const joined = labels.join(' · ');
+    const label = labels.length === 1 || joined.length <= BUNDLE_LABEL_MAX ? joined : `${sorted.length} flows · ${labels[0]} +${labels.length - 1}`;
+    const first = sorted[0];
+    return { id, source: first.source, target: first.target, edges: sorted, verdict: first.verdict, label, goTo: first.fix ?? first.decidingRule?.location ?? first.goTo };
+  });
+}
+
 function worst(counts: Record<FlowMapVerdict, number>): FlowMapVerdict | undefined {
   return VERDICTS.find((v) => counts[v] > 0);
 }
@@ -104,9 +138,10 @@ export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[],
     g.setNode(node.id, { width: NODE_WIDTH, height: heightOf(node.id) });
     if (node.group && visibleGroups.some((gr) => gr.id === node.group)) g.setParent(node.id, node.group);
   }
-  for (const edge of filtered.edges) {
-    if (edge.source === edge.target) continue;
-    g.setEdge(edge.source, edge.target, { width: Math.ceil(textWidth(edge.label, LABEL_FONT)) + 14, height: 18, labelpos: 'c', minlen: 1 }, edge.id);
+  // One line per pair of roles, however many flows join them: twenty roles with a line per flow is a hairball.
+  const bundles = bundleEdges(filtered.edges);
+  for (const bundle of bundles) {
+    g.setEdge(bundle.source, bundle.target, { width: Math.ceil(textWidth(bundle.label, LABEL_FONT)) + 16, height: 20, labelpos: 'c', minlen: 1 }, bundle.id);
   }
   layout(g);
 
@@ -142,41 +177,47 @@ export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[],
 
   const edgeLayer = svg('g', { class: 'edges' });
   const labelLayer = svg('g', { class: 'edge-labels' });
-  const hoverable = (el: SVGGElement, edge: FlowMapEdge): void => {
-    el.addEventListener('mouseenter', (ev) => callbacks.onEdgeHover(edge, ev));
-    el.addEventListener('mousemove', (ev) => callbacks.onEdgeHover(edge, ev));
+  const hoverable = (el: SVGGElement, target: FlowMapEdge | EdgeBundle): void => {
+    const edges = 'edges' in target ? target.edges : [target];
+    el.addEventListener('mouseenter', (ev) => callbacks.onEdgeHover(edges, ev));
+    el.addEventListener('mousemove', (ev) => callbacks.onEdgeHover(edges, ev));
     el.addEventListener('mouseleave', (ev) => callbacks.onEdgeHover(undefined, ev));
     el.addEventListener('click', (ev) => {
       ev.stopPropagation();
-      callbacks.onEdgeClick(edge);
+      callbacks.onEdgeClick(edges);
     });
     el.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' || ev.key === ' ') callbacks.onEdgeClick(edge);
+      if (ev.key === 'Enter' || ev.key === ' ') callbacks.onEdgeClick(edges);
     });
   };
-  for (const edge of filtered.edges) {
-    if (edge.source === edge.target) continue;
-    const e = g.edge(edge.source, edge.target, edge.id) as { points: Point[]; x: number; y: number; width: number; height: number };
+  for (const bundle of bundles) {
+    const e = g.edge(bundle.source, bundle.target, bundle.id) as { points: Point[]; x: number; y: number; width: number; height: number };
     const d = smoothPath(e.points);
+    const flows = bundle.edges.length;
+    const attrs = {
+      'data-edge': bundle.edges.map((x) => x.id).join(' '),
+      'data-verdict': bundle.verdict,
+      'data-count': flows,
+      ...(bundle.goTo ? { 'data-goto': `${bundle.goTo.file}:${bundle.goTo.line ?? ''}` } : {}),
+    };
     const group = svg('g', {
-      class: `edge verdict-${edge.verdict}`,
-      'data-edge': edge.id,
-      'data-verdict': edge.verdict,
-      'data-source': edge.source,
-      'data-target': edge.target,
+      class: `edge verdict-${bundle.verdict}${flows > 1 ? ' bundle' : ''}`,
+      ...attrs,
+      'data-source': bundle.source,
+      'data-target': bundle.target,
       tabindex: 0,
       role: 'button',
-      'aria-label': `${edge.source} to ${edge.target}, ${edge.label}: ${VERDICT_LABEL[edge.verdict]}`,
+      'aria-label': `${bundle.source} to ${bundle.target}, ${flows} flow${flows === 1 ? '' : 's'} (${bundle.edges.map((x) => x.label).join('; ')}): ${VERDICT_LABEL[bundle.verdict]}`,
     },
-      svg('path', { d, class: 'edge-line', 'marker-end': `url(#arrow-${edge.verdict})` }),
+      svg('path', { d, class: `edge-line weight-${Math.min(flows, 4)}`, 'marker-end': `url(#arrow-${bundle.verdict})` }),
       svg('path', { d, class: 'edge-hit' }));
     edgeLayer.append(group);
-    const label = svg('g', { class: `edge-label verdict-${edge.verdict}`, 'data-edge': edge.id, transform: `translate(${e.x},${e.y})` },
-      svg('rect', { x: -e.width / 2, y: -9, width: e.width, height: 18, rx: 9 }),
-      svg('text', { x: 0, y: 4, 'text-anchor': 'middle' }, edge.label));
+    const label = svg('g', { class: `edge-label verdict-${bundle.verdict}`, ...attrs, transform: `translate(${e.x},${e.y})` },
+      svg('rect', { x: -e.width / 2, y: -10, width: e.width, height: 20, rx: 10 }),
+      svg('text', { x: 0, y: 4, 'text-anchor': 'middle' }, bundle.label));
     labelLayer.append(label);
-    hoverable(group, edge);
-    hoverable(label, edge);
+    hoverable(group, bundle);
+    hoverable(label, bundle);
   }
   viewport.append(edgeLayer);
 
@@ -244,12 +285,21 @@ export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[],
   let tx = 0;
   let ty = 0;
   const applyTransform = (): void => viewport.setAttribute('transform', `translate(${tx},${ty}) scale(${k})`);
+  // Fit what is drawn, not dagre's estimate: rows under nodes, labels and curves can reach past the layout's box.
   const fit = (): void => {
     const box = root.getBoundingClientRect();
     if (!box.width || !box.height) return;
-    k = Math.min(box.width / width, box.height / height, 1.25);
-    tx = (box.width - width * k) / 2;
-    ty = (box.height - height * k) / 2;
+    let drawn = { x: 0, y: 0, width, height };
+    try {
+      const b = viewport.getBBox();
+      if (b.width > 0 && b.height > 0) drawn = { x: b.x, y: b.y, width: b.width, height: b.height };
+    } catch {
+      // Not laid out yet (hidden panel): the layout's own size is the best guess.
+    }
+    const margin = 16;
+    k = Math.min((box.width - 2 * margin) / drawn.width, (box.height - 2 * margin) / drawn.height, 1.25);
+    tx = (box.width - drawn.width * k) / 2 - drawn.x * k;
+    ty = (box.height - drawn.height * k) / 2 - drawn.y * k;
     applyTransform();
   };
   const zoomAt = (factor: number, cx: number, cy: number): void => {
@@ -295,18 +345,18 @@ export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[],
     };
     if (selection.kind === 'edge') {
       const edge = filtered.edges.find((e) => e.id === selection.id);
-      mark(`[data-edge="${CSS.escape(selection.id)}"]`, 'selected');
+      mark(`[data-edge~="${CSS.escape(selection.id)}"]`, 'selected');
       if (edge) mark(`[data-node="${CSS.escape(edge.source)}"], [data-node="${CSS.escape(edge.target)}"]`, 'related');
     } else if (selection.kind === 'node') {
       mark(`[data-node="${CSS.escape(selection.id)}"]`, 'selected');
       for (const e of filtered.edges) {
         if (e.source !== selection.id && e.target !== selection.id) continue;
-        mark(`[data-edge="${CSS.escape(e.id)}"]`, 'related');
+        mark(`[data-edge~="${CSS.escape(e.id)}"]`, 'related');
         mark(`[data-node="${CSS.escape(e.source === selection.id ? e.target : e.source)}"]`, 'related');
       }
     } else {
       const [source, target] = selection.id.split('\u0000');
-      for (const e of filtered.edges) if (e.source === source && e.target === target) mark(`[data-edge="${CSS.escape(e.id)}"]`, 'related');
+      for (const e of filtered.edges) if (e.source === source && e.target === target) mark(`[data-edge~="${CSS.escape(e.id)}"]`, 'related');
       mark(`[data-node="${CSS.escape(source)}"], [data-node="${CSS.escape(target)}"]`, 'related');
     }
   };

@@ -3,7 +3,7 @@ import { edgeCard, edgeDetails, flowList, nodeDetails, roleLabel, summaryDetails
 import { h } from './dom';
 import { renderGraph, type RenderedGraph } from './graph';
 import { PAIR_SEPARATOR, renderMatrix, renderTable } from './matrix';
-import { DEFAULT_STATE, VERDICTS, VERDICT_HELP, VERDICT_LABEL, applyFilters, type Host, type ViewState } from './view';
+import { DEFAULT_STATE, MATRIX_ABOVE, VERDICTS, VERDICT_HELP, VERDICT_LABEL, applyFilters, defaultView, type Host, type ViewState } from './view';
 import './style.css';
 
 interface VsCodeApi {
@@ -15,7 +15,7 @@ declare const acquireVsCodeApi: (() => VsCodeApi) | undefined;
 
 /** Messages between the webview and client/src/flowMap.ts. */
 export type ToHost = { type: 'ready' } | { type: 'open'; location: FlowMapLocation; quickFix: boolean } | { type: 'refresh' };
-export type ToWebview = { type: 'model'; model: FlowMapModel } | { type: 'error'; message: string };
+export type ToWebview = { type: 'model'; model: FlowMapModel; matrixAbove?: number } | { type: 'error'; message: string };
 
 function createHost(): { host: Host; initial: ViewState } {
   if (typeof acquireVsCodeApi === 'function') {
@@ -54,8 +54,9 @@ class FlowMapApp {
     });
   }
 
-  setModel(model: FlowMapModel): void {
+  setModel(model: FlowMapModel, matrixAbove = MATRIX_ABOVE): void {
     this.model = model;
+    if (!this.state.chosen) this.state.view = defaultView(model.nodes.length, matrixAbove);
     // A role or product that vanished with the last edit must not leave an empty picture behind.
     if (this.state.role && !model.nodes.some((n) => n.id === this.state.role)) this.state.role = '';
     if (this.state.product && !model.products.some((p) => p.id === this.state.product)) this.state.product = '';
@@ -91,8 +92,8 @@ class FlowMapApp {
       this.stage.replaceChildren(h('div', { class: 'empty' }, 'No flows match the filters.'));
     } else {
       const graph = renderGraph(filtered, model.groups, {
-        onEdgeHover: (edge, ev) => this.hover(edge, ev),
-        onEdgeClick: (edge) => this.edgeClicked(edge),
+        onEdgeHover: (edges, ev) => this.hover(edges, ev),
+        onEdgeClick: (edges) => this.bundleClicked(edges),
         onNodeClick: (node) => this.nodeClicked(node),
         onBackgroundClick: () => this.select(undefined),
       });
@@ -117,7 +118,7 @@ class FlowMapApp {
     const views = h('div', { class: 'segmented', role: 'tablist' });
     for (const [id, label] of [['map', 'Map'], ['matrix', 'Matrix'], ['table', 'Table']] as const) {
       const b = h('button', { type: 'button', role: 'tab', 'aria-selected': String(this.state.view === id), class: this.state.view === id ? 'active' : '', 'data-view': id }, label);
-      b.addEventListener('click', () => this.update({ view: id }));
+      b.addEventListener('click', () => this.update({ view: id, chosen: true }));
       views.append(b);
     }
     const roleSelect = h('select', { 'aria-label': 'Filter by role', 'data-filter': 'role' },
@@ -179,20 +180,33 @@ class FlowMapApp {
     if (target) this.host.open(target, !!edge.fix);
   }
 
+  /** One flow: select it and open its rule. A bundle: list the pair's flows beside the map and open the worst one's rule. */
+  private bundleClicked(edges: readonly FlowMapEdge[]): void {
+    const [first] = edges;
+    if (!first) return;
+    if (edges.length === 1) return this.edgeClicked(first);
+    this.select({ kind: 'pair', id: `${first.source}${PAIR_SEPARATOR}${first.target}` });
+    const target = first.fix ?? first.decidingRule?.location ?? first.goTo;
+    if (target) this.host.open(target, !!first.fix);
+  }
+
   private nodeClicked(node: FlowMapNode): void {
     this.select({ kind: 'node', id: node.id });
     const target = node.declaredAt ?? node.ruleSets[0]?.location;
     if (target) this.host.open(target, false);
   }
 
-  private hover(edge: FlowMapEdge | undefined, ev: MouseEvent): void {
-    if (!edge || !this.model) {
+  private hover(edges: readonly FlowMapEdge[] | undefined, ev: MouseEvent): void {
+    if (!edges?.length || !this.model) {
       this.tooltip.hidden = true;
       return;
     }
-    if (this.tooltip.dataset.edge !== edge.id) {
-      this.tooltip.replaceChildren(edgeCard(this.model, edge));
-      this.tooltip.dataset.edge = edge.id;
+    const key = edges.map((e) => e.id).join(' ');
+    if (this.tooltip.dataset.edge !== key) {
+      const shown = edges.slice(0, 4).map((e) => edgeCard(this.model!, e));
+      const more = edges.length > 4 ? [h('div', { class: 'hint' }, `and ${edges.length - 4} more: click to list them`)] : [];
+      this.tooltip.replaceChildren(...shown, ...more);
+      this.tooltip.dataset.edge = key;
     }
     this.tooltip.hidden = false;
     const pad = 14;
@@ -220,7 +234,7 @@ function start(): void {
   }
   window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     const message = event.data;
-    if (message?.type === 'model') app.setModel(message.model);
+    if (message?.type === 'model') app.setModel(message.model, message.matrixAbove);
     else if (message?.type === 'error') app.showError(message.message);
   });
   host.ready();

@@ -29,6 +29,8 @@ export interface Host {
 
 export interface ViewState {
   view: 'map' | 'matrix' | 'table';
+  /** True once the user picked a view; until then it follows the number of roles (MATRIX_ABOVE). */
+  chosen?: boolean;
   role: string;
   product: string;
   hidden: FlowMapVerdict[];
@@ -36,6 +38,17 @@ export interface ViewState {
 }
 
 export const DEFAULT_STATE: ViewState = { view: 'map', role: '', product: '', hidden: [] };
+
+/**
+ * Above this many roles the map opens as the matrix: a graph of twenty roles
+ * and their flows cannot be read at any zoom, a matrix can
+ * (`citrixFlowLint.flowMap.matrixAbove` in VS Code).
+ */
+export const MATRIX_ABOVE = 8;
+
+export function defaultView(roles: number, matrixAbove: number = MATRIX_ABOVE): ViewState['view'] {
+  return roles > matrixAbove ? 'matrix' : 'map';
+}
 
 export interface Filtered {
   readonly edges: readonly FlowMapEdge[];

@@ -65,6 +65,33 @@ resource "azurerm_network_security_group" "vda_a" {
     destination_address_prefix = "*"
   }
 
+  # Controller and management rules are inline too: the azurerm provider
+  # overwrites inline rules and separate azurerm_network_security_rule
+  # resources of one NSG with each other (check conflicting-rule-resources).
+  security_rule {
+    name                       = "Allow-Controllers"
+    priority                   = 200
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_ranges    = ["80", "89"]
+    source_address_prefixes    = ["10.10.1.11", "10.10.1.12"]
+    destination_address_prefix = "*"
+  }
+
+  security_rule {
+    name                       = "Allow-Director-And-Admins-LDAP"
+    priority                   = 210
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "389"
+    source_address_prefixes    = ["10.10.1.60", "10.10.9.0/24"]
+    destination_address_prefix = "*"
+  }
+
   security_rule {
     name                       = "Deny-All-Inbound"
     priority                   = 4096
@@ -76,36 +103,6 @@ resource "azurerm_network_security_group" "vda_a" {
     source_address_prefix      = "*"
     destination_address_prefix = "*"
   }
-}
-
-# Controller and management rules live in separate resources, so the platform
-# team can change them without touching the NSG.
-resource "azurerm_network_security_rule" "vda_a_from_controllers" {
-  name                        = "Allow-Controllers"
-  priority                    = 200
-  direction                   = "Inbound"
-  access                      = "Allow"
-  protocol                    = "Tcp"
-  source_port_range           = "*"
-  destination_port_ranges     = ["80", "89"]
-  source_address_prefixes     = ["10.10.1.11", "10.10.1.12"]
-  destination_address_prefix  = "*"
-  resource_group_name         = azurerm_resource_group.citrix.name
-  network_security_group_name = azurerm_network_security_group.vda_a.name
-}
-
-resource "azurerm_network_security_rule" "vda_a_from_director" {
-  name                        = "Allow-Director-And-Admins-LDAP"
-  priority                    = 210
-  direction                   = "Inbound"
-  access                      = "Allow"
-  protocol                    = "Tcp"
-  source_port_range           = "*"
-  destination_port_range      = "389"
-  source_address_prefixes     = ["10.10.1.60", "10.10.9.0/24"]
-  destination_address_prefix  = "*"
-  resource_group_name         = azurerm_resource_group.citrix.name
-  network_security_group_name = azurerm_network_security_group.vda_a.name
 }
 
 resource "azurerm_subnet_network_security_group_association" "vda_a" {

@@ -19,7 +19,7 @@ import {
 } from '../topology';
 import { CHECKS, allCheckIds, checkById, type CheckDefinition } from './checks';
 import type { AnalysisContext } from './context';
-import type { Finding, Severity } from './findings';
+import type { Finding, Severity, SuppressedFinding } from './findings';
 import { evaluateRequiredFlows, type RequiredFlowCheck } from './required';
 import { applySuppressions, findSuppressions } from './suppressions';
 import { linkTerraformModules } from './link';
@@ -57,6 +57,8 @@ export interface WorkspaceAnalysis {
    */
   readonly findingsByUri?: ReadonlyMap<string, readonly Finding[]>;
   readonly suppressedCount: number;
+  /** The findings suppression comments silenced, at their configured severity (checks that are off are not here). */
+  readonly suppressed: readonly SuppressedFinding[];
 }
 
 let vocabularyCache: Vocabulary | undefined;
@@ -68,6 +70,18 @@ export function vocabulary(): Vocabulary {
 export function readTopology(text: string | undefined, uri: string | undefined): Topology {
   if (text === undefined || uri === undefined) return emptyTopology();
   return parseTopology(text, uri, vocabulary());
+}
+
+/**
+ * The topology of a citrix-flows.yaml that could not be read (too large for the file gate, a FIFO, a
+ * link out of the workspace): no role is declared, and a problem on the file says why, so the user
+ * does not see every rule set turn unbound without a reason.
+ */
+export function unreadTopology(uri: string, why: string): Topology {
+  return {
+    ...emptyTopology(uri),
+    problems: [{ code: 'limit', severity: 'error', span: { start: 0, end: 0 }, message: `citrix-flows.yaml is not read (${why}), so no role is declared` }],
+  };
 }
 
 /** Parses one file if it is a format we read; undefined for anything else. */
@@ -160,6 +174,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   const filesByUri = new Map(files.map((f) => [f.uri, f]));
   const findingsByUri = new Map<string, readonly Finding[]>();
   let suppressedCount = 0;
+  const suppressed: SuppressedFinding[] = [];
   for (const [uri, list] of byUri) {
     const file = filesByUri.get(uri);
     if (!file) {
@@ -169,6 +184,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
     }
     const done = cache.settle(file, list, topology, options, severities);
     suppressedCount += done.suppressed;
+    for (const x of done.suppressedFindings) suppressed.push(x);
     if (done.findings.length) findingsByUri.set(uri, done.findings);
   }
   // Suppressions in files with no finding at all are unused too.
@@ -188,7 +204,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
     for (const f of list) findings.push(f);
   }
   const { perFile: _perFile, ...bindResult } = binding;
-  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount };
+  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed };
 }
 
 type RawFinding = Omit<Finding, 'severity'> & { severity?: Severity };
@@ -240,6 +256,7 @@ interface Settled {
   readonly severities: string;
   readonly findings: readonly Finding[];
   readonly suppressed: number;
+  readonly suppressedFindings: readonly SuppressedFinding[];
 }
 
 const NO_REQUIRED: readonly RequiredFlowCheck[] = [];
@@ -407,13 +424,18 @@ export class AnalysisCache {
     }
     for (const u of unused) {
       const s = withSeverity(
-        { checkId: 'unused-suppression', uri: file.uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id } },
+        { checkId: 'unused-suppression', uri: file.uri, span: u.checkId.span, message: `This suppression of ${u.checkId.id} suppresses nothing.`, data: { checkId: u.checkId.id, comment: u.suppression.comment.span, directive: u.suppression.directiveSpan, ids: u.suppression.checkIds.filter((c) => !unused.some((o) => o.suppression === u.suppression && o.checkId.id === c.id)).length + 1 } },
         topology,
         options,
       );
       if (s) out.push(s);
     }
-    const entry: Settled = { file, raw, topology, severities, findings: out.sort(byPlace), suppressed: suppressed.length };
+    const suppressedFindings: SuppressedFinding[] = [];
+    for (const { finding, by } of suppressed) {
+      const s = withSeverity(finding, topology, options);
+      if (s) suppressedFindings.push({ finding: s, kind: by.kind, ...(by.reason ? { justification: by.reason } : {}) });
+    }
+    const entry: Settled = { file, raw, topology, severities, findings: out.sort(byPlace), suppressed: suppressed.length, suppressedFindings };
     this.settledNext.set(file.uri, entry);
     return entry;
   }

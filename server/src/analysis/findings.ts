@@ -26,4 +26,12 @@ export interface Finding {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
+/** A finding a `citrix-flow-lint-disable` comment silenced; kept so SARIF can report it as suppressed in source. */
+export interface SuppressedFinding {
+  readonly finding: Finding;
+  readonly kind: 'next-line' | 'file';
+  /** The comment's `-- reason`, when it gives one. */
+  readonly justification?: string;
+}
+
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { hint: 0, info: 1, warning: 2, error: 3 };

@@ -6,21 +6,35 @@ import { commentLine, emitterFor } from '../formats/emitters';
 import { eolOf, indentAt, lineStartAt } from '../formats/emitSupport';
 import { checkById } from './checks';
 import { flowInWords, roleName } from './describe';
+import { fixComment } from './fixComment';
 import type { Decision } from './evaluate';
 import type { Finding } from './findings';
 import type { WorkspaceAnalysis } from './analyze';
 import type { RequiredFlowCheck } from './required';
 
+/**
+ * `source.fixAll` is run by VS Code for every provider on save when a user
+ * has `"editor.codeActionsOnSave": { "source.fixAll": … }` (common for
+ * ESLint), with no prompt: only fixes that can never open a port get it.
+ * Allowing missing flows is a source action of its own, asked for by name.
+ */
+export const FIX_ALL_KIND = 'source.fixAll.citrix-flow-lint';
+export const ALLOW_MISSING_FLOWS_KIND = 'source.citrix-flow-lint.allowMissingFlows';
+
 export interface CodeFix {
   readonly title: string;
-  readonly kind: 'quickfix' | 'source.fixAll.citrix-flow-lint';
+  readonly kind: 'quickfix' | typeof FIX_ALL_KIND | typeof ALLOW_MISSING_FLOWS_KIND;
   readonly isPreferred?: boolean;
   readonly edits: TextEdit[];
   readonly checkId: string;
 }
 
 export interface FixOptions {
-  /** Asked for as `source.fixAll`: the "all missing flows" fix gets that kind. */
+  /**
+   * Asked for a source action of the whole file: the "all missing flows" fix
+   * gets ALLOW_MISSING_FLOWS_KIND, the harmless fixes (alias → role id,
+   * remove an unused suppression) FIX_ALL_KIND.
+   */
   readonly all?: boolean;
   /** Text of files the analysis did not parse (citrix-flows.yaml), for fixes that edit them. */
   readonly textOf?: (uri: string) => string | undefined;
@@ -47,7 +61,16 @@ export function fixesFor(finding: Finding, analysis: WorkspaceAnalysis, options:
   try {
     if (FLOW_CHECKS.has(finding.checkId)) fixes.push(...flowFixes(finding, analysis, options));
     else if ((finding.checkId === 'unknown-role' || finding.checkId === 'invalid-declaration') && typeof data.suggestion === 'string') {
-      fixes.push({ title: `Change to "${data.suggestion}"`, kind: 'quickfix', isPreferred: true, checkId: finding.checkId, edits: [{ uri: finding.uri, span: finding.span, newText: data.suggestion }] });
+      // An alias names the same role by another word: writing its id changes nothing the analysis sees. A did-you-mean is a guess, so never fix-all.
+      const alias = data.problem === 'role-alias';
+      fixes.push({ title: `Change to "${data.suggestion}"`, kind: alias && options.all ? FIX_ALL_KIND : 'quickfix', isPreferred: true, checkId: finding.checkId, edits: [{ uri: finding.uri, span: finding.span, newText: data.suggestion }] });
+    } else if (finding.checkId === 'unused-suppression' && file) {
+      const fix = removeUnusedSuppression(finding, file.text, options);
+      if (fix) fixes.push(fix);
+    } else if (finding.checkId === 'unused-suppression' && options.textOf) {
+      const text = options.textOf(finding.uri);
+      const fix = text === undefined ? undefined : removeUnusedSuppression(finding, text, options);
+      if (fix) fixes.push(fix);
     } else if (finding.checkId === 'insecure-variant' && file) {
       const fix = securePortFix(finding, file);
       if (fix) fixes.push(fix);
@@ -115,7 +138,7 @@ function flowFixes(finding: Finding, analysis: WorkspaceAnalysis, options: FixOp
       if ('edits' in result && result.edits.length) {
         out.push({
           title: `Allow all missing flows for ${roleName(catalog, check.role)} in ${check.bound.ruleSet.name}`,
-          kind: options.all ? 'source.fixAll.citrix-flow-lint' : 'quickfix',
+          kind: options.all ? ALLOW_MISSING_FLOWS_KIND : 'quickfix',
           checkId: finding.checkId,
           edits: result.edits,
         });
@@ -191,6 +214,8 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
     }
     const rule = g.decision.rule;
     const before = rule && !rule.implicit && file.ruleSets.includes(g.ruleSet) ? rule : undefined;
+    const source = check.direction === 'outbound' ? protectedSide(g.ruleSet, check.direction, g.source) : g.source;
+    const destination = check.direction === 'inbound' ? protectedSide(g.ruleSet, check.direction, g.destination) : g.destination;
     for (const { protocols, ports } of byPorts.values()) {
       out.push({
         file,
@@ -198,15 +223,44 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
         direction: check.direction,
         protocols: protocols.sort(),
         ports: protocols.includes('icmp') ? [] : ports.ranges.map((r) => ({ from: r.from, to: r.to })),
-        source: g.source,
-        destination: g.destination,
+        source,
+        destination,
         name: ['Allow', 'Citrix', ...service.split('-'), check.direction === 'outbound' ? 'to' : 'from', ...peer.split('-')].join('-'),
-        comment: `${check.flow.id}: ${flowInWords(catalog, check.flow, protocols)}`,
+        comment: fixComment(catalog, check.flow, protocols, protocols.includes('icmp') ? [] : ports.ranges),
         before,
       });
     }
   }
   return out;
+}
+
+/** Rule sets that filter for the hosts they sit on (or in front of), where "any" on the protected side means "the hosts this rule set protects". */
+const HOST_STYLE_KINDS = /^(?:azure-nsg|iptables-chain|nftables-chain|windows-firewall)/;
+
+/**
+ * The protected side of a new rule (the destination of an inbound rule, the
+ * source of an outbound one), in the style of the rules the user wrote for
+ * that direction: open (`destination_address_prefix = "*"`, no `-d` in a
+ * host's INPUT chain) when they all leave it open; else only the part of the
+ * role they name, so one pool's NSG does not list every VDA subnet of the
+ * site. Rules that cannot match a new connection (`ct state established`,
+ * `-i lo`) are not examples of style; with none left, a host's own chain
+ * writes no address for itself. Rule sets between networks (ASA,
+ * FORWARD) keep the addresses as evaluated.
+ */
+function protectedSide(ruleSet: RuleSet, direction: string, part: AddressSet): AddressSet {
+  if (direction !== 'inbound' && direction !== 'outbound') return part;
+  if (!HOST_STYLE_KINDS.test(ruleSet.kind) && ruleSet.meta?.resourceType !== 'azurerm_network_security_group') return part;
+  const examples = [...ruleSet.rules, ...Object.values(ruleSet.chains ?? {}).flat()]
+    .filter((r) => !r.implicit && r.direction === direction && r.target.kind === 'allow' && !r.conditions.some((c) => c.effect === 'never-matches-new'))
+    .map((r) => (direction === 'inbound' ? r.destination : r.source).value);
+  // Nothing to follow: a host's own chain protects the host itself, so it needs no address of its own; an NSG keeps the role's part.
+  if (examples.length === 0) return /^(?:iptables-chain|nftables-chain|windows-firewall)/.test(ruleSet.kind) ? AddressSet.any() : part;
+  if (examples.every((a) => a.isAny)) return AddressSet.any();
+  let named = AddressSet.none();
+  for (const a of examples) if (a.isConcrete && !a.isAny) named = named.union(a);
+  const narrowed = part.intersect(named);
+  return narrowed.isEmpty ? part : narrowed;
 }
 
 /** A line comment `citrix-flow-lint-disable-next-line <id>` above the finding's line, at its indentation. */
@@ -223,6 +277,51 @@ function disableFix(finding: Finding, analysis: WorkspaceAnalysis, options: FixO
   const line = commentLine(format, `citrix-flow-lint-disable-next-line ${finding.checkId}`, indentAt(text, at), { uri: finding.uri, text });
   const title = checkById(finding.checkId)?.title ?? finding.checkId;
   return { title: `Disable ${finding.checkId} (${title}) for this line`, kind: 'quickfix', checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start, end: start }, newText: `${line}${eolOf(text)}` }] };
+}
+
+const isSpan = (v: unknown): v is Span => !!v && typeof v === 'object' && Number.isInteger((v as Span).start) && Number.isInteger((v as Span).end);
+
+/**
+ * unused-suppression: data `{ checkId, comment, directive, ids }` (`ids`:
+ * this id and the comment's ids still in use). Removes the
+ * id (and one separator next to it); when it is the comment's only id and
+ * the comment holds nothing but the directive and its reason, the whole
+ * comment, with its line when it stands alone. Removing a suppression that
+ * suppresses nothing cannot change a finding, so it is safe for fix-all.
+ */
+function removeUnusedSuppression(finding: Finding, text: string, options: FixOptions): CodeFix | undefined {
+  const data = finding.data ?? {};
+  const comment = data.comment;
+  const directive = data.directive;
+  if (!isSpan(comment) || !isSpan(directive) || typeof data.ids !== 'number') return undefined;
+  const id = finding.span;
+  if (text.slice(id.start, id.end) !== data.checkId) return undefined;
+  const kind = options.all ? FIX_ALL_KIND : 'quickfix';
+  const title = `Remove the unused suppression of ${String(data.checkId)}`;
+  if (data.ids > 1) {
+    const after = /^\s*,\s*|^[ \t]+/.exec(text.slice(id.end, comment.end));
+    if (after) return { title, kind, checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start: id.start, end: id.end + after[0].length }, newText: '' }] };
+    const before = /(?:\s*,\s*|[ \t]+)$/.exec(text.slice(directive.end, id.start));
+    if (!before) return undefined;
+    return { title, kind, checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start: id.start - before[0].length, end: id.end }, newText: '' }] };
+  }
+  // Only leader characters, the directive, unused check ids and a `-- reason` may be in the comment; anything else is someone's text.
+  const leader = text.slice(comment.start, directive.start).replace(/^\s*(?:#|\/\/|\/\*|!|;|REM\b|rem\b|::|<#)/, '');
+  const tail = text.slice(directive.end, comment.end).replace(/(?:\*\/|#>)\s*$/, '');
+  const reasonAt = tail.search(/(?:^|\s)--/);
+  const ids = (reasonAt < 0 ? tail : tail.slice(0, reasonAt)).split(/[\s,]+/).filter(Boolean);
+  if (/[A-Za-z0-9]/.test(leader) || !ids.includes(String(data.checkId)) || !ids.every((i) => checkById(i))) return undefined;
+  const lineStart = lineStartAt(text, comment.start);
+  let lineEnd = comment.end;
+  while (lineEnd < text.length && (text[lineEnd] === ' ' || text[lineEnd] === '\t')) lineEnd++;
+  const alone = /^[ \t]*$/.test(text.slice(lineStart, comment.start)) && (lineEnd === text.length || text[lineEnd] === '\n' || text[lineEnd] === '\r');
+  if (alone) {
+    const eol = text.startsWith('\r\n', lineEnd) ? 2 : lineEnd < text.length ? 1 : 0;
+    return { title, kind, checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start: lineStart, end: lineEnd + eol }, newText: '' }] };
+  }
+  let start = comment.start;
+  while (start > lineStart && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+  return { title, kind, checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start, end: comment.end }, newText: '' }] };
 }
 
 /** Replaces exactly the text of one field (a port, an address list); nothing around it. */

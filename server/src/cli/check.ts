@@ -1,61 +1,136 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../analysis/analyze';
+import { fileURLToPath } from 'node:url';
+import { baselineCounts, fingerprint, makeBaseline, parseBaseline, serializeBaseline, splitByBaseline } from '../analysis/baseline';
+import type { Finding } from '../analysis/findings';
+import { analyzeParsed, readTopology, unreadTopology, type WorkspaceAnalysis } from '../analysis/analyze';
 import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { initTreeSitter, parseAs, detectFormat } from '../formats';
-import type { ParsedFile } from '../model';
+import type { ParsedFile, ParseProblem } from '../model';
+import { Excluder, type ExcludeGlob } from '../service/exclude';
+import { readGated } from '../service/fileGate';
 import { collectFiles, findTopologyFile, readText, terraformSiblingReader, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
-import { formatJson, formatSarif, formatText } from './report';
+import { formatCompact, formatJson, formatText, positions } from './report';
+import { formatSarif } from './sarif';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
 
-const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID…] [--format text|json|sarif]
+/**
+ * Every option of `check`, declared once: the parser reads this table and
+ * the usage text below lists the same names (a test holds them equal).
+ */
+export const CHECK_OPTIONS = {
+  options: ['roles', 'role', 'format', 'severity-threshold', 'baseline', 'write-baseline', 'docs-url', 'exclude'],
+  flags: ['help', 'no-color', 'color', 'exit-zero', 'skip-unsupported', 'allow-empty'],
+} as const;
+
+const FORMATS = ['text', 'json', 'sarif', 'compact'] as const;
+
+const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID…] [--format text|json|sarif|compact]
                               [--severity-threshold error|warning|info] [--exit-zero] [--no-color]
+                              [--baseline FILE | --write-baseline FILE] [--docs-url URL] [--exclude GLOB…]
+                              [--skip-unsupported] [--allow-empty]
 
 Checks firewall and IaC files under the paths (default: the current folder)
 against the network flows the declared Citrix roles need.
 
   --roles FILE              citrix-flows.yaml to use (default: the nearest one above the first path)
   --role ID                 bind every rule set in the given files to this role (repeat, or a,b,c)
-  --format FMT              text (default), json or sarif (SARIF 2.1.0)
+  --format FMT              text (default), json, sarif (SARIF 2.1.0) or compact (one line per finding)
   --severity-threshold LVL  exit 1 when a finding is at or above LVL (default: warning)
   --exit-zero               report findings but exit 0 (usage and internal errors still exit 2)
+  --write-baseline FILE     write every finding to FILE as accepted for now, and exit 0
+  --baseline FILE           report and count only findings that FILE does not hold
+  --docs-url URL            SARIF helpUri of each check: URL/<check-id>.md, or URL with {id} in it
+  --exclude GLOB            leave out matching files and folders (repeat; relative to the current folder).
+                            Also left out: exclude: in citrix-flows.yaml, .gitignore, node_modules, .git,
+                            .terraform, dist, out and hidden folders
+  --color, --no-color       force colours on or off in text output
+  --skip-unsupported        a file named on the command line in no supported format is skipped
+                            with a note instead of failing the run
+  --allow-empty             exit 0 when the paths hold no file citrix-flow-lint reads
+  -h, --help                this help          --version  the version
 
-Exit status: 0 nothing at or above the threshold, 1 findings, 2 usage or internal error.`;
+Files skipped (too large, binary, unreadable, not a supported format) are
+listed on stderr with the reason, and in SARIF as tool execution notifications.
+
+Exit status: 0 nothing at or above the threshold, 1 findings, 2 usage or
+internal error, a path that does not exist, a named file in no supported
+format (unless --skip-unsupported), or paths with no file to check (unless
+--allow-empty).`;
 
 export interface LoadedWorkspace {
   readonly analysis: WorkspaceAnalysis;
   readonly texts: ReadonlyMap<string, string>;
   readonly cwd: string;
-  readonly skipped: readonly { file: string; why: string }[];
+  readonly skipped: readonly SkippedFile[];
+  /** Files named on the command line that are in no supported format. */
+  readonly unsupported: readonly SkippedFile[];
+  /** Paths were named on the command line (not the default current folder). */
+  readonly explicit: boolean;
+}
+
+export interface SkippedFile {
+  readonly file: string;
+  readonly why: string;
 }
 
 /** Reads, parses and analyses the given paths the way `check`, `report` and `test-flow` all need. */
-export async function loadAndAnalyze(paths: readonly string[], options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; onProgress?: (done: number, total: number) => void }): Promise<LoadedWorkspace | { error: string }> {
+export async function loadAndAnalyze(
+  paths: readonly string[],
+  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; exclude?: readonly string[]; onProgress?: (done: number, total: number) => void },
+): Promise<LoadedWorkspace | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
   const targets = paths.length ? paths.map((p) => path.resolve(cwd, p)) : [cwd];
+  const missing = paths.filter((_p, i) => !existsOrLink(targets[i]));
+  if (missing.length) return { error: `${missing.map((p) => `${p}: no such file or folder`).join('\n')}` };
   const topologyPath = options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
   let topologyText: string | undefined;
+  let topologyRefused: string | undefined;
+  const skipped: SkippedFile[] = [];
   if (topologyPath) {
-    topologyText = readText(topologyPath);
-    if (topologyText === undefined && options.rolesFile) return { error: `cannot read ${options.rolesFile}` };
+    // A found citrix-flows.yaml may not be a link out of its folder; a named one is the user's choice.
+    const read = readGated(topologyPath, options.rolesFile ? {} : { root: path.dirname(topologyPath) });
+    if (read.ok) topologyText = read.text;
+    else if (options.rolesFile) return { error: `cannot read ${options.rolesFile}: ${read.why}` };
+    else {
+      skipped.push({ file: topologyPath, why: read.why });
+      if (read.kind !== 'missing') topologyRefused = read.why;
+    }
   }
   const topologyUri = topologyPath ? toUri(topologyPath) : undefined;
-  const topology = readTopology(topologyText, topologyUri);
+  // A citrix-flows.yaml that is there but refused is a finding on it, not only a note on stderr.
+  const topology = topologyUri && topologyRefused ? unreadTopology(topologyUri, topologyRefused) : readTopology(topologyText, topologyUri);
   await initTreeSitter();
-  const skipped: { file: string; why: string }[] = [];
-  const candidates = collectFiles(targets, { onSkip: (file, why) => skipped.push({ file, why }) });
+  const globs: ExcludeGlob[] = (options.exclude ?? []).map((glob) => ({ glob, base: cwd, source: '--exclude' }));
+  if (topologyPath) for (const e of topology.exclude ?? []) globs.push({ glob: e.glob, base: path.dirname(topologyPath), source: 'exclude: in citrix-flows.yaml' });
+  const exclude = new Excluder({ globs, gitignore: true });
+  if (exclude.problems.length) return { error: exclude.problems.join('; ') };
+  const candidates = collectFiles(targets, { onSkip: (file, why) => skipped.push({ file, why }), exclude });
+  const claimed = new Set(candidates.map((c) => c.path));
+  const unsupported: SkippedFile[] = [];
+  for (const t of targets) {
+    if (claimed.has(t) || !isFile(t)) continue;
+    const entry = skipped.find((s) => s.file === t);
+    // Too large or unreadable says so already; a readable file in no format gets the reason it is not one.
+    const why = entry && !/not a format/.test(entry.why) ? entry.why : unsupportedReason(t);
+    if (entry) skipped.splice(skipped.indexOf(entry), 1);
+    unsupported.push({ file: t, why });
+  }
   const files: ParsedFile[] = [];
   const texts = new Map<string, string>();
   if (topologyUri && topologyText !== undefined) texts.set(topologyUri, topologyText);
-  const terraformSiblings = terraformSiblingReader();
+  else if (topologyUri && topologyRefused) texts.set(topologyUri, '');
+  const terraformSiblings = terraformSiblingReader({ onSkip: (file, why) => skipped.push({ file, why }) });
   candidates.forEach((c, i) => {
     const format = detectFormat(c.uri, c.text);
     if (!format) return;
-    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path) : undefined;
+    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path, c.root) : undefined;
     files.push(parseAs(format, c.text, c.uri, siblingFiles ? { siblingFiles } : undefined));
     texts.set(c.uri, c.text);
     options.onProgress?.(i + 1, candidates.length);
   });
+  readLoadedFiles(files, texts, claimed);
   const root = topologyPath ? path.dirname(topologyPath) : cwd;
   const coversRoot = targets.some((t) => path.relative(t, root) === '' || !path.relative(t, root).startsWith('..'));
   const analysis = analyzeParsed(files, topology, {
@@ -63,7 +138,83 @@ export async function loadAndAnalyze(paths: readonly string[], options: { rolesF
     commandLineRoles: options.roles,
     reportUnmatchedBindings: coversRoot,
   });
-  return { analysis, texts, cwd, skipped };
+  return { analysis, texts, cwd, skipped, unsupported, explicit: paths.length > 0 };
+}
+
+function existsOrLink(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch (error) {
+    // Only "not there" is missing; a path we may not read is reported when it is read.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR';
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A script that hands its rules to a tool (`iptables-restore < rules.v4`)
+ * names the file that holds them. When that file sits beside the script
+ * (the path as written, or its name in the script's folder when the path is
+ * absolute, such as /etc/iptables/rules.v4 in a repository that keeps
+ * rules.v4 next to the script) and was not read already, it is read in that
+ * format; when it is not there, the script says its rules are not checked.
+ */
+function readLoadedFiles(files: ParsedFile[], texts: Map<string, string>, claimed: Set<string>): void {
+  const count = files.length;
+  for (let k = 0; k < count; k++) {
+    const file = files[k];
+    if (!file.loads?.length || !file.uri.startsWith('file:')) continue;
+    const dir = path.dirname(fileURLToPath(file.uri));
+    const notFound: ParseProblem[] = [];
+    for (const load of file.loads) {
+      const beside = path.isAbsolute(load.path) ? path.join(dir, path.basename(load.path)) : path.resolve(dir, load.path);
+      if (claimed.has(beside)) continue;
+      // Through the gate, kept to the script's folder: a hostile repository's rules.v4 may be a link out or a FIFO.
+      const text = isFile(beside) ? readText(beside, { root: dir }) : undefined;
+      if (text === undefined) {
+        notFound.push({ code: 'unresolved-value', severity: 'warning', span: load.span, message: `${load.path} is not beside this script, so the rules it loads are not checked` });
+        continue;
+      }
+      claimed.add(beside);
+      const uri = toUri(beside);
+      files.push(parseAs(load.format, text, uri));
+      texts.set(uri, text);
+    }
+    if (notFound.length) files[k] = { ...file, problems: [...file.problems, ...notFound] };
+  }
+}
+
+const CLOUDFORMATION = /"AWSTemplateFormatVersion"\s*:|^AWSTemplateFormatVersion\s*:|"Type"\s*:\s*"AWS::[A-Za-z0-9]+::|^\s+Type:\s*['"]?AWS::[A-Za-z0-9]+::/m;
+
+/** Why a file named on the command line is not read, in words a user can act on. */
+function unsupportedReason(file: string): string {
+  const text = readText(file);
+  if (text === undefined) return 'binary or unreadable';
+  const head = text.slice(0, 64 * 1024);
+  if (CLOUDFORMATION.test(head)) return 'an AWS CloudFormation template: not a supported format yet';
+  if (file.endsWith('.tf.json')) return 'Terraform JSON syntax (.tf.json): not a supported format yet; write the configuration in HCL (.tf)';
+  return `not a supported format (${SUPPORTED})`;
+}
+
+const SUPPORTED = 'Terraform, Bicep, ARM templates, iptables, nftables, Cisco ASA, Windows Firewall PowerShell or netsh';
+
+/** One line per skipped file, for stderr: the reports on stdout stay machine-readable. */
+export function skippedNotes(loaded: LoadedWorkspace): string[] {
+  const shown = (file: string): string => {
+    const rel = path.relative(loaded.cwd, file);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
+  };
+  // One line per file: the .tfvars of a folder is skipped once for each .tf file beside it.
+  const once = [...new Map([...loaded.unsupported, ...loaded.skipped].map((s) => [s.file, s])).values()];
+  return once.map((s) => `skipped ${shown(s.file)}: ${s.why}`);
 }
 
 export const checkCommand: CliCommand = {
@@ -71,28 +222,81 @@ export const checkCommand: CliCommand = {
   summary: 'check files against the flows the declared Citrix roles need',
   usage: USAGE,
   async run(args): Promise<CommandResult> {
-    const parsed = parseArgs(args, { options: ['roles', 'role', 'format', 'severity-threshold'], flags: ['help', 'no-color', 'color', 'exit-zero'] });
+    const parsed = parseArgs(args, { options: CHECK_OPTIONS.options, flags: CHECK_OPTIONS.flags });
     if ('error' in parsed) return usageError(parsed.error, USAGE);
     if (parsed.flags.has('help')) return { exitCode: EXIT_OK, stdout: `${USAGE}\n`, stderr: '' };
-    const format = parsed.options.get('format')?.[0] ?? 'text';
-    if (!['text', 'json', 'sarif'].includes(format)) return usageError(`--format must be text, json or sarif, not "${format}"`, USAGE);
-    const threshold = (parsed.options.get('severity-threshold')?.[0] ?? 'warning') as Severity;
+    const option = (name: (typeof CHECK_OPTIONS.options)[number]): string | undefined => parsed.options.get(name)?.[0];
+    const format = option('format') ?? 'text';
+    if (!(FORMATS as readonly string[]).includes(format)) return usageError(`--format must be text, json, sarif or compact, not "${format}"`, USAGE);
+    const threshold = (option('severity-threshold') ?? 'warning') as Severity;
     if (!(threshold in SEVERITY_RANK)) return usageError(`--severity-threshold must be error, warning, info or hint, not "${threshold}"`, USAGE);
+    const baselineFile = option('baseline');
+    const writeBaseline = option('write-baseline');
+    if (baselineFile && writeBaseline) return usageError('--baseline and --write-baseline do not go together: --write-baseline alone replaces the file with every current finding', USAGE);
+    let counts: Map<string, number> | undefined;
+    if (baselineFile) {
+      const read = readGated(path.resolve(baselineFile));
+      if (!read.ok) return usageError(`cannot read the baseline ${baselineFile}: ${read.why}`);
+      const text = read.text;
+      const baseline = parseBaseline(text);
+      if ('error' in baseline) return usageError(`the baseline ${baselineFile} is not one citrix-flow-lint wrote: ${baseline.error}`);
+      counts = baselineCounts(baseline);
+    }
     const progress = process.stderr.isTTY && format === 'text';
     const loaded = await loadAndAnalyze(parsed.positionals, {
-      rolesFile: parsed.options.get('roles')?.[0],
+      rolesFile: option('roles'),
       roles: parsed.options.get('role'),
+      exclude: parsed.options.get('exclude'),
       onProgress: progress ? (done, total) => total > 50 && process.stderr.write(`\rchecking ${done}/${total} files…`) : undefined,
     });
     if (progress) process.stderr.write('\r\x1b[K');
     if ('error' in loaded) return usageError(loaded.error);
     const badRole = loaded.analysis.findings.find((f) => f.uri === '<command-line>');
     if (badRole) return usageError(badRole.message, USAGE);
+    let stderr = '';
+    if (writeBaseline) {
+      const target = path.resolve(writeBaseline);
+      const at = positions(loaded.texts);
+      const entries = loaded.analysis.findings.map((finding) => ({ finding, file: baselinePath(finding.uri, path.dirname(target)), line: at(finding.uri, finding.span).line }));
+      try {
+        fs.writeFileSync(target, serializeBaseline(makeBaseline(entries)));
+      } catch (error) {
+        return usageError(`cannot write the baseline ${writeBaseline}: ${(error as Error).message}`);
+      }
+      stderr += `citrix-flow-lint: wrote ${entries.length} finding${entries.length === 1 ? '' : 's'} to the baseline ${writeBaseline}\n`;
+    }
+    let shown = loaded;
+    let baselined: Set<Finding> | undefined;
+    if (counts && baselineFile) {
+      const base = path.dirname(path.resolve(baselineFile));
+      const split = splitByBaseline(loaded.analysis.findings, counts, (f) => fingerprint(f, baselinePath(f.uri, base)));
+      baselined = new Set(split.baselined);
+      shown = { ...loaded, analysis: { ...loaded.analysis, findings: split.fresh } };
+    }
     const color = parsed.flags.has('color') || (!parsed.flags.has('no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
+    // SARIF keeps baselined results (marked "unchanged"): dropping them would make code scanning close their alerts as fixed.
     const stdout =
-      format === 'json' ? formatJson(loaded) : format === 'sarif' ? formatSarif(loaded) : formatText(loaded, { color });
-    const failing = loaded.analysis.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
+      format === 'json'
+        ? formatJson(shown)
+        : format === 'sarif'
+          ? formatSarif(loaded, { docsUrl: option('docs-url'), baselined })
+          : format === 'compact'
+            ? formatCompact(shown)
+            : formatText(shown, { color, baselined: baselined?.size });
+    const failing = !writeBaseline && shown.analysis.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
     const internal = loaded.analysis.findings.some((f) => f.checkId === 'internal-error');
-    return { exitCode: internal ? EXIT_USAGE : failing && !parsed.flags.has('exit-zero') ? EXIT_FINDINGS : EXIT_OK, stdout, stderr: '' };
+    const notes = skippedNotes(loaded);
+    const refused = loaded.unsupported.length > 0 && !parsed.flags.has('skip-unsupported');
+    const empty = loaded.explicit && loaded.analysis.files.length === 0 && !parsed.flags.has('allow-empty');
+    if (refused) notes.push(`citrix-flow-lint: ${loaded.unsupported.length === 1 ? 'a file named on the command line is' : `${loaded.unsupported.length} files named on the command line are`} in no supported format (--skip-unsupported to skip such files)`);
+    else if (empty) notes.push('citrix-flow-lint: no file in the given paths is in a format citrix-flow-lint reads, so nothing was checked (--allow-empty to accept that)');
+    const exitCode = internal || refused || empty ? EXIT_USAGE : failing && !parsed.flags.has('exit-zero') ? EXIT_FINDINGS : EXIT_OK;
+    return { exitCode, stdout, stderr: stderr + (notes.length ? `${notes.join('\n')}\n` : '') };
   },
 };
+
+/** A finding's file as a baseline names it: relative to the baseline's folder, so the file works from any working directory. */
+export function baselinePath(uri: string, baseDir: string): string {
+  if (!uri.startsWith('file:')) return uri;
+  return path.relative(baseDir, fileURLToPath(uri)).split(path.sep).join('/');
+}

@@ -1,21 +1,12 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHECKS, ENGINE_DIAGNOSTICS } from '../analysis/checks';
-import { checkDocsUri } from '../analysis/checks/docs';
 import type { Finding, Severity } from '../analysis/findings';
 import { LineIndex } from '../model';
 import type { LoadedWorkspace } from './check';
+import { toUri } from '../service/workspaceFiles';
 
-const VERSION: string = (() => {
-  try {
-    // Read at run time so the bundle and the manifest never disagree.
-    return (require('../../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
-function displayPath(uri: string, cwd: string): string {
+export function displayPath(uri: string, cwd: string): string {
   if (!uri.startsWith('file:')) return uri;
   const rel = path.relative(cwd, fileURLToPath(uri));
   return rel.startsWith('..') ? fileURLToPath(uri) : rel.split(path.sep).join('/');
@@ -28,7 +19,7 @@ interface Position {
   endColumn: number;
 }
 
-function positions(texts: ReadonlyMap<string, string>): (uri: string, span: { start: number; end: number }) => Position {
+export function positions(texts: ReadonlyMap<string, string>): (uri: string, span: { start: number; end: number }) => Position {
   const indexes = new Map<string, LineIndex>();
   return (uri, span) => {
     const text = texts.get(uri) ?? '';
@@ -58,62 +49,17 @@ export function formatJson(loaded: LoadedWorkspace): string {
     file: displayPath(file.uri, loaded.cwd),
     format: file.format,
     ruleSets: file.ruleSets.length,
-    parseProblems: file.problems.filter((p) => p.severity !== 'info').length,
+    // Every parse problem is also a finding (check unparsed-rule or unresolved-value) with its line.
+    parseProblems: file.problems.length,
   }));
-  return `${JSON.stringify({ findings, files }, null, 2)}\n`;
-}
-
-const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
-
-export function formatSarif(loaded: LoadedWorkspace): string {
-  const at = positions(loaded.texts);
-  const definitions = [...CHECKS, ...ENGINE_DIAGNOSTICS];
-  const rules = definitions.map((c) => ({
-    id: c.id,
-    name: c.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')),
-    shortDescription: { text: c.title },
-    fullDescription: { text: c.summary },
-    helpUri: checkDocsUri(c.id),
-    defaultConfiguration: { level: SARIF_LEVEL[c.defaultSeverity] },
-  }));
-  const location = (uri: string, span: { start: number; end: number }): unknown => {
-    const p = at(uri, span);
-    return {
-      physicalLocation: {
-        artifactLocation: { uri: encodeURI(displayPath(uri, loaded.cwd)), uriBaseId: '%SRCROOT%' },
-        region: { startLine: p.line, startColumn: p.column, endLine: p.endLine, endColumn: p.endColumn },
-      },
-    };
-  };
-  const results = loaded.analysis.findings.map((f: Finding) => ({
-    ruleId: f.checkId,
-    ruleIndex: definitions.findIndex((d) => d.id === f.checkId),
-    level: SARIF_LEVEL[f.severity],
-    message: { text: f.message },
-    locations: [location(f.uri, f.span)],
-    ...(f.related?.length
-      ? { relatedLocations: f.related.filter((r) => r.uri.startsWith('file:')).map((r, i) => ({ id: i + 1, message: { text: r.message }, ...(location(r.uri, r.span) as object) })) }
-      : {}),
-    partialFingerprints: { 'citrixFlowLint/v1': `${f.checkId}:${f.flowId ?? ''}:${displayPath(f.uri, loaded.cwd)}:${(f.data?.ruleSetId as string | undefined) ?? ''}` },
-    ...(f.flowId ? { properties: { flowId: f.flowId } } : {}),
-  }));
-  const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: { driver: { name: 'citrix-flow-lint', version: VERSION, semanticVersion: VERSION, rules } },
-        originalUriBaseIds: { '%SRCROOT%': { uri: `${encodeURI(loaded.cwd.split(path.sep).join('/')).replace(/\/?$/, '/')}`.replace(/^(?!file:)/, 'file://') } },
-        results,
-      },
-    ],
-  };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  // Only when something was skipped, so the usual shape stays { findings, files }.
+  const skipped = [...(loaded.unsupported ?? []), ...loaded.skipped].map((x) => ({ file: displayPath(toUri(x.file), loaded.cwd), reason: x.why }));
+  return `${JSON.stringify(skipped.length ? { findings, files, skipped } : { findings, files }, null, 2)}\n`;
 }
 
 const COLORS = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
 
-export function formatText(loaded: LoadedWorkspace, options: { color: boolean }): string {
+export function formatText(loaded: LoadedWorkspace, options: { color: boolean; baselined?: number }): string {
   const paint = (code: keyof typeof COLORS, text: string): string => (options.color ? `${COLORS[code]}${text}${COLORS.reset}` : text);
   const findings = loaded.analysis.findings;
   const lines: string[] = [];
@@ -144,7 +90,22 @@ export function formatText(loaded: LoadedWorkspace, options: { color: boolean })
   const summary = findings.length
     ? `${plural(findings.length, 'problem')} (${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info') + count('hint')} info)`
     : 'No problems';
-  const suppressed = loaded.analysis.suppressedCount ? `; ${loaded.analysis.suppressedCount} suppressed` : '';
+  const suppressed = (loaded.analysis.suppressedCount ? `; ${loaded.analysis.suppressedCount} suppressed` : '') + (options.baselined ? `; ${options.baselined} in the baseline` : '');
   lines.push(`${findings.length ? paint(count('error') ? 'error' : 'warning', summary) : summary} in ${plural(fileCount, 'file')} with ${plural(ruleSetCount, 'rule set')}; ${plural(loaded.analysis.required.length, 'required flow')} checked${suppressed}.`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One line per finding, `file:line:column: severity: message [check-id]`,
+ * for editors' problem matchers (package.json contributes `$citrix-flow-lint`)
+ * and for grep. A message never spans lines here.
+ */
+export function formatCompact(loaded: LoadedWorkspace): string {
+  const at = positions(loaded.texts);
+  const lines = loaded.analysis.findings.map((f) => {
+    const p = at(f.uri, f.span);
+    const severity = f.severity === 'hint' ? 'info' : f.severity;
+    return `${displayPath(f.uri, loaded.cwd)}:${p.line}:${p.column}: ${severity}: ${f.message.replace(/\s*\n\s*/g, ' ')} [${f.checkId}]`;
+  });
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { loadCatalog } from '../catalog';
 import { buildFlowMap } from '../service/flowMap';
 import { parseArgs } from './args';
-import { loadAndAnalyze } from './check';
+import { loadAndAnalyze, skippedNotes } from './check';
 import { renderFlowMapHtml, type WebviewAssets } from './report.html';
 import { EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
+import { VERSION } from './version';
 
 const USAGE = `Usage: citrix-flow-lint report [paths…] [--roles FILE] [--role ID…] --html FILE [--json FILE]
 
@@ -32,13 +33,6 @@ export function findWebviewAssets(): WebviewAssets | undefined {
   return undefined;
 }
 
-const VERSION: string = (() => {
-  try {
-    return (require('../../../package.json') as { version: string }).version;
-  } catch {
-    return '';
-  }
-})();
 
 export const reportCommand: CliCommand = {
   name: 'report',
@@ -74,6 +68,7 @@ export const reportCommand: CliCommand = {
     const c = model.counts.byVerdict;
     lines.push(`${model.counts.nodes} roles, ${model.counts.edges} required flows: ${c.blocked} blocked, ${c.partial} partly allowed, ${c.unknown} unknown, ${c.unbound} with no rule set, ${c.allowed} allowed.`);
     const summary = `${lines.join('\n')}\n`;
-    return stdout ? { exitCode: EXIT_OK, stdout, stderr: summary } : { exitCode: EXIT_OK, stdout: summary, stderr: '' };
+    const notes = skippedNotes(loaded).map((l) => `${l}\n`).join('');
+    return stdout ? { exitCode: EXIT_OK, stdout, stderr: notes + summary } : { exitCode: EXIT_OK, stdout: summary, stderr: notes };
   },
 };

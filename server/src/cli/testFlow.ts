@@ -4,12 +4,12 @@ import { lineOf } from '../analysis/describe';
 import { topologyResolver } from '../analysis/required';
 import { readTopology, vocabulary } from '../analysis/analyze';
 import { detectFormat, initTreeSitter, parseAs } from '../formats';
-import type { Direction, Rule } from '../model';
+import { LineIndex, type Direction, type ParsedFile, type Rule } from '../model';
 import { AddressSet, parsePortRange, parseProtocol } from '../net';
 import { bindRuleSets } from '../topology';
 import { findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
-import { EXIT_FINDINGS, EXIT_OK, usageError, type CliCommand, type CommandResult } from './types';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
 
 const USAGE = `Usage: citrix-flow-lint test-flow FILE --from ADDR --to ADDR --proto tcp|udp|icmp --port N
                                  [--direction in|out|forward] [--role ID…] [--roles FILE] [--json]
@@ -19,12 +19,27 @@ group is the destination (default); out: it is the source; forward: it sits
 between. Every rule set in FILE that filters the direction is applied in
 sequence, as the stages of one path; when FILE holds rule sets for different
 hosts, ask about one with --role.
-Exit status: 0 allowed, 1 denied, partial or unknown, 2 usage error.`;
+When no rule set of FILE filters the direction (nothing in it was read, or
+its resources are of a kind citrix-flow-lint does not read), the verdict is
+unknown, never allowed: the answer names what was not read.
+Exit status: 0 allowed, 1 denied, partial or unknown, 2 usage error or no
+rule set read.`;
 
 /** The rule's first line, with its name where that line does not show it (a Terraform `security_rule {`). */
 function ruleText(rule: Rule): string {
   const first = rule.raw.split(/\r?\n/)[0].trim();
   return rule.name && !first.includes(rule.name) ? `${rule.name}: ${first}` : first;
+}
+
+/** What was not read, so an unknown verdict says why: the file's own parse problems, else which rule sets it has. */
+function notRead(file: ParsedFile, name: string, roles: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  if (file.ruleSets.length === 0) out.push(`no rule set was read from ${name}, so nothing is known about this flow`);
+  else out.push(`no rule set in ${name} is bound to ${roles?.join(', ')}, so nothing is known about this flow for ${roles?.length === 1 ? 'it' : 'them'}`);
+  const at = new LineIndex(file.text);
+  for (const p of file.problems.slice(0, 5)) out.push(`line ${at.positionAt(p.span.start).line + 1}: ${p.message}`);
+  if (file.problems.length > 5) out.push(`… and ${file.problems.length - 5} more problems (citrix-flow-lint check ${name})`);
+  return out;
 }
 
 export const testFlowCommand: CliCommand = {
@@ -64,6 +79,7 @@ export const testFlowCommand: CliCommand = {
     const rolesText = rolesPath ? readText(rolesPath) : undefined;
     const topology = readTopology(rolesText, rolesPath ? toUri(rolesPath) : undefined);
     let ruleSets = parsedFile.ruleSets.filter((rs) => rs.directions.includes(direction));
+    const filtering = ruleSets.length;
     const roles = parsed.options.get('role');
     if (roles?.length) {
       const bound = bindRuleSets([parsedFile], topology, { vocabulary: vocabulary(), reportUnmatched: false });
@@ -86,17 +102,23 @@ export const testFlowCommand: CliCommand = {
         ...(r.reasons.length && r.verdict !== 'allowed' ? { reasons: r.reasons } : {}),
       };
     });
-    const overall = ruleSets.length === 0 ? 'allowed' : evaluate(ruleSets, query, { resolve }).verdict;
+    // No rule set read is not "allowed": the file may hold rules of a kind not read, or rules that did not parse.
+    // A file whose rule sets all govern the other direction does not filter this one (an iptables file of OUTPUT rules only).
+    const noneRead = parsedFile.ruleSets.length === 0 || (filtering > 0 && ruleSets.length === 0);
+    const unread = noneRead ? notRead(parsedFile, file, roles) : [];
+    const overall = noneRead ? 'unknown' : ruleSets.length === 0 ? 'allowed' : evaluate(ruleSets, query, { resolve }).verdict;
+    const exitCode = noneRead ? EXIT_USAGE : overall === 'allowed' ? EXIT_OK : EXIT_FINDINGS;
     if (parsed.flags.has('json')) {
-      return { exitCode: overall === 'allowed' ? EXIT_OK : EXIT_FINDINGS, stdout: `${JSON.stringify({ verdict: overall, stages }, null, 2)}\n`, stderr: '' };
+      return { exitCode, stdout: `${JSON.stringify({ verdict: overall, stages, ...(unread.length ? { reasons: unread } : {}) }, null, 2)}\n`, stderr: '' };
     }
     const lines = [`${overall.toUpperCase()}: ${one('proto') ?? 'tcp'} ${from.value} → ${to.value} port ${portText ?? 'any'} (${directionWord})`];
-    if (ruleSets.length === 0) lines.push(`  no rule set in ${file} filters ${direction} traffic${roles?.length ? ` for ${roles.join(', ')}` : ''}`);
+    for (const reason of unread) lines.push(`  ${reason}`);
+    if (!noneRead && ruleSets.length === 0) lines.push(`  no rule set in ${file} filters ${direction} traffic: ${parsedFile.ruleSets.map((rs) => rs.name).join(', ')} ${parsedFile.ruleSets.length === 1 ? 'governs' : 'govern'} only the other direction`);
     for (const s of stages) {
       const rule = 'decidingRule' in s && s.decidingRule ? ` — ${s.decidingRule.line ? `line ${s.decidingRule.line}: ` : ''}${s.decidingRule.text}` : '';
       lines.push(`  ${s.ruleSet}: ${s.verdict}${rule}`);
       for (const reason of ('reasons' in s && s.reasons) || []) lines.push(`      ${reason}`);
     }
-    return { exitCode: overall === 'allowed' ? EXIT_OK : EXIT_FINDINGS, stdout: `${lines.join('\n')}\n`, stderr: '' };
+    return { exitCode, stdout: `${lines.join('\n')}\n`, stderr: '' };
   },
 };

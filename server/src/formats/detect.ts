@@ -99,6 +99,23 @@ function byFileName(path: string, name: string, head: string): FormatId | undefi
   return undefined;
 }
 
+/**
+ * Whether a file of this name could be one we read, decided without opening
+ * it: the same name rules as detection, with the content left undecided.
+ * A workspace scan skips everything else (images, sources, lock files)
+ * without reading a byte.
+ */
+export function mayBeReadable(uri: string): boolean {
+  const path = normalisedPath(uri);
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (name.endsWith('.tf.json')) return false;
+  if (name === 'nftables.conf' || isIptablesFileName(path, name)) return true;
+  const ext = extension(name);
+  if (['.tf', '.bicep', '.json', '.jsonc', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
+  if (DOCUMENTATION.test(name)) return false;
+  return SHELL_EXTENSIONS.has(ext) || GENERIC_EXTENSIONS.has(ext);
+}
+
 function isIptablesFileName(path: string, name: string): boolean {
   if (name === 'rules.v4' || name === 'rules.v6') return true;
   if (name.endsWith('.rules') && (name.includes('iptables') || name.includes('ip6tables'))) return true;
@@ -109,7 +126,7 @@ function isIptablesFileName(path: string, name: string): boolean {
 /** Content sniffing for names that say nothing (no extension, `.txt`, `.conf`, …). */
 function sniffContent(head: string): FormatId | undefined {
   const lines = splitLines(head);
-  if (isIptablesSave(lines)) return 'iptables';
+  if (isIptablesSave(lines) || isBareRuleList(lines)) return 'iptables';
   if (isNftablesRuleset(lines)) return 'nftables';
   if (isAsaConfig(lines)) return 'asa';
   const shell = countFirewallCommands(lines);
@@ -142,6 +159,27 @@ function isIptablesSave(lines: readonly string[]): boolean {
   return false;
 }
 
+const BARE_RULE = /^-(?:A|I|P|N)\s+[A-Za-z][\w.-]*(?:\s|$)/;
+
+/**
+ * A bare list of iptables rules (`-A INPUT -p tcp --dport 22 -j ACCEPT`
+ * lines without `*filter` and COMMIT, as policy generators and `iptables -S`
+ * write them): it starts with such a line, has at least two, and nearly
+ * every other line is one too.
+ */
+function isBareRuleList(lines: readonly string[]): boolean {
+  let rules = 0;
+  let other = 0;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (BARE_RULE.test(line)) rules++;
+    else if (rules === 0) return false;
+    else other++;
+  }
+  return rules >= 2 && other * 10 <= rules;
+}
+
 const NFT_TABLE = /^table\s+(?:(?:ip|ip6|inet|arp|bridge|netdev)\s+)?[\w.-]+\s*\{/;
 const NFT_TABLE_WITH_FAMILY = /^table\s+(?:ip|ip6|inet|arp|bridge|netdev)\s+[\w.-]+/;
 const NFT_SHEBANG = /^#!\s*\S*\/(?:env\s+)?nft(?:\s|$)/;
@@ -170,6 +208,8 @@ function isAsaConfig(lines: readonly string[]): boolean {
 const IPTABLES_COMMAND = /^ip6?tables(?:-legacy|-nft)?$/;
 const IPTABLES_ASSIGNMENT = /^(?:export\s+)?([A-Za-z_]\w*)=["']?(?:\S*\/)?ip6?tables(?:-legacy|-nft)?["']?$/;
 const NFT_ASSIGNMENT = /^(?:export\s+)?([A-Za-z_]\w*)=["']?(?:\S*\/)?nft["']?$/;
+/** `iptables-restore` run as a command (a line start, after a pipe or separator, or a wrapper), not named in prose. */
+const IPTABLES_RESTORE_LINE = /(?:^|[|;&]\s*|\b(?:sudo|exec|then|do|else|doas|command)\s+)(?:\S*\/)?ip6?tables(?:-legacy|-nft)?-restore(?:\s|$)/;
 const NFT_VERBS = new Set(['add', 'insert', 'create', 'replace', 'delete', 'destroy', 'flush']);
 const TOKEN_SEPARATOR = /[\s;&|()`]+/;
 
@@ -196,6 +236,11 @@ function countFirewallCommands(lines: readonly string[]): 'iptables' | 'nftables
     const assignedNft = NFT_ASSIGNMENT.exec(line);
     if (assignedNft) {
       nftVars.add(assignedNft[1]);
+      continue;
+    }
+    if (IPTABLES_RESTORE_LINE.test(line)) {
+      iptables++;
+      first ??= 'iptables';
       continue;
     }
     const tokens = line.split(TOKEN_SEPARATOR);

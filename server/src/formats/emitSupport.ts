@@ -264,6 +264,15 @@ export function findKey(raw: string, name: string, sep: string, quote = ''): num
 }
 
 /** A comment's text on one line: no line breaks, no directive words that would bind or silence something. */
+/** At most `max` characters, cut at a word boundary with "…" (never inside a word, never a lone "…"). */
+export function clipWords(text: string, max: number, ellipsis = '…'): string {
+  if (text.length <= max) return text;
+  const room = text.slice(0, Math.max(0, max - ellipsis.length + 1));
+  const cut = room.search(/\s\S*$/);
+  const kept = (cut > 0 ? room.slice(0, cut) : room.slice(0, max - ellipsis.length)).replace(/[\s,;:·–-]+$/, '');
+  return `${kept}${ellipsis}`;
+}
+
 export function oneLine(text: string): string {
   return text
     .replace(/\s+/g, ' ')

@@ -7,7 +7,9 @@ import { parseNftables } from './nftables';
 import { parseTerraform } from './terraform';
 import { parseWindowsFirewall } from './windows-firewall';
 import { detectFormat } from './detect';
+import { noRuleSetProblem } from './noRuleSet';
 import { initTreeSitter } from './treeSitter';
+import { maskDeepNesting } from './nesting';
 
 export { detectFormat, initTreeSitter };
 
@@ -90,7 +92,17 @@ export function parseAs(format: FormatId, text: string, uri: string, options?: P
     return tooLarge(format, text, uri, utf8Length(text, Infinity), limit);
   }
   try {
-    return capProblems(PARSERS[format](text, uri, options));
+    let parsed: ParsedFile;
+    // Their readers recurse per bracket: past the limit the deep part is blanked, not overflowing the stack.
+    const masked = format === 'terraform' || format === 'bicep' ? maskDeepNesting(text) : { text };
+    if (masked.problem) {
+      const read = PARSERS[format](masked.text, uri, options);
+      parsed = capProblems({ ...read, text, problems: [masked.problem, ...read.problems] });
+    } else {
+      parsed = capProblems(PARSERS[format](text, uri, options));
+    }
+    const none = noRuleSetProblem(format, parsed);
+    return none ? { ...parsed, problems: [...parsed.problems, none] } : parsed;
   } catch (error) {
     return {
       uri,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Edit, Language, Parser, type Tree } from 'web-tree-sitter';
+import { giveUpAfter } from './budget';
 
 export type TreeSitterGrammar = 'terraform' | 'bicep';
 
@@ -166,15 +167,34 @@ function reuseTrees(parser: Parser, grammar: TreeSitterGrammar): void {
     // Only a whole-file parse of a string is the document's tree; chunked re-parses (includedRanges) are not.
     if (!trees || oldTree || options?.includedRanges || typeof input !== 'string') return parse(input, oldTree, options);
     const base = trees.baseFor(grammar, input);
-    let tree: Tree | null;
-    try {
-      tree = parse(input, base ?? null, options);
-    } finally {
-      base?.delete();
+    if (!base) {
+      const tree = parse(input, null, options);
+      // The parser deletes its own tree when done with it; the copy stays for the next version.
+      if (tree) trees.keep(grammar, input, tree.copy());
+      return tree;
     }
-    if (base) trees.reused++;
-    // The parser deletes its own tree when done with it; the copy stays for the next version.
-    if (tree) trees.keep(grammar, input, tree.copy());
-    return tree;
+    // The incremental attempt gets a budget of its own. The format parsers use a whole-file tree only when it has
+    // no error; otherwise they re-read the file in pieces on what is left of the caller's budget. An incremental
+    // re-parse of a broken version does a different amount of work than a fresh one (more, when the old tree's
+    // error recovery has to be undone), so letting it spend the caller's budget made an open document lose
+    // declarations that the CLI, parsing fresh, keeps.
+    let incremental: Tree | null;
+    try {
+      incremental = parse(input, base, { ...options, progressCallback: giveUpAfter(input.length) });
+    } finally {
+      base.delete();
+    }
+    trees.reused++;
+    if (incremental && !incremental.rootNode.hasError) {
+      trees.keep(grammar, input, incremental.copy());
+      return incremental;
+    }
+    // A broken version: the caller gets exactly what a fresh parse gives, and the next version starts from
+    // whichever tree there is.
+    const fresh = parse(input, null, options);
+    const kept = fresh ?? incremental;
+    if (kept) trees.keep(grammar, input, kept.copy());
+    incremental?.delete();
+    return fresh;
   }) as Parser['parse'];
 }

@@ -138,6 +138,13 @@ export interface Comment {
   readonly text: string;
 }
 
+/** Another file this one hands to its tool (`iptables-restore < rules.v4`), as written (relative to the file's folder or absolute). */
+export interface LoadedFile {
+  readonly path: string;
+  readonly span: Span;
+  readonly format: FormatId;
+}
+
 export interface ParsedFile {
   readonly uri: string;
   readonly format: FormatId;
@@ -145,6 +152,8 @@ export interface ParsedFile {
   readonly ruleSets: readonly RuleSet[];
   readonly problems: readonly ParseProblem[];
   readonly comments: readonly Comment[];
+  /** Files whose rules this one loads; parsers never read them, callers may. */
+  readonly loads?: readonly LoadedFile[];
 }
 
 export interface ParseOptions {

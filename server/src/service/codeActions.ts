@@ -7,17 +7,17 @@ import { overlaps } from './locate';
 import type { WorkspaceState } from './state';
 import { isTopologyUri } from './state';
 import { disableForLineEdit } from './suppress';
-import { fixesFor, type CodeFix, type FixOptions } from '../analysis/fixes';
+import { ALLOW_MISSING_FLOWS_KIND, FIX_ALL_KIND, fixesFor, type CodeFix, type FixOptions } from '../analysis/fixes';
 
+export { ALLOW_MISSING_FLOWS_KIND, FIX_ALL_KIND };
 export const SHOW_DOCUMENTATION_COMMAND = 'citrixFlowLint.showDocumentation';
-export const FIX_ALL_KIND = 'source.fixAll.citrix-flow-lint';
 
 /** The fix builders' signature (`analysis/fixes.ts`); tests may pass another. */
 export type FixProvider = (finding: Finding, analysis: WorkspaceAnalysis, options: FixOptions) => readonly Pick<CodeFix, 'title' | 'kind' | 'isPreferred' | 'edits'>[];
 
 export interface CodeActionResult {
   readonly title: string;
-  /** `quickfix`, `source.fixAll.citrix-flow-lint`, … */
+  /** `quickfix`, `source.fixAll.citrix-flow-lint`, `source.citrix-flow-lint.allowMissingFlows` */
   readonly kind: string;
   readonly isPreferred?: boolean;
   readonly edits?: readonly TextEdit[];
@@ -41,8 +41,10 @@ function wanted(kind: string, only: readonly string[] | undefined): boolean {
 /**
  * Code actions for the findings that overlap `span`: the fix builders' edits
  * first, then "Disable <check> for this line" and "Show documentation for
- * <check>" once per check. Asked for `source.fixAll`, every fix-all fix of the
- * file.
+ * <check>" once per check. Asked for source actions, the whole file's:
+ * `source.fixAll` gets one action with every harmless fix (never a rule that
+ * opens a port), `source.citrix-flow-lint.allowMissingFlows` the "allow all
+ * missing flows" of each role and rule set.
  */
 export function doCodeActions(state: WorkspaceState, uri: string, span: Span, options: CodeActionOptions = {}): CodeActionResult[] {
   const analysis = state.analyze();
@@ -65,7 +67,7 @@ export function doCodeActions(state: WorkspaceState, uri: string, span: Span, op
       out.push({ title: fix.title, kind: fix.kind, isPreferred: fix.isPreferred, edits: fix.edits, finding });
     }
   }
-  if (!wanted('quickfix', options.only)) return out;
+  if (!wanted('quickfix', options.only)) return fixAllOnly ? mergeFixAll(out) : out;
   const doc = state.document(uri);
   const file = isTopologyUri(uri) ? undefined : state.parsedFile(uri);
   const seenCheck = new Set<string>();
@@ -85,6 +87,19 @@ export function doCodeActions(state: WorkspaceState, uri: string, span: Span, op
     });
   }
   return out;
+}
+
+/** One fix-all action, as VS Code applies each returned action in turn: edits that overlap an earlier one are left for the next run. */
+function mergeFixAll(actions: CodeActionResult[]): CodeActionResult[] {
+  const fixAll = actions.filter((a) => a.kind === FIX_ALL_KIND);
+  if (fixAll.length <= 1) return actions;
+  const edits: TextEdit[] = [];
+  for (const e of fixAll.flatMap((a) => a.edits ?? [])) {
+    if (edits.some((o) => o.uri === e.uri && o.span.start < e.span.end + (e.span.start === e.span.end ? 1 : 0) && e.span.start < o.span.end + (o.span.start === o.span.end ? 1 : 0))) continue;
+    edits.push(e);
+  }
+  const merged: CodeActionResult = { title: `Fix ${fixAll.length} harmless Citrix Flow Lint problems (role aliases, unused suppressions)`, kind: FIX_ALL_KIND, edits };
+  return [merged, ...actions.filter((a) => a.kind !== FIX_ALL_KIND)];
 }
 
 function safeFixes(provider: FixProvider, finding: Finding, analysis: WorkspaceAnalysis, options: FixOptions): ReturnType<FixProvider> {

@@ -6,38 +6,47 @@ import { TCP, UDP, ICMP, type ProtocolSet } from '../net';
  * Short service names for inlay hints and completion. Only ports whose
  * meaning in a Citrix site is unambiguous get one; 443, 80 and the like are
  * used by dozens of flows, so the hover (which lists them) is the place for
- * those.
+ * those. `short` is the inlay hint: a word or two, so a compact port list
+ * (`--dports 1494,2598,16500:16509`) stays readable.
  */
-const CITRIX_PORT_NAMES: readonly { from: number; to: number; name: string }[] = [
-  { from: 1494, to: 1494, name: 'ICA/HDX' },
-  { from: 2598, to: 2598, name: 'ICA Session Reliability (CGP)' },
-  { from: 8008, to: 8008, name: 'ICA for the HTML5 client' },
-  { from: 16500, to: 16509, name: 'HDX audio over UDP (RTP)' },
-  { from: 27000, to: 27000, name: 'Citrix License Server' },
-  { from: 7279, to: 7279, name: 'Citrix license vendor daemon' },
-  { from: 8082, to: 8082, name: 'License Administration Console' },
-  { from: 8083, to: 8083, name: 'Simple License Service' },
-  { from: 9095, to: 9095, name: 'Delivery Controller orchestration' },
-  { from: 9001, to: 9001, name: 'HDX video / browser content WebSocket' },
-  { from: 808, to: 808, name: 'StoreFront subscription replication' },
-  { from: 8284, to: 8284, name: 'WEM administration' },
-  { from: 8285, to: 8285, name: 'WEM cache sync (≤ 1909)' },
-  { from: 8286, to: 8286, name: 'WEM agent service' },
-  { from: 8287, to: 8287, name: 'WEM monitoring' },
-  { from: 8288, to: 8288, name: 'WEM cached data sync (≥ 1912)' },
-  { from: 6890, to: 6909, name: 'PVS inter-server' },
-  { from: 6910, to: 6930, name: 'PVS streaming' },
-  { from: 6969, to: 6969, name: 'PVS two-stage boot' },
-  { from: 54321, to: 54323, name: 'PVS SOAP / console' },
-  { from: 3008, to: 3008, name: 'ADC HA sync (secure)' },
-  { from: 3009, to: 3009, name: 'ADC HA sync (secure)' },
-  { from: 3003, to: 3003, name: 'ADC HA heartbeat' },
-  { from: 4980, to: 4980, name: 'SD-WAN virtual path' },
-  { from: 9350, to: 9354, name: 'Citrix Cloud host management' },
+const CITRIX_PORT_NAMES: readonly { from: number; to: number; name: string; short: string }[] = [
+  { from: 1494, to: 1494, name: 'ICA/HDX', short: 'ICA' },
+  { from: 2598, to: 2598, name: 'ICA Session Reliability (CGP)', short: 'CGP' },
+  { from: 8008, to: 8008, name: 'ICA for the HTML5 client', short: 'ICA HTML5' },
+  { from: 16500, to: 16509, name: 'HDX audio over UDP (RTP)', short: 'HDX audio' },
+  { from: 27000, to: 27000, name: 'Citrix License Server', short: 'License' },
+  { from: 7279, to: 7279, name: 'Citrix license vendor daemon', short: 'License daemon' },
+  { from: 8082, to: 8082, name: 'License Administration Console', short: 'License console' },
+  { from: 8083, to: 8083, name: 'Simple License Service', short: 'License service' },
+  { from: 9095, to: 9095, name: 'Delivery Controller orchestration', short: 'Orchestration' },
+  { from: 9001, to: 9001, name: 'HDX video / browser content WebSocket', short: 'HDX WebSocket' },
+  { from: 808, to: 808, name: 'StoreFront subscription replication', short: 'SF replication' },
+  { from: 8284, to: 8284, name: 'WEM administration', short: 'WEM admin' },
+  { from: 8285, to: 8285, name: 'WEM cache sync (≤ 1909)', short: 'WEM sync ≤1909' },
+  { from: 8286, to: 8286, name: 'WEM agent service', short: 'WEM agent' },
+  { from: 8287, to: 8287, name: 'WEM monitoring', short: 'WEM monitoring' },
+  { from: 8288, to: 8288, name: 'WEM cached data sync (≥ 1912)', short: 'WEM sync' },
+  { from: 6890, to: 6909, name: 'PVS inter-server', short: 'PVS servers' },
+  { from: 6910, to: 6930, name: 'PVS streaming', short: 'PVS streaming' },
+  { from: 6969, to: 6969, name: 'PVS two-stage boot', short: 'PVS boot' },
+  { from: 54321, to: 54323, name: 'PVS SOAP / console', short: 'PVS console' },
+  { from: 3008, to: 3008, name: 'ADC HA sync (secure)', short: 'ADC HA sync' },
+  { from: 3009, to: 3009, name: 'ADC HA sync (secure)', short: 'ADC HA sync' },
+  { from: 3003, to: 3003, name: 'ADC HA heartbeat', short: 'ADC HA' },
+  { from: 4980, to: 4980, name: 'SD-WAN virtual path', short: 'SD-WAN' },
+  { from: 9350, to: 9354, name: 'Citrix Cloud host management', short: 'Cloud mgmt' },
 ];
 
+function namedPort(from: number, to: number): { name: string; short: string } | undefined {
+  return CITRIX_PORT_NAMES.find((p) => p.from === from && p.to === to) ?? (from === to ? CITRIX_PORT_NAMES.find((p) => p.from <= from && from <= p.to) : undefined);
+}
+
 export function citrixPortName(from: number, to: number = from): string | undefined {
-  return CITRIX_PORT_NAMES.find((p) => p.from === from && p.to === to)?.name ?? (from === to ? CITRIX_PORT_NAMES.find((p) => p.from <= from && from <= p.to)?.name : undefined);
+  return namedPort(from, to)?.name;
+}
+
+export function citrixPortShortName(from: number, to: number = from): string | undefined {
+  return namedPort(from, to)?.short;
 }
 
 /** Ports with a service name, for completion in port fields. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AnalysisCache, analyzeParsed, parseSource, readTopology, type AnalyzeOptions, type WorkspaceAnalysis } from '../analysis/analyze';
+import { AnalysisCache, analyzeParsed, parseSource, readTopology, unreadTopology, type AnalyzeOptions, type WorkspaceAnalysis } from '../analysis/analyze';
 import { loadCatalog, type Catalog } from '../catalog';
 import { IncrementalTrees, withIncrementalTrees } from '../formats/treeSitter';
 import { LineIndex, type ParsedFile, type ParseOptions, type ParseReuse } from '../model';
@@ -69,6 +69,8 @@ export class WorkspaceState {
   private readonly reuse = new Map<string, ParseReuse>();
   private topologyDoc: DocumentInput | undefined;
   private topologyCache: { doc: DocumentInput; topology: Topology } | undefined;
+  /** citrix-flows.yaml the file gate refused: its problem says so until the file is read or gone. */
+  private topologyRefusal: { uri: string; why: string } | undefined;
   private current: { analysis: WorkspaceAnalysis; key: string } | undefined;
   /** Per-file results of the last analysis: an edit re-binds, re-evaluates and re-checks only the edited file. */
   private readonly analysisCache = new AnalysisCache();
@@ -87,8 +89,9 @@ export class WorkspaceState {
   setDocument(doc: DocumentInput): void {
     if (isTopologyUri(doc.uri)) {
       if (this.ownsTopology(doc.uri)) {
-        if (this.topologyDoc?.text !== doc.text || this.topologyDoc.uri !== doc.uri) this.generation++;
+        if (this.topologyDoc?.text !== doc.text || this.topologyDoc.uri !== doc.uri || this.topologyRefusal) this.generation++;
         this.topologyDoc = doc;
+        this.topologyRefusal = undefined;
       }
       return;
     }
@@ -98,7 +101,20 @@ export class WorkspaceState {
     this.generation++;
   }
 
+  /** citrix-flows.yaml at `uri` is there but was not read (`why`): the topology is a problem saying so. */
+  refuseTopology(uri: string, why: string): void {
+    if (!this.ownsTopology(uri)) return;
+    if (this.topologyRefusal?.uri === uri && this.topologyRefusal.why === why && !this.topologyDoc) return;
+    this.topologyDoc = undefined;
+    this.topologyRefusal = { uri, why };
+    this.generation++;
+  }
+
   removeDocument(uri: string): void {
+    if (this.topologyRefusal?.uri === uri) {
+      this.topologyRefusal = undefined;
+      this.generation++;
+    }
     if (this.topologyDoc?.uri === uri) {
       this.topologyDoc = undefined;
       this.generation++;
@@ -184,7 +200,7 @@ export class WorkspaceState {
 
   topology(): Topology {
     const doc = this.topologyDoc;
-    if (!doc) return readTopology(undefined, undefined);
+    if (!doc) return this.topologyRefusal ? unreadTopology(this.topologyRefusal.uri, this.topologyRefusal.why) : readTopology(undefined, undefined);
     if (this.topologyCache?.doc === doc) return this.topologyCache.topology;
     const topology = readTopology(doc.text, doc.uri);
     this.topologyCache = { doc, topology };

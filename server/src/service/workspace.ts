@@ -5,8 +5,11 @@ import { pathToFileURL } from 'node:url';
 import type { Catalog } from '../catalog';
 import { detectFormat } from '../formats/detect';
 import type { Finding } from '../analysis/findings';
+import { applyEditorBaseline, type EditorBaseline } from './baseline';
 import { toDiagnostic, type ServiceDiagnostic } from './diagnostics';
 import { WorkspaceState, isTopologyUri, uriToPath, type AnalysisSettings, type DocumentInput } from './state';
+import { readGated } from './fileGate';
+import { Excluder, type ExcludeGlob } from './exclude';
 import { DEFAULT_MAX_FILE_BYTES, TERRAFORM_FILE, TFVARS_FILE, TOPOLOGY_FILE, collectFiles, definesModuleValues, readText, readTfvars } from './workspaceFiles';
 
 
@@ -17,6 +20,8 @@ export interface ScanOptions {
   /** Checked between chunks; a true answer stops the scan (a newer scan replaced it). */
   readonly isCancelled?: () => boolean;
   readonly chunkSize?: number;
+  /** A file or folder the scan could not or would not read, and why; the scan goes on without it. */
+  readonly onSkip?: (file: string, why: string) => void;
 }
 
 /**
@@ -34,6 +39,11 @@ export class Workspace {
   /** The `*.tfvars` of each folder, read once; dropped when the watcher reports a change to one. */
   private readonly tfvars = new Map<string, Map<string, string>>();
   private readonly published = new Map<string, { findings: readonly Finding[]; versionKey: string; digest: string }>();
+  /** Per unit, the excludes from the editor's settings (`citrixFlowLint.exclude`, `files.exclude`). */
+  private readonly editorExcludes = new Map<WorkspaceState, readonly ExcludeGlob[]>();
+  private readonly excluders = new Map<WorkspaceState, { key: string; excluder: Excluder }>();
+  /** The exclusion key each unit's files were last scanned with. */
+  private readonly scannedWith = new Map<WorkspaceState, string>();
 
   constructor(folders: readonly string[], private readonly catalog?: Catalog) {
     // Longest root first, so a nested folder wins over its parent.
@@ -58,10 +68,54 @@ export class Workspace {
     return this.open.has(uri);
   }
 
+  /** Sets the excludes the editor's settings give for a unit; `needsRescan` says whether its files must be read again. */
+  setEditorExcludes(unit: WorkspaceState, globs: readonly ExcludeGlob[]): void {
+    this.editorExcludes.set(unit, globs);
+  }
+
+  /**
+   * What the unit leaves out: the editor's excludes, `exclude:` of its
+   * citrix-flows.yaml and .gitignore files. Built again only when one of
+   * them changed.
+   */
+  excluderFor(unit: WorkspaceState): Excluder {
+    const globs: ExcludeGlob[] = [...(this.editorExcludes.get(unit) ?? [])];
+    const topology = unit.topology();
+    const yamlBase = unit.root ?? (topology.uri ? uriToPath(topology.uri) : undefined);
+    if (yamlBase) for (const e of topology.exclude ?? []) globs.push({ glob: e.glob, base: unit.root ?? path.dirname(yamlBase), source: 'exclude: in citrix-flows.yaml' });
+    const key = JSON.stringify(globs);
+    const hit = this.excluders.get(unit);
+    if (hit && hit.key === key) return hit.excluder;
+    const excluder = new Excluder({ globs, gitignore: true });
+    this.excluders.set(unit, { key, excluder });
+    return excluder;
+  }
+
+  /** True when a folder unit's excludes changed since its files were read. */
+  needsRescan(unit: WorkspaceState): boolean {
+    if (!unit.root || !this.scannedWith.has(unit)) return false;
+    this.excluderFor(unit);
+    return this.excluders.get(unit)?.key !== this.scannedWith.get(unit);
+  }
+
+  private isExcluded(unit: WorkspaceState, uri: string): boolean {
+    if (isTopologyUri(uri)) return false;
+    const file = uriToPath(uri);
+    return file !== undefined && this.excluderFor(unit).excluded(file) !== undefined;
+  }
+
   /** An editor opened or changed a document. Returns the unit to re-analyse. */
   openOrChange(doc: DocumentInput): WorkspaceState {
     this.open.add(doc.uri);
     const unit = this.unitFor(doc.uri);
+    // An excluded file is not checked even while it is open: that is what excluding it asks for.
+    if (this.isExcluded(unit, doc.uri)) {
+      if (unit.has(doc.uri)) {
+        unit.removeDocument(doc.uri);
+        this.terraformByDir.delete(unit);
+      }
+      return unit;
+    }
     const before = unit.document(doc.uri)?.text;
     if (before === undefined) this.terraformByDir.delete(unit);
     unit.setDocument(doc);
@@ -74,7 +128,7 @@ export class Workspace {
     this.open.delete(uri);
     const unit = this.unitFor(uri);
     const file = uriToPath(uri);
-    const text = unit.root && file ? readIfOurs(uri, file) : undefined;
+    const text = unit.root && file ? readIfOurs(uri, file, unit.root) : undefined;
     if (text === undefined) unit.removeDocument(uri);
     else unit.setDocument({ uri, text, version: -1 });
     this.terraformByDir.delete(unit);
@@ -94,12 +148,17 @@ export class Workspace {
     if (this.open.has(uri)) return undefined;
     if (!unit.root && !unit.has(uri)) return undefined;
     const file = uriToPath(uri);
-    if (change === 'deleted' || !file) {
+    if (change === 'deleted' || !file || this.isExcluded(unit, uri)) {
       if (!unit.has(uri)) return undefined;
       unit.removeDocument(uri);
     } else {
-      const text = readIfOurs(uri, file);
-      if (text === undefined) {
+      const root = unit.root ?? path.dirname(file);
+      const text = readIfOurs(uri, file, root);
+      if (text === undefined && isTopologyUri(uri)) {
+        const read = readGated(file, { root });
+        if (read.ok || read.kind === 'missing') unit.removeDocument(uri);
+        else unit.refuseTopology(uri, read.why);
+      } else if (text === undefined) {
         if (!unit.has(uri)) return undefined;
         unit.removeDocument(uri);
       } else unit.setDocument({ uri, text, version: -1 });
@@ -118,12 +177,25 @@ export class Workspace {
     if (!unit.root) return 0;
     const topologyPath = path.join(unit.root, TOPOLOGY_FILE);
     const topologyUri = pathToFileURL(topologyPath).toString();
-    if (!this.open.has(topologyUri)) {
-      const text = fs.existsSync(topologyPath) ? readText(topologyPath) : undefined;
-      if (text !== undefined) unit.setDocument({ uri: topologyUri, text, version: -1 });
+    if (!this.open.has(topologyUri) && fs.existsSync(topologyPath)) {
+      const read = readGated(topologyPath, { root: unit.root });
+      if (read.ok) unit.setDocument({ uri: topologyUri, text: read.text, version: -1 });
+      else {
+        options.onSkip?.(topologyPath, read.why);
+        unit.refuseTopology(topologyUri, read.why);
+      }
     }
-    const files = collectFiles([unit.root], { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES });
+    const excluder = this.excluderFor(unit);
+    const files = collectFiles([unit.root], { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES, exclude: excluder, onSkip: options.onSkip });
+    this.scannedWith.set(unit, this.excluders.get(unit)?.key ?? '');
     this.tfvars.clear();
+    // Files read before that are now excluded (or gone) leave; open documents stay as the editor has them.
+    const collected = new Set(files.map((f) => f.uri));
+    for (const uri of unit.uris()) {
+      if (isTopologyUri(uri) || collected.has(uri)) continue;
+      if (this.open.has(uri) && !this.isExcluded(unit, uri)) continue;
+      unit.removeDocument(uri);
+    }
     // Every file is a document before any is parsed, so a Terraform file's parse sees the whole module.
     for (const f of files) if (!this.open.has(f.uri)) unit.setDocument({ uri: f.uri, text: f.text, version: -1 });
     this.terraformByDir.delete(unit);
@@ -144,11 +216,12 @@ export class Workspace {
    * Diagnostics of the unit's analysis that differ from what was last
    * published, and an empty list for files that had some and now have none.
    */
-  changedDiagnostics(unit: WorkspaceState, settings: AnalysisSettings | undefined, enabled = true): { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] {
+  changedDiagnostics(unit: WorkspaceState, settings: AnalysisSettings | undefined, enabled = true, baseline?: EditorBaseline): { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] {
     const analysis = enabled ? unit.analyze(settings) : undefined;
     const byUri: ReadonlyMap<string, readonly Finding[]> = analysis ? (analysis.findingsByUri ?? findingsByUri(analysis.findings)) : new Map();
     const out: { uri: string; diagnostics: ServiceDiagnostic[]; version?: number }[] = [];
-    for (const [uri, findings] of byUri) {
+    for (const [uri, all] of byUri) {
+      const findings = baseline ? applyEditorBaseline(uri, all, baseline) : all;
       const version = unit.document(uri)?.version;
       // An open document's diagnostics are sent again for each new version, so the editor knows they are current.
       const versionKey = this.open.has(uri) ? String(version) : '';
@@ -207,23 +280,18 @@ export class Workspace {
       if (definesModuleValues(text)) out.set(uriToPath(other) as string, text ?? '');
     }
     let tfvars = this.tfvars.get(dir);
-    if (!tfvars) this.tfvars.set(dir, (tfvars = readTfvars(dir)));
+    if (!tfvars) this.tfvars.set(dir, (tfvars = readTfvars(dir, { root: unit.root ?? dir })));
     for (const [p, text] of tfvars) out.set(p, text);
     return out;
   }
 }
 
-function readIfOurs(uri: string, file: string): string | undefined {
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile() || stat.size > DEFAULT_MAX_FILE_BYTES) return undefined;
-    const text = readText(file);
-    if (text === undefined) return undefined;
-    if (isTopologyUri(uri)) return text;
-    return detectFormat(uri, text) ? text : undefined;
-  } catch {
-    return undefined;
-  }
+/** The disk text of a file the watcher or a close names, through the gate (inside `root`). */
+function readIfOurs(uri: string, file: string, root: string): string | undefined {
+  const text = readText(file, { root });
+  if (text === undefined) return undefined;
+  if (isTopologyUri(uri)) return text;
+  return detectFormat(uri, text) ? text : undefined;
 }
 
 function findingsByUri(findings: readonly Finding[]): Map<string, Finding[]> {

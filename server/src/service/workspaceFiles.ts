@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { detectFormat } from '../formats/detect';
+import { SNIFF_LIMIT, detectFormat, mayBeReadable } from '../formats/detect';
+import type { Excluder } from './exclude';
+import { DEFAULT_MAX_FILE_BYTES, listFolder, readGated, type GateOptions } from './fileGate';
 
 export const TOPOLOGY_FILE = 'citrix-flows.yaml';
 const SKIP_DIRS = new Set(['node_modules', '.git', '.terraform', '.venv', 'dist', 'out', '.cache', '__pycache__']);
 /** Bigger files are not configurations anyone edits by hand; reading them would only stall the scan. */
-export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+export { DEFAULT_MAX_FILE_BYTES };
 
 export function toUri(file: string): string {
   return pathToFileURL(path.resolve(file)).toString();
@@ -16,18 +18,36 @@ export interface CandidateFile {
   readonly path: string;
   readonly uri: string;
   readonly text: string;
+  /** The folder its reads stay inside: the folder given, or the named file's own folder. */
+  readonly root: string;
+}
+
+export interface CollectOptions {
+  readonly maxBytes?: number;
+  /** What citrix-flows.yaml, settings and the command line leave out. */
+  readonly exclude?: Excluder;
+  /** A file or folder not read, and why (permission denied, a device, too large, …). */
+  readonly onSkip?: (file: string, why: string) => void;
 }
 
 /**
  * Every file under `paths` that one of our parsers reads, decided by name and
  * the first bytes. Directories are walked without following links; hidden
- * folders and build output are skipped.
+ * folders, build output and what `exclude` leaves out are skipped. Each file
+ * is read through the gate with its path's folder as the root, so a link
+ * never leaves it; a folder that cannot be listed is reported and skipped,
+ * and the walk goes on.
+ *
+ * Reading is staged so a big repository costs little: a name no format uses
+ * is never opened, and a file is read past its first 64 KiB (all detection
+ * looks at) only once detection has claimed it.
  */
-export function collectFiles(paths: readonly string[], options: { maxBytes?: number; onSkip?: (file: string, why: string) => void } = {}): CandidateFile[] {
+export function collectFiles(paths: readonly string[], options: CollectOptions = {}): CandidateFile[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const exclude = options.exclude && !options.exclude.isEmpty ? options.exclude : undefined;
   const found: CandidateFile[] = [];
   const seen = new Set<string>();
-  const visit = (p: string, explicit: boolean): void => {
+  const visit = (p: string, explicit: boolean, root: string): void => {
     const full = path.resolve(p);
     if (seen.has(full)) return;
     seen.add(full);
@@ -35,42 +55,70 @@ export function collectFiles(paths: readonly string[], options: { maxBytes?: num
     try {
       stat = fs.lstatSync(full);
     } catch (error) {
-      options.onSkip?.(full, (error as Error).message);
+      const code = (error as NodeJS.ErrnoException).code;
+      options.onSkip?.(full, code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message);
       return;
     }
     if (stat.isDirectory()) {
       const name = path.basename(full);
       if (!explicit && (SKIP_DIRS.has(name) || name.startsWith('.'))) return;
-      for (const child of fs.readdirSync(full).sort()) visit(path.join(full, child), false);
+      // A folder named on the command line is checked whatever the excludes say; what is inside it is not.
+      if (!explicit && exclude?.excluded(full, true)) return;
+      const listing = listFolder(full);
+      if (!listing.ok) {
+        options.onSkip?.(full, `folder not read: ${listing.why}`);
+        return;
+      }
+      for (const child of listing.names) visit(path.join(full, child), false, explicit ? full : root);
       return;
     }
-    if (!stat.isFile()) return;
+    // A named file may be a link (the user chose it); inside a walk, links and special files are not candidates.
+    if (!explicit && !stat.isFile()) return;
     if (path.basename(full) === TOPOLOGY_FILE) return;
-    if (stat.size > maxBytes) {
-      options.onSkip?.(full, `larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
+    const uri = toUri(full);
+    if (!mayBeReadable(uri)) {
+      if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
       return;
     }
-    const text = readText(full);
-    if (text === undefined) return;
-    const uri = toUri(full);
-    if (detectFormat(uri, text)) found.push({ path: full, uri, text });
+    const why = exclude?.excluded(full);
+    if (why) {
+      if (explicit) options.onSkip?.(full, why);
+      return;
+    }
+    const gate: GateOptions = { maxBytes, root: explicit ? undefined : root };
+    const refused = (read: { kind: string; why: string }): void => {
+      // A binary file in a walk is just not ours; anything else the user should hear about.
+      if (explicit || read.kind !== 'binary') options.onSkip?.(full, read.why);
+    };
+    // The stat is of the file itself in a walk (links are not candidates); a named link is read whole.
+    if (stat.size > SNIFF_BYTES && stat.size <= maxBytes) {
+      const head = readGated(full, { ...gate, prefixBytes: SNIFF_BYTES });
+      if (!head.ok) return refused(head);
+      if (!detectFormat(uri, head.text)) {
+        if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
+        return;
+      }
+    }
+    const read = readGated(full, gate);
+    if (!read.ok) return refused(read);
+    if (detectFormat(uri, read.text)) found.push({ path: full, uri, text: read.text, root: explicit ? path.dirname(full) : root });
     else if (explicit) options.onSkip?.(full, 'not a format citrix-flow-lint reads');
   };
-  for (const p of paths) visit(p, true);
+  for (const p of paths) visit(p, true, path.resolve(p));
   return found;
 }
 
-/** Text of a file, without a BOM; undefined for binary content. */
-export function readText(file: string): string | undefined {
-  let buffer: Buffer;
-  try {
-    buffer = fs.readFileSync(file);
-  } catch {
-    // Missing, a folder, unreadable: callers report "cannot read", not an internal error.
-    return undefined;
-  }
-  if (buffer.subarray(0, 8192).includes(0)) return undefined;
-  return buffer.toString('utf8');
+/** Detection reads at most 64 KiB of text; a few more bytes cover a BOM and a character cut at the edge. */
+const SNIFF_BYTES = SNIFF_LIMIT * 3 + 16;
+
+/**
+ * Text of a file through the gate (regular file, under the cap, inside
+ * `root` when one is given); undefined when it is refused, binary content
+ * included. Callers that must say why use readGated.
+ */
+export function readText(file: string, options: GateOptions = {}): string | undefined {
+  const read = readGated(file, options);
+  return read.ok ? read.text : undefined;
 }
 
 /** citrix-flows.yaml in the folder or the nearest folder above it. */
@@ -96,31 +144,33 @@ export const definesModuleValues = (text: string | undefined): boolean => text !
 export const TERRAFORM_FILE = /\.tf$/;
 export const TFVARS_FILE = /\.(tfvars|tfvars\.json)$/;
 
-/** The `*.tfvars` of a folder, by path, in name order. */
-export function readTfvars(dir: string): Map<string, string> {
+/** The `*.tfvars` of a folder, by path, in name order; links may not leave `root` (default: the folder). */
+export function readTfvars(dir: string, options: FolderReadOptions = {}): Map<string, string> {
   const out = new Map<string, string>();
-  for (const { full, text } of readFolder(dir, (name) => TFVARS_FILE.test(name))) out.set(full, text);
+  for (const { full, text } of readFolder(dir, (name) => TFVARS_FILE.test(name), options)) out.set(full, text);
   return out;
 }
 
-function readFolder(dir: string, wanted: (name: string) => boolean): { full: string; name: string; text: string }[] {
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
+export interface FolderReadOptions {
+  /** The workspace folder reads stay inside; the folder itself when not given. */
+  readonly root?: string;
+  readonly maxBytes?: number;
+  readonly onSkip?: (file: string, why: string) => void;
+}
+
+function readFolder(dir: string, wanted: (name: string) => boolean, options: FolderReadOptions): { full: string; name: string; text: string }[] {
+  const listing = listFolder(dir);
+  if (!listing.ok) {
+    options.onSkip?.(dir, `folder not read: ${listing.why}`);
     return [];
   }
   const out: { full: string; name: string; text: string }[] = [];
-  for (const name of names.sort()) {
+  for (const name of listing.names) {
     if (!wanted(name)) continue;
     const full = path.join(dir, name);
-    try {
-      if (fs.statSync(full).size > DEFAULT_MAX_FILE_BYTES) continue;
-    } catch {
-      continue;
-    }
-    const text = readText(full);
-    if (text !== undefined) out.push({ full, name, text });
+    const read = readGated(full, { root: options.root ?? dir, maxBytes: options.maxBytes });
+    if (read.ok) out.push({ full, name, text: read.text });
+    else options.onSkip?.(full, read.why);
   }
   return out;
 }
@@ -132,14 +182,14 @@ function readFolder(dir: string, wanted: (name: string) => boolean): { full: str
  * its files are parsed (reading the folder again per file made a flat folder
  * of n files cost n² reads).
  */
-export function terraformSiblingReader(): (file: string) => Map<string, string> {
+export function terraformSiblingReader(options: Omit<FolderReadOptions, 'root'> = {}): (file: string, root?: string) => Map<string, string> {
   const folders = new Map<string, { full: string; text: string }[]>();
-  return (file) => {
+  return (file, root) => {
     const self = path.resolve(file);
     const dir = path.dirname(self);
     let entries = folders.get(dir);
     if (!entries) {
-      entries = readFolder(dir, (name) => /\.(tf|tfvars|tfvars\.json)$/.test(name)).filter((e) => !TERRAFORM_FILE.test(e.name) || definesModuleValues(e.text));
+      entries = readFolder(dir, (name) => /\.(tf|tfvars|tfvars\.json)$/.test(name), { ...options, root }).filter((e) => !TERRAFORM_FILE.test(e.name) || definesModuleValues(e.text));
       folders.set(dir, entries);
     }
     const out = new Map<string, string>();
@@ -149,6 +199,6 @@ export function terraformSiblingReader(): (file: string) => Map<string, string> 
 }
 
 /** The module values around one Terraform file; see terraformSiblingReader for many. */
-export function terraformSiblings(file: string): Map<string, string> {
-  return terraformSiblingReader()(file);
+export function terraformSiblings(file: string, options: FolderReadOptions = {}): Map<string, string> {
+  return terraformSiblingReader(options)(file, options.root);
 }

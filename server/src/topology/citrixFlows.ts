@@ -11,7 +11,7 @@ import type {
 } from './types';
 import { closest, didYouMean, roleLookup, type Vocabulary } from './vocabulary';
 
-export const TOP_LEVEL_KEYS = ['roles', 'features', 'versions', 'networks', 'bindings', 'interfaces', 'checks'] as const;
+export const TOP_LEVEL_KEYS = ['roles', 'features', 'versions', 'networks', 'bindings', 'interfaces', 'checks', 'exclude'] as const;
 export const CHECK_SEVERITIES: readonly CheckSeverity[] = ['off', 'info', 'warning', 'error'];
 
 export function emptyTopology(uri?: string): Topology {
@@ -33,7 +33,19 @@ export function emptyTopology(uri?: string): Topology {
  * unknown words become problems at their place, and everything that can be
  * understood is kept, so one typo does not switch off every check.
  */
+/**
+ * Limits of citrix-flows.yaml (docs/citrix-flows.md). A site's declarations
+ * are a few hundred lines; these are far above any, and keep a hostile file
+ * from stalling the server: past `maxChars` or `maxDepth` the file is not
+ * parsed at all; past `maxEntries` a mapping or list is read in part; past
+ * `maxProblems` further problems are counted, not listed (and typo
+ * suggestions, the costly part, are no longer searched).
+ */
+export const TOPOLOGY_LIMITS = { maxChars: 1024 * 1024, maxDepth: 64, maxEntries: 10_000, maxProblems: 200 } as const;
+
 export function parseTopology(text: string, uri: string, vocabulary: Vocabulary): Topology {
+  const refused = refuseTopology(text);
+  if (refused) return { ...emptyTopology(uri), problems: [refused] };
   const reader = new TopologyReader(text, uri, vocabulary);
   try {
     return reader.read();
@@ -47,6 +59,48 @@ export function parseTopology(text: string, uri: string, vocabulary: Vocabulary)
       ],
     };
   }
+}
+
+/** Why the text is not parsed at all, as a problem at its place; undefined when it may be. */
+function refuseTopology(text: string): TopologyProblem | undefined {
+  if (text.length > TOPOLOGY_LIMITS.maxChars) {
+    const mb = (n: number): string => `${Math.round((n / 1024 / 1024) * 10) / 10} MB`;
+    return { code: 'limit', severity: 'error', span: { start: 0, end: 0 }, message: `citrix-flows.yaml is ${mb(text.length)}; files over ${mb(TOPOLOGY_LIMITS.maxChars)} are not read, so no role is declared` };
+  }
+  const deep = flowNestingPast(text, TOPOLOGY_LIMITS.maxDepth);
+  if (deep !== undefined) {
+    return { code: 'limit', severity: 'error', span: { start: deep, end: Math.min(deep + 1, text.length) }, message: `citrix-flows.yaml nests [ ] or { } deeper than ${TOPOLOGY_LIMITS.maxDepth} levels here; the file is not read, so no role is declared` };
+  }
+  return undefined;
+}
+
+/**
+ * Where flow collections (`[`, `{`) first nest past `max` levels, outside
+ * quotes and comments; the YAML parser recurses per level, so this is
+ * decided before it runs. Block nesting needs indentation, which the size
+ * limit already bounds to a depth the parser handles.
+ */
+export function flowNestingPast(text: string, max: number): number | undefined {
+  let depth = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote) {
+      if (quote === 34 && c === 92) i++;
+      else if (c === quote) quote = 0;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      // A quote opens a string only where a scalar may start, not inside a plain word (`it's`).
+      const prev = i > 0 ? text.charCodeAt(i - 1) : 10;
+      if (prev === 32 || prev === 9 || prev === 10 || prev === 13 || prev === 91 || prev === 123 || prev === 44 || prev === 58 || prev === 45) quote = c;
+    } else if (c === 35 && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text.charCodeAt(i) !== 10) i++;
+    } else if (c === 91 || c === 123) {
+      if (++depth > max) return i;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 /** Resolves rule symbols (service tags, security groups, GCP tags) through `networks:`. */
@@ -93,6 +147,7 @@ class TopologyReader {
   private readonly bindings: Binding[] = [];
   private readonly interfaces: InterfaceDeclaration[] = [];
   private readonly checks = new Map<string, CheckSeverity>();
+  private readonly exclude: { glob: string; span: Span }[] = [];
   private doc!: Document.Parsed;
 
   constructor(
@@ -126,7 +181,7 @@ class TopologyReader {
       }
     }
     // Networks first: role addresses may name them.
-    const order = ['networks', 'roles', 'features', 'versions', 'bindings', 'interfaces', 'checks'];
+    const order = ['networks', 'roles', 'features', 'versions', 'bindings', 'interfaces', 'checks', 'exclude'];
     for (const key of order) {
       const pair = sections.get(key);
       if (!pair) continue;
@@ -140,12 +195,17 @@ class TopologyReader {
         case 'bindings': this.readBindings(value); break;
         case 'interfaces': this.readInterfaces(value); break;
         case 'checks': this.readChecks(value); break;
+        case 'exclude': this.readExclude(value); break;
       }
     }
     return this.result();
   }
 
   private result(): Topology {
+    if (this.dropped) {
+      const last = this.problems[this.problems.length - 1];
+      this.problems.push({ code: 'limit', severity: 'error', span: last.span, message: `${this.dropped.toLocaleString('en-US')} more problems in citrix-flows.yaml are not listed (the first ${TOPOLOGY_LIMITS.maxProblems} are)` });
+    }
     this.problems.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     return {
       uri: this.uri,
@@ -156,6 +216,7 @@ class TopologyReader {
       networks: this.networks,
       interfaces: this.interfaces,
       checks: this.checks,
+      exclude: this.exclude,
       problems: this.problems,
     };
   }
@@ -280,7 +341,7 @@ class TopologyReader {
   private readBindings(node: Node): void {
     const seq = this.expectSeq(node, '"bindings"');
     if (!seq) return;
-    for (const item of seq.items) {
+    for (const item of this.capped(seq.items as (Node | null)[], (i) => this.span(i) ?? this.span(seq) ?? { start: 0, end: 0 }, 'binding entries')) {
       const map = this.expectMap(this.deref(item as Node | null), 'a binding', this.span(seq));
       if (!map) continue;
       const fields = this.fields(map, ['files', 'ruleSet', 'roles'], 'a binding');
@@ -305,11 +366,20 @@ class TopologyReader {
     }
   }
 
+  /** `exclude: "legacy/**"` or a list of globs, relative to this file's folder. */
+  private readExclude(node: Node): void {
+    const items = isSeq(node) ? node.items : [node];
+    for (const item of items) {
+      const entry = this.text_(this.deref(item as Node | null), 'exclude', 'citrix-flows.yaml');
+      if (entry) this.exclude.push({ glob: entry.text, span: entry.span });
+    }
+  }
+
   private readInterfaces(node: Node): void {
     const seq = this.expectSeq(node, '"interfaces"');
     if (!seq) return;
     const seen = new Map<string, true>();
-    for (const item of seq.items) {
+    for (const item of this.capped(seq.items as (Node | null)[], (i) => this.span(i) ?? this.span(seq) ?? { start: 0, end: 0 }, 'interface entries')) {
       const map = this.expectMap(this.deref(item as Node | null), 'an interface', this.span(seq));
       if (!map) continue;
       const fields = this.fields(map, ['name', 'roles', 'files'], 'an interface');
@@ -405,7 +475,7 @@ class TopologyReader {
       if (required) this.problem('schema', this.span(node) ?? { start: 0, end: 0 }, `${capitalise(what)} needs a list of addresses`, 'error');
       return [];
     }
-    const items = isSeq(node) ? node.items.map((i) => this.deref(i as Node | null)) : [node];
+    const items = this.seqItems(node, `addresses of ${what}`);
     const out: Entry[] = [];
     for (const item of items) {
       const span = this.span(item);
@@ -425,7 +495,7 @@ class TopologyReader {
       this.problem('schema', ownerSpan, `${capitalise(owner)} needs at least one role in "roles"`, 'error');
       return undefined;
     }
-    const items = isSeq(node) ? node.items.map((i) => this.deref(i as Node | null)) : [node];
+    const items = this.seqItems(node, `roles of ${owner}`);
     const out: { id: string; span: Span }[] = [];
     for (const item of items) {
       const span = this.span(item) ?? this.span(node) ?? { start: 0, end: 0 };
@@ -449,7 +519,8 @@ class TopologyReader {
       }
       return hit.id;
     }
-    const suggestion = lookup.suggest(text);
+    // Past the problem limit the message is only counted: no need to search for a suggestion.
+    const suggestion = this.full() ? undefined : lookup.suggest(text);
     const hint = suggestion && text.toLowerCase().startsWith(`${suggestion}-`)
       ? `; keys are role ids: to declare several groups of "${suggestion}", list all their addresses and use "bindings" to say which rule sets protect which`
       : didYouMean(suggestion);
@@ -470,7 +541,7 @@ class TopologyReader {
   /** Pairs with a scalar key, first occurrence only; later duplicates are reported. */
   private *uniquePairs(map: YAMLMap, what: string): Generator<Pair> {
     const seen = new Set<string>();
-    for (const pair of map.items) {
+    for (const pair of this.capped(map.items, (p) => this.keySpan(p), `${what} entries`)) {
       const key = this.keyText(pair);
       if (key === undefined) {
         this.problem('schema', this.keySpan(pair), `Every ${what} must be a plain word`, 'error');
@@ -497,6 +568,19 @@ class TopologyReader {
       }
     }
     return out;
+  }
+
+  /** The first `maxEntries` items; a problem at the first one left out says so. */
+  private capped<T>(items: readonly T[], spanOf: (item: T) => Span, what: string): readonly T[] {
+    if (items.length <= TOPOLOGY_LIMITS.maxEntries) return items;
+    const first = items[TOPOLOGY_LIMITS.maxEntries];
+    this.problem('limit', spanOf(first), `Only the first ${TOPOLOGY_LIMITS.maxEntries.toLocaleString('en-US')} ${what} are read; ${(items.length - TOPOLOGY_LIMITS.maxEntries).toLocaleString('en-US')} more from here are ignored`, 'error');
+    return items.slice(0, TOPOLOGY_LIMITS.maxEntries);
+  }
+
+  private seqItems(node: Node, what: string): (Node | null)[] {
+    if (!isSeq(node)) return [node];
+    return this.capped(node.items as (Node | null)[], (i) => this.span(i) ?? this.span(node) ?? { start: 0, end: 0 }, what).map((i) => this.deref(i));
   }
 
   private keyText(pair: Pair): string | undefined {
@@ -547,7 +631,16 @@ class TopologyReader {
     return undefined;
   }
 
+  private dropped = 0;
+  private full(): boolean {
+    return this.problems.length >= TOPOLOGY_LIMITS.maxProblems;
+  }
+
   private problem(code: TopologyProblem['code'], span: Span, message: string, severity: TopologyProblem['severity'], suggestion?: string): void {
+    if (this.full()) {
+      this.dropped++;
+      return;
+    }
     this.problems.push(suggestion === undefined ? { code, span, message, severity } : { code, span, message, severity, suggestion });
   }
 }

@@ -46,7 +46,9 @@ export interface TopologyProblem {
     /** A product in `versions:` the catalog does not know. */
     | 'unknown-product'
     /** Information: a role written by an alias (`ddc`); `suggestion` holds the canonical id. */
-    | 'role-alias';
+    | 'role-alias'
+    /** Past a documented limit (size, nesting, entries, problems): the rest is not read. */
+    | 'limit';
   readonly message: string;
   readonly span: Span;
   readonly severity: 'error' | 'warning' | 'info';
@@ -67,6 +69,8 @@ export interface Topology {
   readonly networks: ReadonlyMap<string, AddressSet>;
   readonly interfaces: readonly InterfaceDeclaration[];
   readonly checks: ReadonlyMap<string, CheckSeverity>;
+  /** Globs (relative to citrix-flows.yaml's folder) of files the scan leaves out; missing in topologies made by hand. */
+  readonly exclude?: readonly { readonly glob: string; readonly span: Span }[];
   readonly problems: readonly TopologyProblem[];
 }
 

@@ -18,9 +18,9 @@ export function resultsDir(suite: string): string {
 }
 
 /** A private copy of the e2e workspace: quick fixes write to disk, the checked-in files stay untouched. */
-export function copyWorkspace(prefix: string): string {
+export function copyWorkspace(prefix: string, source = e2eWorkspace): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `cfl-e2e-${prefix}-`));
-  cpSync(e2eWorkspace, dir, { recursive: true });
+  cpSync(source, dir, { recursive: true });
   return dir;
 }
 
@@ -31,13 +31,15 @@ export function which(command: string): string | undefined {
 }
 
 /**
- * Missing tools skip the suite, loudly: CI (.ci/run) installs them, so a skip
- * there is visible in the output rather than a silent pass.
+ * Missing tools skip the suite, loudly, on a newcomer's machine; in CI
+ * (CI=true, where .ci/run installs them) they fail it.
  */
 export function missingTools(tools: Record<string, string | undefined>): string | undefined {
   const missing = Object.entries(tools).filter(([, p]) => !p).map(([name]) => name);
   if (missing.length === 0) return undefined;
   const message = `E2E SKIPPED: ${missing.join(', ')} not found. Install with: apt-get install -y chromium neovim libkrb5-dev (.ci/run does).`;
+  // .ci/run installs these tools, so in CI a skipped editor suite is a broken run, not a pass.
+  if (/^(1|true|yes)$/i.test(process.env.CI ?? '')) throw new Error(`${message} CI=true: the real-editor suites must run.`);
   console.error(`\n${'!'.repeat(message.length)}\n${message}\n${'!'.repeat(message.length)}\n`);
   return message;
 }

@@ -88,10 +88,10 @@ const TARGETS: Target[] = [
     rules: /^\s*name: '/gm, rulesBefore: 3,
   },
   {
-    file: 'vda-iptables.rules', filetype: 'iptables', line: 10, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i,
-    // Placed before the DROP that blocked it.
-    added: /-A INPUT -s 10\.0\.0\.20\/32 (?:-d 10\.0\.2\.0\/24 )?-p tcp (?:-m tcp )?--dport 1494 -j ACCEPT\n-A INPUT -j DROP/,
-    rules: /^-A /gm, rulesBefore: 4,
+    file: 'vda-iptables.rules', filetype: 'iptables', line: 11, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i,
+    // Above the LOG/DROP tail, with a short comment, and no -d where the chain's own rules have none.
+    added: /# Citrix: Gateway SNIP → VDA, ICA TCP 1494\n-A INPUT -s 10\.0\.0\.20\/32 -p tcp -m tcp --dport 1494 -j ACCEPT\n-A INPUT -j LOG --log-prefix "vda-drop: "\n-A INPUT -j DROP/,
+    rules: /^-A /gm, rulesBefore: 5,
   },
 ];
 

@@ -29,10 +29,11 @@ const BICEP = {
   added: /access: 'Allow'[^}]*destinationPortRange: '2598'[^}]*sourceAddressPrefix: '10\.0\.0\.20'/,
 };
 const IPTABLES = {
-  file: 'vda-iptables.rules', line: 10, text: '-A INPUT -j DROP', missingPort: '1494',
+  file: 'vda-iptables.rules', line: 11, text: '-A INPUT -j DROP', missingPort: '1494',
   rules: /^-A /gm,
-  // Placed before the DROP that blocked it.
-  added: /-A INPUT -s 10\.0\.0\.20\/32 (?:-d 10\.0\.2\.0\/24 )?-p tcp (?:-m tcp )?--dport 1494 -j ACCEPT\n-A INPUT -j DROP/,
+  // Above the LOG/DROP tail (accepted ICA must not be logged as "vda-drop"), with a short human comment and no -d:
+  // the chain's own ACCEPT rules have none.
+  added: /# Citrix: Gateway SNIP → VDA, ICA TCP 1494\n-A INPUT -s 10\.0\.0\.20\/32 -p tcp -m tcp --dport 1494 -j ACCEPT\n-A INPUT -j LOG --log-prefix "vda-drop: "\n-A INPUT -j DROP/,
 };
 
 describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end to end', { skip, timeout: 15 * 60_000 }, () => {
@@ -175,8 +176,9 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         await wb.page.keyboard.press('Control+S');
         const after = await poll(`${target.file} on disk to gain one rule allowing TCP ${target.missingPort}`, () => {
           const text = readFileSync(file, 'utf8');
-          return text !== before ? text : undefined;
-        }, { timeoutMs: 15_000, lastSeen: () => 'the file on disk is unchanged' });
+          // The save truncates the file before writing it, so an empty read is the save under way, not its result.
+          return text !== before && text.trim() !== '' ? text : undefined;
+        }, { timeoutMs: 15_000, lastSeen: () => `the file on disk: ${JSON.stringify(readFileSync(file, 'utf8').slice(0, 200))}` });
         writeFileSync(path.join(out, `after-quick-fix-${target.file}`), after);
         assert.equal((after.match(target.rules) ?? []).length, (before.match(target.rules) ?? []).length + 1, `exactly one rule added:\n${after}`);
         assert.match(after, target.added, `the new rule allows TCP ${target.missingPort} from the Gateway SNIP:\n${after}`);
@@ -231,13 +233,33 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         async () => {
           const nodes = await frame.locator('svg.graph [data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
           const verdicts = await frame.locator('svg.graph .edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
-          return nodes.includes('vda') && nodes.includes('gateway-snip') && verdicts.length >= 2 ? { nodes, verdicts } : undefined;
+          // One line per pair of roles: Gateway SNIP → VDA bundles ICA 1494 and 2598.
+          const flows = await frame.locator('svg.graph .edge').evaluateAll((els) => els.flatMap((e) => (e.getAttribute('data-edge') ?? '').split(' ').filter(Boolean)));
+          return nodes.includes('vda') && nodes.includes('gateway-snip') && flows.length >= 2 ? { nodes, verdicts, flows } : undefined;
         },
         { timeoutMs: 45_000, intervalMs: 500, lastSeen: async () => `webview frames: ${await wb.page.locator('iframe.webview').count()}` },
       );
       assert.deepEqual([...new Set(seen.verdicts)], ['allowed'], `edge verdicts ${JSON.stringify(seen.verdicts)}`);
+      assert.equal(seen.verdicts.length, 1, `the two flows of one pair of roles are one line: ${JSON.stringify(seen.flows)}`);
+      // Its own editor group, maximized: no text editor shares the editor area with it.
+      assert.equal(await wb.page.locator('.editor-instance .monaco-editor:visible').count(), 0, 'a text editor is visible beside the maximized Flow Map');
     } finally {
       await wb.screenshot('flow-map');
+    }
+    // Clicking a flow opens the rule that decides it.
+    const label = frame.locator('svg.graph .edge-label[data-goto]').first();
+    const goTo = (await label.getAttribute('data-goto')) ?? '';
+    const [file, line] = [goTo.slice(0, goTo.lastIndexOf(':')), goTo.slice(goTo.lastIndexOf(':') + 1)];
+    assert.ok(file && /^\d+$/.test(line), `the edge says where its deciding rule is: ${goTo}`);
+    await label.click();
+    try {
+      await poll(`the editor to open ${file} at line ${line} (the deciding rule)`, async () => {
+        const tab = await wb.page.locator('.tabs-container .tab.active').first().innerText().catch(() => '');
+        const cursor = await wb.text('.statusbar-item[id="status.editor.selection"]');
+        return tab.includes(path.basename(file)) && cursor.includes(`Ln ${line},`) ? true : undefined;
+      }, { timeoutMs: 30_000, lastSeen: async () => `tabs ${JSON.stringify(await wb.text('.tabs-container .tab.active'))}, cursor ${JSON.stringify(await wb.text('.statusbar-item[id="status.editor.selection"]'))}` });
+    } finally {
+      await wb.screenshot('flow-map-click-opens-rule');
     }
     await wb.page.keyboard.press('Escape');
   });

@@ -204,34 +204,45 @@ export async function startCodeServer(options: {
   }
 
   const logFile = createWriteStream(path.join(options.logDir, 'code-server.log'));
-  const child: ChildProcess = spawn(
-    options.bin,
-    [
-      ...common,
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      '--ignore-last-opened',
-      ...(options.extraArgs ?? []),
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.pipe(logFile);
-  child.stderr?.pipe(logFile);
-  let exited: string | undefined;
-  child.on('exit', (code, signal) => {
-    exited = `code-server exited (code ${code}, signal ${signal})`;
-  });
-
   const url = `http://127.0.0.1:${port}`;
-  await poll('code-server /healthz to answer', async () => {
-    if (exited) throw new Error(exited);
-    const response = await fetch(`${url}/healthz`).catch(() => undefined);
-    return response?.ok ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 200 });
+  let child: ChildProcess | undefined;
+  let exited: string | undefined;
+  // On a loaded machine code-server can give up starting its own server ("error timed out", exit 1): start it again, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    exited = undefined;
+    const started: ChildProcess = spawn(
+      options.bin,
+      [
+        ...common,
+        '--bind-addr', `127.0.0.1:${port}`,
+        '--auth', 'none',
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        '--ignore-last-opened',
+        ...(options.extraArgs ?? []),
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = started;
+    started.stdout?.pipe(logFile, { end: false });
+    started.stderr?.pipe(logFile, { end: false });
+    started.on('exit', (code, signal) => {
+      if (child === started) exited = `code-server exited (code ${code}, signal ${signal})`;
+    });
+    try {
+      await poll('code-server /healthz to answer', async () => {
+        if (exited) throw new Error(exited);
+        const response = await fetch(`${url}/healthz`).catch(() => undefined);
+        return response?.ok ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+      break;
+    } catch (error) {
+      if (!exited || attempt >= 3) throw error;
+      logFile.write(`\n[e2e] ${exited} while starting (attempt ${attempt} of 3); starting it again\n`);
+    }
+  }
 
   return {
     url,
@@ -243,9 +254,9 @@ export async function startCodeServer(options: {
       return `${url}/?${query.toString()}`;
     },
     async stop() {
-      if (!exited && child.pid) {
+      if (!exited && child?.pid) {
         child.kill('SIGTERM');
-        await poll('code-server to exit', () => exited !== undefined, { timeoutMs: 10_000 }).catch(() => child.kill('SIGKILL'));
+        await poll('code-server to exit', () => exited !== undefined, { timeoutMs: 10_000 }).catch(() => child?.kill('SIGKILL'));
       }
       logFile.end();
       // The extension host and language server logs, for a person reading a failure.

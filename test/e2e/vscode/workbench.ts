@@ -196,6 +196,32 @@ export class Workbench {
     return `language mode "${mode.trim()}" (the client's documentSelector must match it for hovers, code actions and completion)`;
   }
 
+  /** Runs a command by its palette title ("Citrix Flow Lint: Restart server"). */
+  async runCommand(title: string): Promise<void> {
+    await this.dismissWidgets();
+    await this.page.keyboard.press('F1');
+    await poll('the command palette', async () => this.page.locator('.quick-input-widget input').isVisible().catch(() => false), { timeoutMs: 10_000 });
+    await this.page.keyboard.type(title);
+    const label = title.slice(title.indexOf(': ') + 2);
+    await poll(`"${title}" in the command palette`, async () => (await this.text('.quick-input-widget .monaco-list-row.focused')).includes(label), {
+      timeoutMs: 10_000,
+      lastSeen: () => this.text('.quick-input-widget .monaco-list-row'),
+    });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Clicks the "{}" language status item of the status bar and returns the text of the hover it opens. */
+  async openLanguageStatus(expect: RegExp = /Citrix/): Promise<string> {
+    const item = this.page.locator('.statusbar-item[id="status.languageStatus"]');
+    return poll(`the language status hover to show ${expect}`, async () => {
+      // The workbench's hover service draws it; which class it carries has moved between releases.
+      const shown = async () => `${await this.text('.monaco-hover')}\n${await this.text('.workbench-hover')}`.trim();
+      if (!(await shown())) await item.click({ timeout: 2_000 }).catch(() => undefined);
+      const text = await shown();
+      return expect.test(text) ? text : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500, lastSeen: async () => `status bar ${JSON.stringify(await this.statusBarText())}; hover ${JSON.stringify(await this.text('.monaco-hover'))}` });
+  }
+
   async codeLensText(): Promise<string> {
     return this.text('.editor-instance .monaco-editor .codelens-decoration');
   }

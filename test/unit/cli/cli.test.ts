@@ -4,10 +4,9 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { allCheckIds } from '../../../server/src/analysis/checks';
 import { fixturePath, repoRoot } from '../../helpers/fixtures';
+import { sarifValidator } from '../../helpers/sarif';
 
 /**
  * The CLI as shipped: `node dist/cli.js`, spawned with pipes (so it is not on
@@ -86,7 +85,7 @@ test('check: --severity-threshold decides which findings fail the run', () => {
 test('check: usage errors exit 2 with a message on stderr', () => {
   const table: [string[], RegExp][] = [
     [['check', '--bogus'], /unknown option --bogus/],
-    [['check', '--format', 'xml'], /--format must be text, json or sarif/],
+    [['check', '--format', 'xml'], /--format must be text, json, sarif or compact/],
     [['check', '--severity-threshold', 'loud'], /--severity-threshold must be/],
     [['check', '--roles'], /--roles needs a value/],
     [['check', '--roles', 'missing.yaml'], /cannot read missing\.yaml/],
@@ -162,46 +161,7 @@ test('check: JSON has exactly the documented shape', () => {
   assert.deepEqual(out.files, [{ file: 'vda.tf', format: 'terraform', ruleSets: 1, parseProblems: 0 }]);
 });
 
-/**
- * The official SARIF 2.1.0 schema (2.1.0-rtm.5, the OASIS standard's), as
- * shipped in @microsoft/jest-sarif 1.0.0-beta.0 (lib/schemas/, MIT), copied
- * here unmodified (sha256 2d99159a…4de4f8) so the test runs offline without
- * that package's dependencies. It is draft-04; Ajv 8 reads it once `id` is `$id`.
- */
-function sarifValidator(): ValidateFunction {
-  const schema = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test', 'unit', 'cli', 'sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
-  const { $schema: _draft, id, ...rest } = schema;
-  // The schema's patterns are written for JavaScript without the u flag (a lone `]` in the language pattern).
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-  addFormats(ajv);
-  return ajv.compile({ $id: id as string, ...rest });
-}
-
-test('check: SARIF 2.1.0 validates against the official schema and carries rule metadata', () => {
-  const validate = sarifValidator();
-  for (const dir of [BAD, GOOD, INFO_ONLY]) {
-    const r = cli(['check', '--format', 'sarif'], dir);
-    const sarif = JSON.parse(r.stdout) as {
-      version: string;
-      runs: { tool: { driver: { rules: { id: string; shortDescription: { text: string }; helpUri: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[];
-    };
-    assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 1));
-    assert.equal(sarif.version, '2.1.0');
-    const { rules } = sarif.runs[0].tool.driver;
-    assert.deepEqual(rules.map((x) => x.id).sort(), [...allCheckIds()].sort());
-    for (const rule of rules) {
-      assert.ok(rule.shortDescription.text.length > 0);
-      assert.ok(rule.helpUri.endsWith(`/docs/checks/${rule.id}.md`), rule.helpUri);
-      assert.ok(fs.existsSync(new URL(rule.helpUri)), `${rule.helpUri} exists`);
-    }
-    for (const result of sarif.runs[0].results) assert.equal(rules[result.ruleIndex].id, result.ruleId);
-  }
-  const bad = JSON.parse(cli(['check', '--format', 'sarif'], BAD).stdout) as { runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
-  const missing = bad.runs[0].results.find((x) => x.ruleId === 'missing-flow');
-  assert.equal(missing?.level, 'error');
-  assert.equal(missing?.locations[0].physicalLocation.artifactLocation.uri, 'vda.tf');
-  assert.equal(missing?.locations[0].physicalLocation.region.startLine, 20);
-});
+// SARIF output is tested in sarif.test.ts.
 
 const VDA_TF = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/bad.tf' });
 
@@ -243,5 +203,131 @@ test('test-flow: usage errors exit 2', () => {
     const r = cli(args, VDA_TF);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, message);
+  }
+});
+
+// ---- never silent: what was not read is said, and a CI run fails when its named paths give nothing ----
+
+/** Minimal AWS CloudFormation template (the format is not read yet). */
+const CLOUDFORMATION = '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": { "Sg": { "Type": "AWS::EC2::SecurityGroup", "Properties": {} } }\n}\n';
+const SILENT = workspace({
+  'vda.tf': 'checks/missing-flow/good.tf',
+  'cfn/sg.json': CLOUDFORMATION,
+  'notes.txt': 'nothing to see\n',
+  'empty/.keep': '\n',
+  'nacl.tf': 'resource "aws_network_acl" "main" {\n  ingress {\n    protocol   = "tcp"\n    rule_no    = 100\n    action     = "deny"\n    cidr_block = "0.0.0.0/0"\n    from_port  = 1494\n    to_port    = 1494\n  }\n}\n',
+  // vcapra1/dots scripts/firewall/arm.sh and ipv4 at 9f9f85ec / 2f2ce202 (no licence stated), excerpts:
+  // the script loads the rules file that sits beside it.
+  'beside/arm.sh': '#!/bin/sh\n\niptables -F\niptables -X\n\niptables-restore < ipv4\n',
+  'beside/ipv4': '*filter\n-P INPUT DROP\n-A INPUT -p tcp -s localhost -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n',
+  'lonely/apply.sh': '#!/bin/sh\nsudo iptables-restore < /etc/iptables/rules.v4\n',
+});
+
+test('check: explicit paths that give nothing fail the run with exit 2, unless asked otherwise', () => {
+  const table: { args: string[]; status: number; stderr?: RegExp; stdout?: RegExp }[] = [
+    { args: ['check', 'missing.tf'], status: 2, stderr: /missing\.tf: no such file or folder/ },
+    { args: ['check', 'vda.tf', 'gone/'], status: 2, stderr: /gone\/: no such file or folder/ },
+    { args: ['check', 'cfn/sg.json'], status: 2, stderr: /skipped cfn\/sg\.json: an AWS CloudFormation template: not a supported format yet[^]*--skip-unsupported/ },
+    { args: ['check', 'notes.txt'], status: 2, stderr: /skipped notes\.txt: not a supported format \(Terraform, Bicep/ },
+    { args: ['check', 'cfn/sg.json', 'vda.tf'], status: 2, stderr: /in no supported format/ },
+    { args: ['check', 'cfn/sg.json', 'vda.tf', '--skip-unsupported', '--exit-zero'], status: 0, stderr: /^skipped cfn\/sg\.json: an AWS CloudFormation template[^\n]*\n$/, stdout: /in 1 file with 1 rule set/ },
+    { args: ['check', 'cfn/sg.json', '--skip-unsupported'], status: 2, stderr: /nothing was checked \(--allow-empty/ },
+    { args: ['check', 'cfn/sg.json', '--skip-unsupported', '--allow-empty'], status: 0, stdout: /No problems in 0 files/ },
+    { args: ['check', 'empty'], status: 2, stderr: /no file in the given paths/ },
+    { args: ['check', 'empty', '--allow-empty'], status: 0 },
+    { args: ['check', 'cfn'], status: 2, stderr: /no file in the given paths/ },
+  ];
+  for (const c of table) {
+    const r = cli(c.args, SILENT);
+    assert.equal(r.status, c.status, `${c.args.join(' ')}: ${r.stdout}${r.stderr}`);
+    if (c.stderr) assert.match(r.stderr, c.stderr, c.args.join(' '));
+    if (c.stdout) assert.match(r.stdout, c.stdout, c.args.join(' '));
+  }
+});
+
+test('check: skipped files are listed in JSON and as SARIF tool execution notifications', () => {
+  const json = JSON.parse(cli(['check', 'cfn/sg.json', 'vda.tf', '--skip-unsupported', '--format', 'json'], SILENT).stdout) as { skipped?: { file: string; reason: string }[] };
+  assert.deepEqual(json.skipped, [{ file: 'cfn/sg.json', reason: 'an AWS CloudFormation template: not a supported format yet' }]);
+  const r = cli(['check', 'cfn/sg.json', 'vda.tf', '--skip-unsupported', '--format', 'sarif'], SILENT);
+  const sarif = JSON.parse(r.stdout) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] }[] };
+  assert.ok(sarifValidator()(sarif));
+  const notes = sarif.runs[0].invocations[0].toolExecutionNotifications;
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].level, 'warning');
+  assert.equal(notes[0].message.text, 'Skipped cfn/sg.json: an AWS CloudFormation template: not a supported format yet');
+  assert.equal(notes[0].locations[0].physicalLocation.artifactLocation.uri, 'cfn/sg.json');
+});
+
+test('check: a script that loads its rules from a file beside it is checked through that file', () => {
+  const r = cli(['check', 'beside/arm.sh', '--format', 'json'], SILENT);
+  const out = JSON.parse(r.stdout) as { findings: { checkId: string; file: string; line: number; severity: string; message: string }[]; files: { file: string; ruleSets: number; parseProblems: number }[] };
+  assert.deepEqual(out.files.map((f) => [f.file, f.ruleSets]), [['beside/arm.sh', 0], ['beside/ipv4', 1]]);
+  assert.ok(out.findings.some((f) => f.file === 'beside/arm.sh' && f.line === 6 && f.severity === 'info' && /loads its rules from ipv4/.test(f.message)), r.stdout);
+  assert.ok(out.findings.some((f) => f.file === 'beside/ipv4' && f.checkId === 'exposed-to-internet' && f.line === 4), r.stdout);
+  // Not beside the script: a warning says its rules are not checked.
+  const lonely = JSON.parse(cli(['check', 'lonely/apply.sh', '--format', 'json'], SILENT).stdout) as typeof out;
+  assert.ok(lonely.findings.some((f) => f.line === 2 && f.severity === 'warning' && /\/etc\/iptables\/rules\.v4 is not beside this script/.test(f.message)), JSON.stringify(lonely.findings));
+});
+
+test('check: every parse problem is a finding with its line, in text, JSON and SARIF alike', () => {
+  const dir = workspace({
+    'a.rules': 'iptables/bare-list.rules',
+    'b.sh': '#!/bin/sh\niptables -A INPUT -p tcp --dport 22 --bogus -j ACCEPT\nsource ./vars.sh\n$IPT -A INPUT -j DROP\n',
+    'nacl.tf': 'resource "aws_network_acl" "x" {\n}\n',
+  });
+  const json = JSON.parse(cli(['check', '--format', 'json'], dir).stdout) as { findings: { checkId: string; file: string; line: number }[]; files: { file: string; parseProblems: number }[] };
+  const parseFindings = (file: string): number => json.findings.filter((f) => f.file === file && (f.checkId === 'unparsed-rule' || f.checkId === 'unresolved-value')).length;
+  for (const f of json.files) assert.equal(parseFindings(f.file), f.parseProblems, `${f.file}: parseProblems equals its parse findings`);
+  assert.deepEqual(json.files.map((f) => [f.file, f.parseProblems]), [['a.rules', 1], ['b.sh', 3], ['nacl.tf', 1]]);
+  const sarif = JSON.parse(cli(['check', '--format', 'sarif'], dir).stdout) as { runs: { results: unknown[] }[] };
+  assert.equal(sarif.runs[0].results.length, json.findings.length);
+  const text = cli(['check'], dir).stdout;
+  assert.equal(text.split('\n').filter((l) => /^ {2}\d+:\d+ /.test(l)).length, json.findings.length);
+  assert.match(text, new RegExp(`^${json.findings.length} problems`, 'm'));
+});
+
+test('test-flow: no rule set read is unknown, exit 2, and says what was not read', () => {
+  const args = ['test-flow', 'nacl.tf', '--from', '192.0.2.1', '--to', '10.0.2.5', '--proto', 'tcp', '--port', '1494'];
+  const plain = cli(args, SILENT);
+  assert.equal(plain.status, 2, plain.stdout + plain.stderr);
+  assert.match(plain.stdout, /^UNKNOWN: tcp 192\.0\.2\.1 → 10\.0\.2\.5 port 1494 \(in\)\n {2}no rule set was read from nacl\.tf[^\n]*\n {2}line 1: No rule set was read from this file: it declares aws_network_acl, which Citrix Flow Lint does not read yet/);
+  assert.doesNotMatch(plain.stdout, /ALLOWED/);
+  const json = cli([...args, '--json'], SILENT);
+  assert.equal(json.status, 2);
+  const out = JSON.parse(json.stdout) as { verdict: string; stages: unknown[]; reasons: string[] };
+  assert.equal(out.verdict, 'unknown');
+  assert.deepEqual(out.stages, []);
+  assert.match(out.reasons.join('\n'), /aws_network_acl/);
+});
+
+test('every command answers -h, --help and --version', () => {
+  const version = (JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  for (const command of ['check', 'test-flow', 'explain', 'generate', 'report']) {
+    for (const flag of ['-h', '--help']) {
+      const r = cli([command, flag], GOOD);
+      assert.equal(r.status, 0, `${command} ${flag}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`citrix-flow-lint ${command}`), `${command} ${flag}`);
+    }
+    const v = cli([command, '--version'], GOOD);
+    assert.equal(v.status, 0, `${command} --version: ${v.stderr}`);
+    assert.equal(v.stdout, `${version}\n`);
+  }
+  assert.equal(cli(['--version'], GOOD).stdout, `${version}\n`);
+});
+
+test('argument parsing: values, repeats, lists and errors as before', () => {
+  const table: [string[], number, RegExp][] = [
+    [['check', '--format=json'], 0, /"findings"/],
+    [['check', '--role', 'vda', '--role=storefront', '--format', 'json'], 1, /"findings"/],
+    [['check', '--exit-zero=yes'], 2, /--exit-zero takes no value/],
+    [['check', '--role'], 2, /--role needs a value/],
+    [['check', '--role', '--format', 'json'], 2, /--role needs a value/],
+    [['check', '-x'], 2, /unknown option -x/],
+    [['check', '--', '--not-an-option'], 2, /--not-an-option: no such file or folder/],
+  ];
+  for (const [args, status, out] of table) {
+    const r = cli(args, GOOD);
+    assert.equal(r.status, status, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout + r.stderr, out, args.join(' '));
   }
 });

@@ -8,6 +8,7 @@ import { formatJson } from '../../../server/src/cli/report';
 import { repoRoot } from '../../helpers/fixtures';
 import { run, which } from '../../helpers/netns';
 import { extractCommands, runInFreshNamespace } from '../kernel/load';
+import { skipOutsideCi } from '../../helpers/requiredTool';
 
 /**
  * examples/README.md promises, per file, the findings `citrix-flow-lint check
@@ -209,14 +210,14 @@ function toolsMissing(bins: readonly string[]): string | undefined {
 
 test('nft -c accepts linux/license-server.nft', (t) => {
   const reason = toolsMissing(['unshare', 'nft']);
-  if (reason) return t.skip(`SKIPPED, NOT PASSED: ${reason}`);
+  if (reason) return skipOutsideCi(t, `SKIPPED, NOT PASSED: ${reason}`);
   const r = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', path.join(EXAMPLES, 'linux/license-server.nft')], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(r.status, 0, `nft -c: ${r.stderr}`);
 });
 
 test('iptables-restore --test accepts linux/linux-vda/rules.v4', (t) => {
   const reason = toolsMissing(['unshare', 'iptables-legacy-restore']);
-  if (reason) return t.skip(`SKIPPED, NOT PASSED: ${reason}`);
+  if (reason) return skipOutsideCi(t, `SKIPPED, NOT PASSED: ${reason}`);
   const text = fs.readFileSync(path.join(EXAMPLES, 'linux/linux-vda/rules.v4'), 'utf8');
   const r = run('unshare', ['-rn', 'iptables-legacy-restore', '--test'], text);
   assert.equal(r.status, 0, `iptables-legacy-restore: ${r.stderr}`);
@@ -224,7 +225,7 @@ test('iptables-restore --test accepts linux/linux-vda/rules.v4', (t) => {
 
 test('the iptables commands of linux/pvs-targets.sh run in a throwaway namespace', (t) => {
   const reason = toolsMissing(['unshare', 'iptables-legacy']);
-  if (reason) return t.skip(`SKIPPED, NOT PASSED: ${reason}`);
+  if (reason) return skipOutsideCi(t, `SKIPPED, NOT PASSED: ${reason}`);
   const { commands, skipped } = extractCommands(fs.readFileSync(path.join(EXAMPLES, 'linux/pvs-targets.sh'), 'utf8'), 'iptables');
   assert.equal(skipped, 0, 'every command has literal arguments');
   assert.ok(commands.length >= 10, `only ${commands.length} iptables commands found`);

@@ -23,6 +23,7 @@ import {
   topologyFor,
   type Emitter,
 } from './hostHarness';
+import { skipOutsideCi } from '../../helpers/requiredTool';
 
 /**
  * Every "Allow <flow>" fix in the host formats, applied for real: the
@@ -162,10 +163,10 @@ for (const c of CASES) {
       });
     }
 
-    test(`${name}: source.fixAll fix applies cleanly`, () => {
+    test(`${name}: the "allow all missing flows" source action applies cleanly`, () => {
       const first = findings.find((f) => !refusals.has(String(f.data?.flowId)));
       assert.ok(first);
-      const all = fixesFor(first, before.analysis, { all: true }).find((f) => f.kind === 'source.fixAll.citrix-flow-lint');
+      const all = fixesFor(first, before.analysis, { all: true }).find((f) => f.kind === 'source.citrix-flow-lint.allowMissingFlows');
       assert.ok(all, 'a fix-all is offered');
       const after = analyse(c.format, applyAll(text, all.edits), uri, topology);
       assertOnlyAdded(before.file, after.file, all.edits);
@@ -195,7 +196,7 @@ for (const c of CASES) {
         return;
       }
       const skipped = c.validate(fixedText, input);
-      if (skipped) t.skip(`SKIPPED, NOT PASSED (real tool): ${skipped}`);
+      if (skipped) skipOutsideCi(t, `SKIPPED, NOT PASSED (real tool): ${skipped}`);
     });
   }
 }

@@ -9,6 +9,7 @@ import { renderFlowMapHtml, type WebviewAssets } from '../../../server/src/cli/r
 import { loadAndAnalyze } from '../../../server/src/cli/check';
 import { buildFlowMap, type FlowMapModel } from '../../../server/src/service/flowMap';
 import { analyzeFolder, ROOT, SITE } from './site';
+import { skipOutsideCi } from '../../helpers/requiredTool';
 
 // Runs inside the page (page.$eval); declared here because the tests compile without the DOM library.
 declare function getComputedStyle(element: unknown): Record<string, string>;
@@ -78,9 +79,35 @@ test('report html: a rule text holding </script> cannot break out of the page', 
   assert.equal(html.split('</script>').length - 1, 2, 'only the two script elements close');
 });
 
+interface DrawnBundle {
+  source: string;
+  target: string;
+  verdict: string;
+  edges: string[];
+}
+
+async function drawnBundles(page: import('playwright-core').Page): Promise<DrawnBundle[]> {
+  return page.$$eval('svg.graph .edge:not(.loop)', (els) =>
+    els.map((e) => ({ source: e.getAttribute('data-source') ?? '', target: e.getAttribute('data-target') ?? '', verdict: e.getAttribute('data-verdict') ?? '', edges: (e.getAttribute('data-edge') ?? '').split(' ') })),
+  );
+}
+
+/** One line per pair of roles, holding exactly that pair's flows, coloured by the worst of them. */
+function assertBundles(model: FlowMapModel, drawn: DrawnBundle[]): void {
+  const order = ['blocked', 'partial', 'unknown', 'unbound', 'allowed'];
+  const between = model.edges.filter((e) => e.source !== e.target);
+  assert.deepEqual(drawn.flatMap((b) => b.edges).sort(), between.map((e) => e.id).sort(), 'every flow in exactly one line');
+  assert.equal(drawn.length, new Set(between.map((e) => `${e.source}>${e.target}`)).size, 'one line per pair of roles');
+  for (const b of drawn) {
+    const mine = between.filter((e) => b.edges.includes(e.id));
+    assert.ok(mine.every((e) => e.source === b.source && e.target === b.target), `${b.edges} join ${b.source} → ${b.target}`);
+    assert.equal(b.verdict, order.find((v) => mine.some((e) => e.verdict === v)), `${b.source} → ${b.target} shows its worst verdict`);
+  }
+}
+
 test('report html renders in Chromium: nodes, edges, verdict colours, hover, click, matrix, filters', async (t) => {
   const browser = await launch();
-  if (!browser) return t.skip('Chromium not installed');
+  if (!browser) return skipOutsideCi(t, 'Chromium not installed');
   try {
     const model = await siteModel();
     const file = await writeReport(model, 'site');
@@ -94,8 +121,7 @@ test('report html renders in Chromium: nodes, edges, verdict colours, hover, cli
 
     const nodes = await page.$$eval('svg.graph [data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
     assert.deepEqual([...nodes].sort(), model.nodes.map((n) => n.id).sort());
-    const edges = await page.$$eval('svg.graph .edge', (els) => els.map((e) => [e.getAttribute('data-edge'), e.getAttribute('data-verdict')]));
-    assert.deepEqual(Object.fromEntries(edges), Object.fromEntries(model.edges.map((e) => [e.id, e.verdict])));
+    assertBundles(model, await drawnBundles(page));
 
     // Each verdict drawn in its own colour, the legend's swatch in the same one.
     for (const verdict of ['blocked', 'partial', 'unbound', 'allowed']) {
@@ -112,7 +138,7 @@ test('report html renders in Chromium: nodes, edges, verdict colours, hover, cli
     // Hover: the card names protocol, ports, description and the deciding rule.
     const blocked = model.edges.find((e) => e.verdict === 'blocked');
     assert.ok(blocked);
-    await page.hover(`.edge-label[data-edge="${blocked.id}"]`);
+    await page.hover(`.edge-label[data-edge~="${blocked.id}"]`);
     const card = await page.textContent('.tooltip');
     assert.ok(card?.includes(blocked.label), card ?? '');
     assert.ok(card?.includes(blocked.description.slice(0, 40)));
@@ -120,7 +146,9 @@ test('report html renders in Chromium: nodes, edges, verdict colours, hover, cli
     assert.ok(card?.includes('Blocked'));
 
     // Click: the side panel shows the flow, its rule text and where it is.
-    await page.click(`.edge-label[data-edge="${blocked.id}"]`);
+    await page.click(`.edge-label[data-edge~="${blocked.id}"]`);
+    // A bundle lists the pair's flows beside the map; the blocked one is a click away.
+    if ((await page.getAttribute(`.edge-label[data-edge~="${blocked.id}"]`, 'data-count')) !== '1') await page.click(`aside.side .flow-list li[data-edge="${blocked.id}"]`);
     const side = await page.textContent('aside.side');
     assert.ok(side?.includes(blocked.flowId));
     assert.ok(side?.includes('vda.tf:19'));
@@ -129,13 +157,13 @@ test('report html renders in Chromium: nodes, edges, verdict colours, hover, cli
 
     // Filters: hiding a verdict hides its edges; a role keeps only its flows.
     await page.click('.legend-item.verdict-unbound');
-    const shown = await page.$$eval('svg.graph .edge', (els) => els.map((e) => e.getAttribute('data-verdict')));
-    assert.equal(shown.length, model.edges.filter((e) => e.verdict !== 'unbound').length);
-    assert.ok(!shown.includes('unbound'));
+    const shown = await drawnBundles(page);
+    assert.equal(shown.flatMap((b) => b.edges).length, model.edges.filter((e) => e.verdict !== 'unbound' && e.source !== e.target).length);
+    assert.ok(!shown.some((b) => b.verdict === 'unbound'));
     await page.click('.legend-item.verdict-unbound');
     await page.selectOption('select[data-filter="role"]', 'storefront');
     const storefront = await page.$$eval('svg.graph .edge', (els) => els.map((e) => [e.getAttribute('data-source'), e.getAttribute('data-target')]));
-    assert.equal(storefront.length, model.edges.filter((e) => e.source === 'storefront' || e.target === 'storefront').length);
+    assert.equal(storefront.length, new Set(model.edges.filter((e) => e.source === 'storefront' || e.target === 'storefront').map((e) => `${e.source}>${e.target}`)).size);
     assert.ok(storefront.every(([s, d]) => s === 'storefront' || d === 'storefront'));
     await page.selectOption('select[data-filter="role"]', '');
 
@@ -163,9 +191,9 @@ test('report html renders in Chromium: nodes, edges, verdict colours, hover, cli
 
 test('report html of examples/ renders every role and flow (screenshot for the README)', async (t) => {
   const examples = path.join(ROOT, 'examples');
-  if (!existsSync(path.join(examples, 'citrix-flows.yaml'))) return t.skip('examples/ not present');
+  if (!existsSync(path.join(examples, 'citrix-flows.yaml'))) return skipOutsideCi(t, 'examples/ not present');
   const browser = await launch();
-  if (!browser) return t.skip('Chromium not installed');
+  if (!browser) return skipOutsideCi(t, 'Chromium not installed');
   try {
     const loaded = await loadAndAnalyze([examples], { cwd: examples });
     if ('error' in loaded) throw new Error(loaded.error);
@@ -177,10 +205,31 @@ test('report html of examples/ renders every role and flow (screenshot for the R
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(String(e)));
     await page.goto(pathToFileURL(file).href);
+    // More roles than MATRIX_ABOVE: the matrix first, every pair of roles with flows a cell.
+    await page.waitForSelector('table.matrix');
+    assert.equal(await page.getAttribute('button[data-view="matrix"]', 'aria-selected'), 'true');
+    const pairs = new Set(model.edges.map((e) => `${e.source}→${e.target}`));
+    assert.deepEqual(new Set(await page.$$eval('td.pair', (els) => els.map((e) => e.getAttribute('data-pair')))), pairs);
+    await page.screenshot({ path: path.join(RESULTS, 'examples-matrix.png') });
+    mkdirSync(path.join(ROOT, 'docs', 'images'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'images', 'flow-map-matrix.png') });
+    await page.click('button[data-view="map"]');
     await page.waitForSelector('svg.graph .node');
     assert.equal(await page.$$eval('svg.graph [data-node]', (els) => els.length), model.nodes.length);
-    const edges = await page.$$eval('svg.graph .edge', (els) => els.map((e) => [e.getAttribute('data-edge'), e.getAttribute('data-verdict')]));
-    assert.deepEqual(Object.fromEntries(edges), Object.fromEntries(model.edges.map((e) => [e.id, e.verdict])));
+    assertBundles(model, await drawnBundles(page));
+    // Fit shows everything: every node, line and label inside the visible stage.
+    await page.click('.zoom-controls button[title="Fit to window"]');
+    const outside = await page.$$eval('svg.graph .node, svg.graph .edge-label, svg.graph .edge', (els) => {
+      const stage = (els[0] as unknown as { ownerSVGElement: { getBoundingClientRect(): { left: number; top: number; right: number; bottom: number } } }).ownerSVGElement.getBoundingClientRect();
+      return els
+        .map((e) => ({ id: e.getAttribute('data-node') ?? e.getAttribute('data-edge'), r: e.getBoundingClientRect() }))
+        .filter(({ r }) => r.left < stage.left - 1 || r.top < stage.top - 1 || r.right > stage.right + 1 || r.bottom > stage.bottom + 1)
+        .map(({ id }) => id);
+    });
+    assert.deepEqual(outside, [], 'drawn outside the stage after Fit');
+    // Readable: no label drawn smaller than 8 px at that zoom.
+    const smallest = await page.$$eval('svg.graph .edge-label text, svg.graph .node-title', (els) => Math.min(...els.map((e) => e.getBoundingClientRect().height)));
+    console.log(`examples/ map after Fit: smallest label ${smallest.toFixed(1)} px high`);
     for (const [verdict, colour] of Object.entries(LIGHT)) {
       const strokes = await page.$$eval(`svg.graph .edge.verdict-${verdict}:not(.loop) .edge-line`, (els) => els.map((e) => getComputedStyle(e).stroke));
       for (const s of strokes) assert.equal(s, colour, verdict);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskPunctuationRuns } from '../../../server/src/formats/bicep/mask';
+import { maskNewerSyntax, maskPunctuationRuns } from '../../../server/src/formats/bicep/mask';
 import { initTreeSitter } from '../../../server/src/formats/treeSitter';
 import { parseAs } from '../../../server/src/formats';
 
@@ -23,4 +23,23 @@ test('a separator inside a rule description keeps its value', async () => {
   const rule = file.ruleSets[0]?.rules.find((r) => !r.implicit);
   assert.equal(rule?.name, `a${run}`);
   assert.ok(file.problems.some((p) => p.code === 'syntax-error' && p.span.start === 0));
+});
+
+test('declarations of newer Bicep releases are rewritten offset for offset into what the grammar reads', () => {
+  const cases: [string, string][] = [
+    ['extension microsoftGraph\n', '                        \n'],
+    ["var a string = 'x'\n", "var a        = 'x'\n"],
+    ["var ports string[] = ['1']\n", "var ports          = ['1']\n"],
+    ["param p resourceInput<'A/b@1'>.properties?\n", "param p object                            \n"],
+    ["var v = $'''\n${x}\n'''\n", "var v =  '''\n${x}\n'''\n"],
+    // Inside a multi-line string nothing changes, and a ''' in a comment does not open one.
+    ["// a $''' note\nvar a string = 'x'\n", "// a  ''' note\nvar a        = 'x'\n"],
+    ["var s = '''\nextension x\n'''\n", "var s = '''\nextension x\n'''\n"],
+    ["var a = 'x'\nparam b string\n", "var a = 'x'\nparam b string\n"],
+  ];
+  for (const [input, expected] of cases) {
+    const out = maskNewerSyntax(input);
+    assert.equal(out, expected, JSON.stringify(input));
+    assert.equal(out.length, input.length);
+  }
 });

@@ -116,23 +116,13 @@ test('iptables: never throws, whatever the input', () => {
   }
 });
 
-test('iptables: parse time grows linearly', (t) => {
+test('iptables: reads every rule of a 10,000-rule file', () => {
   const make = (n: number): string => {
     const lines = ['*filter', ':INPUT DROP [0:0]'];
     for (let i = 0; i < n; i++) lines.push(`-A INPUT -s 10.${i >> 8}.${i & 255}.0/24 -p tcp -m multiport --dports 80,443 -j ACCEPT`);
     lines.push('COMMIT');
     return lines.join('\n');
   };
-  const time = (text: string): number => {
-    const t0 = performance.now();
-    parseIptables(text, 'big');
-    return performance.now() - t0;
-  };
-  time(make(2_000));
-  const small = time(make(2_000));
-  const big = time(make(10_000));
-  t.diagnostic(`2,000 rules: ${small.toFixed(0)} ms; 10,000 rules: ${big.toFixed(0)} ms`);
   assert.equal(parseIptables(make(10_000), 'big').ruleSets[0].rules.length, 10_000);
-  // Five times the rules: a quadratic parser would take 25 times as long.
-  assert.ok(big < small * 12 + 50, `not linear: ${small.toFixed(0)} ms then ${big.toFixed(0)} ms`);
+  // Growth with size is measured in the bench (bench/growth.mjs), not timed here.
 });

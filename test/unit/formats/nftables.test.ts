@@ -91,23 +91,13 @@ test('nftables: never throws, whatever the input', () => {
   }
 });
 
-test('nftables: parse time grows linearly', (t) => {
+test('nftables: reads every rule of a 10,000-rule file', () => {
   const make = (n: number): string => {
     const lines = ['table inet f {', ' chain input {', '  type filter hook input priority 0; policy drop;'];
     for (let i = 0; i < n; i++) lines.push(`  ip saddr 10.${i >> 8}.${i & 255}.0/24 tcp dport { 80, 443 } accept`);
     lines.push(' }', '}');
     return lines.join('\n');
   };
-  const time = (text: string): number => {
-    const t0 = performance.now();
-    parseNftables(text, 'big.nft');
-    return performance.now() - t0;
-  };
-  time(make(2_000));
-  const small = time(make(2_000));
-  const big = time(make(10_000));
-  t.diagnostic(`2,000 rules: ${small.toFixed(0)} ms; 10,000 rules: ${big.toFixed(0)} ms`);
   assert.equal(parseNftables(make(10_000), 'big.nft').ruleSets[0].rules.length, 10_000);
-  // Five times the rules: a quadratic parser would take 25 times as long.
-  assert.ok(big < small * 12 + 50, `not linear: ${small.toFixed(0)} ms then ${big.toFixed(0)} ms`);
+  // Growth with size is measured in the bench (bench/growth.mjs), not timed here.
 });

@@ -64,6 +64,26 @@ const ROWS: readonly Row[] = [
   { file: 'gcp.tf', ruleSets: ['google_compute_network.main'], flow: 'in tcp 198.51.100.1 -> 10.128.0.5:3389', verdict: 'denied', deciding: ['implied-deny-ingress'], note: 'disabled allow is skipped; implied deny' },
   { file: 'gcp.tf', ruleSets: ['google_compute_network.main'], flow: 'out tcp 10.128.0.5 -> 198.51.100.1:443', verdict: 'allowed', deciding: ['implied-allow-egress'], note: 'implied allow egress' },
   { file: 'gcp.tf', ruleSets: ['google_compute_network.main'], flow: 'out tcp 10.128.0.5 -> 198.51.100.1:25', verdict: 'denied', deciding: ['google_compute_firewall.block_smtp_out'], note: 'egress deny, no destination means 0.0.0.0/0' },
+  // Independent cases, each file on its own (issue 25): GCP ties, Azure defaults, Terraform's AWS egress.
+  { file: 'gcp-ties.tf', ruleSets: ['google_compute_network.ties'], flow: 'in tcp 172.20.1.1 -> 10.128.0.5:2598', verdict: 'denied', deciding: ['google_compute_firewall.deny_contractors_ica'], note: 'deny written first, allow second: the deny still wins the tie' },
+  { file: 'gcp-ties.tf', ruleSets: ['google_compute_network.ties'], flow: 'in tcp 172.21.1.1 -> 10.128.0.5:1494', verdict: 'allowed', deciding: ['google_compute_firewall.allow_users_ica'], note: 'outside the deny\'s sources the tied allow decides' },
+  { file: 'gcp-ties.tf', ruleSets: ['google_compute_network.ties'], flow: 'in udp 172.31.2.2 -> 10.128.0.5:1494', verdict: 'denied', deciding: ['google_compute_firewall.deny_edt_lab'], note: 'no priority means 1000: ties with the explicit 1000 deny' },
+  { file: 'gcp-ties.tf', ruleSets: ['google_compute_network.ties'], flow: 'in udp 172.17.2.2 -> 10.128.0.5:2598', verdict: 'allowed', deciding: ['google_compute_firewall.allow_edt_default_priority'], note: 'default-priority allow outside the deny' },
+  { file: 'gcp-ties.tf', ruleSets: ['google_compute_network.ties'], flow: 'in tcp 172.16.5.9 -> 10.128.0.5:22', verdict: 'allowed', deciding: ['google_compute_firewall.allow_admin_ssh'], note: 'lower number wins even when it is the allow' },
+  { file: 'gcp-ties.tf', ruleSets: ['google_compute_network.ties'], flow: 'in tcp 172.16.6.9 -> 10.128.0.5:22', verdict: 'denied', deciding: ['google_compute_firewall.deny_all_ssh'], note: 'outside the admin range the deny decides' },
+  { file: 'azure-defaults.tf', ruleSets: ['azurerm_network_security_group.empty'], flow: 'in tcp 10.0.7.7 -> 10.0.1.4:3389', verdict: 'allowed', deciding: ['AllowVnetInBound'], note: 'no rules: VNet to VNet passes the default' },
+  { file: 'azure-defaults.tf', ruleSets: ['azurerm_network_security_group.empty'], flow: 'in tcp 168.63.129.16 -> 10.0.1.4:8080', verdict: 'allowed', deciding: ['AllowAzureLoadBalancerInBound'], note: 'the load balancer probe address is allowed by default' },
+  { file: 'azure-defaults.tf', ruleSets: ['azurerm_network_security_group.empty'], flow: 'in tcp 198.51.100.7 -> 10.0.1.4:1494', verdict: 'denied', deciding: ['DenyAllInBound'], note: 'from outside the VNet nothing is allowed by default' },
+  { file: 'azure-defaults.tf', ruleSets: ['azurerm_network_security_group.empty'], flow: 'out tcp 10.0.1.4 -> 198.51.100.7:443', verdict: 'allowed', deciding: ['AllowInternetOutBound'], note: 'outbound to the Internet is allowed by default' },
+  { file: 'azure-defaults.tf', ruleSets: ['azurerm_network_security_group.empty'], flow: 'out tcp 10.0.1.4 -> 10.0.3.3:80', verdict: 'allowed', deciding: ['AllowVnetOutBound'], note: 'outbound within the VNet is allowed by default' },
+  { file: 'azure-defaults.tf', ruleSets: ['azurerm_network_security_group.isolated'], flow: 'in tcp 10.0.7.7 -> 10.0.1.4:3389', verdict: 'denied', deciding: ['Deny-Vnet-In'], note: 'a user deny above AllowVnetInBound decides first' },
+  { file: 'azure-defaults.tf', ruleSets: ['azurerm_network_security_group.isolated'], flow: 'in tcp 168.63.129.16 -> 10.0.1.4:8080', verdict: 'allowed', deciding: ['AllowAzureLoadBalancerInBound'], note: 'the probe address is not in VirtualNetwork here, so the default still admits it' },
+  { file: 'aws-egress.tf', ruleSets: ['aws_security_group.ingress_only'], flow: 'out tcp 10.0.1.4 -> 10.0.3.10:80', verdict: 'denied', deciding: [], note: 'Terraform removes the default egress: none declared, none at all' },
+  { file: 'aws-egress.tf', ruleSets: ['aws_security_group.ingress_only'], flow: 'in tcp 10.0.9.9 -> 10.0.1.4:443', verdict: 'allowed', deciding: ['line 8'], note: 'ingress is unaffected' },
+  { file: 'aws-egress.tf', ruleSets: ['aws_security_group.dns_out'], flow: 'out udp 10.0.1.4 -> 10.0.0.2:53', verdict: 'allowed', deciding: ['line 19'], note: 'the one egress block allows itself' },
+  { file: 'aws-egress.tf', ruleSets: ['aws_security_group.dns_out'], flow: 'out tcp 10.0.1.4 -> 10.0.0.2:443', verdict: 'denied', deciding: [], note: 'and nothing else' },
+  { file: 'aws-egress.tf', ruleSets: ['aws_security_group.registration_out'], flow: 'out tcp 10.0.1.4 -> 10.0.3.10:80', verdict: 'allowed', deciding: ['aws_vpc_security_group_egress_rule.registration'], note: 'egress from a separate rule resource' },
+  { file: 'aws-egress.tf', ruleSets: ['aws_security_group.registration_out'], flow: 'out tcp 10.0.1.4 -> 10.0.4.10:80', verdict: 'denied', deciding: [], note: 'outside that rule\'s destination' },
 ];
 
 const cache = new Map<string, readonly RuleSet[]>();

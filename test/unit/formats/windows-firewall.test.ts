@@ -67,13 +67,6 @@ test('windows-firewall: never throws on hostile input', () => {
   const inputs = ['', '\uFEFF', '`', '<#', '"', "'", '@{', '@(', '$', '-', 'New-NetFirewallRule', 'New-NetFirewallRule -', 'New-NetFirewallRule @x', 'New-NetFirewallRule -LocalPort', 'netsh advfirewall firewall add rule name="', '$a = @{ b = @( ( ) }', ')))}}}'];
   for (const input of inputs) assert.doesNotThrow(() => parseWindowsFirewall(input, 'x'), JSON.stringify(input));
   const line = "New-NetFirewallRule -DisplayName 'r' -Direction Inbound -Protocol TCP -LocalPort 1494 -RemoteAddress 10.0.0.0/8\n";
-  const time = (n: number): number => {
-    const start = process.hrtime.bigint();
-    parseWindowsFirewall(line.repeat(n), 'x');
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  };
-  time(1000);
-  const small = time(2500);
-  const big = time(10000);
-  assert.ok(big < small * 8, `4x input took ${big.toFixed(1)} ms vs ${small.toFixed(1)} ms`);
+  // Growth with size is measured in the bench (bench/growth.mjs), not timed here.
+  assert.equal(parseWindowsFirewall(line.repeat(10_000), 'x').ruleSets.flatMap((rs) => rs.rules).length, 10_000);
 });

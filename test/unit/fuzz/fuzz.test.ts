@@ -10,6 +10,7 @@ import { TARGETS } from '../../fuzz/generators';
 import { applyMutation, type Mutation } from '../../fuzz/mutate';
 import { checkFuzzInput, fuzzInput, readCounterexample } from '../../fuzz/property';
 import { repoRoot } from '../../helpers/fixtures';
+import { HANG_GUARD_MS } from '../../helpers/hangGuard';
 
 // A fixed seed so the suite is repeatable; `npm run fuzz` explores new seeds.
 const SEED = 20240917;
@@ -49,7 +50,7 @@ test('every input the fuzzer once failed on now passes (test/fixtures/fuzz-found
       if (name.endsWith('.utf16.json')) continue;
       const file = path.join(dir, folder, name);
       found.push(file);
-      const failure = checkInput(format, `file:///fuzz-found/${name}`, readCounterexample(file), 1000);
+      const failure = checkInput(format, `file:///fuzz-found/${name}`, readCounterexample(file), HANG_GUARD_MS);
       assert.equal(failure, undefined, `${folder}/${name}: ${failure?.kind}: ${failure?.message}`);
     }
   }

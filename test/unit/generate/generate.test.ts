@@ -7,6 +7,7 @@ import { initTreeSitter } from '../../../server/src/formats';
 import { GENERATE_FORMATS, type GenerateFormat } from '../../../server/src/formats/skeletons';
 import { run, which } from '../../helpers/netns';
 import { ROLE_SETS, checkGenerated, examplesTopology, generated, reparse } from './harness';
+import { skipOutsideCi } from '../../helpers/requiredTool';
 
 /**
  * For every format and several role combinations of the examples site: the
@@ -38,7 +39,7 @@ async function realTool(format: GenerateFormat, text: string, t: { skip: (m: str
     t.diagnostic('hcl2json accepts it');
   } else if (format === 'nftables') {
     const why = unshareUnavailable(['nft']);
-    if (why) return t.skip(`SKIPPED, NOT PASSED: nft -c: ${why}`);
+    if (why) return skipOutsideCi(t, `SKIPPED, NOT PASSED: nft -c: ${why}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfl-gen-'));
     try {
       const file = path.join(dir, 'generated.nft');
@@ -51,7 +52,7 @@ async function realTool(format: GenerateFormat, text: string, t: { skip: (m: str
     }
   } else if (format === 'iptables') {
     const why = unshareUnavailable(['iptables-legacy-restore']);
-    if (why) return t.skip(`SKIPPED, NOT PASSED: iptables-restore --test: ${why}`);
+    if (why) return skipOutsideCi(t, `SKIPPED, NOT PASSED: iptables-restore --test: ${why}`);
     const r = run('unshare', ['-rn', 'iptables-legacy-restore', '--test'], text);
     assert.equal(r.status, 0, `iptables-restore rejects the generated file: ${r.stderr}`);
     t.diagnostic('iptables-restore --test accepts it');

@@ -8,7 +8,8 @@ import { parseNftables } from '../../../server/src/formats/nftables';
 import type { ParsedFile } from '../../../server/src/model';
 import { exchange, NetnsPair, netnsUnavailable, type Exchange } from '../../helpers/netns';
 import { fixtureFlows, isInvalidFixture, kernelSkipReason, readFixtures, verdictOf } from './fixtureFlows';
-import { asScript, extractCommands, isIpv6SaveFile } from './load';
+import { asRestoreInput, asScript, extractCommands, isIpv6SaveFile } from './load';
+import { skipOutsideCi } from '../../helpers/requiredTool';
 
 /**
  * Differential test against the Linux kernel: each fixture is loaded into a
@@ -97,7 +98,7 @@ function loadIptables(pair: NetnsPair, file: string, text: string): void {
     }
   } else {
     const bin = isIpv6SaveFile(text) ? 'ip6tables-legacy-restore' : 'iptables-legacy-restore';
-    const r = pair.exec(pair.host, bin, [], text);
+    const r = pair.exec(pair.host, bin, [], asRestoreInput(text));
     if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
   }
   nsRun(pair, ESTABLISHED_IPT);
@@ -126,7 +127,7 @@ const fixtures = [
 for (const { file, text, format } of fixtures) {
   const name = `${format}/${path.basename(file)}`;
   test(`kernel agrees with the evaluator: ${name}`, async (t) => {
-    if (reason) return t.skip(`SKIPPED, NOT PASSED: network namespaces are unavailable: ${reason}`);
+    if (reason) return skipOutsideCi(t, `SKIPPED, NOT PASSED: network namespaces are unavailable: ${reason}`);
     if (isInvalidFixture(file)) return t.skip('invalid fixture: the kernel tools reject it (see the validation test)');
     const parsed = format === 'iptables' ? parseIptables(text, file) : parseNftables(text, file);
     const why = kernelSkipReason(parsed);
@@ -234,7 +235,7 @@ function toNft(g: ReturnType<typeof generate>): string {
 }
 
 test(`kernel agrees with the evaluator on ${CASES} generated rule sets (seed ${SEED})`, async (t) => {
-  if (reason) return t.skip(`SKIPPED, NOT PASSED: network namespaces are unavailable: ${reason}`);
+  if (reason) return skipOutsideCi(t, `SKIPPED, NOT PASSED: network namespaces are unavailable: ${reason}`);
   const rand = prng(SEED);
   const pair = NetnsPair.create();
   let cases = 0;
@@ -281,7 +282,7 @@ test(`kernel agrees with the evaluator on ${CASES} generated rule sets (seed ${S
 });
 
 test('kernel differential totals', (t) => {
-  if (reason) return t.skip(`SKIPPED, NOT PASSED: ${reason}`);
+  if (reason) return skipOutsideCi(t, `SKIPPED, NOT PASSED: ${reason}`);
   t.diagnostic(
     `cases ${tally.cases}, agreements ${tally.agreements}; not comparable (partial/unknown) ${tally.notComparable}; not kernel-testable flows ${tally.notKernelTestable}`,
   );

@@ -32,6 +32,13 @@ export function extractCommands(text: string, tool: 'iptables' | 'nft'): { comma
   let skipped = 0;
   for (const cmd of script.commands) {
     const name = commandName(cmd.words[0]) ?? '';
+    const restore = /^(ip6?tables)(?:-legacy|-nft)?-restore$/.exec(name);
+    if (tool === 'iptables' && restore) {
+      // `iptables-restore <<EOF`: the here-document is its input; a restore from a file is read as that file.
+      if (cmd.hereDoc) commands.push({ bin: `${restore[1]}-legacy-restore`, args: cmd.words.slice(1).map((w) => w.value), stdin: cmd.hereDoc.text });
+      else skipped++;
+      continue;
+    }
     const ours = tool === 'nft' ? name === 'nft' : name in LEGACY;
     if (!ours) continue;
     const args = cmd.words.slice(1);
@@ -73,6 +80,11 @@ export function runInFreshNamespace(commands: readonly Extracted[]): SpawnSyncRe
   } finally {
     cleanup();
   }
+}
+
+/** A bare list of rules (no `*table` line) is read as the filter table; iptables-restore gets it the same way. */
+export function asRestoreInput(text: string): string {
+  return /^[ \t]*\*/m.test(text) ? text : `*filter\n${text}${text.endsWith('\n') ? '' : '\n'}COMMIT\n`;
 }
 
 /** ip6tables-save files go to ip6tables-restore. */

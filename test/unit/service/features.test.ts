@@ -71,16 +71,36 @@ describe('code lens and inlay hints', () => {
     const state = await stateWith({ 'azure/vda.tf': NSG_TF.replace('# citrix-role: vda\n', '') });
     assert.deepEqual(doCodeLens(state, uri('azure/vda.tf')), []);
   });
-  it('hints after Citrix ports only, in the requested range', async () => {
+  // Each style on the same rules: [text just before the hint, label].
+  const HINTS: { style: 'perRule' | 'perPort' | 'hover'; expected: [string, string][] }[] = [
+    { style: 'perRule', expected: [['1494,2598', 'ICA, CGP'], ['16500:16509', 'HDX audio']] },
+    { style: 'perPort', expected: [['1494', 'ICA'], ['2598', 'CGP'], ['16509', 'HDX audio']] },
+    { style: 'hover', expected: [] },
+  ];
+  for (const { style, expected } of HINTS) {
+    it(`hints after Citrix ports only, style ${style}`, async () => {
+      const state = await stateWith({ 'linux/storefront-iptables.rules': IPTABLES });
+      const hints = doInlayHints(state, uri('linux/storefront-iptables.rules'), undefined, style);
+      assert.deepEqual(hints.map((h) => [IPTABLES.slice(h.offset - expected[hints.indexOf(h)]?.[0].length, h.offset), h.label]), expected);
+      for (const h of hints) assert.ok(h.label.length <= 20 && !h.label.includes('…'), `"${h.label}" is short and whole`);
+    });
+  }
+  it('one hint per field names at most three services, the tooltip all of them', async () => {
+    const text = IPTABLES.replace('--dports 1494,2598', '--dports 1494,2598,8008,27000,7279');
+    const state = await stateWith({ 'linux/storefront-iptables.rules': text });
+    const [first] = doInlayHints(state, uri('linux/storefront-iptables.rules'));
+    assert.equal(first.label, 'ICA, CGP, ICA HTML5 +2');
+    assert.equal(first.tooltip, 'Citrix: 1494 ICA/HDX · 2598 ICA Session Reliability (CGP) · 8008 ICA for the HTML5 client · 27000 Citrix License Server · 7279 Citrix license vendor daemon');
+  });
+  it('no hint outside the requested range', async () => {
     const state = await stateWith({ 'linux/storefront-iptables.rules': IPTABLES });
-    const hints = doInlayHints(state, uri('linux/storefront-iptables.rules'));
-    assert.deepEqual(hints.map((h) => [IPTABLES.slice(h.offset - 4, h.offset), h.label]), [
-      ['1494', 'ICA/HDX'],
-      ['2598', 'ICA Session Reliability (CGP)'],
-      ['6509', 'HDX audio over UDP (RTP)'],
-    ]);
     const firstLine = IPTABLES.indexOf('-A INPUT -p tcp -s');
     assert.deepEqual(doInlayHints(state, uri('linux/storefront-iptables.rules'), { start: firstLine, end: firstLine + 40 }), []);
+  });
+  it('a Terraform list gets its hint after the closing bracket', async () => {
+    const state = await stateWith({ 'azure/vda.tf': NSG_TF });
+    const hints = doInlayHints(state, uri('azure/vda.tf'));
+    assert.deepEqual(hints.map((h) => [NSG_TF.slice(h.offset - 16, h.offset), h.label]), [['["1494", "2598"]', 'ICA, CGP']]);
   });
 });
 
@@ -104,11 +124,12 @@ describe('code actions', () => {
     assert.deepEqual(docs?.command?.command, 'citrixFlowLint.showDocumentation');
     assert.ok(actions.every((a) => a.kind === 'quickfix' || a.kind.startsWith('source.fixAll')));
   });
-  it('only source.fixAll: the fix-all fixes of the whole file', async () => {
+  it('only source.citrix-flow-lint.allowMissingFlows: "allow all" of the whole file; source.fixAll: none of it', async () => {
     const state = await stateWith({ 'azure/vda.tf': NSG_TF });
-    const actions = doCodeActions(state, uri('azure/vda.tf'), { start: 0, end: 0 }, { only: ['source.fixAll'] });
+    const actions = doCodeActions(state, uri('azure/vda.tf'), { start: 0, end: 0 }, { only: ['source.citrix-flow-lint.allowMissingFlows'] });
     assert.ok(actions.length >= 1);
-    assert.ok(actions.every((a) => a.kind === 'source.fixAll.citrix-flow-lint'), actions.map((a) => a.kind).join());
+    assert.ok(actions.every((a) => a.kind === 'source.citrix-flow-lint.allowMissingFlows'), actions.map((a) => a.kind).join());
+    assert.deepEqual(doCodeActions(state, uri('azure/vda.tf'), { start: 0, end: 0 }, { only: ['source.fixAll'] }), []);
   });
   it('a failing fix builder leaves the generic actions', async () => {
     const state = await stateWith({ 'azure/vda.tf': NSG_TF });
@@ -156,10 +177,20 @@ describe('settings', () => {
     assert.deepEqual(normalizeSettings({ checks: { 'missing-flow': 'off', 'shadowed-rule': 'default', x: 3 }, debounceMs: -5, inlayHints: { enabled: false } }), {
       enable: true,
       checks: { 'missing-flow': 'off' },
-      inlayHints: { enabled: false },
+      inlayHints: { enabled: false, style: 'perRule' },
       debounceMs: 0,
       maxFileSizeKB: 5120,
+      baseline: { file: '', showAs: 'hint' },
+      exclude: [],
+      filesExclude: [],
+      run: 'onType',
     });
+    assert.equal(normalizeSettings({ run: 'onSave' }).run, 'onSave');
+    assert.equal(normalizeSettings({ run: 'sometimes' }).run, 'onType');
+    assert.deepEqual(normalizeSettings({ exclude: ['legacy/**', 3, ''] }, { '**/.git': true, '**/tmp': false }).exclude, ['legacy/**']);
+    assert.deepEqual(normalizeSettings({}, { '**/.git': true, '**/tmp': false }).filesExclude, ['**/.git']);
+    assert.deepEqual(normalizeSettings({ baseline: { file: ' .citrix-baseline.json ', showAs: 'hidden' } }).baseline, { file: '.citrix-baseline.json', showAs: 'hidden' });
+    assert.deepEqual(normalizeSettings({ baseline: { file: 3, showAs: 'loud' } }).baseline, { file: '', showAs: 'hint' });
     assert.equal(normalizeSettings(null).debounceMs, 150);
   });
   it('package.json has one severity setting per check of the registry, and nothing else', () => {

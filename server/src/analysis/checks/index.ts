@@ -9,6 +9,7 @@ import { deprecatedPort } from './deprecatedPort';
 import { exposedToInternet } from './exposedToInternet';
 import { shadowedRule } from './shadowedRule';
 import { unneededCitrixPort } from './unneededCitrixPort';
+import { conflictingRuleResources } from './conflictingRuleResources';
 
 export type { CheckDefinition } from './types';
 
@@ -24,6 +25,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   unneededCitrixPort,
   unresolvedValue,
   unparsedRule,
+  conflictingRuleResources,
 ];
 
 /**

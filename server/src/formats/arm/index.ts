@@ -165,7 +165,15 @@ class ArmReader {
       if (type === NSG_TYPE) nsg = this.nsg(entry);
       const copy = member(node, 'copy');
       if (copy && (type === NSG_TYPE || type === NSG_RULE_TYPE)) {
-        this.problems.push({ code: 'unresolved-value', severity: 'warning', span: copy.span, message: `${here}: resource copy loops are not expanded; this resource is read once` });
+        // Copies that never use copyIndex() outside their name are the same resource N times (the NetScaler
+        // templates copy an NSG per NIC this way), so reading it once gives every copy's rules; only a loop whose
+        // body varies with the index leaves the other copies unknown.
+        if (usesCopyIndex(node)) {
+          this.problems.push({ code: 'unresolved-value', severity: 'warning', span: copy.span, message: `${here}: the rules of this copy loop change with copyIndex(), which is not expanded; only one instance is read` });
+        } else if (nsg) {
+          const count = member(copy, 'count');
+          nsg.meta.copies = count ? this.text.slice(count.span.start, count.span.end) : '?';
+        }
       }
       if (type === DEPLOYMENT_TYPE) {
         const inner = member(member(node, 'properties'), 'template');
@@ -349,4 +357,17 @@ function typeText(node: JsonNode): string {
   const t = member(node, 'type');
   const api = member(node, 'apiVersion');
   return `${t?.type === 'string' ? t.value : '?'}@${api?.type === 'string' ? api.value : '?'}`;
+}
+
+/** Whether copyIndex() appears anywhere in a resource except its name and copy block. */
+function usesCopyIndex(node: JsonNode): boolean {
+  if (node.type !== 'object') return false;
+  const walk = (n: JsonNode | undefined): boolean => {
+    if (!n) return false;
+    if (n.type === 'string') return /copyindex\s*\(/i.test(n.value);
+    if (n.type === 'array') return n.items.some(walk);
+    if (n.type === 'object') return n.props.some((p) => walk(p.value));
+    return false;
+  };
+  return node.props.some((p) => p.key !== 'name' && p.key !== 'copy' && walk(p.value));
 }

@@ -1,6 +1,7 @@
 import type { AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, TextEdit } from '../../model';
 import { breakBeforeEnd, lineStart, nextLineStart } from '../lineText';
+import { clipWords } from '../emitSupport';
 
 /**
  * Writes `access-list NAME … permit …` entries into a Cisco ASA
@@ -192,7 +193,7 @@ function remarkLines(comment: string): string[] {
     .split(/;\s+/)
     .map((part) => part.trim())
     .filter((part) => part !== '')
-    .map((part) => (part.length > 100 ? `${part.slice(0, 97)}...` : part));
+    .map((part) => clipWords(part, 100, '...'));
   return parts.length ? parts : [''];
 }
 

@@ -3,6 +3,7 @@ import type { AllowRuleRequest } from '../../model/edits';
 import type { AddressSet } from '../../net';
 import {
   addressPlan,
+  clipWords,
   choosePriority,
   detectNameStyle,
   nameWords,
@@ -174,7 +175,7 @@ export type AzureValue = { readonly kind: 'string'; readonly value: string } | {
 /** The properties of one spec, as (ARM name, value) pairs; `description` only when the writer wants it. */
 export function azureProperties(spec: AzureRuleSpec, withDescription: boolean): Map<string, AzureValue> {
   const props = new Map<string, AzureValue>();
-  if (withDescription) props.set('description', { kind: 'string', value: spec.comment.length > 140 ? `${spec.comment.slice(0, 139)}…` : spec.comment });
+  if (withDescription) props.set('description', { kind: 'string', value: clipWords(spec.comment, 140) });
   props.set('protocol', { kind: 'string', value: spec.protocol });
   props.set('sourcePortRange', { kind: 'string', value: '*' });
   if (spec.destinationPorts.length > 1 || (spec.pluralPorts && spec.destinationPorts[0] !== '*')) props.set('destinationPortRanges', { kind: 'list', values: spec.destinationPorts });

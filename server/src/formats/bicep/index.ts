@@ -27,8 +27,8 @@ import {
 import { scanBicep } from './scan';
 import { plainTree, type SyntaxNode as Node } from './tree';
 import { parseBicepFast } from './fast';
-import { eitherBudget, giveUpAfter, hangProblemMessage } from '../budget';
-import { maskPunctuationRuns } from './mask';
+import { eitherBudget, giveUpAfter } from '../budget';
+import { maskNewerSyntax, maskPunctuationRuns } from './mask';
 import { TextMemo } from '../terraform/reuse';
 import { literalOnly } from './reuse';
 
@@ -130,14 +130,15 @@ class BicepReader {
    */
   private topLevelDeclarations(): Node[] {
     const parser = treeSitterParser('bicep');
-    const fast = parseBicepFast(this.text);
+    const readable = maskNewerSyntax(this.text);
+    const fast = parseBicepFast(readable);
     if (fast) {
       // An open document's tree follows every version even when the direct reader does the work, so a
       // version with a syntax error (which only tree-sitter reads) is an incremental re-parse.
-      if (incrementalTreesActive()) parser.parse(this.text, null, { progressCallback: giveUpAfter(this.text.length) })?.delete();
+      if (incrementalTreesActive()) parser.parse(readable, null, { progressCallback: giveUpAfter(readable.length) })?.delete();
       return fast.namedChildren;
     }
-    const masked = maskPunctuationRuns(this.text);
+    const masked = maskPunctuationRuns(readable);
     this.problems.push(...masked.problems);
     const treeText = masked.text;
     // One budget for the whole file, shared by the whole-file parse and the per-declaration fallback below, so
@@ -151,7 +152,6 @@ class BicepReader {
         whole.delete();
       }
     }
-    if (wholeFile.hung) return this.hung();
     for (const span of this.unterminatedStrings) {
       this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
     }
@@ -169,7 +169,7 @@ class BicepReader {
       const to = this.lines.positionAt(end);
       const tree = parser.parse(treeText, null, {
         includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row: from.line, column: from.character }, endPosition: { row: to.line, column: to.character } }],
-        progressCallback: eitherBudget(giveUpAfter(end - start, { hangNet: false }), wholeFile),
+        progressCallback: eitherBudget(giveUpAfter(end - start), wholeFile),
       });
       if (!tree) {
         this.problems.push({
@@ -193,15 +193,7 @@ class BicepReader {
         else out.push(c);
       }
     }
-    if (wholeFile.hung) return this.hung();
     return out;
-  }
-
-  /** The safety net stopped the parse: the file is not read at all, rather than whichever declarations finished first. */
-  private hung(): Node[] {
-    this.problems.length = 0;
-    this.problems.push({ code: 'limit', severity: 'warning', span: { start: 0, end: Math.min(this.text.length, this.lines.lineEnd(0)) }, message: hangProblemMessage('Bicep') });
-    return [];
   }
 
   private reportSyntaxErrors(node: Node): void {

@@ -84,3 +84,53 @@ function punctuationRuns(text: string): Span[] {
   }
   return out;
 }
+
+/**
+ * Declarations of current Bicep releases that the bundled tree-sitter grammar
+ * predates, rewritten so it reads the rest of the declaration, with every
+ * offset kept: `extension …` lines (they declare no rules) become blank;
+ * the type in `var name string = …` and a `resourceInput<…>` or
+ * `resourceOutput<…>` type become blank or `object`, so the declaration is
+ * read as the untyped one it is equivalent to; `$'''` multi-line strings are
+ * read as plain ones. Without this a valid file
+ * lost each such declaration as a syntax error.
+ */
+export function maskNewerSyntax(text: string): string {
+  if (!/^[ \t]*(extension\b|var\s+[A-Za-z_]\w*\s+[A-Za-z_]|param\s+[A-Za-z_]\w*\s+resource(Input|Output)<)|\$'''/m.test(text)) return text;
+  // An interpolated multi-line string is read as a plain one: its value keeps `${…}` unexpanded, which no
+  // rule field uses (they are descriptions and scripts).
+  const lines = text.replace(/\$'''/g, " '''").split('\n');
+  let inMultiline = false;
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n];
+    const quotes = codeOf(line).split("'''").length - 1;
+    const startsInside = inMultiline;
+    if (quotes % 2 === 1) inMultiline = !inMultiline;
+    if (startsInside) continue;
+    if (/^[ \t]*extension\s+[^{]*$/.test(line)) {
+      lines[n] = line.replace(/[^\r]/g, ' ');
+      continue;
+    }
+    const typedVar = /^([ \t]*var\s+[A-Za-z_]\w*\s+)([A-Za-z_][\w.]*(\[\])?\??)(?=\s*=)/.exec(line);
+    if (typedVar) {
+      lines[n] = typedVar[1] + ' '.repeat(typedVar[2].length) + line.slice(typedVar[0].length);
+      continue;
+    }
+    const generic = /^([ \t]*(?:param|var)\s+[A-Za-z_]\w*\s+)(resource(?:Input|Output)<'[^']*'>(?:\.[A-Za-z_]\w*)*\??)/.exec(line);
+    if (generic) {
+      const replacement = generic[1].trimStart().startsWith('var') ? '' : 'object';
+      lines[n] = generic[1] + replacement.padEnd(generic[2].length, ' ') + line.slice(generic[0].length);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** A line without its `//` comment (one that starts outside a string). */
+function codeOf(line: string): string {
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === "'") inString = !inString;
+    else if (!inString && line[i] === '/' && line[i + 1] === '/') return line.slice(0, i);
+  }
+  return line;
+}

@@ -1,5 +1,6 @@
 import type { AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, Rule, TextEdit } from '../../model';
+import { clipWords } from '../emitSupport';
 import { breakBeforeEnd, indentOf, lineEndOf, lineStart, nextLineStart } from '../lineText';
 
 /**
@@ -49,6 +50,7 @@ function emitOne(original: AllowRuleRequest, seq: number): { inserts: Insertion[
   const base = ruleSet.meta?.chain ?? ruleSet.name;
   request = { ...request, before: entryRule(request.before, ruleSet.rules, base) };
   const chain = request.before?.chain ?? base;
+  request = { ...request, before: denyTailStart(request, chain, request.before, save) };
   const fileFamilies = familiesOf(ruleSet.meta?.family);
   const families = familiesFor(request.source, request.destination).filter((f) => fileFamilies.includes(f));
   if (families.length === 0) {
@@ -127,6 +129,34 @@ function scriptInsertion(request: AllowRuleRequest, chain: string, specs: { fami
   const model = lastRuleOfChain(request, chain) ?? request.ruleSet.rules.find((r) => !r.implicit);
   const lines = [...notes, ...specs.map((s) => `${binaryFor(request, model, s.family)} -A ${chain} ${s.args}`)];
   return { at: nextLineStart(text, anchorEnd), text: prefixFor(text, anchorEnd) + lines.map((l) => indent + l + eol).join(''), seq };
+}
+
+const LOGGING = /(?:^|\s)-j\s+(?:LOG|NFLOG|ULOG)\b/;
+
+/**
+ * The rules that end a chain by logging and dropping (`-j LOG --log-prefix
+ * "vda-drop: "`, `-j REJECT`, `-j DROP`): a new ACCEPT goes above all of
+ * them, or traffic it accepts is logged as dropped. Walks back from the rule
+ * that denies the flow (or from the chain's end when its policy does) over
+ * the LOG and deny rules right before it. Moving above a deny rule that did
+ * not decide the flow changes nothing for the flow, since the new rule
+ * matches only the part that rule let through to the deciding one. In
+ * scripts only `-A` lines outside loops are walked: their order in the text
+ * is their order in the chain.
+ */
+function denyTailStart(request: AllowRuleRequest, chain: string, before: Rule | undefined, save: boolean): Rule | undefined {
+  if (before?.implicit) return before;
+  const { ruleSet } = request;
+  const all = chain === (ruleSet.meta?.chain ?? ruleSet.name) ? ruleSet.rules : ruleSet.chains?.[chain] ?? [];
+  const rules = all.filter((r) => !r.implicit && r.chain === chain).sort((a, b) => a.span.start - b.span.start);
+  const tail = (r: Rule): boolean =>
+    (r.target.kind === 'deny' || (r.target.kind === 'continue' && LOGGING.test(r.raw))) && (save || (r.meta?.command === '-A' && !loopAround(request.file.text, r)));
+  let i = before ? rules.indexOf(before) : rules.length;
+  if (i < 0) return before;
+  if (before && !save && !tail(before)) return before;
+  let start = before;
+  while (i > 0 && tail(rules[i - 1])) start = rules[--i];
+  return start;
 }
 
 /** A rule written inside a `for … do … done` loop: new lines go around the loop, not into it. */
@@ -252,7 +282,7 @@ function commentText(comment: string, max: number): string {
     .replace(/["`$\\]/g, '')
     .replace(/citrix-(role|flow-lint-disable)/gi, 'citrix $1')
     .trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return clipWords(flat, max);
 }
 
 function quote(s: string): string {

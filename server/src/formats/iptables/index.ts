@@ -13,6 +13,7 @@ import {
   type Direction,
   type Field,
   type MatchCondition,
+  type LoadedFile,
   type ParsedFile,
   type ParseOptions,
   type ParseProblem,
@@ -194,8 +195,9 @@ export function parseIptables(text: string, uri: string, options?: ParseOptions)
   for (const s of script.sourced) {
     problem(ctx, 'unresolved-value', `"${s.path}" is sourced but not read: variables it sets stay unknown`, s.span, 'info');
   }
-  readScript(ctx, script.commands);
-  return { uri, format: 'iptables', text, ruleSets: buildRuleSets(ctx, false), problems: ctx.problems, comments: script.comments };
+  const loads: LoadedFile[] = [];
+  readScript(ctx, script.commands, loads);
+  return { uri, format: 'iptables', text, ruleSets: buildRuleSets(ctx, false), problems: ctx.problems, comments: script.comments, ...(loads.length ? { loads } : {}) };
 }
 
 /**
@@ -293,7 +295,7 @@ function parseSaveFile(text: string, uri: string, reuse: ParseReuse | undefined)
   if (text.charCodeAt(0) === 0xfeff) problem(ctx, 'syntax-error', 'iptables-restore rejects a file that starts with a byte-order mark; save it without one', { start: 0, end: 1 }, 'warning');
   const cr = text.indexOf('\r\n');
   if (cr >= 0) problem(ctx, 'syntax-error', 'iptables-restore does not accept Windows (CRLF) line endings; save the file with LF endings', { start: cr, end: cr + 2 }, 'warning');
-  readSaveItems(ctx, items, saveFamily(text, comments, items));
+  readSaveItems(ctx, items, saveFamily(text, comments, items), !TABLE_LINE.test(text));
   if (cache && cache.lines.size > 2 * items.length + 1000) {
     // Lines no recent version had: an edit leaves one behind per keystroke.
     for (const [key, e] of cache.lines) if (generation - e.used > 2) cache.lines.delete(key);
@@ -333,10 +335,34 @@ function saveFamily(text: string, comments: readonly Comment[], items: readonly 
   return v6 && !v4 ? 6 : 4;
 }
 
-function readSaveItems(ctx: Context, items: readonly SaveItem[], family: Family): void {
-  let table: string | undefined;
+function lineSpan(text: string, at: number): Span {
+  let start = at;
+  while (start < text.length && (text[start] === ' ' || text[start] === '\t')) start++;
+  let end = text.indexOf('\n', start);
+  if (end < 0) end = text.length;
+  if (end > start && text[end - 1] === '\r') end--;
+  return { start, end };
+}
+
+/** A `*table` line anywhere: without one, the file is a bare list of rules. */
+const TABLE_LINE = /^[ \t]*(?:\[\d+:\d+\][ \t]*)?\*/m;
+
+/**
+ * `bare`: the file names no table (a list of `-A INPUT …` lines, as policy
+ * generators and `iptables -S` write them); its rules are read as the filter
+ * table, the way iptables-restore reads them between `*filter` and COMMIT.
+ */
+function readSaveItems(ctx: Context, items: readonly SaveItem[], family: Family, bare = false): void {
+  let table: string | undefined = bare ? 'filter' : undefined;
+  let noted = !bare;
   for (const item of items) {
     if (item.kind === 'blank') continue;
+    if (!noted) {
+      noted = true;
+      // The line as written, found the same way whether the line was read now or reused from the last version.
+      const span = lineSpan(ctx.text, item.start);
+      problem(ctx, 'unresolved-value', 'no "*filter" line: these rules are read as the filter table (iptables-restore needs them between "*filter" and "COMMIT")', span, 'info');
+    }
     if (item.kind === 'entry') {
       const e = item.entry;
       const r = e.result;
@@ -367,7 +393,7 @@ function readSaveItems(ctx: Context, items: readonly SaveItem[], family: Family)
     }
     table = readSaveCommand(ctx, item.words, item.span, item.line, table, family, item.entry);
   }
-  if (table) problem(ctx, 'syntax-error', `table ${table} has no COMMIT: iptables-restore would not load it`, { start: ctx.text.length, end: ctx.text.length }, 'error');
+  if (table && !bare) problem(ctx, 'syntax-error', `table ${table} has no COMMIT: iptables-restore would not load it`, { start: ctx.text.length, end: ctx.text.length }, 'error');
 }
 
 /** One save-file line; returns the table it leaves open. */
@@ -462,9 +488,67 @@ function movePending(p: PendingRule, delta: number, line: number): PendingRule {
   };
 }
 
-function readScript(ctx: Context, commands: readonly ShellCommand[]): void {
+const RESTORE_COMMANDS: Readonly<Record<string, Family>> = {
+  'iptables-restore': 4,
+  'iptables-legacy-restore': 4,
+  'iptables-nft-restore': 4,
+  'ip6tables-restore': 6,
+  'ip6tables-legacy-restore': 6,
+  'ip6tables-nft-restore': 6,
+};
+
+/**
+ * `iptables-restore <<EOF … EOF` loads the here-document: it is read here as
+ * save-file lines. `iptables-restore < FILE` (or `iptables-restore FILE`)
+ * loads another file: its path is kept so the caller can read it, and a note
+ * says where the rules are.
+ */
+function readRestore(ctx: Context, cmd: ShellCommand, family: Family, loads: LoadedFile[]): void {
+  if (cmd.hereDoc) {
+    const { start, end } = cmd.hereDoc.span;
+    const items: SaveItem[] = [];
+    let line = 1;
+    for (let k = 0; k < start; k++) if (ctx.text.charCodeAt(k) === 10) line++;
+    let i = start;
+    while (i < end) {
+      const read = readLineCommand(ctx.text, i, [], ctx.problems);
+      if (read.words.length) {
+        const words = read.words.filter((w) => w.span.end <= end).map((w) => (cmd.hereDoc?.expands && w.value.includes('$') ? hereDocVariable(w) : w));
+        if (words.length) items.push({ kind: 'words', words, span: { start: words[0].span.start, end: words[words.length - 1].span.end }, start: i, line });
+      }
+      for (let k = i; k < read.next; k++) if (ctx.text.charCodeAt(k) === 10) line++;
+      i = read.next;
+    }
+    readSaveItems(ctx, items, family);
+    return;
+  }
+  const args = cmd.words.slice(1).filter((w) => !w.value.startsWith('-'));
+  const file = cmd.input ?? args[args.length - 1];
+  if (!file) {
+    problem(ctx, 'unresolved-value', `${cmd.words[0].value} reads its rules from standard input, which is not in this file; they are not read`, cmd.span, 'info');
+    return;
+  }
+  if (file.unresolved.length) {
+    problem(ctx, 'unresolved-value', `${cmd.words[0].value} loads ${file.raw}, a path not known in this file; its rules are not read here`, cmd.span, 'info');
+    return;
+  }
+  loads.push({ path: file.value, span: file.span, format: 'iptables' });
+  problem(ctx, 'unresolved-value', `${cmd.words[0].value} loads its rules from ${file.value}; they are checked as that file, not as part of this script`, cmd.span, 'info');
+}
+
+/** A word of an unquoted here-document that the shell would expand: its value is not known here. */
+function hereDocVariable(w: ShellWord): ShellWord {
+  return { ...w, exact: false, unresolved: [{ text: w.raw, span: w.span, reason: 'the shell expands it in the here-document; its value is not known in this file' }] };
+}
+
+function readScript(ctx: Context, commands: readonly ShellCommand[], loads: LoadedFile[] = []): void {
   for (const cmd of commands) {
     const name = commandName(cmd.words[0]) ?? '';
+    const restore = RESTORE_COMMANDS[name];
+    if (restore !== undefined) {
+      readRestore(ctx, cmd, restore, loads);
+      continue;
+    }
     let family = IPTABLES_COMMANDS[name];
     if (family === undefined) {
       // `$IPT -A INPUT …` with IPT set outside the file: read it as iptables, and say so.
@@ -526,6 +610,8 @@ function runCommand(
     const skip = v.charCodeAt(0) === 45 ? GLOBAL_FLAGS.get(v) : undefined;
     if (skip !== undefined) {
       i += skip;
+      // `-w` / `--wait` take an optional number of seconds (`iptables -w 5 -A …`).
+      if ((v === '-w' || v === '--wait') && /^\d+(?:\.\d+)?$/.test(words[i + 1]?.value ?? '')) i++;
       continue;
     }
     const opFlag = commandFlag(v);
@@ -933,7 +1019,7 @@ function readAddresses(ctx: Context, o: Option, family: Family, unresolved: Unre
   if (items.length > 1 && o.negated) problem(ctx, 'syntax-error', '! cannot be used with a list of addresses', val.span, 'error');
   let acc = AddressSet.none();
   for (const item of items) {
-    const one = AddressSet.parse(item);
+    const one = AddressSet.parse(family === 4 ? padShortIpv4(item) : item);
     if (one.ok) {
       const isV6 = !one.value.v6.isEmpty && one.value.v4.isEmpty;
       const isV4 = !one.value.v4.isEmpty && one.value.v6.isEmpty;
@@ -952,6 +1038,18 @@ function readAddresses(ctx: Context, o: Option, family: Family, unresolved: Unre
     }
   }
   return acc;
+}
+
+/**
+ * iptables reads an IPv4 address of fewer than four parts with the missing
+ * ones zero: `-s 0/0` is 0.0.0.0/0, `10.1/16` is 10.1.0.0/16.
+ */
+function padShortIpv4(item: string): string {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){0,2})(\/\d{1,2})?$/.exec(item);
+  if (!m) return item;
+  const parts = m[1].split('.');
+  while (parts.length < 4) parts.push('0');
+  return `${parts.join('.')}${m[2] ?? ''}`;
 }
 
 /** `80`, `1000:2000`, `1000:`, `:1023`, and multiport's comma lists of those. */

@@ -1,5 +1,6 @@
 import type { AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, Rule, TextEdit } from '../../model';
+import { clipWords } from '../emitSupport';
 import { breakBeforeEnd, indentOf, lineEndOf, lineStart, nextLineStart } from '../lineText';
 
 /**
@@ -247,7 +248,7 @@ function commentText(comment: string, max: number): string {
     .replace(/["`$\\']/g, '')
     .replace(/citrix-(role|flow-lint-disable)/gi, 'citrix $1')
     .trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return clipWords(flat, max);
 }
 
 /** Comment lines right above a chain (its `# citrix-role:` annotation) stay attached to it. */

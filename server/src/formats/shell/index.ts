@@ -22,6 +22,8 @@ export interface ShellWord {
 export interface HereDoc {
   readonly span: Span;
   readonly text: string;
+  /** The delimiter was unquoted (`<<EOF`, not `<<'EOF'`): the shell expands `$…` in the body. */
+  readonly expands?: boolean;
 }
 
 export interface ShellCommand {
@@ -30,6 +32,8 @@ export interface ShellCommand {
   /** Set when the command came from an unrolled loop: `p=22`, so ids can tell iterations apart. */
   readonly iteration?: string;
   readonly hereDoc?: HereDoc;
+  /** The file after `<` (`iptables-restore < rules.v4`); other redirections are dropped with their targets. */
+  readonly input?: ShellWord;
 }
 
 export interface ShellScript {
@@ -64,6 +68,7 @@ interface RawWord {
 interface RawCommand {
   readonly words: RawWord[];
   hereDoc?: HereDoc;
+  input?: RawWord;
 }
 
 interface Value {
@@ -82,14 +87,19 @@ function isSpace(c: string): boolean {
 function tokenize(text: string, expand: boolean, comments: Comment[], problems: ParseProblem[]): RawCommand[] {
   const commands: RawCommand[] = [];
   let words: RawWord[] = [];
-  let pendingHereDocs: { delimiter: string; stripTabs: boolean; command: RawCommand | undefined }[] = [];
+  let input: RawWord | undefined;
+  let pendingHereDocs: { delimiter: string; stripTabs: boolean; expands: boolean; command: RawCommand | undefined }[] = [];
   const n = text.length;
   let i = 0;
   const endCommand = (): RawCommand | undefined => {
-    if (words.length === 0) return undefined;
-    const cmd: RawCommand = { words };
+    if (words.length === 0) {
+      input = undefined;
+      return undefined;
+    }
+    const cmd: RawCommand = input ? { words, input } : { words };
     commands.push(cmd);
     words = [];
+    input = undefined;
     return cmd;
   };
   const readHereDocs = (): void => {
@@ -111,7 +121,7 @@ function tokenize(text: string, expand: boolean, comments: Comment[], problems: 
         i = Math.min(n, lineEnd + 1);
         if (lineEnd >= n) bodyEnd = n;
       }
-      if (h.command) h.command.hereDoc = { span: { start: bodyStart, end: bodyEnd }, text: text.slice(bodyStart, bodyEnd) };
+      if (h.command) h.command.hereDoc = { span: { start: bodyStart, end: bodyEnd }, text: text.slice(bodyStart, bodyEnd), expands: h.expands };
     }
     pendingHereDocs = [];
   };
@@ -159,8 +169,28 @@ function tokenize(text: string, expand: boolean, comments: Comment[], problems: 
       while (j < n && (text[j] === ' ' || text[j] === '\t')) j++;
       const word = readWord(text, j, false, problems);
       const delimiter = word.parts.map((p) => (p.kind === 'lit' ? p.text : p.kind === 'var' ? `$${p.name}` : p.text)).join('');
-      pendingHereDocs.push({ delimiter, stripTabs, command: undefined });
+      const expands = word.parts.every((p) => p.kind !== 'lit' || !p.quoted);
+      pendingHereDocs.push({ delimiter, stripTabs, expands, command: undefined });
       i = word.end;
+      continue;
+    }
+    if (expand && (c === '<' || c === '>')) {
+      // A redirection is not a word of the command: `2>/dev/null`, `>> log`, `< rules.v4`, `<<< "$x"`, `>&2`.
+      const last = words[words.length - 1];
+      if (last && last.end === i && /^\d+$/.test(text.slice(last.start, last.end))) words.pop();
+      let j = i + 1;
+      while (j < n && (text[j] === '<' || text[j] === '>' || text[j] === '&' || text[j] === '|') && j < i + 3) j++;
+      const op = text.slice(i, j);
+      while (j < n && (text[j] === ' ' || text[j] === '\t')) j++;
+      if (op.endsWith('&') && /[0-9-]/.test(text[j] ?? '')) {
+        // `>&2`, `2>&1`, `<&-`: a descriptor, not a file.
+        while (j < n && /[0-9-]/.test(text[j])) j++;
+        i = j;
+        continue;
+      }
+      const target = readWord(text, j, expand, problems);
+      if (op === '<' && target.end > j) input = target;
+      i = Math.max(target.end, i + 1);
       continue;
     }
     const word = readWord(text, i, expand, problems);
@@ -421,7 +451,7 @@ function structure(commands: RawCommand[], problems: ParseProblem[]): Node[] {
       }
       break;
     }
-    if (words.length) current().push({ kind: 'cmd', cmd: { words, hereDoc: cmd.hereDoc } });
+    if (words.length) current().push({ kind: 'cmd', cmd: { words, hereDoc: cmd.hereDoc, input: cmd.input } });
   }
   return root;
 }
@@ -492,8 +522,9 @@ class Executor {
       this.sourced.push({ path, span: { start: words[0].start, end: words[words.length - 1].end } });
       return;
     }
-    const expanded: ShellWord[] = [];
-    for (const w of words) expanded.push(...this.expand(w));
+    const all: ShellWord[] = [];
+    for (const w of words) all.push(...this.expand(w));
+    const expanded = stripWrappers(all);
     if (expanded.length === 0) return;
     if (this.out.length >= this.maxCommands) {
       this.limited = true;
@@ -505,7 +536,8 @@ class Executor {
       });
       return;
     }
-    this.out.push({ words: expanded, span: { start: words[0].start, end: words[words.length - 1].end }, iteration, hereDoc: cmd.hereDoc });
+    const input = cmd.input ? this.expand(cmd.input)[0] : undefined;
+    this.out.push({ words: expanded, span: { start: words[0].start, end: words[words.length - 1].end }, iteration, hereDoc: cmd.hereDoc, ...(input ? { input } : {}) });
   }
 
   private isAssignment(w: RawWord): boolean {
@@ -587,6 +619,64 @@ class Executor {
     if (cur) fields.push(cur);
     else if (parts.length && parts.every((p) => p.kind === 'lit' && p.quoted)) fields.push({ value: '', unresolved: [] });
     return fields;
+  }
+}
+
+/**
+ * Commands that run the next word as the command (`sudo iptables …`,
+ * `env LC_ALL=C nft …`), with the options of each that take a value. A
+ * word after the wrapper that is not one of its options is the command.
+ */
+const WRAPPERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['sudo', new Set(['-u', '-g', '-h', '-p', '-C', '-D', '-R', '-T', '-U', '--user', '--group', '--host', '--prompt', '--chdir', '--chroot'])],
+  ['doas', new Set(['-u', '-C'])],
+  ['env', new Set(['-u', '-C', '-S', '--unset', '--chdir'])],
+  ['command', new Set()],
+  ['builtin', new Set()],
+  ['exec', new Set(['-a'])],
+  ['nohup', new Set()],
+  ['time', new Set(['-f', '-o'])],
+  ['nice', new Set(['-n', '--adjustment'])],
+  ['ionice', new Set(['-c', '-n', '-p', '--class', '--classdata'])],
+  ['stdbuf', new Set(['-i', '-o', '-e'])],
+  ['timeout', new Set(['-s', '-k', '--signal', '--kill-after'])],
+]);
+
+/** The words of the command a wrapper runs: `sudo -u root /sbin/iptables -A …` → `/sbin/iptables -A …`. */
+export function stripWrappers(words: readonly ShellWord[]): readonly ShellWord[] {
+  let i = 0;
+  for (;;) {
+    const w = words[i];
+    if (!w || w.unresolved.length) return i === 0 ? words : words.slice(i);
+    const name = w.value.slice(w.value.lastIndexOf('/') + 1);
+    const valued = WRAPPERS.get(name);
+    if (!valued || i + 1 >= words.length) return i === 0 ? words : words.slice(i);
+    let j = i + 1;
+    // `timeout 10 iptables …`: its duration comes first.
+    let positional = name === 'timeout' ? 1 : 0;
+    while (j < words.length) {
+      const v = words[j].value;
+      if (v === '--') {
+        j++;
+        break;
+      }
+      if (v.startsWith('-') && v.length > 1) {
+        j += valued.has(v) ? 2 : 1;
+        continue;
+      }
+      if (name === 'env' && /^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) {
+        j++;
+        continue;
+      }
+      if (positional > 0) {
+        positional--;
+        j++;
+        continue;
+      }
+      break;
+    }
+    if (j >= words.length) return i === 0 ? words : words.slice(i);
+    i = j;
   }
 }
 

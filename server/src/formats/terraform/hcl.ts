@@ -2,7 +2,7 @@ import type { Language, Range, TreeCursor } from 'web-tree-sitter';
 import { LineIndex, type Comment, type ParseProblem, type Span } from '../../model';
 import { incrementalTreesActive, treeSitterParser } from '../treeSitter';
 import { parseHclFast } from './fastHcl';
-import { eitherBudget, giveUpAfter, hangProblemMessage } from '../budget';
+import { eitherBudget, giveUpAfter } from '../budget';
 
 /**
  * A small, reusable picture of HCL (blocks, labels, attributes, expressions,
@@ -545,13 +545,64 @@ function topLevelStarts(text: string): number[] {
   return starts;
 }
 
+/** Whitespace runs longer than this are read shortened by tree-sitter (see readRanges). */
+export const LONG_WHITESPACE = 32;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
+
+function rangeOf(start: number, end: number, lines: LineIndex): Range {
+  const s = lines.positionAt(start);
+  const e = lines.positionAt(end);
+  return { startIndex: start, endIndex: end, startPosition: { row: s.line, column: s.character }, endPosition: { row: e.line, column: e.character } };
+}
+
+/**
+ * The parts of text[start, end) tree-sitter reads. The HCL grammar takes time quadratic in the length of
+ * a whitespace run inside an object or after an unclosed bracket (`x = {` and 4,000 spaces: 0.4 s;
+ * 16,000: 5.6 s), so of each run longer than LONG_WHITESPACE only its first character, its last line
+ * break and its last character are read: tree-sitter sees the same tokens and line breaks (a heredoc's
+ * end marker still starts a line), nodes keep their offsets in the real text, and the converter reads
+ * node text from the real text, so a string or heredoc keeps every space. Linear; one range when no
+ * run is that long.
+ */
+export function readRanges(text: string, start: number, end: number, lines: LineIndex): Range[] {
+  const ranges: Range[] = [];
+  const range = (from: number, to: number): void => {
+    if (to <= from) return;
+    const last = ranges[ranges.length - 1];
+    if (last && last.endIndex === from) ranges[ranges.length - 1] = rangeOf(last.startIndex, to, lines);
+    else ranges.push(rangeOf(from, to, lines));
+  };
+  let at = start;
+  for (let i = start; i < end; ) {
+    if (!isSpace(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < end && isSpace(text.charCodeAt(j))) j++;
+    if (j - i > LONG_WHITESPACE) {
+      const lastBreak = text.lastIndexOf('\n', j - 1);
+      range(at, i + 1);
+      if (lastBreak > i && lastBreak < j - 1) range(lastBreak, lastBreak + 1);
+      at = j - 1;
+    }
+    i = j;
+  }
+  range(at, end);
+  return ranges;
+}
+
 /**
  * An open document's tree-sitter tree follows every version even when the
  * direct reader does the work, so a version with a syntax error (which only
  * tree-sitter reads) is an incremental re-parse rather than a full one.
  */
 export function keepDocumentTree(text: string): void {
-  if (!incrementalTreesActive()) return;
+  // With long whitespace the tree-sitter route reads skipped ranges (see readRanges), which it never keeps.
+  if (!incrementalTreesActive() || readRanges(text, 0, text.length, new LineIndex(text)).length > 1) return;
   treeSitterParser('terraform').parse(text, null, { progressCallback: giveUpAfter(text.length) })?.delete();
 }
 
@@ -561,13 +612,19 @@ export function parseHcl(text: string): HclDocument {
   return parseHclWithTreeSitter(text);
 }
 
-/** The tree-sitter route: every input, with error recovery; exported so tests can compare both routes. */
-export function parseHclWithTreeSitter(text: string): HclDocument {
+/**
+ * The tree-sitter route: every input, with error recovery; exported so tests can compare both routes,
+ * and (with `shortenWhitespace` false) the documents read with and without the ranges of readRanges.
+ */
+export function parseHclWithTreeSitter(text: string, shortenWhitespace = true): HclDocument {
   const parser = treeSitterParser('terraform');
   const conv = new Converter(text);
   // One budget for the whole file, shared by this parse and the per-block fallback below.
   const wholeFile = giveUpAfter(text.length);
-  const whole = parser.parse(text, null, { progressCallback: wholeFile });
+  const lines = new LineIndex(text);
+  const read = (start: number, end: number): Range[] => (shortenWhitespace ? readRanges(text, start, end, lines) : [rangeOf(start, end, lines)]);
+  const all = read(0, text.length);
+  const whole = parser.parse(text, null, all.length > 1 ? { includedRanges: all, progressCallback: wholeFile } : { progressCallback: wholeFile });
   let root: Node | undefined;
   if (whole) {
     try {
@@ -581,8 +638,6 @@ export function parseHclWithTreeSitter(text: string): HclDocument {
     conv.scan(root);
     return { body: conv.body(root.namedChildren.find((c) => c.type === 'body') ?? null), comments: conv.comments, problems: conv.problems };
   }
-  const lines = new LineIndex(text);
-  if (wholeFile.hung) return hungDocument(text, lines);
   const starts = topLevelStarts(text);
   if (starts[0] !== 0) starts.unshift(0);
   const items: (HclAttribute | HclBlock)[] = [];
@@ -591,14 +646,7 @@ export function parseHclWithTreeSitter(text: string): HclDocument {
     const endIndex = k + 1 < starts.length ? starts[k + 1] : text.length;
     if (endIndex <= startIndex) continue;
     const s = lines.positionAt(startIndex);
-    const e = lines.positionAt(endIndex);
-    const range: Range = {
-      startIndex,
-      endIndex,
-      startPosition: { row: s.line, column: s.character },
-      endPosition: { row: e.line, column: e.character },
-    };
-    const tree = parser.parse(text, null, { includedRanges: [range], progressCallback: eitherBudget(giveUpAfter(endIndex - startIndex, { hangNet: false }), wholeFile) });
+    const tree = parser.parse(text, null, { includedRanges: read(startIndex, endIndex), progressCallback: eitherBudget(giveUpAfter(endIndex - startIndex), wholeFile) });
     if (!tree) {
       conv.problems.push({
         code: 'limit',
@@ -618,17 +666,7 @@ export function parseHclWithTreeSitter(text: string): HclDocument {
     conv.scan(chunk);
     items.push(...conv.body(chunk.namedChildren.find((c) => c.type === 'body') ?? null).items);
   }
-  if (wholeFile.hung) return hungDocument(text, lines);
   return { body: { items }, comments: conv.comments, problems: conv.problems };
-}
-
-/** A file the safety net stopped: nothing of it is read, rather than whichever blocks finished first. */
-function hungDocument(text: string, lines: LineIndex): HclDocument {
-  return {
-    body: { items: [] },
-    comments: [],
-    problems: [{ code: 'limit', severity: 'warning', span: { start: 0, end: Math.min(text.length, lines.lineEnd(0)) }, message: hangProblemMessage('Terraform') }],
-  };
 }
 
 /** The source text of a span. */

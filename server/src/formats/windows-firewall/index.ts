@@ -42,10 +42,42 @@ export function parseWindowsFirewall(text: string, uri: string, _options?: Parse
   let ruleSets: RuleSet[] = [];
   try {
     ruleSets = [interpret(text, problems, comments)];
+    collapseRepeatedUnassigned(problems);
   } catch (e) {
     problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: text.length }, message: `internal error reading the firewall script: ${e instanceof Error ? e.message : String(e)}` });
   }
   return { uri, format: 'windows-firewall', text, ruleSets, problems, comments };
+}
+
+/**
+ * Scripts that dot-source their variables from another file use the same
+ * unassigned variable in hundreds of rules (one public rule set: `$Direction`
+ * in 168); one finding per variable says it once, at its first use, with the
+ * count, instead of burying everything else. The rules themselves stay
+ * unknown where the value decides.
+ */
+function collapseRepeatedUnassigned(problems: ParseProblem[]): void {
+  const unassigned = /^(\w+): (\$\S+) is not assigned a literal value in this script$/;
+  const uses = new Map<string, number>();
+  for (const p of problems) {
+    const m = p.code === 'unresolved-value' ? unassigned.exec(p.message) : null;
+    if (m) uses.set(m[2], (uses.get(m[2]) ?? 0) + 1);
+  }
+  const reported = new Set<string>();
+  let kept = 0;
+  for (const p of problems) {
+    const m = p.code === 'unresolved-value' ? unassigned.exec(p.message) : null;
+    if (m) {
+      if (reported.has(m[2])) continue;
+      reported.add(m[2]);
+      const n = uses.get(m[2])!;
+      const others = n === 2 ? 'nor is its other use' : `nor are its ${n - 1} other uses`;
+      problems[kept++] = n > 1 ? { ...p, message: `${p.message}, ${others} in this file (the rules that use it are unknown where it decides)` } : p;
+      continue;
+    }
+    problems[kept++] = p;
+  }
+  problems.length = kept;
 }
 
 function interpret(text: string, problems: ParseProblem[], comments: Comment[]): RuleSet {
@@ -62,12 +94,13 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
     }
     if (first.kind !== 'word') continue;
     const segments = split(statement, 'pipe');
-    const head = segments[0][0];
-    const cmd = head.kind === 'word' ? head.value.toLowerCase() : '';
-    if (cmd === 'netsh' || cmd === 'netsh.exe') {
-      netsh(text, statement, specs, index, problems);
+    const netshSpan = netshInvocation(segments[0]);
+    if (netshSpan) {
+      netsh(text, netshSpan.span, netshSpan.withHead, specs, index, problems);
       continue;
     }
+    const head = segments[0][0];
+    const cmd = head.kind === 'word' ? head.value.toLowerCase() : '';
     if (cmd === 'get-netfirewallrule' && segments.length > 1) {
       const selector = commandArgs(segments[0], vars, text, problems);
       const target = segments[1][0];
@@ -268,10 +301,56 @@ const NETSH_KEYS: Record<string, string> = {
   group: 'Group',
 };
 
+/** The last part of a command path without `.exe`: `C:\Windows\System32\netsh.exe` → `netsh`. */
+function programName(token: PsToken | undefined): string {
+  if (!token || (token.kind !== 'word' && token.kind !== 'string')) return '';
+  return token.value.toLowerCase().split(/[\\/]/).pop()!.replace(/\.exe$/, '');
+}
+
+/**
+ * Where a netsh command line sits in one pipeline segment, however a script
+ * launches it: `netsh …`, a full path, the call operator (`& netsh …`,
+ * `& "$env:windir\System32\netsh.exe" …`), `cmd /c netsh …`,
+ * `cmd.exe /c "netsh …"` and `Start-Process netsh -ArgumentList "…"`. The
+ * segment already ends before a pipe, so `| Out-Null` is not read as an option.
+ * `withHead` is false when the span starts at the netsh arguments themselves.
+ */
+function netshInvocation(segment: readonly PsToken[]): { span: Span; withHead: boolean } | undefined {
+  let i = 0;
+  if (segment[i]?.kind === 'word' && (segment[i].value === '&' || segment[i].value === '.')) i++;
+  const program = programName(segment[i]);
+  const end = segment[segment.length - 1].end;
+  if (program === 'netsh') return { span: { start: segment[i].start, end }, withHead: true };
+  if (program === 'cmd' && segment[i + 1]?.kind === 'word' && /^\/[ck]$/i.test(segment[i + 1].value)) {
+    const next = segment[i + 2];
+    // cmd strips the quotes around the whole command line it is given.
+    if (next?.kind === 'string' && segment.length === i + 3 && /^\s*netsh(\.exe)?\s/i.test(next.value)) return { span: { start: next.start + 1, end: next.end - 1 }, withHead: true };
+    if (programName(next) === 'netsh') return { span: { start: next.start, end }, withHead: true };
+    return undefined;
+  }
+  if (program === 'start-process') {
+    let file: PsToken | undefined;
+    let args: PsToken | undefined;
+    for (let k = i + 1; k < segment.length; k++) {
+      const t = segment[k];
+      if (t.kind === 'param' && /^(filepath|f)$/i.test(t.value)) file = segment[++k];
+      else if (t.kind === 'param' && /^(argumentlist|args)$/i.test(t.value)) args = segment[++k];
+      else if (t.kind === 'param') continue;
+      else if (!file) file = t;
+      else if (!args) args = t;
+    }
+    if (programName(file) === 'netsh' && args?.kind === 'string') return { span: { start: args.start + 1, end: args.end - 1 }, withHead: false };
+  }
+  return undefined;
+}
+
 /** `netsh advfirewall firewall add|delete|set rule key=value …`, read from the raw text as cmd.exe would split it. */
-function netsh(text: string, statement: readonly PsToken[], specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[]): void {
-  const span = statementSpan(statement);
+function netsh(text: string, span: Span, withHead: boolean, specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[]): void {
   const words = netshWords(text, span);
+  // Output redirections (`> $null`, `2>&1`) belong to the shell, not to netsh.
+  const redirect = words.findIndex((w) => /^\d?>/.test(w.value));
+  if (redirect >= 0) words.length = redirect;
+  if (!withHead) words.unshift({ value: 'netsh', span: { start: span.start, end: span.start }, valueStart: span.start });
   const lower = words.map((w) => w.value.toLowerCase());
   if (lower[1] !== 'advfirewall' || lower[2] !== 'firewall' || lower[4] !== 'rule') return;
   const verb = lower[3];

@@ -16,9 +16,16 @@ export interface RuleSpec {
   removed?: boolean;
 }
 
-/** Address keywords Windows Firewall resolves on the host at run time. */
+/**
+ * Address keywords Windows Firewall resolves on the host at run time, each
+ * also with the 4 or 6 suffix that narrows it to one address family
+ * (`Internet4`, `DHCP6`): a public rule set uses those in dozens of rules,
+ * and reading them as malformed addresses dropped those rules.
+ */
 const ADDRESS_KEYWORDS = new Map(
-  ['LocalSubnet', 'LocalSubnet4', 'LocalSubnet6', 'Internet', 'Intranet', 'IntranetRemoteAccess', 'PlayToDevice', 'DNS', 'DHCP', 'WINS', 'DefaultGateway', 'CaptivePortal', 'Proximity'].map((k) => [k.toLowerCase(), k]),
+  ['LocalSubnet', 'Internet', 'Intranet', 'IntranetRemoteAccess', 'PlayToDevice', 'DNS', 'DHCP', 'WINS', 'DefaultGateway', 'CaptivePortal', 'Proximity']
+    .flatMap((k) => [k, `${k}4`, `${k}6`])
+    .map((k) => [k.toLowerCase(), k]),
 );
 /** Port keywords: dynamic RPC and friends, decided by Windows services at run time. */
 const PORT_KEYWORDS = new Map(
@@ -36,24 +43,31 @@ export function buildRules(specs: readonly RuleSpec[], text: string, problems: P
   const lineOf = (offset: number): number => lines.positionAt(offset).line + 1;
   for (const spec of specs) {
     if (spec.removed) continue;
-    const built = buildRule(spec, text, problems, rules.length, lineOf(spec.span.start));
-    if (!built) continue;
-    let id = built.id;
-    if (ids.has(id)) id = `${id} (line ${lineOf(spec.span.start)})`;
-    ids.add(id);
-    rules.push({ ...built, id });
-    if (built.keywordPorts) {
-      // Keyword ports (RPC, …) are a separate, unknown part of the same rule.
-      const kid = `${id} [${built.keywordPorts.text}]`;
-      ids.add(kid);
-      rules.push({
-        ...built,
-        id: kid,
-        order: rules.length,
-        destinationPorts: { value: Ports.any(), span: built.keywordPorts.span, text: built.keywordPorts.text },
-        conditions: [...built.conditions, { kind: 'other', text: `port keyword ${built.keywordPorts.text}`, span: built.keywordPorts.span, effect: 'unknown' }],
-        meta: { ...built.meta, keywordPorts: built.keywordPorts.text },
-      });
+    // A direction held in a variable this file never assigns may be either: the rule is read both ways, as a
+    // rule that may or may not apply, so neither direction's verdict is "allowed" on the strength of a guess.
+    const variants =
+      spec.params.get('Direction')?.value.kind === 'unresolved'
+        ? [buildRule(spec, text, problems, rules.length, lineOf(spec.span.start), 'inbound'), buildRule(spec, text, [], rules.length + 1, lineOf(spec.span.start), 'outbound')]
+        : [buildRule(spec, text, problems, rules.length, lineOf(spec.span.start))];
+    for (const built of variants) {
+      if (!built) continue;
+      let id = variants.length > 1 && built.direction === 'outbound' ? `${built.id} [if outbound]` : built.id;
+      if (ids.has(id)) id = `${id} (line ${lineOf(spec.span.start)})`;
+      ids.add(id);
+      rules.push({ ...built, id });
+      if (built.keywordPorts) {
+        // Keyword ports (RPC, …) are a separate, unknown part of the same rule.
+        const kid = `${id} [${built.keywordPorts.text}]`;
+        ids.add(kid);
+        rules.push({
+          ...built,
+          id: kid,
+          order: rules.length,
+          destinationPorts: { value: Ports.any(), span: built.keywordPorts.span, text: built.keywordPorts.text },
+          conditions: [...built.conditions, { kind: 'other', text: `port keyword ${built.keywordPorts.text}`, span: built.keywordPorts.span, effect: 'unknown' }],
+          meta: { ...built.meta, keywordPorts: built.keywordPorts.text },
+        });
+      }
     }
   }
   return rules;
@@ -63,7 +77,7 @@ interface Built extends Rule {
   readonly keywordPorts?: { text: string; span: Span };
 }
 
-function buildRule(spec: RuleSpec, text: string, problems: ParseProblem[], order: number, line: number): Built | undefined {
+function buildRule(spec: RuleSpec, text: string, problems: ParseProblem[], order: number, line: number, unknownDirectionAs?: 'inbound' | 'outbound'): Built | undefined {
   const p = spec.params;
   const unresolved: Unresolved[] = [];
   const conditions: MatchCondition[] = [];
@@ -87,7 +101,16 @@ function buildRule(spec: RuleSpec, text: string, problems: ParseProblem[], order
   const name = scalar('Name');
   const display = scalar('DisplayName');
 
-  const dirText = scalar('Direction')?.text.toLowerCase() ?? 'inbound';
+  // Values this file never assigns: the rule is kept, but whether it applies (or allows) is unknown, not the default.
+  const unknownCondition = (key: string): void => {
+    const v = p.get(key)?.value;
+    if (v?.kind === 'unresolved') conditions.push({ kind: 'other', text: `${key} ${v.text}: ${v.reason}`, span: v.span, effect: 'unknown' });
+  };
+  const dirText = unknownDirectionAs ?? scalar('Direction')?.text.toLowerCase() ?? 'inbound';
+  if (unknownDirectionAs) {
+    scalar('Direction');
+    unknownCondition('Direction');
+  }
   let direction: 'inbound' | 'outbound';
   if (dirText === 'inbound' || dirText === 'in' || dirText === '1') direction = 'inbound';
   else if (dirText === 'outbound' || dirText === 'out' || dirText === '2') direction = 'outbound';
@@ -97,6 +120,7 @@ function buildRule(spec: RuleSpec, text: string, problems: ParseProblem[], order
   }
 
   const actionField = scalar('Action');
+  unknownCondition('Action');
   const actionText = actionField?.text.toLowerCase() ?? 'allow';
   let target: Rule['target'];
   if (actionText === 'allow' || actionText === 'notconfigured' || actionText === '2') target = { kind: 'allow' };
@@ -119,6 +143,7 @@ function buildRule(spec: RuleSpec, text: string, problems: ParseProblem[], order
   if (!local || !remote || !localPorts || !remotePorts) return undefined;
 
   const enabledField = scalar('Enabled');
+  unknownCondition('Enabled');
   const enabledText = enabledField?.text.toLowerCase() ?? 'true';
   const enabled: Field<boolean> = { value: !(enabledText === 'false' || enabledText === 'no' || enabledText === '0'), span: enabledField?.span, text: enabledField?.text };
 

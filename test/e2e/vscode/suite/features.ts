@@ -8,7 +8,7 @@ interface Target { file: string; line: number; missingPort: string; hoverPort: s
 const TARGETS: Target[] = [
   { file: 'vda-nsg.tf', line: 19, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i },
   { file: 'vda-nsg.bicep', line: 20, missingPort: '2598', hoverPort: '1494', hoverSays: /ICA\/HDX/ },
-  { file: 'vda-iptables.rules', line: 10, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i },
+  { file: 'vda-iptables.rules', line: 11, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i },
 ];
 
 function fileUri(name: string): vscode.Uri {
