@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { parseSource } from '../../../server/src/analysis/analyze';
-import { giveUpAfter, hangProblemMessage } from '../../../server/src/formats/budget';
 import { initTreeSitter } from '../../../server/src/formats';
-import { parseHclWithTreeSitter } from '../../../server/src/formats/terraform/hcl';
 import type { ParsedFile } from '../../../server/src/model';
 import { fixturePath } from '../../helpers/fixtures';
 
@@ -84,40 +81,4 @@ test('Terraform and Bicep parse the same under CPU load as at rest', async () =>
       if (loaded !== atRest[i]) assert.fail(`${f.name}, round ${round + 1} under load: ${summary(loaded)} instead of ${summary(atRest[i])}`);
     });
   }
-});
-
-test('the work budget counts parser progress, never time', () => {
-  let now = 0;
-  const budget = giveUpAfter(1000, { clock: () => now });
-  // 40 + 1000 × 0.02 = 60 progress reports, however slowly they come in.
-  for (let i = 0; i < 60; i++) {
-    now += 1_000_000;
-    assert.equal(budget(), false, `report ${i + 1} is within the budget`);
-  }
-  assert.equal(budget(), true, 'the 61st report is over the budget');
-  assert.equal(budget.hung, false, 'running out of work budget is not a hang');
-});
-
-test('the CPU-time net trips only on a hang, and then says so', () => {
-  let now = 0;
-  const budget = giveUpAfter(1_000_000, { clock: () => now });
-  for (let i = 0; i < 128; i++) assert.equal(budget(), false);
-  now = 200 * 1_000_000;
-  let tripped = false;
-  for (let i = 0; i < 64 && !tripped; i++) tripped = budget();
-  assert.ok(tripped, 'a parse that ran 200 seconds of CPU time is stopped');
-  assert.equal(budget.hung, true);
-  const part = giveUpAfter(1_000_000, { clock: () => now, hangNet: false });
-  for (let i = 0; i < 256; i++) {
-    now += 60 * 1_000_000;
-    assert.equal(part(), false, "a part of a file leaves the hang to the file's own net");
-  }
-});
-
-test('a hang gives the file one stable problem and no rule', () => {
-  assert.match(hangProblemMessage('Terraform'), /^analysis is limited: the Terraform parser did not finish on this file .*none of its rules are read$/);
-  assert.doesNotMatch(hangProblemMessage('Bicep'), /\d+ ?ms|\d+\.\d+ ?s/, 'no measured time in the message, so it is the same on every run');
-  // A well-formed file is read whole by tree-sitter too (no cut at all).
-  const text = fs.readFileSync(path.join(fixturePath('terraform'), fs.readdirSync(fixturePath('terraform')).find((n) => n.endsWith('.tf') && !n.includes('syntax')) as string), 'utf8');
-  assert.deepEqual(parseHclWithTreeSitter(text).problems.filter((p) => p.code === 'limit'), []);
 });
