@@ -5,6 +5,7 @@ import type { BoundRuleSet, Topology } from '../topology/types';
 import { topologyResolver as declaredNetworks } from '../topology/citrixFlows';
 import { applicability } from './conditions';
 import { evaluate, type EvaluationResult, type FlowQuery } from './evaluate';
+import { judgeFlow, type Judgement } from './judge';
 
 /** One required Citrix flow, checked against the rule set(s) protecting one of its ends. */
 export interface RequiredFlowCheck {
@@ -22,6 +23,10 @@ export interface RequiredFlowCheck {
   readonly result: EvaluationResult;
   /** False when the peer's addresses were not declared, so the flow was checked against a placeholder. */
   readonly peerKnown: boolean;
+  /** False when nobody declared the peer's addresses (also when "anywhere" stood in for them). */
+  readonly peerDeclared: boolean;
+  /** The flow judged piece by piece (each protocol and port range); `result.verdict` is its verdict. */
+  readonly judgement: Judgement;
 }
 
 const PROTOCOL_NUMBER: Record<CatalogProtocol, number> = { tcp: TCP, udp: UDP, icmp: ICMP };
@@ -73,12 +78,27 @@ export function windowsProfileOf(topology: Topology, roles: readonly string[]): 
   return undefined;
 }
 
-export function roleAddresses(role: string, topology: Topology): { addresses: AddressSet; known: boolean } {
+/**
+ * A role's addresses for evaluation. `known`: they can be evaluated (declared,
+ * or users assumed to be anywhere when there is no citrix-flows.yaml);
+ * `declared`: somebody wrote them down, so a rule that admits only some of
+ * them leaves the rest out for real.
+ */
+export function roleAddresses(role: string, topology: Topology): { addresses: AddressSet; known: boolean; declared: boolean } {
   const declared = topology.roles.get(role);
-  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true };
+  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true, declared: true };
   // With no citrix-flows.yaml, users are assumed to reach Citrix from anywhere.
-  if (role === 'workspace-app' && !topology.uri) return { addresses: AddressSet.any(), known: true };
-  return { addresses: AddressSet.symbol('variable', `role:${role}`), known: false };
+  if (role === 'workspace-app' && !topology.uri) return { addresses: AddressSet.any(), known: true, declared: false };
+  return { addresses: AddressSet.symbol('variable', `role:${role}`), known: false, declared: false };
+}
+
+/** The evaluation with the judged verdict, and the rules that decided that verdict. */
+function judged(evaluated: EvaluationResult, judgement: Judgement): EvaluationResult {
+  if (judgement.verdict === evaluated.verdict) return evaluated;
+  const outcome = judgement.verdict === 'allowed' ? 'allow' : judgement.verdict === 'unknown' ? 'unknown' : 'deny';
+  const rules: EvaluationResult['decidingRules'][number][] = [];
+  for (const d of evaluated.decisions) if (d.outcome === outcome && d.rule && !rules.includes(d.rule)) rules.push(d.rule);
+  return { ...evaluated, verdict: judgement.verdict, decidingRules: rules };
 }
 
 /** Flows a catalog flow cannot express as a firewall rule (no port, a loopback listener). */
@@ -192,6 +212,8 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
             destinationPorts: ports,
           };
           const stages = sameFileStages(b);
+          const evaluated = evaluate(stages, query, { resolve, profile: windowsProfileOf(topology, [role]) });
+          const judgement = judgeFlow({ flow, query, result: evaluated, peerEnd: flowSide === 'inbound' ? 'source' : 'destination', peerDeclared: peer.declared, ownDeclared: own.declared });
           out.push({
             flow,
             role,
@@ -201,8 +223,10 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
             query,
             bound: b,
             stages,
-            result: evaluate(stages, query, { resolve, profile: windowsProfileOf(topology, [role]) }),
+            result: judged(evaluated, judgement),
             peerKnown: peer.known,
+            peerDeclared: peer.declared,
+            judgement,
           });
         }
       }

@@ -53,8 +53,8 @@ const BAD = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.y
 const GOOD = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/good.tf' });
 /** Only an information finding (a may-change port), so the threshold decides the exit status. */
 const INFO_ONLY = workspace({
-  'citrix-flows.yaml': 'roles:\n  vda: [10.0.2.0/24]\n',
-  'rules.v4': '# citrix-role: vda\n*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.3.10 -p tcp --dport 89 -j ACCEPT\nCOMMIT\n',
+  'citrix-flows.yaml': 'roles:\n  vda: [10.0.2.0/24]\n  gateway-snip: [10.0.0.20]\nfeatures:\n  html5-client: false\n  edt: false\n',
+  'rules.v4': '# citrix-role: vda\n*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.20 -p tcp -m multiport --dports 1494,2598 -j ACCEPT\n-A INPUT -s 10.0.0.20 -p tcp --dport 8008 -j ACCEPT\nCOMMIT\n',
 });
 /** No citrix-flows.yaml and no annotation: roles come only from --role. */
 const UNBOUND = workspace({ 'vda.rules': '*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8008 -j ACCEPT\nCOMMIT\n' });
@@ -77,7 +77,7 @@ test('check: --severity-threshold decides which findings fail the run', () => {
   for (const [threshold, status] of table) {
     const r = cli(['check', ...(threshold ? ['--severity-threshold', threshold] : [])], INFO_ONLY);
     assert.equal(r.status, status, `threshold ${threshold}: ${r.stdout}${r.stderr}`);
-    assert.match(r.stdout, /deprecated-port/);
+    assert.match(r.stdout, /unneeded-citrix-port/);
   }
   assert.equal(cli(['check', '--severity-threshold', 'error'], BAD).status, 1);
 });
@@ -122,10 +122,11 @@ test('check: text output is grouped by file, with the source line and a caret, w
   assert.doesNotMatch(r.stdout, /\x1b\[/, 'no ANSI escapes when stdout is not a TTY');
   const lines = r.stdout.split('\n');
   assert.equal(lines[0], 'vda.tf');
-  const at = lines.findIndex((l) => /^ {2}19:3 +error +Required flow blocked: .*TCP 2598.* {2}missing-flow$/.test(l));
+  // The caret sits under the deciding token (the rule's name), not under a whole rule block.
+  const at = lines.findIndex((l) => /^ {2}20:35 +error +TCP 2598 blocked by DenyAllInbound \(priority 4000\): .* {2}missing-flow$/.test(l));
   assert.ok(at > 0, r.stdout);
-  assert.equal(lines[at + 1], '      19 |   security_rule {');
-  assert.equal(lines[at + 2], `         |   ${'^'.repeat(15)}`);
+  assert.equal(lines[at + 1], '      20 |     name                       = "DenyAllInbound"');
+  assert.equal(lines[at + 2], `         |                                   ${'^'.repeat(14)}`);
   assert.match(r.stdout, /1 problem \(1 error, 0 warnings, 0 info\) in 1 file with 1 rule set; \d+ required flows? checked\.\n$/);
   const colour = cli(['check', '--color'], BAD);
   assert.match(colour.stdout, /\x1b\[31m/, '--color forces colours');
@@ -149,10 +150,10 @@ test('check: JSON has exactly the documented shape', () => {
     checkId: 'missing-flow',
     severity: 'error',
     file: 'vda.tf',
-    line: 19,
-    column: 3,
-    endLine: 29,
-    endColumn: 4,
+    line: 20,
+    column: 35,
+    endLine: 20,
+    endColumn: 49,
     message: JSON.parse(fs.readFileSync(fixturePath('checks', 'missing-flow', 'bad.tf.expected.json'), 'utf8'))[0].message,
     flowId: 'gateway.gateway-snip-to-vda.ica-session-reliability',
     decidingRule: { file: 'vda.tf', line: 19 },
