@@ -101,14 +101,14 @@ export function decisionsByRule(decisions: readonly Decision[], outcome: Decisio
 }
 
 /** `VDA` for "Virtual Delivery Agent (VDA)", "User device" for "User device (Citrix Workspace app)": names that fit a first sentence. */
-export function shortRoleName(catalog: Catalog, id: string): string {
+export function shortRoleName(catalog: Catalog, id: string, options: { keepLongParenthesis?: boolean } = {}): string {
   const name = catalog.roleById(id)?.name;
   if (!name) return id;
   const open = name.lastIndexOf('(');
   if (open > 0 && name.endsWith(')')) {
     const inner = name.slice(open + 1, -1);
     if (inner.length <= 6 && !inner.includes(' ')) return inner;
-    return name.slice(0, open).trim();
+    if (!options.keepLongParenthesis) return name.slice(0, open).trim();
   }
   return name;
 }

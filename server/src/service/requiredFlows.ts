@@ -32,16 +32,9 @@ export function sideOf(check: RequiredFlowCheck): 'inbound' | 'outbound' {
   return check.flow.destination === check.role ? 'inbound' : 'outbound';
 }
 
-/** `VDA` for "Virtual Delivery Agent (VDA)", the name otherwise: lens titles stay short. */
+/** `VDA` for "Virtual Delivery Agent (VDA)", the whole name otherwise: lens titles stay short but never lose a product's name. */
 export function shortRoleName(catalog: Catalog, roleId: string): string {
-  const name = catalog.roleById(roleId)?.name;
-  if (!name) return roleId;
-  const open = name.lastIndexOf('(');
-  if (open > 0 && name.endsWith(')')) {
-    const inner = name.slice(open + 1, -1);
-    if (inner.length <= 6 && !inner.includes(' ')) return inner;
-  }
-  return name;
+  return shortRole(catalog, roleId, { keepLongParenthesis: true });
 }
 
 /**

@@ -1,53 +1,13 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { allCheckIds } from '../../../server/src/analysis/checks';
 import { fixturePath, repoRoot } from '../../helpers/fixtures';
+import { cli, ensureBuilt, workspace } from '../../helpers/cli';
 import { sarifValidator } from '../../helpers/sarif';
 
-/**
- * The CLI as shipped: `node dist/cli.js`, spawned with pipes (so it is not on
- * a TTY). dist/ is rebuilt when a server source is newer than it.
- */
-const CLI = path.join(repoRoot(), 'dist', 'cli.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-before(() => {
-  const stale = !fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < newestSource(path.join(repoRoot(), 'server', 'src'));
-  if (stale) {
-    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'scripts', 'build.mjs')], { cwd: repoRoot(), encoding: 'utf8' });
-    assert.equal(r.status, 0, `build failed: ${r.stderr}`);
-  }
-});
-
-function cli(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.NO_COLOR;
-  delete env.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A workspace folder made of fixture files: `{ 'vda.tf': 'checks/missing-flow/bad.tf' }`. */
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfl-cli-'));
-  for (const [name, from] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), from.includes('\n') ? from : fs.readFileSync(fixturePath(...from.split('/')), 'utf8'));
-  }
-  return dir;
-}
+before(ensureBuilt);
 
 const BAD = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/bad.tf' });
 const GOOD = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/good.tf' });
