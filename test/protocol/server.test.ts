@@ -53,8 +53,10 @@ describe('language server over stdio', () => {
     assert.match(missing.codeDescription!.href, /^file:.*docs\/checks\/missing-flow\.md$/);
     assert.equal(missing.data!.checkId, 'missing-flow');
     assert.equal(typeof missing.data!.flowId, 'string');
-    assert.equal(missing.range.start.line, 18, 'on the DenyAllInbound block (line 19)');
-    // The role declaration in citrix-flows.yaml is related information.
+    assert.equal(missing.range.start.line, 19, 'on the name of the DenyAllInbound rule (line 20), not the whole block');
+    const related = (missing.relatedInformation ?? []) as { location: { range: { start: { line: number } } }; message: string }[];
+    // The whole deciding rule (from line 19) and the role declaration in citrix-flows.yaml are related information.
+    assert.ok(related.some((r) => r.location.range.start.line === 18 && r.message.includes('deciding rule')), JSON.stringify(related));
     assert.ok(JSON.stringify(missing.relatedInformation).includes('citrix-flows.yaml'), JSON.stringify(missing.relatedInformation));
     const kinds = client.progress.map((p) => (p as { value: { kind: string } }).value.kind);
     assert.ok(kinds.includes('begin') && kinds.includes('end'), `progress: ${kinds.join(',')}`);

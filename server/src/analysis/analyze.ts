@@ -533,7 +533,10 @@ function withSeverity(f: RawFinding, topology: Topology, options: AnalyzeOptions
   // A check may grade one finding below its default (deprecated-port's "may change" ports are information);
   // a severity the user set for the check still wins.
   const userSet = options.severities?.[f.checkId] ?? topology.checks.get(f.checkId);
-  return { ...f, severity: userSet ? configured : f.severity ?? configured };
+  const severity = userSet ? configured : f.severity ?? configured;
+  // A role guessed from names can be wrong; until someone declares it, what rests on the guess is at most a warning.
+  const onGuessedRole = f.assumptions?.some((a) => a.kind === 'role') ?? false;
+  return { ...f, severity: onGuessedRole && severity === 'error' ? 'warning' : severity };
 }
 
 function byPlace(a: Finding, b: Finding): number {

@@ -8,7 +8,7 @@ import {
   type PortSet,
   type ProtocolSet,
 } from '../net';
-import type { Action, Direction, Rule, RuleSet } from '../model';
+import { WINDOWS_PROFILES, type Action, type Direction, type Rule, type RuleSet, type WindowsProfile } from '../model';
 
 /** One flow (or family of flows) to test: who talks to whom, on what. */
 export interface FlowQuery {
@@ -53,6 +53,12 @@ export interface EvaluationResult {
 export interface EvaluateOptions {
   /** Resolves symbolic addresses (service tags, security groups, tags) from the topology. */
   readonly resolve?: (symbol: AddressSymbol) => AddressSet | undefined;
+  /**
+   * The Windows Defender Firewall profile active on the protected host (from
+   * citrix-flows.yaml). Without one, rules limited to some profiles are
+   * evaluated in each, and a verdict that differs between them is unknown.
+   */
+  readonly profile?: WindowsProfile;
 }
 
 export const EPHEMERAL_PORTS = Ports.range(1024, 65535);
@@ -68,6 +74,12 @@ interface Possibility {
 
 interface Cell extends FlowPart {
   readonly possibilities: readonly Possibility[];
+  /**
+   * An earlier stage could not decide this part: it goes on through the later
+   * stages, since a definite deny there denies it anyway (unknown ∧ denied =
+   * denied); if they let it through, this unknown is its verdict.
+   */
+  readonly pending: Decision | undefined;
 }
 
 interface Dims {
@@ -149,7 +161,7 @@ function splitCell(cell: Cell, region: Dims): { matched: Cell[]; unmatched: Cell
       source: splitAddresses(base.source, r.source),
       destination: splitAddresses(base.destination, r.destination),
     } as const;
-    const make = (d: Dims): Cell => cellOf(d, cell.possibilities);
+    const make = (d: Dims): Cell => cellOf(d, cell.possibilities, cell.pending);
     // Points with any dimension surely outside: disjoint pieces, one per dimension.
     const candidate: Dims = withDim(base, 'protocols', base.protocols);
     for (const dim of DIM_ORDER) {
@@ -176,8 +188,8 @@ function splitCell(cell: Cell, region: Dims): { matched: Cell[]; unmatched: Cell
  * its first cell): spreading with a computed key made a new hidden class per
  * dimension and kept the hot split loop megamorphic.
  */
-function cellOf(d: Dims, possibilities: readonly Possibility[]): Cell {
-  return { protocols: d.protocols, source: d.source, destination: d.destination, sourcePorts: d.sourcePorts, destinationPorts: d.destinationPorts, possibilities };
+function cellOf(d: Dims, possibilities: readonly Possibility[], pending: Decision | undefined): Cell {
+  return { protocols: d.protocols, source: d.source, destination: d.destination, sourcePorts: d.sourcePorts, destinationPorts: d.destinationPorts, possibilities, pending };
 }
 
 function withDim<K extends DimName>(d: Dims, dim: K, value: Dims[K]): Dims {
@@ -198,6 +210,28 @@ function regionOf(rule: Rule, resolve: EvaluateOptions['resolve']): Dims {
     destination: addr(rule.destination.value),
     sourcePorts: rule.sourcePorts.value,
     destinationPorts: rule.destinationPorts.value,
+  };
+}
+
+/** A rule's region with the names the branch decides replaced: by the whole of the flow's side where it holds, by nothing where not. */
+function branchRegion(region: Dims, branch: Branch): Dims {
+  const side = (set: AddressSet, decided: ReadonlyMap<string, boolean>, flowSide: AddressSet): AddressSet => {
+    if (set.symbols.length === 0 || decided.size === 0) return set;
+    let out = AddressSet.of(set.v4, set.v6);
+    const left: AddressSymbol[] = [];
+    for (const s of set.symbols) {
+      const holds = decided.get(symbolKey(s));
+      if (holds === undefined) left.push(s);
+      else if (holds !== !!s.negated) out = out.union(flowSide);
+    }
+    return out.union(AddressSet.of(AddressSet.none().v4, AddressSet.none().v6, left));
+  };
+  return {
+    protocols: region.protocols,
+    source: side(region.source, branch.source, branch.flow.source),
+    destination: side(region.destination, branch.destination, branch.flow.destination),
+    sourcePorts: region.sourcePorts,
+    destinationPorts: region.destinationPorts,
   };
 }
 
@@ -365,6 +399,7 @@ export const MAX_CELL_SPLITS = 200_000;
 class RuleSetEvaluator {
   readonly decisions: Decision[] = [];
   private splits = 0;
+  private readonly ruleDirection: Direction;
 
   constructor(
     private readonly ruleSet: RuleSet,
@@ -372,7 +407,12 @@ class RuleSetEvaluator {
     private readonly resolve: EvaluateOptions['resolve'],
     /** The whole flow; every cell lies inside it, so rules that miss it miss every cell. */
     private readonly flow: Dims,
-  ) {}
+    private readonly branch?: Branch,
+    /** The host's active Windows Firewall profile: rules of other profiles do not apply. */
+    private readonly profile?: WindowsProfile,
+  ) {
+    this.ruleDirection = ruleSet.rulesDirection ?? direction;
+  }
 
   run(cells: Cell[]): void {
     const fallthrough = this.chain(candidates(ordered(this.ruleSet, this.ruleSet.rules), this.flow), cells, 0);
@@ -402,8 +442,9 @@ class RuleSetEvaluator {
     let live = cells;
     for (const rule of rules) {
       if (live.length === 0) break;
-      if (!rule.enabled.value || rule.direction !== this.direction) continue;
+      if (!rule.enabled.value || rule.direction !== this.ruleDirection) continue;
       if (rule.conditions.some((c) => c.effect === 'never-matches-new')) continue;
+      if (this.profile && rule.conditions.some((c) => c.kind === 'profile' && c.profiles && !c.profiles.includes(this.profile as WindowsProfile))) continue;
       this.splits += live.length;
       if (this.splits > MAX_CELL_SPLITS) {
         // A wide flow against many distinct rules splits into ever more pieces (quadratic): stop and say so.
@@ -418,7 +459,7 @@ class RuleSetEvaluator {
         }
         return returned;
       }
-      const region = regionOf(rule, this.resolve);
+      const region = this.branch ? branchRegion(regionOf(rule, this.resolve), this.branch) : regionOf(rule, this.resolve);
       const conditionUnknown = rule.conditions.find((c) => c.effect === 'unknown');
       const next: Cell[] = [];
       for (const cell of live) {
@@ -433,7 +474,7 @@ class RuleSetEvaluator {
             // One possibility per action is all a verdict needs (does any differ from the final action?);
             // keeping every one made a list of unknown rules quadratic.
             const action = rule.target.kind;
-            next.push(m.possibilities.some((p) => p.action === action) ? m : cellOf(m, [...m.possibilities, { action, rule, reason: why }]));
+            next.push(m.possibilities.some((p) => p.action === action) ? m : cellOf(m, [...m.possibilities, { action, rule, reason: why }], m.pending));
           } else if (rule.target.kind === 'continue') {
             next.push(m);
           } else {
@@ -483,43 +524,253 @@ function defaultFor(ruleSet: RuleSet, direction: Direction): Action {
 
 /**
  * Would the rule sets let this flow through? Several rule sets are stages a
- * packet crosses in order (nftables base chains on one hook, subnet then NIC
- * NSG, ASA in then out): a part passes only if every stage allows it.
+ * packet crosses in order (nftables base chains on the hooks it passes,
+ * subnet then NIC NSG, ASA in then out): a part passes only if every stage
+ * allows it, and a definite deny in any stage denies it even where an
+ * earlier stage could not decide (unknown ∧ denied = denied).
  */
 export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, options: EvaluateOptions = {}): EvaluationResult {
   const list: readonly RuleSet[] = Array.isArray(stages) ? stages : [stages as RuleSet];
   const resolve = options.resolve;
   const addr = (a: AddressSet): AddressSet => (resolve ? a.resolve(resolve) : a);
-  const whole: Dims = {
-    protocols: flow.protocols,
-    source: addr(flow.source),
-    destination: addr(flow.destination),
-    sourcePorts: flow.sourcePorts ?? EPHEMERAL_PORTS,
-    destinationPorts: flow.destinationPorts,
-  };
-  let cells: Cell[] = [cellOf(whole, [])];
-  const decisions: Decision[] = [];
-  for (const ruleSet of list) {
-    if (cells.length === 0) break;
-    if (!ruleSet.directions.includes(flow.direction)) continue;
-    const evaluator = new RuleSetEvaluator(ruleSet, flow.direction, resolve, whole);
-    evaluator.run(cells);
-    cells = [];
-    for (const d of evaluator.decisions) {
-      if (d.outcome === 'allow') cells.push(cellOf(d.part, []));
-      else decisions.push(d);
-    }
-    // Allowed parts are recorded by the last stage that saw them.
-    if (ruleSet === list[list.length - 1] || list.slice(list.indexOf(ruleSet) + 1).every((r) => !r.directions.includes(flow.direction))) {
-      decisions.push(...evaluator.decisions.filter((d) => d.outcome === 'allow'));
-      cells = [];
-    }
-  }
-  if (decisions.length === 0 && cells.length > 0) {
+  const path = list.filter((rs) => rs.directions.includes(flow.direction));
+  if (path.length === 0) {
     // No stage filters this direction: nothing stands in the flow's way.
     return { verdict: 'allowed', decisions: [], decidingRules: [], reasons: ['no rule set here filters this direction'] };
   }
-  return summarise(decisions);
+  const whole = narrowToFilteredFamilies(
+    {
+      protocols: flow.protocols,
+      source: addr(flow.source),
+      destination: addr(flow.destination),
+      sourcePorts: flow.sourcePorts ?? EPHEMERAL_PORTS,
+      destinationPorts: flow.destinationPorts,
+    },
+    path,
+  );
+  const inProfile = (profile: WindowsProfile | undefined): EvaluationResult => {
+    const first = summarise(evaluatePath(path, whole, flow.direction, resolve, undefined, profile));
+    return first.verdict === 'unknown' ? (evaluateBranches(path, whole, flow.direction, resolve, profile) ?? first) : first;
+  };
+  if (options.profile || !limitedToProfiles(path, whole, flow.direction)) return inProfile(options.profile);
+  return acrossProfiles(WINDOWS_PROFILES.map((p) => ({ profile: p, result: inProfile(p) })));
+}
+
+/** Whether a rule on the flow's ports applies only in some Windows Firewall profiles. */
+function limitedToProfiles(path: readonly RuleSet[], whole: Dims, direction: Direction): boolean {
+  return path.some(
+    (rs) =>
+      rs.format === 'windows-firewall' &&
+      candidates(rs.rules, whole).some((r) => r.direction === (rs.rulesDirection ?? direction) && r.conditions.some((c) => c.kind === 'profile' && c.profiles)),
+  );
+}
+
+const PROFILE_NAMES: Readonly<Record<WindowsProfile, string>> = { domain: 'Domain', private: 'Private', public: 'Public' };
+
+/**
+ * No active profile is declared: the verdict in each. The same definite
+ * verdict in all is the answer; otherwise it depends on the profile, which
+ * only the host (or citrix-flows.yaml) can say.
+ */
+function acrossProfiles(per: readonly { profile: WindowsProfile; result: EvaluationResult }[]): EvaluationResult {
+  const verdicts = new Set(per.map((p) => p.result.verdict));
+  const decisions = per.flatMap((p) => p.result.decisions);
+  if (verdicts.size === 1) {
+    const merged = summarise(decisions);
+    const verdict = per[0].result.verdict;
+    const note = `no Windows Firewall profile is declared for this host; the flow is ${verdict} in Domain, Private and Public alike`;
+    return { ...merged, reasons: [...(verdict === 'allowed' || verdict === 'denied' ? [note] : []), ...merged.reasons] };
+  }
+  const byVerdict = new Map<string, string[]>();
+  for (const p of per) byVerdict.set(p.result.verdict, [...(byVerdict.get(p.result.verdict) ?? []), PROFILE_NAMES[p.profile]]);
+  const split = [...byVerdict].map(([v, names]) => `${v} in ${names.join(' and ')}`).join(', ');
+  const reason = `depends on the active Windows Firewall profile: ${split}; declare the role's windowsProfile in citrix-flows.yaml`;
+  const unknown = decisions.map((d) => ({ ...d, outcome: 'unknown' as const, reason }));
+  const rules: Rule[] = [];
+  for (const d of unknown) if (d.rule && !rules.includes(d.rule)) rules.push(d.rule);
+  return { verdict: 'unknown', decisions: unknown, decidingRules: rules, reasons: [reason] };
+}
+
+/** What an unresolved name is taken to hold in one branch: the whole of the flow's side, or none of it. */
+interface Branch {
+  readonly source: ReadonlyMap<string, boolean>;
+  readonly destination: ReadonlyMap<string, boolean>;
+  readonly flow: Dims;
+}
+
+function evaluatePath(path: readonly RuleSet[], whole: Dims, direction: Direction, resolve: EvaluateOptions['resolve'], branch: Branch | undefined, profile: WindowsProfile | undefined): Decision[] {
+  let cells: Cell[] = [cellOf(whole, [], undefined)];
+  const decisions: Decision[] = [];
+  for (let k = 0; k < path.length && cells.length > 0; k++) {
+    const ruleSet = path[k];
+    const last = k === path.length - 1;
+    const evaluator = new RuleSetEvaluator(ruleSet, direction, resolve, whole, branch, profile);
+    const { passing, filtered } = splitByFamily(cells, ruleSet);
+    for (const part of passing) {
+      const d: Decision = { ruleSet, outcome: 'allow', part, reason: familyNote(ruleSet) };
+      familyPasses.add(d);
+      evaluator.decisions.push(d);
+    }
+    if (filtered.length) evaluator.run(filtered);
+    cells = [];
+    for (const d of evaluator.decisions) {
+      const pending = (d.part as Cell).pending;
+      if (d.outcome === 'deny') decisions.push(d);
+      else if (!last) cells.push(cellOf(d.part, [], d.outcome === 'unknown' ? (pending ?? d) : pending));
+      else if (!pending) decisions.push(d);
+      else if (d.outcome === 'allow') decisions.push({ ...pending, part: d.part });
+      else decisions.push({ ...d, reason: [pending.reason, d.reason].filter(Boolean).join('; ') });
+    }
+  }
+  return decisions;
+}
+
+/** Unresolved names one evaluation may branch on: past this, 2^n evaluations cost more than an honest "unknown". */
+const MAX_BRANCH_NAMES = 5;
+/** Rules on the flow's ports whose names are looked at; past this the flow is left unknown. */
+const MAX_BRANCH_RULES = 2000;
+
+const symbolKey = (s: AddressSymbol): string => `${s.kind}:${s.name}`;
+
+/**
+ * An unresolved name (service tag, ASG, prefix list, tag, variable) that
+ * only chooses between rules ending the same way cannot change the answer:
+ * the flow's source (destination) is either in it or not. Every combination
+ * is evaluated; when all give the same definite verdict that is the answer,
+ * with the split in the reasons. Azure's defaults are the common case: a
+ * source in VirtualNetwork meets the declared rule or AllowVnetInBound, one
+ * outside meets AllowAzureLoadBalancerInBound or DenyAllInBound.
+ */
+function evaluateBranches(path: readonly RuleSet[], whole: Dims, direction: Direction, resolve: EvaluateOptions['resolve'], profile: WindowsProfile | undefined): EvaluationResult | undefined {
+  const names: { side: 'source' | 'destination'; key: string; name: string }[] = [];
+  let looked = 0;
+  for (const ruleSet of path) {
+    const ruleDirection = ruleSet.rulesDirection ?? direction;
+    for (const list of [ruleSet.rules, ...Object.values(ruleSet.chains ?? {})]) {
+      for (const rule of candidates(list, whole)) {
+        if (!rule.enabled.value || rule.direction !== ruleDirection) continue;
+        if (++looked > MAX_BRANCH_RULES) return undefined;
+        const region = regionOf(rule, resolve);
+        for (const side of ['source', 'destination'] as const) {
+          for (const sym of region[side].symbols) {
+            const key = symbolKey(sym);
+            if (names.some((n) => n.side === side && n.key === key)) continue;
+            names.push({ side, key, name: sym.name });
+            if (names.length > MAX_BRANCH_NAMES) return undefined;
+          }
+        }
+      }
+    }
+  }
+  if (names.length === 0) return undefined;
+  const cases: { holds: boolean[]; result: EvaluationResult }[] = [];
+  // Every name held first, so the declared rules come before the defaults in the reasons.
+  for (let mask = (1 << names.length) - 1; mask >= 0; mask--) {
+    const holds = names.map((_, i) => (mask & (1 << i)) !== 0);
+    const source = new Map<string, boolean>();
+    const destination = new Map<string, boolean>();
+    names.forEach((n, i) => (n.side === 'source' ? source : destination).set(n.key, holds[i]));
+    const result = summarise(evaluatePath(path, whole, direction, resolve, { source, destination, flow: whole }, profile));
+    if (result.verdict !== 'allowed' && result.verdict !== 'denied') return undefined;
+    if (cases.length && result.verdict !== cases[0].result.verdict) return undefined;
+    cases.push({ holds, result });
+  }
+  const merged = summarise(cases.flatMap((c) => c.result.decisions));
+  return { ...merged, reasons: [splitReason(names, cases), ...merged.reasons] };
+}
+
+/** "VirtualNetwork (source) is not resolved; either way the flow is denied: by DenyIca when the source is in VirtualNetwork, by DenyAllInBound when it is not". */
+function splitReason(names: readonly { side: string; name: string }[], cases: readonly { holds: boolean[]; result: EvaluationResult }[]): string {
+  const label = (rules: readonly Rule[]): string => (rules.length ? rules.map((r) => r.name ?? r.id).join(', ') : 'the default');
+  const groups = new Map<string, boolean[][]>();
+  for (const c of cases) {
+    const key = label(c.result.decidingRules);
+    groups.set(key, [...(groups.get(key) ?? []), c.holds]);
+  }
+  const when = (rows: boolean[][]): string => {
+    const fixed = names.map((n, i) => (rows.every((r) => r[i] === rows[0][i]) ? `the ${n.side} is ${rows[0][i] ? '' : 'not '}in ${n.name}` : undefined)).filter((x): x is string => !!x);
+    return fixed.length && rows.length < cases.length ? ` when ${fixed.join(' and ')}` : '';
+  };
+  const list = names.map((n) => `${n.name} (${n.side})`).join(', ');
+  const verdict = cases[0].result.verdict;
+  return `${list} ${names.length > 1 ? 'are' : 'is'} not resolved; whichever way, the flow is ${verdict}: ${[...groups].map(([rules, rows]) => `by ${rules}${when(rows)}`).join('; ')}`;
+}
+
+/** Parts that passed a stage untouched because it filters only the other address family. */
+const familyPasses = new WeakSet<Decision>();
+
+type Family = 4 | 6;
+
+/** The families a query side may be in: those of its addresses, or either when it names something unresolved. */
+function sideFamilies(a: AddressSet): Family[] {
+  if (a.symbols.length) return [4, 6];
+  const out: Family[] = [];
+  if (!a.v4.isEmpty) out.push(4);
+  if (!a.v6.isEmpty) out.push(6);
+  return out;
+}
+
+function withinFamilies(a: AddressSet, families: readonly Family[]): AddressSet {
+  const none = AddressSet.none();
+  return AddressSet.of(families.includes(4) ? a.v4 : none.v4, families.includes(6) ? a.v6 : none.v6, a.symbols);
+}
+
+/**
+ * A query that does not pin its address family (any, or an unresolved name)
+ * is asked in the families the path filters: a host whose rules are all
+ * iptables (IPv4) is asked about IPv4. A query only in a family no stage
+ * filters is left as it is, and passes each stage with a note.
+ */
+function narrowToFilteredFamilies(whole: Dims, path: readonly RuleSet[]): Dims {
+  const filtered = new Set<Family>(path.flatMap((rs) => rs.families ?? ([4, 6] as Family[])));
+  if (filtered.size === 2) return whole;
+  const dst = sideFamilies(whole.destination);
+  const asked = sideFamilies(whole.source).filter((f) => dst.includes(f));
+  const kept = asked.filter((f) => filtered.has(f));
+  if (kept.length === 0 || kept.length === asked.length) return whole;
+  return { ...whole, source: withinFamilies(whole.source, kept), destination: withinFamilies(whole.destination, kept) };
+}
+
+/**
+ * ip6tables never sees an IPv4 packet, nor iptables an IPv6 one, nor an
+ * nftables `ip` / `ip6` table the other family: for a rule set of one family
+ * the parts of the other pass untouched. A part whose family only an
+ * unresolved name could tell is taken to be in the rule set's family.
+ */
+function splitByFamily(cells: readonly Cell[], ruleSet: RuleSet): { passing: Cell[]; filtered: Cell[] } {
+  const families = ruleSet.families;
+  if (!families || families.length !== 1) return { passing: [], filtered: [...cells] };
+  const f = families[0];
+  const other: Family = f === 4 ? 6 : 4;
+  const passing: Cell[] = [];
+  const filtered: Cell[] = [];
+  const none = AddressSet.none();
+  const symbolsOf = (a: AddressSet): AddressSet => AddressSet.of(none.v4, none.v6, a.symbols);
+  const concrete = (a: AddressSet, fam: Family): AddressSet => (fam === 4 ? AddressSet.of(a.v4, none.v6) : AddressSet.of(none.v4, a.v6));
+  for (const cell of cells) {
+    const srcOther = concrete(cell.source, other);
+    const dstOther = concrete(cell.destination, other);
+    const srcSym = symbolsOf(cell.source);
+    const dstSym = symbolsOf(cell.destination);
+    const add = (to: Cell[], source: AddressSet, destination: AddressSet): void => {
+      if (source.isEmpty || destination.isEmpty) return;
+      to.push(cellOf({ ...cell, source, destination }, cell.possibilities, cell.pending));
+    };
+    add(passing, srcOther, dstOther.union(dstSym));
+    add(passing, srcSym, dstOther);
+    add(filtered, concrete(cell.source, f).union(srcSym), concrete(cell.destination, f).union(dstSym));
+  }
+  return { passing, filtered };
+}
+
+function familyNote(ruleSet: RuleSet): string {
+  const f = ruleSet.families?.[0] === 6 ? 6 : 4;
+  const other = f === 4 ? 6 : 4;
+  const what =
+    ruleSet.format === 'iptables' ? (f === 6 ? 'ip6tables' : 'iptables')
+    : ruleSet.format === 'nftables' ? `table ${ruleSet.meta?.family ?? (f === 6 ? 'ip6' : 'ip')} ${ruleSet.meta?.table ?? ''}`.trim()
+    : `IPv${f} only`;
+  return `${ruleSet.name} (${what}) sees only IPv${f} packets: this IPv${other} traffic is not filtered by it`;
 }
 
 function summarise(decisions: Decision[]): EvaluationResult {
@@ -535,7 +786,8 @@ function summarise(decisions: Decision[]): EvaluationResult {
   const deciding = decisions.filter((d) => d.outcome === (denied ? 'deny' : unknown ? 'unknown' : 'allow'));
   const rules: Rule[] = [];
   for (const d of deciding) if (d.rule && !rules.includes(d.rule)) rules.push(d.rule);
-  const reasons = [...new Set(decisions.filter((d) => d.reason && d.outcome !== 'allow').map((d) => d.reason as string))];
+  // What let a part through without a rule deciding is worth saying too (the file does not filter its family).
+  const reasons = [...new Set(decisions.filter((d) => d.reason && (d.outcome !== 'allow' || familyPasses.has(d))).map((d) => d.reason as string))];
   return { verdict, decisions, decidingRules: rules, reasons };
 }
 
@@ -600,7 +852,7 @@ export function coverage(rule: Rule, coverers: readonly Rule[], options: Evaluat
   const maxCells = options.maxCells ?? 256;
   const own = regionOf(rule, options.resolve);
   if (isEmptyDims(own)) return { covered: false, by: [] };
-  let cells: Cell[] = [{ ...own, possibilities: [] }];
+  let cells: Cell[] = [cellOf(own, [], undefined)];
   const by: Rule[] = [];
   for (const other of coverers) {
     const region = regionOf(other, options.resolve);

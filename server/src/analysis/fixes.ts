@@ -167,6 +167,15 @@ interface Piece {
  */
 export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRuleRequest[] {
   const onlyUdp = finding.checkId === 'edt-needs-udp';
+  // The finding names the protocols and port ranges it is about (TCP 2598, not UDP 2598 that is open from some
+  // sources): the fix opens those, not every fragment the evaluator denied.
+  const wanted = finding.data?.pieces as readonly { protocol: string; ports: readonly { from: number; to: number }[] }[] | undefined;
+  const portsWanted = (protocol: string): PortSet | undefined => {
+    if (!wanted) return Ports.any();
+    const mine = wanted.filter((w) => w.protocol === protocol);
+    if (mine.length === 0) return undefined;
+    return mine.reduce((acc, w) => acc.union(w.ports.length ? Ports.of(w.ports) : Ports.any()), Ports.none());
+  };
   const pieces: Piece[] = [];
   for (const d of check.result.decisions) {
     if (d.outcome !== 'deny') continue;
@@ -174,7 +183,11 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
       for (let n = r.from; n <= r.to; n++) {
         const protocol = PROTOCOL_NAMES.get(n);
         if (!protocol || (onlyUdp && protocol !== 'udp')) continue;
-        pieces.push({ decision: d, protocol, ports: protocol === 'icmp' ? Ports.none() : d.part.destinationPorts });
+        const within = portsWanted(protocol);
+        if (!within) continue;
+        const ports = protocol === 'icmp' ? Ports.none() : d.part.destinationPorts.intersect(within);
+        if (protocol !== 'icmp' && ports.isEmpty) continue;
+        pieces.push({ decision: d, protocol, ports });
       }
     }
   }
@@ -261,8 +274,11 @@ function disableFix(finding: Finding, analysis: WorkspaceAnalysis, options: FixO
   const text = file?.text ?? (isTopology ? options.textOf?.(finding.uri) : undefined);
   if (text === undefined) return undefined;
   const format: FormatId | 'citrix-flows' = file?.format ?? 'citrix-flows';
-  const start = lineStartAt(text, finding.span.start);
-  const line = commentLine(format, `citrix-flow-lint-disable-next-line ${finding.checkId}`, indentAt(text, finding.span.start), { uri: finding.uri, text });
+  // Above the deciding rule when the finding sits on a token inside it: a comment in the middle of a block
+  // (between an ARM rule's properties) would be out of place.
+  const at = finding.decidingRule?.uri === finding.uri ? finding.decidingRule.span.start : finding.span.start;
+  const start = lineStartAt(text, at);
+  const line = commentLine(format, `citrix-flow-lint-disable-next-line ${finding.checkId}`, indentAt(text, at), { uri: finding.uri, text });
   const title = checkById(finding.checkId)?.title ?? finding.checkId;
   return { title: `Disable ${finding.checkId} (${title}) for this line`, kind: 'quickfix', checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start, end: start }, newText: `${line}${eolOf(text)}` }] };
 }

@@ -1,12 +1,12 @@
 import type { Catalog, CatalogFlow, CatalogProtocol } from '../catalog';
-import type { Direction, RuleSet } from '../model';
+import type { Direction, RuleSet, WindowsProfile } from '../model';
 import { AddressSet, type AddressSymbol, Ports, Protocols, TCP, UDP, ICMP } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
 import { topologyResolver as declaredNetworks } from '../topology/citrixFlows';
 import { CITRIX_COMPONENTS, type AssumedPeer } from '../topology/infer';
-import { fromSomeSource } from './someSource';
 import { applicability } from './conditions';
 import { evaluate, type EvaluationResult, type FlowQuery } from './evaluate';
+import { judgeFlow, type Judgement } from './judge';
 
 /** One required Citrix flow, checked against the rule set(s) protecting one of its ends. */
 export interface RequiredFlowCheck {
@@ -24,6 +24,10 @@ export interface RequiredFlowCheck {
   readonly result: EvaluationResult;
   /** False when the peer's addresses were not declared, so the flow was checked against a placeholder. */
   readonly peerKnown: boolean;
+  /** False when nobody declared the peer's addresses (also when "anywhere" stood in for them). */
+  readonly peerDeclared: boolean;
+  /** The flow judged piece by piece (each protocol and port range); `result.verdict` is its verdict. */
+  readonly judgement: Judgement;
   /** The peer is not declared but every site has one, so the flow was checked against "some address". */
   readonly assumedPeer?: AssumedPeer;
 }
@@ -48,7 +52,10 @@ function publicAddressSpace(): AddressSet {
 }
 export const PUBLIC_ADDRESSES = publicAddressSpace();
 
-/** `networks:` in citrix-flows.yaml first; then what names like Azure's `Internet` mean everywhere. */
+/** Azure documents AzureLoadBalancer as the host's virtual IP, where health probes come from. */
+export const AZURE_LOAD_BALANCER = (AddressSet.parse('168.63.129.16') as { ok: true; value: AddressSet }).value;
+
+/** `networks:` in citrix-flows.yaml first; then what names like Azure's `Internet` and `AzureLoadBalancer` mean everywhere. */
 export function topologyResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet | undefined {
   let resolver = resolvers.get(topology);
   if (!resolver) resolvers.set(topology, (resolver = makeResolver(topology)));
@@ -63,28 +70,53 @@ function makeResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet
     const known = declared(symbol);
     if (known) return known;
     if ((symbol.kind === 'service-tag' || symbol.kind === 'keyword') && symbol.name.toLowerCase() === 'internet') return PUBLIC_ADDRESSES;
+    if (symbol.kind === 'service-tag' && symbol.name.toLowerCase() === 'azureloadbalancer') return AZURE_LOAD_BALANCER;
     return undefined;
   };
 }
 
-export function roleAddresses(role: string, topology: Topology): { addresses: AddressSet; known: boolean } {
+/** The Windows Firewall profile declared for the hosts of these roles (the first that declares one). */
+export function windowsProfileOf(topology: Topology, roles: readonly string[]): WindowsProfile | undefined {
+  for (const r of roles) {
+    const p = topology.roles.get(r)?.windowsProfile;
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/**
+ * A role's addresses for evaluation. `known`: they can be evaluated (declared,
+ * or users assumed to be anywhere when there is no citrix-flows.yaml);
+ * `declared`: somebody wrote them down, so a rule that admits only some of
+ * them leaves the rest out for real.
+ */
+export function roleAddresses(role: string, topology: Topology): { addresses: AddressSet; known: boolean; declared: boolean } {
   const declared = topology.roles.get(role);
-  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true };
+  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true, declared: true };
   // With no citrix-flows.yaml, users are assumed to reach Citrix from anywhere.
-  if (role === 'workspace-app' && !topology.uri) return { addresses: AddressSet.any(), known: true };
-  return { addresses: AddressSet.symbol('variable', `role:${role}`), known: false };
+  if (role === 'workspace-app' && !topology.uri) return { addresses: AddressSet.any(), known: true, declared: false };
+  return { addresses: AddressSet.symbol('variable', `role:${role}`), known: false, declared: false };
+}
+
+/** The evaluation with the judged verdict, and the rules that decided that verdict. */
+function judged(evaluated: EvaluationResult, judgement: Judgement): EvaluationResult {
+  if (judgement.verdict === evaluated.verdict) return evaluated;
+  const outcome = judgement.verdict === 'allowed' ? 'allow' : judgement.verdict === 'unknown' ? 'unknown' : 'deny';
+  const rules: EvaluationResult['decidingRules'][number][] = [];
+  for (const d of evaluated.decisions) if (d.outcome === outcome && d.rule && !rules.includes(d.rule)) rules.push(d.rule);
+  return { ...evaluated, verdict: judgement.verdict, decidingRules: rules };
 }
 
 /**
  * The addresses of "any Citrix component": the declared ones of every
  * component role; unknown (a placeholder) when none are declared.
  */
-function componentAddresses(topology: Topology): { addresses: AddressSet; known: boolean } {
+function componentAddresses(topology: Topology): { addresses: AddressSet; known: boolean; declared: boolean } {
   const declared = topology.roles.get(ANY_CITRIX_COMPONENT);
-  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true };
+  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true, declared: true };
   let all = AddressSet.none();
   for (const [role, decl] of topology.roles) if (CITRIX_COMPONENTS.has(role)) all = all.union(decl.addresses);
-  return all.isEmpty ? { addresses: AddressSet.symbol('variable', `role:${ANY_CITRIX_COMPONENT}`), known: false } : { addresses: all, known: true };
+  return all.isEmpty ? { addresses: AddressSet.symbol('variable', `role:${ANY_CITRIX_COMPONENT}`), known: false, declared: false } : { addresses: all, known: true, declared: true };
 }
 
 /** Flows a catalog flow cannot express as a firewall rule (no port, a loopback listener). */
@@ -204,7 +236,7 @@ export function evaluateRequiredFlows(
           // A peer whose addresses nobody declared (one every site has, or one declared without addresses):
           // is the flow open to (from) anywhere at all? A rule open to some addresses is the least-privilege rule.
           const someAddress = assumedPeer !== undefined || !declaredPeer.known;
-          const peer = someAddress ? { addresses: AddressSet.any(), known: false } : declaredPeer;
+          const peer = someAddress ? { addresses: AddressSet.any(), known: false, declared: false } : declaredPeer;
           const protocols = Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p]));
           const ports = flow.ports.length ? Ports.of(flow.ports) : Ports.any();
           const query: FlowQuery = {
@@ -215,7 +247,8 @@ export function evaluateRequiredFlows(
             destinationPorts: ports,
           };
           const stages = sameFileStages(b);
-          const result = evaluate(stages, query, { resolve });
+          const evaluated = evaluate(stages, query, { resolve, profile: windowsProfileOf(topology, [role]) });
+          const judgement = judgeFlow({ flow, query, result: evaluated, peerEnd: flowSide === 'inbound' ? 'source' : 'destination', peerDeclared: peer.declared, ownDeclared: own.declared });
           out.push({
             flow,
             role,
@@ -225,8 +258,10 @@ export function evaluateRequiredFlows(
             query,
             bound: b,
             stages,
-            result: someAddress ? fromSomeSource(result, query) : result,
+            result: judged(evaluated, judgement),
             peerKnown: peer.known,
+            peerDeclared: peer.declared,
+            judgement,
             ...(assumedPeer ? { assumedPeer } : {}),
           });
         }

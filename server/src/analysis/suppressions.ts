@@ -33,6 +33,8 @@ export interface SuppressibleFinding {
   readonly checkId: string;
   readonly span: Span;
   readonly uri: string;
+  /** The rule that decided the finding; a suppression above that rule covers it too. */
+  readonly decidingRule?: { readonly uri: string; readonly span: Span };
 }
 
 export interface UnusedSuppression {
@@ -100,7 +102,9 @@ export function findSuppressions(file: ParsedFile, knownCheckIds: readonly strin
 /**
  * Splits findings into kept and suppressed. A next-line suppression covers a
  * finding that starts on its line or spans it (a finding on a whole
- * multi-line resource). Each check id of each suppression that silenced
+ * multi-line resource), and a finding whose deciding rule does: the
+ * squiggle sits on the rule's name inside the block, the suppression goes
+ * above the block. Each check id of each suppression that silenced
  * nothing is returned in `unused`, to be reported like ESLint's
  * `--report-unused-disable-directives`.
  */
@@ -121,7 +125,7 @@ export function applySuppressions<F extends SuppressibleFinding>(
     let by: Suppression | undefined;
     for (const { s, index } of byUri.get(finding.uri) ?? []) {
       if (!s.checkIds.some((c) => c.id === finding.checkId)) continue;
-      if (s.kind === 'next-line' && !(s.appliesTo && coversLine(finding.span, s.appliesTo))) continue;
+      if (s.kind === 'next-line' && !(s.appliesTo && (coversLine(finding.span, s.appliesTo) || (finding.decidingRule?.uri === finding.uri && coversLine(finding.decidingRule.span, s.appliesTo))))) continue;
       used.add(`${index}\u0000${finding.checkId}`);
       by ??= s;
     }

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { evaluate, type FlowQuery } from '../analysis/evaluate';
 import { lineOf } from '../analysis/describe';
-import { topologyResolver } from '../analysis/required';
+import { topologyResolver, windowsProfileOf } from '../analysis/required';
 import { readTopology, vocabulary } from '../analysis/analyze';
 import { detectFormat, initTreeSitter, parseAs } from '../formats';
-import { LineIndex, type Direction, type ParsedFile, type Rule } from '../model';
+import { LineIndex, type Direction, type ParsedFile, type Rule, type WindowsProfile } from '../model';
 import { AddressSet, parsePortRange, parseProtocol } from '../net';
 import { bindRuleSets } from '../topology';
 import { findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
@@ -12,13 +12,17 @@ import { parseArgs } from './args';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
 
 const USAGE = `Usage: citrix-flow-lint test-flow FILE --from ADDR --to ADDR --proto tcp|udp|icmp --port N
-                                 [--direction in|out|forward] [--role ID…] [--roles FILE] [--json]
+                                 [--direction in|out|forward] [--role ID…] [--roles FILE]
+                                 [--profile domain|private|public] [--json]
 
 Would the rule sets in FILE let this flow through? in: the protected host or
 group is the destination (default); out: it is the source; forward: it sits
 between. Every rule set in FILE that filters the direction is applied in
 sequence, as the stages of one path; when FILE holds rule sets for different
-hosts, ask about one with --role.
+hosts, ask about one with --role. --profile is the Windows Firewall profile
+active on the host (else the windowsProfile its --role declares in
+citrix-flows.yaml; without either, a verdict that differs between profiles
+is unknown).
 When no rule set of FILE filters the direction (nothing in it was read, or
 its resources are of a kind citrix-flow-lint does not read), the verdict is
 unknown, never allowed: the answer names what was not read.
@@ -47,7 +51,7 @@ export const testFlowCommand: CliCommand = {
   summary: 'ask whether one flow passes the rule sets in a file, and which rule decides',
   usage: USAGE,
   async run(args): Promise<CommandResult> {
-    const parsed = parseArgs(args, { options: ['from', 'to', 'proto', 'port', 'direction', 'role', 'roles'], flags: ['json', 'help'] });
+    const parsed = parseArgs(args, { options: ['from', 'to', 'proto', 'port', 'direction', 'role', 'roles', 'profile'], flags: ['json', 'help'] });
     if ('error' in parsed) return usageError(parsed.error, USAGE);
     if (parsed.flags.has('help')) return { exitCode: EXIT_OK, stdout: `${USAGE}\n`, stderr: '' };
     const [file, ...extra] = parsed.positionals;
@@ -63,6 +67,8 @@ export const testFlowCommand: CliCommand = {
     if (!portText && !proto.value.has(1)) return usageError('--port is required for TCP and UDP', USAGE);
     const port = parsePortRange(portText ?? '*', ['-', ':']);
     if (!port.ok) return usageError(`--port: ${port.error}`);
+    const profileWord = one('profile')?.toLowerCase();
+    if (profileWord !== undefined && !['domain', 'private', 'public'].includes(profileWord)) return usageError(`--profile must be domain, private or public, not "${one('profile')}"`);
     const directionWord = one('direction') ?? 'in';
     const direction = ({ in: 'inbound', out: 'outbound', forward: 'forward' } as Record<string, Direction>)[directionWord];
     if (!direction) return usageError(`--direction must be in, out or forward, not "${directionWord}"`);
@@ -87,8 +93,9 @@ export const testFlowCommand: CliCommand = {
     }
     const query: FlowQuery = { direction, protocols: proto.value, source: from.value, destination: to.value, destinationPorts: port.value };
     const resolve = topologyResolver(topology);
+    const profile = (profileWord as WindowsProfile | undefined) ?? windowsProfileOf(topology, roles ?? []);
     const stages = ruleSets.map((rs) => {
-      const r = evaluate(rs, query, { resolve });
+      const r = evaluate(rs, query, { resolve, profile });
       const decision = r.decisions.find((d) => d.outcome === (r.verdict === 'allowed' ? 'allow' : r.verdict === 'unknown' ? 'unknown' : 'deny'));
       const rule = decision?.rule;
       return {
@@ -99,14 +106,15 @@ export const testFlowCommand: CliCommand = {
           : decision
             ? { decidingRule: { line: 0, text: `default of ${rs.name}` } }
             : {}),
-        ...(r.reasons.length && r.verdict !== 'allowed' ? { reasons: r.reasons } : {}),
+        // An allowed verdict carries reasons when more than a rule decided it: the other address family, a name that did not matter, the profile.
+        ...(r.reasons.length ? { reasons: r.reasons } : {}),
       };
     });
     // No rule set read is not "allowed": the file may hold rules of a kind not read, or rules that did not parse.
     // A file whose rule sets all govern the other direction does not filter this one (an iptables file of OUTPUT rules only).
     const noneRead = parsedFile.ruleSets.length === 0 || (filtering > 0 && ruleSets.length === 0);
     const unread = noneRead ? notRead(parsedFile, file, roles) : [];
-    const overall = noneRead ? 'unknown' : ruleSets.length === 0 ? 'allowed' : evaluate(ruleSets, query, { resolve }).verdict;
+    const overall = noneRead ? 'unknown' : ruleSets.length === 0 ? 'allowed' : evaluate(ruleSets, query, { resolve, profile }).verdict;
     const exitCode = noneRead ? EXIT_USAGE : overall === 'allowed' ? EXIT_OK : EXIT_FINDINGS;
     if (parsed.flags.has('json')) {
       return { exitCode, stdout: `${JSON.stringify({ verdict: overall, stages, ...(unread.length ? { reasons: unread } : {}) }, null, 2)}\n`, stderr: '' };

@@ -53,6 +53,8 @@ export function snapshotParsedFile(file: ParsedFile): unknown {
       defaults: Object.fromEntries(Object.entries(rs.defaults).map(([d, a]) => [d, a?.value])),
     };
     if (rs.stage) out.stage = rs.stage;
+    if (rs.families) out.families = rs.families;
+    if (rs.rulesDirection) out.rulesDirection = rs.rulesDirection;
     if (rs.appliesTo?.length) out.appliesTo = rs.appliesTo;
     out.rules = rs.rules.map(rule);
     if (rs.chains && Object.keys(rs.chains).length) {

@@ -54,7 +54,16 @@ export interface MatchCondition {
    * verdict for flows this rule may decide is unknown.
    */
   readonly effect: 'assume-match' | 'never-matches-new' | 'unknown';
+  /**
+   * kind 'profile': the Windows Defender Firewall profiles the rule applies
+   * in. The evaluator matches it against the host's active profile, or
+   * evaluates every profile when none is declared.
+   */
+  readonly profiles?: readonly WindowsProfile[];
 }
+
+export type WindowsProfile = 'domain' | 'private' | 'public';
+export const WINDOWS_PROFILES: readonly WindowsProfile[] = ['domain', 'private', 'public'];
 
 /** A value the parser could not resolve to a literal (a variable, a function call, a data source). */
 export interface Unresolved {
@@ -103,6 +112,12 @@ export interface RuleSet {
   readonly semantics: Semantics;
   /** Directions this rule set governs: an NSG both, an iptables INPUT chain only inbound. */
   readonly directions: readonly Direction[];
+  /**
+   * Set when every rule applies to each of `directions` though written with
+   * this one (an nftables prerouting chain sees packets to this host and
+   * packets it forwards alike).
+   */
+  readonly rulesDirection?: Direction;
   /** The entry list of rules (base chain, ACL, NSG rules incl. implicit defaults). */
   readonly rules: readonly Rule[];
   /** User chains reachable by jump/goto, by name. */
@@ -118,6 +133,12 @@ export interface RuleSet {
    * group; `order` says which comes first.
    */
   readonly stage?: { readonly group: string; readonly order: number };
+  /**
+   * The address families the rule set filters, when only one: ip6tables rules
+   * never see an IPv4 packet (nor iptables an IPv6 one, nor an nftables `ip`
+   * table IPv6), so packets of the other family pass it untouched. Absent: both.
+   */
+  readonly families?: readonly (4 | 6)[];
   /** Interfaces, hooks, attachments: how the format says where the rule set applies. */
   readonly appliesTo?: readonly string[];
   readonly meta?: Readonly<Record<string, string>>;

@@ -1,5 +1,5 @@
 import type { Span } from '../model';
-import { shortRoleName, tallies } from './requiredFlows';
+import { assumptionNote, shortRoleName, tallies } from './requiredFlows';
 import type { WorkspaceState } from './state';
 import { guessInWords, type BoundRuleSet } from '../topology';
 
@@ -53,7 +53,13 @@ export function doCodeLens(state: WorkspaceState, uri: string): CodeLensResult[]
       const name = shortRoleName(state.catalog, role);
       const counts = tallies(analysis, uri, bound.ruleSet, role);
       const parts = counts.map((t, i) => (i === 0 ? `${t.allowed}/${t.total} required ${t.side} flows allowed` : `${t.allowed}/${t.total} ${t.side}`));
-      const title = parts.length ? `${name} · ${parts.join(' · ')}` : `${name} · no required flows to check (no peer role declared)`;
+      // Allowed only from the addresses the rules name, where nobody declared the peer's: say so, once.
+      const notes = analysis.required
+        .filter((c) => c.bound.file.uri === uri && c.bound.ruleSet.id === bound.ruleSet.id && c.role === role)
+        .map((c) => assumptionNote(state.catalog, c))
+        .filter((n): n is string => !!n);
+      const note = notes.length ? ` · ${notes[0]}${new Set(notes).size > 1 ? ` (+${new Set(notes).size - 1} more)` : ''}` : '';
+      const title = parts.length ? `${name} · ${parts.join(' · ')}${note}` : `${name} · no required flows to check (no peer role declared)`;
       out.push({
         span: { start: ruleSet.span.start, end: ruleSet.span.start },
         title,

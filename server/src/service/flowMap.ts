@@ -124,7 +124,8 @@ function decidingRule(context: AnalysisContext, check: RequiredFlowCheck, locate
     text = policy ? `default: ${policy.value}` : 'no rule matches';
   }
   return {
-    location: locate.at(anchor.uri, anchor.span),
+    // A click opens the deciding rule where it starts; the diagnostic's squiggle is on its deciding token.
+    location: locate.at(anchor.uri, anchor.decidingRule?.span ?? anchor.span),
     label: decidingWords(context, check, decision),
     text,
     ruleSet: decision.ruleSet.name,

@@ -224,7 +224,7 @@ function requiredFlowLines(catalog: Catalog, analysis: WorkspaceAnalysis, role: 
   for (const check of sorted.slice(0, MAX_REQUIRED_LINES)) {
     const item = itemFor(catalog, check);
     const where = ruleSets.size > 1 ? ` — ${item.ruleSet}` : '';
-    lines.push(`- ${STATUS_MARK[item.status]} ${sideOf(check)}: ${item.label} — ${STATUS_WORD[item.status]}${where}`);
+    lines.push(`- ${STATUS_MARK[item.status]} ${sideOf(check)}: ${item.label} — ${STATUS_WORD[item.status]}${item.assumption ? ` ${item.assumption}` : ''}${where}`);
   }
   if (sorted.length > MAX_REQUIRED_LINES) lines.push(`- … and ${sorted.length - MAX_REQUIRED_LINES} more (command "Citrix Flow Lint: Show required flows for role")`);
   return lines;

@@ -1,7 +1,8 @@
 import type { WorkspaceAnalysis } from '../analysis/analyze';
 import type { Verdict } from '../analysis/evaluate';
 import type { RequiredFlowCheck } from '../analysis/required';
-import { decidingRuleInWords, flowInWords } from '../analysis/describe';
+import { decidingRuleInWords, flowInWords, shortRoleName as shortRole } from '../analysis/describe';
+import { addressesInWords } from '../analysis/checks/pieceWords';
 import type { Catalog } from '../catalog';
 import type { RuleSet, Span } from '../model';
 
@@ -22,6 +23,8 @@ export interface RequiredFlowItem {
   /** Where to go to see why: the deciding rule, else the rule set. */
   readonly span: Span;
   readonly decidedBy?: string;
+  /** How an allowed flow is allowed when a side's addresses were not declared: `from 10.20.0.0/24 (user device addresses not declared)`. */
+  readonly assumption?: string;
 }
 
 export function sideOf(check: RequiredFlowCheck): 'inbound' | 'outbound' {
@@ -29,16 +32,23 @@ export function sideOf(check: RequiredFlowCheck): 'inbound' | 'outbound' {
   return check.flow.destination === check.role ? 'inbound' : 'outbound';
 }
 
-/** `VDA` for "Virtual Delivery Agent (VDA)", the name otherwise: lens titles stay short. */
+/** `VDA` for "Virtual Delivery Agent (VDA)", the whole name otherwise: lens titles stay short but never lose a product's name. */
 export function shortRoleName(catalog: Catalog, roleId: string): string {
-  const name = catalog.roleById(roleId)?.name;
-  if (!name) return roleId;
-  const open = name.lastIndexOf('(');
-  if (open > 0 && name.endsWith(')')) {
-    const inner = name.slice(open + 1, -1);
-    if (inner.length <= 6 && !inner.includes(' ')) return inner;
-  }
-  return name;
+  return shortRole(catalog, roleId, { keepLongParenthesis: true });
+}
+
+/**
+ * For a flow allowed from only some addresses of a side nobody declared:
+ * where it is allowed from, and that the addresses were not declared.
+ */
+export function assumptionNote(catalog: Catalog, check: RequiredFlowCheck): string | undefined {
+  if (check.result.verdict !== 'allowed') return undefined;
+  const piece = check.judgement.pieces.find((p) => p.assumed);
+  if (!piece?.assumed) return undefined;
+  const inbound = sideOf(check) === 'inbound';
+  const words = addressesInWords(piece.assumed.allowedFrom);
+  if (piece.assumed.side === 'peer') return `${inbound ? 'from' : 'to'} ${words} (${shortRole(catalog, check.peerRole).toLowerCase()} addresses not declared)`;
+  return `${inbound ? 'to' : 'from'} ${words} (this host's own addresses not declared)`;
 }
 
 export function itemFor(catalog: Catalog, check: RequiredFlowCheck): RequiredFlowItem {
@@ -57,6 +67,7 @@ export function itemFor(catalog: Catalog, check: RequiredFlowCheck): RequiredFlo
     uri: file.uri,
     span: deciding?.span ?? check.bound.ruleSet.nameSpan ?? check.bound.ruleSet.span,
     decidedBy: decision ? decidingRuleInWords(file, decision.ruleSet, decision.rule) : undefined,
+    assumption: assumptionNote(catalog, check),
   };
 }
 

@@ -34,7 +34,9 @@ export function disableForLineEdit(text: string, uri: string, format: FormatId |
   const leader = leaderFor(format, uri, comments);
   if (!leader) return undefined;
   const lines = new LineIndex(text);
-  const line = lines.positionAt(finding.span.start).line;
+  // A finding on a token inside its deciding rule (the rule's name) is silenced above the rule, not inside it.
+  const anchor = finding.decidingRule?.uri === finding.uri ? Math.min(finding.decidingRule.span.start, finding.span.start) : finding.span.start;
+  const line = lines.positionAt(anchor).line;
   if (line > 0) {
     const above = lines.lineText(line - 1);
     const at = above.indexOf(NEXT_LINE);

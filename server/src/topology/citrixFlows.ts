@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { AddressSet, type AddressSymbol } from '../net';
-import type { Span } from '../model';
+import type { Span, WindowsProfile } from '../model';
 import type {
   Binding,
   CheckSeverity,
@@ -254,6 +254,7 @@ class TopologyReader {
         continue;
       }
       let displayName: string | undefined;
+      let windowsProfile: WindowsProfile | undefined;
       let addressNode = this.deref(pair.value as Node | null);
       if (addressNode && isMap(addressNode)) {
         const detail = addressNode;
@@ -265,9 +266,13 @@ class TopologyReader {
           else if (k === 'name') {
             if (v && isScalar(v) && typeof v.value === 'string') displayName = v.value;
             else this.problem('schema', this.span(v) ?? this.keySpan(p), `"name" of role "${role}" must be a text`, 'error');
+          } else if (k === 'windowsProfile') {
+            const text = v && isScalar(v) && typeof v.value === 'string' ? v.value.toLowerCase() : undefined;
+            if (text === 'domain' || text === 'private' || text === 'public') windowsProfile = text;
+            else this.problem('schema', this.span(v) ?? this.keySpan(p), `"windowsProfile" of role "${role}" is Domain, Private or Public: the Windows Firewall profile active on its hosts`, 'error');
           } else if (k !== undefined) {
-            const suggestion = closest(k, ['addresses', 'name']);
-            this.problem('schema', this.keySpan(p), `Unknown key "${k}" in role "${role}" (expected "addresses" and "name")${didYouMean(suggestion)}`, 'error', suggestion);
+            const suggestion = closest(k, ['addresses', 'name', 'windowsProfile']);
+            this.problem('schema', this.keySpan(p), `Unknown key "${k}" in role "${role}" (expected "addresses", "name" and "windowsProfile")${didYouMean(suggestion)}`, 'error', suggestion);
           }
         }
       }
@@ -284,6 +289,7 @@ class TopologyReader {
       this.roles.set(role, {
         id: role,
         displayName,
+        ...(windowsProfile ? { windowsProfile } : {}),
         addresses,
         addressEntries: kept,
         declaredAt: { uri: this.uri, span: this.pairSpan(pair) },

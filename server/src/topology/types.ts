@@ -1,5 +1,5 @@
 import type { AddressSet } from '../net';
-import type { Comment, ParsedFile, RuleSet, Span } from '../model';
+import type { Comment, ParsedFile, RuleSet, Span, WindowsProfile } from '../model';
 
 export type CheckSeverity = 'off' | 'info' | 'warning' | 'error';
 
@@ -12,6 +12,8 @@ export interface SourceRef {
 export interface RoleDeclaration {
   readonly id: string;
   readonly displayName?: string;
+  /** The Windows Defender Firewall profile active on the role's hosts (servers joined to a domain are usually on Domain). */
+  readonly windowsProfile?: WindowsProfile;
   /** Concrete addresses plus symbols (service tags, security groups, GCP tags) the user wrote. */
   readonly addresses: AddressSet;
   /** Each address entry as written, with its place, for hovers and quick fixes. */

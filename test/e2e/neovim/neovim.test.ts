@@ -78,12 +78,12 @@ interface Target {
 
 const TARGETS: Target[] = [
   {
-    file: 'vda-nsg.tf', filetype: 'terraform', line: 19, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i,
+    file: 'vda-nsg.tf', filetype: 'terraform', line: 20, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i,
     added: /security_rule \{[^}]*access\s*= "Allow"[^}]*destination_port_range\s*= "1494"[^}]*source_address_prefix\s*= "10\.0\.0\.20"/,
     rules: /security_rule\s*\{/g, rulesBefore: 2,
   },
   {
-    file: 'vda-nsg.bicep', filetype: 'bicep', line: 20, missingPort: '2598', hoverPort: '1494', hoverSays: /ICA\/HDX/,
+    file: 'vda-nsg.bicep', filetype: 'bicep', line: 21, missingPort: '2598', hoverPort: '1494', hoverSays: /ICA\/HDX/,
     added: /access: 'Allow'[^}]*destinationPortRange: '2598'[^}]*sourceAddressPrefix: '10\.0\.0\.20'/,
     rules: /^\s*name: '/gm, rulesBefore: 3,
   },
@@ -131,7 +131,7 @@ for (const target of TARGETS) {
       assert.equal(missing.length, 1, `exactly one missing-flow diagnostic; got codes ${JSON.stringify(result.diagnostics.map((d) => d.code))}`);
       assert.equal(missing[0]!.range.start.line + 1, target.line, 'on the rule that blocks the flow');
       assert.equal(missing[0]!.severity, 1, 'an error');
-      assert.match(missing[0]!.message, new RegExp(`^Required flow blocked: .*TCP ${target.missingPort}\\b`));
+      assert.match(missing[0]!.message, new RegExp(`^[^:]*TCP ${target.missingPort}\\b[^:]* blocked by `));
       assert.ok((result.nvim_diagnostics ?? 0) >= 1, 'Neovim took the diagnostics into vim.diagnostic');
     });
 

@@ -19,12 +19,12 @@ const skip = missingTools({ chromium: chromiumPath, npm: which('npm'), tar: whic
 
 // The e2e workspace (test/e2e/workspace): lines the CLI reports for `missing-flow`.
 const TERRAFORM = {
-  file: 'vda-nsg.tf', line: 19, text: 'DenyAllInbound', missingPort: '1494',
+  file: 'vda-nsg.tf', line: 20, text: 'DenyAllInbound', missingPort: '1494',
   rules: /security_rule\s*\{/g,
   added: /security_rule \{[^}]*access\s*= "Allow"[^}]*destination_port_range\s*= "1494"[^}]*source_address_prefix\s*= "10\.0\.0\.20"/,
 };
 const BICEP = {
-  file: 'vda-nsg.bicep', line: 20, text: 'DenyAllInbound', missingPort: '2598',
+  file: 'vda-nsg.bicep', line: 21, text: 'DenyAllInbound', missingPort: '2598',
   rules: /^\s*name: '/gm,
   added: /access: 'Allow'[^}]*destinationPortRange: '2598'[^}]*sourceAddressPrefix: '10\.0\.0\.20'/,
 };
@@ -91,10 +91,10 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
   test('the Problems panel shows the message and the check id for every file', async () => {
     await wb.page.keyboard.press('Control+Shift+M');
     try {
-      await poll('the Problems panel (.markers-panel) to list "Required flow blocked" with code missing-flow for all three files', async () => {
+      await poll('the Problems panel (.markers-panel) to list "blocked by" with code missing-flow for all three files', async () => {
         const text = await wb.text('.markers-panel');
         return text.includes('missing-flow')
-          && text.includes('Required flow blocked')
+          && text.includes(' blocked by ')
           && [TERRAFORM, BICEP, IPTABLES].every((t) => text.includes(t.file)) ? text : undefined;
       }, { timeoutMs: 30_000, lastSeen: async () => JSON.stringify((await wb.text('.markers-panel')).slice(0, 600)) });
       const text = await wb.text('.markers-panel');

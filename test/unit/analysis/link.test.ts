@@ -24,8 +24,11 @@ test('a rule resource in another file of the module joins its group, and finding
   assert.ok(missing.length >= 3, `expected the deny in rules.tf to block flows, got ${missing.length}`);
   for (const f of missing) {
     assert.equal(path.basename(f.uri), 'rules.tf');
-    assert.equal(new LineIndex(files[1].text).positionAt(f.span.start).line, 0);
-    assert.match(f.message, /Denied by "DenyAllInbound" \(priority 4000, line 1\)/);
+    // The squiggle is on the deciding rule's name (line 2 of rules.tf); the whole rule, from line 1, is related information.
+    assert.equal(new LineIndex(files[1].text).positionAt(f.span.start).line, 1);
+    assert.equal(files[1].text.slice(f.span.start, f.span.end), 'DenyAllInbound');
+    assert.ok(f.related?.some((r) => path.basename(r.uri) === 'rules.tf' && new LineIndex(files[1].text).positionAt(r.span.start).line === 0));
+    assert.match(f.message, /blocked by DenyAllInbound \(priority 4000\)/);
   }
   assert.ok(!analysis.findings.some((f) => f.checkId === 'internal-error'));
 });

@@ -74,7 +74,7 @@ test('check --write-baseline, then --baseline: only new findings are reported an
   assert.equal(written.version, 1);
   assert.equal(written.findings.length, 1);
   const { fingerprint: key, message, ...rest } = written.findings[0] as { fingerprint: string; message: string };
-  assert.deepEqual(rest, { checkId: 'missing-flow', file: 'vda.tf', line: 19 });
+  assert.deepEqual(rest, { checkId: 'missing-flow', file: 'vda.tf', line: 20 });
   assert.match(message, /TCP 2598/);
   // check : flow : path : rule set
   assert.match(key, /^missing-flow:gateway\.gateway-snip-to-vda\.ica-session-reliability:vda\.tf:.+$/);

@@ -1,60 +1,20 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { allCheckIds } from '../../../server/src/analysis/checks';
 import { fixturePath, repoRoot } from '../../helpers/fixtures';
+import { cli, ensureBuilt, workspace } from '../../helpers/cli';
 import { sarifValidator } from '../../helpers/sarif';
 
-/**
- * The CLI as shipped: `node dist/cli.js`, spawned with pipes (so it is not on
- * a TTY). dist/ is rebuilt when a server source is newer than it.
- */
-const CLI = path.join(repoRoot(), 'dist', 'cli.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-before(() => {
-  const stale = !fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < newestSource(path.join(repoRoot(), 'server', 'src'));
-  if (stale) {
-    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'scripts', 'build.mjs')], { cwd: repoRoot(), encoding: 'utf8' });
-    assert.equal(r.status, 0, `build failed: ${r.stderr}`);
-  }
-});
-
-function cli(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.NO_COLOR;
-  delete env.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A workspace folder made of fixture files: `{ 'vda.tf': 'checks/missing-flow/bad.tf' }`. */
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfl-cli-'));
-  for (const [name, from] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), from.includes('\n') ? from : fs.readFileSync(fixturePath(...from.split('/')), 'utf8'));
-  }
-  return dir;
-}
+before(ensureBuilt);
 
 const BAD = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/bad.tf' });
 const GOOD = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/good.tf' });
 /** Only an information finding (a may-change port), so the threshold decides the exit status. */
 const INFO_ONLY = workspace({
-  'citrix-flows.yaml': 'roles:\n  vda: [10.0.2.0/24]\n',
-  'rules.v4': '# citrix-role: vda\n*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.3.10 -p tcp --dport 89 -j ACCEPT\nCOMMIT\n',
+  'citrix-flows.yaml': 'roles:\n  vda: [10.0.2.0/24]\n  gateway-snip: [10.0.0.20]\nfeatures:\n  html5-client: false\n  edt: false\n',
+  'rules.v4': '# citrix-role: vda\n*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.20 -p tcp -m multiport --dports 1494,2598 -j ACCEPT\n-A INPUT -s 10.0.0.20 -p tcp --dport 8008 -j ACCEPT\nCOMMIT\n',
 });
 /** No citrix-flows.yaml and no annotation: roles come only from --role. */
 const UNBOUND = workspace({ 'vda.rules': '*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8008 -j ACCEPT\nCOMMIT\n' });
@@ -77,7 +37,7 @@ test('check: --severity-threshold decides which findings fail the run', () => {
   for (const [threshold, status] of table) {
     const r = cli(['check', ...(threshold ? ['--severity-threshold', threshold] : [])], INFO_ONLY);
     assert.equal(r.status, status, `threshold ${threshold}: ${r.stdout}${r.stderr}`);
-    assert.match(r.stdout, /deprecated-port/);
+    assert.match(r.stdout, /unneeded-citrix-port/);
   }
   assert.equal(cli(['check', '--severity-threshold', 'error'], BAD).status, 1);
 });
@@ -128,7 +88,7 @@ test('check: with nothing declared, roles and peers are inferred, listed under "
     findings: { checkId: string; message: string; assumptions?: { kind: string; role: string; text: string }[] }[];
     assumed: { ruleSets: { ruleSet: string; roles: string[] }[]; peers: { role: string }[] };
   };
-  const registration = json.findings.find((f) => f.checkId === 'missing-flow' && f.message.includes('TCP 80 (DDC Controller'));
+  const registration = json.findings.find((f) => f.checkId === 'missing-flow' && f.message.includes('Delivery Controller → VDA discovery'));
   assert.ok(registration, json.findings.map((f) => f.message).join('\n'));
   assert.deepEqual(registration.assumptions?.map((a) => `${a.kind}:${a.role}`), ['role:vda', 'peer:delivery-controller']);
   assert.match(registration.message, /\. Assumed: Virtual Delivery Agent \(VDA\), from the name "vda-inbound-rules"[^;]*; Delivery Controller or Citrix Cloud Connector not declared, so checked against any address\.$/);
@@ -181,10 +141,11 @@ test('check: text output is grouped by file, with the source line and a caret, w
   assert.doesNotMatch(r.stdout, /\x1b\[/, 'no ANSI escapes when stdout is not a TTY');
   const lines = r.stdout.split('\n');
   assert.equal(lines[0], 'vda.tf');
-  const at = lines.findIndex((l) => /^ {2}19:3 +error +Required flow blocked: .*TCP 2598.* {2}missing-flow$/.test(l));
+  // The caret sits under the deciding token (the rule's name), not under a whole rule block.
+  const at = lines.findIndex((l) => /^ {2}20:35 +error +TCP 2598 blocked by DenyAllInbound \(priority 4000\): .* {2}missing-flow$/.test(l));
   assert.ok(at > 0, r.stdout);
-  assert.equal(lines[at + 1], '      19 |   security_rule {');
-  assert.equal(lines[at + 2], `         |   ${'^'.repeat(15)}`);
+  assert.equal(lines[at + 1], '      20 |     name                       = "DenyAllInbound"');
+  assert.equal(lines[at + 2], `         |                                   ${'^'.repeat(14)}`);
   assert.match(r.stdout, /1 problem \(1 error, 0 warnings, 0 info\) in 1 file with 1 rule set; \d+ required flows? checked\.\n$/);
   const colour = cli(['check', '--color'], BAD);
   assert.match(colour.stdout, /\x1b\[31m/, '--color forces colours');
@@ -208,10 +169,10 @@ test('check: JSON has exactly the documented shape', () => {
     checkId: 'missing-flow',
     severity: 'error',
     file: 'vda.tf',
-    line: 19,
-    column: 3,
-    endLine: 29,
-    endColumn: 4,
+    line: 20,
+    column: 35,
+    endLine: 20,
+    endColumn: 49,
     message: JSON.parse(fs.readFileSync(fixturePath('checks', 'missing-flow', 'bad.tf.expected.json'), 'utf8'))[0].message,
     flowId: 'gateway.gateway-snip-to-vda.ica-session-reliability',
     decidingRule: { file: 'vda.tf', line: 19 },

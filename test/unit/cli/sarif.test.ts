@@ -84,7 +84,7 @@ test('sarif: a suppressed finding is a result with an in-source suppression and 
   const missing = results.filter((r) => r.ruleId === 'missing-flow');
   assert.equal(missing.length, 1, JSON.stringify(results, null, 1));
   assert.deepEqual(missing[0].suppressions, [{ kind: 'inSource', justification: 'session reliability is off at this site until CHG-1234' }]);
-  assert.equal(missing[0].locations?.[0].physicalLocation?.region?.startLine, 20);
+  assert.equal(missing[0].locations?.[0].physicalLocation?.region?.startLine, 21); // the rule's name line, below the suppression comment
   // Unsuppressed results carry no suppressions at all (code scanning reads an empty list as "not suppressed" too, but say nothing).
   for (const r of results.filter((x) => x !== missing[0])) assert.equal(r.suppressions, undefined);
   // The text report does not list it, and the exit status ignores it.

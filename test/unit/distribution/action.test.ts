@@ -90,7 +90,7 @@ test('action: the check step writes SARIF with public help links, annotates thro
   const annotated = lines.slice(add + 1, remove);
   assert.ok(annotated.length > 0);
   for (const l of annotated) assert.match(l, new RegExp(matcher.problemMatcher[0].pattern[0].regexp));
-  assert.ok(annotated.some((l) => l.startsWith('infra/vda.tf:19:3: error: ')), annotated.join('\n'));
+  assert.ok(annotated.some((l) => l.startsWith('infra/vda.tf:20:35: error: ')), annotated.join('\n'));
 
   const clean = workspace({ 'citrix-flows.yaml': 'checks/missing-flow/citrix-flows.yaml', 'vda.tf': 'checks/missing-flow/good.tf' });
   assert.equal(runScript('check.sh', clean, {}).outputs['exit-code'], '0');

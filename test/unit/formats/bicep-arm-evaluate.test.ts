@@ -83,6 +83,44 @@ test('a deny at a lower priority number shadows an allow', () => {
 
 const more: { name: string; format: 'bicep' | 'arm'; file: string; ruleSet?: string; rows: Row[] }[] = [
   {
+    name: 'ARM: a rule whose condition is false is not deployed; one known only at deployment is unknown',
+    format: 'arm',
+    file: 'conditions.json',
+    ruleSet: 'nsg-vda',
+    rows: [
+      // AllowRdp's condition is parameters('enableRdp'), false by default: the custom deny decides.
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:3389', verdict: 'denied', deciding: 'DenyAllInboundCustom', resolveVnet: true },
+      // and(true, not(equals('dev', 'prod'))) is true: AllowIca is deployed.
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:1494', verdict: 'allowed', deciding: 'AllowIca', resolveVnet: true },
+      // allowSsh has no default: AllowSsh may or may not exist.
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:22', verdict: 'unknown', resolveVnet: true },
+    ],
+  },
+  {
+    name: 'ARM: an NSG whose condition is false is on no path',
+    format: 'arm',
+    file: 'conditions.json',
+    ruleSet: 'nsg-prod-lockdown',
+    rows: [{ flow: 'in tcp 10.0.5.5 -> 10.1.0.8:1494', verdict: 'allowed', resolveVnet: true }],
+  },
+  {
+    name: 'an NSG whose condition is false is on no path',
+    format: 'bicep',
+    file: 'condition-false-nsg.bicep',
+    ruleSet: 'lockdown',
+    rows: [{ flow: 'in tcp 10.0.5.5 -> 10.1.0.8:1494', verdict: 'allowed', resolveVnet: true }],
+  },
+  {
+    name: 'the deployed NSG beside one that is not',
+    format: 'bicep',
+    file: 'condition-false-nsg.bicep',
+    ruleSet: 'vda',
+    rows: [
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:1494', verdict: 'allowed', deciding: 'AllowIca', resolveVnet: true },
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:1494', verdict: 'denied', deciding: 'DenyAllInBound', resolveVnet: true },
+    ],
+  },
+  {
     name: 'plural fields and an empty singular beside the plural',
     format: 'bicep',
     file: 'plural-fields.bicep',

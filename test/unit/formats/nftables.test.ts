@@ -68,15 +68,31 @@ test('nftables: field spans point at values, also in shell commands', () => {
   assert.equal(at(r1.span), 'nft add rule inet t c tcp dport 1494 accept');
 });
 
-test('nftables: several base chains on one hook become ordered stages', () => {
+test('nftables: the filter base chains a packet crosses become ordered stages, by hook and then priority', () => {
   const file = parseNftables(
-    'table inet a { chain x { type filter hook input priority 10; } }\ntable ip b { chain y { type filter hook input priority filter - 5; policy drop; } }\n',
+    [
+      'table inet a { chain x { type filter hook input priority 10; } }',
+      'table ip b { chain y { type filter hook input priority filter - 5; policy drop; } }',
+      'table inet c { chain pre { type filter hook prerouting priority -150; } chain post { type filter hook postrouting priority 0; } }',
+      'table inet d { chain out { type route hook output priority 0; } chain fwd { type filter hook forward priority 0; } }',
+      '',
+    ].join('\n'),
     'm.nft',
   );
-  assert.deepEqual(file.ruleSets.map((r) => [r.id, r.stage?.group, r.stage?.order]), [
-    ['inet a/x', 'input', 10],
-    ['ip b/y', 'input', -5],
-  ]);
+  const sorted = [...file.ruleSets].sort((p, q) => (p.stage?.order ?? 0) - (q.stage?.order ?? 0));
+  assert.deepEqual(sorted.map((r) => [r.id, r.stage?.group, r.directions]), [
+    ['inet c/pre', 'netfilter', ['inbound', 'forward']],
+    ['ip b/y', 'netfilter', ['inbound']],
+    ['inet a/x', 'netfilter', ['inbound']],
+    ['inet d/out', 'netfilter', ['outbound']],
+    ['inet d/fwd', 'netfilter', ['forward']],
+    ['inet c/post', 'netfilter', ['outbound', 'forward']],
+  ].sort((p, q) => sorted.findIndex((r) => r.id === p[0]) - sorted.findIndex((r) => r.id === q[0])));
+  assert.deepEqual(file.problems, []);
+  const order = (id: string): number => sorted.findIndex((r) => r.id === id);
+  assert.ok(order('inet c/pre') < order('ip b/y') && order('ip b/y') < order('inet a/x') && order('inet a/x') < order('inet c/post'));
+  assert.deepEqual(file.ruleSets.find((r) => r.id === 'ip b/y')?.families, [4]);
+  assert.equal(file.ruleSets.find((r) => r.id === 'inet a/x')?.families, undefined);
 });
 
 test('nftables: never throws, whatever the input', () => {

@@ -4,22 +4,25 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseWindowsFirewall } from '../../../server/src/formats/windows-firewall';
 import { evaluate, flow } from '../../../server/src/analysis/evaluate';
-import { snapshotParsedFile } from '../../../server/src/model';
+import { snapshotParsedFile, type WindowsProfile } from '../../../server/src/model';
 import { formatPortSet } from '../../../server/src/net';
 import { fixtureInputs, snapshotSuite } from '../../helpers/fixtures';
 
 snapshotSuite('windows-firewall', (text, file) => snapshotParsedFile(parseWindowsFirewall(text, path.basename(file))));
 
-/** Each fixture states its verdicts in comments: `expect: <flow> => <verdict> (<deciding rule ids> | -)`. */
-const EXPECT = /^expect: (.+) => (allowed|denied|partial|unknown) \(([^)]*)\)$/;
+/**
+ * Each fixture states its verdicts in comments: `expect[ PROFILE]: <flow> => <verdict> (<deciding rule ids> | -)`,
+ * PROFILE the host's active Windows Firewall profile (domain, private, public); without it none is declared.
+ */
+const EXPECT = /^expect(?: (domain|private|public))?: (.+) => (allowed|denied|partial|unknown) \(([^)]*)\)$/;
 for (const file of fixtureInputs('windows-firewall')) {
   const text = fs.readFileSync(file, 'utf8');
   const parsed = parseWindowsFirewall(text, path.basename(file));
   const expectations = parsed.comments.map((c) => EXPECT.exec(c.text)).filter((m): m is RegExpExecArray => m !== null);
   if (expectations.length === 0) continue;
   test(`windows-firewall verdicts: ${path.basename(file)}`, () => {
-    for (const [line, flowText, verdict, deciding] of expectations) {
-      const result = evaluate(parsed.ruleSets, flow(flowText));
+    for (const [line, profile, flowText, verdict, deciding] of expectations) {
+      const result = evaluate(parsed.ruleSets, flow(flowText), { profile: profile as WindowsProfile | undefined });
       assert.equal(result.verdict, verdict, `${line}: ${result.reasons.join('; ')}`);
       assert.equal(result.decidingRules.map((r) => r.id).join(', ') || '-', deciding.trim(), `${line}: deciding rules`);
     }

@@ -14,7 +14,17 @@ export function examplesTopology(): Topology {
   return readTopology(fs.readFileSync(file, 'utf8'), 'file:///examples/citrix-flows.yaml');
 }
 
-export const ROLE_SETS: readonly (readonly string[])[] = [['vda'], ['storefront'], ['delivery-controller'], ['vda', 'storefront']];
+export const ROLE_SETS: readonly (readonly string[])[] = [
+  ['vda'],
+  ['storefront'],
+  ['delivery-controller'],
+  ['vda', 'storefront'],
+  ['license-server'],
+  ['gateway-snip'],
+  ['pvs-server'],
+  ['director'],
+  ['wem-infrastructure'],
+];
 
 export function generated(format: GenerateFormat, roles: readonly string[], topology: Topology, direction: 'in' | 'out' | 'both' = 'both'): GenerateResult {
   const r = generateRuleSet({ roles, topology, format, direction });
@@ -26,14 +36,18 @@ export function reparse(result: GenerateResult): ParsedFile {
   return parseAs(PARSER_FORMAT[result.format], result.text, `file:///gen/${result.fileName}`);
 }
 
-export const FORBIDDEN = ['missing-flow', 'partial-flow', 'exposed-to-internet', 'shadowed-rule'];
-
-/** `check` in process, with the same roles on the command line. */
+/**
+ * `check` in process, with the same roles on the command line. Generated rules
+ * must be clean of every check, at every severity: a warning on our own output
+ * (TCP 80 to the Delivery Controllers called "insecure") is advice that breaks
+ * the site when followed.
+ */
 export function checkGenerated(file: ParsedFile, topology: Topology, roles: readonly string[]) {
-  const analysis = analyzeParsed([file], topology, { commandLineRoles: roles, workspaceRoot: '/gen' });
+  // The generated file is checked alone, so bindings for the example site's other files match nothing here.
+  const analysis = analyzeParsed([file], topology, { commandLineRoles: roles, workspaceRoot: '/gen', reportUnmatchedBindings: false });
   return {
     analysis,
-    forbidden: analysis.findings.filter((f) => FORBIDDEN.includes(f.checkId)).map((f) => `${f.checkId}: ${f.message}`),
+    forbidden: analysis.findings.map((f) => `${f.checkId} (${f.severity}): ${f.message}`),
     notAllowed: analysis.required.filter((c) => c.result.verdict !== 'allowed').map((c) => `${c.flow.id} (${c.direction}, ${c.role}): ${c.result.verdict}`),
   };
 }

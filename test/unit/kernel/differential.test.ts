@@ -114,7 +114,7 @@ function loadNftables(pair: NetnsPair, file: string, text: string, parsed: Parse
     }
   } else nsRun(pair, `nft -f '${path.basename(file)}'`, path.dirname(file));
   const inserts = parsed.ruleSets
-    .filter((rs) => rs.meta?.type === 'filter' && ['input', 'output', 'forward'].includes(rs.meta?.hook ?? ''))
+    .filter((rs) => rs.directions.length > 0 && rs.meta?.evaluated !== 'false')
     .map((rs) => `nft insert rule ${rs.meta?.family} ${rs.meta?.table} ${rs.meta?.chain} ct state established,related accept`);
   if (inserts.length) nsRun(pair, inserts.join('\n'));
 }

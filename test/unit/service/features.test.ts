@@ -124,7 +124,8 @@ describe('code actions', () => {
   it('disable for this line, documentation, and the fix builders on a missing flow', async () => {
     const state = await stateWith({ 'azure/vda.tf': NSG_TF });
     const u = uri('azure/vda.tf');
-    const deny = NSG_TF.indexOf('security_rule {\n    name                       = "DenyAllInbound"');
+    // The cursor on the squiggle: the deciding rule's name.
+    const deny = NSG_TF.indexOf('DenyAllInbound"');
     const actions = doCodeActions(state, u, { start: deny, end: deny });
     const titles = actions.map((a) => a.title);
     assert.ok(titles.some((t) => t.startsWith('Allow Delivery Controller → Virtual Delivery Agent (VDA), TCP 80')), titles.join('\n'));
@@ -148,7 +149,7 @@ describe('code actions', () => {
   });
   it('a failing fix builder leaves the generic actions', async () => {
     const state = await stateWith({ 'azure/vda.tf': NSG_TF });
-    const deny = NSG_TF.indexOf('"DenyAllInbound"');
+    const deny = NSG_TF.indexOf('DenyAllInbound"');
     const actions = doCodeActions(state, uri('azure/vda.tf'), { start: deny, end: deny }, { fixes: () => { throw new Error('boom'); } });
     assert.ok(actions.some((a) => a.title === 'Disable missing-flow for this line'));
   });

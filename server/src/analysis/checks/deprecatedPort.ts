@@ -5,7 +5,7 @@ import type { Topology } from '../../topology/types';
 import { applicability } from '../conditions';
 import { portsInWords, protocolsInWords, roleName, shortPurpose } from '../describe';
 import { evaluate } from '../evaluate';
-import { topologyResolver } from '../required';
+import { topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
 import { catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
 
@@ -18,9 +18,14 @@ function versionConditions(flow: CatalogFlow): VersionCondition[] {
 /**
  * Why a flow's port is out of date here, or undefined when it is not: a
  * version window that excludes the declared version (with no version
- * declared we cannot tell, so nothing is said), or the seed's "might change".
+ * declared we cannot tell, so nothing is said).
+ *
+ * The seed's "this use of port 89 might change in future releases" is not
+ * a finding: the rule is right today, and a note on every correct Local
+ * Host Cache rule (and on `generate`'s own output) is noise nobody acts on.
+ * The port's hover quotes the seed's words instead.
  */
-function deprecation(flow: CatalogFlow, catalog: Catalog, topology: Topology): { kind: 'version'; product: string; declared: string; window: string } | { kind: 'may-change' } | undefined {
+function deprecation(flow: CatalogFlow, catalog: Catalog, topology: Topology): { kind: 'version'; product: string; declared: string; window: string } | undefined {
   for (const text of flow.conditions) {
     const c = parseCondition(text);
     if (c?.kind !== 'version') continue;
@@ -29,7 +34,7 @@ function deprecation(flow: CatalogFlow, catalog: Catalog, topology: Topology): {
     const holds = applicability({ ...flow, conditions: [text], protocolConditions: {} }, catalog, topology).applies;
     if (!holds) return { kind: 'version', product: c.product, declared, window: `${c.op === '<=' ? 'up to' : c.op === '>=' ? 'from' : c.op} ${c.version}` };
   }
-  return flow.tags.includes('may-change') ? { kind: 'may-change' } : undefined;
+  return undefined;
 }
 
 const stillNeededCache = new WeakMap<Topology, WeakMap<readonly CatalogFlow[], Map<CatalogFlow, PortSet>>>();
@@ -65,8 +70,8 @@ function replacementFor(flow: CatalogFlow, product: string, catalog: Catalog, to
 
 export const deprecatedPort: CheckDefinition = {
   id: 'deprecated-port',
-  title: 'Port outside its version window or marked as changing',
-  summary: 'A rule opens a Citrix port the declared product version no longer uses (WEM 8285 from 1912 on), or one the seed says may change (Local Host Cache 89).',
+  title: 'Port outside its version window',
+  summary: 'A rule opens a Citrix port the declared product version no longer uses (WEM 8285 from 1912 on, 8288 up to 1909).',
   defaultSeverity: 'warning',
   scope: 'file',
   needsRoles: true,
@@ -86,7 +91,7 @@ export const deprecatedPort: CheckDefinition = {
             if (!query) continue;
             // A port some applicable flow of this role still needs is not out of date for it.
             const stillNeeded = stillNeededPorts(own, flow, catalog, topology);
-            const result = evaluate(bound.ruleSet, query, { resolve });
+            const result = evaluate(bound.ruleSet, query, { resolve, profile: windowsProfileOf(topology, [role]) });
             const open = new Map<Rule, PortSet>();
             for (const d of result.decisions) {
               const rule = d.outcome === 'allow' ? writtenRule(bound.file, d) : undefined;
@@ -100,15 +105,6 @@ export const deprecatedPort: CheckDefinition = {
                 const between = `${roleName(catalog, flow.source)} → ${roleName(catalog, flow.destination)}`;
                 const base = { checkId: 'deprecated-port', uri: fileOf(rule, bound.file, context.allFiles ?? context.files).uri, span: portSpan(rule), flowId: flow.id };
                 const common = { port, flowId: flow.id, role, direction: query.direction, ruleSetId: bound.ruleSet.id, ruleId: rule.id };
-                if (why.kind === 'may-change') {
-                  findings.push({
-                    ...base,
-                    severity: 'info',
-                    message: sentence(`${ruleLabel(fileOf(rule, bound.file, context.allFiles ?? context.files), rule)} opens ${protocolsInWords(flow.protocols)} ${port} for ${between} (${shortPurpose(flow)}). The seed says this port may change: "${flow.description.trim()}" Check it when upgrading.`),
-                    data: { ...common, reason: 'may-change' },
-                  });
-                  continue;
-                }
                 const product = catalog.productById(why.product)?.name ?? why.product.toUpperCase();
                 const replacement = replacementFor(flow, why.product, catalog, topology);
                 findings.push({

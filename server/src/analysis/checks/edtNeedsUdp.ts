@@ -1,18 +1,28 @@
 import type { CheckDefinition } from './types';
-import { portsInWords, roleName } from '../describe';
+import { flowShort, portsInWords } from '../describe';
+import type { FlowPiece } from '../judge';
 import type { RequiredFlowCheck } from '../required';
 import { TCP, UDP } from '../../net';
-import { anchorFor, decidingWords, flowData, roleRelated } from './requiredFlowFinding';
+import { anchorFor, blockedBy, flowData, roleRelated } from './requiredFlowFinding';
+import { piecesInWords } from './pieceWords';
 
-/** The flow's UDP side exists only for EDT, TCP is fully allowed and UDP is not. */
-export function isEdtGap(check: RequiredFlowCheck): boolean {
+/**
+ * The UDP pieces of a flow whose UDP side exists only for EDT, blocked
+ * from every peer while TCP on the same ports is allowed: sessions still
+ * work (over TCP), so that is edt-needs-udp's warning, not a missing flow.
+ */
+export function edtGapPieces(check: RequiredFlowCheck): FlowPiece[] {
   const udpNeedsEdt = (check.flow.protocolConditions.udp ?? []).includes('feature:edt');
-  if (!udpNeedsEdt || !check.protocols.includes('udp') || !check.protocols.includes('tcp')) return false;
-  if (check.result.verdict !== 'partial') return false;
-  const decisions = check.result.decisions;
-  const tcpOnlyAllowed = decisions.filter((d) => d.outcome === 'allow').every((d) => !d.part.protocols.has(UDP));
-  const udpOnlyBlocked = decisions.filter((d) => d.outcome !== 'allow').every((d) => !d.part.protocols.has(TCP));
-  return tcpOnlyAllowed && udpOnlyBlocked;
+  if (!udpNeedsEdt || !check.protocols.includes('udp') || !check.protocols.includes('tcp')) return [];
+  const pieces = check.judgement.pieces;
+  return pieces.filter(
+    (p) => p.protocol === UDP && p.status === 'blocked' && pieces.some((t) => t.protocol === TCP && t.status === 'allowed' && t.ports.equals(p.ports)),
+  );
+}
+
+/** The flow's UDP side exists only for EDT, TCP is allowed and UDP is blocked (on some port range). */
+export function isEdtGap(check: RequiredFlowCheck): boolean {
+  return edtGapPieces(check).length > 0;
 }
 
 export const edtNeedsUdp: CheckDefinition = {
@@ -23,19 +33,25 @@ export const edtNeedsUdp: CheckDefinition = {
   scope: 'file',
   needsRoles: true,
   run(context) {
-    return context.required.filter(isEdtGap).map((c) => {
-      const blocked = c.result.decisions.find((d) => d.outcome === 'deny');
-      return {
+    const out: ReturnType<CheckDefinition['run']>[number][] = [];
+    for (const c of context.required) {
+      const gap = edtGapPieces(c);
+      if (gap.length === 0) continue;
+      const blocked = gap[0].decisions.find((d) => d.outcome === 'deny');
+      const anchor = anchorFor(context, c, blocked);
+      out.push({
         checkId: 'edt-needs-udp',
-        ...anchorFor(context, c, blocked),
+        uri: anchor.uri,
+        span: anchor.span,
+        ...(anchor.decidingRule ? { decidingRule: anchor.decidingRule } : {}),
         message:
-          `EDT is on, but ${roleName(context.catalog, c.flow.source)} → ${roleName(context.catalog, c.flow.destination)} UDP ${portsInWords(c.flow)} is blocked while TCP is open` +
-          `${blocked ? ` (UDP denied by ${decidingWords(context, c, blocked)})` : ''}. ` +
-          `The seed: "${c.flow.description}" Sessions fall back to TCP.`,
+          `${piecesInWords(context.catalog, c.flow, gap)} ${blocked ? blockedBy(context, c, blocked) : 'blocked'} while TCP ${portsInWords(c.flow)} is open: ${flowShort(context.catalog, c.flow)}. ` +
+          `EDT is on, and sessions fall back to TCP. The seed: "${c.flow.description}"`,
         flowId: c.flow.id,
-        related: roleRelated(context, c),
-        data: { ...flowData(c), protocols: ['udp'] },
-      };
-    });
+        related: [...anchor.related, ...roleRelated(context, c)],
+        data: { ...flowData(c, gap), protocols: ['udp'] },
+      });
+    }
+    return out;
   },
 };

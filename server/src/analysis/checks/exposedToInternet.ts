@@ -4,7 +4,7 @@ import { AddressSet, Ports, Protocols, TCP, UDP, type PortSet, type ProtocolSet 
 import type { Topology } from '../../topology/types';
 import { portSetInWords, protocolSetInWords, roleName } from '../describe';
 import { evaluate } from '../evaluate';
-import { PUBLIC_ADDRESSES, topologyResolver } from '../required';
+import { PUBLIC_ADDRESSES, topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
 import { PROTOCOL_NUMBER, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
 
@@ -89,7 +89,7 @@ function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, expos
       destination: exposure.role ? addressesOrAny(exposure.role, topology) : AddressSet.any(),
       destinationPorts: exposure.ports,
     },
-    { resolve: topologyResolver(topology) },
+    { resolve: topologyResolver(topology), profile: exposure.role ? windowsProfileOf(topology, [exposure.role]) : undefined },
   );
   const open = new Map<Rule, { protocols: ProtocolSet; ports: PortSet }>();
   for (const d of result.decisions) {

@@ -1,9 +1,11 @@
 import type { CatalogFlow } from '../../catalog';
-import type { Rule } from '../../model';
-import { Ports } from '../../net';
+import type { Direction, Rule } from '../../model';
+import { Ports, TCP, type PortSet } from '../../net';
+import type { BoundRuleSet } from '../../topology/types';
+import type { AnalysisContext } from '../context';
 import { portsInWords, protocolsInWords, roleName, shortPurpose } from '../describe';
 import { evaluate } from '../evaluate';
-import { topologyResolver } from '../required';
+import { topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
 import { catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
 
@@ -16,12 +18,41 @@ function insecureFlowsFor(flows: readonly CatalogFlow[], role: string, present: 
   const out: { flow: CatalogFlow; side: 'inbound' | 'outbound' }[] = [];
   for (const flow of flows) {
     if (!flow.tags.includes('insecure') || !flow.secureAlternative) continue;
-    if (flow.destination === role) out.push({ flow, side: 'inbound' });
-    if (flow.source === role) out.push({ flow, side: 'outbound' });
+    // A rule serves a flow only when its peer is at the site: TCP 80 from a VDA is not "Session Recording over
+    // HTTP" at a site with no Session Recording server.
+    if (flow.destination === role && present(flow.source)) out.push({ flow, side: 'inbound' });
+    if (flow.source === role && present(flow.destination)) out.push({ flow, side: 'outbound' });
   }
-  // Several flows share a port (HTTP 80 to StoreFront from users and from the Gateway): name one whose peer is at the site.
-  const score = (e: { flow: CatalogFlow; side: string }): number => (present(e.side === 'inbound' ? e.flow.source : e.flow.destination) ? 0 : 1);
-  return out.sort((a, b) => score(a) - score(b));
+  return out;
+}
+
+/**
+ * Ports another required flow of the rule set's roles, in the same
+ * direction, needs on this rule: VDA registration is TCP 80 to the
+ * Delivery Controllers, so telling users to move that rule to 443 breaks
+ * it (also when the same host is StoreFront, whose XML traffic to the
+ * Controllers over HTTP is the insecure variant).
+ */
+function neededByRequired(context: AnalysisContext, bound: BoundRuleSet, direction: Direction, rule: Rule): PortSet {
+  let ports = Ports.none();
+  for (const c of context.required) {
+    if (c.bound.ruleSet !== bound.ruleSet || c.direction !== direction) continue;
+    if (c.flow.tags.includes('insecure')) continue;
+    for (const d of c.result.decisions) if (d.outcome === 'allow' && d.rule === rule && d.part.protocols.has(TCP)) ports = ports.union(d.part.destinationPorts);
+  }
+  return ports;
+}
+
+/**
+ * A rule that opens every port or every protocol is not "the HTTP rule":
+ * advising 443 instead of 80 on an allow-all egress rule says nothing
+ * useful. A rule between networks (an ASA ACL) that names neither end
+ * serves whatever crosses the device, not this flow.
+ */
+function servesOneFlow(rule: Rule, direction: Direction): boolean {
+  if (rule.destinationPorts.value.isFull || rule.protocols.value.isFull) return false;
+  if (direction === 'forward' && rule.source.value.isAny && rule.destination.value.isAny) return false;
+  return true;
 }
 
 export const insecureVariant: CheckDefinition = {
@@ -43,7 +74,7 @@ export const insecureVariant: CheckDefinition = {
           const secure = context.catalog.flowById(flow.secureAlternative as string);
           const query = catalogFlowQuery(flow, bound, role, side, context.topology);
           if (!secure || !query) continue;
-          const result = evaluate(bound.ruleSet, query, { resolve });
+          const result = evaluate(bound.ruleSet, query, { resolve, profile: windowsProfileOf(context.topology, [role]) });
           const openPorts = new Map<Rule, ReturnType<typeof Ports.none>>();
           for (const d of result.decisions) {
             if (d.outcome !== 'allow') continue;
@@ -51,7 +82,9 @@ export const insecureVariant: CheckDefinition = {
             if (rule) openPorts.set(rule, (openPorts.get(rule) ?? Ports.none()).union(d.part.destinationPorts));
           }
           for (const [rule, ports] of openPorts) {
-            for (const insecurePort of portsOf(ports, 8)) {
+            if (!servesOneFlow(rule, query.direction)) continue;
+            const needed = neededByRequired(context, bound, query.direction, rule);
+            for (const insecurePort of portsOf(ports.difference(needed), 8)) {
               const key = `${bound.file.uri}#${bound.ruleSet.id}#${rule.id}#${insecurePort}`;
               if (seen.has(key)) continue;
               seen.add(key);

@@ -1,65 +1,71 @@
 import type { CheckDefinition } from './types';
-import { flowInWords, portSetInWords, protocolSetInWords } from '../describe';
-import type { AddressSet } from '../../net';
+import { flowShort, purposeSentence } from '../describe';
+import { AddressSet, Ports } from '../../net';
 import type { Decision } from '../evaluate';
+import type { FlowPiece } from '../judge';
 import type { RequiredFlowCheck } from '../required';
-import { anchorFor, decidingWords, flowData, roleRelated } from './requiredFlowFinding';
-import { isEdtGap } from './edtNeedsUdp';
+import type { AnalysisContext } from '../context';
+import { anchorFor, blockedBy, flowData, roleRelated } from './requiredFlowFinding';
+import { addressesInWords, blockedPortsOf, piecesInWords } from './pieceWords';
 
-/** One rule's share of the flow: its protocols and ports together, and the peer addresses if only some. */
-function partsInWords(parts: readonly Decision[], check: RequiredFlowCheck): string {
-  let protocols = parts[0].part.protocols;
-  let ports = parts[0].part.destinationPorts;
-  let peers = peerSide(parts[0], check);
-  for (const d of parts.slice(1)) {
-    protocols = protocols.union(d.part.protocols);
-    ports = ports.union(d.part.destinationPorts);
-    peers = peers.union(peerSide(d, check));
-  }
-  const words = `${protocolSetInWords(protocols)} ${portSetInWords(ports)}`;
-  const wanted = check.direction === 'outbound' ? check.query.destination : check.query.source;
-  return peers.equals(wanted) ? words : `${words} ${check.direction === 'outbound' ? 'to' : 'from'} ${peers.toStrings().slice(0, 3).join(', ')}`;
+function peerOf(d: Decision, check: RequiredFlowCheck): AddressSet {
+  return check.flow.destination === check.role && check.direction !== 'outbound' ? d.part.source : d.part.destination;
 }
 
-function peerSide(d: Decision, check: RequiredFlowCheck): AddressSet {
-  return check.direction === 'outbound' ? d.part.destination : d.part.source;
-}
-
-function groupByRule(decisions: readonly Decision[], outcome: Decision['outcome']): Decision[][] {
-  const groups = new Map<unknown, Decision[]>();
-  for (const d of decisions) {
-    if (d.outcome !== outcome) continue;
-    const key = d.rule ?? d.ruleSet;
-    groups.set(key, [...(groups.get(key) ?? []), d]);
+/** What of one partly allowed piece is blocked and what is open, and the decision that blocks it. */
+function pieceInWords(context: AnalysisContext, check: RequiredFlowCheck, piece: FlowPiece): { blocked: string; allowed: string; decision?: Decision } {
+  const { catalog } = context;
+  const denies = piece.decisions.filter((d) => d.outcome === 'deny');
+  const blockedPorts = blockedPortsOf(piece);
+  const inbound = check.flow.destination === check.role;
+  if (!blockedPorts.isEmpty) {
+    const decision = denies.find((d) => d.part.destinationPorts.intersects(blockedPorts)) ?? denies[0];
+    let open = Ports.none();
+    for (const d of piece.decisions) if (d.outcome === 'allow') open = open.union(d.part.destinationPorts);
+    return {
+      blocked: `${piecesInWords(catalog, check.flow, [{ protocol: piece.protocol, ports: blockedPorts }])} ${blockedBy(context, check, decision)}`,
+      allowed: `${piecesInWords(catalog, check.flow, [{ protocol: piece.protocol, ports: open }])} allowed`,
+      decision,
+    };
   }
-  return [...groups.values()];
+  let blockedPeers = AddressSet.none();
+  for (const d of denies) blockedPeers = blockedPeers.union(peerOf(d, check));
+  let openPeers = AddressSet.none();
+  for (const d of piece.decisions) if (d.outcome === 'allow') openPeers = openPeers.union(peerOf(d, check));
+  const words = piecesInWords(catalog, check.flow, [piece]);
+  const dir = inbound ? 'from' : 'to';
+  return {
+    blocked: `${words} ${dir} ${addressesInWords(blockedPeers)} ${blockedBy(context, check, denies[0])}`,
+    allowed: `allowed ${dir} ${addressesInWords(openPeers)}`,
+    decision: denies[0],
+  };
 }
 
 export const partialFlow: CheckDefinition = {
   id: 'partial-flow',
   title: 'Required Citrix flow only partly allowed',
-  summary: 'Some of the ports, protocols or addresses of a required flow are allowed, the rest blocked.',
+  summary: 'Some ports of a required flow, or some of its declared peers, are allowed and the rest blocked.',
   defaultSeverity: 'warning',
   scope: 'file',
   needsRoles: true,
   run(context) {
-    return context.required
-      .filter((c) => c.result.verdict === 'partial' && !isEdtGap(c))
-      .map((c) => {
-        const denied = groupByRule(c.result.decisions, 'deny');
-        const allowed = groupByRule(c.result.decisions, 'allow');
-        const blockedWords = denied
-          .map((group) => `${partsInWords(group, c)} by ${decidingWords(context, c, group[0])}`)
-          .join('; ');
-        const allowedWords = allowed.map((group) => partsInWords(group, c)).join(', ');
-        return {
-          checkId: 'partial-flow',
-          ...anchorFor(context, c, denied[0]?.[0]),
-          message: `Required flow only partly allowed: ${flowInWords(context.catalog, c.flow, c.protocols)}. Allowed: ${allowedWords}; blocked: ${blockedWords}.`,
-          flowId: c.flow.id,
-          related: roleRelated(context, c),
-          data: flowData(c),
-        };
+    const out: ReturnType<CheckDefinition['run']>[number][] = [];
+    for (const c of context.required) {
+      const partial = c.judgement.pieces.filter((p) => p.status === 'partial');
+      if (partial.length === 0) continue;
+      const parts = partial.map((p) => pieceInWords(context, c, p));
+      const anchor = anchorFor(context, c, parts[0].decision);
+      out.push({
+        checkId: 'partial-flow',
+        uri: anchor.uri,
+        span: anchor.span,
+        ...(anchor.decidingRule ? { decidingRule: anchor.decidingRule } : {}),
+        message: `${parts.map((p) => `${p.blocked}, ${p.allowed}`).join('; ')}: ${flowShort(context.catalog, c.flow)}. Required: ${purposeSentence(c.flow)}.`,
+        flowId: c.flow.id,
+        related: [...anchor.related, ...roleRelated(context, c)],
+        data: flowData(c, partial),
       });
+    }
+    return out;
   },
 };

@@ -1,5 +1,5 @@
 import type { Span } from '../../model';
-import { interpolationText, prop, respan, simpleFormat, unknownVal, type Val } from '../azure/value';
+import { interpolationText, prop, respan, simpleFormat, toPlain, unknownVal, type Val } from '../azure/value';
 
 /**
  * ARM template expressions (`[concat(parameters('a'), '/rule')]`): a small
@@ -212,6 +212,39 @@ class ExprEvaluator {
       case 'true':
       case 'false':
         return { kind: 'boolean', value: name === 'true', span };
+      // The logical functions a resource's `condition` is written with.
+      case 'equals': {
+        const [a, b] = args();
+        const u = a && b ? firstUnknown([a, b]) : undefined;
+        const pa = a && !u ? toPlain(a) : undefined;
+        const pb = b && !u ? toPlain(b) : undefined;
+        if (pa === undefined || pb === undefined) return this.unknown(u?.kind === 'unknown' ? u.reason : 'equals() of values that are not literals');
+        return { kind: 'boolean', value: JSON.stringify(pa) === JSON.stringify(pb), span };
+      }
+      case 'not': {
+        const [v] = args();
+        return v?.kind === 'boolean' ? { kind: 'boolean', value: !v.value, span } : this.unknown(v?.kind === 'unknown' ? v.reason : 'not() of a value that is not a literal boolean');
+      }
+      case 'and':
+      case 'or': {
+        const vals = args();
+        // One operand settles it (false for and, true for or) whatever the others are.
+        if (vals.some((v) => v.kind === 'boolean' && v.value === (name === 'or'))) return { kind: 'boolean', value: name === 'or', span };
+        if (vals.length && vals.every((v) => v.kind === 'boolean')) return { kind: 'boolean', value: name === 'and', span };
+        const u = firstUnknown(vals);
+        return this.unknown(u?.kind === 'unknown' ? u.reason : `${written}() of values that are not literal booleans`);
+      }
+      case 'bool': {
+        const [v] = args();
+        if (v?.kind === 'boolean') return v;
+        const t = v ? interpolationText(v)?.toLowerCase() : undefined;
+        return t === 'true' || t === 'false' ? { kind: 'boolean', value: t === 'true', span } : this.unknown(v?.kind === 'unknown' ? v.reason : 'bool() of a value that is not a literal');
+      }
+      case 'if': {
+        const [c, yes, no] = args();
+        if (c?.kind === 'boolean' && yes && no) return c.value ? yes : no;
+        return this.unknown(c?.kind === 'unknown' ? c.reason : 'if() with a condition that is not a literal boolean');
+      }
       case 'null':
         return { kind: 'null', span };
       case 'createarray':

@@ -41,6 +41,11 @@ export function parseArm(text: string, uri: string, _options?: ParseOptions): Pa
   }
 }
 
+/** An NSG whose condition is false: shown, but on no traffic's path. */
+function notDeployed(ruleSet: RuleSet): RuleSet {
+  return { ...ruleSet, directions: [], stage: undefined };
+}
+
 const SUBNET_TYPE = 'microsoft.network/virtualnetworks/subnets';
 const VNET_TYPE = 'microsoft.network/virtualnetworks';
 const NIC_TYPE = 'microsoft.network/networkinterfaces';
@@ -63,6 +68,8 @@ interface ResourceEntry {
   readonly type: string;
   readonly ctx: TemplateScope;
   readonly parentNsg?: NsgBuild;
+  /** The resource's `condition`: deployed only when it holds (undefined: known only at deployment). */
+  readonly condition?: { readonly value: boolean | undefined; readonly text: string; readonly span: Span };
 }
 
 /** Parameters and variables of one template (the file's, or a nested deployment's inline template). */
@@ -159,10 +166,19 @@ class ArmReader {
       const typeVal = member(node, 'type');
       const rawType = typeVal?.type === 'string' ? typeVal.value.toLowerCase() : '';
       const type = parentType && rawType && !rawType.includes('/') ? `${parentType}/${rawType}` : rawType;
-      const entry: ResourceEntry = { node, path: here, type, ctx, parentNsg };
+      const condition = this.condition(node, ctx, here, type);
+      // A resource whose condition is false is not deployed, nor are its child resources; a rule stays, disabled.
+      if (condition?.value === false && type !== NSG_TYPE && type !== NSG_RULE_TYPE) return;
+      const entry: ResourceEntry = { node, path: here, type, ctx, parentNsg, condition };
       this.entries.push(entry);
       let nsg: NsgBuild | undefined;
       if (type === NSG_TYPE) nsg = this.nsg(entry);
+      if (condition?.value === false && type !== NSG_TYPE) return;
+      if (nsg && condition?.value === false) {
+        // Kept so the file still shows it, but it filters nothing: the NSG does not exist.
+        nsg.meta.deployed = 'false';
+        return;
+      }
       const copy = member(node, 'copy');
       if (copy && (type === NSG_TYPE || type === NSG_RULE_TYPE)) {
         // Copies that never use copyIndex() outside their name are the same resource N times (the NetScaler
@@ -182,6 +198,27 @@ class ArmReader {
       const children = member(node, 'resources');
       if (children?.type === 'array') this.collect(children.items, `${here}.resources`, ctx, type, nsg ?? parentNsg);
     });
+  }
+
+  /**
+   * The resource's `condition`: false (a literal, a parameter's default,
+   * `[equals(…)]` over literals) means ARM does not deploy it. One known only
+   * at deployment is noted; an NSG under it is read as if deployed, a rule
+   * under it decides nothing for certain.
+   */
+  private condition(node: JsonNode, ctx: TemplateScope, path: string, type: string): ResourceEntry['condition'] {
+    const cond = member(node, 'condition');
+    if (!cond) return undefined;
+    const v = ctx.toVal(cond);
+    const text = this.text.slice(cond.span.start, cond.span.end);
+    if (v.kind === 'boolean') {
+      if (!v.value) this.problems.push({ code: 'unresolved-value', severity: 'info', span: cond.span, message: `${path} is not deployed: its condition ${text} is false, so its rules are not applied` });
+      return { value: v.value, text, span: cond.span };
+    }
+    const reason = v.kind === 'unknown' ? ` (${v.reason})` : '';
+    const as = type === NSG_RULE_TYPE ? 'flows it may decide are unknown' : 'its rules are checked as if it were deployed';
+    this.problems.push({ code: 'unresolved-value', severity: 'info', span: cond.span, message: `${path} is deployed only if ${text}${reason}; ${as}` });
+    return { value: undefined, text, span: cond.span };
   }
 
   private nsg(entry: ResourceEntry): NsgBuild {
@@ -262,7 +299,7 @@ class ArmReader {
       const placement = nsgPlacement(nsg.id, associations);
       const built = azureNsgRuleSet({ id: nsg.id, name: nsg.name, format: 'arm', span: nsg.span, nameSpan: nsg.nameSpan, rules: nsg.rules, appliesTo: placement.appliesTo, stage: placement.stage, meta: nsg.meta });
       this.problems.push(...built.problems);
-      out.push(built.ruleSet);
+      out.push(nsg.meta.deployed === 'false' ? notDeployed(built.ruleSet) : built.ruleSet);
     }
     return out;
   }
@@ -287,7 +324,16 @@ class ArmReader {
     } else if (name !== undefined && name.includes('/')) {
       name = name.slice(name.lastIndexOf('/') + 1);
     }
+    const before = target.rules.length;
     this.addRule(target, v, e.node.span, meta, { name, val: nameVal });
+    const cond = e.condition;
+    if (cond && cond.value !== true && target.rules.length > before) {
+      const rule = target.rules[before];
+      target.rules[before] =
+        cond.value === false
+          ? { ...rule, enabled: { value: false, span: cond.span, text: cond.text } }
+          : { ...rule, conditions: [...rule.conditions, { kind: 'other', text: `condition ${cond.text}`, span: cond.span, effect: 'unknown' }] };
+    }
   }
 
   private undeclared(name: string, span: Span): NsgBuild {

@@ -328,7 +328,8 @@ class BicepReader {
         meta: nsg.meta,
       });
       this.problems.push(...built.problems);
-      out.push(built.ruleSet);
+      // An NSG whose condition is false is not deployed: shown, but on no traffic's path.
+      out.push(nsg.meta.conditionValue === 'false' ? { ...built.ruleSet, directions: [], stage: undefined } : built.ruleSet);
     }
     return out;
   }
@@ -370,7 +371,7 @@ class BicepReader {
           span: spanOf(inst.condition.node),
           message:
             v.kind === 'boolean' && !v.value
-              ? `${id} is deployed only if ${inst.condition.node.text}, which is false: its rules are checked as if it were deployed`
+              ? `${id} is not deployed: its condition ${inst.condition.node.text} is false, so its rules are not applied`
               : `${id} is deployed only if ${inst.condition.node.text}; its rules are checked as if it were deployed`,
         });
       }

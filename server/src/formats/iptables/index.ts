@@ -25,6 +25,7 @@ import {
   type Unresolved,
 } from '../../model';
 import { commandName, readLineCommand, readShell, type ShellCommand, type ShellWord } from '../shell';
+import { maskCompareEffect, tcpFlagBits } from '../tcpFlags';
 
 /**
  * iptables-save / ip6tables-save output and shell scripts of iptables and
@@ -79,7 +80,7 @@ const TARGET_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entries({
 const UNDECIDED_MATCH_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entries({
   '--mark': 1, '--uid-owner': 1, '--gid-owner': 1, '--socket-exists': 0, '--src-type': 1, '--dst-type': 1, '--limit-iface-in': 0,
   '--limit-iface-out': 0, '--set': 0, '--rcheck': 0, '--update': 0, '--remove': 0, '--seconds': 1, '--hitcount': 1, '--name': 1,
-  '--rsource': 0, '--rdest': 0, '--reap': 0, '--rttl': 0, '--mask': 1, '--mac-source': 1, '--tcp-flags': 2, '--icmp-type': 1,
+  '--rsource': 0, '--rdest': 0, '--reap': 0, '--rttl': 0, '--mask': 1, '--mac-source': 1, '--icmp-type': 1,
   '--icmpv6-type': 1, '--connlimit-above': 1, '--connlimit-upto': 1, '--connlimit-mask': 1, '--connlimit-saddr': 0,
   '--connlimit-daddr': 0, '--physdev-in': 1, '--physdev-out': 1, '--physdev-is-in': 0, '--physdev-is-out': 0,
   '--physdev-is-bridged': 0, '--pkt-type': 1, '--length': 1, '--ttl-eq': 1, '--ttl-gt': 1, '--ttl-lt': 1, '--hl-eq': 1,
@@ -93,8 +94,8 @@ const UNDECIDED_MATCH_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entr
   '--proto': 1, '--mode': 1, '--tunnel-src': 1, '--tunnel-dst': 1, '--next': 0, '--strict': 0, '--reqid': 1, '--spi': 1,
 }));
 
-/** Options that hold for the first packet of a new connection and so are taken as matching. */
-const ASSUMED_MATCH_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entries({ '--syn': 0, '--limit': 1, '--limit-burst': 1 }));
+/** Options that hold for the first packet of a new connection and so are taken as matching (`--syn` and `--tcp-flags` are decided from the flags). */
+const ASSUMED_MATCH_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entries({ '--syn': 0, '--tcp-flags': 2, '--limit': 1, '--limit-burst': 1 }));
 
 const GLOBAL_FLAGS: ReadonlyMap<string, number> = new Map(Object.entries({
   '-w': 0, '--wait': 0, '-W': 1, '--wait-interval': 1, '-v': 0, '--verbose': 0, '-n': 0, '--numeric': 0, '-x': 0, '--exact': 0,
@@ -950,6 +951,24 @@ function readRule(
       case '-c':
       case '--set-counters':
         break;
+      case '--syn':
+        // iptables' shorthand for --tcp-flags FIN,SYN,RST,ACK SYN: the first packet of a new connection.
+        conditions.push({ kind: 'other', text: optionText(ctx, o), span: optionSpan(o), effect: maskCompareEffect(0x17, 0x02, o.negated) });
+        break;
+      case '--tcp-flags': {
+        if (noteUnresolved(o)) {
+          conditions.push({ kind: 'other', text: optionText(ctx, o), span: optionSpan(o), effect: 'unknown' });
+          break;
+        }
+        const mask = tcpFlagBits(o.values[0]?.value.split(',') ?? []);
+        const compare = tcpFlagBits(o.values[1]?.value.split(',') ?? []);
+        if (mask === undefined || compare === undefined || o.values.length < 2) {
+          unknown(o, `--tcp-flags takes two lists of flags (SYN, ACK, FIN, RST, URG, PSH, ALL, NONE), as in --tcp-flags FIN,SYN,RST,ACK SYN`);
+          break;
+        }
+        conditions.push({ kind: 'other', text: optionText(ctx, o), span: optionSpan(o), effect: maskCompareEffect(mask, compare, o.negated) });
+        break;
+      }
       case '-f':
       case '--fragment':
         // Only non-first fragments match; the first packet of a flow is never one.
@@ -1126,6 +1145,7 @@ function buildRuleSets(ctx: Context, save: boolean): RuleSet[] {
         span: chain.span,
         nameSpan: chain.nameSpan,
         appliesTo: [chain.name],
+        ...(both ? {} : { families: [ctx.families.has(6) ? 6 : 4] as const }),
         meta: {
           table,
           chain: chain.name,

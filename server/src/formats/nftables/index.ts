@@ -1,7 +1,6 @@
 import { AddressSet, parsePortRange, parseProtocol, Ports, Protocols, TCP, UDP, type PortSet, type ProtocolSet } from '../../net';
 import {
   LineIndex,
-  makeRule,
   RULE_DEFAULTS,
   shiftConditions,
   shiftField,
@@ -25,6 +24,7 @@ import {
 } from '../../model';
 import { commandName, readShell, type ShellCommand } from '../shell';
 import { tokenize, type SpanMapper, type Token } from './tokens';
+import { firstPacketEffect, tcpFlagBits } from '../tcpFlags';
 
 /**
  * `nft list ruleset` output, `.nft` files and shell scripts of `nft …`
@@ -37,7 +37,20 @@ import { tokenize, type SpanMapper, type Token } from './tokens';
 type Family = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 
-const HOOK_DIRECTION: Readonly<Record<string, Direction>> = { input: 'inbound', output: 'outbound', forward: 'forward' };
+/**
+ * The hooks a packet crosses (netfilter's order): to this host prerouting
+ * then input; from it output then postrouting; through it prerouting,
+ * forward, postrouting. A filter chain on any of them can drop it. The first
+ * direction is the one the chain's rules are written for.
+ */
+const HOOK_DIRECTIONS: Readonly<Record<string, readonly Direction[]>> = {
+  prerouting: ['inbound', 'forward'],
+  input: ['inbound'],
+  forward: ['forward'],
+  output: ['outbound'],
+  postrouting: ['outbound', 'forward'],
+};
+const HOOK_RANK: Readonly<Record<string, number>> = { prerouting: 0, input: 1, forward: 1, output: 1, postrouting: 2 };
 const NAMED_PRIORITY: Readonly<Record<string, number>> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100, out: 100 };
 
 /** Service names nft reads from /etc/services that Citrix-relevant rules use. */
@@ -68,7 +81,10 @@ interface Chain {
 interface NamedSet {
   readonly name: string;
   type: string;
+  /** Filled at run time (`flags dynamic`, `timeout`): what it holds cannot be known from the file. */
   dynamic: boolean;
+  /** A map (`map NAME { type … : verdict; … }`): each element is `key : value`. */
+  isMap: boolean;
   elements: Token[][];
   readonly span: Span;
 }
@@ -657,7 +673,7 @@ function readElementCommand(ctx: Context, c: Cursor): void {
 }
 
 function readSetBody(ctx: Context, c: Cursor, table: Table, nameTok: Token, isMap: boolean): void {
-  const set: NamedSet = table.sets.get(nameTok.text) ?? { name: nameTok.text, type: '', dynamic: isMap, elements: [], span: nameTok.span };
+  const set: NamedSet = table.sets.get(nameTok.text) ?? { name: nameTok.text, type: '', dynamic: false, isMap, elements: [], span: nameTok.span };
   table.sets.set(nameTok.text, set);
   for (;;) {
     c.skipEols();
@@ -725,7 +741,222 @@ interface RuleBuild {
   target?: RuleTarget;
   l3?: 4 | 6;
   l4?: ProtocolSet;
+  /**
+   * A lookup in a set of concatenations or a verdict map: the rule matches
+   * when the packet's key is one of the elements (each with its own verdict
+   * in a map), so it becomes one rule per element. Elements of a set or map
+   * never overlap, so their order does not matter.
+   */
+  alternatives?: Alternative[];
 }
+
+interface Alternative {
+  readonly label: string;
+  readonly fields: RuleFields;
+  readonly l3?: 4 | 6;
+  readonly l4?: ProtocolSet;
+  readonly target?: RuleTarget;
+}
+
+/** A packet field a set or map lookup can key on. */
+interface Selector {
+  readonly field: 'source' | 'destination' | 'destinationPorts' | 'sourcePorts' | 'protocols';
+  readonly l3?: 4 | 6;
+  readonly l4?: ProtocolSet;
+}
+
+const PORT_PROTOCOLS = ['tcp', 'udp', 'th', 'sctp', 'dccp', 'udplite'];
+
+function transportOf(w: string): ProtocolSet {
+  if (w === 'tcp') return Protocols.of(TCP);
+  if (w === 'udp') return Protocols.of(UDP);
+  if (w === 'th') return Protocols.of(TCP, UDP, 132, 33, 136);
+  const p = parseProtocol(w);
+  return p.ok ? p.value : Protocols.any();
+}
+
+/** `ip saddr`, `ip6 daddr`, `tcp dport`, `th sport`, `meta l4proto`, `ip protocol`: the selector starting at `t` (already taken). */
+function readSelector(t: Token, c: Cursor): Selector | undefined {
+  const w = t.text;
+  if (t.kind !== 'word') return undefined;
+  if ((w === 'ip' || w === 'ip6') && (c.is('saddr') || c.is('daddr'))) {
+    const f = c.next() as Token;
+    return { field: f.text === 'saddr' ? 'source' : 'destination', l3: w === 'ip' ? 4 : 6 };
+  }
+  if ((w === 'ip' && c.is('protocol')) || (w === 'ip6' && c.is('nexthdr'))) {
+    c.next();
+    return { field: 'protocols', l3: w === 'ip' ? 4 : 6 };
+  }
+  if (w === 'meta' && c.is('l4proto')) {
+    c.next();
+    return { field: 'protocols' };
+  }
+  if (PORT_PROTOCOLS.includes(w) && (c.is('dport') || c.is('sport'))) {
+    const f = c.next() as Token;
+    return { field: f.text === 'dport' ? 'destinationPorts' : 'sourcePorts', l4: transportOf(w) };
+  }
+  return undefined;
+}
+
+const isDot = (t: Token | undefined): boolean => t !== undefined && t.kind === 'word' && t.text === '.';
+const ELEMENT_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter']);
+
+/** A map element `key : verdict` (also written `key: verdict` or `key:verdict`), split at its colon. */
+function splitMapElement(el: Token[]): { key: Token[]; value: Token[] } | undefined {
+  const at = el.findIndex((t) => t.kind === 'word' && t.text === ':');
+  if (at >= 0) return { key: el.slice(0, at), value: el.slice(at + 1) };
+  for (let i = 0; i < el.length; i++) {
+    const t = el[i];
+    if (t.kind !== 'word') continue;
+    const m = /^(.*[^:]):([a-z]+)?$/.exec(t.text);
+    if (!m || (m[2] !== undefined && !VERDICTS.has(m[2]))) continue;
+    const keyTok: Token = { kind: 'word', text: m[1], span: { start: t.span.start, end: t.span.start + m[1].length } };
+    const rest: Token[] = m[2] ? [{ kind: 'word', text: m[2], span: { start: t.span.end - m[2].length, end: t.span.end } }] : [];
+    return { key: [...el.slice(0, i), keyTok], value: [...rest, ...el.slice(i + 1)] };
+  }
+  return undefined;
+}
+
+/**
+ * A lookup keyed on one or more selectors joined by `.`: `ip saddr . tcp
+ * dport @pairs`, `… { 10.0.0.1 . 1494 }`, `tcp dport vmap { 1494 : accept,
+ * 2598 : drop }`, `… vmap @name`. The first selector is already read.
+ */
+function readLookup(ctx: Context, b: RuleBuild, c: Cursor, start: Token, first: Selector, rule: PendingRule, chains: ReadonlyMap<string, Chain>): void {
+  const selectors = [first];
+  const fail = (message: string): void => {
+    const last = c.tokens[Math.max(0, c.i - 1)] ?? start;
+    const span = join(start.span, last.span);
+    problem(ctx, 'unparsed-rule', message, span);
+    b.conditions.push({ kind: 'other', text: textOf(ctx, span), span, effect: 'unknown' });
+  };
+  while (isDot(c.peek())) {
+    c.next();
+    const t = c.next();
+    const next = t ? readSelector(t, c) : undefined;
+    if (!next) return fail(`"${t?.text ?? ''}" in a concatenation is not a field read here (ip saddr, tcp dport, meta l4proto, …); flows this rule may decide are unknown`);
+    selectors.push(next);
+  }
+  const isMap = c.is('vmap');
+  if (isMap) c.next();
+  else if (c.is('map')) return fail('a data map (map …) gives a value, not a verdict; flows this rule may decide are unknown');
+  const negated = !isMap && (c.is('!=') || c.is('ne'));
+  if (negated || c.is('==') || c.is('eq')) c.next();
+  const v = c.peek();
+  let elements: Token[][];
+  let what: string;
+  if (v?.kind === 'setref') {
+    c.next();
+    const set = rule.table.sets.get(v.text);
+    what = `@${v.text}`;
+    if (!set || set.dynamic || set.isMap !== isMap) {
+      const reason = !set ? `the ${isMap ? 'map' : 'set'} is not declared in this file` : set.dynamic ? `the ${isMap ? 'map' : 'set'} is filled at run time` : `@${v.text} is ${set.isMap ? 'a map' : 'a set'}`;
+      b.unresolved.push({ text: what, span: v.span, reason });
+      b.conditions.push({ kind: 'other', text: textOf(ctx, join(start.span, v.span)), span: join(start.span, v.span), effect: 'unknown' });
+      return;
+    }
+    elements = set.elements;
+  } else if (v?.kind === 'punct' && v.text === '{') {
+    const from = c.i;
+    c.skipBlock();
+    elements = expandVars(ctx, splitElements(c.tokens.slice(from, c.i)), 0);
+    what = 'the anonymous set';
+  } else if (!isMap && v && v.kind === 'word') {
+    // One concatenated value written inline: `ip saddr . tcp dport 10.0.0.1 . 1494`.
+    const el: Token[] = [c.next() as Token];
+    while (isDot(c.peek())) {
+      el.push(c.next() as Token);
+      const w = c.next();
+      if (w) el.push(w);
+    }
+    elements = [el];
+    what = 'the value';
+  } else return fail('a set or map lookup needs @name or { … }; flows this rule may decide are unknown');
+  if (negated) return fail(`"!=" on a concatenation is not modelled; flows this rule may decide are unknown`);
+  const alternatives: Alternative[] = [];
+  for (const raw of elements) {
+    let el = raw.filter((t) => t.kind !== 'string');
+    const optionAt = el.findIndex((t) => t.kind === 'word' && ELEMENT_OPTIONS.has(t.text));
+    let target: RuleTarget | undefined;
+    if (isMap) {
+      const kv = splitMapElement(el);
+      const vc = kv ? new Cursor(kv.value) : undefined;
+      const vt = vc?.next();
+      if (!kv || !vt || !VERDICTS.has(vt.text)) return fail(`an element of ${what} is not "key : verdict"; flows this rule may decide are unknown`);
+      target = readVerdict(ctx, b, vc as Cursor, vt, chains);
+      el = kv.key;
+    } else if (optionAt >= 0) el = el.slice(0, optionAt);
+    const parts: Token[][] = [[]];
+    for (const t of el) {
+      if (isDot(t)) parts.push([]);
+      else parts[parts.length - 1].push(t);
+    }
+    if (parts.length !== selectors.length || parts.some((p) => p.length === 0)) {
+      return fail(`an element of ${what} has ${parts.length} part(s) for ${selectors.length} field(s); flows this rule may decide are unknown`);
+    }
+    const fields: RuleFields = {};
+    let l3: 4 | 6 | undefined;
+    let l4: ProtocolSet | undefined;
+    for (let k = 0; k < selectors.length; k++) {
+      const sel = selectors[k];
+      const part = parts[k];
+      const span = join(part[0].span, part[part.length - 1].span);
+      const value: Value = { elements: [part], span, negated: false };
+      if (sel.l3) l3 = sel.l3;
+      if (sel.l4) l4 = l4 ? l4.intersect(sel.l4) : sel.l4;
+      const text = textOf(ctx, span);
+      if (sel.field === 'source' || sel.field === 'destination') {
+        fields[sel.field] = { value: addresses(ctx, value, rule.table, b.unresolved), span, text };
+      } else if (sel.field === 'protocols') {
+        const p = parseProtocol(part[0].text === 'ipv6-icmp' ? 'icmpv6' : part[0].text);
+        if (!p.ok) return fail(`${part[0].text}: ${p.error}`);
+        fields.protocols = { value: p.value, span, text };
+        l4 = l4 ? l4.intersect(p.value) : p.value;
+      } else {
+        const ports = portsOf(ctx, value, rule.table, b);
+        if (!ports) return;
+        fields[sel.field] = { value: ports, span, text };
+      }
+    }
+    alternatives.push({ label: parts.map((p) => p.map((t) => t.text).join('')).join(' . '), fields, l3, l4, target });
+  }
+  b.alternatives = b.alternatives ? combineAlternatives(b.alternatives, alternatives) : alternatives;
+}
+
+/** Two lookups in one rule: every pair of elements, as both must match. */
+function combineAlternatives(a: readonly Alternative[], b: readonly Alternative[]): Alternative[] {
+  const out: Alternative[] = [];
+  for (const x of a) {
+    for (const y of b) {
+      out.push({ label: `${x.label}, ${y.label}`, fields: mergeFields(x.fields, y.fields), l3: y.l3 ?? x.l3, l4: x.l4 && y.l4 ? x.l4.intersect(y.l4) : (x.l4 ?? y.l4), target: y.target ?? x.target });
+      if (out.length > 4096) return out;
+    }
+  }
+  return out;
+}
+
+/** The fields of a rule's plain matches together with one lookup element's: both hold, so each field is the intersection. */
+function mergeFields(base: RuleFields, extra: RuleFields): RuleFields {
+  const out: RuleFields = { ...base };
+  for (const k of ['protocols', 'sourcePorts', 'destinationPorts'] as const) {
+    const e = extra[k];
+    if (!e) continue;
+    const have = out[k];
+    out[k] = have ? { ...e, value: have.value.intersect(e.value) } : e;
+  }
+  for (const k of ['source', 'destination'] as const) {
+    const e = extra[k];
+    if (!e) continue;
+    const have = out[k];
+    if (!have) out[k] = e;
+    else if (have.value.isConcrete && e.value.isConcrete) out[k] = { ...e, value: have.value.intersect(e.value) };
+    // With a name on either side the intersection cannot be written: the narrower concrete one stands.
+    else out[k] = e.value.isConcrete ? e : have;
+  }
+  return out;
+}
+
+const LOOKUP_START = new Set(['ip', 'ip6', 'meta', ...PORT_PROTOCOLS]);
 
 const VERDICTS = new Set(['accept', 'drop', 'reject', 'jump', 'goto', 'return', 'queue', 'continue']);
 /** Statements that act on the packet without deciding its fate, with the number of words their arguments take. */
@@ -744,6 +975,15 @@ function readRuleTokens(ctx: Context, rule: PendingRule, chains: ReadonlyMap<str
     const t = c.next() as Token;
     const w = t.text;
     if (t.kind === 'string') continue;
+    if (t.kind === 'word' && LOOKUP_START.has(w)) {
+      const mark = c.i;
+      const selector = readSelector(t, c);
+      if (selector && (isDot(c.peek()) || c.is('vmap'))) {
+        readLookup(ctx, b, c, t, selector, rule, chains);
+        continue;
+      }
+      c.i = mark;
+    }
     if (w === 'ip' || w === 'ip6') {
       const field = c.next();
       if (!field) return b;
@@ -769,6 +1009,21 @@ function readRuleTokens(ctx: Context, rule: PendingRule, chains: ReadonlyMap<str
       }
       const value = readValue(ctx, c);
       unknownExpr(t, value ? { ...t, span: value.span } : field, `"${w} ${field.text}" is not modelled; flows this rule may decide are unknown`);
+      continue;
+    }
+    if (w === 'tcp' && c.is('flags')) {
+      c.next();
+      const from = c.i;
+      const test = readTcpFlagsTest(c);
+      const last = c.tokens[c.i - 1] ?? t;
+      b.l4 = b.l4 ? b.l4.intersect(Protocols.of(TCP)) : Protocols.of(TCP);
+      if (!test) {
+        c.i = Math.max(c.i, from);
+        unknownExpr(t, last, `"${textOf(ctx, join(t.span, last.span))}" is not a tcp flags test read here; flows this rule may decide are unknown`);
+        continue;
+      }
+      const span = join(t.span, last.span);
+      b.conditions.push({ kind: 'other', text: textOf(ctx, span), span, effect: firstPacketEffect(test) });
       continue;
     }
     if (['tcp', 'udp', 'th', 'sctp', 'dccp', 'udplite'].includes(w) && (c.is('dport') || c.is('sport'))) {
@@ -855,6 +1110,79 @@ function readRuleTokens(ctx: Context, rule: PendingRule, chains: ReadonlyMap<str
     unknownExpr(t, last, `"${textOf(ctx, join(t.span, last.span))}" is not modelled; flows this rule may decide are unknown`);
   }
   return b;
+}
+
+/**
+ * `tcp flags …` as a test of the flag byte, the way nft compiles it:
+ * `syn` (implicit) is `flags & syn != 0`, `! syn` is `flags & syn == 0`,
+ * `== syn` / `!= syn` compare the whole byte, `syn / fin,syn,rst,ack` and
+ * `& (fin|syn|rst|ack) == syn` compare under a mask, `{ syn, syn|ack }` is
+ * one of the values. Undefined when the expression is not one of these.
+ */
+function readTcpFlagsTest(c: Cursor): ((flags: number) => boolean) | undefined {
+  const flagValue = (): number | undefined => {
+    const names: string[] = [];
+    const open = c.is('(');
+    if (open) c.next();
+    // Whether a flag name may come next: at the start, and after `,` or `|`.
+    let want = true;
+    for (;;) {
+      const t = c.peek();
+      if (!t) break;
+      if (open && t.kind === 'punct' && t.text === ')') {
+        c.next();
+        break;
+      }
+      if (t.kind === 'punct' && t.text === ',' && !want) {
+        c.next();
+        want = true;
+        continue;
+      }
+      if (t.kind !== 'word' || (!want && !t.text.startsWith('|'))) break;
+      names.push(...t.text.split('|').filter((p) => p !== ''));
+      want = t.text.endsWith('|');
+      c.next();
+    }
+    return names.length ? tcpFlagBits(names) : undefined;
+  };
+  if (c.is('&')) {
+    c.next();
+    const mask = flagValue();
+    const op = c.is('==') || c.is('eq') ? '==' : c.is('!=') || c.is('ne') ? '!=' : undefined;
+    if (mask === undefined || !op) return undefined;
+    c.next();
+    const value = flagValue();
+    if (value === undefined) return undefined;
+    return (f) => ((f & mask) === value) !== (op === '!=');
+  }
+  if (c.is('{')) {
+    const start = c.i;
+    c.skipBlock();
+    const values = new Set<number>();
+    for (const el of splitElements(c.tokens.slice(start, c.i))) {
+      const bits = tcpFlagBits(el.filter((t) => t.kind === 'word').flatMap((t) => t.text.split('|')));
+      if (bits === undefined) return undefined;
+      values.add(bits);
+    }
+    return (f) => values.has(f);
+  }
+  let op: '==' | '!=' | '!' | 'implicit' = 'implicit';
+  if (c.is('==') || c.is('eq')) op = '==';
+  else if (c.is('!=') || c.is('ne')) op = '!=';
+  else if (c.is('!')) op = '!';
+  if (op !== 'implicit') c.next();
+  const value = flagValue();
+  if (value === undefined) return undefined;
+  if (c.is('/')) {
+    c.next();
+    const mask = flagValue();
+    if (mask === undefined || op === '!') return undefined;
+    return (f) => ((f & mask) === value) !== (op === '!=');
+  }
+  if (op === '==') return (f) => f === value;
+  if (op === '!=') return (f) => f !== value;
+  if (op === '!') return (f) => (f & value) === 0;
+  return (f) => (f & value) !== 0;
 }
 
 function readVerdict(ctx: Context, b: RuleBuild, c: Cursor, t: Token, chains: ReadonlyMap<string, Chain>): RuleTarget {
@@ -1039,40 +1367,22 @@ function buildRuleSets(ctx: Context): RuleSet[] {
   for (const table of ctx.tableOrder) {
     for (const chain of table.chains.values()) {
       if (!chain.base) continue;
-      const direction = HOOK_DIRECTION[chain.base.hook];
-      const evaluated = chain.base.type === 'filter' && direction !== undefined && ['ip', 'ip6', 'inet'].includes(table.family);
+      const hookDirections = HOOK_DIRECTIONS[chain.base.hook];
+      const filters = chain.base.type === 'filter' || (chain.base.type === 'route' && chain.base.hook === 'output');
+      const evaluated = filters && hookDirections !== undefined && ['ip', 'ip6', 'inet'].includes(table.family);
       if (!evaluated) {
         problem(
           ctx,
           'limit',
-          `chain ${chain.name} (type ${chain.base.type} hook ${chain.base.hook}, family ${table.family}) is read but not evaluated: only filter chains on the input, output and forward hooks decide here`,
+          `chain ${chain.name} (type ${chain.base.type} hook ${chain.base.hook}, family ${table.family}) is read but not evaluated: only filter chains on the prerouting, input, forward, output and postrouting hooks decide here`,
           chain.nameSpan,
           'info',
         );
       }
-      const dir: Direction = direction ?? (chain.base.hook === 'postrouting' ? 'outbound' : 'inbound');
+      const dir: Direction = hookDirections?.[0] ?? 'inbound';
       const ids = new Map<string, number>();
-      const toRules = (list: readonly PendingRule[]): Rule[] => list.map((p, order) => toRule(ctx, p, order, dir, table, ids, envs));
+      const toRules = (list: readonly PendingRule[]): Rule[] => list.flatMap((p, order) => toRule(ctx, p, order, dir, table, ids, envs));
       const rules = toRules(chain.rules);
-      if (table.family === 'ip' || table.family === 'ip6') {
-        // A chain of the ip (ip6) family never sees IPv6 (IPv4) packets: for them it is as if it were not there.
-        const other = table.family === 'ip' ? AddressSet.anyV6() : AddressSet.anyV4();
-        rules.unshift(
-          makeRule({
-            id: `not ${table.family === 'ip' ? 'IPv6' : 'IPv4'}`,
-            target: { kind: 'allow' },
-            direction: dir,
-            span: chain.span,
-            raw: `(table ${table.family} ${table.name} sees only ${table.family === 'ip' ? 'IPv4' : 'IPv6'} packets)`,
-            order: -1,
-            implicit: true,
-            source: { value: other },
-            destination: { value: other },
-            chain: chain.name,
-            meta: { family: table.family, table: table.name, chain: chain.name },
-          }),
-        );
-      }
       const userChains: Record<string, readonly Rule[]> = {};
       for (const c of table.chains.values()) if (!c.base) userChains[c.name] = toRules(c.rules);
       out.push({
@@ -1081,13 +1391,17 @@ function buildRuleSets(ctx: Context): RuleSet[] {
         format: 'nftables',
         kind: 'nftables-chain',
         semantics: 'first-match',
-        directions: evaluated ? [dir] : [],
+        directions: evaluated ? hookDirections : [],
+        ...(evaluated && hookDirections.length > 1 ? { rulesDirection: dir } : {}),
         rules,
         chains: userChains,
-        defaults: { [dir]: chain.policy ?? { value: 'allow' } },
+        defaults: Object.fromEntries((hookDirections ?? [dir]).map((d) => [d, chain.policy ?? { value: 'allow' }])),
         span: chain.span,
         nameSpan: chain.nameSpan,
-        stage: { group: chain.base.hook, order: chain.base.priority },
+        // Every filter base chain a packet crosses is a stage of one path, in hook order and then by priority.
+        stage: { group: 'netfilter', order: (HOOK_RANK[chain.base.hook] ?? 1) * 1000 + chain.base.priority },
+        // A chain of the ip (ip6) family never sees IPv6 (IPv4) packets: for them it is as if it were not there.
+        ...(table.family === 'ip' ? { families: [4] as const } : table.family === 'ip6' ? { families: [6] as const } : {}),
         appliesTo: [`hook ${chain.base.hook}`],
         meta: {
           family: table.family,
@@ -1124,7 +1438,7 @@ function tableEnv(ctx: Context, table: Table, memo: Map<Table, string>): string 
   return env;
 }
 
-function toRule(ctx: Context, p: PendingRule, order: number, direction: Direction, table: Table, ids: Map<string, number>, envs: Map<Table, string>): Rule {
+function toRule(ctx: Context, p: PendingRule, order: number, direction: Direction, table: Table, ids: Map<string, number>, envs: Map<Table, string>): Rule[] {
   const line = ctx.lines.positionAt(p.span.start).line + 1;
   let id = p.iteration ? `line ${line} (${p.iteration})` : lineId(line);
   const seen = ids.get(id) ?? 0;
@@ -1143,56 +1457,62 @@ function toRule(ctx: Context, p: PendingRule, order: number, direction: Directio
         b.base = lineStart;
       }
       for (const x of b.problems) ctx.problems.push(x);
-      return b.rule;
+      return [b.rule];
     }
   }
   const problemsBefore = ctx.problems.length;
   // A rule taken from the cache has no tokens: read its line again.
   const pending = p.tokens.length || !entry ? p : { ...p, tokens: tokenize(ctx.text, undefined, undefined, lineStart + entry.rel.start, lineStart + entry.rel.end) };
   const b = readRuleTokens(ctx, pending, table.chains);
-  const l3 = b.l3 ?? (table.family === 'ip' ? 4 : table.family === 'ip6' ? 6 : undefined);
-  const restrict = (f: Field<AddressSet> | undefined): Field<AddressSet> | undefined => {
-    if (!l3) return f;
-    const fam = l3 === 4 ? AddressSet.anyV4() : AddressSet.anyV6();
-    if (!f) return { value: fam };
-    const cut = f.value.intersect(fam);
-    return { ...f, value: AddressSet.of(cut.v4, cut.v6, f.value.symbols) };
-  };
-  const source = restrict(b.fields.source) ?? RULE_DEFAULTS.source;
-  const destination = restrict(b.fields.destination) ?? RULE_DEFAULTS.destination;
-  let protocols = b.fields.protocols;
-  if (b.l4 && !protocols) protocols = { value: b.l4 };
-  else if (b.l4 && protocols) protocols = { ...protocols, value: protocols.value.intersect(b.l4) };
-  const f = b.fields;
   const meta = { family: table.family, table: table.name, chain: p.chain };
-  // One object literal, always with `comment` (undefined when there is none): rules built by spreading
-  // partial objects all differ in shape and are slow to make and read.
-  const rule: Rule = {
-        protocols: protocols ?? RULE_DEFAULTS.protocols,
-        source,
-        destination,
-        sourcePorts: f.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
-        destinationPorts: f.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
-        enabled: RULE_DEFAULTS.enabled,
-        conditions: b.conditions,
-        unresolved: b.unresolved,
-        id,
-        target: b.target ?? NO_VERDICT,
-        direction,
-        span: p.span,
-        raw: textOf(ctx, p.span),
-        order,
-        chain: p.chain,
-        meta,
-        comment: f.comment,
+  const make = (fields: RuleFields, l3Match: 4 | 6 | undefined, l4: ProtocolSet | undefined, target: RuleTarget | undefined, ruleId: string): Rule => {
+    const l3 = l3Match ?? (table.family === 'ip' ? 4 : table.family === 'ip6' ? 6 : undefined);
+    const restrict = (f: Field<AddressSet> | undefined): Field<AddressSet> | undefined => {
+      if (!l3) return f;
+      const fam = l3 === 4 ? AddressSet.anyV4() : AddressSet.anyV6();
+      if (!f) return { value: fam };
+      const cut = f.value.intersect(fam);
+      return { ...f, value: AddressSet.of(cut.v4, cut.v6, f.value.symbols) };
+    };
+    let protocols = fields.protocols;
+    if (l4 && !protocols) protocols = { value: l4 };
+    else if (l4 && protocols) protocols = { ...protocols, value: protocols.value.intersect(l4) };
+    // One object literal, always with `comment` (undefined when there is none): rules built by spreading
+    // partial objects all differ in shape and are slow to make and read.
+    return {
+      protocols: protocols ?? RULE_DEFAULTS.protocols,
+      source: restrict(fields.source) ?? RULE_DEFAULTS.source,
+      destination: restrict(fields.destination) ?? RULE_DEFAULTS.destination,
+      sourcePorts: fields.sourcePorts ?? RULE_DEFAULTS.sourcePorts,
+      destinationPorts: fields.destinationPorts ?? RULE_DEFAULTS.destinationPorts,
+      enabled: RULE_DEFAULTS.enabled,
+      conditions: b.conditions,
+      unresolved: b.unresolved,
+      id: ruleId,
+      target: target ?? NO_VERDICT,
+      direction,
+      span: p.span,
+      raw: textOf(ctx, p.span),
+      order,
+      chain: p.chain,
+      meta,
+      comment: b.fields.comment,
+    };
   };
+  if (b.alternatives) {
+    // One rule per element of the set or map, sharing the line's order: they never overlap.
+    return b.alternatives.map((alt) =>
+      make(mergeFields(b.fields, alt.fields), alt.l3 ?? b.l3, alt.l4 && b.l4 ? alt.l4.intersect(b.l4) : (alt.l4 ?? b.l4), alt.target ?? b.target, b.alternatives && b.alternatives.length > 1 ? `${id} [${alt.label}]` : id),
+    );
+  }
+  const rule = make(b.fields, b.l3, b.l4, b.target, id);
   const problems = ctx.problems.slice(problemsBefore);
   // Only what lies on the rule's own line moves with it (a problem in a define's value stays where the define is).
   if (entry && allWithin(rule, problems)) {
     if (entry.built.length >= 6) entry.built.shift();
     entry.built.push({ base: lineStart, env, rule, problems });
   }
-  return rule;
+  return [rule];
 }
 
 function allWithin(rule: Rule, problems: readonly ParseProblem[]): boolean {

@@ -1,5 +1,5 @@
 import { AddressSet, parseIPv4, parsePortRange, type PortSet, Ports, type ProtocolSet, Protocols } from '../../net';
-import { type Field, LineIndex, makeRule, type MatchCondition, type ParseProblem, type Rule, type Span, type Unresolved } from '../../model';
+import { type Field, LineIndex, makeRule, type MatchCondition, type ParseProblem, type Rule, type Span, type Unresolved, WINDOWS_PROFILES, type WindowsProfile } from '../../model';
 import { items, type Value } from './values';
 
 export interface ParamValue {
@@ -148,9 +148,16 @@ function buildRule(spec: RuleSpec, text: string, problems: ParseProblem[], order
   const enabled: Field<boolean> = { value: !(enabledText === 'false' || enabledText === 'no' || enabledText === '0'), span: enabledField?.span, text: enabledField?.text };
 
   const profile = scalar('Profile');
-  if (profile && profile.text.toLowerCase() !== 'any') {
-    // The evaluator has no notion of the active profile; a Citrix host is assumed to be on a profile the rule covers.
-    conditions.push({ kind: 'profile', text: `profile ${profile.text}`, span: profile.span, effect: 'assume-match' });
+  const profiles = profile ? profilesOf(profile.text) : 'any';
+  const profileValue = p.get('Profile')?.value;
+  if (!profile && profileValue) conditions.push({ kind: 'profile', text: 'profile (not known)', span: profileValue.span, effect: 'unknown' });
+  if (profile && profiles !== 'any') {
+    // A rule applies only in its profiles; the evaluator matches them against the host's active one.
+    conditions.push(
+      profiles === undefined
+        ? { kind: 'profile', text: `profile ${profile.text}`, span: profile.span, effect: 'unknown' }
+        : { kind: 'profile', text: `profile ${profile.text}`, span: profile.span, effect: 'assume-match', profiles },
+    );
   }
   for (const key of ASSUMED_CONDITIONS) {
     const v = scalar(key);
@@ -331,4 +338,27 @@ function textOf(v: Value): string {
   return items(v)
     .map((x) => (x.kind === 'text' || x.kind === 'unresolved' ? x.text : '?'))
     .join(',');
+}
+
+/**
+ * `-Profile Domain,Private`, netsh `profile=domain,private`, `Any`, the
+ * enum's numbers (1 Domain, 2 Private, 4 Public): the profiles a rule
+ * applies in; 'any' for all; undefined when it cannot be read (a variable).
+ */
+export function profilesOf(text: string): readonly WindowsProfile[] | 'any' | undefined {
+  const out = new Set<WindowsProfile>();
+  const words = text.replace(/^@\(|\)$/g, '').split(/[\s,]+/).map((w) => w.replace(/^['"]|['"]$/g, '').toLowerCase()).filter((w) => w !== '');
+  if (words.length === 0) return undefined;
+  for (const w of words) {
+    if (w === 'any' || w === 'all') return 'any';
+    if (w === 'domain' || w === 'private' || w === 'public') out.add(w);
+    else if (/^\d+$/.test(w)) {
+      const n = Number(w);
+      if (n & 1) out.add('domain');
+      if (n & 2) out.add('private');
+      if (n & 4) out.add('public');
+      if ((n & 7) === 7) return 'any';
+    } else return undefined;
+  }
+  return out.size === 3 ? 'any' : WINDOWS_PROFILES.filter((p) => out.has(p));
 }

@@ -6,8 +6,8 @@ import * as vscode from 'vscode';
 interface Target { file: string; line: number; missingPort: string; hoverPort: string; hoverSays: RegExp }
 
 const TARGETS: Target[] = [
-  { file: 'vda-nsg.tf', line: 19, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i },
-  { file: 'vda-nsg.bicep', line: 20, missingPort: '2598', hoverPort: '1494', hoverSays: /ICA\/HDX/ },
+  { file: 'vda-nsg.tf', line: 20, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i },
+  { file: 'vda-nsg.bicep', line: 21, missingPort: '2598', hoverPort: '1494', hoverSays: /ICA\/HDX/ },
   { file: 'vda-iptables.rules', line: 11, missingPort: '1494', hoverPort: '2598', hoverSays: /Session Reliability/i },
 ];
 
@@ -61,7 +61,7 @@ describe('Citrix Flow Lint in the extension host', () => {
         });
         assert.equal(d!.range.start.line + 1, target.line);
         assert.equal(d!.severity, vscode.DiagnosticSeverity.Error);
-        assert.match(d!.message, new RegExp(`^Required flow blocked: .*TCP ${target.missingPort}\\b`));
+        assert.match(d!.message, new RegExp(`^[^:]*TCP ${target.missingPort}\\b[^:]* blocked by `));
       });
 
       it(`explains port ${target.hoverPort} on hover`, async () => {
