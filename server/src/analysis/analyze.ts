@@ -536,7 +536,10 @@ function withSeverity(f: RawFinding, topology: Topology, options: AnalyzeOptions
   const severity = userSet ? configured : f.severity ?? configured;
   // A role guessed from names can be wrong; until someone declares it, what rests on the guess is at most a warning.
   const onGuessedRole = f.assumptions?.some((a) => a.kind === 'role') ?? false;
-  return { ...f, severity: onGuessedRole && severity === 'error' ? 'warning' : severity };
+  if (!onGuessedRole) return { ...f, severity };
+  // "No flow to this role needs the port" says nothing when the role is a wrong guess: a hint, not a problem.
+  if (f.checkId === 'unneeded-citrix-port') return { ...f, severity: 'hint' };
+  return { ...f, severity: severity === 'error' ? 'warning' : severity };
 }
 
 function byPlace(a: Finding, b: Finding): number {

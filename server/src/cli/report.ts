@@ -153,7 +153,8 @@ function assumedBlock(loaded: LoadedWorkspace, paint: (code: keyof typeof COLORS
     out.push(paint('bold', 'Not assumed') + paint('dim', ' (too weak to bind; declare the role if it is right):'));
     for (const b of inference.hints.slice(0, 20)) {
       const g = b.guesses[0];
-      out.push(`  ${displayPath(b.uri, loaded.cwd)}  ${b.ruleSetName}: perhaps ${name(g.role)}, from ${guessInWords(g)}`);
+      const what = b.note ? `${b.note} (from ${guessInWords(g)}); no catalog flow to check without a declaration` : `perhaps ${name(g.role)}, from ${guessInWords(g)}`;
+      out.push(`  ${displayPath(b.uri, loaded.cwd)}  ${b.ruleSetName}: ${what}`);
     }
     if (inference.hints.length > 20) out.push(`  … and ${inference.hints.length - 20} more`);
     out.push('');

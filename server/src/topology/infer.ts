@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog';
 import type { ParsedFile, RuleSet } from '../model';
 import { fileClues, inferenceKnowledge, scoreClues, type Evidence, type FileClues, type InferenceKnowledge, type RoleGuess } from './inferRoles';
-import { INFRASTRUCTURE_ROLES } from './inferWords';
+import { INFRASTRUCTURE_ROLES, nameWords } from './inferWords';
 import type { BoundRuleSet, Topology } from './types';
 
 /**
@@ -36,6 +36,8 @@ export interface InferredBinding {
   readonly guesses: readonly RoleGuess[];
   /** 'rule-set' when its own name says so; 'file' when only its file, folder or comments do. */
   readonly scope: 'rule-set' | 'file';
+  /** Why a confident guess stays a hint (the client side of an ADC). */
+  readonly note?: string;
 }
 
 /**
@@ -91,6 +93,13 @@ export function inferSite(files: readonly ParsedFile[], options: InferOptions): 
       const confident = guesses.filter((g) => g.confidence === 'high' && (citrix || !INFRASTRUCTURE_ROLES.has(g.role)));
       const scope = confident.some((g) => g.evidence.some((e) => e.kind === 'name' || e.kind === 'group' || e.kind === 'description' || e.kind === 'opens')) ? 'rule-set' : 'file';
       const entry = { uri: rs.uri, ruleSetId: rs.ruleSetId, ruleSetName: rs.ruleSetName, guesses, scope } as const;
+      const adcSide = confident.some((g) => ADC_ROLES.has(g.role)) ? adcInterface(rs.ruleSetName) : undefined;
+      if (adcSide === 'client' || adcSide === 'server') {
+        // The VIP (client) or SNIP (server) NIC of a multi-NIC ADC: it is not the NSIP, and which
+        // Gateway or load-balancing flows it carries is not in its name. A hint, never a binding.
+        hints.push({ ...entry, roles: [], note: `the ${adcSide === 'client' ? 'client (VIP)' : 'server (SNIP)'} side of a NetScaler ADC` });
+        continue;
+      }
       if (confident.length) {
         const roles = [...new Set(confident.flatMap((g) => MACHINE_ROLES[g.role] ?? [g.role]))];
         bindings.push({ ...entry, roles });
@@ -101,6 +110,24 @@ export function inferSite(files: readonly ParsedFile[], options: InferOptions): 
   // A citrix-flows.yaml that lists the site's roles says which are there: nothing is assumed beside them.
   const peers = options.topology.roles.size ? [] : assumedPeers(present);
   return { bindings, hints, peers, nothing: present.size === 0 && hints.length === 0, citrix };
+}
+
+const ADC_ROLES: ReadonlySet<string> = new Set(['adc', 'adc-nsip']);
+const ADC_CLIENT_WORDS: ReadonlySet<string> = new Set(['client', 'clientside', 'vip', 'frontend', 'front', 'public', 'external', 'ext', 'data']);
+const ADC_SERVER_WORDS: ReadonlySet<string> = new Set(['server', 'serverside', 'snip', 'backend', 'back', 'private', 'internal', 'int']);
+const ADC_MANAGEMENT_WORDS: ReadonlySet<string> = new Set(['management', 'mgmt', 'mgt', 'nsip', 'admin']);
+
+/**
+ * Which NIC of a multi-NIC ADC a rule set's name says it guards (NetScaler's
+ * templates name them `…-nsg-management`, `…-nsg-client`, `…-nsg-server`).
+ * Management wins over the others, since `management-server` is still the NSIP.
+ */
+export function adcInterface(name: string): 'management' | 'client' | 'server' | undefined {
+  const words = nameWords(name);
+  if (words.some((w) => ADC_MANAGEMENT_WORDS.has(w))) return 'management';
+  if (words.some((w) => ADC_CLIENT_WORDS.has(w))) return 'client';
+  if (words.some((w) => ADC_SERVER_WORDS.has(w))) return 'server';
+  return undefined;
 }
 
 function betweenNetworks(rs: RuleSet): boolean {
@@ -122,8 +149,9 @@ function anyStrongCitrix(clues: readonly FileClues[]): boolean {
 /**
  * The peers a site always has, given the roles present: a VDA's Delivery
  * Controllers (or Cloud Connectors), a StoreFront's controllers, the License
- * Server of every Citrix component, the VDAs a controller brokers, and the
- * components a License Server serves.
+ * Server of every Citrix component, the VDAs a controller brokers, the
+ * components a License Server serves, a Cloud Connector's Citrix Cloud, and
+ * an ADC's DNS servers.
  */
 export function assumedPeers(present: ReadonlySet<string>): AssumedPeer[] {
   const out: AssumedPeer[] = [];
@@ -136,6 +164,10 @@ export function assumedPeers(present: ReadonlySet<string>): AssumedPeer[] {
   const components = [...present].filter((r) => CITRIX_COMPONENTS.has(r));
   need('license-server', [], components);
   need('vda', [], ['delivery-controller', 'cloud-connector'].filter(has));
+  // A Cloud Connector exists to reach Citrix Cloud.
+  need('citrix-cloud', [], ['cloud-connector'].filter(has));
+  // An ADC resolves its back ends, STA servers and authentication servers by name.
+  need('dns-server', [], ['adc-nsip', 'gateway-snip'].filter(has));
   if (has('license-server') && !components.length) out.push({ role: 'any-citrix-component', alternatives: [], neededBy: ['license-server'] });
   return out;
 }

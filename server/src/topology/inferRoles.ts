@@ -186,6 +186,8 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
     const r = rolesInName(text, knowledge);
     if (r.citrix) citrix = true;
     for (const f of r.found) {
+      // Microsoft's RDS licensing server is no Citrix License Server.
+      if (f.role === 'license-server' && MICROSOFT_LICENSING.test(text)) continue;
       const weight = kindWeight * (f.strength === 'strong' ? 1 : 0.5);
       const ev: Evidence = { kind, text: text.length > 120 ? `${text.slice(0, 117)}…` : text, uri: file.uri, ...(span ? { span } : {}), weight, ...(f.needsCitrixContext ? { needsCitrixContext: true } : {}) };
       const target = f.peer ? peers : into;
@@ -198,8 +200,11 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
   const sharedPeer = new Map<string, Evidence[]>();
   // A host firewall script, or a file holding one rule set, is named for the machine it protects.
   const fileSpeaksForAll = file.format === 'iptables' || file.format === 'nftables' || file.format === 'windows-firewall' || file.ruleSets.length === 1;
-  note(sharedSelf, sharedPeer, 'file', pathWords.file, undefined, fileSpeaksForAll ? KIND_WEIGHT.name : undefined);
-  for (const folder of pathWords.folders) note(sharedSelf, sharedPeer, 'folder', folder, undefined);
+  // A template called azuredeploy.json or main.tf is named by its folder (`CloudConnector/azuredeploy.json`).
+  const [nearest, ...outer] = pathWords.folders;
+  const namedByFolder = !pathWords.file && nearest !== undefined;
+  note(sharedSelf, sharedPeer, 'file', namedByFolder ? nearest : pathWords.file, undefined, fileSpeaksForAll ? KIND_WEIGHT.name : undefined);
+  for (const folder of namedByFolder ? outer : pathWords.folders) note(sharedSelf, sharedPeer, 'folder', folder, undefined);
   const lines = new LineIndex(file.text);
   const firstStart = Math.min(...file.ruleSets.map((rs) => rs.span.start), file.text.length);
   for (const c of file.comments) {
@@ -333,6 +338,8 @@ function opensEvidence(file: ParsedFile, rs: RuleSet, rules: readonly Rule[], kn
   return out;
 }
 
+const MICROSOFT_LICENSING = /rds|rdls|rdlicen|remote[\s_-]*desktop/i;
+
 /** The file's name without extension and up to three folders above it, nearest first. */
 function pathParts(uri: string): { file: string; folders: string[] } {
   const p = uriToPath(uri).replace(/\\/g, '/');
@@ -340,7 +347,7 @@ function pathParts(uri: string): { file: string; folders: string[] } {
   const base = parts.pop() ?? '';
   const file = base.replace(/\.(tf|tf\.json|bicep|json|ps1|cmd|bat|sh|nft|rules|cfg|conf|txt|v4|v6)$/i, '');
   const folders = parts.slice(-3).reverse().filter((f) => !/^(src|modules?|terraform|infra|iac|main|examples?|test|tests|fixtures?|scripts?|tmp|home|work|root|users?)$/i.test(f));
-  return { file: /^(main|variables|outputs|providers?|network|networking|security|firewall|rules|nsg|sg|index|default|template|azuredeploy|deploy)$/i.test(file) ? '' : file, folders };
+  return { file: /^(main|variables|outputs|providers?|network|networking|security|firewall|rules|nsg|sg|index|default|template(?:[_-][a-z0-9]+)?|maintemplate|azuredeploy|deploy|createuidefinition)$/i.test(file) ? '' : file, folders };
 }
 
 /** The guesses for one rule set, scored in a workspace that is (or is not) about Citrix. */

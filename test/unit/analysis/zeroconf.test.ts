@@ -83,3 +83,19 @@ test('zero config: a VDA NSG with no declaration gets its registration checked a
   // Off, nothing is checked.
   assert.equal(run([vda], undefined, false).required.length, 0);
 });
+
+test('zero config: a port no flow to a guessed role needs is only a hint; declared, it is the check\'s own severity', () => {
+  const vda = {
+    path: 'citrix/vda.tf',
+    format: 'terraform' as const,
+    text:
+      'resource "aws_security_group" "vda" {\n  name = "ctx-vda"\n' +
+      '  ingress {\n    from_port = 27000\n    to_port = 27000\n    protocol = "tcp"\n    cidr_blocks = ["10.0.0.0/8"]\n  }\n}\n',
+  };
+  const guessed = run([vda]).findings.filter((f) => f.checkId === 'unneeded-citrix-port');
+  assert.deepEqual(guessed.map((f) => [f.severity, f.assumptions?.[0]?.role]), [['hint', 'vda']]);
+  const declared = run([{ ...vda, text: `# citrix-role: vda\n${vda.text}` }]).findings.filter((f) => f.checkId === 'unneeded-citrix-port');
+  assert.equal(declared.length, 1);
+  assert.notEqual(declared[0].severity, 'hint');
+  assert.equal(declared[0].assumptions, undefined);
+});

@@ -112,6 +112,33 @@ const cases: Case[] = [
     text: 'resource "aws_security_group" "nat_gateway" {\n  name = "nat-gateway"\n}\n',
     binds: [],
   },
+  {
+    name: 'a 3-NIC NetScaler: the management NSG binds the NSIP; the client (VIP) and server (SNIP) NSGs stay hints (netscaler-adc-azure-templates)',
+    path: 'templates/standalone/3nic/network.tf',
+    format: 'terraform',
+    text:
+      'resource "azurerm_network_security_group" "mgmt" {\n  name = "Citrix-ADC-VPX-nsg-management"\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n' +
+      'resource "azurerm_network_security_group" "client" {\n  name = "Citrix-ADC-VPX-nsg-client"\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n' +
+      'resource "azurerm_network_security_group" "server" {\n  name = "Citrix-ADC-VPX-nsg-server"\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n',
+    binds: ['azurerm_network_security_group.mgmt: adc,adc-nsip'],
+    hints: ['azurerm_network_security_group.client: adc', 'azurerm_network_security_group.server: adc'],
+    peers: ['dns-server<-adc-nsip'],
+  },
+  {
+    name: 'a template called azuredeploy.json is named by its folder; a Cloud Connector needs Citrix Cloud (citrix-cloud-quickstart-arm)',
+    path: 'CloudConnector/azuredeploy.tf',
+    format: 'terraform',
+    text: 'resource "azurerm_network_security_group" "nsg" {\n  name = var.nsg_name\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n',
+    binds: ['azurerm_network_security_group.nsg: cloud-connector'],
+    peers: ['citrix-cloud<-cloud-connector', 'vda<-cloud-connector'],
+  },
+  {
+    name: "Microsoft's RDS licensing server is not a Citrix License Server",
+    path: 'RDSLicenseServer/main.tf',
+    format: 'terraform',
+    text: 'resource "azurerm_network_security_group" "nsg" {\n  name = var.nsg_name\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n',
+    binds: [],
+  },
 ];
 
 for (const c of cases) {
