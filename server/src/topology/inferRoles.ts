@@ -96,7 +96,9 @@ export function inferenceKnowledge(catalog: Pick<Catalog, 'roles' | 'flows'>): I
     if (role.id === 'any-citrix-component') continue;
     const names = [role.id, role.name, ...role.aliases];
     for (const name of names) {
-      for (const variant of [name, name.replace(/\([^)]*\)/g, ' ')]) {
+      // "SSH (Citrix ADM)" names a protocol of the role in parentheses: the words inside name the role, the word outside does not.
+      const inside = /\(([^)]*)\)/.exec(name)?.[1];
+      for (const variant of inside ? [name, inside] : [name]) {
         const k = key(variant);
         if (k.length < 3 || GENERIC_ALIASES.has(k)) continue;
         add({ key: k, role: role.id, strength: 'strong', ...(INFRASTRUCTURE_ROLES.has(role.id) ? { needsCitrixContext: true } : {}) });
@@ -133,6 +135,9 @@ interface Found {
 /** The roles a name mentions, each as its own role or as a peer (after "from"/"to"). */
 export function rolesInName(text: string, knowledge: InferenceKnowledge): { found: Found[]; citrix: boolean } {
   const ws = nameWords(text);
+  // `netscaler_autoscale_lambda_sg`, `ssh_to_jumpbox`, `adc_to_worker_nodes`: the group guards a helper machine
+  // that works with the role, so the role is a peer there.
+  const namesOtherMachine = ws.some((w) => HELPER_MACHINE_WORDS.has(w));
   const found: Found[] = [];
   let citrix = false;
   let i = 0;
@@ -143,7 +148,9 @@ export function rolesInName(text: string, knowledge: InferenceKnowledge): { foun
       const joined = ws.slice(i, i + n).join('');
       const candidates = knowledge.terms.get(joined) ?? knowledge.terms.get(singular(joined));
       if (!candidates) continue;
-      const peer = isPeerPosition(ws, i);
+      // "Store Apps" are Microsoft Store apps, not a StoreFront.
+      if (joined === 'store' && (ws[i + 1] === 'apps' || ws[i + 1] === 'app')) continue;
+      const peer = isPeerPosition(ws, i) || namesOtherMachine;
       for (const term of candidates) found.push({ role: term.role, strength: term.strength, needsCitrixContext: term.needsCitrixContext === true, peer });
       if (joined.startsWith('citrix') || joined.startsWith('ctx') || joined.startsWith('netscaler')) citrix = true;
       matched = n;
@@ -338,6 +345,7 @@ function opensEvidence(file: ParsedFile, rs: RuleSet, rules: readonly Rule[], kn
   return out;
 }
 
+const HELPER_MACHINE_WORDS: ReadonlySet<string> = new Set(['lambda', 'lambdas', 'function', 'functions', 'jumpbox', 'jumphost', 'bastion', 'worker', 'workers', 'eks', 'aks', 'gke', 'k8s', 'kubernetes', 'weblog', 'lb', 'alb', 'elb', 'nlb', 'loadbalancer']);
 const MICROSOFT_LICENSING = /rds|rdls|rdlicen|remote[\s_-]*desktop/i;
 
 /** The file's name without extension and up to three folders above it, nearest first. */

@@ -139,6 +139,23 @@ const cases: Case[] = [
     text: 'resource "azurerm_network_security_group" "nsg" {\n  name = var.nsg_name\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n',
     binds: [],
   },
+  {
+    name: 'groups of helper machines named after a role are not that role: Lambda functions, jump boxes, load balancers (netscaler-aws-automation, e2evc-citrix-aws)',
+    path: 'modules/autoscale/resources.tf',
+    format: 'terraform',
+    text:
+      'resource "aws_security_group" "lambda_sg" {\n  name = "netscaler_autoscale_lambda_sg"\n}\n' +
+      'resource "aws_security_group" "jumpbox_sg" {\n  name = "ssh_to_jumpbox"\n}\n' +
+      'resource "aws_security_group" "lb_storefront" {\n  name = "ctx_poc_lb_storefront"\n}\n',
+    binds: [],
+  },
+  {
+    name: 'Microsoft Store apps and an SSH server are neither StoreFront nor Citrix ADM (windows-firewall-ruleset)',
+    path: 'Rules/Inbound/StoreApps.ps1',
+    format: 'windows-firewall',
+    text: '# Citrix\nNew-NetFirewallRule -DisplayName "Store Apps" -Group "Store Apps" -Direction Inbound -Protocol TCP -LocalPort 22 -Action Allow\n',
+    binds: [],
+  },
 ];
 
 for (const c of cases) {
