@@ -142,7 +142,7 @@ async function pickRoleAndShow(client: LanguageClient): Promise<void> {
 /** The "Declare" code lens: the server writes the annotation for the roles it assumed, the client applies it. */
 async function declareRole(client: LanguageClient, args?: { uri: string; ruleSetId: string }): Promise<void> {
   if (!args) return;
-  const answer = await client.sendRequest<{ edit: unknown; title: string } | { error: string }>('citrixFlowLint/declareRole', args);
+  const answer = await request(client, METHODS.declareRole, args);
   if ('error' in answer) {
     void window.showInformationMessage(`Citrix Flow Lint: ${answer.error}`);
     return;

@@ -143,8 +143,26 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
     return;
   }
   s.lastRunMs = performance.now() - started;
+  hintWhenNothingDeclared(unit);
   sendStatus(s.lastRunMs);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
+const hintedNothingDeclared = new Set<string>();
+
+/**
+ * Once per workspace folder, not per file: with no role declared or inferred
+ * only the role-free checks run, and a new user should hear why and what to do.
+ */
+function hintWhenNothingDeclared(unit: WorkspaceState): void {
+  const analysis = unit.lastAnalysis;
+  const key = unit.root ?? '';
+  if (!analysis?.inference?.nothing || hintedNothingDeclared.has(key) || !analysis.files.some((f) => f.ruleSets.length)) return;
+  hintedNothingDeclared.add(key);
+  const message =
+    'Citrix Flow Lint: no Citrix role is declared or named in these files, so no required flow is checked (only the checks that need no roles ran). ' +
+    'Add a "citrix-role: vda" comment above a rule set, or run `citrix-flow-lint init` to write a citrix-flows.yaml.';
+  void connection.sendNotification('window/showMessage', { type: 3, message }).catch(() => undefined);
 }
 
 function editorExcludes(root: string, settings: Settings): ExcludeGlob[] {
@@ -394,7 +412,9 @@ onRequest(METHODS.generate, async (params) => {
 });
 
 // The "Declare" code lens: the annotation that turns an inferred rule set's roles into a declaration.
-connection.onRequest('citrixFlowLint/declareRole', async ({ uri, ruleSetId }: { uri: string; ruleSetId: string }) => {
+onRequest(METHODS.declareRole, async (params) => {
+  checkParams(METHODS.declareRole, params, { uri: 'uri', ruleSetId: 'string' });
+  const { uri, ruleSetId } = params;
   const where = await at(uri);
   const declared = where ? declareRuleSet(where.unit.analyze(), uri, ruleSetId) : undefined;
   if (!declared) return { error: 'Nothing is assumed about this rule set any more' };
