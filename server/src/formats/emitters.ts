@@ -36,6 +36,8 @@ export const COMMENT_LEADERS: Readonly<Record<FormatId | 'citrix-flows', string>
   nftables: '#',
   asa: '!',
   'windows-firewall': '#',
+  // YAML templates; JSON ones take no comments (see commentLeaderOf).
+  cloudformation: '#',
   'citrix-flows': '#',
 };
 
