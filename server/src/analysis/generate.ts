@@ -375,7 +375,7 @@ function header(o: GenerateOptions, plan: RulePlan, catalog: Catalog): string[] 
  */
 function ownPolicy(format: GenerateFormat): PlanOptions['ownAddresses'] {
   return (role, side, declared) => {
-    if (HOST_FORMATS.has(format) || format === 'terraform-aws' || (format === 'terraform-gcp' && side === 'outbound')) return AddressSet.any();
+    if (HOST_FORMATS.has(format) || format === 'terraform-aws' || format === 'cloudformation' || (format === 'terraform-gcp' && side === 'outbound')) return AddressSet.any();
     if (declared.known) return declared.addresses;
     return format === 'asa' ? AddressSet.symbol('variable', `role:${role}`) : AddressSet.any();
   };
@@ -438,7 +438,7 @@ function countRules(file: ParsedFile): number {
  */
 export function generateInto(file: ParsedFile, offset: number, o: { roles: readonly string[]; topology: Topology; direction?: GenerateDirection; catalog?: Catalog }): { edits: TextEdit[]; plan: RulePlan } | { error: string } {
   const emitter = emitterFor(file.format);
-  if (!emitter || file.format === 'cloudformation') return { error: `Citrix Flow Lint cannot write rules into ${file.format} files` };
+  if (!emitter) return { error: `Citrix Flow Lint cannot write rules into ${file.format} files` };
   if (file.ruleSets.length === 0) return { error: 'this file has no rule set (NSG, security group, chain, ACL) to add rules to' };
   const here = file.ruleSets.filter((rs) => rs.span.start <= offset && offset <= rs.span.end).sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start))[0];
   const kind = (here ?? file.ruleSets[0]).kind;

@@ -70,6 +70,8 @@ function byLanguageId(languageId: string, head: string): Decision {
 /** Extensions that say nothing about the content, so the content decides. */
 const GENERIC_EXTENSIONS = new Set(['', '.txt', '.conf', '.cfg', '.config', '.rules', '.save', '.v4', '.v6', '.fw', '.acl', '.out', '.log']);
 const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.ksh', '.zsh', '.dash']);
+/** Package managers' lock files (pnpm-lock.yaml, package-lock.yaml): YAML, never a template. */
+const YAML_LOCK_FILE = /(?:^|[.-])lock\.ya?ml$/;
 const DOCUMENTATION = /^(?:readme|changelog|changes|history|license|licence|notice|copying|authors|contributing)(?:[.-]|$)/;
 
 function byFileName(path: string, name: string, head: string): FormatId | undefined {
@@ -88,7 +90,7 @@ function byFileName(path: string, name: string, head: string): FormatId | undefi
     case '.yaml':
     case '.yml':
     case '.template':
-      return name.startsWith('citrix-flows.') ? undefined : isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
+      return name.startsWith('citrix-flows.') || YAML_LOCK_FILE.test(name) ? undefined : isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
     case '.ps1':
     case '.psm1':
       return hasPowerShellFirewallRules(head) ? 'windows-firewall' : undefined;
@@ -120,6 +122,7 @@ export function mayBeReadable(uri: string): boolean {
   if (name.endsWith('.tf.json')) return false;
   if (name === 'nftables.conf' || isIptablesFileName(path, name)) return true;
   const ext = extension(name);
+  if (YAML_LOCK_FILE.test(name)) return false;
   if (['.tf', '.bicep', '.json', '.jsonc', '.yaml', '.yml', '.template', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
   if (DOCUMENTATION.test(name)) return false;
   return SHELL_EXTENSIONS.has(ext) || GENERIC_EXTENSIONS.has(ext);

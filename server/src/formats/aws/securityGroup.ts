@@ -1,4 +1,5 @@
 import { AddressSet, Ports, Protocols, parseProtocol, ICMP, ICMPV6, type PortSet, type ProtocolSet } from '../../net';
+import { oneLine } from '../emitSupport';
 import { makeRule, type FormatId, type Rule, type RuleSet, type Span } from '../../model';
 
 /**
@@ -95,4 +96,15 @@ export function awsDefaultEgressRule(groupId: string, span: Span, order: number)
     comment: 'AWS adds this rule to a group created without SecurityGroupEgress',
     meta: { style: 'aws-default', block: 'egress', groupAddress: groupId },
   });
+}
+
+/** AWS accepts only a-z A-Z 0-9 space and ._-:/()#,@[]+=&;{}!$* in descriptions. */
+export function awsDescription(comment: string): string {
+  return oneLine(comment)
+    .replace(/→/g, 'to')
+    .replace(/[–—]/g, '-')
+    .replace(/[^A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 255);
 }
