@@ -4,6 +4,7 @@ import { ServerGate } from './activation';
 import { FileStatusItem } from './fileStatus';
 import { FlowMapPanel } from './flowMap';
 import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { METHODS, request, type LspRequiredFlow, type StatusNotification } from '../../server/src/service/lspMethods';
 
 /**
  * Starts the language server and gives its results a place in the UI:
@@ -24,27 +25,7 @@ export const DOCUMENT_SELECTOR: DocumentSelector = [
   { scheme: 'file', pattern: '**/citrix-flows.yaml' },
 ];
 
-interface Status {
-  errors: number;
-  warnings: number;
-  infos: number;
-  files: number;
-  analysisMs: number;
-}
-
-interface RequiredFlow {
-  flowId: string;
-  role: string;
-  side: string;
-  status: 'allowed' | 'denied' | 'partial' | 'unknown';
-  label: string;
-  ruleSet: string;
-  uri: string;
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-  decidedBy?: string;
-}
-
-const MARK: Record<RequiredFlow['status'], string> = { allowed: '$(pass)', denied: '$(error)', partial: '$(circle-large-outline)', unknown: '$(question)' };
+const MARK: Record<LspRequiredFlow['status'], string> = { allowed: '$(pass)', denied: '$(error)', partial: '$(circle-large-outline)', unknown: '$(question)' };
 
 export async function activate(context: ExtensionContext): Promise<void> {
   const output = window.createOutputChannel('Citrix Flow Lint');
@@ -111,7 +92,7 @@ async function startClient(context: ExtensionContext, output: OutputChannel, sta
   const created = new LanguageClient('citrixFlowLint', 'Citrix Flow Lint', serverOptions, clientOptions);
   client = created;
   context.subscriptions.push(
-    created.onNotification('citrixFlowLint/status', (s: Status) => {
+    created.onNotification(METHODS.status, (s: StatusNotification) => {
       updateStatus(status, s);
       fileStatus.refresh();
     }),
@@ -123,14 +104,14 @@ async function startClient(context: ExtensionContext, output: OutputChannel, sta
   return created;
 }
 
-function updateStatus(item: StatusBarItem, s: Status): void {
+function updateStatus(item: StatusBarItem, s: StatusNotification): void {
   item.text = `$(shield) ${s.errors} $(error) ${s.warnings} $(warning)`;
   item.tooltip = `Citrix Flow Lint: ${s.errors} errors, ${s.warnings} warnings, ${s.infos} infos in ${s.files} files (last analysis ${s.analysisMs} ms). Click for the Problems panel.`;
 }
 
 async function showRequiredFlows(client: LanguageClient, args?: { role: string; uri?: string; ruleSetId?: string; title?: string }): Promise<void> {
   if (!args?.role) return pickRoleAndShow(client);
-  const items = await client.sendRequest<RequiredFlow[]>('citrixFlowLint/requiredFlows', { role: args.role, uri: args.uri, ruleSetId: args.ruleSetId });
+  const items = await request(client, METHODS.requiredFlows, { role: args.role, uri: args.uri, ruleSetId: args.ruleSetId });
   if (items.length === 0) {
     void window.showInformationMessage(`No required flow of ${args.role} is checked: bind a rule set to it and declare its peers in citrix-flows.yaml.`);
     return;
@@ -145,7 +126,7 @@ async function showRequiredFlows(client: LanguageClient, args?: { role: string; 
 }
 
 async function pickRoleAndShow(client: LanguageClient): Promise<void> {
-  const roles = await client.sendRequest<{ id: string; name: string; allowed: number; total: number }[]>('citrixFlowLint/roles', {});
+  const roles = await request(client, METHODS.roles, {});
   if (roles.length === 0) {
     void window.showInformationMessage('No Citrix role is declared: add roles to citrix-flows.yaml or a "citrix-role: vda" comment above a rule set.');
     return;
@@ -162,14 +143,14 @@ async function insertRulesForRole(client: LanguageClient): Promise<void> {
   const editor = window.activeTextEditor;
   if (!editor) return;
   const uri = editor.document.uri.toString();
-  const roles = await client.sendRequest<{ id: string; name: string; declared: boolean }[]>('citrixFlowLint/generateRoles', { uri });
+  const roles = await request(client, METHODS.generateRoles, { uri });
   const picked = await window.showQuickPick(
     roles.map((r) => ({ label: r.id, description: r.name, detail: r.declared ? 'declared in citrix-flows.yaml' : undefined, role: r.id })),
     { title: 'Citrix Flow Lint: insert rules for role', canPickMany: true, matchOnDescription: true },
   );
   if (!picked || picked.length === 0) return;
   const { line, character } = editor.selection.active;
-  const answer = await client.sendRequest<{ edit: unknown; rules: number } | { error: string }>('citrixFlowLint/generate', { uri, position: { line, character }, roles: picked.map((p) => p.role) });
+  const answer = await request(client, METHODS.generate, { uri, position: { line, character }, roles: picked.map((p) => p.role) });
   if ('error' in answer) {
     void window.showWarningMessage(`Citrix Flow Lint: ${answer.error}`);
     return;
@@ -181,7 +162,7 @@ async function insertRulesForRole(client: LanguageClient): Promise<void> {
 async function explainPort(client: LanguageClient, output: OutputChannel): Promise<void> {
   const text = await window.showInputBox({ title: 'Citrix Flow Lint: explain port', prompt: 'A port, range or port/protocol: 1494, 2598/udp, 16500-16509', validateInput: (v) => (/^\s*(?:(?:tcp|udp|icmp)\s+)?\d{1,5}(?:\s*[-–:]\s*\d{1,5})?(?:\/(?:tcp|udp|icmp))?\s*$/i.test(v) ? undefined : 'Write a port such as 1494, 2598/udp or 16500-16509') });
   if (!text) return;
-  const answer = await client.sendRequest<{ markdown: string } | { error: string }>('citrixFlowLint/explainPort', { text });
+  const answer = await request(client, METHODS.explainPort, { text });
   if ('error' in answer) {
     void window.showWarningMessage(answer.error);
     return;

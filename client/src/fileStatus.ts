@@ -1,15 +1,6 @@
 import { languages, LanguageStatusSeverity, window, type Disposable, type LanguageStatusItem } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-
-/** `citrixFlowLint/fileStatus` (server/src/service/fileStatus.ts). */
-interface FileStatus {
-  readonly recognised: boolean;
-  readonly formatName?: string;
-  readonly ruleSets: number;
-  readonly roles: readonly { readonly id: string; readonly name: string; readonly via: string }[];
-  readonly text: string;
-  readonly detail: string;
-}
+import { METHODS, request, type ResultOf } from '../../server/src/service/lspMethods';
 
 const SELECTOR = [{ scheme: 'file' }];
 
@@ -37,9 +28,9 @@ export class FileStatusItem implements Disposable {
     const editor = window.activeTextEditor;
     const generation = ++this.generation;
     if (!client || !editor || editor.document.uri.scheme !== 'file') return this.hide();
-    let status: FileStatus | undefined;
+    let status: ResultOf<typeof METHODS.fileStatus> | undefined;
     try {
-      status = await client.sendRequest<FileStatus>('citrixFlowLint/fileStatus', { uri: editor.document.uri.toString() });
+      status = await request(client, METHODS.fileStatus, { uri: editor.document.uri.toString() });
     } catch {
       // The server is restarting: the next status notification refreshes this.
       return;

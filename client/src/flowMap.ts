@@ -14,21 +14,14 @@ import {
   type WebviewPanel,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-
-/** The parts of server/src/service/flowMapTypes.ts the client reads; the rest passes through to the webview. */
-interface Location {
-  uri?: string;
-  file: string;
-  span: { start: number; end: number };
-}
-
-type FromWebview = { type: 'ready' } | { type: 'refresh' } | { type: 'open'; location: Location; quickFix: boolean };
+import type { WebviewToHost } from '../../server/src/service/flowMapTypes';
+import { METHODS, request } from '../../server/src/service/lspMethods';
 
 const VIEW_TYPE = 'citrixFlowLint.flowMap';
 
 /**
  * "Citrix Flow Lint: Show Flow Map": one webview beside the editor. The map
- * comes from the server (`citrixFlowLint/flowMap`); the page only draws it and
+ * comes from the server (`METHODS.flowMap`, server/src/service/lspMethods.ts); the page only draws it and
  * asks the client to open files. It is asked again whenever diagnostics change,
  * which is after every analysis that changed anything.
  */
@@ -67,7 +60,7 @@ export class FlowMapPanel {
     this.panel.webview.html = this.html();
     this.disposables.push(
       this.panel.onDidDispose(() => this.dispose()),
-      this.panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+      this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.onMessage(m)),
       this.panel.onDidChangeViewState(() => {
         if (this.panel.visible && this.stale) this.scheduleRefresh(0);
       }),
@@ -126,7 +119,7 @@ export class FlowMapPanel {
     }
     try {
       const uri = window.activeTextEditor?.document.uri.toString();
-      const model = await client.sendRequest('citrixFlowLint/flowMap', { uri });
+      const model = await request(client, METHODS.flowMap, { uri });
       // A slower, older answer must not replace a newer one.
       if (generation !== this.generation) return;
       if (model) void this.panel.webview.postMessage({ type: 'model', model, matrixAbove: workspace.getConfiguration('citrixFlowLint').get<number>('flowMap.matrixAbove', 8) });
@@ -136,7 +129,7 @@ export class FlowMapPanel {
     }
   }
 
-  private async onMessage(message: FromWebview): Promise<void> {
+  private async onMessage(message: WebviewToHost): Promise<void> {
     if (message.type === 'ready' || message.type === 'refresh') {
       this.ready = true;
       await this.refresh();

@@ -32,6 +32,7 @@ import type { ExcludeGlob } from './service/exclude';
 import { adaptiveDelay } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
+import { METHODS, type Notifications, type ParamsOf, type RequestMethod, type ResultOf, type RoleSummary } from './service/lspMethods';
 import { AT_POSITION, checkParams, DOCUMENT_ONLY, IN_RANGE, optional, shapeProblem, type Shape } from './lspParams';
 
 /**
@@ -177,7 +178,8 @@ function sendStatus(ms: number): void {
     countSeverities(analysis, counts);
     files += analysis.files.length;
   }
-  void connection.sendNotification('citrixFlowLint/status', { ...counts, files, analysisMs: Math.round(ms * 10) / 10 });
+  const status: Notifications[typeof METHODS.status] = { ...counts, files, analysisMs: Math.round(ms * 10) / 10 };
+  void connection.sendNotification(METHODS.status, status);
 }
 
 connection.onInitialize((params): InitializeResult => {
@@ -331,9 +333,14 @@ connection.languages.inlayHint.on(async (params) => {
   return doInlayHints(where.unit, textDocument.uri, span, style).map((h) => ({ position: index.positionAt(h.offset), label: h.label, paddingLeft: true, tooltip: h.tooltip }));
 });
 
-connection.onRequest('citrixFlowLint/roles', async () => {
+/** `connection.onRequest` with the declared parameter and result types of `method` (service/lspMethods.ts). */
+function onRequest<M extends RequestMethod>(method: M, handler: (params: ParamsOf<M>) => ResultOf<M> | Promise<ResultOf<M>>): void {
+  connection.onRequest(method, handler);
+}
+
+onRequest(METHODS.roles, async () => {
   await scanned;
-  const out = new Map<string, { id: string; name: string; allowed: number; total: number }>();
+  const out = new Map<string, RoleSummary>();
   for (const unit of workspace.allUnits()) {
     if (unit.documentCount === 0 && !unit.topologyUri) continue;
     const analysis = unit.analyze();
@@ -350,8 +357,8 @@ connection.onRequest('citrixFlowLint/roles', async () => {
   return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
 });
 
-connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlowFilter) => {
-  checkParams('citrixFlowLint/requiredFlows', filter ?? {}, { uri: optional('uri') });
+onRequest(METHODS.requiredFlows, async (filter) => {
+  checkParams(METHODS.requiredFlows, filter ?? {}, { uri: optional('uri') });
   filter ??= {} as RequiredFlowFilter;
   await scanned;
   const units = filter.uri ? [workspace.unitFor(filter.uri)] : workspace.allUnits();
@@ -359,21 +366,21 @@ connection.onRequest('citrixFlowLint/requiredFlows', async (filter: RequiredFlow
 });
 
 // The language status item of the active file: format, rule sets, roles and how they were bound.
-connection.onRequest('citrixFlowLint/fileStatus', async (params: { uri: string }) => {
-  checkParams('citrixFlowLint/fileStatus', params, { uri: 'uri' });
+onRequest(METHODS.fileStatus, async (params) => {
+  checkParams(METHODS.fileStatus, params, { uri: 'uri' });
   const { uri } = params;
   const where = await at(uri);
   return where ? doFileStatus(where.unit, uri) : doFileStatus(workspace.unitFor(uri), uri);
 });
 
-connection.onRequest('citrixFlowLint/explainPort', (params: { text: string }) => {
-  checkParams('citrixFlowLint/explainPort', params, { text: 'string' });
+onRequest(METHODS.explainPort, (params) => {
+  checkParams(METHODS.explainPort, params, { text: 'string' });
   return explainPort(catalog, params.text);
 });
 
 // "Insert rules for role…": the roles' rules written by the file's own emitter, as a WorkspaceEdit the client applies.
-connection.onRequest('citrixFlowLint/generate', async (params: { uri: string; position: { line: number; character: number }; roles: string[] }) => {
-  checkParams('citrixFlowLint/generate', params, { uri: 'uri', position: 'position', roles: 'string[]' });
+onRequest(METHODS.generate, async (params) => {
+  checkParams(METHODS.generate, params, { uri: 'uri', position: 'position', roles: 'string[]' });
   const { uri, position, roles } = params;
   const where = await at(uri, position);
   const analysis = where?.unit.analyze();
@@ -386,16 +393,16 @@ connection.onRequest('citrixFlowLint/generate', async (params: { uri: string; po
 });
 
 // The roles "Insert rules for role…" offers: every catalog role, those the site declares first.
-connection.onRequest('citrixFlowLint/generateRoles', async (params: { uri?: string } | null) => {
-  checkParams('citrixFlowLint/generateRoles', params ?? {}, { uri: optional('uri') });
+onRequest(METHODS.generateRoles, async (params) => {
+  checkParams(METHODS.generateRoles, params ?? {}, { uri: optional('uri') });
   const uri = params?.uri;
   const declared = new Set(uri ? (await at(uri))?.unit.analyze().topology.roles.keys() ?? [] : []);
   return [...catalog.roles].sort((a, b) => Number(declared.has(b.id)) - Number(declared.has(a.id)) || a.id.localeCompare(b.id)).map((r) => ({ id: r.id, name: r.name, declared: declared.has(r.id) }));
 });
 
 // The Flow Map webview: the map of the folder holding `uri` (the active editor), else of the first folder with files.
-connection.onRequest('citrixFlowLint/flowMap', async (params: { uri?: string } | null) => {
-  checkParams('citrixFlowLint/flowMap', params ?? {}, { uri: optional('uri') });
+onRequest(METHODS.flowMap, async (params) => {
+  checkParams(METHODS.flowMap, params ?? {}, { uri: optional('uri') });
   const uri = params?.uri;
   await scanned;
   const units = workspace.allUnits();

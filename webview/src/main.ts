@@ -1,4 +1,4 @@
-import type { FlowMapEdge, FlowMapLocation, FlowMapModel, FlowMapNode, FlowMapVerdict } from '../../server/src/service/flowMapTypes';
+import type { FlowMapEdge, FlowMapModel, FlowMapNode, FlowMapVerdict, HostToWebview, WebviewToHost } from '../../server/src/service/flowMapTypes';
 import { edgeCard, edgeDetails, flowList, nodeDetails, roleLabel, summaryDetails } from './details';
 import { h } from './dom';
 import { renderGraph, type RenderedGraph } from './graph';
@@ -13,10 +13,6 @@ interface VsCodeApi {
 }
 declare const acquireVsCodeApi: (() => VsCodeApi) | undefined;
 
-/** Messages between the webview and client/src/flowMap.ts. */
-export type ToHost = { type: 'ready' } | { type: 'open'; location: FlowMapLocation; quickFix: boolean } | { type: 'refresh' };
-export type ToWebview = { type: 'model'; model: FlowMapModel; matrixAbove?: number } | { type: 'error'; message: string };
-
 function createHost(): { host: Host; initial: ViewState } {
   if (typeof acquireVsCodeApi === 'function') {
     const api = acquireVsCodeApi();
@@ -24,9 +20,9 @@ function createHost(): { host: Host; initial: ViewState } {
     return {
       host: {
         kind: 'vscode',
-        open: (location, quickFix) => api.postMessage({ type: 'open', location, quickFix } satisfies ToHost),
+        open: (location, quickFix) => api.postMessage({ type: 'open', location, quickFix } satisfies WebviewToHost),
         saveState: (state) => api.setState(state),
-        ready: () => api.postMessage({ type: 'ready' } satisfies ToHost),
+        ready: () => api.postMessage({ type: 'ready' } satisfies WebviewToHost),
       },
       initial: { ...DEFAULT_STATE, ...saved },
     };
@@ -232,7 +228,7 @@ function start(): void {
       app.showError(`The embedded flow map could not be read: ${String(error)}`);
     }
   }
-  window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
+  window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     const message = event.data;
     if (message?.type === 'model') app.setModel(message.model, message.matrixAbove);
     else if (message?.type === 'error') app.showError(message.message);

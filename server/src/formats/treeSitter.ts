@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Edit, Language, Parser, type Tree } from 'web-tree-sitter';
+import { Edit, Language, Parser, type ParseOptions as TreeParseOptions, type Tree } from 'web-tree-sitter';
+import type { ParseReuse } from '../model';
 import { giveUpAfter } from './budget';
 
 export type TreeSitterGrammar = 'terraform' | 'bicep';
@@ -49,7 +50,7 @@ export function treeSitterParser(grammar: TreeSitterGrammar): Parser {
     if (!language) throw new Error('tree-sitter is not initialised: await initTreeSitter() before parsing');
     parser = new Parser();
     parser.setLanguage(language);
-    reuseTrees(parser, grammar);
+    resetWhenCancelled(parser);
     parsers.set(grammar, parser);
   }
   return parser;
@@ -121,80 +122,83 @@ function pointAt(text: string, offset: number): { row: number; column: number } 
   return { row, column: offset - lineStart };
 }
 
-let activeTrees: IncrementalTrees | undefined;
+/** The slot of `ParseReuse` that holds a document's tree-sitter state (shared by the grammars: a tree knows its own). */
+const TREES_SLOT = 'tree-sitter';
 
 /**
- * Runs `parse` (a format parser's entry point) so that its whole-file
- * tree-sitter parse reuses the document's previous tree instead of starting
- * from scratch. The parsers themselves need no change: the hook sits in the
- * parser object they get from `treeSitterParser`.
+ * The tree-sitter state of the document whose `ParseOptions.reuse` this is,
+ * made on first use; undefined without `reuse` (a file read once). This is the
+ * only way a parse learns it may be incremental: the caller's `reuse` says so.
  */
-export function withIncrementalTrees<T>(trees: IncrementalTrees, parse: () => T): T {
-  const outer = activeTrees;
-  activeTrees = trees;
-  try {
-    return parse();
-  } finally {
-    activeTrees = outer;
-  }
+export function incrementalTreesOf(reuse: ParseReuse | undefined): IncrementalTrees | undefined {
+  if (!reuse) return undefined;
+  const kept = reuse[TREES_SLOT];
+  if (kept instanceof IncrementalTrees) return kept;
+  const trees = new IncrementalTrees();
+  reuse[TREES_SLOT] = trees;
+  return trees;
 }
 
-/**
- * Whether a parse runs for an open document under `withIncrementalTrees`: a
- * parser that can read a file without tree-sitter still runs it then, so the
- * document's tree stays current for the versions that need it.
- */
-export function incrementalTreesActive(): boolean {
-  return activeTrees !== undefined;
+/** How many parses under `reuse` reused their previous tree (0 when none was kept). */
+export function incrementalParsesOf(reuse: ParseReuse | undefined): number {
+  const kept = reuse?.[TREES_SLOT];
+  return kept instanceof IncrementalTrees ? kept.reused : 0;
 }
 
-/** The open document's memo (see `IncrementalTrees.memo`) while its parse runs; undefined for other parses. */
-export function activeDocumentMemo(): Map<string, unknown> | undefined {
-  return activeTrees?.memo;
+/** Frees the WebAssembly memory of the trees kept under `reuse`; the caller drops `reuse` too. */
+export function disposeReuse(reuse: ParseReuse | undefined): void {
+  const kept = reuse?.[TREES_SLOT];
+  if (kept instanceof IncrementalTrees) kept.dispose();
+  if (reuse) delete reuse[TREES_SLOT];
 }
 
-function reuseTrees(parser: Parser, grammar: TreeSitterGrammar): void {
+function resetWhenCancelled(parser: Parser): void {
   const raw = parser.parse.bind(parser);
   // A parse cancelled by its progress callback is resumed, not restarted, by the next call unless the
   // parser is reset: the next file would be read as the rest of the cancelled one.
-  const parse: typeof raw = (input, oldTree, options) => {
+  parser.parse = ((input, oldTree, options) => {
     const tree = raw(input, oldTree, options);
     if (!tree) parser.reset();
     return tree;
-  };
-  parser.parse = ((input, oldTree, options) => {
-    const trees = activeTrees;
-    // Only a whole-file parse of a string is the document's tree; chunked re-parses (includedRanges) are not.
-    if (!trees || oldTree || options?.includedRanges || typeof input !== 'string') return parse(input, oldTree, options);
-    const base = trees.baseFor(grammar, input);
-    if (!base) {
-      const tree = parse(input, null, options);
-      // The parser deletes its own tree when done with it; the copy stays for the next version.
-      if (tree) trees.keep(grammar, input, tree.copy());
-      return tree;
-    }
-    // The incremental attempt gets a budget of its own. The format parsers use a whole-file tree only when it has
-    // no error; otherwise they re-read the file in pieces on what is left of the caller's budget. An incremental
-    // re-parse of a broken version does a different amount of work than a fresh one (more, when the old tree's
-    // error recovery has to be undone), so letting it spend the caller's budget made an open document lose
-    // declarations that the CLI, parsing fresh, keeps.
-    let incremental: Tree | null;
-    try {
-      incremental = parse(input, base, { ...options, progressCallback: giveUpAfter(input.length) });
-    } finally {
-      base.delete();
-    }
-    trees.reused++;
-    if (incremental && !incremental.rootNode.hasError) {
-      trees.keep(grammar, input, incremental.copy());
-      return incremental;
-    }
-    // A broken version: the caller gets exactly what a fresh parse gives, and the next version starts from
-    // whichever tree there is.
-    const fresh = parse(input, null, options);
-    const kept = fresh ?? incremental;
-    if (kept) trees.keep(grammar, input, kept.copy());
-    incremental?.delete();
-    return fresh;
   }) as Parser['parse'];
+}
+
+/**
+ * A whole-file parse of `text` that, given the document's `trees`, reuses the
+ * previous version's tree instead of starting from scratch, and keeps the
+ * result for the next version. Without `trees` it is a plain parse.
+ */
+export function parseDocument(grammar: TreeSitterGrammar, text: string, trees: IncrementalTrees | undefined, options: Omit<TreeParseOptions, 'includedRanges'> = {}): Tree | null {
+  const parser = treeSitterParser(grammar);
+  if (!trees) return parser.parse(text, null, options);
+  const base = trees.baseFor(grammar, text);
+  if (!base) {
+    const tree = parser.parse(text, null, options);
+    // The parser deletes its own tree when done with it; the copy stays for the next version.
+    if (tree) trees.keep(grammar, text, tree.copy());
+    return tree;
+  }
+  // The incremental attempt gets a budget of its own. The format parsers use a whole-file tree only when it has
+  // no error; otherwise they re-read the file in pieces on what is left of the caller's budget. An incremental
+  // re-parse of a broken version does a different amount of work than a fresh one (more, when the old tree's
+  // error recovery has to be undone), so letting it spend the caller's budget made an open document lose
+  // declarations that the CLI, parsing fresh, keeps.
+  let incremental: Tree | null;
+  try {
+    incremental = parser.parse(text, base, { ...options, progressCallback: giveUpAfter(text.length) });
+  } finally {
+    base.delete();
+  }
+  trees.reused++;
+  if (incremental && !incremental.rootNode.hasError) {
+    trees.keep(grammar, text, incremental.copy());
+    return incremental;
+  }
+  // A broken version: the caller gets exactly what a fresh parse gives, and the next version starts from
+  // whichever tree there is.
+  const fresh = parser.parse(text, null, options);
+  const kept = fresh ?? incremental;
+  if (kept) trees.keep(grammar, text, kept.copy());
+  incremental?.delete();
+  return fresh;
 }

@@ -183,8 +183,11 @@ export interface ParseOptions {
   /**
    * A cache the caller keeps per document and passes, unchanged, with each
    * new version of its text: a parser may keep there what it worked out for
-   * lines that did not change (iptables, nftables). Any object works; `{}` to
-   * start. Parsers give the same result with or without it.
+   * lines that did not change (iptables, nftables), or its last tree-sitter
+   * tree and the rules of unchanged blocks (Terraform, Bicep; see
+   * `incrementalTreesOf` in formats/treeSitter.ts, and `disposeReuse` to free
+   * the tree). Any object works; `{}` to start. Parsers give the same result
+   * with or without it, and it is the only way state passes between parses.
    */
   readonly reuse?: ParseReuse;
 }

@@ -114,3 +114,8 @@ export interface FlowMapModel {
   readonly counts: { readonly nodes: number; readonly edges: number; readonly ruleSets: number; readonly files: number; readonly byVerdict: VerdictCounts };
 }
 
+
+/** Messages from the Flow Map webview to its host (client/src/flowMap.ts). */
+export type WebviewToHost = { type: 'ready' } | { type: 'open'; location: FlowMapLocation; quickFix: boolean } | { type: 'refresh' };
+/** Messages from the host to the webview: the model (from the server's flow-map request) or why there is none. */
+export type HostToWebview = { type: 'model'; model: FlowMapModel; matrixAbove?: number } | { type: 'error'; message: string };

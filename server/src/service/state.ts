@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AnalysisCache, analyzeParsed, parseSource, readTopology, unreadTopology, type AnalyzeOptions, type WorkspaceAnalysis } from '../analysis/analyze';
 import { loadCatalog, type Catalog } from '../catalog';
-import { IncrementalTrees, withIncrementalTrees } from '../formats/treeSitter';
+import { disposeReuse, incrementalParsesOf } from '../formats/treeSitter';
 import { LineIndex, type ParsedFile, type ParseOptions, type ParseReuse } from '../model';
 import type { CheckSeverity, Topology } from '../topology';
 import { TOPOLOGY_FILE } from './workspaceFiles';
@@ -63,9 +63,11 @@ export class WorkspaceState {
   private readonly documents = new Map<string, DocumentEntry>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly lineIndexes = new Map<string, { text: string; index: LineIndex }>();
-  /** The last tree-sitter tree of each document the editor has open, so its next version parses incrementally. */
-  private readonly trees = new Map<string, IncrementalTrees>();
-  /** Per-document caches the line-oriented parsers keep between versions. */
+  /**
+   * Per-document caches the parsers keep between versions of a document the editor has open: the line-oriented
+   * parsers' per-line results (iptables, nftables), and the last tree-sitter tree, so the next version parses
+   * incrementally (Terraform, Bicep).
+   */
   private readonly reuse = new Map<string, ParseReuse>();
   private topologyDoc: DocumentInput | undefined;
   private topologyCache: { doc: DocumentInput; topology: Topology } | undefined;
@@ -120,7 +122,7 @@ export class WorkspaceState {
       this.generation++;
       return;
     }
-    this.dropTrees(uri);
+    this.dropReuse(uri);
     if (this.documents.delete(uri)) {
       this.cache.delete(uri);
       this.lineIndexes.delete(uri);
@@ -173,28 +175,24 @@ export class WorkspaceState {
     const hit = this.cache.get(uri);
     if (hit && hit.version === doc.version && hit.inputsGeneration === doc.inputsGeneration && (doc.version >= 0 || hit.text === doc.text)) return hit.parsed;
     const siblingFiles = this.options.siblingFiles?.(uri);
-    // Editor documents keep their parser's per-line cache between versions (iptables, nftables), like their tree-sitter tree.
+    // Only editor documents keep their parsers' caches: they change a character at a time, files read from disk rarely change.
+    if (doc.version < 0) this.dropReuse(uri);
     let reuse = doc.version >= 0 ? this.reuse.get(uri) : undefined;
     if (doc.version >= 0 && !reuse) this.reuse.set(uri, (reuse = {}));
     const options: ParseOptions | undefined = siblingFiles && siblingFiles.size ? { siblingFiles, reuse } : reuse ? { reuse } : undefined;
     this.parseCount++;
-    // Only editor documents keep a tree: they change a character at a time, files read from disk rarely change.
-    if (doc.version < 0) this.dropTrees(uri);
-    let trees = doc.version >= 0 ? this.trees.get(uri) : undefined;
-    if (doc.version >= 0 && !trees) this.trees.set(uri, (trees = new IncrementalTrees()));
-    const parsed = trees ? withIncrementalTrees(trees, () => parseSource(doc, options)) : parseSource(doc, options);
+    const parsed = parseSource(doc, options);
     this.cache.set(uri, { version: doc.version, inputsGeneration: doc.inputsGeneration, text: doc.text, parsed });
     return parsed;
   }
 
   /** How many parses of `uri` reused its previous tree-sitter tree. */
   incrementalParses(uri: string): number {
-    return this.trees.get(uri)?.reused ?? 0;
+    return incrementalParsesOf(this.reuse.get(uri));
   }
 
-  private dropTrees(uri: string): void {
-    this.trees.get(uri)?.dispose();
-    this.trees.delete(uri);
+  private dropReuse(uri: string): void {
+    disposeReuse(this.reuse.get(uri));
     this.reuse.delete(uri);
   }
 

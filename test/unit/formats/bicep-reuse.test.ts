@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IncrementalTrees, initTreeSitter, withIncrementalTrees } from '../../../server/src/formats/treeSitter';
+import { disposeReuse, initTreeSitter } from '../../../server/src/formats/treeSitter';
 import { parseBicep } from '../../../server/src/formats/bicep';
-import { snapshotParsedFile, type ParsedFile, type Rule } from '../../../server/src/model';
+import { snapshotParsedFile, type ParsedFile, type ParseReuse, type Rule } from '../../../server/src/model';
 import { repoRoot } from '../../helpers/fixtures';
 
 /**
@@ -155,41 +155,41 @@ describe('Bicep: rules of unchanged inline items are reused after an edit, and c
       let seed = 0;
       for (const c of name) seed = (seed * 31 + c.charCodeAt(0)) >>> 0;
       const next = random(seed);
-      const trees = new IncrementalTrees();
+      const reuse: ParseReuse = {};
       try {
         let text = original;
         assertSameAsFresh(
-          withIncrementalTrees(trees, () => parseBicep(text, URI)),
+          parseBicep(text, URI, { reuse }),
           text,
           'first parse',
         );
         for (let n = 0; n < 12; n++) {
           text = edit(text, next);
           assertSameAsFresh(
-            withIncrementalTrees(trees, () => parseBicep(text, URI)),
+            parseBicep(text, URI, { reuse }),
             text,
             `${name}, edit ${n + 1}`,
           );
         }
       } finally {
-        trees.dispose();
+        disposeReuse(reuse);
       }
     });
   }
 
   it('reuses the rule objects before the edit, moves those after it, and rebuilds the edited one', () => {
     const text = generated(40);
-    const trees = new IncrementalTrees();
+    const reuse: ParseReuse = {};
     try {
       // The rules written in the file (not the implicit Azure defaults azureNsgRuleSet adds).
       const rules = (f: ParsedFile): Rule[] => f.ruleSets.find((r) => r.id === 'nsg')!.rules.filter((r) => !r.implicit);
-      const first = withIncrementalTrees(trees, () => parseBicep(text, URI));
+      const first = parseBicep(text, URI, { reuse });
       const target = rules(first).findIndex((r) => r.id === 'r20');
       assert.ok(target > 0);
       // Same length: every other rule stays where it was.
       const edited = text.replace("destinationPortRange: '20020'", "destinationPortRange: '20029'");
       assert.notEqual(edited, text);
-      const second = withIncrementalTrees(trees, () => parseBicep(edited, URI));
+      const second = parseBicep(edited, URI, { reuse });
       assertSameAsFresh(second, edited, 'same-length edit');
       const isLiteral = (i: number) => i % 7 !== 3 && i % 11 !== 5; // generated(): rule i uses a param or var otherwise
       assert.equal(rules(first).length, 40);
@@ -204,7 +204,7 @@ describe('Bicep: rules of unchanged inline items are reused after an edit, and c
       assert.ok(reused > 25);
       // A longer edit: rules before it are the same objects, those after it are moved copies.
       const longer = edited.replace("destinationPortRange: '20029'", "destinationPortRange: '20029' // longer\n");
-      const third = withIncrementalTrees(trees, () => parseBicep(longer, URI));
+      const third = parseBicep(longer, URI, { reuse });
       assertSameAsFresh(third, longer, 'longer edit');
       for (let i = 0; i < rules(third).length; i++) {
         if (!isLiteral(i) || i === target) continue;
@@ -220,7 +220,7 @@ describe('Bicep: rules of unchanged inline items are reused after an edit, and c
       const outside = parseBicep(longer, URI);
       assert.notEqual(rules(outside)[0], rules(third)[0]);
     } finally {
-      trees.dispose();
+      disposeReuse(reuse);
     }
   });
 });

@@ -236,32 +236,32 @@ describe('rules of unchanged blocks are reused after an edit, and come out as a 
   ];
 
   it('matches a fresh parse after every edit', async () => {
-    const { IncrementalTrees, withIncrementalTrees } = await import('../../../server/src/formats/treeSitter');
+    const { disposeReuse } = await import('../../../server/src/formats/treeSitter');
     const { parseTerraform } = await import('../../../server/src/formats/terraform');
     const { snapshotParsedFile } = await import('../../../server/src/model');
     const uri = 'file:///ws/vda.tf';
-    const trees = new IncrementalTrees();
+    const reuse = {};
     let text = NSG;
-    withIncrementalTrees(trees, () => parseTerraform(text, uri));
+    parseTerraform(text, uri, { reuse });
     for (const [find, replace] of EDITS) {
       assert.ok(text.includes(find), find);
       text = text.replace(find, replace);
-      const incremental = withIncrementalTrees(trees, () => parseTerraform(text, uri));
+      const incremental = parseTerraform(text, uri, { reuse });
       const fresh = parseTerraform(text, uri);
       assert.deepEqual(snapshotParsedFile(incremental), snapshotParsedFile(fresh), `after ${JSON.stringify([find, replace])}`);
       assert.deepEqual(incremental.problems, fresh.problems);
     }
-    trees.dispose();
+    disposeReuse(reuse);
   });
 
   it('reuses the rule objects of blocks before the edit and moves those after it', async () => {
-    const { IncrementalTrees, withIncrementalTrees } = await import('../../../server/src/formats/treeSitter');
+    const { disposeReuse } = await import('../../../server/src/formats/treeSitter');
     const { parseTerraform } = await import('../../../server/src/formats/terraform');
     const uri = 'file:///ws/vda.tf';
-    const trees = new IncrementalTrees();
-    const first = withIncrementalTrees(trees, () => parseTerraform(NSG, uri));
+    const reuse = {};
+    const first = parseTerraform(NSG, uri, { reuse });
     const edited = NSG.replace('"Udp"', '"Tcp"');
-    const second = withIncrementalTrees(trees, () => parseTerraform(edited, uri));
+    const second = parseTerraform(edited, uri, { reuse });
     const rules = (f: typeof first) => f.ruleSets.find((r) => r.id === 'azurerm_network_security_group.vda')!.rules;
     // The first rule is before the edit: the same object. The third is after it, at the same offset (same length).
     assert.equal(rules(second)[0], rules(first)[0]);
@@ -270,13 +270,13 @@ describe('rules of unchanged blocks are reused after an edit, and come out as a 
     assert.notEqual(rules(second)[1], rules(first)[1]);
     // A longer edit before the third rule moves it: a new object with moved spans and the same meaning.
     const longer = NSG.replace('"Udp"', '"Tcp" # longer');
-    const third = withIncrementalTrees(trees, () => parseTerraform(longer, uri));
+    const third = parseTerraform(longer, uri, { reuse });
     const moved = rules(third)[2];
     const fresh = rules(parseTerraform(longer, uri))[2];
     assert.notEqual(moved, rules(first)[2]);
     assert.deepEqual(moved.span, fresh.span);
     assert.equal(moved.span.start - rules(first)[2].span.start, ' # longer'.length);
     assert.equal(longer.slice(moved.destinationPorts.span!.start, moved.destinationPorts.span!.end), '"*"');
-    trees.dispose();
+    disposeReuse(reuse);
   });
 });

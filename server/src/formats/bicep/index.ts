@@ -1,5 +1,5 @@
 import { LineIndex, type Comment, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
-import { incrementalTreesActive, treeSitterParser } from '../treeSitter';
+import { incrementalTreesOf, parseDocument, treeSitterParser, type IncrementalTrees } from '../treeSitter';
 import {
   NSG_RULE_TYPE,
   NSG_TYPE,
@@ -38,10 +38,10 @@ import { literalOnly } from './reuse';
  * `'nsg/rule'` names), subnet and NIC associations; resolves params with
  * defaults, vars, loops and interpolation where they are literal.
  */
-export function parseBicep(text: string, uri: string, _options?: ParseOptions): ParsedFile {
+export function parseBicep(text: string, uri: string, options?: ParseOptions): ParsedFile {
   const scan = scanBicep(text);
   try {
-    return new BicepReader(text, uri, scan.comments, scan.declarationStarts, scan.unterminatedStrings).read();
+    return new BicepReader(text, uri, scan.comments, scan.declarationStarts, scan.unterminatedStrings, incrementalTreesOf(options?.reuse)).read();
   } catch (e) {
     return {
       uri,
@@ -102,7 +102,7 @@ class BicepReader {
   private evaluator!: BicepEvaluator;
   private syntaxProblems = 0;
   /** Inline rules written with literals only, from the document's previous version (open documents only). */
-  private readonly memo = new TextMemo<BuiltRule>('bicep.inline.rules');
+  private readonly memo: TextMemo<BuiltRule>;
 
   constructor(
     private readonly text: string,
@@ -110,8 +110,11 @@ class BicepReader {
     private readonly comments: Comment[],
     private readonly declarationStarts: number[],
     private readonly unterminatedStrings: Span[],
+    /** The open document's tree-sitter state (from `ParseOptions.reuse`); undefined for a file read once. */
+    private readonly trees: IncrementalTrees | undefined,
   ) {
     this.lines = new LineIndex(text);
+    this.memo = new TextMemo<BuiltRule>('bicep.inline.rules', trees?.memo);
   }
 
   read(): ParsedFile {
@@ -135,7 +138,7 @@ class BicepReader {
     if (fast) {
       // An open document's tree follows every version even when the direct reader does the work, so a
       // version with a syntax error (which only tree-sitter reads) is an incremental re-parse.
-      if (incrementalTreesActive()) parser.parse(readable, null, { progressCallback: giveUpAfter(readable.length) })?.delete();
+      if (this.trees) parseDocument('bicep', readable, this.trees, { progressCallback: giveUpAfter(readable.length) })?.delete();
       return fast.namedChildren;
     }
     const masked = maskPunctuationRuns(readable);
@@ -144,7 +147,7 @@ class BicepReader {
     // One budget for the whole file, shared by the whole-file parse and the per-declaration fallback below, so
     // a file that exhausted it once is not parsed a second time at the same cost.
     const wholeFile = giveUpAfter(this.text.length);
-    const whole = parser.parse(treeText, null, { progressCallback: wholeFile });
+    const whole = parseDocument('bicep', treeText, this.trees, { progressCallback: wholeFile });
     if (whole) {
       try {
         if (!whole.rootNode.hasError) return plainTree(whole, this.text).namedChildren;

@@ -96,7 +96,7 @@ const bodySelfContained = (body: HclBody): boolean => body.items.every((i) => i.
 
 export function azureRuleSets(ctx: Context): RuleSet[] {
   // Rules of unchanged, self-contained blocks come from the document's previous version (open documents only).
-  const memo = new TextMemo<{ rule: Rule; problems: ParseProblem[] }>('terraform.azure.rules');
+  const memo = new TextMemo<{ rule: Rule; problems: ParseProblem[] }>('terraform.azure.rules', ctx.memo);
   const nsgs = new Map<string, Nsg>();
   const order: Nsg[] = [];
   const add = (n: Nsg): Nsg => {

@@ -9,6 +9,8 @@ export interface Context {
   readonly resolver: Resolver;
   readonly problems: ParseProblem[];
   readonly resources: readonly Resource[];
+  /** What the open document's previous version worked out (`IncrementalTrees.memo`); undefined for a file read once. */
+  readonly memo?: Map<string, unknown>;
 }
 
 export interface Resource {

@@ -1,6 +1,6 @@
 import type { Language, Range, TreeCursor } from 'web-tree-sitter';
 import { LineIndex, type Comment, type ParseProblem, type Span } from '../../model';
-import { incrementalTreesActive, treeSitterParser } from '../treeSitter';
+import { parseDocument, treeSitterParser, type IncrementalTrees } from '../treeSitter';
 import { parseHclFast } from './fastHcl';
 import { eitherBudget, giveUpAfter } from '../budget';
 
@@ -600,10 +600,10 @@ export function readRanges(text: string, start: number, end: number, lines: Line
  * direct reader does the work, so a version with a syntax error (which only
  * tree-sitter reads) is an incremental re-parse rather than a full one.
  */
-export function keepDocumentTree(text: string): void {
+export function keepDocumentTree(text: string, trees: IncrementalTrees): void {
   // With long whitespace the tree-sitter route reads skipped ranges (see readRanges), which it never keeps.
-  if (!incrementalTreesActive() || readRanges(text, 0, text.length, new LineIndex(text)).length > 1) return;
-  treeSitterParser('terraform').parse(text, null, { progressCallback: giveUpAfter(text.length) })?.delete();
+  if (readRanges(text, 0, text.length, new LineIndex(text)).length > 1) return;
+  parseDocument('terraform', text, trees, { progressCallback: giveUpAfter(text.length) })?.delete();
 }
 
 export function parseHcl(text: string): HclDocument {
@@ -615,8 +615,9 @@ export function parseHcl(text: string): HclDocument {
 /**
  * The tree-sitter route: every input, with error recovery; exported so tests can compare both routes,
  * and (with `shortenWhitespace` false) the documents read with and without the ranges of readRanges.
+ * With `trees` (an open document's, from `ParseOptions.reuse`) the whole-file parse is incremental.
  */
-export function parseHclWithTreeSitter(text: string, shortenWhitespace = true): HclDocument {
+export function parseHclWithTreeSitter(text: string, shortenWhitespace = true, trees?: IncrementalTrees): HclDocument {
   const parser = treeSitterParser('terraform');
   const conv = new Converter(text);
   // One budget for the whole file, shared by this parse and the per-block fallback below.
@@ -624,7 +625,8 @@ export function parseHclWithTreeSitter(text: string, shortenWhitespace = true): 
   const lines = new LineIndex(text);
   const read = (start: number, end: number): Range[] => (shortenWhitespace ? readRanges(text, start, end, lines) : [rangeOf(start, end, lines)]);
   const all = read(0, text.length);
-  const whole = parser.parse(text, null, all.length > 1 ? { includedRanges: all, progressCallback: wholeFile } : { progressCallback: wholeFile });
+  // Only a parse of the whole text is the document's tree (`trees`); one over the ranges of readRanges is not.
+  const whole = all.length > 1 ? parser.parse(text, null, { includedRanges: all, progressCallback: wholeFile }) : parseDocument('terraform', text, trees, { progressCallback: wholeFile });
   let root: Node | undefined;
   if (whole) {
     try {

@@ -1,5 +1,5 @@
 import { LineIndex, type ParseOptions, type ParsedFile, type ParseProblem, type RuleSet } from '../../model';
-import { isTreeSitterReady } from '../treeSitter';
+import { incrementalTreesOf, isTreeSitterReady } from '../treeSitter';
 import { awsRuleSets } from './aws';
 import { azureRuleSets } from './azure';
 import type { Context, Resource } from './common';
@@ -28,11 +28,12 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   });
   if (!isTreeSitterReady()) return empty('the Terraform parser is not initialised yet (tree-sitter is still loading)');
   let doc;
+  const trees = incrementalTreesOf(options?.reuse);
   try {
     // The tree-sitter route keeps an open document's tree itself; the direct one asks for it to be kept.
     const fast = parseHclFast(text);
-    if (fast) keepDocumentTree(text);
-    doc = fast ?? parseHclWithTreeSitter(text);
+    if (fast && trees) keepDocumentTree(text, trees);
+    doc = fast ?? parseHclWithTreeSitter(text, true, trees);
   } catch (e) {
     return empty(`the Terraform parser failed: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -51,7 +52,7 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   } catch {
     // Sibling files only add values; without them the values stay unknown.
   }
-  const ctx: Context = { text, lines: new LineIndex(text), resolver: new Resolver(text, defs), problems, resources };
+  const ctx: Context = { text, lines: new LineIndex(text), resolver: new Resolver(text, defs), problems, resources, memo: trees?.memo };
 
   const ruleSets: RuleSet[] = [];
   for (const [cloud, read] of [

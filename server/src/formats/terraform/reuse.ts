@@ -1,5 +1,3 @@
-import { activeDocumentMemo } from '../treeSitter';
-
 /**
  * Results computed from one piece of source text (a rule block), kept from
  * the previous version of an open document and reused when the same text
@@ -16,8 +14,12 @@ export class TextMemo<T> {
   private readonly next = new Map<string, { value: T; at: number }>();
   private readonly store: Map<string, unknown> | undefined;
 
-  constructor(private readonly name: string) {
-    this.store = activeDocumentMemo();
+  /** `store` is the open document's memo (`IncrementalTrees.memo`); without one nothing is kept. */
+  constructor(
+    private readonly name: string,
+    store: Map<string, unknown> | undefined,
+  ) {
+    this.store = store;
     this.previous = this.store?.get(name) as Map<string, { value: T; at: number }> | undefined;
   }
 
