@@ -375,7 +375,7 @@ function header(o: GenerateOptions, plan: RulePlan, catalog: Catalog): string[] 
  */
 function ownPolicy(format: GenerateFormat): PlanOptions['ownAddresses'] {
   return (role, side, declared) => {
-    if (HOST_FORMATS.has(format) || format === 'terraform-aws' || (format === 'terraform-gcp' && side === 'outbound')) return AddressSet.any();
+    if (HOST_FORMATS.has(format) || format === 'terraform-aws' || format === 'cloudformation' || (format === 'terraform-gcp' && side === 'outbound')) return AddressSet.any();
     if (declared.known) return declared.addresses;
     return format === 'asa' ? AddressSet.symbol('variable', `role:${role}`) : AddressSet.any();
   };

@@ -30,6 +30,7 @@ const PLACEHOLDER: Record<GenerateFormat, RegExp> = {
   nftables: /ip saddr @citrix_gateway_snip/,
   asa: /object-group network CITRIX-GATEWAY-SNIP\b/,
   'windows-firewall': /-RemoteAddress \$CitrixGatewaySnipAddresses/,
+  cloudformation: /CidrIp: !Ref CitrixGatewaySnipAddresses/i,
 };
 
 for (const format of GENERATE_FORMATS) {
