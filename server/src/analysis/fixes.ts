@@ -1,4 +1,5 @@
 import { loadCatalog } from '../catalog';
+import { templateStyle } from '../formats/cloudformation/style';
 import type { FormatId, ParsedFile, RuleSet, Span } from '../model';
 import type { AllowRuleRequest, TextEdit } from '../model/edits';
 import { AddressSet, Ports, TCP, UDP, ICMP, type PortSet } from '../net';
@@ -79,7 +80,7 @@ export function fixesFor(finding: Finding, analysis: WorkspaceAnalysis, options:
       if (fix) fixes.push(fix);
     } else if (finding.checkId === 'suggest-role' && file && typeof data.roleId === 'string') {
       const ruleSet = ruleSetOf(file, data.ruleSetId);
-      if (ruleSet) fixes.push({ title: `Add "citrix-role: ${data.roleId}" annotation`, kind: 'quickfix', isPreferred: true, checkId: finding.checkId, edits: [addAnnotation(file, ruleSet, data.roleId)] });
+      if (ruleSet && takesComments(file.format, file.text)) fixes.push({ title: `Add "citrix-role: ${data.roleId}" annotation`, kind: 'quickfix', isPreferred: true, checkId: finding.checkId, edits: [addAnnotation(file, ruleSet, data.roleId)] });
     }
     const declare = declareFix(finding, analysis);
     if (declare) fixes.push(declare);
@@ -267,6 +268,11 @@ function protectedSide(ruleSet: RuleSet, direction: string, part: AddressSet): A
   return narrowed.isEmpty ? part : narrowed;
 }
 
+/** JSON CloudFormation templates take no comments: CloudFormation rejects the template. */
+function takesComments(format: FormatId | 'citrix-flows', text: string): boolean {
+  return format !== 'cloudformation' || templateStyle(text) === 'yaml';
+}
+
 /** A line comment `citrix-flow-lint-disable-next-line <id>` above the finding's line, at its indentation. */
 function disableFix(finding: Finding, analysis: WorkspaceAnalysis, options: FixOptions): CodeFix | undefined {
   const file = analysis.files.find((f) => f.uri === finding.uri);
@@ -274,6 +280,7 @@ function disableFix(finding: Finding, analysis: WorkspaceAnalysis, options: FixO
   const text = file?.text ?? (isTopology ? options.textOf?.(finding.uri) : undefined);
   if (text === undefined) return undefined;
   const format: FormatId | 'citrix-flows' = file?.format ?? 'citrix-flows';
+  if (!takesComments(format, text)) return undefined;
   // Above the deciding rule when the finding sits on a token inside it: a comment in the middle of a block
   // (between an ARM rule's properties) would be out of place.
   const at = finding.decidingRule?.uri === finding.uri ? finding.decidingRule.span.start : finding.span.start;
@@ -420,7 +427,7 @@ function narrowSourceFix(finding: Finding, file: ParsedFile): CodeFix | undefine
   const span = rule?.source.span;
   if (!rule || !span) return undefined;
   const text = file.text.slice(span.start, span.end);
-  const quote = /^\s*\[?\s*(['"])/.exec(text)?.[1] ?? (file.format === 'bicep' ? "'" : file.format === 'terraform' || file.format === 'arm' ? '"' : '');
+  const quote = /^\s*\[?\s*(['"])/.exec(text)?.[1] ?? (file.format === 'bicep' ? "'" : file.format === 'terraform' || file.format === 'arm' || (file.format === 'cloudformation' && templateStyle(file.text) === 'json') ? '"' : '');
   let newText: string;
   if (text.trimStart().startsWith('[')) {
     const multiline = text.includes('\n');

@@ -197,19 +197,15 @@ function readLoadedFiles(files: ParsedFile[], texts: Map<string, string>, claime
   }
 }
 
-const CLOUDFORMATION = /"AWSTemplateFormatVersion"\s*:|^AWSTemplateFormatVersion\s*:|"Type"\s*:\s*"AWS::[A-Za-z0-9]+::|^\s+Type:\s*['"]?AWS::[A-Za-z0-9]+::/m;
-
 /** Why a file named on the command line is not read, in words a user can act on. */
 function unsupportedReason(file: string): string {
   const text = readText(file);
   if (text === undefined) return 'binary or unreadable';
-  const head = text.slice(0, 64 * 1024);
-  if (CLOUDFORMATION.test(head)) return 'an AWS CloudFormation template: not a supported format yet';
   if (file.endsWith('.tf.json')) return 'Terraform JSON syntax (.tf.json): not a supported format yet; write the configuration in HCL (.tf)';
   return `not a supported format (${SUPPORTED})`;
 }
 
-const SUPPORTED = 'Terraform, Bicep, ARM templates, iptables, nftables, Cisco ASA, Windows Firewall PowerShell or netsh';
+const SUPPORTED = 'Terraform, Bicep, ARM templates, CloudFormation, iptables, nftables, Cisco ASA, Windows Firewall PowerShell or netsh';
 
 /** One line per skipped file, for stderr: the reports on stdout stay machine-readable. */
 export function skippedNotes(loaded: LoadedWorkspace): string[] {

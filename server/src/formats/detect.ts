@@ -22,6 +22,7 @@ export function detectFormat(uri: string, text: string, languageId?: string): Fo
   const path = normalisedPath(uri);
   const name = path.slice(path.lastIndexOf('/') + 1);
   if (languageId !== undefined && languageId !== '') {
+    if (name === 'citrix-flows.yaml' || name === 'citrix-flows.yml') return undefined;
     const decided = byLanguageId(languageId, head);
     if (decided !== NOT_DECIDED) return decided;
   }
@@ -44,7 +45,11 @@ function byLanguageId(languageId: string, head: string): Decision {
       return 'bicep';
     case 'json':
     case 'jsonc':
-      return isArmTemplate(head) ? 'arm' : undefined;
+      return isArmTemplate(head) ? 'arm' : isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
+    case 'yaml':
+    case 'cloudformation':
+    case 'yaml-cloudformation':
+      return isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
     case 'powershell':
       return hasPowerShellFirewallRules(head) ? 'windows-firewall' : undefined;
     case 'bat':
@@ -65,6 +70,8 @@ function byLanguageId(languageId: string, head: string): Decision {
 /** Extensions that say nothing about the content, so the content decides. */
 const GENERIC_EXTENSIONS = new Set(['', '.txt', '.conf', '.cfg', '.config', '.rules', '.save', '.v4', '.v6', '.fw', '.acl', '.out', '.log']);
 const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.ksh', '.zsh', '.dash']);
+/** Package managers' lock files (pnpm-lock.yaml, package-lock.yaml): YAML, never a template. */
+const YAML_LOCK_FILE = /(?:^|[.-])lock\.ya?ml$/;
 const DOCUMENTATION = /^(?:readme|changelog|changes|history|license|licence|notice|copying|authors|contributing)(?:[.-]|$)/;
 
 function byFileName(path: string, name: string, head: string): FormatId | undefined {
@@ -79,7 +86,11 @@ function byFileName(path: string, name: string, head: string): FormatId | undefi
       return 'bicep';
     case '.json':
     case '.jsonc':
-      return isArmTemplate(head) ? 'arm' : undefined;
+      return isArmTemplate(head) ? 'arm' : isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
+    case '.yaml':
+    case '.yml':
+    case '.template':
+      return name.startsWith('citrix-flows.') || YAML_LOCK_FILE.test(name) ? undefined : isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
     case '.ps1':
     case '.psm1':
       return hasPowerShellFirewallRules(head) ? 'windows-firewall' : undefined;
@@ -111,7 +122,8 @@ export function mayBeReadable(uri: string): boolean {
   if (name.endsWith('.tf.json')) return false;
   if (name === 'nftables.conf' || isIptablesFileName(path, name)) return true;
   const ext = extension(name);
-  if (['.tf', '.bicep', '.json', '.jsonc', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
+  if (YAML_LOCK_FILE.test(name)) return false;
+  if (['.tf', '.bicep', '.json', '.jsonc', '.yaml', '.yml', '.template', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
   if (DOCUMENTATION.test(name)) return false;
   return SHELL_EXTENSIONS.has(ext) || GENERIC_EXTENSIONS.has(ext);
 }
@@ -319,6 +331,20 @@ const ARM_SCHEMA = /"\$schema"\s*:\s*"[^"]*deploymentTemplate\.json/i;
 /** ARM templates name their schema (deploymentTemplate, subscriptionDeploymentTemplate, …); parameter files do not match. */
 function isArmTemplate(head: string): boolean {
   return ARM_SCHEMA.test(head);
+}
+
+const CFN_VERSION = /^\s*["']?AWSTemplateFormatVersion["']?\s*:/m;
+const CFN_RESOURCES = /^(?:Resources\s*:|\s*"Resources"\s*:)/m;
+const CFN_AWS_TYPE = /["']?Type["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/;
+
+/**
+ * A CloudFormation template names its format version, or has a top-level
+ * `Resources` with `AWS::` types. Kubernetes manifests, ARM templates,
+ * Serverless Framework files (`resources:` in lower case) and citrix-flows.yaml
+ * do not match.
+ */
+function isCloudFormationTemplate(head: string): boolean {
+  return CFN_VERSION.test(head) || (CFN_RESOURCES.test(head) && CFN_AWS_TYPE.test(head));
 }
 
 // ---- helpers --------------------------------------------------------------

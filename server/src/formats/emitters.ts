@@ -7,6 +7,7 @@ import { emitAllowRules as iptables } from './iptables/emit';
 import { emitAllowRules as nftables } from './nftables/emit';
 import { emitAllowRules as asa } from './asa/emit';
 import { emitAllowRules as windowsFirewall } from './windows-firewall/emit';
+import { emitAllowRules as cloudformation } from './cloudformation/emit';
 
 /**
  * The one writer per format: quick fixes, "fix all" and `generate` all go
@@ -20,6 +21,7 @@ export const EMITTERS: Partial<Record<FormatId, AllowRuleEmitter>> = {
   nftables,
   asa,
   'windows-firewall': windowsFirewall,
+  cloudformation,
 };
 
 export function emitterFor(format: FormatId): AllowRuleEmitter | undefined {
@@ -36,6 +38,8 @@ export const COMMENT_LEADERS: Readonly<Record<FormatId | 'citrix-flows', string>
   nftables: '#',
   asa: '!',
   'windows-firewall': '#',
+  // YAML templates; JSON ones take no comments (see commentLeaderOf).
+  cloudformation: '#',
   'citrix-flows': '#',
 };
 

@@ -1,6 +1,7 @@
 import type { FormatId, ParsedFile, ParseOptions, Parser } from '../model';
 import { parseArm } from './arm';
 import { parseAsa } from './asa';
+import { parseCloudFormation } from './cloudformation';
 import { parseBicep } from './bicep';
 import { parseIptables } from './iptables';
 import { parseNftables } from './nftables';
@@ -21,6 +22,7 @@ export const PARSERS: Readonly<Record<FormatId, Parser>> = {
   nftables: parseNftables,
   asa: parseAsa,
   'windows-firewall': parseWindowsFirewall,
+  cloudformation: parseCloudFormation,
 };
 
 export const FORMAT_NAMES: Readonly<Record<FormatId, string>> = {
@@ -31,6 +33,7 @@ export const FORMAT_NAMES: Readonly<Record<FormatId, string>> = {
   nftables: 'nftables',
   asa: 'Cisco ASA',
   'windows-firewall': 'Windows Firewall',
+  cloudformation: 'CloudFormation template',
 };
 
 /**

@@ -51,6 +51,9 @@ const TF_READ = new Set([
 const TF_NOT_NETWORK = /bucket|object|storage|_iam_|kms|container_registry|key_vault|redis|cache|elasticsearch|opensearch|kafka/;
 /** Azure resource types that filter traffic (Bicep and ARM). */
 const AZURE_FIREWALL_TYPE = /Microsoft\.Network\/(networkSecurityGroups(?:\/securityRules)?|azureFirewalls|firewallPolicies(?:\/ruleCollectionGroups)?|applicationSecurityGroups|networkManagers\/securityAdminConfigurations[\w/]*|ApplicationGatewayWebApplicationFirewallPolicies|FrontDoorWebApplicationFirewallPolicies)\b/gi;
+/** CloudFormation resource types that filter traffic. */
+const CFN_FIREWALL_TYPE = /\bAWS::(?:EC2::(?:SecurityGroup(?:Ingress|Egress)?|NetworkAcl(?:Entry)?)|NetworkFirewall::\w+|WAFv2::WebACL)\b/g;
+const CFN_READ = /^AWS::EC2::SecurityGroup(?:Ingress|Egress)?$/;
 const AZURE_READ = /^networkSecurityGroups(?:\/securityRules)?$/i;
 /** A CLI command, table or section: any line that is not a comment. */
 const CONTENT_LINE = /^[ \t]*[^\s#!;/<]/m;
@@ -79,6 +82,16 @@ function firewallMention(format: FormatId, text: string): Mention | undefined {
       }
       if (!first) return undefined;
       return { span: first, unsupported, fallback: 'the security groups it names are not defined in it (existing resources, modules or parameters)' };
+    }
+    case 'cloudformation': {
+      const unsupported: string[] = [];
+      let first: Span | undefined;
+      for (const m of text.matchAll(CFN_FIREWALL_TYPE)) {
+        first ??= { start: m.index, end: m.index + m[0].length };
+        if (!CFN_READ.test(m[0]) && !unsupported.includes(m[0])) unsupported.push(m[0]);
+      }
+      if (!first) return undefined;
+      return { span: first, unsupported, fallback: 'the security groups it names are not declared in it (parameters, imports or other stacks)' };
     }
     default: {
       const m = CONTENT_LINE.exec(text);

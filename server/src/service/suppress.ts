@@ -1,11 +1,12 @@
 import type { Finding } from '../analysis/findings';
 import type { Comment, FormatId, TextEdit } from '../model';
 import { LineIndex } from '../model';
+import { templateStyle } from '../formats/cloudformation';
 
 const NEXT_LINE = 'citrix-flow-lint-disable-next-line';
 
 /** The line-comment leader each format reads; ARM templates only take `//` where the file already has comments. */
-function leaderFor(format: FormatId | 'yaml' | undefined, uri: string, comments: readonly Comment[]): string | undefined {
+function leaderFor(format: FormatId | 'yaml' | undefined, uri: string, comments: readonly Comment[], text: string): string | undefined {
   switch (format) {
     case 'terraform':
     case 'iptables':
@@ -18,6 +19,9 @@ function leaderFor(format: FormatId | 'yaml' | undefined, uri: string, comments:
       return comments.length ? '//' : undefined;
     case 'asa':
       return '!';
+    case 'cloudformation':
+      // CloudFormation rejects a JSON template with comments.
+      return templateStyle(text) === 'yaml' ? '#' : undefined;
     case 'windows-firewall':
       return /\.(cmd|bat)$/i.test(uri) ? 'REM' : '#';
     default:
@@ -31,7 +35,7 @@ function leaderFor(format: FormatId | 'yaml' | undefined, uri: string, comments:
  * is such a comment, the id is added to it instead of stacking another.
  */
 export function disableForLineEdit(text: string, uri: string, format: FormatId | 'yaml' | undefined, comments: readonly Comment[], finding: Finding): TextEdit | undefined {
-  const leader = leaderFor(format, uri, comments);
+  const leader = leaderFor(format, uri, comments, text);
   if (!leader) return undefined;
   const lines = new LineIndex(text);
   // A finding on a token inside its deciding rule (the rule's name) is silenced above the rule, not inside it.

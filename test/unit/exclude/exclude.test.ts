@@ -147,6 +147,9 @@ test('sniffing: a name no format uses is never a format, whatever the content', 
     ['file:///w/README.txt', false],
     ['file:///w/main.tf.json', false],
     ['file:///w/package-lock.yaml', false],
+    ['file:///w/pnpm-lock.yaml', false],
+    ['file:///w/templates/security-group.template.yaml', true],
+    ['file:///w/ns.template', true],
   ];
   for (const [uri, expected] of table) assert.equal(mayBeReadable(uri), expected, uri);
   // Content that every sniffer would claim, under a name no format uses: still not ours.

@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { stripComments } from 'jsonc-parser';
+import { parseDocument } from 'yaml';
 import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../../../server/src/analysis/analyze';
 import { fixesFor, type CodeFix } from '../../../server/src/analysis/fixes';
 import type { Finding } from '../../../server/src/analysis/findings';
 import { initTreeSitter, parseAs } from '../../../server/src/formats';
 import { applyEdits } from '../../../server/src/model/edits';
 import type { FormatId, ParsedFile } from '../../../server/src/model';
-import { snapshotParsedFile } from '../../../server/src/model/snapshot';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { fixturePath } from '../../helpers/fixtures';
 import { skipOutsideCi } from '../../helpers/requiredTool';
 
@@ -35,6 +36,7 @@ const FORMATS: readonly { folder: string; format: FormatId }[] = [
   { folder: 'terraform', format: 'terraform' },
   { folder: 'bicep', format: 'bicep' },
   { folder: 'arm', format: 'arm' },
+  { folder: 'cloudformation', format: 'cloudformation' },
 ];
 const TOPOLOGY_URI = 'file:///ws/citrix-flows.yaml';
 
@@ -123,6 +125,13 @@ async function assertIndependentlyValid(format: FormatId, text: string, name: st
     await hcl2json(name, text);
   } else if (format === 'arm') {
     JSON.parse(stripComments(text.replace(/^\uFEFF/, '')));
+  } else if (format === 'cloudformation') {
+    if (/^\s*\{/.test(text)) JSON.parse(text);
+    else {
+      // The yaml library, which knows nothing of CloudFormation: short-form tags are only warnings to it.
+      const doc = parseDocument(text);
+      assert.deepEqual(doc.errors.map((e) => e.message), [], `${name} is not valid YAML after the fix`);
+    }
   }
 }
 

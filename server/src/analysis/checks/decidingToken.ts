@@ -12,6 +12,8 @@ const ACTION: Readonly<Record<ParsedFile['format'], RegExp>> = {
   nftables: /\b(accept|drop|reject)\b/,
   asa: /\b(permit|deny)\b/,
   'windows-firewall': /-Action\s+["']?(\w+)|\baction=(\w+)/i,
+  // Security group rules only allow: the protocol is the token that says what the rule opens.
+  cloudformation: /["']?IpProtocol["']?\s*:\s*["']?([\w-]+)/,
 };
 
 /**

@@ -1,5 +1,6 @@
-import { AddressSet, Ports, Protocols, parseProtocol, ICMP, ICMPV6, type PortSet, type ProtocolSet } from '../../net';
+import { AddressSet, Ports, Protocols, parseProtocol, type PortSet, type ProtocolSet } from '../../net';
 import { makeRule, type Field, type MatchCondition, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { awsCarriesPorts, awsPortRange, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
 import { attribute, bodyHasError, type HclBody } from './hcl';
 import { reasonOf, scalarString, type Scope, type Value } from './resolve';
 import {
@@ -229,25 +230,9 @@ export function awsRuleSets(ctx: Context): RuleSet[] {
     }
   }
 
-  return order.map((g) => {
-    const directions = g.external
-      ? (['inbound', 'outbound'] as const).filter((d) => g.rules.some((r) => r.direction === d))
-      : (['inbound', 'outbound'] as const);
-    const styles = [...g.styles];
-    return {
-      id: g.id,
-      name: g.name,
-      format: 'terraform',
-      kind: 'aws-security-group',
-      semantics: 'union-of-allows',
-      directions,
-      rules: g.rules,
-      defaults: Object.fromEntries(directions.map((d) => [d, { value: 'deny' as const, span: g.span }])),
-      span: g.span,
-      nameSpan: g.nameSpan,
-      meta: { ...g.meta, ruleStyle: styles.length === 0 ? 'none' : styles.length === 1 ? styles[0] : styles.sort().join('+') },
-    } satisfies RuleSet;
-  });
+  return order.map((g) =>
+    awsSecurityGroupRuleSet({ id: g.id, name: g.name, format: 'terraform', span: g.span, nameSpan: g.nameSpan, rules: g.rules, external: g.external, meta: g.meta, styles: [...g.styles] }),
+  );
 }
 
 function uniqueId(g: Group, base: string): string {
@@ -284,7 +269,6 @@ function buildRule(ctx: Context, input: RuleInput): Rule {
 
   // Protocol: -1 / all / a name / a number.
   let protocols: Field<ProtocolSet> = { value: Protocols.any() };
-  let anyProtocol = true;
   const proto = scalar(ctx, body, input.protocolAttr, scope);
   if (!proto) problem(`${input.protocolAttr} is not set`, input.span);
   else {
@@ -297,14 +281,13 @@ function buildRule(ctx: Context, input: RuleInput): Rule {
         unknown(input.protocolAttr, proto.text, proto.span, p.error);
       } else {
         protocols = { value: p.value, span: proto.span, text: proto.text };
-        anyProtocol = p.value.isFull;
       }
     }
   }
 
   // Ports mean something only for TCP and UDP; with -1 AWS opens every port whatever from/to say.
   let ports: Field<PortSet> = { value: Ports.any() };
-  const carriesPorts = !anyProtocol && !protocols.value.equals(Protocols.of(ICMP)) && !protocols.value.equals(Protocols.of(ICMPV6));
+  const carriesPorts = awsCarriesPorts(protocols.value);
   const from = scalar(ctx, body, 'from_port', scope);
   const to = scalar(ctx, body, 'to_port', scope);
   const span = cover([from?.span, to?.span]);
@@ -314,20 +297,17 @@ function buildRule(ctx: Context, input: RuleInput): Rule {
       const t = scalarString(f.value);
       const n = t === undefined ? NaN : Number(t);
       if (t === undefined) unknown(what, f.text, f.span, reasonOf(f.value));
-      else if (!Number.isInteger(n) || n < -1 || n > 65535) problem(`${what} "${t}" is not a port number`, f.span);
+      else if (!isAwsPortNumber(n)) problem(`${what} "${t}" is not a port number`, f.span);
       else return n;
       return undefined;
     };
     const a = num(from, 'from_port');
     const b = num(to, 'to_port');
     if (a !== undefined && b !== undefined) {
-      if (a === -1 || b === -1) ports = { value: Ports.any(), span, text: span && textOf(ctx, span) };
-      else if (a > b) {
-        // AWS rejects the rule, so it opens nothing.
-        problem(`from_port ${a} is above to_port ${b}; AWS rejects the rule`, span!);
-        ports = { value: Ports.none(), span, text: span && textOf(ctx, span) };
-      }
-      else ports = { value: Ports.range(a, b), span, text: span && textOf(ctx, span) };
+      const range = awsPortRange(a, b);
+      // AWS rejects a rule whose from port is above its to port, so it opens nothing.
+      if (range.problem) problem(range.problem.replace(/^from port (\d+) is above to port/, 'from_port $1 is above to_port'), span!);
+      ports = { value: range.value, span, text: span && textOf(ctx, span) };
     } else if (!from && !to) problem('from_port and to_port are not set', input.span, 'warning');
     else if (!from || !to) problem(`${from ? 'to_port' : 'from_port'} is not set`, input.span, 'warning');
   }

@@ -1,4 +1,5 @@
 import type { ParsedFile, Rule, RuleSet } from '../../model';
+import { awsDescription } from '../aws/securityGroup';
 import type { AllowRuleEmitter, AllowRuleRequest } from '../../model/edits';
 import type { AddressSymbol } from '../../net';
 import { azureProperties, neighbourRule, orderProperties, planAzureRules, writtenRules, type AzureRuleSpec, type AzureValue } from '../azure/emit';
@@ -511,15 +512,5 @@ function orderItems(items: readonly HclItem[], raw: string | undefined): HclItem
   return keyed.sort((x, y) => x.key - y.key || x.i - y.i).map((k) => k.a);
 }
 
-/** AWS accepts only a-z A-Z 0-9 space and ._-:/()#,@[]+=&;{}!$* in descriptions. */
-function awsDescription(comment: string): string {
-  return oneLine(comment)
-    .replace(/→/g, 'to')
-    .replace(/[–—]/g, '-')
-    .replace(/[^A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 255);
-}
 
 

@@ -1,5 +1,5 @@
 import type { FormatId } from '../model';
-import { COMMENT_LEADERS } from './emitters';
+import { COMMENT_LEADERS } from '../formats/emitters';
 
 /**
  * Minimal files `generate` starts from: the format's container (an NSG, a
@@ -10,9 +10,9 @@ import { COMMENT_LEADERS } from './emitters';
  * the same code the editor's fixes use.
  */
 
-export type GenerateFormat = 'terraform-azure' | 'terraform-aws' | 'terraform-gcp' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall';
+export type GenerateFormat = 'terraform-azure' | 'terraform-aws' | 'terraform-gcp' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall' | 'cloudformation';
 
-export const GENERATE_FORMATS: readonly GenerateFormat[] = ['terraform-azure', 'terraform-aws', 'terraform-gcp', 'bicep', 'arm', 'iptables', 'nftables', 'asa', 'windows-firewall'];
+export const GENERATE_FORMATS: readonly GenerateFormat[] = ['terraform-azure', 'terraform-aws', 'terraform-gcp', 'bicep', 'arm', 'iptables', 'nftables', 'asa', 'windows-firewall', 'cloudformation'];
 
 export const PARSER_FORMAT: Readonly<Record<GenerateFormat, FormatId>> = {
   'terraform-azure': 'terraform',
@@ -24,6 +24,7 @@ export const PARSER_FORMAT: Readonly<Record<GenerateFormat, FormatId>> = {
   nftables: 'nftables',
   asa: 'asa',
   'windows-firewall': 'windows-firewall',
+  cloudformation: 'cloudformation',
 };
 
 /** The file name a generated rule set is usually saved as (its extension is what format detection reads). */
@@ -37,6 +38,7 @@ export const FILE_NAME: Readonly<Record<GenerateFormat, string>> = {
   nftables: 'citrix.nft',
   asa: 'citrix-acl.cfg',
   'windows-firewall': 'citrix-firewall.ps1',
+  cloudformation: 'citrix-security-group.yaml',
 };
 
 /** Host firewalls sit on the protected machine: their rules need not name its own address. */
@@ -103,6 +105,24 @@ export function skeletonText(format: GenerateFormat, o: SkeletonOptions): string
         'variable "vpc_id" {',
         '  type = string',
         '}',
+      );
+      break;
+    case 'cloudformation':
+      // A group allows nothing in. CloudFormation keeps AWS's allow-all egress unless egress rules are listed, so one
+      // that opens nothing real (all protocols to the loopback address, which never leaves the host) replaces it.
+      lines.push(
+        "AWSTemplateFormatVersion: '2010-09-09'",
+        `Description: Citrix flows for ${o.roles.join(', ')}`,
+        'Parameters:',
+        '  VpcId:',
+        '    Type: AWS::EC2::VPC::Id',
+        'Resources:',
+        `  ${camel(base).charAt(0).toUpperCase()}${camel(base).slice(1)}SecurityGroup:`,
+        '    Type: AWS::EC2::SecurityGroup',
+        '    Properties:',
+        `      GroupDescription: Citrix flows for ${o.roles.join(', ')}`,
+        '      VpcId: !Ref VpcId',
+        ...(o.outbound ? ['      SecurityGroupEgress:', "        - IpProtocol: '-1'", '          CidrIp: 127.0.0.1/32', "          Description: 'Replaces the AWS default allow-all egress rule'"] : []),
       );
       break;
     case 'terraform-gcp': {

@@ -1,0 +1,396 @@
+import { AddressSet, Ports, Protocols, type PortSet, type ProtocolSet } from '../../net';
+import { LineIndex, makeRule, type Field, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { parseJsonTolerant, type JsonNode } from '../arm/json';
+import { awsCarriesPorts, awsDefaultEgressRule, awsPortRange, awsProtocol, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
+import { Resolver, intrinsicOf, member, reasonOf, textOf, type CfnValue, type Template } from './intrinsics';
+import { parseCfnYaml } from './yaml';
+import { templateStyle } from './style';
+
+/**
+ * AWS CloudFormation templates (YAML with short-form intrinsics, or JSON) →
+ * AWS security group rule sets: AWS::EC2::SecurityGroup with inline
+ * SecurityGroupIngress/SecurityGroupEgress, and AWS::EC2::SecurityGroupIngress
+ * and ::SecurityGroupEgress resources joined to their group by GroupId.
+ * Parameter defaults, Mappings and Conditions are followed like Terraform
+ * literals; what only a deployment knows is unknown, with the reason.
+ */
+export function parseCloudFormation(text: string, uri: string, _options?: ParseOptions): ParsedFile {
+  const style = templateStyle(text);
+  const read = style === 'json' ? parseJsonTolerant(text) : parseCfnYaml(text);
+  const problems: ParseProblem[] = [...read.problems];
+  try {
+    const ruleSets = read.root ? new CfnReader(text, read.root, problems).read() : [];
+    return { uri, format: 'cloudformation', text, ruleSets, problems, comments: read.comments };
+  } catch (e) {
+    problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` });
+    return { uri, format: 'cloudformation', text, ruleSets: [], problems, comments: read.comments };
+  }
+}
+
+export { templateStyle };
+
+const SG = 'AWS::EC2::SecurityGroup';
+const SG_INGRESS = 'AWS::EC2::SecurityGroupIngress';
+const SG_EGRESS = 'AWS::EC2::SecurityGroupEgress';
+
+/** Resource types that filter traffic but are not read (yet), each said once. */
+const NOT_READ: Readonly<Record<string, string>> = {
+  'AWS::EC2::NetworkAcl': 'network ACLs are not read yet',
+  'AWS::EC2::NetworkAclEntry': 'network ACL entries are not read yet',
+  'AWS::NetworkFirewall::RuleGroup': 'AWS Network Firewall rule groups are not read',
+  'AWS::NetworkFirewall::FirewallPolicy': 'AWS Network Firewall policies are not read',
+  'AWS::CloudFormation::Stack': 'nested stacks: the security groups their templates declare are read only where those templates are checked themselves',
+};
+
+type Kind = 'ingress' | 'egress';
+
+interface Group {
+  readonly id: string;
+  readonly span: Span;
+  readonly nameSpan?: Span;
+  readonly rules: Rule[];
+  readonly meta: Record<string, string>;
+  readonly styles: Set<string>;
+  readonly external: boolean;
+  /** Deployed only under a condition known at deployment. */
+  readonly condition?: MatchCondition;
+}
+
+class CfnReader {
+  private readonly template: Template;
+  private readonly resolver: Resolver;
+  private readonly lines: LineIndex;
+  private readonly groups = new Map<string, Group>();
+  private readonly order: Group[] = [];
+  private readonly resourceEntries: { id: string; keySpan: Span; span: Span; node: JsonNode }[] = [];
+
+  constructor(
+    private readonly text: string,
+    root: JsonNode,
+    private readonly problems: ParseProblem[],
+  ) {
+    const entries = (key: string): Map<string, JsonNode> => {
+      const m = new Map<string, JsonNode>();
+      const n = member(root, key);
+      if (n?.type === 'object') for (const p of n.props) if (p.value) m.set(p.key, p.value);
+      return m;
+    };
+    const resources = member(root, 'Resources');
+    if (resources?.type === 'object') for (const p of resources.props) if (p.value) this.resourceEntries.push({ id: p.key, keySpan: p.keySpan, span: p.span, node: p.value });
+    this.template = { text, parameters: entries('Parameters'), mappings: member(root, 'Mappings'), conditions: entries('Conditions'), resources: entries('Resources') };
+    this.resolver = new Resolver(this.template);
+    this.lines = new LineIndex(text);
+  }
+
+  read(): RuleSet[] {
+    // One problem per type not read, at its first resource: a template of 12 nested stacks says it once.
+    const notRead = new Map<string, { span: Span; ids: string[] }>();
+    for (const r of this.resourceEntries) {
+      const type = this.str(member(r.node, 'Type'));
+      if (type && NOT_READ[type]) {
+        const seen = notRead.get(type);
+        if (seen) seen.ids.push(r.id);
+        else notRead.set(type, { span: r.keySpan, ids: [r.id] });
+      }
+    }
+    for (const [type, { span, ids }] of notRead) {
+      const list = ids.slice(0, 4).join(', ') + (ids.length > 4 ? `, … (${ids.length} in all)` : '');
+      this.problems.push({ code: 'unparsed-rule', severity: 'info', span, message: `${list} (${type}): ${NOT_READ[type]}; ${ids.length === 1 ? 'its' : 'their'} effect on flows is not checked` });
+    }
+    for (const r of this.resourceEntries) {
+      const type = this.str(member(r.node, 'Type'));
+      if (type !== SG) continue;
+      const deployed = this.deployed(r.node);
+      if (deployed === false) continue;
+      const props = member(r.node, 'Properties');
+      const g = this.addGroup({
+        id: r.id,
+        span: r.span,
+        nameSpan: r.keySpan,
+        rules: [],
+        meta: { resourceType: SG, logicalId: r.id, address: r.id },
+        styles: new Set(),
+        external: false,
+        condition: deployed === undefined ? this.conditionOf(r.node) : undefined,
+      });
+      const groupName = this.str(member(props, 'GroupName'));
+      if (groupName !== undefined) g.meta.groupName = groupName;
+      for (const kind of ['ingress', 'egress'] as const) {
+        const key = kind === 'ingress' ? 'SecurityGroupIngress' : 'SecurityGroupEgress';
+        const list = member(props, key);
+        if (!list) continue;
+        g.styles.add('inline');
+        if (kind === 'egress') g.meta.inlineEgress = 'true';
+        for (const item of this.items(list, `${r.id} ${key}`)) {
+          g.rules.push(this.rule(g, kind, item.node, `line ${this.lines.positionAt(item.node.span.start).line + 1}`, undefined, [...item.conditions, ...(g.condition ? [g.condition] : [])], { style: 'inline', block: kind, property: key }));
+        }
+      }
+      // Without SecurityGroupEgress, AWS keeps the allow-all egress rule it creates with every VPC group.
+      if (g.meta.inlineEgress !== 'true') {
+        const vpc = member(props, 'VpcId');
+        if (vpc) g.rules.push(awsDefaultEgressRule(g.id, r.keySpan, g.rules.length));
+        else g.meta.noVpc = 'true';
+      }
+    }
+
+    for (const r of this.resourceEntries) {
+      const type = this.str(member(r.node, 'Type'));
+      if (type !== SG_INGRESS && type !== SG_EGRESS) continue;
+      const deployed = this.deployed(r.node);
+      if (deployed === false) continue;
+      const kind: Kind = type === SG_INGRESS ? 'ingress' : 'egress';
+      const props = member(r.node, 'Properties');
+      const conditions: MatchCondition[] = [];
+      if (deployed === undefined) conditions.push(this.conditionOf(r.node));
+      const group = this.findGroup(r.id, props, r.span);
+      if (!group) continue;
+      if (group.condition) conditions.push(group.condition);
+      group.styles.add(type);
+      group.rules.push(this.rule(group, kind, props ?? r.node, r.id, r.id, conditions, { style: type, block: kind, resourceType: type, ruleAddress: r.id }, r.span));
+    }
+
+    return this.order.map((g) =>
+      awsSecurityGroupRuleSet({ id: g.id, name: g.id, format: 'cloudformation', span: g.span, nameSpan: g.nameSpan, rules: g.rules, external: g.external, meta: g.meta, styles: [...g.styles] }),
+    );
+  }
+
+  private addGroup(g: Group): Group {
+    this.groups.set(g.id, g);
+    this.order.push(g);
+    return g;
+  }
+
+  private str(node: JsonNode | undefined): string | undefined {
+    if (!node) return undefined;
+    const v = this.resolver.resolve(node);
+    return v.kind === 'string' ? v.value : undefined;
+  }
+
+  /** A resource's `Condition`: true/false when the template decides it, undefined when the deployment does. */
+  private deployed(node: JsonNode): boolean | undefined {
+    const c = member(node, 'Condition');
+    if (!c) return true;
+    const name = this.str(c);
+    return name === undefined ? undefined : this.resolver.condition(name);
+  }
+
+  private conditionOf(node: JsonNode): MatchCondition {
+    const c = member(node, 'Condition')!;
+    return { kind: 'other', text: `Condition: ${textOf(this.template, c.span)}`, span: c.span, effect: 'unknown' };
+  }
+
+  /**
+   * The rule objects of a SecurityGroupIngress/Egress list, through Fn::If
+   * (both branches, each under an unknown condition, when the template does
+   * not decide it) and AWS::NoValue.
+   */
+  private items(list: JsonNode, what: string): { node: JsonNode; conditions: MatchCondition[] }[] {
+    const out: { node: JsonNode; conditions: MatchCondition[] }[] = [];
+    const visit = (n: JsonNode, conditions: MatchCondition[], depth: number): void => {
+      if (depth > 16) {
+        this.problems.push({ code: 'unparsed-rule', severity: 'warning', span: n.span, message: `${what}: Fn::If nested too deeply; not read` });
+        return;
+      }
+      const fn = intrinsicOf(n);
+      if (fn?.name === 'Fn::If' && fn.arg.type === 'array' && fn.arg.items.length === 3) {
+        const [cond, yes, no] = fn.arg.items;
+        const name = this.str(cond);
+        const holds = name === undefined ? undefined : this.resolver.condition(name);
+        if (holds === true) visit(yes, conditions, depth + 1);
+        else if (holds === false) visit(no, conditions, depth + 1);
+        else {
+          const text = `Fn::If ${textOf(this.template, cond.span)}`;
+          visit(yes, [...conditions, { kind: 'other', text: `${text} (true)`, span: cond.span, effect: 'unknown' }], depth + 1);
+          visit(no, [...conditions, { kind: 'other', text: `${text} (false)`, span: cond.span, effect: 'unknown' }], depth + 1);
+        }
+        return;
+      }
+      if (fn?.name === 'Ref') {
+        const v = this.resolver.resolve(n);
+        if (v.kind === 'novalue') return;
+      }
+      if (n.type === 'array') {
+        for (const i of n.items) visit(i, conditions, depth + 1);
+        return;
+      }
+      if (n.type === 'object' && !fn) {
+        out.push({ node: n, conditions });
+        return;
+      }
+      const v = this.resolver.resolve(n);
+      const why = n.type === 'string' || n.type === 'number' || n.type === 'boolean' ? `${textOf(this.template, n.span)} is not a rule (a mapping of IpProtocol, ports and a peer)` : reasonOf(v);
+      this.problems.push({ code: 'unparsed-rule', severity: 'warning', span: n.span, message: `${what}: ${why}; not read` });
+    };
+    visit(list, [], 0);
+    return out;
+  }
+
+  private findGroup(id: string, props: JsonNode | undefined, span: Span): Group | undefined {
+    const gid = member(props, 'GroupId');
+    const gname = member(props, 'GroupName');
+    const node = gid ?? gname;
+    if (!node) {
+      this.problems.push({ code: 'unparsed-rule', severity: 'error', span, message: `${id}: neither GroupId nor GroupName is set; AWS rejects the rule` });
+      return undefined;
+    }
+    const v = this.resolver.resolve(node);
+    if (v.kind === 'ref') {
+      const g = this.groups.get(v.logicalId);
+      if (g && !g.external) return g;
+    }
+    if (v.kind === 'string' && gname && !gid) {
+      const byName = this.order.find((g) => !g.external && g.meta.groupName === v.value);
+      if (byName) return byName;
+    }
+    const text = textOf(this.template, node.span);
+    const key = v.kind === 'string' ? v.value : v.kind === 'ref' ? v.logicalId : text;
+    const existing = this.groups.get(key);
+    if (existing) return existing;
+    const g = this.addGroup({
+      id: key,
+      span,
+      rules: [],
+      meta: { resourceType: SG, address: key, declared: 'elsewhere', ...(v.kind === 'unknown' ? { unresolved: v.reason } : {}) },
+      styles: new Set(),
+      external: true,
+    });
+    if (v.kind !== 'string' && v.kind !== 'ref') this.problems.push({ code: 'unresolved-value', severity: 'info', span: node.span, message: `${id}: the group it adds a rule to is not known (${reasonOf(v)}); its rules are checked as a group of their own` });
+    return g;
+  }
+
+  private rule(group: Group, kind: Kind, props: JsonNode, id: string, name: string | undefined, baseConditions: MatchCondition[], meta: Record<string, string>, span: Span = props.span): Rule {
+    const unresolved: Unresolved[] = [];
+    const conditions: MatchCondition[] = [...baseConditions];
+    const label = name ?? `${group.id} ${id}`;
+    const unknown = (what: string, text: string, s: Span, reason: string): void => {
+      unresolved.push({ text, span: s, reason: `${what}: ${reason}` });
+      conditions.push({ kind: 'other', text: `${what} = ${text}`, span: s, effect: 'unknown' });
+    };
+    const problem = (message: string, s: Span, severity: 'error' | 'warning' = 'error'): void => {
+      this.problems.push({ code: 'unparsed-rule', severity, span: s, message: `${label}: ${message}` });
+    };
+    const value = (key: string): { node: JsonNode; v: CfnValue; text: string } | undefined => {
+      const node = member(props, key);
+      if (!node) return undefined;
+      const v = this.resolver.resolve(node);
+      if (v.kind === 'novalue') return undefined;
+      return { node, v, text: textOf(this.template, node.span) };
+    };
+
+    let protocols: Field<ProtocolSet> = { value: Protocols.any() };
+    const proto = value('IpProtocol');
+    // AWS rejects a rule without IpProtocol (or, for TCP and UDP, without ports): it opens nothing.
+    if (!proto) {
+      problem('IpProtocol is not set; AWS rejects the rule', span);
+      protocols = { value: Protocols.none() };
+    }
+    else if (proto.v.kind !== 'string') unknown('IpProtocol', proto.text, proto.node.span, reasonOf(proto.v));
+    else {
+      const p = awsProtocol(proto.v.value);
+      if (!p.ok) {
+        problem(`IpProtocol "${proto.v.value}": ${p.error}`, proto.node.span);
+        unknown('IpProtocol', proto.text, proto.node.span, p.error);
+      } else protocols = { value: p.value, span: proto.node.span, text: proto.text };
+    }
+
+    let ports: Field<PortSet> = { value: Ports.any() };
+    const from = value('FromPort');
+    const to = value('ToPort');
+    const portSpan = from && to ? { start: Math.min(from.node.span.start, to.node.span.start), end: Math.max(from.node.span.end, to.node.span.end) } : (from ?? to)?.node.span;
+    if (awsCarriesPorts(protocols.value)) {
+      const num = (f: typeof from, what: string): number | undefined => {
+        if (!f) return undefined;
+        if (f.v.kind !== 'string') {
+          unknown(what, f.text, f.node.span, reasonOf(f.v));
+          return undefined;
+        }
+        const n = Number(f.v.value);
+        if (f.v.value.trim() === '' || !isAwsPortNumber(n)) {
+          problem(`${what} "${f.v.value}" is not a port number`, f.node.span);
+          return undefined;
+        }
+        return n;
+      };
+      const a = num(from, 'FromPort');
+      const b = num(to, 'ToPort');
+      if (a !== undefined && b !== undefined) {
+        const range = awsPortRange(a, b);
+        if (range.problem) problem(range.problem.replace('from port', 'FromPort').replace('to port', 'ToPort'), portSpan!);
+        ports = { value: range.value, span: portSpan, text: portSpan && textOf(this.template, portSpan) };
+      } else if (!from || !to) {
+        problem(`${!from && !to ? 'FromPort and ToPort are' : from ? 'ToPort is' : 'FromPort is'} not set; AWS rejects the rule`, span);
+        ports = { value: Ports.none() };
+      }
+    }
+
+    const peerKeys: readonly [string, 'cidr' | 'security-group' | 'prefix-list' | 'group-name'][] =
+      kind === 'ingress'
+        ? [['CidrIp', 'cidr'], ['CidrIpv6', 'cidr'], ['SourceSecurityGroupId', 'security-group'], ['SourceSecurityGroupName', 'group-name'], ['SourcePrefixListId', 'prefix-list']]
+        : [['CidrIp', 'cidr'], ['CidrIpv6', 'cidr'], ['DestinationSecurityGroupId', 'security-group'], ['DestinationPrefixListId', 'prefix-list']];
+    let peer = AddressSet.none();
+    const peerSpans: Span[] = [];
+    const used: string[] = [];
+    for (const [key, pk] of peerKeys) {
+      const f = value(key);
+      if (!f) continue;
+      peerSpans.push(f.node.span);
+      used.push(key);
+      peer = peer.union(this.peer(group, key, pk, f.v, f.text, f.node.span, unresolved, problem));
+    }
+    if (peerSpans.length === 0) problem(`no ${kind === 'ingress' ? 'source' : 'destination'} (CidrIp, CidrIpv6, a security group or a prefix list)`, span, 'warning');
+    else if (peerSpans.length > 1) problem(`${used.join(' and ')} are both set; AWS takes exactly one`, peerSpans[1], 'warning');
+    const peerSpan = peerSpans.length ? { start: Math.min(...peerSpans.map((s) => s.start)), end: Math.max(...peerSpans.map((s) => s.end)) } : undefined;
+    const peerField: Field<AddressSet> = { value: peer, span: peerSpan, text: peerSpan && textOf(this.template, peerSpan) };
+    const any: Field<AddressSet> = { value: AddressSet.any() };
+    const description = value('Description');
+
+    return makeRule({
+      id: uniqueId(group, id),
+      name,
+      target: { kind: 'allow' },
+      direction: kind === 'ingress' ? 'inbound' : 'outbound',
+      protocols,
+      source: kind === 'ingress' ? peerField : any,
+      destination: kind === 'ingress' ? any : peerField,
+      destinationPorts: ports,
+      order: group.rules.length,
+      conditions,
+      unresolved,
+      span,
+      raw: this.text.slice(span.start, span.end),
+      comment: description?.v.kind === 'string' ? description.v.value : undefined,
+      meta: { ...meta, groupAddress: group.id, peerAttributes: used.join(',') },
+    });
+  }
+
+  private peer(group: Group, key: string, kind: 'cidr' | 'security-group' | 'prefix-list' | 'group-name', v: CfnValue, text: string, span: Span, unresolved: Unresolved[], problem: (m: string, s: Span) => void): AddressSet {
+    if (kind === 'cidr') {
+      if (v.kind === 'string') {
+        const parsed = AddressSet.parse(v.value);
+        if (parsed.ok && v.value.trim() !== '*' && v.value.trim().toLowerCase() !== 'any') return parsed.value;
+        problem(`${key}: "${v.value}" is not a CIDR block`, span);
+        unresolved.push({ text: v.value, span, reason: `${key}: not a CIDR block` });
+        return AddressSet.symbol('variable', v.value);
+      }
+      unresolved.push({ text, span, reason: `${key}: ${reasonOf(v)}` });
+      return AddressSet.symbol('variable', text);
+    }
+    const symbolKind = kind === 'prefix-list' ? 'prefix-list' : 'security-group';
+    if (v.kind === 'ref') return v.logicalId === group.id ? AddressSet.symbol('self', group.id) : AddressSet.symbol(symbolKind, v.logicalId);
+    if (v.kind === 'string') {
+      if (kind === 'group-name') {
+        const byName = this.order.find((g) => g.meta.groupName === v.value);
+        if (byName) return byName.id === group.id ? AddressSet.symbol('self', group.id) : AddressSet.symbol('security-group', byName.id);
+      }
+      return AddressSet.symbol(symbolKind, v.value);
+    }
+    unresolved.push({ text, span, reason: `${key}: ${reasonOf(v)}` });
+    return AddressSet.symbol(symbolKind, text);
+  }
+}
+
+function uniqueId(g: Group, base: string): string {
+  let id = base;
+  for (let n = 2; g.rules.some((r) => r.id === id); n++) id = `${base} (${n})`;
+  return id;
+}

@@ -1,0 +1,24 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { analyzeParsed, parseSource, readTopology } from '../../../server/src/analysis/analyze';
+import { assertSnapshot, fixtureInputs, fixturePath } from '../../helpers/fixtures';
+import { findingLine, shown } from '../checks/checkCases';
+
+/**
+ * The findings each CloudFormation fixture gives with the roles its
+ * `# citrix-role:` comments declare (no citrix-flows.yaml), as the CLI shows
+ * them; the snapshots sit in test/fixtures/cloudformation-findings/<fixture>.expected.json.
+ */
+for (const file of fixtureInputs('cloudformation')) {
+  test(`cloudformation findings: ${path.basename(file)}`, () => {
+    const text = fs.readFileSync(file, 'utf8');
+    const uri = pathToFileURL(file).toString();
+    const parsed = parseSource({ uri, text });
+    if (!parsed) throw new Error(`${file} is not detected as a format we read`);
+    const analysis = analyzeParsed([parsed], readTopology(undefined, undefined), { workspaceRoot: path.dirname(file), reportUnmatchedBindings: false });
+    const lines = shown(analysis.findings, new Map([[uri, text]])).map((f) => `${f.checkId} ${findingLine(f)}`);
+    assertSnapshot(fixturePath('cloudformation-findings', path.basename(file)), { format: parsed.format, findings: lines });
+  });
+}
