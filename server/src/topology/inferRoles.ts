@@ -225,8 +225,10 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
   for (const rs of file.ruleSets) {
     const self = new Map<string, Evidence[]>();
     const peers = new Map<string, Evidence[]>();
-    for (const [role, list] of sharedSelf) self.set(role, [...list]);
-    for (const [role, list] of sharedPeer) peers.set(role, [...list]);
+    // `WindowsJumpBoxSecurityGroup` in `citrixadc.yaml` guards the jump box, not the ADC the file is named for.
+    const helper = ownNames(rs).some((n) => nameWords(n).some((w) => HELPER_MACHINE_WORDS.has(w) || (w === 'jump' && /box|host/i.test(n))));
+    for (const [role, list] of sharedSelf) (helper ? peers : self).set(role, [...list]);
+    for (const [role, list] of sharedPeer) peers.set(role, [...(peers.get(role) ?? []), ...list]);
     // The name as written (`name = "vda-inbound-rules"`) reads better in an assumption than the resource address.
     for (const line of headerLines(file, rs)) note(self, peers, line.kind, line.text, line.span);
     for (const name of ownNames(rs)) note(self, peers, 'name', name, rs.nameSpan ?? rs.span);
@@ -345,7 +347,7 @@ function opensEvidence(file: ParsedFile, rs: RuleSet, rules: readonly Rule[], kn
   return out;
 }
 
-const HELPER_MACHINE_WORDS: ReadonlySet<string> = new Set(['lambda', 'lambdas', 'function', 'functions', 'jumpbox', 'jumphost', 'bastion', 'worker', 'workers', 'eks', 'aks', 'gke', 'k8s', 'kubernetes', 'weblog', 'lb', 'alb', 'elb', 'nlb', 'loadbalancer']);
+const HELPER_MACHINE_WORDS: ReadonlySet<string> = new Set(['lambda', 'lambdas', 'function', 'functions', 'jumpbox', 'jumphost', 'jump', 'bastion', 'worker', 'workers', 'eks', 'aks', 'gke', 'k8s', 'kubernetes', 'weblog', 'lb', 'alb', 'elb', 'nlb', 'loadbalancer']);
 const MICROSOFT_LICENSING = /rds|rdls|rdlicen|remote[\s_-]*desktop/i;
 
 /** The file's name without extension and up to three folders above it, nearest first. */
@@ -353,7 +355,7 @@ function pathParts(uri: string): { file: string; folders: string[] } {
   const p = uriToPath(uri).replace(/\\/g, '/');
   const parts = p.split('/').filter(Boolean);
   const base = parts.pop() ?? '';
-  const file = base.replace(/\.(tf|tf\.json|bicep|json|ps1|cmd|bat|sh|nft|rules|cfg|conf|txt|v4|v6)$/i, '');
+  const file = base.replace(/\.(tf|tf\.json|bicep|json|ps1|cmd|bat|sh|nft|rules|cfg|conf|txt|v4|v6|ya?ml|template)$/i, '');
   const folders = parts.slice(-3).reverse().filter((f) => !/^(src|modules?|terraform|infra|iac|main|examples?|test|tests|fixtures?|scripts?|tmp|home|work|root|users?)$/i.test(f));
   return { file: /^(main|variables|outputs|providers?|network|networking|security|firewall|rules|nsg|sg|index|default|template(?:[_-][a-z0-9]+)?|maintemplate|azuredeploy|deploy|createuidefinition)$/i.test(file) ? '' : file, folders };
 }

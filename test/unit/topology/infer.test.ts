@@ -156,6 +156,16 @@ const cases: Case[] = [
     text: '# Citrix\nNew-NetFirewallRule -DisplayName "Store Apps" -Group "Store Apps" -Direction Inbound -Protocol TCP -LocalPort 22 -Action Allow\n',
     binds: [],
   },
+  {
+    name: 'a jump box group in a file named for the ADC guards the jump box (netscaler-adc-aws-cloudformation citrixadc-scca.yaml)',
+    path: 'netscaler-adc-aws-cloudformation/citrix-adc-scca.tf',
+    format: 'terraform',
+    text:
+      'resource "aws_security_group" "WindowsJumpBoxSecurityGroup" {\n  description = "RDP"\n}\n' +
+      'resource "aws_security_group" "ManagementSG" {\n  description = "Management"\n}\n',
+    binds: ['aws_security_group.ManagementSG: adc,adc-nsip'],
+    peers: ['dns-server<-adc-nsip'],
+  },
 ];
 
 for (const c of cases) {
