@@ -244,7 +244,12 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
         note(self, peers, kind, text, rule.span);
       }
     }
+    // `GatewaySG` opening ICA is a Gateway's group (ICA proxy), not a VDA's: what a group opens names
+    // its role only when its own name names no other machine.
+    const ownWords = ownNames(rs).flatMap((n) => nameWords(n));
+    const namedOtherwise = (role: string): boolean => ownWords.some((w) => OTHER_MACHINE_WORDS.has(w) && OTHER_MACHINE_WORDS.get(w) !== role);
     for (const ev of opensEvidence(file, rs, rules, knowledge)) {
+      if (namedOtherwise(ev.role)) continue;
       const list = self.get(ev.role) ?? [];
       list.push(ev.evidence);
       self.set(ev.role, list);
@@ -348,6 +353,12 @@ function opensEvidence(file: ParsedFile, rs: RuleSet, rules: readonly Rule[], kn
 }
 
 const HELPER_MACHINE_WORDS: ReadonlySet<string> = new Set(['lambda', 'lambdas', 'function', 'functions', 'jumpbox', 'jumphost', 'jump', 'bastion', 'worker', 'workers', 'eks', 'aks', 'gke', 'k8s', 'kubernetes', 'weblog', 'lb', 'alb', 'elb', 'nlb', 'loadbalancer']);
+/** Words in a group's own name that say which machine it guards, even where they are too general to bind a role. */
+const OTHER_MACHINE_WORDS: ReadonlyMap<string, string> = new Map([
+  ['gateway', 'gateway'], ['netscaler', 'adc'], ['adc', 'adc'], ['vpx', 'adc'], ['storefront', 'storefront'], ['controller', 'delivery-controller'],
+  ['ddc', 'delivery-controller'], ['connector', 'cloud-connector'], ['sql', 'sql-server'], ['db', 'sql-server'], ['database', 'sql-server'],
+  ['web', 'web'], ['proxy', 'proxy'], ['dc', 'domain-controller'], ['ad', 'domain-controller'],
+]);
 const MICROSOFT_LICENSING = /rds|rdls|rdlicen|remote[\s_-]*desktop/i;
 
 /** The file's name without extension and up to three folders above it, nearest first. */

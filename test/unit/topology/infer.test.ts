@@ -166,6 +166,16 @@ const cases: Case[] = [
     binds: ['aws_security_group.ManagementSG: adc,adc-nsip'],
     peers: ['dns-server<-adc-nsip'],
   },
+  {
+    name: 'a Gateway group that opens ICA (ICA proxy) is not a VDA, whatever it opens',
+    path: 'aws/sg.tf',
+    format: 'terraform',
+    text:
+      'resource "aws_security_group" "GatewaySG" {\n' +
+      '  ingress {\n    from_port = 1494\n    to_port = 1494\n    protocol = "tcp"\n    cidr_blocks = ["10.0.0.0/8"]\n  }\n' +
+      '  ingress {\n    from_port = 2598\n    to_port = 2598\n    protocol = "tcp"\n    cidr_blocks = ["10.0.0.0/8"]\n  }\n}\n',
+    binds: [],
+  },
 ];
 
 for (const c of cases) {
