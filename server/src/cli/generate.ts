@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { generateRuleSet, type GenerateDirection } from '../analysis/generate';
+import { generateRuleSet, type GenerateDirection } from '../generate';
 import { readTopology } from '../analysis/analyze';
 import { loadCatalog } from '../catalog';
 import { initTreeSitter } from '../formats';
-import { GENERATE_FORMATS, type GenerateFormat } from '../formats/skeletons';
+import { GENERATE_FORMATS, type GenerateFormat } from '../generate/skeletons';
 import { findTopologyFile, readText, toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { EXIT_OK, usageError, type CliCommand, type CommandResult } from './types';

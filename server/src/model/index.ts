@@ -1,4 +1,3 @@
 export * from './types';
 export * from './build';
-export * from './snapshot';
 export * from './edits';

@@ -10,7 +10,7 @@ import type { Finding } from '../../../server/src/analysis/findings';
 import { initTreeSitter, parseAs } from '../../../server/src/formats';
 import { applyEdits } from '../../../server/src/model/edits';
 import type { FormatId, ParsedFile } from '../../../server/src/model';
-import { snapshotParsedFile } from '../../../server/src/model/snapshot';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { fixturePath } from '../../helpers/fixtures';
 import { skipOutsideCi } from '../../helpers/requiredTool';
 

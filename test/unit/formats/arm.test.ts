@@ -1,5 +1,5 @@
 import { snapshotSuite } from '../../helpers/fixtures';
 import { parseArm } from '../../../server/src/formats/arm';
-import { snapshotParsedFile } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 
 snapshotSuite('arm', (text, file) => snapshotParsedFile(parseArm(text, file)));

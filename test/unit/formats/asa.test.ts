@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAsa, ASA_PORT_NAMES } from '../../../server/src/formats/asa';
 import { evaluate, flow } from '../../../server/src/analysis/evaluate';
-import { snapshotParsedFile, type RuleSet } from '../../../server/src/model';
+import { type RuleSet } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { formatPortSet } from '../../../server/src/net';
 import { fixtureInputs, snapshotSuite } from '../../helpers/fixtures';
 

@@ -4,7 +4,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { disposeReuse, initTreeSitter } from '../../../server/src/formats/treeSitter';
 import { parseBicep } from '../../../server/src/formats/bicep';
-import { snapshotParsedFile, type ParsedFile, type ParseReuse, type Rule } from '../../../server/src/model';
+import { type ParsedFile, type ParseReuse, type Rule } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { repoRoot } from '../../helpers/fixtures';
 
 /**

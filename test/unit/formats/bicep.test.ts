@@ -2,7 +2,7 @@ import { before } from 'node:test';
 import { snapshotSuite } from '../../helpers/fixtures';
 import { initTreeSitter } from '../../../server/src/formats/treeSitter';
 import { parseBicep } from '../../../server/src/formats/bicep';
-import { snapshotParsedFile } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 
 before(() => initTreeSitter());
 

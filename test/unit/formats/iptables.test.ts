@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseIptables } from '../../../server/src/formats/iptables';
 import { readShell } from '../../../server/src/formats/shell';
-import { snapshotParsedFile } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { snapshotSuite } from '../../helpers/fixtures';
 import { fixtureFlows, readFixtures, verdictOf } from '../kernel/fixtureFlows';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseNftables } from '../../../server/src/formats/nftables';
-import { snapshotParsedFile } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { snapshotSuite } from '../../helpers/fixtures';
 import { fixtureFlows, readFixtures, verdictOf } from '../kernel/fixtureFlows';
 

@@ -238,7 +238,7 @@ describe('rules of unchanged blocks are reused after an edit, and come out as a 
   it('matches a fresh parse after every edit', async () => {
     const { disposeReuse } = await import('../../../server/src/formats/treeSitter');
     const { parseTerraform } = await import('../../../server/src/formats/terraform');
-    const { snapshotParsedFile } = await import('../../../server/src/model');
+    const { snapshotParsedFile } = await import('../../helpers/snapshot');
     const uri = 'file:///ws/vda.tf';
     const reuse = {};
     let text = NSG;

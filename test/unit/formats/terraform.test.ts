@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before } from 'node:test';
-import { snapshotParsedFile } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { initTreeSitter } from '../../../server/src/formats/treeSitter';
 import { parseTerraform } from '../../../server/src/formats/terraform';
 import { snapshotSuite } from '../../helpers/fixtures';

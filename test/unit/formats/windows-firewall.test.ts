@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseWindowsFirewall } from '../../../server/src/formats/windows-firewall';
 import { evaluate, flow } from '../../../server/src/analysis/evaluate';
-import { snapshotParsedFile, type WindowsProfile } from '../../../server/src/model';
+import { type WindowsProfile } from '../../../server/src/model';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { formatPortSet } from '../../../server/src/net';
 import { fixtureInputs, snapshotSuite } from '../../helpers/fixtures';
 

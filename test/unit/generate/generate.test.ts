@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { initTreeSitter } from '../../../server/src/formats';
-import { GENERATE_FORMATS, type GenerateFormat } from '../../../server/src/formats/skeletons';
+import { GENERATE_FORMATS, type GenerateFormat } from '../../../server/src/generate/skeletons';
 import { run, which } from '../../helpers/netns';
 import { ROLE_SETS, checkGenerated, examplesTopology, generated, reparse } from './harness';
 import { skipOutsideCi } from '../../helpers/requiredTool';

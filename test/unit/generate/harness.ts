@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeParsed, readTopology } from '../../../server/src/analysis/analyze';
-import { generateRuleSet, type GenerateResult } from '../../../server/src/analysis/generate';
+import { generateRuleSet, type GenerateResult } from '../../../server/src/generate';
 import { parseAs } from '../../../server/src/formats';
-import { PARSER_FORMAT, type GenerateFormat } from '../../../server/src/formats/skeletons';
+import { PARSER_FORMAT, type GenerateFormat } from '../../../server/src/generate/skeletons';
 import type { ParsedFile } from '../../../server/src/model';
 import type { Topology } from '../../../server/src/topology/types';
 import { fixturePath } from '../../helpers/fixtures';

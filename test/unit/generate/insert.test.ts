@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { analyzeParsed } from '../../../server/src/analysis/analyze';
-import { generateInto } from '../../../server/src/analysis/generate';
+import { generateInto } from '../../../server/src/generate';
 import { initTreeSitter, parseAs } from '../../../server/src/formats';
 import { applyEdits, type FormatId } from '../../../server/src/model';
 import { fixturePath } from '../../helpers/fixtures';

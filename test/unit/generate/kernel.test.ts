@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { PlannedRule } from '../../../server/src/analysis/generate';
+import type { PlannedRule } from '../../../server/src/generate';
 import type { AddressSet } from '../../../server/src/net';
 import { formatIPv4 } from '../../../server/src/net';
 import { exchange, NetnsPair, netnsUnavailable, type Exchange } from '../../helpers/netns';

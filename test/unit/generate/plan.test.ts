@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { readTopology } from '../../../server/src/analysis/analyze';
-import { flowsComment, planRules } from '../../../server/src/analysis/generate';
+import { flowsComment, planRules } from '../../../server/src/generate';
 import { loadCatalog } from '../../../server/src/catalog';
 import { initTreeSitter } from '../../../server/src/formats';
-import { GENERATE_FORMATS, type GenerateFormat } from '../../../server/src/formats/skeletons';
+import { GENERATE_FORMATS, type GenerateFormat } from '../../../server/src/generate/skeletons';
 import { emptyTopology } from '../../../server/src/topology';
 import { checkGenerated, examplesTopology, generated, reparse } from './harness';
 

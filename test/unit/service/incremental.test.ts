@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSource } from '../../../server/src/analysis/analyze';
 import { initTreeSitter } from '../../../server/src/formats';
-import { snapshotParsedFile } from '../../../server/src/model/snapshot';
+import { snapshotParsedFile } from '../../helpers/snapshot';
 import { adaptiveDelay } from '../../../server/src/service/schedule';
 import { WorkspaceState } from '../../../server/src/service/state';
 

@@ -1,5 +1,5 @@
 import type { FormatId } from '../model';
-import { COMMENT_LEADERS } from './emitters';
+import { COMMENT_LEADERS } from '../formats/emitters';
 
 /**
  * Minimal files `generate` starts from: the format's container (an NSG, a

@@ -2,14 +2,14 @@ import { loadCatalog, type Catalog, type CatalogFlow, type CatalogProtocol } fro
 import { parseAs } from '../formats';
 import { emitterFor } from '../formats/emitters';
 import { oneLine } from '../formats/emitSupport';
-import { FILE_NAME, HOST_FORMATS, PARSER_FORMAT, commentBlock, skeletonText, type GenerateFormat } from '../formats/skeletons';
+import { FILE_NAME, HOST_FORMATS, PARSER_FORMAT, commentBlock, skeletonText, type GenerateFormat } from './skeletons';
 import type { Direction, ParsedFile, Rule, RuleSet } from '../model';
 import { applyEdits, type AllowRuleRequest, type TextEdit } from '../model/edits';
 import { AddressSet, Ports, type PortSet } from '../net';
 import type { Topology } from '../topology/types';
-import { applicability } from './conditions';
-import { roleName } from './describe';
-import { roleAddresses } from './required';
+import { applicability } from '../analysis/conditions';
+import { roleName } from '../analysis/describe';
+import { roleAddresses } from '../analysis/required';
 
 /**
  * `generate`: the rules that let every required Citrix flow of some roles

@@ -1,6 +1,6 @@
-import { formatPortSet, formatProtocolSet } from '../net';
-import { LineIndex } from './build';
-import type { Field, ParsedFile, Rule, RuleSet, Span } from './types';
+import { formatPortSet, formatProtocolSet } from '../../server/src/net';
+import { LineIndex } from '../../server/src/model/build';
+import type { Field, ParsedFile, Rule, RuleSet, Span } from '../../server/src/model/types';
 
 /**
  * A readable, stable JSON picture of what a parser produced, used by the
