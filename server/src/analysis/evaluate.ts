@@ -559,7 +559,8 @@ function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: Evaluat
   const names = stateless.map((rs) => rs.name).join(', ');
   const how = reply.verdict === 'denied' ? 'denied' : reply.verdict === 'partial' ? 'only partly allowed' : 'not known to be allowed';
   const note = `the return path is ${how}: ${names} is stateless, so the replies need an ${replyDirection} rule for ${formatProtocolSet(protocols)} to ports ${range} (the ephemeral ports AWS documents)`;
-  const replyDecisions = reply.decisions.map((d) => (d.outcome === 'allow' ? d : { ...d, reason: d.reason ? `${note}; ${d.reason}` : note }));
+  // Only what stops the replies belongs to the flow's decisions: a reply allowed is no rule letting the flow itself through.
+  const replyDecisions = reply.decisions.filter((d) => d.outcome !== 'allow').map((d) => ({ ...d, reason: d.reason ? `${note}; ${d.reason}` : note }));
   const verdict: Verdict = reply.verdict === 'denied' ? 'denied' : forward.verdict === 'allowed' ? reply.verdict : forward.verdict;
   const decidingRules = verdict === 'denied' || forward.verdict === 'allowed' ? reply.decidingRules : forward.decidingRules;
   return { verdict, decisions: [...forward.decisions, ...replyDecisions], decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
