@@ -3,8 +3,12 @@ import {
   type AddressSymbol,
   parsePortRange,
   parseProtocol,
+  formatPortSet,
+  formatProtocolSet,
   Ports,
   Protocols,
+  TCP,
+  UDP,
   type PortSet,
   type ProtocolSet,
 } from '../net';
@@ -531,6 +535,38 @@ function defaultFor(ruleSet: RuleSet, direction: Direction): Action {
  */
 export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, options: EvaluateOptions = {}): EvaluationResult {
   const list: readonly RuleSet[] = Array.isArray(stages) ? stages : [stages as RuleSet];
+  return withReplies(list, flow, evaluateOneWay(list, flow, options), options);
+}
+
+/**
+ * A stateless stage (an AWS network ACL) does not let replies back on its
+ * own: they are packets of the other direction, to the client's ephemeral
+ * ports, and must be allowed by a rule of that direction. A flow whose
+ * replies such a stage denies does not work, so it is denied, and the
+ * reasons name the port range the replies need.
+ */
+function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: EvaluationResult, options: EvaluateOptions): EvaluationResult {
+  if (flow.direction === 'forward' || forward.verdict === 'denied') return forward;
+  const stateless = list.filter((rs) => rs.meta?.stateless === 'true' && rs.directions.includes(flow.direction));
+  if (stateless.length === 0) return forward;
+  const protocols = flow.protocols.intersect(Protocols.of(TCP, UDP));
+  if (protocols.isEmpty) return forward;
+  const replyDirection: Direction = flow.direction === 'inbound' ? 'outbound' : 'inbound';
+  const replyPorts = flow.sourcePorts ?? EPHEMERAL_PORTS;
+  const reply = evaluateOneWay(stateless, { direction: replyDirection, protocols, source: flow.destination, destination: flow.source, destinationPorts: replyPorts, sourcePorts: flow.destinationPorts }, options);
+  if (reply.verdict === 'allowed') return forward;
+  const range = formatPortSet(replyPorts);
+  const names = stateless.map((rs) => rs.name).join(', ');
+  const how = reply.verdict === 'denied' ? 'denied' : reply.verdict === 'partial' ? 'only partly allowed' : 'not known to be allowed';
+  const note = `the return path is ${how}: ${names} is stateless, so the replies need an ${replyDirection} rule for ${formatProtocolSet(protocols)} to ports ${range} (the ephemeral ports AWS documents)`;
+  // Only what stops the replies belongs to the flow's decisions: a reply allowed is no rule letting the flow itself through.
+  const replyDecisions = reply.decisions.filter((d) => d.outcome !== 'allow').map((d) => ({ ...d, reason: d.reason ? `${note}; ${d.reason}` : note }));
+  const verdict: Verdict = reply.verdict === 'denied' ? 'denied' : forward.verdict === 'allowed' ? reply.verdict : forward.verdict;
+  const decidingRules = verdict === 'denied' || forward.verdict === 'allowed' ? reply.decidingRules : forward.decidingRules;
+  return { verdict, decisions: [...forward.decisions, ...replyDecisions], decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
+}
+
+function evaluateOneWay(list: readonly RuleSet[], flow: FlowQuery, options: EvaluateOptions): EvaluationResult {
   const resolve = options.resolve;
   const addr = (a: AddressSet): AddressSet => (resolve ? a.resolve(resolve) : a);
   const path = list.filter((rs) => rs.directions.includes(flow.direction));

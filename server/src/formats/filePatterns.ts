@@ -41,6 +41,10 @@ export const CANDIDATE_GLOBS: readonly string[] = [
   '**/azuredeploy*.json',
   '**/*[tT]emplate*.json',
   '**/*running-config*',
+  // CloudFormation: Citrix's and AWS's quick starts name them *.template, *.template.yaml, cft-*.yaml.
+  '**/*.template',
+  '**/*[tT]emplate*.{yaml,yml}',
+  '**/*{cloudformation,CloudFormation,cfn,cft,CFT}*.{yaml,yml,json}',
 ];
 
 /** Our own languages (package.json `contributes.languages`) and the two VS Code gets from other extensions; a document in one of them is ours. */

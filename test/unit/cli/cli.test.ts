@@ -237,6 +237,7 @@ const SILENT = workspace({
   'notes.txt': 'nothing to see\n',
   'empty/.keep': '\n',
   'nacl.tf': 'resource "aws_network_acl" "main" {\n  ingress {\n    protocol   = "tcp"\n    rule_no    = 100\n    action     = "deny"\n    cidr_block = "0.0.0.0/0"\n    from_port  = 1494\n    to_port    = 1494\n  }\n}\n',
+  'netfw.tf': 'resource "aws_networkfirewall_rule_group" "main" {\n  capacity = 100\n  name     = "citrix"\n  type     = "STATEFUL"\n}\n',
   // vcapra1/dots scripts/firewall/arm.sh and ipv4 at 9f9f85ec / 2f2ce202 (no licence stated), excerpts:
   // the script loads the rules file that sits beside it.
   'beside/arm.sh': '#!/bin/sh\n\niptables -F\niptables -X\n\niptables-restore < ipv4\n',
@@ -295,12 +296,12 @@ test('check: every parse problem is a finding with its line, in text, JSON and S
   const dir = workspace({
     'a.rules': 'iptables/bare-list.rules',
     'b.sh': '#!/bin/sh\niptables -A INPUT -p tcp --dport 22 --bogus -j ACCEPT\nsource ./vars.sh\n$IPT -A INPUT -j DROP\n',
-    'nacl.tf': 'resource "aws_network_acl" "x" {\n}\n',
+    'netfw.tf': 'resource "aws_networkfirewall_rule_group" "x" {\n}\n',
   });
   const json = JSON.parse(cli(['check', '--format', 'json'], dir).stdout) as { findings: { checkId: string; file: string; line: number }[]; files: { file: string; parseProblems: number }[] };
   const parseFindings = (file: string): number => json.findings.filter((f) => f.file === file && (f.checkId === 'unparsed-rule' || f.checkId === 'unresolved-value')).length;
   for (const f of json.files) assert.equal(parseFindings(f.file), f.parseProblems, `${f.file}: parseProblems equals its parse findings`);
-  assert.deepEqual(json.files.map((f) => [f.file, f.parseProblems]), [['a.rules', 1], ['b.sh', 3], ['nacl.tf', 1]]);
+  assert.deepEqual(json.files.map((f) => [f.file, f.parseProblems]), [['a.rules', 1], ['b.sh', 3], ['netfw.tf', 1]]);
   const sarif = JSON.parse(cli(['check', '--format', 'sarif'], dir).stdout) as { runs: { results: unknown[] }[] };
   assert.equal(sarif.runs[0].results.length, json.findings.length);
   const text = cli(['check'], dir).stdout;
@@ -309,17 +310,22 @@ test('check: every parse problem is a finding with its line, in text, JSON and S
 });
 
 test('test-flow: no rule set read is unknown, exit 2, and says what was not read', () => {
-  const args = ['test-flow', 'nacl.tf', '--from', '192.0.2.1', '--to', '10.0.2.5', '--proto', 'tcp', '--port', '1494'];
+  const args = ['test-flow', 'netfw.tf', '--from', '192.0.2.1', '--to', '10.0.2.5', '--proto', 'tcp', '--port', '1494'];
   const plain = cli(args, SILENT);
   assert.equal(plain.status, 2, plain.stdout + plain.stderr);
-  assert.match(plain.stdout, /^UNKNOWN: tcp 192\.0\.2\.1 → 10\.0\.2\.5 port 1494 \(in\)\n {2}no rule set was read from nacl\.tf[^\n]*\n {2}line 1: No rule set was read from this file: it declares aws_network_acl, which Citrix Flow Lint does not read yet/);
+  assert.match(plain.stdout, /^UNKNOWN: tcp 192\.0\.2\.1 → 10\.0\.2\.5 port 1494 \(in\)\n {2}no rule set was read from netfw\.tf[^\n]*\n {2}line 1: No rule set was read from this file: it declares aws_networkfirewall_rule_group, which Citrix Flow Lint does not read yet/);
   assert.doesNotMatch(plain.stdout, /ALLOWED/);
   const json = cli([...args, '--json'], SILENT);
   assert.equal(json.status, 2);
   const out = JSON.parse(json.stdout) as { verdict: string; stages: unknown[]; reasons: string[] };
   assert.equal(out.verdict, 'unknown');
   assert.deepEqual(out.stages, []);
-  assert.match(out.reasons.join('\n'), /aws_network_acl/);
+  assert.match(out.reasons.join('\n'), /aws_networkfirewall_rule_group/);
+});
+
+test('test-flow: an AWS network ACL decides by its first matching rule number', () => {
+  const r = cli(['test-flow', 'nacl.tf', '--from', '192.0.2.1', '--to', '10.0.2.5', '--proto', 'tcp', '--port', '1494'], SILENT);
+  assert.match(r.stdout, /^DENIED: tcp 192\.0\.2\.1 → 10\.0\.2\.5 port 1494 \(in\)/, r.stdout + r.stderr);
 });
 
 test('every command answers -h, --help and --version', () => {

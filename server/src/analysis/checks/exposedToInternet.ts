@@ -144,6 +144,9 @@ export const exposedToInternet: CheckDefinition = {
         const seen = new Set<string>();
         for (const exposure of exposuresFor(rolesOf.get(ruleSet) ?? [], catalog)) {
           for (const [rule, open] of exposed(file, ruleSet, direction, exposure, topology)) {
+            // A network ACL entry that lets every protocol in is AWS's default subnet layer, not a port opened:
+            // the security groups behind it decide what is reachable (and are checked themselves).
+            if (ruleSet.kind === 'aws-network-acl' && rule.protocols.value.isFull) continue;
             const key = `${rule.id}#${exposure.kind}`;
             if (seen.has(key)) continue;
             seen.add(key);

@@ -63,6 +63,7 @@ class Writer {
 
   add(req: AllowRuleRequest): string | undefined {
     const rs = req.ruleSet;
+    if (rs.kind !== 'aws-security-group') return `${rs.name} is a network ACL: add a NetworkAclEntry (and the entry for its replies) by hand`;
     if (req.direction === 'forward') return 'a security group has no forward direction';
     if (rs.meta?.declared === 'elsewhere') return `${rs.name} is not declared in this template; add the rule where it is`;
     const resource = member(member(this.root, 'Resources'), rs.id);

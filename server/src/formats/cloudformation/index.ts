@@ -1,6 +1,7 @@
 import { AddressSet, Ports, Protocols, type PortSet, type ProtocolSet } from '../../net';
 import { LineIndex, makeRule, type Field, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
+import { awsNaclRule, awsNetworkAclRuleSet } from '../aws/networkAcl';
 import { awsCarriesPorts, awsDefaultEgressRule, awsPortRange, awsProtocol, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
 import { Resolver, intrinsicOf, member, reasonOf, textOf, type CfnValue, type Template } from './intrinsics';
 import { parseCfnYaml } from './yaml';
@@ -35,8 +36,6 @@ const SG_EGRESS = 'AWS::EC2::SecurityGroupEgress';
 
 /** Resource types that filter traffic but are not read (yet), each said once. */
 const NOT_READ: Readonly<Record<string, string>> = {
-  'AWS::EC2::NetworkAcl': 'network ACLs are not read yet',
-  'AWS::EC2::NetworkAclEntry': 'network ACL entries are not read yet',
   'AWS::NetworkFirewall::RuleGroup': 'AWS Network Firewall rule groups are not read',
   'AWS::NetworkFirewall::FirewallPolicy': 'AWS Network Firewall policies are not read',
   'AWS::CloudFormation::Stack': 'nested stacks: the security groups their templates declare are read only where those templates are checked themselves',
@@ -149,9 +148,120 @@ class CfnReader {
       group.rules.push(this.rule(group, kind, props ?? r.node, r.id, r.id, conditions, { style: type, block: kind, resourceType: type, ruleAddress: r.id }, r.span));
     }
 
-    return this.order.map((g) =>
+    const groups = this.order.map((g) =>
       awsSecurityGroupRuleSet({ id: g.id, name: g.id, format: 'cloudformation', span: g.span, nameSpan: g.nameSpan, rules: g.rules, external: g.external, meta: g.meta, styles: [...g.styles] }),
     );
+    return [...groups, ...this.networkAcls()];
+  }
+
+  /** AWS::EC2::NetworkAcl with its AWS::EC2::NetworkAclEntry resources (joined by NetworkAclId). */
+  private networkAcls(): RuleSet[] {
+    const acls = new Map<string, { id: string; span: Span; nameSpan?: Span; rules: Rule[]; meta: Record<string, string> }>();
+    const order: { id: string; span: Span; nameSpan?: Span; rules: Rule[]; meta: Record<string, string> }[] = [];
+    for (const r of this.resourceEntries) {
+      if (this.str(member(r.node, 'Type')) !== 'AWS::EC2::NetworkAcl' || this.deployed(r.node) === false) continue;
+      const acl = { id: r.id, span: r.span, nameSpan: r.keySpan, rules: [] as Rule[], meta: { resourceType: 'AWS::EC2::NetworkAcl', logicalId: r.id, address: r.id } };
+      acls.set(r.id, acl);
+      order.push(acl);
+    }
+    for (const r of this.resourceEntries) {
+      if (this.str(member(r.node, 'Type')) !== 'AWS::EC2::NetworkAclEntry') continue;
+      const deployed = this.deployed(r.node);
+      if (deployed === false) continue;
+      const props = member(r.node, 'Properties');
+      const label = r.id;
+      const problem = (message: string, span: Span, severity: 'error' | 'warning' = 'error'): void => {
+        this.problems.push({ code: 'unparsed-rule', severity, span, message: `${label}: ${message}` });
+      };
+      const aclNode = member(props, 'NetworkAclId');
+      const aclRef = aclNode ? this.resolver.resolve(aclNode) : undefined;
+      let acl = aclRef?.kind === 'ref' ? acls.get(aclRef.logicalId) : undefined;
+      if (!acl) {
+        const key = aclRef?.kind === 'string' ? aclRef.value : aclRef?.kind === 'ref' ? aclRef.logicalId : aclNode ? textOf(this.template, aclNode.span) : '(no NetworkAclId)';
+        if (!aclNode) {
+          problem('NetworkAclId is not set; AWS rejects the entry', r.span);
+          continue;
+        }
+        acl = acls.get(key);
+        if (!acl) {
+          acl = { id: key, span: r.span, rules: [], meta: { resourceType: 'AWS::EC2::NetworkAcl', address: key, declared: 'elsewhere' } };
+          acls.set(key, acl);
+          order.push(acl);
+        }
+      }
+      const unresolved: Unresolved[] = [];
+      const conditions: MatchCondition[] = deployed === undefined ? [this.conditionOf(r.node)] : [];
+      const scalarOf = (key: string): { value: string; span: Span; text: string } | undefined => {
+        const node = member(props, key);
+        if (!node) return undefined;
+        const v = this.resolver.resolve(node);
+        const text = textOf(this.template, node.span);
+        if (v.kind === 'novalue') return undefined;
+        if (v.kind !== 'string') {
+          unresolved.push({ text, span: node.span, reason: `${key}: ${reasonOf(v)}` });
+          conditions.push({ kind: 'other', text: `${key} = ${text}`, span: node.span, effect: 'unknown' });
+          return undefined;
+        }
+        return { value: v.value, span: node.span, text };
+      };
+      const egressText = scalarOf('Egress');
+      const egress = egressText?.value.toLowerCase() === 'true';
+      const num = scalarOf('RuleNumber');
+      const cidr4 = scalarOf('CidrBlock');
+      const cidr6 = scalarOf('Ipv6CidrBlock');
+      const cidr = cidr4 ?? cidr6;
+      let peer: Field<AddressSet> = { value: AddressSet.none() };
+      if (cidr) {
+        const parsed = AddressSet.parse(cidr.value);
+        if (parsed.ok) peer = { value: parsed.value, span: cidr.span, text: cidr.text };
+        else {
+          problem(`"${cidr.value}" is not a CIDR block`, cidr.span);
+          peer = { value: AddressSet.symbol('variable', cidr.value), span: cidr.span, text: cidr.text };
+          unresolved.push({ text: cidr.value, span: cidr.span, reason: 'CidrBlock: not a CIDR block' });
+        }
+      } else if (!unresolved.some((u) => u.reason.startsWith('CidrBlock') || u.reason.startsWith('Ipv6CidrBlock'))) problem('neither CidrBlock nor Ipv6CidrBlock is set; AWS rejects the entry', r.span);
+      else {
+        const u = unresolved.find((x) => x.reason.startsWith('CidrBlock') || x.reason.startsWith('Ipv6CidrBlock'))!;
+        peer = { value: AddressSet.symbol('variable', u.text), span: u.span, text: u.text };
+      }
+      const range = member(props, 'PortRange');
+      let ports: { from: number; to: number; span?: Span; text?: string } | undefined;
+      if (range) {
+        const from = this.resolver.resolve(member(range, 'From'));
+        const to = this.resolver.resolve(member(range, 'To'));
+        const f = from.kind === 'string' ? Number(from.value) : NaN;
+        const t = to.kind === 'string' ? Number(to.value) : NaN;
+        if (Number.isInteger(f) && Number.isInteger(t) && f >= 0 && t <= 65535) ports = { from: f, to: t, span: range.span, text: textOf(this.template, range.span) };
+        else if (from.kind !== 'string' || to.kind !== 'string') {
+          const text = textOf(this.template, range.span);
+          unresolved.push({ text, span: range.span, reason: `PortRange: ${reasonOf(from.kind !== 'string' ? from : to)}` });
+          conditions.push({ kind: 'other', text: `PortRange = ${text}`, span: range.span, effect: 'unknown' });
+          ports = { from: 0, to: 65535, span: range.span, text };
+        } else problem('PortRange From/To are not port numbers', range.span);
+      }
+      const protocol = scalarOf('Protocol');
+      const action = scalarOf('RuleAction');
+      acl.rules.push(
+        awsNaclRule({
+          id: r.id,
+          name: r.id,
+          egress,
+          ruleNumber: num ? { value: Number(num.value), span: num.span, text: num.text } : undefined,
+          action: action && { value: action.value, span: action.span },
+          protocol: protocol && { value: protocol.value, span: protocol.span, text: protocol.text },
+          peer,
+          ports,
+          span: r.span,
+          raw: this.text.slice(r.span.start, r.span.end),
+          order: acl.rules.length,
+          unresolved,
+          conditions,
+          meta: { style: 'AWS::EC2::NetworkAclEntry', resourceType: 'AWS::EC2::NetworkAclEntry', ruleAddress: r.id, aclAddress: acl.id },
+          problem,
+        }),
+      );
+    }
+    return order.map((a) => awsNetworkAclRuleSet({ id: a.id, name: a.id, format: 'cloudformation', span: a.span, nameSpan: a.nameSpan, rules: a.rules, meta: a.meta }));
   }
 
   private addGroup(g: Group): Group {

@@ -1,6 +1,7 @@
 import { LineIndex, type ParseOptions, type ParsedFile, type ParseProblem, type RuleSet } from '../../model';
 import { incrementalTreesOf, isTreeSitterReady } from '../treeSitter';
 import { awsRuleSets } from './aws';
+import { awsNaclRuleSets } from './awsNacl';
 import { azureRuleSets } from './azure';
 import type { Context, Resource } from './common';
 import { gcpRuleSets } from './gcp';
@@ -57,6 +58,7 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   const ruleSets: RuleSet[] = [];
   for (const [cloud, read] of [
     ['AWS', awsRuleSets],
+    ['AWS network ACL', awsNaclRuleSets],
     ['Azure', azureRuleSets],
     ['GCP', gcpRuleSets],
   ] as const) {
