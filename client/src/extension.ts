@@ -52,6 +52,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
     commands.registerCommand('citrixFlowLint.openCitrixFlowsReference', () => commands.executeCommand('markdown.showPreview', Uri.joinPath(context.extensionUri, 'docs', 'citrix-flows.md'))),
     commands.registerCommand('citrixFlowLint.insertRulesForRole', async () => insertRulesForRole(await needClient())),
+    commands.registerCommand('citrixFlowLint.createCitrixFlows', async () => createCitrixFlows(await needClient())),
     commands.registerCommand('citrixFlowLint.declareRole', async (args?: { uri: string; ruleSetId: string }) => declareRole(await needClient(), args)),
     commands.registerCommand('citrixFlowLint.restartServer', async () => {
       if (!ready) {
@@ -137,6 +138,23 @@ async function pickRoleAndShow(client: LanguageClient): Promise<void> {
     { title: 'Citrix Flow Lint: show required flows for role' },
   );
   if (picked) await showRequiredFlows(client, { role: picked.role });
+}
+
+/** The server writes what it inferred; an existing citrix-flows.yaml is never overwritten (the new text opens unsaved beside it). */
+async function createCitrixFlows(client: LanguageClient): Promise<void> {
+  const answer = await request(client, METHODS.createSiteFile, { uri: window.activeTextEditor?.document.uri.toString() });
+  if ('error' in answer) {
+    void window.showWarningMessage(`Citrix Flow Lint: ${answer.error}`);
+    return;
+  }
+  if (answer.exists) {
+    await window.showTextDocument(await workspace.openTextDocument({ language: 'yaml', content: answer.text }));
+    void window.showInformationMessage('Citrix Flow Lint: citrix-flows.yaml exists, so what the files say opened as a new, unsaved file: copy what you want from it.');
+    return;
+  }
+  const target = Uri.file(answer.path);
+  await workspace.fs.writeFile(target, new TextEncoder().encode(answer.text));
+  await window.showTextDocument(target);
 }
 
 /** The "Declare" code lens: the server writes the annotation for the roles it assumed, the client applies it. */

@@ -14,6 +14,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initTreeSitter } from './formats';
 import { loadCatalog } from './catalog';
+import { writeSiteYaml } from './topology';
+import { TOPOLOGY_FILE } from './service/workspaceFiles';
 import { generateInto } from './generate';
 import { ALLOW_MISSING_FLOWS_KIND, doCodeActions, FIX_ALL_KIND } from './service/codeActions';
 import { doCodeLens } from './service/codeLens';
@@ -161,7 +163,7 @@ function hintWhenNothingDeclared(unit: WorkspaceState): void {
   hintedNothingDeclared.add(key);
   const message =
     'Citrix Flow Lint: no Citrix role is declared or named in these files, so no required flow is checked (only the checks that need no roles ran). ' +
-    'Add a "citrix-role: vda" comment above a rule set, or run `citrix-flow-lint init` to write a citrix-flows.yaml.';
+    'Add a "citrix-role: vda" comment above a rule set, or run "Citrix Flow Lint: Create citrix-flows.yaml from this workspace" (`citrix-flow-lint init` on the command line).';
   void connection.sendNotification('window/showMessage', { type: 3, message }).catch(() => undefined);
 }
 
@@ -419,6 +421,25 @@ onRequest(METHODS.declareRole, async (params) => {
   const declared = where ? declareRuleSet(where.unit.analyze(), uri, ruleSetId) : undefined;
   if (!declared) return { error: 'Nothing is assumed about this rule set any more' };
   return { edit: toWorkspaceEdit([declared.edit], indexOf), title: declared.title };
+});
+
+// "Create citrix-flows.yaml from this workspace": what `citrix-flow-lint init` writes, for the folder of the active file.
+onRequest(METHODS.createSiteFile, async (params) => {
+  checkParams(METHODS.createSiteFile, params ?? {}, { uri: optional('uri') });
+  await scanned;
+  const unit = params?.uri ? workspace.unitFor(params.uri) : workspace.allUnits().find((u) => u.root);
+  if (!unit?.root) return { error: 'Open a folder first: citrix-flows.yaml belongs at the root of a workspace folder.' };
+  const analysis = unit.analyze();
+  const inference = analysis.inference;
+  if (!inference) return { error: 'Role inference is off (citrixFlowLint.infer), so there is nothing to write from.' };
+  const declaredRoles = [...new Set(analysis.binding.bound.filter((b) => b.via === 'annotation').flatMap((b) => b.roles))];
+  const text = writeSiteYaml(inference, {
+    root: unit.root,
+    roleName: (id) => (id === 'any-citrix-component' ? 'Citrix components that license' : catalog.roleById(id)?.name ?? id),
+    declaredRoles,
+    usersFromAnywhere: true,
+  });
+  return { path: path.join(unit.root, TOPOLOGY_FILE), exists: unit.topologyUri !== undefined, text };
 });
 
 // The roles "Insert rules for role…" offers: every catalog role, those the site declares first.

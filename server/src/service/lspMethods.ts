@@ -23,6 +23,7 @@ export const METHODS = {
   generateRoles: 'citrixFlowLint/generateRoles',
   flowMap: 'citrixFlowLint/flowMap',
   declareRole: 'citrixFlowLint/declareRole',
+  createSiteFile: 'citrixFlowLint/createSiteFile',
   /** The one notification (server → client), after each analysis. */
   status: 'citrixFlowLint/status',
 } as const;
@@ -72,6 +73,8 @@ export interface Requests {
   [METHODS.generate]: { params: GenerateParams; result: GenerateResult };
   [METHODS.generateRoles]: { params: { uri?: string } | null; result: GenerateRole[] };
   [METHODS.flowMap]: { params: { uri?: string } | null; result: FlowMapModel | undefined };
+  /** "Create citrix-flows.yaml from this workspace": the file's text, and whether one exists already (the client never overwrites it). */
+  [METHODS.createSiteFile]: { params: { uri?: string } | null; result: { path: string; exists: boolean; text: string } | { error: string } };
   /** The "Declare" code lens: the annotation that turns a rule set's assumed roles into a declaration. */
   [METHODS.declareRole]: { params: { uri: string; ruleSetId: string }; result: { edit: { changes: Record<string, { range: Range; newText: string }[]> }; title: string } | { error: string } };
 }
