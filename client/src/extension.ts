@@ -52,6 +52,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('citrixFlowLint.showOutput', () => output.show(true)),
     commands.registerCommand('citrixFlowLint.openCitrixFlowsReference', () => commands.executeCommand('markdown.showPreview', Uri.joinPath(context.extensionUri, 'docs', 'citrix-flows.md'))),
     commands.registerCommand('citrixFlowLint.insertRulesForRole', async () => insertRulesForRole(await needClient())),
+    commands.registerCommand('citrixFlowLint.declareRole', async (args?: { uri: string; ruleSetId: string }) => declareRole(await needClient(), args)),
     commands.registerCommand('citrixFlowLint.restartServer', async () => {
       if (!ready) {
         gate?.go('"Restart server" was run');
@@ -136,6 +137,18 @@ async function pickRoleAndShow(client: LanguageClient): Promise<void> {
     { title: 'Citrix Flow Lint: show required flows for role' },
   );
   if (picked) await showRequiredFlows(client, { role: picked.role });
+}
+
+/** The "Declare" code lens: the server writes the annotation for the roles it assumed, the client applies it. */
+async function declareRole(client: LanguageClient, args?: { uri: string; ruleSetId: string }): Promise<void> {
+  if (!args) return;
+  const answer = await request(client, METHODS.declareRole, args);
+  if ('error' in answer) {
+    void window.showInformationMessage(`Citrix Flow Lint: ${answer.error}`);
+    return;
+  }
+  const edit = await client.protocol2CodeConverter.asWorkspaceEdit(answer.edit as never);
+  if (!edit || !(await workspace.applyEdit(edit))) void window.showWarningMessage('Citrix Flow Lint: the annotation could not be written (the file changed meanwhile?)');
 }
 
 /** Pick roles, then the server writes their rules into the active file with its own emitter, at the rule set under the cursor. */

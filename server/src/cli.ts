@@ -2,6 +2,7 @@ import { checkCommand } from './cli/check';
 import { diffCommand } from './cli/diff';
 import { explainCommand } from './cli/explain';
 import { generateCommand } from './cli/generate';
+import { initCommand } from './cli/init';
 import { reportCommand } from './cli/reportCommand';
 import { testFlowCommand } from './cli/testFlow';
 import { VERSION } from './cli/version';
@@ -9,7 +10,7 @@ import { EXIT_USAGE, type CliCommand, type CommandResult } from './cli/types';
 
 // New commands (check, test-flow, generate, report) register here, one line
 // each, with their handler in cli/<command>.ts.
-const commands: ReadonlyMap<string, CliCommand> = new Map([checkCommand, diffCommand, testFlowCommand, explainCommand, generateCommand, reportCommand].map((c) => [c.name, c]));
+const commands: ReadonlyMap<string, CliCommand> = new Map([checkCommand, diffCommand, testFlowCommand, explainCommand, generateCommand, reportCommand, initCommand].map((c) => [c.name, c]));
 
 function topLevelHelp(): string {
   const width = Math.max(...[...commands.keys()].map((n) => n.length));

@@ -24,7 +24,8 @@ import { countSeverities, toDiagnostic, type StatusCounts } from './service/diag
 import { doFileStatus } from './service/fileStatus';
 import { doHover } from './service/hover';
 import { doInlayHints } from './service/inlayHints';
-import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, type IndexOf } from './service/protocol';
+import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, toWorkspaceEdit, type IndexOf } from './service/protocol';
+import { declareRuleSet } from './analysis/fixes';
 import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
 import { analyzesOn, DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
 import { readEditorBaseline, type EditorBaseline } from './service/baseline';
@@ -134,7 +135,7 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (ticket !== s.ticket) return;
     }
-    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks }, settings.enable, baselineFor(unit, settings))) {
+    for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks, infer: settings.infer }, settings.enable, baselineFor(unit, settings))) {
       void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
     }
   } catch (error) {
@@ -142,8 +143,26 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
     return;
   }
   s.lastRunMs = performance.now() - started;
+  hintWhenNothingDeclared(unit);
   sendStatus(s.lastRunMs);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
+const hintedNothingDeclared = new Set<string>();
+
+/**
+ * Once per workspace folder, not per file: with no role declared or inferred
+ * only the role-free checks run, and a new user should hear why and what to do.
+ */
+function hintWhenNothingDeclared(unit: WorkspaceState): void {
+  const analysis = unit.lastAnalysis;
+  const key = unit.root ?? '';
+  if (!analysis?.inference?.nothing || hintedNothingDeclared.has(key) || !analysis.files.some((f) => f.ruleSets.length)) return;
+  hintedNothingDeclared.add(key);
+  const message =
+    'Citrix Flow Lint: no Citrix role is declared or named in these files, so no required flow is checked (only the checks that need no roles ran). ' +
+    'Add a "citrix-role: vda" comment above a rule set, or run `citrix-flow-lint init` to write a citrix-flows.yaml.';
+  void connection.sendNotification('window/showMessage', { type: 3, message }).catch(() => undefined);
 }
 
 function editorExcludes(root: string, settings: Settings): ExcludeGlob[] {
@@ -390,6 +409,16 @@ onRequest(METHODS.generate, async (params) => {
   if ('error' in result) return result;
   const index = indexOf(uri);
   return { edit: { changes: { [uri]: result.edits.map((e) => ({ range: toRange(index, e.span), newText: e.newText })) } }, rules: result.plan.rules.length };
+});
+
+// The "Declare" code lens: the annotation that turns an inferred rule set's roles into a declaration.
+onRequest(METHODS.declareRole, async (params) => {
+  checkParams(METHODS.declareRole, params, { uri: 'uri', ruleSetId: 'string' });
+  const { uri, ruleSetId } = params;
+  const where = await at(uri);
+  const declared = where ? declareRuleSet(where.unit.analyze(), uri, ruleSetId) : undefined;
+  if (!declared) return { error: 'Nothing is assumed about this rule set any more' };
+  return { edit: toWorkspaceEdit([declared.edit], indexOf), title: declared.title };
 });
 
 // The roles "Insert rules for role…" offers: every catalog role, those the site declares first.

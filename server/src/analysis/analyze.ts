@@ -16,7 +16,10 @@ import {
   type Topology,
   type TopologyProblem,
   type Vocabulary,
+  inferSite,
+  type SiteInference,
 } from '../topology';
+import { withAssumptions } from './assumptions';
 import { CHECKS, allCheckIds, checkById, type CheckDefinition } from './checks';
 import type { AnalysisContext } from './context';
 import type { Finding, Severity, SuppressedFinding } from './findings';
@@ -42,6 +45,11 @@ export interface AnalyzeOptions {
   readonly checks?: readonly CheckDefinition[];
   /** Results of the previous analysis of the same workspace, reused where nothing they depend on changed. */
   readonly cache?: AnalysisCache;
+  /**
+   * Infer the roles of rule sets nothing declares, and the peers every site
+   * has (default true; `--no-infer` and the `citrixFlowLint.infer` setting turn it off).
+   */
+  readonly infer?: boolean;
 }
 
 export interface WorkspaceAnalysis {
@@ -59,6 +67,8 @@ export interface WorkspaceAnalysis {
   readonly suppressedCount: number;
   /** The findings suppression comments silenced, at their configured severity (checks that are off are not here). */
   readonly suppressed: readonly SuppressedFinding[];
+  /** What was inferred (absent with inference off): roles that bound, hints, assumed peers. */
+  readonly inference?: SiteInference;
 }
 
 let vocabularyCache: Vocabulary | undefined;
@@ -123,16 +133,19 @@ function problemFinding(uri: string, problem: TopologyProblem): Omit<Finding, 's
 export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topology, options: AnalyzeOptions = {}, catalog: Catalog = loadCatalog()): WorkspaceAnalysis {
   const cache = options.cache ?? new AnalysisCache();
   const files = cache.link(parsedFiles);
-  const binding = cache.bind(files, topology, {
+  const declared = cache.bind(files, topology, {
     workspaceRoot: options.workspaceRoot,
     commandLineRoles: options.commandLineRoles,
     vocabulary: vocabulary(),
     reportUnmatched: options.reportUnmatchedBindings ?? true,
   });
+  const inference = options.infer === false || options.commandLineRoles?.length ? undefined : inferSite(files, { catalog, declared: declared.bound, topology });
+  const binding = inference ? cache.withInferred(files, declared, inference) : declared;
   const boundRoles = new Set<string>();
   for (const b of binding.bound) for (const r of b.roles) boundRoles.add(r);
-  const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles])].sort().join(',');
-  const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], topology, catalog, boundRoles, rolesKey));
+  const assumed = inference?.peers ?? [];
+  const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles, ...assumed.map((a) => `assumed:${a.role}`)])].sort().join(',');
+  const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], topology, catalog, boundRoles, rolesKey, assumed));
   const required = perFile.flatMap((p) => p.required);
   const context: AnalysisContext = { files, bound: binding.bound, topology, catalog, required };
 
@@ -165,7 +178,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   }
 
   const byUri = new Map<string, RawFinding[]>();
-  for (const f of raw) {
+  for (const f of withAssumptions(raw, binding.bound, inference, catalog)) {
     const list = byUri.get(f.uri);
     if (list) list.push(f);
     else byUri.set(f.uri, [f]);
@@ -204,7 +217,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
     for (const f of list) findings.push(f);
   }
   const { perFile: _perFile, ...bindResult } = binding;
-  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed };
+  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed, ...(inference ? { inference } : {}) };
 }
 
 type RawFinding = Omit<Finding, 'severity'> & { severity?: Severity };
@@ -270,6 +283,7 @@ const NO_REQUIRED: readonly RequiredFlowCheck[] = [];
 export class AnalysisCache {
   private readonly links = new Map<string, { inputs: readonly ParsedFile[]; outputs: readonly ParsedFile[] }>();
   private readonly bindings = new WeakMap<ParsedFile, FileBinding>();
+  private readonly inferredBindings = new WeakMap<FileBinding, { key: string; binding: FileBinding }>();
   private prelude: { topology: Topology; env: string; problems: BindResult['problems'] } | undefined;
   private unmatched: { topology: Topology; env: string; key: string; problems: BindResult['problems'] } | undefined;
   private readonly requiredByFile = new WeakMap<ParsedFile, FileRequired & { topology: Topology; catalog: Catalog; rolesKey: string }>();
@@ -380,13 +394,50 @@ export class AnalysisCache {
   }
 
   /** The required flows of one file's bound rule sets, evaluated again only when they, the topology or the roles present change. */
-  required(file: ParsedFile, binding: FileBinding, topology: Topology, catalog: Catalog, boundRoles: ReadonlySet<string>, rolesKey: string): FileRequired {
+  required(file: ParsedFile, binding: FileBinding, topology: Topology, catalog: Catalog, boundRoles: ReadonlySet<string>, rolesKey: string, assumed: SiteInference['peers'] = []): FileRequired {
     const hit = this.requiredByFile.get(file);
     if (hit && hit.bound === binding.bound && (binding.bound.length === 0 || (hit.topology === topology && hit.catalog === catalog && hit.rolesKey === rolesKey))) return hit;
-    const required = binding.bound.length ? evaluateRequiredFlows(binding.bound, topology, catalog, boundRoles) : NO_REQUIRED;
+    const required = binding.bound.length ? evaluateRequiredFlows(binding.bound, topology, catalog, boundRoles, assumed) : NO_REQUIRED;
     const entry = { bound: binding.bound, required, topology, catalog, rolesKey };
     this.requiredByFile.set(file, entry);
     return entry;
+  }
+
+  /**
+   * The declared binding with the inferred roles of rule sets nothing
+   * declares added. A file's share is made again only when what was
+   * inferred for it changes, so its required flows and checks stay cached.
+   */
+  withInferred(files: readonly ParsedFile[], declared: BindResult & { readonly perFile: readonly FileBinding[] }, site: SiteInference): BindResult & { readonly perFile: readonly FileBinding[] } {
+    if (!site.bindings.length) return declared;
+    const byUri = new Map<string, SiteInference['bindings'][number][]>();
+    for (const b of site.bindings) byUri.set(b.uri, [...(byUri.get(b.uri) ?? []), b]);
+    const perFile = files.map((file, i) => {
+      const own = declared.perFile[i];
+      const inferred = byUri.get(file.uri);
+      if (!inferred) return own;
+      const key = JSON.stringify(inferred.map((b) => [b.ruleSetId, b.roles, b.scope, b.guesses.map((g) => [g.role, g.score, g.evidence.length])]));
+      const hit = this.inferredBindings.get(own);
+      if (hit && hit.key === key) return hit.binding;
+      const add: BoundRuleSet[] = [];
+      const taken = new Set<string>();
+      for (const b of inferred) {
+        const ruleSet = file.ruleSets.find((rs) => rs.id === b.ruleSetId);
+        if (!ruleSet) continue;
+        taken.add(ruleSet.id);
+        add.push({ file, ruleSet, roles: b.roles, via: 'inferred', scope: b.scope, inferred: b, ...(ruleSet.nameSpan || ruleSet.span ? { declaredAt: { uri: file.uri, span: ruleSet.nameSpan ?? ruleSet.span } } : {}) });
+      }
+      const binding: FileBinding = { ...own, bound: [...own.bound, ...add], unbound: own.unbound.filter((u) => !taken.has(u.ruleSet.id)) };
+      this.inferredBindings.set(own, { key, binding });
+      return binding;
+    });
+    return {
+      bound: perFile.flatMap((b) => b.bound),
+      unbound: perFile.flatMap((b) => b.unbound),
+      annotations: declared.annotations,
+      problems: declared.problems,
+      perFile,
+    };
   }
 
   /** One file-scoped check on one file, run again only when the file's required flows, the topology or the roles present change. */
@@ -482,7 +533,13 @@ function withSeverity(f: RawFinding, topology: Topology, options: AnalyzeOptions
   // A check may grade one finding below its default (deprecated-port's "may change" ports are information);
   // a severity the user set for the check still wins.
   const userSet = options.severities?.[f.checkId] ?? topology.checks.get(f.checkId);
-  return { ...f, severity: userSet ? configured : f.severity ?? configured };
+  const severity = userSet ? configured : f.severity ?? configured;
+  // A role guessed from names can be wrong; until someone declares it, what rests on the guess is at most a warning.
+  const onGuessedRole = f.assumptions?.some((a) => a.kind === 'role') ?? false;
+  if (!onGuessedRole) return { ...f, severity };
+  // "No flow to this role needs the port" says nothing when the role is a wrong guess: a hint, not a problem.
+  if (f.checkId === 'unneeded-citrix-port') return { ...f, severity: 'hint' };
+  return { ...f, severity: severity === 'error' ? 'warning' : severity };
 }
 
 function byPlace(a: Finding, b: Finding): number {

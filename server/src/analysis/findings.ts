@@ -24,6 +24,8 @@ export interface Finding {
    * the message text.
    */
   readonly data?: Readonly<Record<string, unknown>>;
+  /** What the finding rests on that nobody declared (an inferred role, an assumed peer). */
+  readonly assumptions?: readonly import('./assumptions').Assumption[];
 }
 
 /** A finding a `citrix-flow-lint-disable` comment silenced; kept so SARIF can report it as suppressed in source. */

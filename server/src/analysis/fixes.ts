@@ -82,6 +82,8 @@ export function fixesFor(finding: Finding, analysis: WorkspaceAnalysis, options:
       const ruleSet = ruleSetOf(file, data.ruleSetId);
       if (ruleSet && takesComments(file.format, file.text)) fixes.push({ title: `Add "citrix-role: ${data.roleId}" annotation`, kind: 'quickfix', isPreferred: true, checkId: finding.checkId, edits: [addAnnotation(file, ruleSet, data.roleId)] });
     }
+    const declare = declareFix(finding, analysis);
+    if (declare) fixes.push(declare);
   } catch {
     // A fix that cannot be built is left out; the finding itself still stands.
   }
@@ -203,6 +205,8 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
   const file = check.bound.file;
   const out: AllowRuleRequest[] = [];
   const peer = check.peerRole;
+  // A peer without declared addresses was checked against any address; the rule that lets it in names a placeholder, never "any".
+  const placeholder = check.peerKnown ? undefined : AddressSet.symbol('variable', `role:${peer}`);
   const service = check.flow.id.split('.').pop() ?? check.flow.id;
   for (const g of groups.values()) {
     // Protocols with the same ports share one request (the emitter splits where the format needs it).
@@ -224,8 +228,8 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
         direction: check.direction,
         protocols: protocols.sort(),
         ports: protocols.includes('icmp') ? [] : ports.ranges.map((r) => ({ from: r.from, to: r.to })),
-        source,
-        destination,
+        source: placeholder && check.direction !== 'outbound' ? placeholder : source,
+        destination: placeholder && check.direction === 'outbound' ? placeholder : destination,
         name: ['Allow', 'Citrix', ...service.split('-'), check.direction === 'outbound' ? 'to' : 'from', ...peer.split('-')].join('-'),
         comment: fixComment(catalog, check.flow, protocols, protocols.includes('icmp') ? [] : ports.ranges),
         before,
@@ -337,6 +341,32 @@ export function replaceFieldText(uri: string, span: Span, newText: string): Text
 }
 
 /** `citrix-role: <id>` in the format's comment syntax, on its own line above the rule set's first line. */
+/**
+ * "Declare this rule set as VDA": a finding that rests on an inferred role
+ * gets the annotation that turns the assumption into a declaration, so the
+ * finding stays and its "Assumed" clause goes.
+ */
+function declareFix(finding: Finding, analysis: WorkspaceAnalysis): CodeFix | undefined {
+  const role = finding.assumptions?.find((a) => a.kind === 'role');
+  if (!role?.ruleSetId) return undefined;
+  const declared = declareRuleSet(analysis, finding.uri, role.ruleSetId);
+  return declared ? { title: declared.title, kind: 'quickfix', checkId: finding.checkId, edits: [declared.edit] } : undefined;
+}
+
+/** The annotation that declares an inferred rule set with the roles it was assumed to protect; undefined when nothing was inferred there. */
+export function declareRuleSet(analysis: WorkspaceAnalysis, uri: string, ruleSetId: string): { title: string; edit: TextEdit; roles: readonly string[] } | undefined {
+  const bound = analysis.binding.bound.find((b) => b.via === 'inferred' && b.ruleSet.id === ruleSetId && (b.file.uri === uri || b.ruleSet.nameSpan !== undefined));
+  if (!bound) return undefined;
+  const file = analysis.files.find((f) => f.uri === bound.file.uri) ?? bound.file;
+  const ruleSet = file.ruleSets.find((rs) => rs.id === ruleSetId) ?? bound.ruleSet;
+  const catalog = loadCatalog();
+  return {
+    title: `Declare this rule set as ${bound.roles.map((r) => roleName(catalog, r)).join(' and ')}`,
+    edit: addAnnotation(file, ruleSet, bound.roles.join(', ')),
+    roles: bound.roles,
+  };
+}
+
 export function addAnnotation(file: ParsedFile, ruleSet: RuleSet, roleId: string): TextEdit {
   const start = lineStartAt(file.text, ruleSet.span.start);
   const line = commentLine(file.format, `citrix-role: ${roleId}`, indentAt(file.text, ruleSet.span.start), file);

@@ -70,7 +70,7 @@ function judgePiece(input: JudgeInput, protocol: number, ports: PortSet): FlowPi
   const allowed = decisions.filter((d) => d.outcome === 'allow');
   const denied = decisions.filter((d) => d.outcome === 'deny');
   const base = { protocol, ports: portful ? ports : Ports.any(), decisions };
-  if (decisions.some((d) => d.outcome === 'unknown')) return { ...base, status: 'unknown' };
+  if (decisions.some((d) => d.outcome === 'unknown')) return someAddressAllowed(input, base, allowed, portful) ?? { ...base, status: 'unknown' };
   if (denied.length === 0) return { ...base, status: 'allowed' };
   if (allowed.length === 0) return { ...base, status: 'blocked' };
   // Some ports of the piece allowed from nowhere: partly open by port, whoever the peers are.
@@ -89,6 +89,25 @@ function judgePiece(input: JudgeInput, protocol: number, ports: PortSet): FlowPi
   if (input.ownDeclared && !wanted(ownEnd).isSubsetOf(ownAllowed)) return { ...base, status: 'partial' };
   const side = !input.peerDeclared && !wanted(input.peerEnd).isSubsetOf(peerAllowed) ? 'peer' : 'own';
   return { ...base, status: 'allowed', assumed: { side, allowedFrom: side === 'peer' ? peerAllowed : ownAllowed } };
+}
+
+/**
+ * A peer nobody declared stands for "some address": when rules certainly
+ * allow every port of the piece to (from) some address, what the other rules
+ * do for addresses nobody named cannot make it missing. The own side must
+ * still be wholly allowed when it was declared.
+ */
+function someAddressAllowed(input: JudgeInput, base: Omit<FlowPiece, 'status'>, allowed: readonly Decision[], portful: boolean): FlowPiece | undefined {
+  if (input.peerDeclared || allowed.length === 0) return undefined;
+  let allowedPorts = Ports.none();
+  for (const d of allowed) allowedPorts = allowedPorts.union(d.part.destinationPorts);
+  if (portful && !base.ports.isSubsetOf(allowedPorts)) return undefined;
+  const ownEnd: PeerEnd = input.peerEnd === 'source' ? 'destination' : 'source';
+  const end = (d: Decision): AddressSet => (ownEnd === 'source' ? d.part.source : d.part.destination);
+  const ownWanted = ownEnd === 'source' ? input.query.source : input.query.destination;
+  if (input.ownDeclared && !ownWanted.isSubsetOf(unionOf(allowed.map(end)))) return undefined;
+  const peerAllowed = unionOf(allowed.map((d) => (input.peerEnd === 'source' ? d.part.source : d.part.destination)));
+  return { ...base, status: 'allowed', assumed: { side: 'peer', allowedFrom: peerAllowed } };
 }
 
 /**

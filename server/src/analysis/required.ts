@@ -3,6 +3,7 @@ import type { Direction, RuleSet, WindowsProfile } from '../model';
 import { AddressSet, type AddressSymbol, Ports, Protocols, TCP, UDP, ICMP } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
 import { topologyResolver as declaredNetworks } from '../topology/citrixFlows';
+import { CITRIX_COMPONENTS, type AssumedPeer } from '../topology/infer';
 import { applicability } from './conditions';
 import { evaluate, type EvaluationResult, type FlowQuery } from './evaluate';
 import { judgeFlow, type Judgement } from './judge';
@@ -27,7 +28,12 @@ export interface RequiredFlowCheck {
   readonly peerDeclared: boolean;
   /** The flow judged piece by piece (each protocol and port range); `result.verdict` is its verdict. */
   readonly judgement: Judgement;
+  /** The peer is not declared but every site has one, so the flow was checked against "some address". */
+  readonly assumedPeer?: AssumedPeer;
 }
+
+/** The seed's "any Citrix component": every Citrix component present is that source, without declaring it. */
+export const ANY_CITRIX_COMPONENT = 'any-citrix-component';
 
 const PROTOCOL_NUMBER: Record<CatalogProtocol, number> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
@@ -101,6 +107,18 @@ function judged(evaluated: EvaluationResult, judgement: Judgement): EvaluationRe
   return { ...evaluated, verdict: judgement.verdict, decidingRules: rules };
 }
 
+/**
+ * The addresses of "any Citrix component": the declared ones of every
+ * component role; unknown (a placeholder) when none are declared.
+ */
+function componentAddresses(topology: Topology): { addresses: AddressSet; known: boolean; declared: boolean } {
+  const declared = topology.roles.get(ANY_CITRIX_COMPONENT);
+  if (declared && !declared.addresses.isEmpty) return { addresses: declared.addresses, known: true, declared: true };
+  let all = AddressSet.none();
+  for (const [role, decl] of topology.roles) if (CITRIX_COMPONENTS.has(role)) all = all.union(decl.addresses);
+  return all.isEmpty ? { addresses: AddressSet.symbol('variable', `role:${ANY_CITRIX_COMPONENT}`), known: false, declared: false } : { addresses: all, known: true, declared: true };
+}
+
 /** Flows a catalog flow cannot express as a firewall rule (no port, a loopback listener). */
 function checkable(flow: CatalogFlow): boolean {
   if (flow.tags.includes('loopback') || flow.tags.includes('no-fixed-port')) return false;
@@ -167,13 +185,22 @@ function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'ou
  * `boundElsewhere`: roles bound anywhere in the workspace, when `bound` is only
  * part of it (one file's rule sets, evaluated again only when that file changes).
  */
-export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: Topology, catalog: Catalog, boundElsewhere?: ReadonlySet<string>): RequiredFlowCheck[] {
+export function evaluateRequiredFlows(
+  bound: readonly BoundRuleSet[],
+  topology: Topology,
+  catalog: Catalog,
+  boundElsewhere?: ReadonlySet<string>,
+  assumed: readonly AssumedPeer[] = [],
+): RequiredFlowCheck[] {
   // A flow is required only when both ends exist at the site: the protected role is bound, and the
-  // peer is declared in citrix-flows.yaml or bound somewhere. Without citrix-flows.yaml, users
-  // (workspace-app) are assumed present, since every site has them.
+  // peer is declared in citrix-flows.yaml or bound somewhere, or is one every site has (assumed).
+  // Without citrix-flows.yaml, users (workspace-app) are assumed present, since every site has them.
   const present = new Set<string>([...topology.roles.keys(), ...(topology.uri ? [] : ['workspace-app'])]);
   for (const b of bound) for (const r of b.roles) present.add(r);
   if (boundElsewhere) for (const r of boundElsewhere) present.add(r);
+  const assumedByRole = new Map(assumed.map((a) => [a.role, a]));
+  for (const a of assumed) present.add(a.role);
+  if ([...present].some((r) => CITRIX_COMPONENTS.has(r))) present.add(ANY_CITRIX_COMPONENT);
   const resolve = topologyResolver(topology);
   const out: RequiredFlowCheck[] = [];
   const seen = new Set<string>();
@@ -182,9 +209,12 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
     for (const role of b.roles) {
       const own = roleAddresses(role, topology);
       const sides = interfaceSides(b, role);
+      // Licensing flows start at "any Citrix component": each component present is one.
+      // A declared any-citrix-component says which machines those are, and wins.
+      const asComponent = CITRIX_COMPONENTS.has(role) && !topology.roles.has(ANY_CITRIX_COMPONENT) ? catalog.flowsForRole(ANY_CITRIX_COMPONENT, 'outbound') : [];
       for (const [flowSide, flows] of [
         ['inbound', catalog.flowsForRole(role, 'inbound')],
-        ['outbound', catalog.flowsForRole(role, 'outbound')],
+        ['outbound', asComponent.length ? [...catalog.flowsForRole(role, 'outbound'), ...asComponent] : catalog.flowsForRole(role, 'outbound')],
       ] as const) {
         const forwardOnly = !directions.includes(flowSide) && directions.includes('forward');
         // A host's FORWARD chain routes other machines' traffic; it protects a role only when bound to it by name.
@@ -201,7 +231,12 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
           const key = `${b.file.uri}#${b.ruleSet.id}#${role}#${flow.id}#${flowSide}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          const peer = roleAddresses(peerRole, topology);
+          const assumedPeer = assumedByRole.get(peerRole);
+          const declaredPeer = peerRole === ANY_CITRIX_COMPONENT ? componentAddresses(topology) : roleAddresses(peerRole, topology);
+          // A peer whose addresses nobody declared (one every site has, or one declared without addresses):
+          // is the flow open to (from) anywhere at all? A rule open to some addresses is the least-privilege rule.
+          const someAddress = assumedPeer !== undefined || !declaredPeer.known;
+          const peer = someAddress ? { addresses: AddressSet.any(), known: false, declared: false } : declaredPeer;
           const protocols = Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p]));
           const ports = flow.ports.length ? Ports.of(flow.ports) : Ports.any();
           const query: FlowQuery = {
@@ -227,6 +262,7 @@ export function evaluateRequiredFlows(bound: readonly BoundRuleSet[], topology: 
             peerKnown: peer.known,
             peerDeclared: peer.declared,
             judgement,
+            ...(assumedPeer ? { assumedPeer } : {}),
           });
         }
       }

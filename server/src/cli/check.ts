@@ -21,24 +21,28 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type C
  */
 export const CHECK_OPTIONS = {
   options: ['roles', 'role', 'format', 'severity-threshold', 'baseline', 'write-baseline', 'docs-url', 'exclude'],
-  flags: ['help', 'no-color', 'color', 'exit-zero', 'skip-unsupported', 'allow-empty'],
+  flags: ['help', 'no-color', 'color', 'exit-zero', 'skip-unsupported', 'allow-empty', 'no-infer'],
 } as const;
 
 const FORMATS = ['text', 'json', 'sarif', 'compact'] as const;
 
 const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID…] [--format text|json|sarif|compact]
-                              [--severity-threshold error|warning|info] [--exit-zero] [--no-color]
+                              [--severity-threshold error|warning|info] [--exit-zero] [--no-infer] [--no-color]
                               [--baseline FILE | --write-baseline FILE] [--docs-url URL] [--exclude GLOB…]
                               [--skip-unsupported] [--allow-empty]
 
 Checks firewall and IaC files under the paths (default: the current folder)
-against the network flows the declared Citrix roles need.
+against the network flows the declared Citrix roles need. Rule sets nothing
+declares get the roles their names, groups, comments, files and opened ports
+plainly say, and peers every site has (Delivery Controllers, the License
+Server) are assumed; the "Assumed" block lists each assumption.
 
   --roles FILE              citrix-flows.yaml to use (default: the nearest one above the first path)
   --role ID                 bind every rule set in the given files to this role (repeat, or a,b,c)
   --format FMT              text (default), json, sarif (SARIF 2.1.0) or compact (one line per finding)
   --severity-threshold LVL  exit 1 when a finding is at or above LVL (default: warning)
   --exit-zero               report findings but exit 0 (usage and internal errors still exit 2)
+  --no-infer                check only what citrix-flows.yaml, annotations and --role declare
   --write-baseline FILE     write every finding to FILE as accepted for now, and exit 0
   --baseline FILE           report and count only findings that FILE does not hold
   --docs-url URL            SARIF helpUri of each check: URL/<check-id>.md, or URL with {id} in it
@@ -78,13 +82,13 @@ export interface SkippedFile {
 /** Reads, parses and analyses the given paths the way `check`, `report` and `test-flow` all need. */
 export async function loadAndAnalyze(
   paths: readonly string[],
-  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; exclude?: readonly string[]; onProgress?: (done: number, total: number) => void },
+  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; exclude?: readonly string[]; infer?: boolean; ignoreTopology?: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<LoadedWorkspace | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
   const targets = paths.length ? paths.map((p) => path.resolve(cwd, p)) : [cwd];
   const missing = paths.filter((_p, i) => !existsOrLink(targets[i]));
   if (missing.length) return { error: `${missing.map((p) => `${p}: no such file or folder`).join('\n')}` };
-  const topologyPath = options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
+  const topologyPath = options.ignoreTopology ? undefined : options.rolesFile ? path.resolve(cwd, options.rolesFile) : findTopologyFile(targets[0]);
   let topologyText: string | undefined;
   let topologyRefused: string | undefined;
   const skipped: SkippedFile[] = [];
@@ -137,6 +141,7 @@ export async function loadAndAnalyze(
     workspaceRoot: root,
     commandLineRoles: options.roles,
     reportUnmatchedBindings: coversRoot,
+    infer: options.infer !== false,
   });
   return { analysis, texts, cwd, skipped, unsupported, explicit: paths.length > 0 };
 }
@@ -242,6 +247,7 @@ export const checkCommand: CliCommand = {
     const loaded = await loadAndAnalyze(parsed.positionals, {
       rolesFile: option('roles'),
       roles: parsed.options.get('role'),
+      infer: !parsed.flags.has('no-infer'),
       exclude: parsed.options.get('exclude'),
       onProgress: progress ? (done, total) => total > 50 && process.stderr.write(`\rchecking ${done}/${total} files…`) : undefined,
     });

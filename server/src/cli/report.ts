@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { Finding, Severity } from '../analysis/findings';
 import { LineIndex } from '../model';
 import type { LoadedWorkspace } from './check';
+import { guessInWords, type SiteInference } from '../topology';
+import { loadCatalog } from '../catalog';
 import { toUri } from '../service/workspaceFiles';
-
 
 export function displayPath(uri: string, cwd: string): string {
   if (!uri.startsWith('file:')) return uri;
@@ -43,6 +44,17 @@ export function formatJson(loaded: LoadedWorkspace): string {
       message: f.message,
       ...(f.flowId ? { flowId: f.flowId } : {}),
       ...(f.decidingRule ? { decidingRule: { file: displayPath(f.decidingRule.uri, loaded.cwd), line: at(f.decidingRule.uri, f.decidingRule.span).line } } : {}),
+      ...(f.assumptions?.length
+        ? {
+            assumptions: f.assumptions.map((a) => ({
+              kind: a.kind,
+              role: a.role,
+              text: a.text,
+              ...(a.confidence ? { confidence: a.confidence } : {}),
+              ...(a.evidence ? { evidence: { kind: a.evidence.kind, text: a.evidence.text, file: displayPath(a.evidence.uri, loaded.cwd), ...(a.evidence.span ? { line: at(a.evidence.uri, a.evidence.span).line } : {}) } } : {}),
+            })),
+          }
+        : {}),
     };
   });
   const files = loaded.analysis.files.map((file) => ({
@@ -52,9 +64,26 @@ export function formatJson(loaded: LoadedWorkspace): string {
     // Every parse problem is also a finding (check unparsed-rule or unresolved-value) with its line.
     parseProblems: file.problems.length,
   }));
-  // Only when something was skipped, so the usual shape stays { findings, files }.
+  const inference = loaded.analysis.inference;
+  const assumed = inference && (inference.bindings.length || inference.hints.length || inference.peers.length) ? assumedJson(inference, loaded, at) : undefined;
+  // Only when something was skipped or assumed, so the usual shape stays { findings, files }.
   const skipped = [...(loaded.unsupported ?? []), ...loaded.skipped].map((x) => ({ file: displayPath(toUri(x.file), loaded.cwd), reason: x.why }));
-  return `${JSON.stringify(skipped.length ? { findings, files, skipped } : { findings, files }, null, 2)}\n`;
+  return `${JSON.stringify({ findings, files, ...(skipped.length ? { skipped } : {}), ...(assumed ? { assumed } : {}) }, null, 2)}\n`;
+}
+
+/** Every assumption of the run, as data: the rule sets' inferred roles, the hints that did not bind, the assumed peers. */
+function assumedJson(inference: SiteInference, loaded: LoadedWorkspace, at: ReturnType<typeof positions>): unknown {
+  const one = (b: SiteInference['bindings'][number]): unknown => ({
+    file: displayPath(b.uri, loaded.cwd),
+    ruleSet: b.ruleSetId,
+    roles: b.roles,
+    guesses: b.guesses.map((g) => ({
+      role: g.role,
+      confidence: g.confidence,
+      evidence: g.evidence.map((e) => ({ kind: e.kind, text: e.text, ...(e.span ? { line: at(e.uri, e.span).line } : {}) })),
+    })),
+  });
+  return { ruleSets: inference.bindings.map(one), hints: inference.hints.map(one), peers: inference.peers.map((p) => ({ role: p.role, alternatives: p.alternatives, neededBy: p.neededBy })) };
 }
 
 const COLORS = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
@@ -91,8 +120,50 @@ export function formatText(loaded: LoadedWorkspace, options: { color: boolean; b
     ? `${plural(findings.length, 'problem')} (${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info') + count('hint')} info)`
     : 'No problems';
   const suppressed = (loaded.analysis.suppressedCount ? `; ${loaded.analysis.suppressedCount} suppressed` : '') + (options.baselined ? `; ${options.baselined} in the baseline` : '');
+  lines.push(...assumedBlock(loaded, paint));
   lines.push(`${findings.length ? paint(count('error') ? 'error' : 'warning', summary) : summary} in ${plural(fileCount, 'file')} with ${plural(ruleSetCount, 'rule set')}; ${plural(loaded.analysis.required.length, 'required flow')} checked${suppressed}.`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The "Assumed" block: each rule set whose roles were inferred and why,
+ * the peers assumed present, the guesses too weak to bind; or, when
+ * nothing was declared or inferred, how to declare roles.
+ */
+function assumedBlock(loaded: LoadedWorkspace, paint: (code: keyof typeof COLORS, text: string) => string): string[] {
+  const inference = loaded.analysis.inference;
+  if (!inference) return [];
+  const catalog = loadCatalog();
+  const name = (r: string): string => (r === 'any-citrix-component' ? 'Citrix components' : catalog.roleById(r)?.name ?? r);
+  const out: string[] = [];
+  if (inference.bindings.length || inference.peers.length) {
+    out.push(paint('bold', 'Assumed') + paint('dim', ' (nothing declares these; `citrix-flow-lint init` writes them into citrix-flows.yaml, --no-infer turns this off):'));
+    for (const b of inference.bindings) {
+      const best = b.guesses.filter((g) => b.roles.includes(g.role) && g.confidence === 'high');
+      const why = best.map((g) => `${name(g.role)} from ${guessInWords(g)}`).join('; ');
+      const extra = b.roles.filter((r) => !best.some((g) => g.role === r));
+      out.push(`  ${displayPath(b.uri, loaded.cwd)}  ${b.ruleSetName}: ${why}${extra.length ? ` (so also ${extra.map(name).join(', ')}, the same machine)` : ''}`);
+    }
+    for (const p of inference.peers) {
+      out.push(`  ${[p.role, ...p.alternatives].map(name).join(' or ')}: not declared, needed by ${p.neededBy.map(name).join(', ')}; its flows are checked against any address`);
+    }
+    out.push('');
+  }
+  if (inference.hints.length) {
+    out.push(paint('bold', 'Not assumed') + paint('dim', ' (too weak to bind; declare the role if it is right):'));
+    for (const b of inference.hints.slice(0, 20)) {
+      const g = b.guesses[0];
+      const what = b.note ? `${b.note} (from ${guessInWords(g)}); no catalog flow to check without a declaration` : `perhaps ${name(g.role)}, from ${guessInWords(g)}`;
+      out.push(`  ${displayPath(b.uri, loaded.cwd)}  ${b.ruleSetName}: ${what}`);
+    }
+    if (inference.hints.length > 20) out.push(`  … and ${inference.hints.length - 20} more`);
+    out.push('');
+  }
+  if (inference.nothing && loaded.analysis.files.some((f) => f.ruleSets.length)) {
+    out.push('No Citrix roles declared or inferred, so no required flow was checked. Declare them in citrix-flows.yaml (`citrix-flow-lint init` writes one) or with a `citrix-role: <id>` comment above a rule set.');
+    out.push('');
+  }
+  return out;
 }
 
 /**

@@ -92,7 +92,7 @@ export function sarifLog(loaded: LoadedWorkspace, options: SarifOptions = {}): S
     partialFingerprints: { 'citrixFlowLint/v1': fingerprint(f, displayPath(f.uri, loaded.cwd)) },
     ...(options.baselined ? { baselineState: options.baselined.has(f) ? 'unchanged' : 'new' } : {}),
     ...(suppression ? { suppressions: [suppression] } : {}),
-    ...(f.flowId ? { properties: { flowId: f.flowId } } : {}),
+    ...(f.flowId || f.assumptions?.length ? { properties: { ...(f.flowId ? { flowId: f.flowId } : {}), ...(f.assumptions?.length ? { assumptions: f.assumptions.map((a) => a.text) } : {}) } } : {}),
   });
   const results = loaded.analysis.findings.map((f) => result(f));
   for (const s of loaded.analysis.suppressed) {

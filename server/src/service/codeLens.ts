@@ -1,8 +1,16 @@
 import type { Span } from '../model';
 import { assumptionNote, shortRoleName, tallies } from './requiredFlows';
 import type { WorkspaceState } from './state';
+import { guessInWords, type BoundRuleSet } from '../topology';
 
 export const SHOW_REQUIRED_FLOWS_COMMAND = 'citrixFlowLint.showRequiredFlows';
+/** Writes the `citrix-role:` annotation for an inferred rule set; the client asks the server for the edit. */
+export const DECLARE_ROLE_COMMAND = 'citrixFlowLint.declareRole';
+
+export interface DeclareRoleArgs {
+  readonly uri: string;
+  readonly ruleSetId: string;
+}
 
 /** What the lens's command receives: enough for the client to ask the server for the list. */
 export interface RequiredFlowsArgs {
@@ -16,7 +24,7 @@ export interface CodeLensResult {
   readonly span: Span;
   readonly title: string;
   readonly command: string;
-  readonly arguments: [RequiredFlowsArgs];
+  readonly arguments: [RequiredFlowsArgs] | [DeclareRoleArgs];
 }
 
 /** One lens per role above each rule set bound to roles: "VDA · 9/11 required inbound flows allowed". */
@@ -30,6 +38,14 @@ export function doCodeLens(state: WorkspaceState, uri: string): CodeLensResult[]
     if (bound.file.uri !== uri) continue;
     // Lenses sit where the user's text has the rule set, which is the cached parse, not the linked copy.
     const ruleSet = file.ruleSets.find((rs) => rs.id === bound.ruleSet.id) ?? bound.ruleSet;
+    // An assumption is never hidden: what was assumed and why, and one click to declare it.
+    const assumed = bound.via === 'inferred' ? assumedRoleWords(state, bound) : undefined;
+    if (assumed && !seen.has(`${ruleSet.id}\u0000assumed`)) {
+      seen.add(`${ruleSet.id}\u0000assumed`);
+      const at = { start: ruleSet.span.start, end: ruleSet.span.start };
+      out.push({ span: at, title: `Assumed role: ${assumed}`, command: SHOW_REQUIRED_FLOWS_COMMAND, arguments: [{ role: bound.roles[0], uri, ruleSetId: ruleSet.id, title: `${shortRoleName(state.catalog, bound.roles[0])} — ${ruleSet.name}` }] });
+      out.push({ span: at, title: 'Declare', command: DECLARE_ROLE_COMMAND, arguments: [{ uri, ruleSetId: ruleSet.id }] });
+    }
     for (const role of bound.roles) {
       const key = `${ruleSet.id}\u0000${role}`;
       if (seen.has(key)) continue;
@@ -52,5 +68,16 @@ export function doCodeLens(state: WorkspaceState, uri: string): CodeLensResult[]
       });
     }
   }
-  return out.sort((a, b) => a.span.start - b.span.start);
+  // Stable: the "Assumed role" and "Declare" lenses stay first on their line.
+  return out.map((lens, i) => ({ lens, i })).sort((a, b) => a.lens.span.start - b.lens.span.start || a.i - b.i).map((x) => x.lens);
+}
+
+/** "VDA, from the name `vda-inbound-rules`": the roles that bound and the clues that bound them. */
+export function assumedRoleWords(state: WorkspaceState, bound: BoundRuleSet): string | undefined {
+  const inferred = bound.inferred;
+  if (!inferred) return undefined;
+  const confident = inferred.guesses.filter((g) => g.confidence === 'high' && bound.roles.includes(g.role));
+  if (!confident.length) return undefined;
+  const names = bound.roles.map((r) => shortRoleName(state.catalog, r)).join(', ');
+  return `${names}, from ${guessInWords(confident[0]).replace(/"([^"]*)"/g, '`$1`')}`;
 }

@@ -18,6 +18,7 @@ export interface FileStatusResult {
 
 const VIA_WORDS: Readonly<Record<string, string>> = {
   annotation: 'annotated',
+  inferred: 'assumed from its names and ports',
   binding: 'declared in citrix-flows.yaml',
   'command-line': 'given with --role',
   interface: 'from an interface in citrix-flows.yaml',

@@ -7,7 +7,7 @@ import { RULE_URI_META } from '../analysis/link';
 import { parseCondition, type Catalog, type CatalogFlow } from '../catalog';
 import type { ParsedFile, Rule, RuleSet, Span } from '../model';
 import type { AddressSet } from '../net';
-import type { Topology } from '../topology';
+import { guessInWords, type Topology } from '../topology';
 import { commentAt, contains, ruleAt, wordAt } from './locate';
 import { flowsOnPorts, portFieldAt, portTokenAt, protocolsOf, type PortToken } from './ports';
 import { STATUS_MARK, STATUS_WORD, itemFor, sideOf } from './requiredFlows';
@@ -197,7 +197,16 @@ function ruleSetHover(catalog: Catalog, analysis: WorkspaceAnalysis, file: Parse
   const bound = analysis.binding.bound.filter((b) => b.file.uri === file.uri && b.ruleSet.id === ruleSet.id);
   const roles = [...new Set(bound.flatMap((b) => b.roles))];
   const lines = [`**${ruleSet.name}** (${ruleSet.kind}, ${ruleSet.rules.filter((r) => !r.implicit).length} written rules)`];
-  if (roles.length === 0) lines.push('', 'Not bound to a Citrix role: add `citrix-role: <role>` in a comment above it, or a binding in citrix-flows.yaml.');
+  for (const b of bound) {
+    if (b.via !== 'inferred' || !b.inferred) continue;
+    for (const g of b.inferred.guesses.filter((x) => x.confidence === 'high' && b.roles.includes(x.role))) {
+      lines.push('', `Assumed role: **${roleName(catalog, g.role)}** (\`${g.role}\`), from ${guessInWords(g).replace(/"([^"]*)"/g, '`$1`')}. Nothing declares it; the quick fix "Declare this rule set as …" or \`citrix-role: ${b.roles.join(', ')}\` above it makes it a declaration.`);
+    }
+  }
+  if (roles.length === 0) {
+    const hint = analysis.inference?.hints.find((h) => h.uri === file.uri && h.ruleSetId === ruleSet.id)?.guesses[0];
+    lines.push('', `Not bound to a Citrix role${hint ? ` (perhaps ${roleName(catalog, hint.role)}, from ${guessInWords(hint).replace(/"([^"]*)"/g, '`$1`')}, but not clearly enough to assume it)` : ''}: add \`citrix-role: <role>\` in a comment above it, or a binding in citrix-flows.yaml.`);
+  }
   for (const role of roles) lines.push('', ...requiredFlowLines(catalog, analysis, role, { uri: file.uri, ruleSetId: ruleSet.id }));
   return lines.join('\n');
 }

@@ -22,6 +22,7 @@ export const METHODS = {
   generate: 'citrixFlowLint/generate',
   generateRoles: 'citrixFlowLint/generateRoles',
   flowMap: 'citrixFlowLint/flowMap',
+  declareRole: 'citrixFlowLint/declareRole',
   /** The one notification (server → client), after each analysis. */
   status: 'citrixFlowLint/status',
 } as const;
@@ -71,6 +72,8 @@ export interface Requests {
   [METHODS.generate]: { params: GenerateParams; result: GenerateResult };
   [METHODS.generateRoles]: { params: { uri?: string } | null; result: GenerateRole[] };
   [METHODS.flowMap]: { params: { uri?: string } | null; result: FlowMapModel | undefined };
+  /** The "Declare" code lens: the annotation that turns a rule set's assumed roles into a declaration. */
+  [METHODS.declareRole]: { params: { uri: string; ruleSetId: string }; result: { edit: { changes: Record<string, { range: Range; newText: string }[]> }; title: string } | { error: string } };
 }
 
 export interface Notifications {

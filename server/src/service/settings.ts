@@ -18,6 +18,8 @@ export interface Settings {
   readonly filesExclude: readonly string[];
   /** `onType`: analyse after each edit (debounced); `onSave`: only when a document is saved. */
   readonly run: 'onType' | 'onSave';
+  /** Infer roles and assume always-present peers where nothing is declared. */
+  readonly infer: boolean;
 }
 
 /** Whether a document event starts an analysis; the first scan and setting changes always do. */
@@ -28,7 +30,7 @@ export function analyzesOn(event: 'open' | 'change' | 'save', run: Settings['run
   return true;
 }
 
-export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true, style: 'perRule' }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' }, exclude: [], filesExclude: [], run: 'onType' };
+export const DEFAULT_SETTINGS: Settings = { enable: true, checks: {}, inlayHints: { enabled: true, style: 'perRule' }, debounceMs: 150, maxFileSizeKB: 5120, baseline: { file: '', showAs: 'hint' }, exclude: [], filesExclude: [], run: 'onType', infer: true };
 
 const SEVERITIES = new Set<string>(['off', 'info', 'warning', 'error']);
 
@@ -62,5 +64,6 @@ export function normalizeSettings(raw: unknown, filesExclude?: unknown): Setting
     exclude: Array.isArray(r.exclude) ? r.exclude.filter((g): g is string => typeof g === 'string' && g.trim() !== '') : typeof r.exclude === 'string' && r.exclude.trim() ? [r.exclude] : [],
     filesExclude: filesExcludeGlobs(filesExclude),
     run: r.run === 'onSave' ? 'onSave' : 'onType',
+    infer: typeof r.infer === 'boolean' ? r.infer : DEFAULT_SETTINGS.infer,
   };
 }

@@ -37,6 +37,8 @@ export interface StateOptions {
 
 export interface AnalysisSettings {
   readonly severities?: Readonly<Record<string, CheckSeverity>>;
+  /** False to check only what is declared (the `citrixFlowLint.infer` setting). */
+  readonly infer?: boolean;
 }
 
 export function isTopologyUri(uri: string): boolean {
@@ -212,14 +214,14 @@ export class WorkspaceState {
    */
   analyze(settings: AnalysisSettings | undefined = this.lastSettings): WorkspaceAnalysis {
     this.lastSettings = settings;
-    const key = `${this.generation}\u0000${JSON.stringify(settings?.severities ?? {})}`;
+    const key = this.keyFor(settings);
     if (this.current?.key === key) return this.current.analysis;
     const files: ParsedFile[] = [];
     for (const uri of this.documents.keys()) {
       const parsed = this.parsedFile(uri);
       if (parsed) files.push(parsed);
     }
-    const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings?.severities, reportUnmatchedBindings: true, cache: this.analysisCache };
+    const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings?.severities, reportUnmatchedBindings: true, cache: this.analysisCache, infer: settings?.infer !== false };
     const analysis = analyzeParsed(files, this.topology(), options, this.catalog);
     this.current = { analysis, key };
     return analysis;
@@ -232,7 +234,11 @@ export class WorkspaceState {
 
   /** True when `analyze()` with these settings would return the cached analysis. */
   isFresh(settings: AnalysisSettings | undefined = this.lastSettings): boolean {
-    return this.current?.key === `${this.generation}\u0000${JSON.stringify(settings?.severities ?? {})}`;
+    return this.current?.key === this.keyFor(settings);
+  }
+
+  private keyFor(settings: AnalysisSettings | undefined): string {
+    return `${this.generation}\u0000${JSON.stringify(settings?.severities ?? {})}\u0000${settings?.infer !== false}`;
   }
 
   lineIndex(uri: string): LineIndex | undefined {

@@ -4,3 +4,7 @@ export * from './citrixFlows';
 export * from './annotations';
 export * from './bind';
 export * from './catalogVocabulary';
+export * from './infer';
+export * from './inferRoles';
+export * from './inferWords';
+export * from './writeSite';

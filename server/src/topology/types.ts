@@ -92,7 +92,9 @@ export interface BoundRuleSet {
   readonly file: ParsedFile;
   readonly ruleSet: RuleSet;
   readonly roles: readonly string[];
-  readonly via: 'annotation' | 'binding' | 'command-line' | 'interface';
+  readonly via: 'annotation' | 'binding' | 'command-line' | 'interface' | 'inferred';
+  /** For `via: 'inferred'`: the guesses and their evidence, so every finding that depends on them can say so. */
+  readonly inferred?: import('./infer').InferredBinding;
   /**
    * 'rule-set' when the declaration names this rule set (an annotation right
    * above it, a binding with `ruleSet:`, an interface); 'file' when it covers

@@ -61,13 +61,72 @@ test('check: usage errors exit 2 with a message on stderr', () => {
 });
 
 test('check: --role binds every rule set of the given files', () => {
-  const without = cli(['check', '--format', 'json'], UNBOUND);
+  const without = cli(['check', '--no-infer', '--format', 'json'], UNBOUND);
   assert.equal((JSON.parse(without.stdout) as { findings: { checkId: string }[] }).findings.filter((f) => f.checkId === 'unneeded-citrix-port').length, 0);
   const withRole = cli(['check', '--role', 'vda', '--format', 'json'], UNBOUND);
   const ids = (JSON.parse(withRole.stdout) as { findings: { checkId: string }[] }).findings.map((f) => f.checkId);
   assert.ok(ids.includes('unneeded-citrix-port'), ids.join(', '));
   const several = cli(['check', '--role', 'vda,storefront', '--format', 'json'], UNBOUND);
   assert.equal(several.status, 1, several.stderr);
+});
+
+/** Issue 17: no citrix-flows.yaml, no annotation; the names say VDA. Excerpt shape of an azurerm NSG as public CVAD modules write it. */
+const ZERO_CONFIG = workspace({
+  'citrix/vda-network.tf':
+    'resource "azurerm_network_security_group" "vda" {\n  name                = "vda-inbound-rules"\n  location            = "westeurope"\n  resource_group_name = "rg-citrix"\n\n' +
+    '  security_rule {\n    name                       = "Deny-All-Inbound"\n    priority                   = 4000\n    direction                  = "Inbound"\n    access                     = "Deny"\n' +
+    '    protocol                   = "*"\n    source_port_range          = "*"\n    destination_port_range     = "*"\n    source_address_prefix      = "*"\n    destination_address_prefix = "*"\n  }\n}\n',
+});
+
+test('check: with nothing declared, roles and peers are inferred, listed under "Assumed" and named in each finding', () => {
+  const text = cli(['check'], ZERO_CONFIG);
+  assert.equal(text.status, 1, text.stderr);
+  assert.match(text.stdout, /\nAssumed .*\n {2}citrix\/vda-network\.tf {2}azurerm_network_security_group\.vda: Virtual Delivery Agent \(VDA\) from the name "vda-inbound-rules"/);
+  assert.match(text.stdout, /Delivery Controller or Citrix Cloud Connector: not declared, needed by Virtual Delivery Agent \(VDA\)/);
+  assert.doesNotMatch(text.stdout, / 0 required flows checked/);
+  const json = JSON.parse(cli(['check', '--format', 'json'], ZERO_CONFIG).stdout) as {
+    findings: { checkId: string; message: string; assumptions?: { kind: string; role: string; text: string }[] }[];
+    assumed: { ruleSets: { ruleSet: string; roles: string[] }[]; peers: { role: string }[] };
+  };
+  const registration = json.findings.find((f) => f.checkId === 'missing-flow' && f.message.includes('Delivery Controller → VDA discovery'));
+  assert.ok(registration, json.findings.map((f) => f.message).join('\n'));
+  assert.deepEqual(registration.assumptions?.map((a) => `${a.kind}:${a.role}`), ['role:vda', 'peer:delivery-controller']);
+  assert.match(registration.message, /\. Assumed: Virtual Delivery Agent \(VDA\), from the name "vda-inbound-rules"[^;]*; Delivery Controller or Citrix Cloud Connector not declared, so checked against any address\.$/);
+  assert.deepEqual(json.assumed.ruleSets.map((r) => [r.ruleSet, r.roles]), [['azurerm_network_security_group.vda', ['vda']]]);
+  const sarif = JSON.parse(cli(['check', '--format', 'sarif'], ZERO_CONFIG).stdout) as { runs: { results: { properties?: { assumptions?: string[] } }[] }[] };
+  assert.ok(sarif.runs[0].results.some((r) => r.properties?.assumptions?.length === 2));
+  const off = cli(['check', '--no-infer'], ZERO_CONFIG);
+  assert.doesNotMatch(off.stdout, /Assumed/);
+  assert.match(off.stdout, / 0 required flows checked/);
+});
+
+test('init: writes a commented citrix-flows.yaml; check with it gives the same verdicts, declared', () => {
+  const dir = workspace({ 'citrix/vda-network.tf': fs.readFileSync(path.join(ZERO_CONFIG, 'citrix', 'vda-network.tf'), 'utf8') });
+  const verdicts = (out: string): string[] =>
+    (JSON.parse(out) as { findings: { checkId: string; line: number; message: string }[] }).findings.map((f) => `${f.checkId}:${f.line}:${f.message.replace(/ Assumed: .*$/, '')}`).sort();
+  const before = cli(['check', '--format', 'json'], dir);
+  const init = cli(['init'], dir);
+  assert.equal(init.status, 0, init.stderr);
+  assert.match(init.stdout, /^Wrote citrix-flows\.yaml: 2 roles, 1 binding\./);
+  const yaml = fs.readFileSync(path.join(dir, 'citrix-flows.yaml'), 'utf8');
+  assert.match(yaml, /\n {2}# Virtual Delivery Agent \(VDA\): citrix\/vda-network\.tf: the name "vda-inbound-rules"[^\n]*\n {2}vda: \[\]\n/);
+  assert.match(yaml, /\n {2}# Delivery Controller: not in these files, but Virtual Delivery Agent \(VDA\) always talks to one \(or Citrix Cloud Connector[^\n]*\n {2}delivery-controller: \[\]\n/);
+  assert.match(yaml, /\n {2}- \{ files: "citrix\/vda-network\.tf", ruleSet: "azurerm_network_security_group\.vda", roles: \[vda\] \}\n/);
+  const after = cli(['check', '--format', 'json'], dir);
+  assert.deepEqual(verdicts(after.stdout), verdicts(before.stdout));
+  assert.ok(verdicts(before.stdout).some((v) => v.startsWith('missing-flow:')), 'the comparison compares something');
+  assert.doesNotMatch(after.stdout, /Assumed:/, 'declared: no finding rests on an assumption');
+  assert.doesNotMatch(cli(['check'], dir).stdout, /\nAssumed /);
+  const again = cli(['init'], dir);
+  assert.equal(again.status, 2, 'an existing file is not overwritten without --force');
+  assert.match(again.stderr, /citrix-flows\.yaml exists; pass --force/);
+});
+
+test('check: when nothing can be declared or inferred, one hint says how to declare roles', () => {
+  const plain = workspace({ 'host.rules': '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n' });
+  const r = cli(['check'], plain);
+  assert.equal(r.stdout.match(/No Citrix roles declared or inferred/g)?.length, 1, r.stdout);
+  assert.match(r.stdout, /citrix-flow-lint init/);
 });
 
 test('check: --roles reads citrix-flows.yaml from elsewhere', () => {
@@ -97,7 +156,7 @@ test('check: JSON has exactly the documented shape', () => {
   assert.equal(r.status, 1);
   const out = JSON.parse(r.stdout) as { findings: Record<string, unknown>[]; files: Record<string, unknown>[] };
   assert.deepEqual(Object.keys(out).sort(), ['files', 'findings']);
-  const allowed = ['checkId', 'severity', 'file', 'line', 'column', 'endLine', 'endColumn', 'message', 'flowId', 'decidingRule'];
+  const allowed = ['checkId', 'severity', 'file', 'line', 'column', 'endLine', 'endColumn', 'message', 'flowId', 'decidingRule', 'assumptions'];
   for (const f of out.findings) {
     for (const key of Object.keys(f)) assert.ok(allowed.includes(key), `unexpected key ${key}`);
     for (const key of allowed.slice(0, 8)) assert.ok(key in f, `missing ${key}`);

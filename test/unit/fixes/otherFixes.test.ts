@@ -71,10 +71,11 @@ test('unknown-role in citrix-flows.yaml: "Change to" takes the suggestion; "Disa
 test('addAnnotation binds an unannotated rule set to the role', () => {
   const bare = exposed.replace('# citrix-role: vda\n', '');
   const { file } = analyse(bare);
-  assert.equal(analyse(bare).analysis.binding.bound.length, 0);
+  // Inferred from its name, not declared: the annotation turns the assumption into a declaration.
+  assert.deepEqual(analyse(bare).analysis.binding.bound.map((b) => b.via), ['inferred']);
   const fixed = applyEdits(bare, [addAnnotation(file, file.ruleSets[0], 'vda')]);
   assert.equal(fixed, exposed);
-  assert.deepEqual(analyse(fixed).analysis.binding.bound.map((b) => b.roles), [['vda']]);
+  assert.deepEqual(analyse(fixed).analysis.binding.bound.map((b) => [b.via, b.roles]), [['annotation', ['vda']]]);
 });
 
 test('commentLine uses each format\'s comment leader', () => {

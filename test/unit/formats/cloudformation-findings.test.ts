@@ -17,7 +17,8 @@ for (const file of fixtureInputs('cloudformation')) {
     const uri = pathToFileURL(file).toString();
     const parsed = parseSource({ uri, text });
     if (!parsed) throw new Error(`${file} is not detected as a format we read`);
-    const analysis = analyzeParsed([parsed], readTopology(undefined, undefined), { workspaceRoot: path.dirname(file), reportUnmatchedBindings: false });
+    // Declared roles only: what inference assumes is tested in test/unit/topology and test/unit/analysis/zeroconf.test.ts.
+    const analysis = analyzeParsed([parsed], readTopology(undefined, undefined), { workspaceRoot: path.dirname(file), reportUnmatchedBindings: false, infer: false });
     const lines = shown(analysis.findings, new Map([[uri, text]])).map((f) => `${f.checkId} ${findingLine(f)}`);
     assertSnapshot(fixturePath('cloudformation-findings', path.basename(file)), { format: parsed.format, findings: lines });
   });

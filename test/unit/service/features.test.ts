@@ -6,7 +6,8 @@ import { allCheckIds, checkById } from '../../../server/src/analysis/checks';
 import type { Finding } from '../../../server/src/analysis/findings';
 import { applyEdits } from '../../../server/src/model/edits';
 import { doCodeActions } from '../../../server/src/service/codeActions';
-import { doCodeLens } from '../../../server/src/service/codeLens';
+import { DECLARE_ROLE_COMMAND, doCodeLens } from '../../../server/src/service/codeLens';
+import { declareRuleSet } from '../../../server/src/analysis/fixes';
 import { explainPort } from '../../../server/src/service/commands';
 import { doCompletion } from '../../../server/src/service/completion';
 import { doHover } from '../../../server/src/service/hover';
@@ -65,10 +66,25 @@ describe('code lens and inlay hints', () => {
     // EDT is on: ICA and CGP are partial (UDP blocked), TCP 80 and 89 from the controller are blocked.
     assert.deepEqual(lenses.map((l) => l.title), ['VDA · 0/4 required inbound flows allowed · 0/1 outbound']);
     assert.equal(lenses[0].span.start, NSG_TF.indexOf('resource'));
-    assert.deepEqual(lenses[0].arguments[0].role, 'vda');
+    assert.deepEqual((lenses[0].arguments[0] as { role: string }).role, 'vda');
   });
-  it('an unbound file has no lens', async () => {
+  it('a rule set with an inferred role says so, and offers to declare it', async () => {
+    const text = NSG_TF.replace('# citrix-role: vda\n', '');
+    const state = await stateWith({ 'azure/vda.tf': text });
+    const lenses = doCodeLens(state, uri('azure/vda.tf'));
+    assert.deepEqual(lenses.map((l) => l.title), ['Assumed role: VDA, from the name `nsg-vda` and the file name `vda`', 'Declare', 'VDA · 0/4 required inbound flows allowed · 0/1 outbound']);
+    assert.equal(lenses[1].command, DECLARE_ROLE_COMMAND);
+    assert.deepEqual(lenses[1].arguments, [{ uri: uri('azure/vda.tf'), ruleSetId: 'azurerm_network_security_group.vda' }]);
+    const declared = declareRuleSet(state.analyze(), uri('azure/vda.tf'), 'azurerm_network_security_group.vda');
+    assert.ok(declared);
+    assert.equal(declared.title, 'Declare this rule set as Virtual Delivery Agent (VDA)');
+    assert.equal(applyEdits(text, [declared.edit]), NSG_TF, 'the annotation is written where a person writes it');
+    const hover = doHover(state, uri('azure/vda.tf'), text.indexOf('"vda"') + 1);
+    assert.match(hover?.contents ?? '', /Assumed role: \*\*Virtual Delivery Agent \(VDA\)\*\* \(`vda`\), from the name `nsg-vda`/);
+  });
+  it('with inference off, an unbound file has no lens', async () => {
     const state = await stateWith({ 'azure/vda.tf': NSG_TF.replace('# citrix-role: vda\n', '') });
+    state.analyze({ infer: false });
     assert.deepEqual(doCodeLens(state, uri('azure/vda.tf')), []);
   });
   // Each style on the same rules: [text just before the hint, label].
@@ -184,7 +200,9 @@ describe('settings', () => {
       exclude: [],
       filesExclude: [],
       run: 'onType',
+      infer: true,
     });
+    assert.equal(normalizeSettings({ infer: false }).infer, false);
     assert.equal(normalizeSettings({ run: 'onSave' }).run, 'onSave');
     assert.equal(normalizeSettings({ run: 'sometimes' }).run, 'onType');
     assert.deepEqual(normalizeSettings({ exclude: ['legacy/**', 3, ''] }, { '**/.git': true, '**/tmp': false }).exclude, ['legacy/**']);
@@ -213,12 +231,14 @@ describe('Workspace publishing', () => {
     const plain = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -s 10.0.0.20 --dport 443 -j ACCEPT\nCOMMIT\n';
     const bad = plain.replace('COMMIT', '-A INPUT -j FROB\nCOMMIT');
     const unit = ws.openOrChange({ uri: u, text: bad, version: 1 });
-    const first = ws.changedDiagnostics(unit, {});
+    // The file name says StoreFront; this test is about publishing, so only the parse problem should be there.
+    const off = { infer: false };
+    const first = ws.changedDiagnostics(unit, off);
     assert.deepEqual(first.map((p) => [p.uri, p.version, p.diagnostics.map((d) => d.code)]), [[u, 1, ['unparsed-rule']]]);
-    assert.deepEqual(ws.changedDiagnostics(unit, {}), [], 'nothing changed, nothing sent');
+    assert.deepEqual(ws.changedDiagnostics(unit, off), [], 'nothing changed, nothing sent');
     ws.openOrChange({ uri: u, text: plain, version: 2 });
-    assert.deepEqual(ws.changedDiagnostics(unit, {}), [{ uri: u, diagnostics: [] }]);
+    assert.deepEqual(ws.changedDiagnostics(unit, off), [{ uri: u, diagnostics: [] }]);
     ws.openOrChange({ uri: u, text: bad, version: 3 });
-    assert.deepEqual(ws.changedDiagnostics(unit, {}, false), [], 'disabled: nothing to publish, and nothing was published since the clear');
+    assert.deepEqual(ws.changedDiagnostics(unit, off, false), [], 'disabled: nothing to publish, and nothing was published since the clear');
   });
 });

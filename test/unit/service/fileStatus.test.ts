@@ -20,10 +20,10 @@ describe('doFileStatus', () => {
       expected: { recognised: true, format: 'iptables', text: 'iptables · StoreFront server', detail: '2 rule sets; storefront (declared in citrix-flows.yaml)' },
     },
     {
-      name: 'rules bound to no role',
+      name: 'rules nothing declares show the role assumed for them, and say so',
       files: { 'azure/vda.tf': NSG_TF.replace('# citrix-role: vda\n', '') },
       file: 'azure/vda.tf',
-      expected: { recognised: true, text: 'Terraform · no role', roles: [] },
+      expected: { recognised: true, text: 'Terraform · VDA', detail: '1 rule set; vda (assumed from its names and ports)' },
     },
     {
       name: 'a file that holds no rules',

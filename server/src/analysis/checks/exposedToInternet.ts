@@ -60,7 +60,8 @@ function computeExposures(roles: readonly string[], catalog: Catalog): Exposure[
     let mgmtPorts = PLAIN_MANAGEMENT;
     const admins = new Set<string>();
     for (const f of inbound) {
-      if (!f.tags.includes('management') || !f.protocols.includes('tcp')) continue;
+      // Licensing (27000, 7279) is the License Server's management surface too: never for the Internet.
+      if (!(f.tags.includes('management') || f.tags.includes('licensing')) || !f.protocols.includes('tcp')) continue;
       mgmtPorts = mgmtPorts.union(Ports.of(f.ports));
       admins.add(f.source);
     }
@@ -90,14 +91,38 @@ function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, expos
     },
     { resolve: topologyResolver(topology), profile: exposure.role ? windowsProfileOf(topology, [exposure.role]) : undefined },
   );
-  const open = new Map<Rule, { protocols: ProtocolSet; ports: PortSet }>();
+  const open = new Map<Rule, { protocols: ProtocolSet; ports: PortSet; from: AddressSet }>();
   for (const d of result.decisions) {
     const rule = d.outcome === 'allow' ? writtenRule(file, d) : undefined;
     if (!rule) continue;
     const prev = open.get(rule);
-    open.set(rule, { protocols: (prev?.protocols ?? Protocols.none()).union(d.part.protocols), ports: (prev?.ports ?? Ports.none()).union(d.part.destinationPorts) });
+    open.set(rule, {
+      protocols: (prev?.protocols ?? Protocols.none()).union(d.part.protocols),
+      ports: (prev?.ports ?? Ports.none()).union(d.part.destinationPorts),
+      from: (prev?.from ?? AddressSet.none()).union(d.part.source),
+    });
   }
+  for (const [rule, o] of open) if (!broad(o.from)) open.delete(rule);
   return open;
+}
+
+/** IPv4 addresses in a /8, IPv6 in a /32: less than that is one organisation's network, not "the Internet". */
+const BROAD_V4 = 2 ** 24;
+const BROAD_V6 = 2n ** 96n;
+
+/**
+ * Opened to a wide part of public address space. SSH from one public admin
+ * address or a company's /16 is the least-privilege rule people are told to
+ * write, not an exposure.
+ */
+function broad(from: AddressSet): boolean {
+  if (from.symbols.length) return true;
+  let v4 = 0;
+  for (const r of from.v4.ranges) v4 += r.to - r.from + 1;
+  if (v4 >= BROAD_V4) return true;
+  let v6 = 0n;
+  for (const r of from.v6.ranges) v6 += r.to - r.from + 1n;
+  return v6 >= BROAD_V6;
 }
 
 export const exposedToInternet: CheckDefinition = {

@@ -1,0 +1,220 @@
+import type { Catalog } from '../catalog';
+import type { ParsedFile, RuleSet } from '../model';
+import { fileClues, inferenceKnowledge, scoreClues, type Evidence, type FileClues, type InferenceKnowledge, type RoleGuess } from './inferRoles';
+import { INFRASTRUCTURE_ROLES, nameWords } from './inferWords';
+import type { BoundRuleSet, Topology } from './types';
+
+/**
+ * Roles whose machines talk to the Citrix License Server: the seed's "any
+ * Citrix component", read as Citrix documents licensing. VDAs are not: the
+ * Delivery Controller checks licences out for the sessions they host. Nor
+ * are general infrastructure, user devices, the ADC family (licensed
+ * through ADM or files), FAS, Cloud Connectors and cloud services.
+ */
+export const CITRIX_COMPONENTS: ReadonlySet<string> = new Set(['delivery-controller', 'storefront', 'director', 'pvs-server', 'wem-infrastructure', 'session-recording-server']);
+
+/**
+ * A NetScaler is one machine; the catalog splits it into the roles of its
+ * addresses. A rule set inferred to protect one protects the machine, so it
+ * binds every role the machine plays on that side.
+ */
+const MACHINE_ROLES: Readonly<Record<string, readonly string[]>> = {
+  adc: ['adc', 'adc-nsip'],
+  'adc-nsip': ['adc', 'adc-nsip'],
+  gateway: ['gateway', 'gateway-snip'],
+  'gateway-snip': ['gateway', 'gateway-snip'],
+};
+
+/** A role a rule set is assumed to protect, and why. */
+export interface InferredBinding {
+  readonly uri: string;
+  readonly ruleSetId: string;
+  readonly ruleSetName: string;
+  /** Roles that bind (confident guesses, with the machine's other roles). */
+  readonly roles: readonly string[];
+  /** Every guess with its evidence, confident or not, best first. */
+  readonly guesses: readonly RoleGuess[];
+  /** 'rule-set' when its own name says so; 'file' when only its file, folder or comments do. */
+  readonly scope: 'rule-set' | 'file';
+  /** Why a confident guess stays a hint (the client side of an ADC). */
+  readonly note?: string;
+}
+
+/**
+ * A peer every site has although nothing declares it: VDAs register with
+ * Delivery Controllers or Cloud Connectors, every component talks to the
+ * License Server. Its flows are checked against "some source".
+ */
+export interface AssumedPeer {
+  readonly role: string;
+  /** Roles that serve the same flows (a Cloud Connector instead of a Delivery Controller). */
+  readonly alternatives: readonly string[];
+  /** The present roles that need it. */
+  readonly neededBy: readonly string[];
+}
+
+export interface SiteInference {
+  readonly bindings: readonly InferredBinding[];
+  /** Guesses that did not bind (not confident), as hints. */
+  readonly hints: readonly InferredBinding[];
+  readonly peers: readonly AssumedPeer[];
+  /** Nothing declared and nothing inferred anywhere in the workspace. */
+  readonly nothing: boolean;
+  /** The workspace is about Citrix (words, or a Citrix role declared or inferred). */
+  readonly citrix: boolean;
+}
+
+export interface InferOptions {
+  readonly catalog: Pick<Catalog, 'roles' | 'flows'>;
+  /** Rule sets something declared already binds: declarations always win. */
+  readonly declared: readonly BoundRuleSet[];
+  readonly topology: Topology;
+}
+
+/** What each rule set's clues add up to across the workspace, and which peers every site has. */
+export function inferSite(files: readonly ParsedFile[], options: InferOptions): SiteInference {
+  const knowledge = inferenceKnowledge(options.catalog);
+  const clues = files.map((f) => fileClues(f, knowledge));
+  const declaredIds = new Set(options.declared.map((b) => `${b.file.uri}\u0000${b.ruleSet.id}`));
+  const declaredRoles = new Set<string>([...options.topology.roles.keys(), ...options.declared.flatMap((b) => b.roles)]);
+  const citrix = clues.some((c) => c.citrix) || [...declaredRoles].some((r) => !INFRASTRUCTURE_ROLES.has(r)) || anyStrongCitrix(clues);
+  const bindings: InferredBinding[] = [];
+  const hints: InferredBinding[] = [];
+  for (let i = 0; i < clues.length; i++) {
+    const file = clues[i];
+    const parsed = files[i];
+    for (const rs of file.ruleSets) {
+      if (declaredIds.has(`${rs.uri}\u0000${rs.ruleSetId}`)) continue;
+      const ruleSet = parsed?.ruleSets.find((r) => r.id === rs.ruleSetId);
+      // An ACL or FORWARD chain sits between networks and protects no one host: `interfaces:` in citrix-flows.yaml says which side is which.
+      if (ruleSet && betweenNetworks(ruleSet)) continue;
+      const guesses = scoreClues(rs, citrix);
+      if (!guesses.length) continue;
+      const confident = guesses.filter((g) => g.confidence === 'high' && (citrix || !INFRASTRUCTURE_ROLES.has(g.role)));
+      const scope = confident.some((g) => g.evidence.some((e) => e.kind === 'name' || e.kind === 'group' || e.kind === 'description' || e.kind === 'opens')) ? 'rule-set' : 'file';
+      const entry = { uri: rs.uri, ruleSetId: rs.ruleSetId, ruleSetName: rs.ruleSetName, guesses, scope } as const;
+      const adcSide = confident.some((g) => ADC_ROLES.has(g.role)) ? adcInterface(rs.ruleSetName) : undefined;
+      if (adcSide === 'client' || adcSide === 'server') {
+        // The VIP (client) or SNIP (server) NIC of a multi-NIC ADC: it is not the NSIP, and which
+        // Gateway or load-balancing flows it carries is not in its name. A hint, never a binding.
+        hints.push({ ...entry, roles: [], note: `the ${adcSide === 'client' ? 'client (VIP)' : 'server (SNIP)'} side of a NetScaler ADC` });
+        continue;
+      }
+      if (confident.length) {
+        const roles = [...new Set(confident.flatMap((g) => MACHINE_ROLES[g.role] ?? [g.role]))];
+        bindings.push({ ...entry, roles });
+      } else if (guesses.some((g) => g.confidence === 'medium')) hints.push({ ...entry, roles: [] });
+    }
+  }
+  const present = new Set<string>([...declaredRoles, ...bindings.flatMap((b) => b.roles)]);
+  // A citrix-flows.yaml that lists the site's roles says which are there: nothing is assumed beside them.
+  const peers = options.topology.roles.size ? [] : assumedPeers(present);
+  return { bindings, hints, peers, nothing: present.size === 0 && hints.length === 0, citrix };
+}
+
+const ADC_ROLES: ReadonlySet<string> = new Set(['adc', 'adc-nsip']);
+const ADC_CLIENT_WORDS: ReadonlySet<string> = new Set(['client', 'clientside', 'vip', 'frontend', 'front', 'public', 'external', 'ext', 'data']);
+const ADC_SERVER_WORDS: ReadonlySet<string> = new Set(['server', 'serverside', 'snip', 'backend', 'back', 'private', 'internal', 'int']);
+const ADC_MANAGEMENT_WORDS: ReadonlySet<string> = new Set(['management', 'mgmt', 'mgt', 'nsip', 'admin']);
+
+/**
+ * Which NIC of a multi-NIC ADC a rule set's name says it guards (NetScaler's
+ * templates name them `…-nsg-management`, `…-nsg-client`, `…-nsg-server`).
+ * Management wins over the others, since `management-server` is still the NSIP.
+ */
+export function adcInterface(name: string): 'management' | 'client' | 'server' | undefined {
+  const words = nameWords(name);
+  if (words.some((w) => ADC_MANAGEMENT_WORDS.has(w))) return 'management';
+  if (words.some((w) => ADC_CLIENT_WORDS.has(w))) return 'client';
+  if (words.some((w) => ADC_SERVER_WORDS.has(w))) return 'server';
+  return undefined;
+}
+
+function betweenNetworks(rs: RuleSet): boolean {
+  return rs.kind === 'asa-acl' || (rs.directions.includes('forward') && !rs.directions.includes('inbound') && !rs.directions.includes('outbound'));
+}
+
+function anyStrongCitrix(clues: readonly FileClues[]): boolean {
+  for (const f of clues) {
+    for (const rs of f.ruleSets) {
+      for (const [role, evidence] of rs.self) {
+        if (INFRASTRUCTURE_ROLES.has(role)) continue;
+        if (evidence.some((e) => !e.needsCitrixContext && e.weight >= 3)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The peers a site always has, given the roles present: a VDA's Delivery
+ * Controllers (or Cloud Connectors), a StoreFront's controllers, the License
+ * Server of every Citrix component, the VDAs a controller brokers, the
+ * components a License Server serves, a Cloud Connector's Citrix Cloud, and
+ * an ADC's DNS servers.
+ */
+export function assumedPeers(present: ReadonlySet<string>): AssumedPeer[] {
+  const out: AssumedPeer[] = [];
+  const need = (role: string, alternatives: string[], neededBy: string[]): void => {
+    if (!neededBy.length || present.has(role) || alternatives.some((a) => present.has(a))) return;
+    out.push({ role, alternatives, neededBy });
+  };
+  const has = (r: string): boolean => present.has(r);
+  need('delivery-controller', ['cloud-connector'], ['vda', 'storefront'].filter(has));
+  const components = [...present].filter((r) => CITRIX_COMPONENTS.has(r));
+  need('license-server', [], components);
+  need('vda', [], ['delivery-controller', 'cloud-connector'].filter(has));
+  // A Cloud Connector exists to reach Citrix Cloud.
+  need('citrix-cloud', [], ['cloud-connector'].filter(has));
+  // An ADC resolves its back ends, STA servers and authentication servers by name.
+  need('dns-server', [], ['adc-nsip', 'gateway-snip'].filter(has));
+  if (has('license-server') && !components.length) out.push({ role: 'any-citrix-component', alternatives: [], neededBy: ['license-server'] });
+  return out;
+}
+
+/** Words for one guess's strongest clue: `the name "vda-inbound-rules"`, `its file name "storefront.ps1"`. */
+export function evidenceInWords(e: Evidence): string {
+  const quoted = `"${e.text}"`;
+  switch (e.kind) {
+    case 'name':
+      return `the name ${quoted}`;
+    case 'group':
+      return `the group ${quoted}`;
+    case 'description':
+      return `the description ${quoted}`;
+    case 'comment':
+      return `the comment ${quoted}`;
+    case 'file':
+      return `the file name ${quoted}`;
+    case 'folder':
+      return `the folder ${quoted}`;
+    case 'rule-name':
+      return `the rule name ${quoted}`;
+    case 'opens':
+      return `what it ${e.text}`;
+  }
+}
+
+/**
+ * Why a role is assumed, in words: its strongest clues of up to two kinds
+ * (`the name "vda-nsg" and what it opens TCP 1494, 2598 inbound`).
+ */
+export function guessInWords(guess: RoleGuess): string {
+  const kinds: Evidence[] = [];
+  const order: readonly Evidence['kind'][] = ['name', 'group', 'description', 'file', 'folder', 'comment', 'opens', 'rule-name'];
+  const sorted = [...guess.evidence].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.weight - a.weight);
+  for (const e of sorted) {
+    if (kinds.length >= 2) break;
+    if (!kinds.some((k) => k.kind === e.kind)) kinds.push(e);
+  }
+  return kinds.map(evidenceInWords).join(' and ');
+}
+
+/** The rule set a binding names, in its file. */
+export function ruleSetOfBinding(files: readonly ParsedFile[], b: Pick<InferredBinding, 'uri' | 'ruleSetId'>): { file: ParsedFile; ruleSet: RuleSet } | undefined {
+  const file = files.find((f) => f.uri === b.uri);
+  const ruleSet = file?.ruleSets.find((rs) => rs.id === b.ruleSetId);
+  return file && ruleSet ? { file, ruleSet } : undefined;
+}
+
+export type { InferenceKnowledge };
