@@ -49,7 +49,13 @@ export function nftables(lines) {
   return { text: `${out.join('\n')}\n`, edits: portLines(out, 'tcp dport 2'), languageId: 'nftables', file: 'big.nft' };
 }
 
-export const GENERATORS = { terraform, bicep, iptables, nftables };
+export function cloudformation(lines) {
+  const out = ["AWSTemplateFormatVersion: '2010-09-09'", 'Resources:', '  # citrix-role: vda', '  Big:', '    Type: AWS::EC2::SecurityGroup', '    Properties:', '      GroupDescription: big', '      VpcId: vpc-0abc1234', '      SecurityGroupIngress:'];
+  for (let i = 0; out.length < lines - 4; i++) out.push('        - IpProtocol: tcp', `          FromPort: ${port(i)}`, `          ToPort: ${port(i)}`, `          CidrIp: ${ip(i)}`);
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, 'FromPort: 2'), languageId: 'yaml', file: 'big.template.yaml' };
+}
+
+export const GENERATORS = { terraform, bicep, iptables, nftables, cloudformation };
 
 /** A workspace of `files` small files in the four formats, a tenth of each in its own folder, plus citrix-flows.yaml. */
 export function workspaceFiles(files) {
