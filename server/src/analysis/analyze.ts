@@ -141,13 +141,15 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   });
   const inference = options.infer === false || options.commandLineRoles?.length ? undefined : inferSite(files, { catalog, declared: declared.bound, topology });
   const binding = inference ? cache.withInferred(files, declared, inference) : declared;
+  // Features the rules say are on (an ADC admitting the HA ports) count as declared, with the assumption shown.
+  const site = withInferredFeatures(topology, inference);
   const boundRoles = new Set<string>();
   for (const b of binding.bound) for (const r of b.roles) boundRoles.add(r);
   const assumed = inference?.peers ?? [];
   const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles, ...assumed.map((a) => `assumed:${a.role}`)])].sort().join(',');
-  const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], topology, catalog, boundRoles, rolesKey, assumed));
+  const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], site, catalog, boundRoles, rolesKey, assumed));
   const required = perFile.flatMap((p) => p.required);
-  const context: AnalysisContext = { files, bound: binding.bound, topology, catalog, required };
+  const context: AnalysisContext = { files, bound: binding.bound, topology: site, catalog, required };
 
   const raw: RawFinding[] = [];
   if (topology.uri) for (const p of topology.problems) raw.push(problemFinding(topology.uri, p));
@@ -159,7 +161,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
       let failure: unknown;
       let failed = false;
       files.forEach((file, i) => {
-        const r = cache.checkFile(check, file, perFile[i], rolesKey, topology, catalog, () => ({ files: [file], bound: perFile[i].bound, topology, catalog, required: perFile[i].required, allFiles: files, boundRoles }));
+        const r = cache.checkFile(check, file, perFile[i], rolesKey, site, catalog, () => ({ files: [file], bound: perFile[i].bound, topology: site, catalog, required: perFile[i].required, allFiles: files, boundRoles }));
         if ('error' in r) {
           if (!failed) failure = r.error;
           failed = true;
@@ -217,7 +219,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
     for (const f of list) findings.push(f);
   }
   const { perFile: _perFile, ...bindResult } = binding;
-  return { files, topology, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed, ...(inference ? { inference } : {}) };
+  return { files, topology: site, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed, ...(inference ? { inference } : {}) };
 }
 
 type RawFinding = Omit<Finding, 'severity'> & { severity?: Severity };
@@ -523,6 +525,24 @@ function bindingShape(file: ParsedFile): string {
     shapes.set(file, shape);
   }
   return shape;
+}
+
+const withFeaturesMemo = new WeakMap<Topology, { key: string; site: Topology }>();
+
+/**
+ * The topology with the inferred features on. The same object while the
+ * inferred features stay the same, so caches keyed by topology still hit.
+ */
+function withInferredFeatures(topology: Topology, inference: SiteInference | undefined): Topology {
+  if (!inference?.features.length) return topology;
+  const key = inference.features.map((f) => f.id).sort().join(',');
+  const hit = withFeaturesMemo.get(topology);
+  if (hit && hit.key === key) return hit.site;
+  const features = new Map(topology.features);
+  for (const f of inference.features) features.set(f.id, true);
+  const site: Topology = { ...topology, features };
+  withFeaturesMemo.set(topology, { key, site });
+  return site;
 }
 
 /** The finding at the severity configured for its check; undefined when the check is off. */

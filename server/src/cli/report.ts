@@ -65,7 +65,7 @@ export function formatJson(loaded: LoadedWorkspace): string {
     parseProblems: file.problems.length,
   }));
   const inference = loaded.analysis.inference;
-  const assumed = inference && (inference.bindings.length || inference.hints.length || inference.peers.length) ? assumedJson(inference, loaded, at) : undefined;
+  const assumed = inference && (inference.bindings.length || inference.hints.length || inference.peers.length || inference.features.length) ? assumedJson(inference, loaded, at) : undefined;
   // Only when something was skipped or assumed, so the usual shape stays { findings, files }.
   const skipped = [...(loaded.unsupported ?? []), ...loaded.skipped].map((x) => ({ file: displayPath(toUri(x.file), loaded.cwd), reason: x.why }));
   return `${JSON.stringify({ findings, files, ...(skipped.length ? { skipped } : {}), ...(assumed ? { assumed } : {}) }, null, 2)}\n`;
@@ -83,7 +83,7 @@ function assumedJson(inference: SiteInference, loaded: LoadedWorkspace, at: Retu
       evidence: g.evidence.map((e) => ({ kind: e.kind, text: e.text, ...(e.span ? { line: at(e.uri, e.span).line } : {}) })),
     })),
   });
-  return { ruleSets: inference.bindings.map(one), hints: inference.hints.map(one), peers: inference.peers.map((p) => ({ role: p.role, alternatives: p.alternatives, neededBy: p.neededBy })) };
+  return { ruleSets: inference.bindings.map(one), hints: inference.hints.map(one), peers: inference.peers.map((p) => ({ role: p.role, alternatives: p.alternatives, neededBy: p.neededBy })), features: inference.features.map((f) => ({ feature: f.id, on: true, file: displayPath(f.uri, loaded.cwd), ruleSet: f.ruleSetName, evidence: f.evidence })) };
 }
 
 const COLORS = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
@@ -136,7 +136,7 @@ function assumedBlock(loaded: LoadedWorkspace, paint: (code: keyof typeof COLORS
   const catalog = loadCatalog();
   const name = (r: string): string => (r === 'any-citrix-component' ? 'Citrix components' : catalog.roleById(r)?.name ?? r);
   const out: string[] = [];
-  if (inference.bindings.length || inference.peers.length) {
+  if (inference.bindings.length || inference.peers.length || inference.features.length) {
     out.push(paint('bold', 'Assumed') + paint('dim', ' (nothing declares these; `citrix-flow-lint init` writes them into citrix-flows.yaml, --no-infer turns this off):'));
     for (const b of inference.bindings) {
       const best = b.guesses.filter((g) => b.roles.includes(g.role) && g.confidence === 'high');
@@ -146,6 +146,9 @@ function assumedBlock(loaded: LoadedWorkspace, paint: (code: keyof typeof COLORS
     }
     for (const p of inference.peers) {
       out.push(`  ${[p.role, ...p.alternatives].map(name).join(' or ')}: not declared, needed by ${p.neededBy.map(name).join(', ')}; its flows are checked against any address`);
+    }
+    for (const f of inference.features) {
+      out.push(`  ${catalog.featureById(f.id)?.name ?? f.id}: on, since ${displayPath(f.uri, loaded.cwd)}  ${f.ruleSetName} ${f.evidence}`);
     }
     out.push('');
   }

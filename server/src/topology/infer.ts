@@ -53,8 +53,19 @@ export interface AssumedPeer {
   readonly neededBy: readonly string[];
 }
 
+/** A feature that what a bound rule set opens says is on (HA ports between ADC peers, 8008 on a VDA). */
+export interface InferredFeature {
+  readonly id: string;
+  readonly uri: string;
+  readonly ruleSetName: string;
+  /** `opens UDP 3003, TCP 3008 inbound`. */
+  readonly evidence: string;
+}
+
 export interface SiteInference {
   readonly bindings: readonly InferredBinding[];
+  /** Features not declared that the rule sets' own rules say are on. */
+  readonly features: readonly InferredFeature[];
   /** Guesses that did not bind (not confident), as hints. */
   readonly hints: readonly InferredBinding[];
   readonly peers: readonly AssumedPeer[];
@@ -109,7 +120,48 @@ export function inferSite(files: readonly ParsedFile[], options: InferOptions): 
   const present = new Set<string>([...declaredRoles, ...bindings.flatMap((b) => b.roles)]);
   // A citrix-flows.yaml that lists the site's roles says which are there: nothing is assumed beside them.
   const peers = options.topology.roles.size ? [] : assumedPeers(present);
-  return { bindings, hints, peers, nothing: present.size === 0 && hints.length === 0, citrix };
+  const features = inferFeatures(files, [...options.declared.map((b) => ({ uri: b.file.uri, ruleSetId: b.ruleSet.id, roles: b.roles })), ...bindings], options.topology);
+  return { bindings, hints, peers, features, nothing: present.size === 0 && hints.length === 0, citrix };
+}
+
+/**
+ * Ports whose opening inbound, on a rule set bound to the role, says a
+ * feature is on: an ADC that admits the HA heartbeat and sync ports is one
+ * of an HA pair; a VDA that opens 8008 serves Workspace app for HTML5.
+ */
+const TELLING_FEATURE_PORTS: readonly { feature: string; roles: readonly string[]; ports: readonly { protocol: 'tcp' | 'udp'; port: number }[] }[] = [
+  { feature: 'ha', roles: ['adc', 'adc-nsip'], ports: [{ protocol: 'udp', port: 3003 }, { protocol: 'tcp', port: 3008 }, { protocol: 'tcp', port: 3009 }, { protocol: 'tcp', port: 3010 }, { protocol: 'tcp', port: 3011 }] },
+  { feature: 'html5-client', roles: ['vda'], ports: [{ protocol: 'tcp', port: 8008 }] },
+];
+
+function inferFeatures(files: readonly ParsedFile[], bound: readonly { uri: string; ruleSetId: string; roles: readonly string[] }[], topology: Topology): InferredFeature[] {
+  const out: InferredFeature[] = [];
+  for (const t of TELLING_FEATURE_PORTS) {
+    if (topology.features.has(t.feature)) continue;
+    for (const b of bound) {
+      if (!b.roles.some((r) => t.roles.includes(r))) continue;
+      const found = ruleSetOfBinding(files, b);
+      if (!found) continue;
+      const opened = t.ports.filter((p) => opensInbound(found.ruleSet, p.protocol === 'tcp' ? 6 : 17, p.port));
+      if (!opened.length) continue;
+      out.push({ id: t.feature, uri: b.uri, ruleSetName: found.ruleSet.name, evidence: `opens ${opened.map((p) => `${p.protocol.toUpperCase()} ${p.port}`).join(', ')} inbound` });
+      break;
+    }
+  }
+  return out;
+}
+
+/** An enabled inbound allow rule of the rule set admits this port on its own (not as part of "every port"). */
+function opensInbound(rs: RuleSet, protocol: number, port: number): boolean {
+  const rules = rs.chains ? [...rs.rules, ...Object.values(rs.chains).flat()] : rs.rules;
+  for (const rule of rules) {
+    if (rule.implicit || rule.direction !== 'inbound' || rule.target.kind !== 'allow' || rule.enabled.value === false) continue;
+    if (!rule.protocols.value.has(protocol)) continue;
+    let size = 0;
+    for (const r of rule.destinationPorts.value.ranges) size += r.to - r.from + 1;
+    if (size > 0 && size <= 64 && rule.destinationPorts.value.has(port)) return true;
+  }
+  return false;
 }
 
 const ADC_ROLES: ReadonlySet<string> = new Set(['adc', 'adc-nsip']);

@@ -55,6 +55,13 @@ export function writeSiteYaml(site: SiteInference, options: WriteSiteOptions): s
     out.push(`  # ${options.roleName(role)}: ${reasons.slice(0, 2).join('; ')}${reasons.length > 2 ? `; and ${reasons.length - 2} more rule sets (see bindings)` : ''}`);
     out.push(role === 'workspace-app' && options.usersFromAnywhere ? `  ${role}: [0.0.0.0/0, "::/0"]` : `  ${role}: []`);
   }
+  if (site.features.length) {
+    out.push('', 'features:');
+    for (const f of site.features) {
+      out.push(`  # ${workspaceRelative(f.uri, options.root)} ${f.ruleSetName} ${f.evidence}`);
+      out.push(`  ${f.id}: true`);
+    }
+  }
   if (site.bindings.length) {
     out.push('', 'bindings:');
     for (const b of site.bindings) {

@@ -99,3 +99,23 @@ test('zero config: a port no flow to a guessed role needs is only a hint; declar
   assert.notEqual(declared[0].severity, 'hint');
   assert.equal(declared[0].assumptions, undefined);
 });
+
+test('zero config: an ADC group that admits the HA ports says HA is on; a declared feature wins (issue 17 item 4)', () => {
+  const adc = {
+    path: 'adc.tf',
+    format: 'terraform' as const,
+    text:
+      'resource "aws_security_group" "netscaler_nsip" {\n  name = "citrix-adc-management"\n' +
+      '  ingress {\n    from_port = 3003\n    to_port = 3003\n    protocol = "udp"\n    cidr_blocks = ["10.0.1.0/24"]\n  }\n' +
+      '  ingress {\n    from_port = 3008\n    to_port = 3008\n    protocol = "tcp"\n    cidr_blocks = ["10.0.1.0/24"]\n  }\n}\n',
+  };
+  const a = run([adc]);
+  assert.deepEqual(a.inference?.features.map((f) => [f.id, f.evidence]), [['ha', 'opens UDP 3003, TCP 3008 inbound']]);
+  assert.equal(a.topology.features.get('ha'), true);
+  assert.ok(a.required.some((c) => c.flow.id === 'adc.adc-nsip-to-adc.ha-heartbeat'), a.required.map((c) => c.flow.id).join('\n'));
+  assert.deepEqual(a.findings.filter((f) => f.checkId === 'unneeded-citrix-port' && /High availability/.test(f.message)), []);
+  // HA declared off: nothing is inferred over it, and the HA ports are unneeded again.
+  const declared = run([adc], 'features:\n  ha: false\n');
+  assert.deepEqual(declared.inference?.features ?? [], []);
+  assert.ok(declared.findings.some((f) => f.checkId === 'unneeded-citrix-port' && /High availability pair is off/.test(f.message)));
+});
