@@ -17,6 +17,7 @@ import {
   type TopologyProblem,
   type Vocabulary,
   inferSite,
+  inferredFeaturesFor,
   type SiteInference,
 } from '../topology';
 import { withAssumptions } from './assumptions';
@@ -147,7 +148,8 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   for (const b of binding.bound) for (const r of b.roles) boundRoles.add(r);
   const assumed = inference?.peers ?? [];
   const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles, ...assumed.map((a) => `assumed:${a.role}`)])].sort().join(',');
-  const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], site, catalog, boundRoles, rolesKey, assumed));
+  const sites = files.map((file) => withInferredFeatures(topology, inference, file.uri));
+  const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], sites[i], catalog, boundRoles, rolesKey, assumed));
   const required = perFile.flatMap((p) => p.required);
   const context: AnalysisContext = { files, bound: binding.bound, topology: site, catalog, required };
 
@@ -161,7 +163,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
       let failure: unknown;
       let failed = false;
       files.forEach((file, i) => {
-        const r = cache.checkFile(check, file, perFile[i], rolesKey, site, catalog, () => ({ files: [file], bound: perFile[i].bound, topology: site, catalog, required: perFile[i].required, allFiles: files, boundRoles }));
+        const r = cache.checkFile(check, file, perFile[i], rolesKey, sites[i], catalog, () => ({ files: [file], bound: perFile[i].bound, topology: sites[i], catalog, required: perFile[i].required, allFiles: files, boundRoles }));
         if ('error' in r) {
           if (!failed) failure = r.error;
           failed = true;
@@ -527,21 +529,27 @@ function bindingShape(file: ParsedFile): string {
   return shape;
 }
 
-const withFeaturesMemo = new WeakMap<Topology, { key: string; site: Topology }>();
+const withFeaturesMemo = new WeakMap<Topology, Map<string, Topology>>();
 
 /**
- * The topology with the inferred features on. The same object while the
- * inferred features stay the same, so caches keyed by topology still hit.
+ * The topology with the inferred features set, for one file (what its folder
+ * and its name say) or, without a file, for the workspace (every feature some
+ * file says is on). The same object for the same features, so caches keyed by
+ * topology still hit.
  */
-function withInferredFeatures(topology: Topology, inference: SiteInference | undefined): Topology {
+function withInferredFeatures(topology: Topology, inference: SiteInference | undefined, uri?: string): Topology {
   if (!inference?.features.length) return topology;
-  const key = inference.features.map((f) => f.id).sort().join(',');
-  const hit = withFeaturesMemo.get(topology);
-  if (hit && hit.key === key) return hit.site;
+  const inferred = uri === undefined ? new Map(inference.features.filter((f) => f.on).map((f) => [f.id, true])) : inferredFeaturesFor(uri, inference.features);
+  if (!inferred.size) return topology;
+  const key = [...inferred].map(([id, on]) => `${id}=${on}`).sort().join(',');
+  let memo = withFeaturesMemo.get(topology);
+  if (!memo) withFeaturesMemo.set(topology, (memo = new Map()));
+  const hit = memo.get(key);
+  if (hit) return hit;
   const features = new Map(topology.features);
-  for (const f of inference.features) features.set(f.id, true);
+  for (const [id, on] of inferred) features.set(id, on);
   const site: Topology = { ...topology, features };
-  withFeaturesMemo.set(topology, { key, site });
+  memo.set(key, site);
   return site;
 }
 

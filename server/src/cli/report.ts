@@ -83,7 +83,7 @@ function assumedJson(inference: SiteInference, loaded: LoadedWorkspace, at: Retu
       evidence: g.evidence.map((e) => ({ kind: e.kind, text: e.text, ...(e.span ? { line: at(e.uri, e.span).line } : {}) })),
     })),
   });
-  return { ruleSets: inference.bindings.map(one), hints: inference.hints.map(one), peers: inference.peers.map((p) => ({ role: p.role, alternatives: p.alternatives, neededBy: p.neededBy })), features: inference.features.map((f) => ({ feature: f.id, on: true, file: displayPath(f.uri, loaded.cwd), ruleSet: f.ruleSetName, evidence: f.evidence })) };
+  return { ruleSets: inference.bindings.map(one), hints: inference.hints.map(one), peers: inference.peers.map((p) => ({ role: p.role, alternatives: p.alternatives, neededBy: p.neededBy })), features: inference.features.map((f) => ({ feature: f.id, on: f.on, scope: f.scope, file: displayPath(f.uri, loaded.cwd), ...(f.ruleSetName ? { ruleSet: f.ruleSetName } : {}), evidence: f.evidence })) };
 }
 
 const COLORS = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
@@ -148,7 +148,9 @@ function assumedBlock(loaded: LoadedWorkspace, paint: (code: keyof typeof COLORS
       out.push(`  ${[p.role, ...p.alternatives].map(name).join(' or ')}: not declared, needed by ${p.neededBy.map(name).join(', ')}; its flows are checked against any address`);
     }
     for (const f of inference.features) {
-      out.push(`  ${catalog.featureById(f.id)?.name ?? f.id}: on, since ${displayPath(f.uri, loaded.cwd)}  ${f.ruleSetName} ${f.evidence}`);
+      const where = f.scope === 'file' ? displayPath(f.uri, loaded.cwd) : `the files in ${displayPath(f.uri.slice(0, f.uri.lastIndexOf('/') + 1), loaded.cwd) || '.'}`;
+      const since = f.ruleSetName ? `${displayPath(f.uri, loaded.cwd)}  ${f.ruleSetName} ${f.evidence}` : f.evidence;
+      out.push(`  ${catalog.featureById(f.id)?.name ?? f.id}: ${f.on ? 'on' : 'off'} for ${where}, since ${since}`);
     }
     out.push('');
   }

@@ -53,12 +53,25 @@ export interface AssumedPeer {
   readonly neededBy: readonly string[];
 }
 
-/** A feature that what a bound rule set opens says is on (HA ports between ADC peers, 8008 on a VDA). */
+/**
+ * A feature that the files say is on or off: what a bound rule set opens (HA
+ * ports between ADC peers, 8008 on a VDA), or the file's own name
+ * (`…-ha-same-az`, `…-standalone`).
+ */
 export interface InferredFeature {
   readonly id: string;
+  readonly on: boolean;
+  /**
+   * Where the inference holds. What a rule set opens speaks for the files of
+   * its folder, since a repository of templates holds standalone and HA
+   * deployments side by side; a file's name speaks for that file alone, and
+   * wins over its folder.
+   */
+  readonly scope: 'folder' | 'file';
   readonly uri: string;
+  /** Empty when the evidence is the file name. */
   readonly ruleSetName: string;
-  /** `opens UDP 3003, TCP 3008 inbound`. */
+  /** `opens UDP 3003, TCP 3008 inbound`; `its file name says "standalone"`. */
   readonly evidence: string;
 }
 
@@ -138,16 +151,61 @@ function inferFeatures(files: readonly ParsedFile[], bound: readonly { uri: stri
   const out: InferredFeature[] = [];
   for (const t of TELLING_FEATURE_PORTS) {
     if (topology.features.has(t.feature)) continue;
+    const folders = new Set<string>();
     for (const b of bound) {
       if (!b.roles.some((r) => t.roles.includes(r))) continue;
+      const folder = folderOf(b.uri);
+      if (folders.has(folder)) continue;
       const found = ruleSetOfBinding(files, b);
       if (!found) continue;
       const opened = t.ports.filter((p) => opensInbound(found.ruleSet, p.protocol === 'tcp' ? 6 : 17, p.port));
       if (!opened.length) continue;
-      out.push({ id: t.feature, uri: b.uri, ruleSetName: found.ruleSet.name, evidence: `opens ${opened.map((p) => `${p.protocol.toUpperCase()} ${p.port}`).join(', ')} inbound` });
-      break;
+      folders.add(folder);
+      out.push({ id: t.feature, on: true, scope: 'folder', uri: b.uri, ruleSetName: found.ruleSet.name, evidence: `opens ${opened.map((p) => `${p.protocol.toUpperCase()} ${p.port}`).join(', ')} inbound` });
     }
   }
+  for (const t of TELLING_FEATURE_NAMES) {
+    if (topology.features.has(t.feature)) continue;
+    const seen = new Set<string>();
+    for (const b of bound) {
+      if (seen.has(b.uri) || !b.roles.some((r) => t.roles.includes(r))) continue;
+      seen.add(b.uri);
+      const words = nameWords(fileStem(b.uri));
+      const said = (phrases: readonly string[]): string | undefined => phrases.find((p) => containsPhrase(words, p.split(' ')));
+      const off = said(t.off);
+      const on = off ? undefined : said(t.on);
+      if (off || on) out.push({ id: t.feature, on: !off, scope: 'file', uri: b.uri, ruleSetName: '', evidence: `its file name says "${off ?? on}"` });
+    }
+  }
+  return out;
+}
+
+/** Words in a file name that say a feature is on or off for the deployment the file describes. */
+const TELLING_FEATURE_NAMES: readonly { feature: string; roles: readonly string[]; on: readonly string[]; off: readonly string[] }[] = [
+  { feature: 'ha', roles: ['adc', 'adc-nsip'], on: ['ha', 'hapair', 'high availability', 'highavailability'], off: ['standalone'] },
+];
+
+function containsPhrase(words: readonly string[], phrase: readonly string[]): boolean {
+  for (let i = 0; i + phrase.length <= words.length; i++) if (phrase.every((w, j) => words[i + j] === w)) return true;
+  return false;
+}
+
+function folderOf(uri: string): string {
+  return uri.slice(0, uri.lastIndexOf('/') + 1);
+}
+
+function fileStem(uri: string): string {
+  const base = decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
+  const dot = base.indexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** The features the inference sets for one file: its folder's evidence, then its own name, which wins. */
+export function inferredFeaturesFor(uri: string, features: readonly InferredFeature[]): ReadonlyMap<string, boolean> {
+  const out = new Map<string, boolean>();
+  const folder = folderOf(uri);
+  for (const f of features) if (f.scope === 'folder' && folderOf(f.uri) === folder) out.set(f.id, f.on);
+  for (const f of features) if (f.scope === 'file' && f.uri === uri) out.set(f.id, f.on);
   return out;
 }
 

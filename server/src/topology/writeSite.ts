@@ -55,12 +55,18 @@ export function writeSiteYaml(site: SiteInference, options: WriteSiteOptions): s
     out.push(`  # ${options.roleName(role)}: ${reasons.slice(0, 2).join('; ')}${reasons.length > 2 ? `; and ${reasons.length - 2} more rule sets (see bindings)` : ''}`);
     out.push(role === 'workspace-app' && options.usersFromAnywhere ? `  ${role}: [0.0.0.0/0, "::/0"]` : `  ${role}: []`);
   }
-  if (site.features.length) {
-    out.push('', 'features:');
-    for (const f of site.features) {
+  // A site file sets a feature for the whole site; what held for one file or folder only is left as a comment to decide.
+  const siteWide = site.features.filter((f) => f.on && f.scope === 'folder');
+  const local = site.features.filter((f) => !siteWide.includes(f));
+  if (siteWide.length || local.length) {
+    out.push('', siteWide.length ? 'features:' : '# features:');
+    const written = new Set<string>();
+    for (const f of siteWide) {
       out.push(`  # ${workspaceRelative(f.uri, options.root)} ${f.ruleSetName} ${f.evidence}`);
-      out.push(`  ${f.id}: true`);
+      if (!written.has(f.id)) out.push(`  ${f.id}: true`);
+      written.add(f.id);
     }
+    for (const f of local) out.push(`  # ${f.id}: ${f.on} for ${workspaceRelative(f.uri, options.root)} alone: ${f.evidence}`);
   }
   if (site.bindings.length) {
     out.push('', 'bindings:');

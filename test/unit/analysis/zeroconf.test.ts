@@ -110,7 +110,7 @@ test('zero config: an ADC group that admits the HA ports says HA is on; a declar
       '  ingress {\n    from_port = 3008\n    to_port = 3008\n    protocol = "tcp"\n    cidr_blocks = ["10.0.1.0/24"]\n  }\n}\n',
   };
   const a = run([adc]);
-  assert.deepEqual(a.inference?.features.map((f) => [f.id, f.evidence]), [['ha', 'opens UDP 3003, TCP 3008 inbound']]);
+  assert.deepEqual(a.inference?.features.map((f) => [f.id, f.on, f.scope, f.evidence]), [['ha', true, 'folder', 'opens UDP 3003, TCP 3008 inbound']]);
   assert.equal(a.topology.features.get('ha'), true);
   assert.ok(a.required.some((c) => c.flow.id === 'adc.adc-nsip-to-adc.ha-heartbeat'), a.required.map((c) => c.flow.id).join('\n'));
   assert.deepEqual(a.findings.filter((f) => f.checkId === 'unneeded-citrix-port' && /High availability/.test(f.message)), []);
@@ -118,4 +118,38 @@ test('zero config: an ADC group that admits the HA ports says HA is on; a declar
   const declared = run([adc], 'features:\n  ha: false\n');
   assert.deepEqual(declared.inference?.features ?? [], []);
   assert.ok(declared.findings.some((f) => f.checkId === 'unneeded-citrix-port' && /High availability pair is off/.test(f.message)));
+});
+
+/** An ADC management group of a template that does not open the HA ports itself. */
+const adcTemplate = (path: string) => ({
+  path,
+  format: 'terraform' as const,
+  text: 'resource "aws_security_group" "netscaler_nsip" {\n  name = "citrix-adc-management"\n  ingress {\n    from_port = 443\n    to_port = 443\n    protocol = "tcp"\n    cidr_blocks = ["10.0.9.0/24"]\n  }\n}\n',
+});
+
+test('zero config: HA inferred from one template holds for its folder, and a file name saying standalone or ha wins (issue 17 item 4)', () => {
+  // A repository of NetScaler templates keeps HA and standalone deployments side by side (netscaler-adc-aws-cloudformation).
+  const haEvidence = {
+    path: 'autoscale/prereq.tf',
+    format: 'terraform' as const,
+    text:
+      'resource "aws_security_group" "netscaler_nsip" {\n  name = "citrix-adc-management"\n' +
+      '  ingress {\n    from_port = 3003\n    to_port = 3003\n    protocol = "udp"\n    cidr_blocks = ["10.0.1.0/24"]\n  }\n}\n',
+  };
+  const a = run([haEvidence, adcTemplate('autoscale/other.tf'), adcTemplate('standalone/citrix-adc.tf'), adcTemplate('standalone/citrix-adc-standalone.tf'), adcTemplate('pairs/citrix-adc-ha-same-az.tf')]);
+  const heartbeatIn = (path: string): boolean => a.required.some((c) => c.flow.id === 'adc.adc-nsip-to-adc.ha-heartbeat' && c.bound.file.uri === `file:///ws/${path}`);
+  assert.equal(heartbeatIn('autoscale/other.tf'), true, 'the evidence speaks for its folder');
+  assert.equal(heartbeatIn('standalone/citrix-adc.tf'), false, 'another folder is not told by it');
+  assert.equal(heartbeatIn('standalone/citrix-adc-standalone.tf'), false);
+  assert.equal(heartbeatIn('pairs/citrix-adc-ha-same-az.tf'), true, 'the file name says ha');
+  assert.deepEqual(
+    a.inference?.features.filter((f) => f.scope === 'file').map((f) => [f.uri.replace('file:///ws/', ''), f.on, f.evidence]),
+    [
+      ['standalone/citrix-adc-standalone.tf', false, 'its file name says "standalone"'],
+      ['pairs/citrix-adc-ha-same-az.tf', true, 'its file name says "ha"'],
+    ],
+  );
+  // A standalone file in the folder of the evidence: its name wins.
+  const b = run([haEvidence, adcTemplate('autoscale/citrix-adc-standalone.tf')]);
+  assert.equal(b.required.some((c) => c.flow.id === 'adc.adc-nsip-to-adc.ha-heartbeat' && c.bound.file.uri.endsWith('citrix-adc-standalone.tf')), false);
 });
