@@ -3,8 +3,9 @@ import { commands, Range, StatusBarAlignment, Uri, window, workspace, type Exten
 import { ServerGate } from './activation';
 import { FileStatusItem } from './fileStatus';
 import { FlowMapPanel } from './flowMap';
-import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { METHODS, request, type LspRequiredFlow, type StatusNotification } from '../../server/src/service/lspMethods';
+import { DOCUMENT_SELECTOR } from './documentSelector';
 
 /**
  * Starts the language server and gives its results a place in the UI:
@@ -14,16 +15,6 @@ let client: LanguageClient | undefined;
 /** Resolves once the server runs; the commands that need it wait here (and start it if the workspace had not). */
 let ready: Promise<LanguageClient> | undefined;
 let gate: ServerGate | undefined;
-
-// Documents the client hands to the server. The server sniffs each (name, then first bytes) and serves only what it recognises,
-// so a JSON, shell or plain-text file that holds no rules costs one sniff. Without the HashiCorp Terraform or Bicep extension,
-// VS Code opens .tf and .bicep files as Plain Text: they are still ours to serve.
-const LANGUAGES = ['terraform', 'bicep', 'json', 'jsonc', 'yaml', 'iptables', 'nftables', 'cisco-asa', 'powershell', 'bat', 'shellscript', 'plaintext'];
-
-export const DOCUMENT_SELECTOR: DocumentSelector = [
-  ...LANGUAGES.map((language) => ({ scheme: 'file', language })),
-  { scheme: 'file', pattern: '**/citrix-flows.yaml' },
-];
 
 const MARK: Record<LspRequiredFlow['status'], string> = { allowed: '$(pass)', denied: '$(error)', partial: '$(circle-large-outline)', unknown: '$(question)' };
 

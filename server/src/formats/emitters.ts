@@ -1,61 +1,37 @@
 import type { FormatId } from '../model';
 import type { AllowRuleEmitter } from '../model/edits';
-import { emitAllowRules as arm } from './arm/emit';
-import { emitAllowRules as bicep } from './bicep/emit';
-import { emitAllowRules as terraform } from './terraform/emit';
-import { emitAllowRules as iptables } from './iptables/emit';
-import { emitAllowRules as nftables } from './nftables/emit';
-import { emitAllowRules as asa } from './asa/emit';
-import { emitAllowRules as windowsFirewall } from './windows-firewall/emit';
-import { emitAllowRules as cloudformation } from './cloudformation/emit';
+import { descriptorOf } from './descriptors';
+import { leaderIn, type CommentedFile, type CommentSyntax } from './formatDescriptor';
+import { FORMAT_MODULES } from './registry';
 
 /**
- * The one writer per format: quick fixes, "fix all" and `generate` all go
- * through these. A format without an emitter yet gets no "Allow …" fix.
+ * The one writer per format (the registry's `emit`): quick fixes, "fix all"
+ * and `generate` all go through it. A format without one gets no "Allow …" fix.
  */
-export const EMITTERS: Partial<Record<FormatId, AllowRuleEmitter>> = {
-  terraform,
-  bicep,
-  arm,
-  iptables,
-  nftables,
-  asa,
-  'windows-firewall': windowsFirewall,
-  cloudformation,
-};
-
 export function emitterFor(format: FormatId): AllowRuleEmitter | undefined {
-  return EMITTERS[format];
+  return FORMAT_MODULES[format].emit;
 }
 
-/** Where a line comment starts in each format; `citrix-flows` is the YAML topology file. */
-export const COMMENT_LEADERS: Readonly<Record<FormatId | 'citrix-flows', string>> = {
-  terraform: '#',
-  bicep: '//',
-  // ARM templates are JSON with comments (Azure's deployment engine and our reader accept them).
-  arm: '//',
-  iptables: '#',
-  nftables: '#',
-  asa: '!',
-  'windows-firewall': '#',
-  // YAML templates; JSON ones take no comments (see commentLeaderOf).
-  cloudformation: '#',
-  'citrix-flows': '#',
-};
+/** citrix-flows.yaml, the topology file: YAML comments. */
+const TOPOLOGY_COMMENTS: CommentSyntax = { line: '#' };
 
-/** One comment line (without its line break) at `indent`: `  # citrix-role: vda`. */
+/** A format's comment syntax; `citrix-flows` is the YAML topology file. */
+export function commentSyntaxOf(format: FormatId | 'citrix-flows'): CommentSyntax {
+  return format === 'citrix-flows' ? TOPOLOGY_COMMENTS : descriptorOf(format).comments;
+}
+
 /**
- * The line-comment leader of one file. Windows Firewall rules live in
- * PowerShell (`#`) or in cmd scripts of netsh commands, where only `REM` and
- * `::` are comments.
+ * The line-comment leader to write: into `source` when given (undefined when
+ * that file takes no comment, see CommentSyntax.leaderIn), else the format's
+ * own (a new file, a generated header).
  */
-export function commentLeaderOf(format: FormatId | 'citrix-flows', source?: { readonly uri: string; readonly text: string }): string {
-  if (format === 'windows-firewall' && source && /\.(cmd|bat)$/i.test(source.uri)) {
-    return /^\s*::/m.test(source.text) && !/^\s*rem\s/im.test(source.text) ? '::' : 'REM';
-  }
-  return COMMENT_LEADERS[format];
+export function commentLeaderOf(format: FormatId | 'citrix-flows', source?: CommentedFile): string | undefined {
+  const syntax = commentSyntaxOf(format);
+  return source ? leaderIn(syntax, source) : syntax.line;
 }
 
-export function commentLine(format: FormatId | 'citrix-flows', text: string, indent: string, source?: { readonly uri: string; readonly text: string }): string {
-  return `${indent}${commentLeaderOf(format, source)} ${text.replace(/[\r\n]+/g, ' ')}`;
+/** One comment line (without its line break) at `indent`: `  # citrix-role: vda`; undefined where no comment may go. */
+export function commentLine(format: FormatId | 'citrix-flows', text: string, indent: string, source?: CommentedFile): string | undefined {
+  const leader = commentLeaderOf(format, source);
+  return leader === undefined ? undefined : `${indent}${leader} ${text.replace(/[\r\n]+/g, ' ')}`;
 }

@@ -1,9 +1,12 @@
+import { candidateGlobs, claimedGlobs, claimedLanguages } from './descriptors';
+
 /**
  * Which files say "this workspace has firewall rules" before anything is
- * parsed. The extension's activation events, the client's start decision and
- * its file watcher are all derived from these lists (a test holds
- * package.json equal to them), so that a repository without any of them
- * never starts the language server.
+ * parsed, gathered from each format's `format.ts` (see descriptors.ts). The
+ * extension's activation events, the client's start decision and its file
+ * watcher are all derived from these lists (a test holds package.json equal
+ * to them), so that a repository without any of them never starts the
+ * language server.
  *
  * - CLAIMED: names detectFormat reads as a format whatever the content
  *   (`.tf`, `.bicep`, `rules.v4`, …): finding one starts the server.
@@ -18,37 +21,12 @@
  */
 export const TOPOLOGY_GLOB = '**/citrix-flows.yaml';
 
-export const CLAIMED_GLOBS: readonly string[] = [
-  '**/*.tf',
-  '**/*.bicep',
-  '**/*.nft',
-  '**/nftables.conf',
-  '**/*.iptables',
-  '**/rules.v4',
-  '**/rules.v6',
-  '**/*iptables*.rules',
-  '**/*ip6tables*.rules',
-  '**/iptables/*.rules',
-  '**/sysconfig/iptables',
-  '**/sysconfig/ip6tables',
-  '**/*.asa',
-];
+export const CLAIMED_GLOBS: readonly string[] = claimedGlobs();
 
-export const CANDIDATE_GLOBS: readonly string[] = [
-  '**/*.rules',
-  '**/*{firewall,Firewall,FIREWALL,iptables,nftables,netfilter}*',
-  '**/*{nsg,Nsg,NSG}*.json',
-  '**/azuredeploy*.json',
-  '**/*[tT]emplate*.json',
-  '**/*running-config*',
-  // CloudFormation: Citrix's and AWS's quick starts name them *.template, *.template.yaml, cft-*.yaml.
-  '**/*.template',
-  '**/*[tT]emplate*.{yaml,yml}',
-  '**/*{cloudformation,CloudFormation,cfn,cft,CFT}*.{yaml,yml,json}',
-];
+export const CANDIDATE_GLOBS: readonly string[] = candidateGlobs();
 
-/** Our own languages (package.json `contributes.languages`) and the two VS Code gets from other extensions; a document in one of them is ours. */
-export const OWN_LANGUAGES: readonly string[] = ['terraform', 'bicep', 'iptables', 'nftables', 'cisco-asa'];
+/** Languages whose documents are ours whatever their content: our own and the two (Terraform, Bicep) VS Code gets from other extensions. */
+export const OWN_LANGUAGES: readonly string[] = claimedLanguages();
 
 /** package.json `activationEvents`, in this order. */
 export function activationEvents(): string[] {

@@ -1,40 +1,22 @@
 import type { FormatId, ParsedFile, ParseOptions, Parser } from '../model';
-import { parseArm } from './arm';
-import { parseAsa } from './asa';
-import { parseCloudFormation } from './cloudformation';
-import { parseBicep } from './bicep';
-import { parseIptables } from './iptables';
-import { parseNftables } from './nftables';
-import { parseTerraform } from './terraform';
-import { parseWindowsFirewall } from './windows-firewall';
 import { detectFormat } from './detect';
 import { noRuleSetProblem } from './noRuleSet';
 import { initTreeSitter } from './treeSitter';
 import { maskDeepNesting } from './nesting';
+import { FORMAT_MODULES } from './registry';
 
 export { detectFormat, initTreeSitter };
+export { FORMAT_MODULES, formatModule, type FormatModule } from './registry';
 
-export const PARSERS: Readonly<Record<FormatId, Parser>> = {
-  terraform: parseTerraform,
-  bicep: parseBicep,
-  arm: parseArm,
-  iptables: parseIptables,
-  nftables: parseNftables,
-  asa: parseAsa,
-  'windows-firewall': parseWindowsFirewall,
-  cloudformation: parseCloudFormation,
-};
+/** Each format's parser, from the registry. */
+export const PARSERS: Readonly<Record<FormatId, Parser>> = mapFormats((m) => m.parse);
 
-export const FORMAT_NAMES: Readonly<Record<FormatId, string>> = {
-  terraform: 'Terraform',
-  bicep: 'Bicep',
-  arm: 'ARM template',
-  iptables: 'iptables',
-  nftables: 'nftables',
-  asa: 'Cisco ASA',
-  'windows-firewall': 'Windows Firewall',
-  cloudformation: 'CloudFormation template',
-};
+/** "Cisco ASA", "ARM template": each format's name, from the registry. */
+export const FORMAT_NAMES: Readonly<Record<FormatId, string>> = mapFormats((m) => m.name);
+
+function mapFormats<T>(pick: (m: (typeof FORMAT_MODULES)[FormatId]) => T): Record<FormatId, T> {
+  return Object.fromEntries(Object.entries(FORMAT_MODULES).map(([id, m]) => [id, pick(m)])) as Record<FormatId, T>;
+}
 
 /**
  * Files larger than this (UTF-8 bytes) are not parsed: the file gets one

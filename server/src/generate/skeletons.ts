@@ -1,5 +1,5 @@
 import type { FormatId } from '../model';
-import { COMMENT_LEADERS } from '../formats/emitters';
+import { commentLeaderOf } from '../formats/emitters';
 
 /**
  * Minimal files `generate` starts from: the format's container (an NSG, a
@@ -297,6 +297,6 @@ function camel(kebab: string): string {
 
 /** Comment lines in the format's syntax (`#`, `//`, `!`), one per text line. */
 export function commentBlock(format: GenerateFormat, lines: readonly string[]): string {
-  const leader = COMMENT_LEADERS[PARSER_FORMAT[format]];
+  const leader = commentLeaderOf(PARSER_FORMAT[format]);
   return lines.map((l) => (l === '' ? `${leader}\n` : `${leader} ${l.replace(/[\r\n]+/g, ' ')}\n`)).join('');
 }

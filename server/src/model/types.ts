@@ -1,3 +1,4 @@
+import type { FormatId } from '../formats/descriptors';
 import type { AddressSet, PortSet, ProtocolSet } from '../net';
 
 /** Offsets (UTF-16 code units) into the document text; LSP ranges are made only at the edge. */
@@ -14,7 +15,8 @@ export interface Field<T> {
   readonly text?: string;
 }
 
-export type FormatId = 'terraform' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall' | 'cloudformation';
+/** One per format folder, read off the registry (formats/descriptors.ts). */
+export type { FormatId };
 
 export type Direction = 'inbound' | 'outbound' | 'forward';
 export type Action = 'allow' | 'deny';
