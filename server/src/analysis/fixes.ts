@@ -1,9 +1,10 @@
 import { loadCatalog } from '../catalog';
 import { templateStyle } from '../formats/cloudformation/style';
-import type { FormatId, ParsedFile, RuleSet, Span } from '../model';
+import type { ParsedFile, RuleSet, Span } from '../model';
 import type { AllowRuleRequest, TextEdit } from '../model/edits';
 import { AddressSet, Ports, TCP, UDP, ICMP, type PortSet } from '../net';
-import { commentLine, emitterFor } from '../formats/emitters';
+import { commentLeaderOf, emitterFor } from '../formats/emitters';
+import { disableForLineEdit } from './disableEdit';
 import { eolOf, indentAt, lineStartAt } from '../formats/emitSupport';
 import { checkById } from './checks';
 import { flowInWords, roleName } from './describe';
@@ -78,9 +79,6 @@ export function fixesFor(finding: Finding, analysis: WorkspaceAnalysis, options:
     } else if (finding.checkId === 'exposed-to-internet' && file) {
       const fix = narrowSourceFix(finding, file);
       if (fix) fixes.push(fix);
-    } else if (finding.checkId === 'suggest-role' && file && typeof data.roleId === 'string') {
-      const ruleSet = ruleSetOf(file, data.ruleSetId);
-      if (ruleSet && takesComments(file.format, file.text)) fixes.push({ title: `Add "citrix-role: ${data.roleId}" annotation`, kind: 'quickfix', isPreferred: true, checkId: finding.checkId, edits: [addAnnotation(file, ruleSet, data.roleId)] });
     }
     const declare = declareFix(finding, analysis);
     if (declare) fixes.push(declare);
@@ -268,26 +266,16 @@ function protectedSide(ruleSet: RuleSet, direction: string, part: AddressSet): A
   return narrowed.isEmpty ? part : narrowed;
 }
 
-/** JSON CloudFormation templates take no comments: CloudFormation rejects the template. */
-function takesComments(format: FormatId | 'citrix-flows', text: string): boolean {
-  return format !== 'cloudformation' || templateStyle(text) === 'yaml';
-}
-
 /** A line comment `citrix-flow-lint-disable-next-line <id>` above the finding's line, at its indentation. */
 function disableFix(finding: Finding, analysis: WorkspaceAnalysis, options: FixOptions): CodeFix | undefined {
   const file = analysis.files.find((f) => f.uri === finding.uri);
   const isTopology = !file && analysis.topology.uri === finding.uri;
   const text = file?.text ?? (isTopology ? options.textOf?.(finding.uri) : undefined);
   if (text === undefined) return undefined;
-  const format: FormatId | 'citrix-flows' = file?.format ?? 'citrix-flows';
-  if (!takesComments(format, text)) return undefined;
-  // Above the deciding rule when the finding sits on a token inside it: a comment in the middle of a block
-  // (between an ARM rule's properties) would be out of place.
-  const at = finding.decidingRule?.uri === finding.uri ? finding.decidingRule.span.start : finding.span.start;
-  const start = lineStartAt(text, at);
-  const line = commentLine(format, `citrix-flow-lint-disable-next-line ${finding.checkId}`, indentAt(text, at), { uri: finding.uri, text });
+  const edit = disableForLineEdit({ uri: finding.uri, text, comments: file?.comments, format: file?.format ?? 'citrix-flows' }, finding);
+  if (!edit) return undefined;
   const title = checkById(finding.checkId)?.title ?? finding.checkId;
-  return { title: `Disable ${finding.checkId} (${title}) for this line`, kind: 'quickfix', checkId: finding.checkId, edits: [{ uri: finding.uri, span: { start, end: start }, newText: `${line}${eolOf(text)}` }] };
+  return { title: `Disable ${finding.checkId} (${title}) for this line`, kind: 'quickfix', checkId: finding.checkId, edits: [edit] };
 }
 
 const isSpan = (v: unknown): v is Span => !!v && typeof v === 'object' && Number.isInteger((v as Span).start) && Number.isInteger((v as Span).end);
@@ -340,7 +328,6 @@ export function replaceFieldText(uri: string, span: Span, newText: string): Text
   return { uri, span, newText };
 }
 
-/** `citrix-role: <id>` in the format's comment syntax, on its own line above the rule set's first line. */
 /**
  * "Declare this rule set as VDA": a finding that rests on an inferred role
  * gets the annotation that turns the assumption into a declaration, so the
@@ -358,6 +345,8 @@ export function declareRuleSet(analysis: WorkspaceAnalysis, uri: string, ruleSet
   const bound = analysis.binding.bound.find((b) => b.via === 'inferred' && b.ruleSet.id === ruleSetId && (b.file.uri === uri || b.ruleSet.nameSpan !== undefined));
   if (!bound) return undefined;
   const file = analysis.files.find((f) => f.uri === bound.file.uri) ?? bound.file;
+  // A file that takes no comment (a JSON template) is declared in citrix-flows.yaml instead.
+  if (commentLeaderOf(file.format, file) === undefined) return undefined;
   const ruleSet = file.ruleSets.find((rs) => rs.id === ruleSetId) ?? bound.ruleSet;
   const catalog = loadCatalog();
   return {
@@ -367,9 +356,10 @@ export function declareRuleSet(analysis: WorkspaceAnalysis, uri: string, ruleSet
   };
 }
 
+/** `citrix-role: <id>` above the rule set, for a file that takes comments (`commentLeaderOf(format, file)`). */
 export function addAnnotation(file: ParsedFile, ruleSet: RuleSet, roleId: string): TextEdit {
   const start = lineStartAt(file.text, ruleSet.span.start);
-  const line = commentLine(file.format, `citrix-role: ${roleId}`, indentAt(file.text, ruleSet.span.start), file);
+  const line = `${indentAt(file.text, ruleSet.span.start)}${commentLeaderOf(file.format, file) ?? commentLeaderOf(file.format)} citrix-role: ${roleId}`;
   return { uri: file.uri, span: { start, end: start }, newText: `${line}${eolOf(file.text)}` };
 }
 

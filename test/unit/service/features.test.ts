@@ -157,16 +157,26 @@ describe('code actions', () => {
 
 describe('disableForLineEdit', () => {
   const finding = (text: string, at: string, checkId = 'missing-flow'): Finding => ({ checkId, severity: 'error', uri: 'file:///x', span: { start: text.indexOf(at), end: text.indexOf(at) + at.length }, message: '' });
-  const cases: { name: string; format: Parameters<typeof disableForLineEdit>[2]; uri?: string; text: string; at: string; expect: string | undefined; checkId?: string }[] = [
+  const cases: { name: string; format: Parameters<typeof disableForLineEdit>[2]; uri?: string; text: string; at: string; expect: string | undefined; checkId?: string; comments?: boolean }[] = [
     { name: 'Bicep comment with the line indentation', format: 'bicep', text: 'x\n    rule: 1\n', at: 'rule', expect: 'x\n    // citrix-flow-lint-disable-next-line missing-flow\n    rule: 1\n' },
     { name: 'ASA bang comment', format: 'asa', text: 'access-list a permit tcp any any eq 80\n', at: 'access-list', expect: '! citrix-flow-lint-disable-next-line missing-flow\naccess-list a permit tcp any any eq 80\n' },
     { name: 'netsh batch file', format: 'windows-firewall', uri: 'file:///x.cmd', text: 'netsh advfirewall\r\n', at: 'netsh', expect: 'REM citrix-flow-lint-disable-next-line missing-flow\r\nnetsh advfirewall\r\n' },
     { name: 'adds to a directive already above', format: 'iptables', text: '# citrix-flow-lint-disable-next-line shadowed-rule -- ok\n-A INPUT -j DROP\n', at: '-A', expect: '# citrix-flow-lint-disable-next-line shadowed-rule, missing-flow -- ok\n-A INPUT -j DROP\n' },
     { name: 'ARM JSON without comments: no edit', format: 'arm', text: '{\n "a": 1\n}\n', at: '"a"', expect: undefined },
+    // The two leader tables disagreed here; the registry decides: `//` only in a template whose toolchain already takes comments.
+    { name: 'ARM template that already has comments: //', format: 'arm', text: '{\n // NSG for the VDAs\n "a": 1\n}\n', at: '"a"', comments: true, expect: '{\n // NSG for the VDAs\n // citrix-flow-lint-disable-next-line missing-flow\n "a": 1\n}\n' },
+    { name: 'batch file written with :: comments', format: 'windows-firewall', uri: 'file:///x.bat', text: ':: VDA rules\r\nnetsh advfirewall\r\n', at: 'netsh', expect: ':: VDA rules\r\n:: citrix-flow-lint-disable-next-line missing-flow\r\nnetsh advfirewall\r\n' },
+    { name: 'batch file with REM and :: comments: REM', format: 'windows-firewall', uri: 'file:///x.bat', text: 'REM VDA rules\r\n:: more\r\nnetsh advfirewall\r\n', at: 'netsh', expect: 'REM VDA rules\r\n:: more\r\nREM citrix-flow-lint-disable-next-line missing-flow\r\nnetsh advfirewall\r\n' },
+    { name: 'PowerShell: #', format: 'windows-firewall', uri: 'file:///x.ps1', text: 'New-NetFirewallRule\n', at: 'New', expect: '# citrix-flow-lint-disable-next-line missing-flow\nNew-NetFirewallRule\n' },
+    { name: 'CloudFormation YAML: #', format: 'cloudformation', text: 'Resources:\n  Sg:\n', at: 'Sg', expect: 'Resources:\n  # citrix-flow-lint-disable-next-line missing-flow\n  Sg:\n' },
+    { name: 'CloudFormation JSON: no edit (CloudFormation rejects comments)', format: 'cloudformation', text: '{\n "Resources": {}\n}\n', at: '"Resources"', expect: undefined },
+    { name: 'citrix-flows.yaml: #', format: 'yaml', text: 'roles:\n  vdaa:\n', at: 'vdaa', checkId: 'unknown-role', expect: 'roles:\n  # citrix-flow-lint-disable-next-line unknown-role\n  vdaa:\n' },
+    { name: 'no format: no edit', format: undefined, text: 'x\n', at: 'x', expect: undefined },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const edit = disableForLineEdit(c.text, c.uri ?? 'file:///x', c.format, [], finding(c.text, c.at, c.checkId));
+      const comments = c.comments ? [{ text: 'a comment', span: { start: 0, end: 1 } }] : [];
+      const edit = disableForLineEdit(c.text, c.uri ?? 'file:///x', c.format, comments, finding(c.text, c.at, c.checkId));
       assert.equal(edit && applyEdits(c.text, [edit]), c.expect);
     });
   }
