@@ -12,7 +12,7 @@ import {
   type PortSet,
   type ProtocolSet,
 } from '../net';
-import { WINDOWS_PROFILES, type Action, type Direction, type Rule, type RuleSet, type WindowsProfile } from '../model';
+import { WINDOWS_PROFILES, type Action, type Direction, type MatchCondition, type Rule, type RuleSet, type WindowsProfile } from '../model';
 
 /** One flow (or family of flows) to test: who talks to whom, on what. */
 export interface FlowQuery {
@@ -553,17 +553,39 @@ function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: Evaluat
   if (protocols.isEmpty) return forward;
   const replyDirection: Direction = flow.direction === 'inbound' ? 'outbound' : 'inbound';
   const replyPorts = flow.sourcePorts ?? EPHEMERAL_PORTS;
-  const reply = evaluateOneWay(stateless, { direction: replyDirection, protocols, source: flow.destination, destination: flow.source, destinationPorts: replyPorts, sourcePorts: flow.destinationPorts }, options);
+  const reply = evaluateOneWay(stateless.map(asSeenByReplies), { direction: replyDirection, protocols, source: flow.destination, destination: flow.source, destinationPorts: replyPorts, sourcePorts: flow.destinationPorts }, options);
   if (reply.verdict === 'allowed') return forward;
   const range = formatPortSet(replyPorts);
   const names = stateless.map((rs) => rs.name).join(', ');
   const how = reply.verdict === 'denied' ? 'denied' : reply.verdict === 'partial' ? 'only partly allowed' : 'not known to be allowed';
-  const note = `the return path is ${how}: ${names} is stateless, so the replies need an ${replyDirection} rule for ${formatProtocolSet(protocols)} to ports ${range} (the ephemeral ports AWS documents)`;
+  const whose = stateless.find((rs) => rs.meta?.replyPortsWhy)?.meta?.replyPortsWhy ?? 'the ephemeral ports AWS documents';
+  const note = `the return path is ${how}: ${names} is stateless, so the replies need an ${replyDirection} rule for ${formatProtocolSet(protocols)} to ports ${range} (${whose})`;
   // Only what stops the replies belongs to the flow's decisions: a reply allowed is no rule letting the flow itself through.
   const replyDecisions = reply.decisions.filter((d) => d.outcome !== 'allow').map((d) => ({ ...d, reason: d.reason ? `${note}; ${d.reason}` : note }));
   const verdict: Verdict = reply.verdict === 'denied' ? 'denied' : forward.verdict === 'allowed' ? reply.verdict : forward.verdict;
   const decidingRules = verdict === 'denied' || forward.verdict === 'allowed' ? reply.decidingRules : forward.decidingRules;
   return { verdict, decisions: [...forward.decisions, ...replyDecisions], decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
+}
+
+const replyViews = new WeakMap<RuleSet, RuleSet>();
+
+/**
+ * Replies belong to a connection already under way, so a rule that only
+ * matches such packets (a NetScaler ACL's `-established`: TCP with ACK or RST
+ * set) matches them, though it never matches the first packet of a flow.
+ */
+function asSeenByReplies(rs: RuleSet): RuleSet {
+  if (!rs.rules.some((r) => r.conditions.some(isEstablishedOnly))) return rs;
+  let view = replyViews.get(rs);
+  if (!view) {
+    view = { ...rs, rules: rs.rules.map((r) => (r.conditions.some(isEstablishedOnly) ? { ...r, conditions: r.conditions.filter((c) => !isEstablishedOnly(c)) } : r)) };
+    replyViews.set(rs, view);
+  }
+  return view;
+}
+
+function isEstablishedOnly(c: MatchCondition): boolean {
+  return c.kind === 'conntrack' && c.effect === 'never-matches-new';
 }
 
 function evaluateOneWay(list: readonly RuleSet[], flow: FlowQuery, options: EvaluateOptions): EvaluationResult {

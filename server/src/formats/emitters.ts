@@ -8,6 +8,7 @@ import { emitAllowRules as nftables } from './nftables/emit';
 import { emitAllowRules as asa } from './asa/emit';
 import { emitAllowRules as windowsFirewall } from './windows-firewall/emit';
 import { emitAllowRules as cloudformation } from './cloudformation/emit';
+import { emitAllowRules as netscaler } from './netscaler/emit';
 
 /**
  * The one writer per format: quick fixes, "fix all" and `generate` all go
@@ -22,6 +23,7 @@ export const EMITTERS: Partial<Record<FormatId, AllowRuleEmitter>> = {
   asa,
   'windows-firewall': windowsFirewall,
   cloudformation,
+  netscaler,
 };
 
 export function emitterFor(format: FormatId): AllowRuleEmitter | undefined {
@@ -40,6 +42,7 @@ export const COMMENT_LEADERS: Readonly<Record<FormatId | 'citrix-flows', string>
   'windows-firewall': '#',
   // YAML templates; JSON ones take no comments (see commentLeaderOf).
   cloudformation: '#',
+  netscaler: '#',
   'citrix-flows': '#',
 };
 

@@ -2,6 +2,7 @@ import type { FormatId, ParsedFile, ParseOptions, Parser } from '../model';
 import { parseArm } from './arm';
 import { parseAsa } from './asa';
 import { parseCloudFormation } from './cloudformation';
+import { parseNetscaler } from './netscaler';
 import { parseBicep } from './bicep';
 import { parseIptables } from './iptables';
 import { parseNftables } from './nftables';
@@ -23,6 +24,7 @@ export const PARSERS: Readonly<Record<FormatId, Parser>> = {
   asa: parseAsa,
   'windows-firewall': parseWindowsFirewall,
   cloudformation: parseCloudFormation,
+  netscaler: parseNetscaler,
 };
 
 export const FORMAT_NAMES: Readonly<Record<FormatId, string>> = {
@@ -34,6 +36,7 @@ export const FORMAT_NAMES: Readonly<Record<FormatId, string>> = {
   asa: 'Cisco ASA',
   'windows-firewall': 'Windows Firewall',
   cloudformation: 'CloudFormation template',
+  netscaler: 'NetScaler ADC configuration',
 };
 
 /**

@@ -14,7 +14,7 @@ export interface Field<T> {
   readonly text?: string;
 }
 
-export type FormatId = 'terraform' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall' | 'cloudformation';
+export type FormatId = 'terraform' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall' | 'cloudformation' | 'netscaler';
 
 export type Direction = 'inbound' | 'outbound' | 'forward';
 export type Action = 'allow' | 'deny';

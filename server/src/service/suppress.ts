@@ -11,6 +11,7 @@ function leaderFor(format: FormatId | 'yaml' | undefined, uri: string, comments:
     case 'terraform':
     case 'iptables':
     case 'nftables':
+    case 'netscaler':
     case 'yaml':
       return '#';
     case 'bicep':
