@@ -553,7 +553,7 @@ function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: Evaluat
   if (protocols.isEmpty) return forward;
   const replyDirection: Direction = flow.direction === 'inbound' ? 'outbound' : 'inbound';
   const replyPorts = flow.sourcePorts ?? EPHEMERAL_PORTS;
-  const reply = evaluateOneWay(stateless.map(asSeenByReplies), { direction: replyDirection, protocols, source: flow.destination, destination: flow.source, destinationPorts: replyPorts, sourcePorts: flow.destinationPorts }, options);
+  const reply = backToParsed(evaluateOneWay(stateless.map(asSeenByReplies), { direction: replyDirection, protocols, source: flow.destination, destination: flow.source, destinationPorts: replyPorts, sourcePorts: flow.destinationPorts }, options));
   if (reply.verdict === 'allowed') return forward;
   const range = formatPortSet(replyPorts);
   const names = stateless.map((rs) => rs.name).join(', ');
@@ -568,6 +568,17 @@ function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: Evaluat
 }
 
 const replyViews = new WeakMap<RuleSet, RuleSet>();
+/** The parsed rule set and rules behind each view, so what decides a reply points at the file's own rules (a fix goes before them). */
+const parsedOf = new WeakMap<RuleSet | Rule, RuleSet | Rule>();
+
+function backToParsed(result: EvaluationResult): EvaluationResult {
+  const rule = (r: Rule): Rule => (parsedOf.get(r) as Rule | undefined) ?? r;
+  return {
+    ...result,
+    decisions: result.decisions.map((d) => ({ ...d, ruleSet: (parsedOf.get(d.ruleSet) as RuleSet | undefined) ?? d.ruleSet, ...(d.rule ? { rule: rule(d.rule) } : {}) })),
+    decidingRules: result.decidingRules.map(rule),
+  };
+}
 
 /**
  * Replies belong to a connection already under way, so a rule that only
@@ -578,8 +589,17 @@ function asSeenByReplies(rs: RuleSet): RuleSet {
   if (!rs.rules.some((r) => r.conditions.some(isEstablishedOnly))) return rs;
   let view = replyViews.get(rs);
   if (!view) {
-    view = { ...rs, rules: rs.rules.map((r) => (r.conditions.some(isEstablishedOnly) ? { ...r, conditions: r.conditions.filter((c) => !isEstablishedOnly(c)) } : r)) };
+    view = {
+      ...rs,
+      rules: rs.rules.map((r) => {
+        if (!r.conditions.some(isEstablishedOnly)) return r;
+        const seen: Rule = { ...r, conditions: r.conditions.filter((c) => !isEstablishedOnly(c)) };
+        parsedOf.set(seen, r);
+        return seen;
+      }),
+    };
     replyViews.set(rs, view);
+    parsedOf.set(view, rs);
   }
   return view;
 }

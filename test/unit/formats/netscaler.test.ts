@@ -141,3 +141,48 @@ test('netscaler: hostile input is read in bounded time and never throws', () => 
     assert.ok(Array.isArray(parsed.problems));
   }
 });
+
+import { emitAllowRules } from '../../../server/src/formats/netscaler/emit';
+import { applyEdits, type AllowRuleRequest } from '../../../server/src/model';
+import { AddressSet } from '../../../server/src/net';
+
+function request(text: string, before: string | undefined, extra: Partial<AllowRuleRequest> = {}): AllowRuleRequest {
+  const file = parseNetscaler(text, 'file:///ws/acl.txt');
+  const ruleSet = file.ruleSets[0];
+  const addr = (a: string): AddressSet => (AddressSet.parse(a) as { ok: true; value: AddressSet }).value;
+  return {
+    file,
+    ruleSet,
+    direction: 'inbound',
+    protocols: ['tcp'],
+    ports: [{ from: 443, to: 443 }],
+    source: addr('10.1.0.0/24'),
+    destination: addr('10.2.0.5'),
+    name: 'Allow Citrix StoreFront',
+    comment: 'Citrix: StoreFront',
+    before: before ? ruleSet.rules.find((r) => r.id === before) : undefined,
+    ...extra,
+  };
+}
+
+test('netscaler emitter: the allow goes just below the denying priority, and a batch file without a later apply gets one', () => {
+  const text = 'add ns acl deny-web DENY -destPort = 443 -protocol TCP -priority 50\n';
+  const out = emitAllowRules([request(text, 'deny-web')]);
+  assert.ok('edits' in out, JSON.stringify(out));
+  assert.equal(
+    applyEdits(text, out.edits),
+    '# Citrix: StoreFront\n' +
+      'add ns acl Allow-Citrix-StoreFront ALLOW -srcIP = 10.1.0.0-10.1.0.255 -destIP = 10.2.0.5 -destPort = 443 -protocol TCP -priority 49\n' +
+      'add ns acl deny-web DENY -destPort = 443 -protocol TCP -priority 50\n' +
+      'apply ns acls\n',
+  );
+});
+
+test('netscaler emitter: says why when it cannot write the rule', () => {
+  const full = '#NS13.1 Build 1.1\nadd ns acl a ALLOW -destPort = 80 -protocol TCP -priority 49\nadd ns acl deny-web DENY -destPort = 443 -protocol TCP -priority 50\n';
+  const noRoom = emitAllowRules([request(full, 'deny-web')]);
+  assert.ok('error' in noRoom && /no free priority between 49 and 50.*renumber ns acls/.test(noRoom.error), JSON.stringify(noRoom));
+  const simple = '#NS13.1 Build 1.1\nadd ns simpleacl block DENY -srcIP 10.1.0.7\n';
+  const bySimple = emitAllowRules([request(simple, 'simple block')]);
+  assert.ok('error' in bySimple && /simple ACL block drops these packets before any extended ACL/.test(bySimple.error), JSON.stringify(bySimple));
+});

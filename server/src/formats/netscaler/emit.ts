@@ -97,10 +97,11 @@ function commandsFor(
   }
   const reply = request.direction === 'outbound';
   if (request.direction === 'forward') return { error: 'NetScaler ACLs are read here for what reaches the ADC, not what it routes' };
-  // Inbound: the peer (source) to the ADC. Outbound: the ADC's connection to the peer, whose replies come back in.
-  const from = reply ? request.destination : request.source;
-  const to = reply ? request.source : request.destination;
-  const fromLabel = reply ? request.destinationLabel : request.sourceLabel;
+  // An outbound flow is blocked only where its replies come back in: the request then names the reply packets
+  // (from the peer to the ADC, from the flow's port), which is what the ACL must admit.
+  const from = request.source;
+  const to = request.destination;
+  const fromLabel = request.sourceLabel;
   const family: 4 | 6 = from.v4.isEmpty && to.v4.isEmpty && (!from.v6.isEmpty || !to.v6.isEmpty) ? 6 : 4;
   const fromTerms = addressTerms(from, family);
   const toTerms = addressTerms(to, family);
