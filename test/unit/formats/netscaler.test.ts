@@ -186,3 +186,16 @@ test('netscaler emitter: says why when it cannot write the rule', () => {
   const bySimple = emitAllowRules([request(simple, 'simple block')]);
   assert.ok('error' in bySimple && /simple ACL block drops these packets before any extended ACL/.test(bySimple.error), JSON.stringify(bySimple));
 });
+
+test('netscaler: the running configuration says per ACL whether it is applied (-kernelstate)', () => {
+  // As `show ns runningConfig` writes them (one public excerpt: …-priority 170 -kernelstate SFAPPLIED61).
+  const text = [
+    'add ns acl applied DENY -destPort = 22 -protocol TCP -priority 10 -kernelstate SFAPPLIED61',
+    'add ns acl waiting DENY -destPort = 23 -protocol TCP -priority 20 -kernelstate NOTAPPLIED',
+    '',
+  ].join('\n');
+  const parsed = parseNetscaler(text, 'running.txt');
+  assert.equal(evaluate(parsed.ruleSets[0], flow('in tcp 10.0.0.1 -> 10.0.0.2:22')).verdict, 'denied');
+  assert.equal(evaluate(parsed.ruleSets[0], flow('in tcp 10.0.0.1 -> 10.0.0.2:23')).verdict, 'allowed');
+  assert.deepEqual(parsed.problems.map((p) => p.message), ['ACL waiting is not in force: extended ACLs take effect only after "apply ns acls", and this file never applies them']);
+});

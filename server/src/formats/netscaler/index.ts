@@ -53,7 +53,7 @@ interface SimpleAcl {
 }
 
 /** Options of `add ns acl` that do not change which packets of a flow between two hosts match. */
-const NEUTRAL_OPTIONS = new Set(['logstate', 'ratelimit', 'priority', 'state', 'type', 'dfdhash', 'dfdprefix', 'nodegroup', 'stateful', 'ttl', 'comment']);
+const NEUTRAL_OPTIONS = new Set(['kernelstate', 'logstate', 'ratelimit', 'priority', 'state', 'type', 'dfdhash', 'dfdprefix', 'nodegroup', 'stateful', 'ttl', 'comment']);
 /** Options that limit a rule to some packets in ways the topology does not say: flows they may decide are unknown. */
 const UNKNOWN_OPTIONS: Readonly<Record<string, string>> = {
   interface: 'the interface the packet arrives on',
@@ -194,7 +194,11 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
         const options = new Map(optionsOf(t, 5).map((o) => [o.name, { nameToken: o.nameToken, values: o.values }]));
         const entry: ExtendedAcl = { name: name.text, family, action, options, line, nameToken: name, enabled: true, assignedPriority: Math.min(MAX_PRIORITY, highest(family) + 10), created: created++ };
         entry.enabled = lowerOf(options.get('state')?.values[0]) !== 'disabled';
-        if (!saved) entry.pending = line;
+        // `show ns runningConfig` writes whether each ACL is applied (`-kernelstate SFAPPLIED61`); without it, a batch
+        // file's ACL waits for `apply ns acls` and a saved configuration's is applied as the ADC loads it.
+        const kernel = options.get('kernelstate')?.values[0]?.text.toUpperCase();
+        const applied = kernel === undefined ? saved : kernel.includes('APPLIED') && !kernel.includes('NOT');
+        if (!applied) entry.pending = line;
         extended.set(key, entry);
       }
       continue;
