@@ -18,7 +18,7 @@ let gate: ServerGate | undefined;
 // Documents the client hands to the server. The server sniffs each (name, then first bytes) and serves only what it recognises,
 // so a JSON, shell or plain-text file that holds no rules costs one sniff. Without the HashiCorp Terraform or Bicep extension,
 // VS Code opens .tf and .bicep files as Plain Text: they are still ours to serve.
-const LANGUAGES = ['terraform', 'bicep', 'json', 'jsonc', 'yaml', 'iptables', 'nftables', 'cisco-asa', 'powershell', 'bat', 'shellscript', 'plaintext'];
+const LANGUAGES = ['terraform', 'bicep', 'json', 'jsonc', 'yaml', 'iptables', 'nftables', 'cisco-asa', 'netscaler', 'powershell', 'bat', 'shellscript', 'plaintext'];
 
 export const DOCUMENT_SELECTOR: DocumentSelector = [
   ...LANGUAGES.map((language) => ({ scheme: 'file', language })),

@@ -32,6 +32,7 @@ export const CLAIMED_GLOBS: readonly string[] = [
   '**/sysconfig/iptables',
   '**/sysconfig/ip6tables',
   '**/*.asa',
+  '**/ns.conf',
 ];
 
 export const CANDIDATE_GLOBS: readonly string[] = [
@@ -48,7 +49,7 @@ export const CANDIDATE_GLOBS: readonly string[] = [
 ];
 
 /** Our own languages (package.json `contributes.languages`) and the two VS Code gets from other extensions; a document in one of them is ours. */
-export const OWN_LANGUAGES: readonly string[] = ['terraform', 'bicep', 'iptables', 'nftables', 'cisco-asa'];
+export const OWN_LANGUAGES: readonly string[] = ['terraform', 'bicep', 'iptables', 'nftables', 'cisco-asa', 'netscaler'];
 
 /** package.json `activationEvents`, in this order. */
 export function activationEvents(): string[] {
