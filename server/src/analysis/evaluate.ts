@@ -44,6 +44,13 @@ export interface Decision {
   readonly outcome: Outcome;
   readonly part: FlowPart;
   readonly reason?: string;
+  /**
+   * A decision on the flow's replies through a stateless stage (an AWS
+   * network ACL, a NetScaler's ACLs). `part` is still written as the flow
+   * (its source, destination and ports), so every reader cuts it by the
+   * flow's own ports; the rule matched the replies, which go the other way.
+   */
+  readonly reply?: true;
 }
 
 export interface EvaluationResult {
@@ -560,11 +567,19 @@ function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: Evaluat
   const how = reply.verdict === 'denied' ? 'denied' : reply.verdict === 'partial' ? 'only partly allowed' : 'not known to be allowed';
   const whose = stateless.find((rs) => rs.meta?.replyPortsWhy)?.meta?.replyPortsWhy ?? 'the ephemeral ports AWS documents';
   const note = `the return path is ${how}: ${names} is stateless, so the replies need an ${replyDirection} rule for ${formatProtocolSet(protocols)} to ports ${range} (${whose})`;
-  // Only what stops the replies belongs to the flow's decisions: a reply allowed is no rule letting the flow itself through.
-  const replyDecisions = reply.decisions.filter((d) => d.outcome !== 'allow').map((d) => ({ ...d, reason: d.reason ? `${note}; ${d.reason}` : note }));
+  const asFlow = (d: Decision): Decision => ({
+    ...d,
+    reply: true,
+    part: { protocols: d.part.protocols, source: d.part.destination, destination: d.part.source, sourcePorts: d.part.destinationPorts, destinationPorts: d.part.sourcePorts },
+    ...(d.outcome === 'allow' ? {} : { reason: d.reason ? `${note}; ${d.reason}` : note }),
+  });
+  // Readers take the decisions as a partition of the flow. Where the flow itself is allowed throughout, the
+  // replies' decisions are that partition (an allowed part whose replies are dropped is dropped). Where it is
+  // not, only what stops the replies is added: a reply allowed is no rule letting the flow itself through.
+  const decisions = forward.verdict === 'allowed' ? reply.decisions.map(asFlow) : [...forward.decisions, ...reply.decisions.filter((d) => d.outcome !== 'allow').map(asFlow)];
   const verdict: Verdict = reply.verdict === 'denied' ? 'denied' : forward.verdict === 'allowed' ? reply.verdict : forward.verdict;
   const decidingRules = verdict === 'denied' || forward.verdict === 'allowed' ? reply.decidingRules : forward.decidingRules;
-  return { verdict, decisions: [...forward.decisions, ...replyDecisions], decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
+  return { verdict, decisions, decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
 }
 
 const replyViews = new WeakMap<RuleSet, RuleSet>();

@@ -95,13 +95,13 @@ function commandsFor(
   if (request.before?.meta?.simple === 'true') {
     return { error: `the simple ACL ${request.before.name} drops these packets before any extended ACL is looked at: remove it (rm ns simpleacl ${request.before.name}) or narrow it` };
   }
-  const reply = request.direction === 'outbound';
+  const reply = request.reply === true;
   if (request.direction === 'forward') return { error: 'NetScaler ACLs are read here for what reaches the ADC, not what it routes' };
-  // An outbound flow is blocked only where its replies come back in: the request then names the reply packets
-  // (from the peer to the ADC, from the flow's port), which is what the ACL must admit.
-  const from = request.source;
-  const to = request.destination;
-  const fromLabel = request.sourceLabel;
+  if (request.direction === 'outbound' && !reply) return { error: 'NetScaler ACLs filter only what the ADC receives: nothing outbound to allow' };
+  // The replies to a connection the ADC opened come back from the peer, from the port the ADC connected to.
+  const from = reply ? request.destination : request.source;
+  const to = reply ? request.source : request.destination;
+  const fromLabel = reply ? request.destinationLabel : request.sourceLabel;
   const family: 4 | 6 = from.v4.isEmpty && to.v4.isEmpty && (!from.v6.isEmpty || !to.v6.isEmpty) ? 6 : 4;
   const fromTerms = addressTerms(from, family);
   const toTerms = addressTerms(to, family);

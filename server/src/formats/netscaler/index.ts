@@ -23,6 +23,7 @@ export interface AdcAddresses {
   readonly vip: string[];
   /** Gateway (`vpn vserver`) addresses: the VIPs users connect to. */
   readonly gateway: string[];
+  readonly gatewayNames: string[];
 }
 
 type Family = 4 | 6;
@@ -100,7 +101,7 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
   const lines = splitCommands(text);
   const extended = new Map<string, ExtendedAcl>();
   const simple = new Map<string, SimpleAcl>();
-  const addresses: AdcAddresses = { nsip: [], snip: [], vip: [], gateway: [] };
+  const addresses: AdcAddresses = { nsip: [], snip: [], vip: [], gateway: [], gatewayNames: [] };
   const saved = lines.some((l) => l.comment !== undefined && /^NS\d+(\.\d+)* Build /i.test(l.comment));
   const datasets = new Map<string, AddressSet>();
   let created = 0;
@@ -135,6 +136,7 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
       // add vpn vserver NAME SSL 203.0.113.10 443: the address users reach.
       const ip = t[5]?.text;
       if (ip && AddressSet.parse(ip).ok && ip !== '0.0.0.0') (group === 'vpn' ? addresses.gateway : addresses.vip).push(ip);
+      if (group === 'vpn' && t[3]) addresses.gatewayNames.push(t[3].text);
       continue;
     }
     if (group === 'policy' && object === 'dataset') {
@@ -258,10 +260,25 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
   const applied = applyLines.get(4);
   if (applied) meta.applyLine = String(applied.no);
   meta.saved = String(saved);
+  const list = (ips: readonly string[]): AddressSet | undefined => {
+    const parsed = AddressSet.parseList(ips);
+    return parsed.ok && ips.length ? parsed.value : undefined;
+  };
+  const roleAddresses: Record<string, AddressSet> = {};
+  const nsip = list(addresses.nsip);
+  const snip = list(addresses.snip);
+  const gateway = list(addresses.gateway);
+  // Appliance flows (HA, management, ADM) go to and from the NSIP; Gateway flows to the vserver, and on from a SNIP.
+  if (nsip) Object.assign(roleAddresses, { adc: nsip, 'adc-nsip': nsip });
+  if (snip) roleAddresses['gateway-snip'] = snip;
+  if (gateway) roleAddresses.gateway = gateway;
+  const vservers = addresses.gatewayNames;
   return [
     {
       id: 'ns-acls',
-      name: 'NetScaler ACLs',
+      // A vpn vserver makes the appliance a NetScaler Gateway; the name says so, and inference reads names.
+      name: vservers.length ? `NetScaler Gateway ACLs (vpn vserver ${vservers.join(', ')})` : 'NetScaler ACLs',
+      ...(Object.keys(roleAddresses).length ? { roleAddresses } : {}),
       format: 'netscaler',
       kind: 'netscaler-acl',
       semantics: 'first-match',
