@@ -95,9 +95,9 @@ function commandsFor(
   if (request.before?.meta?.simple === 'true') {
     return { error: `the simple ACL ${request.before.name} drops these packets before any extended ACL is looked at: remove it (rm ns simpleacl ${request.before.name}) or narrow it` };
   }
-  const reply = request.reply === true;
   if (request.direction === 'forward') return { error: 'NetScaler ACLs are read here for what reaches the ADC, not what it routes' };
-  if (request.direction === 'outbound' && !reply) return { error: 'NetScaler ACLs filter only what the ADC receives: nothing outbound to allow' };
+  // ACLs see nothing the ADC sends: what an outbound flow needs from them is always the rule for its replies.
+  const reply = request.reply === true || request.direction === 'outbound';
   // The replies to a connection the ADC opened come back from the peer, from the port the ADC connected to.
   const from = reply ? request.destination : request.source;
   const to = reply ? request.source : request.destination;
