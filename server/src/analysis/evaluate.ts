@@ -945,6 +945,16 @@ export function coverage(rule: Rule, coverers: readonly Rule[], options: Evaluat
   const maxCells = options.maxCells ?? 256;
   const own = regionOf(rule, options.resolve);
   if (isEmptyDims(own)) return { covered: false, by: [] };
+  // Covering needs each dimension covered by the union of the coverers. Ports and protocols are always concrete,
+  // so that is a cheap test that spares splitting a catch-all rule against every narrow rule before it.
+  let protocols = Protocols.none();
+  let ports = Ports.none();
+  for (const other of coverers) {
+    const region = regionOf(other, options.resolve);
+    protocols = protocols.union(region.protocols);
+    ports = ports.union(region.destinationPorts);
+  }
+  if (!own.protocols.isSubsetOf(protocols) || !own.destinationPorts.isSubsetOf(ports)) return { covered: false, by: [] };
   let cells: Cell[] = [cellOf(own, [], undefined)];
   const by: Rule[] = [];
   for (const other of coverers) {

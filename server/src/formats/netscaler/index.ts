@@ -39,6 +39,8 @@ interface ExtendedAcl {
   enabled: boolean;
   /** Priority the ADC gave it when none was written: after the highest one at the time. */
   assignedPriority: number;
+  /** The written priority, else the assigned one; kept current by `set` and `unset`. */
+  priority: number;
   readonly created: number;
   /** Added or changed after the last `apply ns acls` of a batch file: not in force yet. */
   pending?: CommandLine;
@@ -108,10 +110,11 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
   let aclCommands = 0;
   const applyLines = new Map<Family, CommandLine>();
   let first: CommandLine | undefined;
-  const highest = (family: Family): number => {
-    let max = 0;
-    for (const a of extended.values()) if (a.family === family) max = Math.max(max, priorityOf(a));
-    return max;
+  // The highest priority given so far, per family: what an ACL added without one comes after.
+  const highestSeen = new Map<Family, number>();
+  const highest = (family: Family): number => highestSeen.get(family) ?? 0;
+  const noteHighest = (a: ExtendedAcl): void => {
+    highestSeen.set(a.family, Math.max(highest(a.family), a.priority));
   };
   const warn = (span: Span, message: string, code: ParseProblem['code'] = 'unparsed-rule'): void => {
     problems.push({ code, severity: 'warning', span, message });
@@ -194,7 +197,9 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
       if (acl) warn(tokenSpan(name), `an ACL named ${name.text} was already added (line ${acl.line.no}); the device rejects the second add, so the first is kept`);
       else {
         const options = new Map(optionsOf(t, 5).map((o) => [o.name, { nameToken: o.nameToken, values: o.values }]));
-        const entry: ExtendedAcl = { name: name.text, family, action, options, line, nameToken: name, enabled: true, assignedPriority: Math.min(MAX_PRIORITY, highest(family) + 10), created: created++ };
+        const entry: ExtendedAcl = { name: name.text, family, action, options, line, nameToken: name, enabled: true, assignedPriority: Math.min(MAX_PRIORITY, highest(family) + 10), priority: 0, created: created++ };
+        entry.priority = priorityOf(entry);
+        noteHighest(entry);
         entry.enabled = lowerOf(options.get('state')?.values[0]) !== 'disabled';
         // `show ns runningConfig` writes whether each ACL is applied (`-kernelstate SFAPPLIED61`); without it, a batch
         // file's ACL waits for `apply ns acls` and a saved configuration's is applied as the ADC loads it.
@@ -211,9 +216,12 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
     }
     if (verb === 'set') {
       for (const o of optionsOf(t, 4)) acl.options.set(o.name, { nameToken: o.nameToken, values: o.values });
+      acl.priority = priorityOf(acl);
+      noteHighest(acl);
       if (acl.options.has('state')) acl.enabled = lowerOf(acl.options.get('state')?.values[0]) !== 'disabled';
     } else if (verb === 'unset') {
       for (const o of optionsOf(t, 4)) acl.options.delete(o.name);
+      acl.priority = priorityOf(acl);
     } else if (verb === 'rm') extended.delete(key);
     else if (verb === 'enable') acl.enabled = true;
     else if (verb === 'disable') acl.enabled = false;
@@ -243,7 +251,7 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
   const rules: Rule[] = [];
   const simpleList = [...simple.values()].sort((a, b) => a.created - b.created);
   for (const s of simpleList) rules.push(simpleRule(s, rules.length, problems, datasets));
-  const extendedList = [...extended.values()].sort((a, b) => a.family - b.family || priorityOf(a) - priorityOf(b) || a.created - b.created);
+  const extendedList = [...extended.values()].sort((a, b) => a.family - b.family || a.priority - b.priority || a.created - b.created);
   for (const a of extendedList) {
     rules.push(extendedRule(a, rules.length, problems, applyLines.get(a.family), datasets));
   }
@@ -490,8 +498,8 @@ function extendedRule(a: ExtendedAcl, order: number, problems: ParseProblem[], a
   }
   const written = a.options.get('priority');
   const priority: Field<number> = written?.values[0]
-    ? { value: priorityOf(a), span: { start: written.nameToken.start, end: written.values[0].end }, text: written.values[0].text }
-    : { value: priorityOf(a), text: `${priorityOf(a)} (assigned by the ADC: none is written)` };
+    ? { value: a.priority, span: { start: written.nameToken.start, end: written.values[0].end }, text: written.values[0].text }
+    : { value: a.priority, text: `${a.priority} (assigned by the ADC: none is written)` };
   const state = a.options.get('state');
   return makeRule({
     id: a.name,
