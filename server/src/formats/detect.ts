@@ -177,8 +177,9 @@ function isNetscalerConfig(lines: readonly string[]): boolean {
     if (line === '') continue;
     if (NS_CONF_HEADER.test(line)) return true;
     if (line.startsWith('#')) continue;
-    if (NS_ACL_COMMAND.test(line)) acl++;
-    if (NS_COMMAND.test(line) || NS_ACL_COMMAND.test(line)) ns++;
+    const isAcl = NS_ACL_COMMAND.test(line);
+    if (isAcl) acl++;
+    if (isAcl || NS_COMMAND.test(line)) ns++;
     else other++;
   }
   return acl > 0 && other * 4 <= ns;

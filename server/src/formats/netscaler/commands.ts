@@ -1,5 +1,8 @@
 import type { Span } from '../../model';
 
+/** The highest priority NetScaler accepts for an extended ACL. */
+export const MAX_ACL_PRIORITY = 100000;
+
 export interface Token {
   /** Unquoted: `"allow web"` is `allow web`. */
   readonly text: string;

@@ -1,9 +1,7 @@
 import { formatIPv4, formatIPv6, type AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, Rule, TextEdit } from '../../model';
 import { lineStart, nextLineStart } from '../lineText';
-import { splitCommands } from './commands';
-
-const MAX_PRIORITY = 100000;
+import { MAX_ACL_PRIORITY, splitCommands } from './commands';
 
 /**
  * Writes `add ns acl NAME ALLOW …` commands into a NetScaler configuration:
@@ -36,11 +34,9 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
     [4, new Set(rs.rules.filter((r) => r.meta?.family === '4').map((r) => r.priority?.value ?? 0))],
     [6, new Set(rs.rules.filter((r) => r.meta?.family === '6').map((r) => r.priority?.value ?? 0))],
   ]);
-  const datasets = new Set<string>();
-  for (const line of splitCommands(text)) {
-    const t = line.tokens.map((x) => x.text.toLowerCase());
-    if (t[0] === 'add' && t[1] === 'policy' && t[2] === 'dataset' && t[3]) datasets.add(t[3]);
-  }
+  const layout = layoutOf(text);
+  const datasets = layout.datasets;
+  const afterAcls = layout.lastAclEnd >= 0 ? nextLineStart(text, layout.lastAclEnd) : layout.firstApply >= 0 ? layout.firstApply : text.length;
   const inserts: { at: number; text: string; order: number; family: 4 | 6 }[] = [];
   const errors: string[] = [];
   requests.forEach((request, seq) => {
@@ -50,7 +46,7 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
       return;
     }
     const before = request.before && !request.before.implicit && rs.rules.includes(request.before) ? request.before : undefined;
-    const at = before ? lineStart(text, before.span.start) : placeAfterAcls(text);
+    const at = before ? lineStart(text, before.span.start) : afterAcls;
     const comment = request.comment ? `# ${request.comment.replace(/[\r\n]+/g, ' ')}${eol}` : '';
     inserts.push({ at, text: comment + written.lines.map((l) => l + eol).join(''), order: seq, family: written.family });
   });
@@ -64,7 +60,7 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
       const mine = inserts.filter((i) => i.family === family);
       if (!mine.length) continue;
       const last = Math.max(...mine.map((i) => i.at));
-      if (!appliedAfter(text, last, family)) {
+      if (!layout.applyStarts[family].some((start) => start >= last)) {
         const end = text.length;
         const lead = end && !text.endsWith('\n') && !byPlace.has(end) ? eol : '';
         edits.push({ uri: file.uri, span: { start: end, end }, newText: `${lead}${family === 6 ? 'apply ns acls6' : 'apply ns acls'}${eol}` });
@@ -150,7 +146,7 @@ function commandsFor(
 function pickPriority(used: Set<number>, before: number | undefined, previous: number | undefined): number | undefined {
   if (before === undefined) {
     const max = Math.max(0, ...used);
-    for (let p = Math.ceil((max + 1) / 10) * 10; p <= MAX_PRIORITY; p += 10) if (!used.has(p)) return p;
+    for (let p = Math.ceil((max + 1) / 10) * 10; p <= MAX_ACL_PRIORITY; p += 10) if (!used.has(p)) return p;
     return undefined;
   }
   for (let p = before - 1; p > (previous ?? 0) && p >= 1; p--) if (!used.has(p)) return p;
@@ -187,25 +183,23 @@ function uniqueName(base: string, names: Set<string>, used: Set<string>): string
   return name;
 }
 
-/** Where new ACLs go without one to precede: after the last ACL command, else before the first `apply ns acls`, else at the end. */
-function placeAfterAcls(text: string): number {
-  let end = -1;
-  let apply = -1;
+/**
+ * What the emitter needs to know about the file, in one pass: the datasets it
+ * defines, where its last ACL command ends and its first `apply ns acls`
+ * starts (new ACLs go after the one, else before the other, else at the end),
+ * and where each family's ACLs are applied.
+ */
+function layoutOf(text: string): { datasets: Set<string>; lastAclEnd: number; firstApply: number; applyStarts: Record<4 | 6, number[]> } {
+  const out = { datasets: new Set<string>(), lastAclEnd: -1, firstApply: -1, applyStarts: { 4: [] as number[], 6: [] as number[] } };
   for (const line of splitCommands(text)) {
-    const t = line.tokens.map((x) => x.text.toLowerCase());
-    if (t[1] !== 'ns') continue;
-    if (t[0] === 'add' && (t[2] === 'acl' || t[2] === 'acl6')) end = line.end;
-    else if (t[0] === 'apply' && t[2]?.startsWith('acls') && apply < 0) apply = line.start;
+    const [verb, group, object, name] = line.tokens.map((x) => x.text.toLowerCase());
+    if (verb === 'add' && group === 'policy' && object === 'dataset' && name) out.datasets.add(name);
+    if (group !== 'ns') continue;
+    if (verb === 'add' && (object === 'acl' || object === 'acl6')) out.lastAclEnd = line.end;
+    else if (verb === 'apply' && (object === 'acls' || object === 'acls6')) {
+      if (out.firstApply < 0) out.firstApply = line.start;
+      out.applyStarts[object === 'acls6' ? 6 : 4].push(line.start);
+    }
   }
-  if (end >= 0) return nextLineStart(text, end);
-  return apply >= 0 ? apply : text.length;
-}
-
-function appliedAfter(text: string, offset: number, family: 4 | 6): boolean {
-  for (const line of splitCommands(text)) {
-    if (line.start < offset) continue;
-    const t = line.tokens.map((x) => x.text.toLowerCase());
-    if (t[0] === 'apply' && t[1] === 'ns' && t[2] === (family === 6 ? 'acls6' : 'acls')) return true;
-  }
-  return false;
+  return out;
 }

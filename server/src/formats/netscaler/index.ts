@@ -12,7 +12,7 @@ import {
   type Span,
   type Unresolved,
 } from '../../model';
-import { lowerOf, optionsOf, splitCommands, tokenSpan, type CommandLine, type Token } from './commands';
+import { lowerOf, MAX_ACL_PRIORITY, optionsOf, splitCommands, tokenSpan, type CommandLine, type Token } from './commands';
 
 export { splitCommands } from './commands';
 
@@ -74,7 +74,6 @@ const ADDRESS_OPTIONS: Readonly<Record<Family, { source: string; destination: st
   4: { source: 'srcip', destination: 'destip' },
   6: { source: 'srcipv6', destination: 'destipv6' },
 };
-const MAX_PRIORITY = 100000;
 
 /**
  * NetScaler ADC configuration (ns.conf, or a batch file of CLI commands) →
@@ -197,7 +196,7 @@ function parseInto(text: string, problems: ParseProblem[], comments: Comment[]):
       if (acl) warn(tokenSpan(name), `an ACL named ${name.text} was already added (line ${acl.line.no}); the device rejects the second add, so the first is kept`);
       else {
         const options = new Map(optionsOf(t, 5).map((o) => [o.name, { nameToken: o.nameToken, values: o.values }]));
-        const entry: ExtendedAcl = { name: name.text, family, action, options, line, nameToken: name, enabled: true, assignedPriority: Math.min(MAX_PRIORITY, highest(family) + 10), priority: 0, created: created++ };
+        const entry: ExtendedAcl = { name: name.text, family, action, options, line, nameToken: name, enabled: true, assignedPriority: Math.min(MAX_ACL_PRIORITY, highest(family) + 10), priority: 0, created: created++ };
         entry.priority = priorityOf(entry);
         noteHighest(entry);
         entry.enabled = lowerOf(options.get('state')?.values[0]) !== 'disabled';
