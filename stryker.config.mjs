@@ -16,7 +16,8 @@ export default {
   ignorePatterns: ['out', 'dist', '.cache', 'test-results', 'reports', 'bench/*.json'],
   coverageAnalysis: 'all',
   incremental: true,
-  concurrency: 2,
+  // One mutant at a time: the machine has 2 cores shared by several engineers.
+  concurrency: 1,
   timeoutMS: 30_000,
   thresholds: { high: 85, low: 75, break: null },
   reporters: ['clear-text', 'progress', 'json'],

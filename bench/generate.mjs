@@ -55,7 +55,17 @@ export function cloudformation(lines) {
   return { text: `${out.join('\n')}\n`, edits: portLines(out, 'FromPort: 2'), languageId: 'yaml', file: 'big.template.yaml' };
 }
 
-export const GENERATORS = { terraform, bicep, iptables, nftables, cloudformation };
+export function netscaler(lines) {
+  const out = ['#NS13.1 Build 52.19', '# citrix-role: gateway-snip', 'set ns config -IPAddress 10.0.0.10 -netmask 255.255.255.0', 'add ns ip 10.0.0.20 255.255.255.0 -type SNIP'];
+  for (let i = 0; out.length < lines - 1; i++) {
+    const net = ip(i).slice(0, -5);
+    out.push(`add ns acl r${i} ALLOW -srcIP = ${net}.0-${net}.255 -destPort = ${port(i)} -protocol TCP -priority ${10 + i}`);
+  }
+  out.push('add ns acl deny-all DENY -priority 100000');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, '-destPort = 2'), languageId: 'netscaler', file: 'ns.conf' };
+}
+
+export const GENERATORS = { terraform, bicep, iptables, nftables, cloudformation, netscaler };
 
 /** A workspace of `files` small files in the four formats, a tenth of each in its own folder, plus citrix-flows.yaml. */
 export function workspaceFiles(files) {

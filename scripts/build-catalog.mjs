@@ -172,7 +172,7 @@ export function compileCatalog(root = repoRoot) {
   return {
     version: 1,
     products,
-    roles: roles.map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, description: r.description })),
+    roles: roles.map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, description: r.description, ...(r.publicPorts ? { publicPorts: r.publicPorts } : {}) })),
     features: features.map((f) => ({ id: f.id, name: f.name, label: f.label, description: f.description, default: f.default, ...(f.defaultSource ? { defaultSource: f.defaultSource } : {}) })),
     flows: flows.map((f) => f.flow),
   };

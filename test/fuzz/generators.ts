@@ -289,6 +289,26 @@ const asaChunk = fc.oneof(
 );
 const asaWrap = (chunks: readonly string[]): string => `: Saved\nASA Version 9.12(4)\n!\nhostname fw\n${chunks.join('')}access-group inside_in in interface inside\n: end\n`;
 
+// ---------------------------------------------------------------- NetScaler ADC
+
+const nsIpTerm = fc.oneof(ipv4, fc.tuple(ipv4, ipv4).map(([a, b]) => `${a}-${b}`), pick('bogus', '10.0.0.1-', '0.0.0.0'));
+const nsOp = pick('= ', '!= ', 'EQ ', 'NEQ ', '');
+const nsOption = fc.oneof(
+  fc.tuple(pick('-srcIP', '-destIP'), nsOp, nsIpTerm).map(([o, op, v]) => `${o} ${op}${v}`),
+  fc.tuple(pick('-srcPort', '-destPort'), nsOp, fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}-${b}`), pick('x', '70000'))).map(([o, op, v]) => `${o} ${op}${v}`),
+  pick('TCP', 'UDP', 'ICMP', 'ANY', 'IPoverIP', 'Bogus', '6').map((p) => `-protocol ${p}`),
+  fc.nat(200000).map((n) => `-priority ${n}`),
+  pick('-state DISABLED', '-state ENABLED', '-established', '-interface 1/1', '-vlan 20', '-td 3', '-logstate ENABLED', '-kernelstate SFAPPLIED61', '-kernelstate NOTAPPLIED', '-srcIPDataset admins', '-frobnicate', '-srcIPv6 = 2001:db8::1'),
+);
+const nsName = fc.oneof(ident, ident.map((n) => `"${n} x"`), pick('"unclosed'));
+const nsChunk = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(lineComment('#'), pick('acl', 'acl6'), nsName, pick('ALLOW', 'DENY', 'BRIDGE', 'PERMIT'), fc.array(nsOption, { maxLength: 6 })).map(([c, k, n, a, os]) => `${c}add ns ${k} ${n} ${a} ${os.join(' ')}\n`) },
+  { weight: 2, arbitrary: fc.tuple(pick('set', 'unset', 'rm', 'enable', 'disable', 'rename'), nsName, fc.array(nsOption, { maxLength: 3 })).map(([v, n, os]) => `${v} ns acl ${n} ${os.join(' ')}\n`) },
+  { weight: 2, arbitrary: fc.tuple(ipv4, fc.oneof(anyPort.map(String), fc.constant(''))).map(([a, p]) => `add ns simpleacl s${a.replace(/\./g, '')} DENY -srcIP ${a}${p ? ` -destPort ${p} -protocol TCP` : ''}\n`) },
+  { weight: 2, arbitrary: pick('apply ns acls\n', 'apply ns acls6\n', 'clear ns acls\n', 'renumber ns acls\n', 'add policy dataset admins ipv4\n', 'bind policy dataset admins 10.5.0.1 -endRange 10.5.0.9\n', 'add vpn vserver gw SSL 203.0.113.10 443\n', 'add ns ip 10.0.0.20 255.255.255.0 -type SNIP\n', 'set ns config -IPAddress 10.0.0.10 -netmask 255.255.255.0\n') },
+);
+const nsWrap = (chunks: readonly string[]): string => `#NS13.1 Build 52.19\n${chunks.join('')}`;
+
 // ---------------------------------------------------------------- Windows Firewall
 
 const psQuote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -340,6 +360,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: 'iptables-script', format: 'iptables', ext: 'sh', fixtures: 'iptables', fixtureExts: ['.sh'], chunk: scriptChunk, benchExclude: /-F\n/, wrap: scriptWrap },
   { name: 'nftables', format: 'nftables', ext: 'nft', fixtures: 'nftables', fixtureExts: ['.nft', '.sh'], chunk: nftChunk, benchExclude: /^(flush ruleset|delete table)/, wrap: nftWrap },
   { name: 'asa', format: 'asa', ext: 'asa', fixtures: 'asa', fixtureExts: ['.asa'], chunk: asaChunk, wrap: asaWrap },
+  { name: 'netscaler', format: 'netscaler', ext: 'conf', fixtures: 'netscaler', fixtureExts: ['.conf', '.txt'], chunk: nsChunk, wrap: nsWrap },
   { name: 'windows-powershell', format: 'windows-firewall', ext: 'ps1', fixtures: 'windows-firewall', fixtureExts: ['.ps1'], chunk: psChunk, wrap: (c) => c.join('') },
   { name: 'windows-netsh', format: 'windows-firewall', ext: 'cmd', fixtures: 'windows-firewall', fixtureExts: ['.cmd'], chunk: netshChunk, wrap: (c) => `@echo off\n${c.join('')}` },
 ];

@@ -58,7 +58,7 @@ test('vscode-tmgrammar-test fails on a wrong assertion (the harness can fail)', 
 });
 
 test('every contributed language has a grammar, a language configuration and samples', () => {
-  assert.deepEqual(languages.map((l) => l.id).sort(), ['cisco-asa', 'iptables', 'nftables']);
+  assert.deepEqual(languages.map((l) => l.id).sort(), ['cisco-asa', 'iptables', 'netscaler', 'nftables']);
   for (const language of languages) {
     const grammar = grammars.find((g) => g.language === language.id);
     assert.ok(grammar, `no grammar for ${language.id}`);
@@ -96,6 +96,9 @@ const firstLineCases: ReadonlyArray<{ line: string; expected: string | undefined
   { line: 'ASA Version 9.16(4)', expected: 'cisco-asa' },
   { line: ': Written by enable_15 at 10:00:00.000 UTC Mon Jan 1 2024', expected: 'cisco-asa' },
   { line: 'Saved notes', expected: undefined },
+  { line: '#NS13.1 Build 52.19', expected: 'netscaler' },
+  { line: '#NS14.1 Build 25.56.nc', expected: 'netscaler' },
+  { line: '#NSX is not a build line', expected: undefined },
 ];
 
 for (const c of firstLineCases) {

@@ -12,7 +12,7 @@ import {
   type PortSet,
   type ProtocolSet,
 } from '../net';
-import { WINDOWS_PROFILES, type Action, type Direction, type Rule, type RuleSet, type WindowsProfile } from '../model';
+import { WINDOWS_PROFILES, type Action, type Direction, type MatchCondition, type Rule, type RuleSet, type WindowsProfile } from '../model';
 
 /** One flow (or family of flows) to test: who talks to whom, on what. */
 export interface FlowQuery {
@@ -44,6 +44,13 @@ export interface Decision {
   readonly outcome: Outcome;
   readonly part: FlowPart;
   readonly reason?: string;
+  /**
+   * A decision on the flow's replies through a stateless stage (an AWS
+   * network ACL, a NetScaler's ACLs). `part` is still written as the flow
+   * (its source, destination and ports), so every reader cuts it by the
+   * flow's own ports; the rule matched the replies, which go the other way.
+   */
+  readonly reply?: true;
 }
 
 export interface EvaluationResult {
@@ -553,17 +560,67 @@ function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: Evaluat
   if (protocols.isEmpty) return forward;
   const replyDirection: Direction = flow.direction === 'inbound' ? 'outbound' : 'inbound';
   const replyPorts = flow.sourcePorts ?? EPHEMERAL_PORTS;
-  const reply = evaluateOneWay(stateless, { direction: replyDirection, protocols, source: flow.destination, destination: flow.source, destinationPorts: replyPorts, sourcePorts: flow.destinationPorts }, options);
+  const reply = backToParsed(evaluateOneWay(stateless.map(asSeenByReplies), { direction: replyDirection, protocols, source: flow.destination, destination: flow.source, destinationPorts: replyPorts, sourcePorts: flow.destinationPorts }, options));
   if (reply.verdict === 'allowed') return forward;
   const range = formatPortSet(replyPorts);
   const names = stateless.map((rs) => rs.name).join(', ');
   const how = reply.verdict === 'denied' ? 'denied' : reply.verdict === 'partial' ? 'only partly allowed' : 'not known to be allowed';
-  const note = `the return path is ${how}: ${names} is stateless, so the replies need an ${replyDirection} rule for ${formatProtocolSet(protocols)} to ports ${range} (the ephemeral ports AWS documents)`;
-  // Only what stops the replies belongs to the flow's decisions: a reply allowed is no rule letting the flow itself through.
-  const replyDecisions = reply.decisions.filter((d) => d.outcome !== 'allow').map((d) => ({ ...d, reason: d.reason ? `${note}; ${d.reason}` : note }));
+  const whose = stateless.find((rs) => rs.meta?.replyPortsWhy)?.meta?.replyPortsWhy ?? 'the ephemeral ports AWS documents';
+  const note = `the return path is ${how}: ${names} is stateless, so the replies need an ${replyDirection} rule for ${formatProtocolSet(protocols)} to ports ${range} (${whose})`;
+  const asFlow = (d: Decision): Decision => ({
+    ...d,
+    reply: true,
+    part: { protocols: d.part.protocols, source: d.part.destination, destination: d.part.source, sourcePorts: d.part.destinationPorts, destinationPorts: d.part.sourcePorts },
+    ...(d.outcome === 'allow' ? {} : { reason: d.reason ? `${note}; ${d.reason}` : note }),
+  });
+  // Readers take the decisions as a partition of the flow. Where the flow itself is allowed throughout, the
+  // replies' decisions are that partition (an allowed part whose replies are dropped is dropped). Where it is
+  // not, only what stops the replies is added: a reply allowed is no rule letting the flow itself through.
+  const decisions = forward.verdict === 'allowed' ? reply.decisions.map(asFlow) : [...forward.decisions, ...reply.decisions.filter((d) => d.outcome !== 'allow').map(asFlow)];
   const verdict: Verdict = reply.verdict === 'denied' ? 'denied' : forward.verdict === 'allowed' ? reply.verdict : forward.verdict;
   const decidingRules = verdict === 'denied' || forward.verdict === 'allowed' ? reply.decidingRules : forward.decidingRules;
-  return { verdict, decisions: [...forward.decisions, ...replyDecisions], decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
+  return { verdict, decisions, decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
+}
+
+const replyViews = new WeakMap<RuleSet, RuleSet>();
+/** The parsed rule set and rules behind each view, so what decides a reply points at the file's own rules (a fix goes before them). */
+const parsedOf = new WeakMap<RuleSet | Rule, RuleSet | Rule>();
+
+function backToParsed(result: EvaluationResult): EvaluationResult {
+  const rule = (r: Rule): Rule => (parsedOf.get(r) as Rule | undefined) ?? r;
+  return {
+    ...result,
+    decisions: result.decisions.map((d) => ({ ...d, ruleSet: (parsedOf.get(d.ruleSet) as RuleSet | undefined) ?? d.ruleSet, ...(d.rule ? { rule: rule(d.rule) } : {}) })),
+    decidingRules: result.decidingRules.map(rule),
+  };
+}
+
+/**
+ * Replies belong to a connection already under way, so a rule that only
+ * matches such packets (a NetScaler ACL's `-established`: TCP with ACK or RST
+ * set) matches them, though it never matches the first packet of a flow.
+ */
+function asSeenByReplies(rs: RuleSet): RuleSet {
+  if (!rs.rules.some((r) => r.conditions.some(isEstablishedOnly))) return rs;
+  let view = replyViews.get(rs);
+  if (!view) {
+    view = {
+      ...rs,
+      rules: rs.rules.map((r) => {
+        if (!r.conditions.some(isEstablishedOnly)) return r;
+        const seen: Rule = { ...r, conditions: r.conditions.filter((c) => !isEstablishedOnly(c)) };
+        parsedOf.set(seen, r);
+        return seen;
+      }),
+    };
+    replyViews.set(rs, view);
+    parsedOf.set(view, rs);
+  }
+  return view;
+}
+
+function isEstablishedOnly(c: MatchCondition): boolean {
+  return c.kind === 'conntrack' && c.effect === 'never-matches-new';
 }
 
 function evaluateOneWay(list: readonly RuleSet[], flow: FlowQuery, options: EvaluateOptions): EvaluationResult {
@@ -888,6 +945,16 @@ export function coverage(rule: Rule, coverers: readonly Rule[], options: Evaluat
   const maxCells = options.maxCells ?? 256;
   const own = regionOf(rule, options.resolve);
   if (isEmptyDims(own)) return { covered: false, by: [] };
+  // Covering needs each dimension covered by the union of the coverers. Ports and protocols are always concrete,
+  // so that is a cheap test that spares splitting a catch-all rule against every narrow rule before it.
+  let protocols = Protocols.none();
+  let ports = Ports.none();
+  for (const other of coverers) {
+    const region = regionOf(other, options.resolve);
+    protocols = protocols.union(region.protocols);
+    ports = ports.union(region.destinationPorts);
+  }
+  if (!own.protocols.isSubsetOf(protocols) || !own.destinationPorts.isSubsetOf(ports)) return { covered: false, by: [] };
   let cells: Cell[] = [cellOf(own, [], undefined)];
   const by: Rule[] = [];
   for (const other of coverers) {

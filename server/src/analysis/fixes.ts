@@ -194,7 +194,7 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
   const groups = new Map<string, { ruleSet: RuleSet; decision: Decision; source: AddressSet; destination: AddressSet; ports: Map<string, PortSet> }>();
   for (const p of pieces) {
     const d = p.decision;
-    const key = `${d.ruleSet.id}|${d.rule?.id ?? ''}|${d.part.source.toString()}|${d.part.destination.toString()}`;
+    const key = `${d.ruleSet.id}|${d.rule?.id ?? ''}|${d.reply ? 'reply' : ''}|${d.part.source.toString()}|${d.part.destination.toString()}`;
     const g = groups.get(key) ?? { ruleSet: d.ruleSet, decision: d, source: d.part.source, destination: d.part.destination, ports: new Map<string, PortSet>() };
     g.ports.set(p.protocol, (g.ports.get(p.protocol) ?? Ports.none()).union(p.ports));
     groups.set(key, g);
@@ -229,8 +229,9 @@ export function requestsFor(finding: Finding, check: RequiredFlowCheck): AllowRu
         source: placeholder && check.direction !== 'outbound' ? placeholder : source,
         destination: placeholder && check.direction === 'outbound' ? placeholder : destination,
         name: ['Allow', 'Citrix', ...service.split('-'), check.direction === 'outbound' ? 'to' : 'from', ...peer.split('-')].join('-'),
-        comment: fixComment(catalog, check.flow, protocols, protocols.includes('icmp') ? [] : ports.ranges),
+        comment: `${fixComment(catalog, check.flow, protocols, protocols.includes('icmp') ? [] : ports.ranges)}${g.decision.reply ? ' (its replies)' : ''}`,
         before,
+        ...(g.decision.reply ? { reply: true } : {}),
       });
     }
   }

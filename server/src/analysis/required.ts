@@ -222,7 +222,7 @@ export function evaluateRequiredFlows(
         const direction: Direction | undefined = directions.includes(flowSide) ? flowSide : forwardOnly && !hostForward ? 'forward' : undefined;
         if (!direction || !sides.has(flowSide)) continue;
         // A rule set on the host itself (no declared addresses) protects whatever address the host has.
-        const ownAddresses = own.known ? protectedPart(own.addresses, b.ruleSet, flowSide, resolve) : AddressSet.any();
+        const ownAddresses = own.known ? protectedPart(own.addresses, b.ruleSet, flowSide, resolve) : (b.ruleSet.roleAddresses?.[role] ?? AddressSet.any());
         for (const flow of flows) {
           const peerRole = flowSide === 'inbound' ? flow.source : flow.destination;
           if (!present.has(peerRole) || !checkable(flow)) continue;

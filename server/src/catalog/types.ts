@@ -49,6 +49,8 @@ export interface CatalogRole {
   name: string;
   aliases: string[];
   description: string;
+  /** Ports the role serves to users on the Internet by design (a Gateway VIP's 443), with why. */
+  publicPorts?: { protocol: 'tcp' | 'udp'; port: number; why: string }[];
 }
 
 export interface CatalogFeature {

@@ -17,6 +17,9 @@ import { emitAllowRules as emitCloudFormation } from './cloudformation/emit';
 import { iptablesFormat } from './iptables/format';
 import { parseIptables } from './iptables';
 import { emitAllowRules as emitIptables } from './iptables/emit';
+import { netscalerFormat } from './netscaler/format';
+import { parseNetscaler } from './netscaler';
+import { emitAllowRules as emitNetscaler } from './netscaler/emit';
 import { nftablesFormat } from './nftables/format';
 import { parseNftables } from './nftables';
 import { emitAllowRules as emitNftables } from './nftables/emit';
@@ -49,6 +52,7 @@ export const FORMAT_MODULES: { readonly [K in FormatId]: FormatModule & { readon
   asa: { ...asaFormat, parse: parseAsa, emit: emitAsa },
   'windows-firewall': { ...windowsFirewallFormat, parse: parseWindowsFirewall, emit: emitWindowsFirewall },
   cloudformation: { ...cloudformationFormat, parse: parseCloudFormation, emit: emitCloudFormation },
+  netscaler: { ...netscalerFormat, parse: parseNetscaler, emit: emitNetscaler },
 };
 
 /** The modules in registry order (the order detection tries them). */

@@ -10,9 +10,9 @@ import { commentLeaderOf } from '../formats/emitters';
  * the same code the editor's fixes use.
  */
 
-export type GenerateFormat = 'terraform-azure' | 'terraform-aws' | 'terraform-gcp' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall' | 'cloudformation';
+export type GenerateFormat = 'terraform-azure' | 'terraform-aws' | 'terraform-gcp' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall' | 'cloudformation' | 'netscaler';
 
-export const GENERATE_FORMATS: readonly GenerateFormat[] = ['terraform-azure', 'terraform-aws', 'terraform-gcp', 'bicep', 'arm', 'iptables', 'nftables', 'asa', 'windows-firewall', 'cloudformation'];
+export const GENERATE_FORMATS: readonly GenerateFormat[] = ['terraform-azure', 'terraform-aws', 'terraform-gcp', 'bicep', 'arm', 'iptables', 'nftables', 'asa', 'windows-firewall', 'cloudformation', 'netscaler'];
 
 export const PARSER_FORMAT: Readonly<Record<GenerateFormat, FormatId>> = {
   'terraform-azure': 'terraform',
@@ -25,6 +25,7 @@ export const PARSER_FORMAT: Readonly<Record<GenerateFormat, FormatId>> = {
   asa: 'asa',
   'windows-firewall': 'windows-firewall',
   cloudformation: 'cloudformation',
+  netscaler: 'netscaler',
 };
 
 /** The file name a generated rule set is usually saved as (its extension is what format detection reads). */
@@ -39,10 +40,11 @@ export const FILE_NAME: Readonly<Record<GenerateFormat, string>> = {
   asa: 'citrix-acl.cfg',
   'windows-firewall': 'citrix-firewall.ps1',
   cloudformation: 'citrix-security-group.yaml',
+  netscaler: 'citrix-ns-acls.conf',
 };
 
 /** Host firewalls sit on the protected machine: their rules need not name its own address. */
-export const HOST_FORMATS: ReadonlySet<GenerateFormat> = new Set(['iptables', 'nftables', 'windows-firewall']);
+export const HOST_FORMATS: ReadonlySet<GenerateFormat> = new Set(['iptables', 'nftables', 'windows-firewall', 'netscaler']);
 
 export interface SkeletonOptions {
   readonly roles: readonly string[];
@@ -275,6 +277,10 @@ export function skeletonText(format: GenerateFormat, o: SkeletonOptions): string
       lines.push(`access-list ${acl} remark Citrix flows for ${o.roles.join(', ')}`, `access-group ${acl} global`);
       break;
     }
+    case 'netscaler':
+      // A batch of CLI commands (`batch -fileName …`); extended ACLs take effect only once applied.
+      lines.push('# NetScaler ACLs filter what the ADC receives; a packet no ACL matches is processed (allowed).', 'apply ns acls');
+      break;
     case 'windows-firewall':
       lines.push('#Requires -Modules NetSecurity');
       if (o.outbound) {

@@ -23,6 +23,12 @@ export interface AllowRuleRequest {
   readonly name: string;
   /** Catalog flow ids and purpose, written as a comment or description on the new rule. */
   readonly comment: string;
+  /**
+   * The flow works only once its replies pass a stateless filter: the rule to
+   * write admits the replies (from the destination and its ports back to the
+   * source), not the flow. Emitters that cannot write it refuse.
+   */
+  readonly reply?: boolean;
   /** The rule the new one must be evaluated before (the one that denies the flow); undefined when a default policy denies it. */
   readonly before?: Rule;
   /** Words naming the source / destination addresses (role ids, `vda`), for object names such as ASA object-groups; optional. */

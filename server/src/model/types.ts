@@ -141,6 +141,13 @@ export interface RuleSet {
    * table IPv6), so packets of the other family pass it untouched. Absent: both.
    */
   readonly families?: readonly (4 | 6)[];
+  /**
+   * Addresses the configuration itself gives the roles of the machine the
+   * rule set is on (a NetScaler's NSIP, SNIPs and Gateway VIPs). Where
+   * nothing declares a role's addresses, its flows are judged for these
+   * rather than for any address of the machine.
+   */
+  readonly roleAddresses?: Readonly<Record<string, AddressSet>>;
   /** Interfaces, hooks, attachments: how the format says where the rule set applies. */
   readonly appliesTo?: readonly string[];
   readonly meta?: Readonly<Record<string, string>>;

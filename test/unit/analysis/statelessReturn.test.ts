@@ -82,3 +82,23 @@ test('a security group is stateful: its verdict is not touched by the return pat
   const file = parseAs('cloudformation', "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      VpcId: vpc-1\n      SecurityGroupIngress:\n        - { IpProtocol: tcp, FromPort: 1494, ToPort: 1494, CidrIp: 10.0.0.0/24 }\n      SecurityGroupEgress:\n        - { IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.9.0.0/16 }\n", 'file:///ws/sg.yaml');
   assert.equal(evaluate(file.ruleSets, flow('in tcp 10.0.0.5 -> 10.0.2.5:1494')).verdict, 'allowed');
 });
+
+import { analyzeParsed, readTopology } from '../../../server/src/analysis/analyze';
+
+test('a required flow whose replies a stateless ACL drops is missing, and the message says it is the way back', () => {
+  // Before, the replies' denials were cut by the flow's port and vanished, so a StoreFront on 443 behind an
+  // ACL without egress read "allowed" (the replies go to 1024-65535, not to 443).
+  const acl =
+    '# citrix-role: storefront\nresource "aws_network_acl" "sf" {\n  ingress {\n    protocol   = "tcp"\n    rule_no    = 100\n    action     = "allow"\n    cidr_block = "10.0.0.0/16"\n    from_port  = 443\n    to_port    = 443\n  }\n}\n';
+  const file = parseAs('terraform', acl, 'file:///ws/sf.tf');
+  const topology = readTopology('roles:\n  storefront: [10.0.1.10]\n  workspace-app: [10.0.50.0/24]\n', 'file:///ws/citrix-flows.yaml');
+  const a = analyzeParsed([file], topology, { workspaceRoot: '/ws' });
+  const https = a.required.find((c) => c.flow.id === 'cvad.workspace-app-to-storefront.storefront-https');
+  assert.equal(https?.result.verdict, 'denied', https?.result.reasons.join('; '));
+  const finding = a.findings.find((f) => f.checkId === 'missing-flow' && f.flowId === 'cvad.workspace-app-to-storefront.storefront-https');
+  assert.match(finding?.message ?? '', /TCP 443 not allowed by any rule of aws_network_acl\.sf on the way back|TCP 443 blocked by .* on the way back/);
+  // With the egress rule for the replies, the flow is allowed.
+  const fixed = acl.replace(/\n}\n$/, '\n  egress {\n    protocol   = "tcp"\n    rule_no    = 100\n    action     = "allow"\n    cidr_block = "10.0.0.0/16"\n    from_port  = 1024\n    to_port    = 65535\n  }\n}\n');
+  const b = analyzeParsed([parseAs('terraform', fixed, 'file:///ws/sf.tf')], topology, { workspaceRoot: '/ws' });
+  assert.equal(b.required.find((c) => c.flow.id === 'cvad.workspace-app-to-storefront.storefront-https')?.result.verdict, 'allowed');
+});

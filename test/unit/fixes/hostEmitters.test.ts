@@ -7,6 +7,7 @@ import type { FormatId, ParsedFile, TextEdit } from '../../../server/src/model';
 import { emitAllowRules as emitIptables } from '../../../server/src/formats/iptables/emit';
 import { emitAllowRules as emitNftables } from '../../../server/src/formats/nftables/emit';
 import { emitAllowRules as emitAsa } from '../../../server/src/formats/asa/emit';
+import { emitAllowRules as emitNetscaler } from '../../../server/src/formats/netscaler/emit';
 import { emitAllowRules as emitWindows } from '../../../server/src/formats/windows-firewall/emit';
 import { fixesFor } from '../../../server/src/analysis/fixes';
 import { run, which } from '../../helpers/netns';
@@ -116,6 +117,7 @@ const CASES: readonly FormatCase[] = [
     },
   },
   { folder: 'asa', format: 'asa', emit: emitAsa },
+  { folder: 'netscaler', format: 'netscaler', emit: emitNetscaler },
   { folder: 'windows-firewall', format: 'windows-firewall', emit: emitWindows },
 ];
 

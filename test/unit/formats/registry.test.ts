@@ -56,6 +56,7 @@ describe('format registry', () => {
       '**/*.nft': 'vda.nft',
       '**/nftables.conf': 'etc/nftables.conf',
       '**/*.asa': 'edge.asa',
+      '**/ns.conf': 'nsconfig/ns.conf',
     };
     for (const d of FORMAT_DESCRIPTORS) {
       for (const glob of d.files.claimed) {

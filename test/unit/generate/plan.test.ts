@@ -31,6 +31,7 @@ const PLACEHOLDER: Record<GenerateFormat, RegExp> = {
   asa: /object-group network CITRIX-GATEWAY-SNIP\b/,
   'windows-firewall': /-RemoteAddress \$CitrixGatewaySnipAddresses/,
   cloudformation: /CidrIp: !Ref CitrixGatewaySnipAddresses/i,
+  netscaler: /-srcIPDataset CITRIX-GATEWAY-SNIP\b/,
 };
 
 for (const format of GENERATE_FORMATS) {

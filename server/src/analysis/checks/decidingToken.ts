@@ -14,6 +14,7 @@ const ACTION: Readonly<Record<ParsedFile['format'], RegExp>> = {
   'windows-firewall': /-Action\s+["']?(\w+)|\baction=(\w+)/i,
   // Security group rules only allow: the protocol is the token that says what the rule opens.
   cloudformation: /["']?IpProtocol["']?\s*:\s*["']?([\w-]+)/,
+  netscaler: /\b(ALLOW|DENY|BRIDGE)\b/i,
 };
 
 /**

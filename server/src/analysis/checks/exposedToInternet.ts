@@ -65,6 +65,10 @@ function computeExposures(roles: readonly string[], catalog: Catalog): Exposure[
       mgmtPorts = mgmtPorts.union(Ports.of(f.ports));
       admins.add(f.source);
     }
+    // A port users reach the role on from anywhere (the Gateway's 443, which also serves its admin GUI) faces the Internet by design.
+    for (const p of catalog.roleById(role)?.publicPorts ?? []) if (p.protocol === 'tcp') mgmtPorts = mgmtPorts.difference(Ports.single(p.port));
+    for (const f of inbound) if (f.source === 'workspace-app' && f.protocols.includes('tcp')) mgmtPorts = mgmtPorts.difference(Ports.of(f.ports));
+    if (mgmtPorts.isEmpty) continue;
     out.push({ kind: 'management', protocols: Protocols.of(TCP), ports: mgmtPorts, what: 'Management access', role, narrowRoles: [...admins] });
   }
   return out;
@@ -86,7 +90,7 @@ function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, expos
       direction,
       protocols: exposure.protocols,
       source: PUBLIC_ADDRESSES,
-      destination: exposure.role ? addressesOrAny(exposure.role, topology) : AddressSet.any(),
+      destination: exposure.role ? addressesOrAny(exposure.role, topology, ruleSet) : AddressSet.any(),
       destinationPorts: exposure.ports,
     },
     { resolve: topologyResolver(topology), profile: exposure.role ? windowsProfileOf(topology, [exposure.role]) : undefined },

@@ -42,7 +42,9 @@ export function decidingWords(context: AnalysisContext, check: RequiredFlowCheck
 export function blockedBy(context: AnalysisContext, check: RequiredFlowCheck, decision: Decision): string {
   const file = decision.rule ? ruleFile(decision.rule, check.bound.file, context.allFiles ?? context.files) : check.bound.file;
   const short = ruleShort(file, decision.ruleSet, decision.rule);
-  return short ? `blocked by ${short}` : `not allowed by any rule of ${decision.ruleSet.name}`;
+  // A stateless filter stops the replies, not the flow: said, or the reader looks for a rule on the way out.
+  const how = decision.reply ? ` on the way back (${decision.ruleSet.name} keeps no state, so the replies need their own rule)` : '';
+  return short ? `blocked by ${short}${how}` : `not allowed by any rule of ${decision.ruleSet.name}${how}`;
 }
 
 /** The fields every required-flow finding carries for code actions and the flow map. */

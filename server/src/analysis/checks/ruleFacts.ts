@@ -53,9 +53,10 @@ export function directionFor(ruleSet: RuleSet, side: 'inbound' | 'outbound'): Di
 }
 
 /** A role's declared addresses, or any address where it is not declared (the rule set protects the host itself). */
-export function addressesOrAny(role: string, topology: Topology): AddressSet {
+/** A role's addresses: declared, else those the rule set's own configuration gives it (a NetScaler's NSIP), else any. */
+export function addressesOrAny(role: string, topology: Topology, ruleSet?: RuleSet): AddressSet {
   const r = roleAddresses(role, topology);
-  return r.known ? r.addresses : AddressSet.any();
+  return r.known ? r.addresses : (ruleSet?.roleAddresses?.[role] ?? AddressSet.any());
 }
 
 /** A query for a catalog flow as seen by a rule set bound to `role`, on the flow's own ports and protocols. */
@@ -63,7 +64,7 @@ export function catalogFlowQuery(flow: CatalogFlow, bound: BoundRuleSet, role: s
   const direction = directionFor(bound.ruleSet, side);
   if (!direction || flow.ports.length === 0) return undefined;
   const peer = side === 'inbound' ? flow.source : flow.destination;
-  const own = addressesOrAny(role, topology);
+  const own = addressesOrAny(role, topology, bound.ruleSet);
   const other = addressesOrAny(peer, topology);
   return {
     direction,
