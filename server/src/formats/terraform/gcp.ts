@@ -1,24 +1,19 @@
 import { AddressSet, Ports, Protocols, parsePortRange, parseProtocol, type PortSet, type ProtocolSet } from '../../net';
-import { makeRule, type Field, type MatchCondition, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { makeRule, type Field, type MatchCondition, type RuleSet, type Span, type Unresolved } from '../../model';
+import { GCP_DEFAULT_PRIORITY, gcpEndpoints, gcpFirewallRuleSet, type GcpPendingRule } from '../gcp/firewall';
 import { attribute, blocksOf, bodyHasError } from './hcl';
 import { reasonOf, scalarString, type Value } from './resolve';
-import { baseAddress, cover, listItems, resourceInstances, scalar, skipBroken, textOf, type Context, type Item } from './common';
+import { baseAddress, listItems, resourceInstances, scalar, skipBroken, textOf, type Context, type Item } from './common';
 
-/**
- * GCP VPC firewall rules: one rule set per network, priority first match
- * (lower first, deny before allow at equal priority), with the implied
- * "deny all ingress" and "allow all egress" rules at 65535.
- */
+/** `google_compute_firewall` resources, read into GCP's firewall semantics (gcp/firewall.ts). */
 
 interface Network {
   readonly id: string;
   span: Span;
   nameSpan?: Span;
-  readonly pending: { rule: Rule; rank: [number, number, number] }[];
+  readonly pending: GcpPendingRule[];
   readonly meta: Record<string, string>;
 }
-
-const IMPLIED_PRIORITY = 65535;
 
 export function gcpRuleSets(ctx: Context): RuleSet[] {
   const networks = new Map<string, Network>();
@@ -59,8 +54,8 @@ export function gcpRuleSets(ctx: Context): RuleSet[] {
       const nameAttr = scalar(ctx, body, 'name', scope);
       const name = nameAttr && nameAttr.value.kind === 'string' ? nameAttr.value.value : undefined;
 
-      let priority = 1000;
-      let priorityField: Field<number> = { value: 1000 };
+      let priority = GCP_DEFAULT_PRIORITY;
+      let priorityField: Field<number> = { value: GCP_DEFAULT_PRIORITY };
       const prio = scalar(ctx, body, 'priority', scope);
       if (prio) {
         const t = scalarString(prio.value);
@@ -108,32 +103,20 @@ export function gcpRuleSets(ctx: Context): RuleSet[] {
       const tgtTags = addresses('target_tags', 'network-tag');
       const tgtAccounts = addresses('target_service_accounts', 'service-account');
 
-      const field = (parts: { set: AddressSet; span?: Span }[], fallback: AddressSet): Field<AddressSet> => {
-        const present = parts.filter((p) => p.span);
-        if (present.length === 0) return { value: fallback };
-        const span = cover(present.map((p) => p.span));
-        return { value: present.reduce((acc, p) => acc.union(p.set), AddressSet.none()), span, text: span && textOf(ctx, span) };
-      };
-      const targets = field([tgtTags, tgtAccounts], AddressSet.any());
-      let source: Field<AddressSet>;
-      let destination: Field<AddressSet>;
-      if (ingress) {
-        // No source on an ingress rule means 0.0.0.0/0.
-        source = field([srcRanges, srcTags, srcAccounts], AddressSet.anyV4());
-        destination = targets;
-        if (dstRanges.span) {
-          if (tgtTags.span || tgtAccounts.span) conditions.push({ kind: 'other', text: `destination_ranges ${dstRanges.set.toString()} (also required)`, span: dstRanges.span, effect: 'assume-match' });
-          else destination = field([dstRanges], AddressSet.any());
-        }
-      } else {
-        destination = field([dstRanges], AddressSet.anyV4());
-        source = targets;
-        if (srcRanges.span) {
-          if (tgtTags.span || tgtAccounts.span) conditions.push({ kind: 'other', text: `source_ranges ${srcRanges.set.toString()} (also required)`, span: srcRanges.span, effect: 'assume-match' });
-          else source = field([srcRanges], AddressSet.any());
-        }
-        if (srcTags.span || srcAccounts.span) problem('source_tags and source_service_accounts apply only to INGRESS rules', cover([srcTags.span, srcAccounts.span])!, 'warning');
-      }
+      const endpoints = gcpEndpoints({
+        ingress,
+        sourceRanges: srcRanges,
+        sourceTags: srcTags,
+        sourceAccounts: srcAccounts,
+        destinationRanges: dstRanges,
+        targetTags: tgtTags,
+        targetAccounts: tgtAccounts,
+        names: { sourceRanges: 'source_ranges', destinationRanges: 'destination_ranges', sourceTagsOrAccounts: 'source_tags and source_service_accounts' },
+        textOf: (span) => textOf(ctx, span),
+      });
+      conditions.push(...endpoints.conditions);
+      for (const w of endpoints.warnings) problem(w.message, w.span, 'warning');
+      const { source, destination } = endpoints;
 
       const actionBlocks = [...blocksOf(body, 'allow').map((b) => ({ b, action: 'allow' as const })), ...blocksOf(body, 'deny').map((b) => ({ b, action: 'deny' as const }))].sort(
         (x, y) => x.b.span.start - y.b.span.start,
@@ -212,45 +195,14 @@ export function gcpRuleSets(ctx: Context): RuleSet[] {
             ...(r.block.span.start !== b.span.start ? { blockAt: String(b.span.start) } : {}),
           },
         });
-        network.pending.push({ rule, rank: [priority, action === 'deny' ? 0 : 1, position++] });
+        network.pending.push({ rule, priority, action, position: position++ });
       }
     }
   }
 
-  return [...networks.values()].map((n) => {
-    // Deny first at equal priority, as GCP evaluates them; order is then the position in this list.
-    const sorted = [...n.pending].sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.rank[2] - b.rank[2]);
-    const rules: Rule[] = sorted.map((p, i) => ({ ...p.rule, order: i }));
-    rules.push(implied(n, 'implied-deny-ingress', 'inbound', 'deny', rules.length), implied(n, 'implied-allow-egress', 'outbound', 'allow', rules.length + 1));
-    return {
-      id: n.id,
-      name: n.id,
-      format: 'terraform',
-      kind: 'gcp-firewall',
-      semantics: 'priority-first-match',
-      directions: ['inbound', 'outbound'],
-      rules,
-      defaults: { inbound: { value: 'deny', span: n.span }, outbound: { value: 'allow', span: n.span } },
-      span: n.span,
-      nameSpan: n.nameSpan,
-      meta: { ...n.meta, resourceType: 'google_compute_firewall' },
-    } satisfies RuleSet;
-  });
-}
-
-function implied(n: Network, id: string, direction: 'inbound' | 'outbound', action: 'allow' | 'deny', order: number): Rule {
-  return makeRule({
-    id,
-    name: id,
-    target: { kind: action },
-    direction,
-    priority: { value: IMPLIED_PRIORITY },
-    order,
-    span: n.span,
-    raw: `${id}: priority ${IMPLIED_PRIORITY}, ${action} all ${direction === 'inbound' ? 'ingress' : 'egress'} (GCP implied rule)`,
-    implicit: true,
-    meta: { impliedRule: 'true' },
-  });
+  return [...networks.values()].map((n) =>
+    gcpFirewallRuleSet({ id: n.id, name: n.id, format: 'terraform', span: n.span, nameSpan: n.nameSpan, rules: n.pending, meta: { ...n.meta, resourceType: 'google_compute_firewall' } }),
+  );
 }
 
 function address(ctx: Context, kind: 'cidr' | 'network-tag' | 'service-account', attr: string, item: Item, unresolved: Unresolved[], owner: string): AddressSet {
