@@ -65,7 +65,29 @@ export function netscaler(lines) {
   return { text: `${out.join('\n')}\n`, edits: portLines(out, '-destPort = 2'), languageId: 'netscaler', file: 'ns.conf' };
 }
 
-export const GENERATORS = { terraform, bicep, iptables, nftables, cloudformation, netscaler };
+/** Terraform JSON syntax as CDK for Terraform writes it: one security group, its rules an array of objects. */
+export function terraformJson(lines) {
+  const out = ['{', '  "resource": {', '    "aws_security_group": {', '      "big": {', '        "name": "citrix-vda",', '        "ingress": ['];
+  for (let i = 0; out.length < lines - 6; i++) {
+    out.push('          {', `            "from_port": ${port(i)},`, `            "to_port": ${port(i)},`, '            "protocol": "tcp",', `            "cidr_blocks": ["${ip(i)}"]`, '          },');
+  }
+  out[out.length - 1] = '          }';
+  out.push('        ]', '      }', '    }', '  }', '}');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, '"from_port": 2'), languageId: 'json', file: 'cdktf.tf.json' };
+}
+
+/** `aws ec2 describe-security-groups` output: one group, a permission per port. */
+export function cloudExport(lines) {
+  const out = ['{', '  "SecurityGroups": [', '    {', '      "GroupId": "sg-0a1b2c3d4e5f60718",', '      "GroupName": "citrix-vda",', '      "VpcId": "vpc-0abc1234",', '      "IpPermissions": ['];
+  for (let i = 0; out.length < lines - 6; i++) {
+    out.push('        {', '          "IpProtocol": "tcp",', `          "FromPort": ${port(i)},`, `          "ToPort": ${port(i)},`, `          "IpRanges": [{ "CidrIp": "${ip(i)}" }]`, '        },');
+  }
+  out[out.length - 1] = '        }';
+  out.push('      ],', '      "IpPermissionsEgress": []', '    }', '  ]', '}');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, '"FromPort": 2'), languageId: 'json', file: 'describe-security-groups.json' };
+}
+
+export const GENERATORS = { terraform, 'terraform-json': terraformJson, bicep, iptables, nftables, cloudformation, netscaler, 'cloud-export': cloudExport };
 
 /** A workspace of `files` small files in the four formats, a tenth of each in its own folder, plus citrix-flows.yaml. */
 export function workspaceFiles(files) {

@@ -28,6 +28,11 @@ const sizesArg = args.find((a, i) => args[i - 1] === '--lines');
 const formatsArg = args.find((a, i) => args[i - 1] === '--formats');
 const SIZES = sizesArg ? sizesArg.split(',').map(Number) : quick ? [1000, 10000] : [1000, 10000, 50000];
 const FORMATS = formatsArg ? formatsArg.split(',') : Object.keys(GENERATORS);
+const unknownFormats = FORMATS.filter((f) => !GENERATORS[f]);
+if (unknownFormats.length) {
+  process.stderr.write(`bench: no generator for ${unknownFormats.join(', ')}; known: ${Object.keys(GENERATORS).join(', ')}\n`);
+  process.exit(2);
+}
 const EDITS = { 1000: 50, 10000: 50, 50000: 12 };
 const filesArg = args.find((a, i) => args[i - 1] === '--files');
 const WORKSPACES = filesArg ? filesArg.split(',').map(Number) : quick ? [100, 1000] : [100, 1000, 5000];

@@ -350,10 +350,72 @@ const netshChunk = fc.oneof(
   { weight: 1, arbitrary: dashName.map((n) => `netsh advfirewall firewall delete rule name="${n}"\n`) },
 );
 
+
+// ---------------------------------------------------------------- cloud exports (az, aws, gcloud JSON)
+
+const js = (v: unknown): string => JSON.stringify(v);
+const exportPort = fc.oneof({ weight: 8, arbitrary: anyPort }, { weight: 1, arbitrary: pick(-1, 70000, 0) });
+const awsPermission = fc
+  .tuple(pick('tcp', 'udp', '-1', 'icmp', '6', '17', 'bogus'), exportPort, exportPort, fc.array(cidr4, { maxLength: 3 }), fc.array(cidr6, { maxLength: 1 }), fc.array(pick('sg-0a1', 'sg-self', 'sg-0b2'), { maxLength: 2 }), fc.boolean())
+  .map(([p, from, to, v4, v6, groups, withPorts]) =>
+    js({
+      IpProtocol: p,
+      ...(withPorts ? { FromPort: from, ToPort: to } : {}),
+      IpRanges: v4.map((c) => ({ CidrIp: c, Description: 'x' })),
+      Ipv6Ranges: v6.map((c) => ({ CidrIpv6: c })),
+      UserIdGroupPairs: groups.map((g) => ({ GroupId: g, UserId: '123456789012' })),
+      PrefixListIds: [],
+    }),
+  );
+const awsGroupChunk = fc
+  .tuple(dashName, fc.array(awsPermission, { maxLength: 4 }), fc.array(awsPermission, { maxLength: 2 }))
+  .map(([n, ins, outs]) => `{"GroupId":"sg-self","GroupName":${js(n)},"VpcId":"vpc-1","IpPermissions":[${ins.join(',')}],"IpPermissionsEgress":[${outs.join(',')}]}`);
+const gcpExportChunk = fc
+  .tuple(dashName, pick('INGRESS', 'EGRESS', 'SIDEWAYS'), fc.oneof(fc.integer({ min: 0, max: 65535 }), pick(-5, 70000)), fc.array(cidr4, { maxLength: 3 }), fc.array(dashName, { maxLength: 2 }), pick('allowed', 'denied'), pick('tcp', 'udp', 'all', 'icmp', 'esp', '99', 'bogus'), fc.array(fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}-${b}`), pick('x', '9-1')), { maxLength: 3 }), fc.boolean())
+  .map(([n, dir, prio, ranges, tags, key, proto, ports, disabled]) =>
+    js({ kind: 'compute#firewall', name: n, network: 'https://www.googleapis.com/compute/v1/projects/p/global/networks/vpc', direction: dir, priority: prio, sourceRanges: ranges, targetTags: tags, [key]: [{ IPProtocol: proto, ports }], disabled }),
+  );
+const azureExportRule = fc
+  .tuple(dashName, pick('Allow', 'Deny', 'Maybe'), pick('Inbound', 'Outbound'), fc.integer({ min: 90, max: 4100 }), pick('Tcp', 'Udp', '*', 'Icmp', 'Esp'), azureAddress, azureAddress, fc.oneof(anyPort.map(String), pick('*', '1494-1495', 'x')))
+  .map(([n, access, dir, prio, proto, src, dst, port]) =>
+    js({ name: n, access, direction: dir, priority: prio, protocol: proto, sourceAddressPrefix: src, sourcePortRange: '*', destinationAddressPrefix: dst, destinationPortRange: port, destinationPortRanges: [], type: 'Microsoft.Network/networkSecurityGroups/securityRules' }),
+  );
+const azureExportChunk = fc
+  .tuple(dashName, fc.array(azureExportRule, { maxLength: 5 }))
+  .map(([n, rules]) => `{"name":${js(n)},"type":"Microsoft.Network/networkSecurityGroups","securityRules":[${rules.join(',')}],"subnets":[{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/vda"}]}`);
+
+// Terraform JSON syntax: values are literal or templates, some broken, some with quotes inside interpolations.
+const tfJsonValue = <T>(literal: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+  fc.oneof({ weight: 6, arbitrary: literal }, { weight: 1, arbitrary: pick('${var.port}', '${var.cidrs}', '${', '${cidrsubnet("10.0.0.0/16", 8, 1)}', '%{ if true }x%{ endif }', '$${literal}', '${local.x[0]') });
+const tfJsonRule = fc
+  .tuple(tfJsonValue(exportPort), tfJsonValue(exportPort), tfJsonValue(pick('tcp', 'udp', '-1', 'icmp', '6', 'bogus')), tfJsonValue(fc.array(cidr4, { maxLength: 3 })))
+  .map(([from, to, protocol, cidrs]) => ({ from_port: from, to_port: to, protocol, cidr_blocks: cidrs }));
+const tfJsonChunk = fc
+  .tuple(ident, fc.array(tfJsonRule, { maxLength: 4 }), fc.array(tfJsonRule, { maxLength: 2 }), fc.boolean())
+  .map(([n, ins, outs, single]) => `${js(n)}:${js({ name: n, ingress: single && ins.length === 1 ? ins[0] : ins, egress: outs, dynamic: { ingress: { for_each: '${var.ports}', iterator: 'port', content: { from_port: '${port.value}', to_port: '${port.value}', protocol: 'tcp' } } } })}`);
+
+// `terraform show -json`: planned values with gaps the configuration fills, some references to nothing.
+const planRule = fc
+  .tuple(exportPort, exportPort, pick('tcp', 'udp', '-1', 'icmp', 'bogus'), fc.array(cidr4, { maxLength: 3 }))
+  .map(([from, to, protocol, cidrs]) => ({ from_port: from, to_port: to, protocol, cidr_blocks: cidrs, ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [], self: false, description: '' }));
+const planResource = fc.oneof(
+  fc.tuple(ident, fc.array(planRule, { maxLength: 3 }), fc.array(planRule, { maxLength: 2 })).map(([n, ins, outs]) => ({ address: `aws_security_group.${n}`, mode: 'managed', type: 'aws_security_group', name: n, values: { name: n, ingress: ins, egress: outs } })),
+  fc.tuple(ident, planRule, fc.option(fc.integer({ min: 0, max: 3 }))).map(([n, r, index]) => ({ address: `aws_security_group_rule.${n}`, mode: 'managed', type: 'aws_security_group_rule', name: n, ...(index === null ? {} : { index }), values: { ...r, type: 'ingress', security_group_id: null } })),
+);
+const planChunk = fc.tuple(fc.array(planResource, { maxLength: 4 }), fc.array(ident, { maxLength: 3 })).map(([resources, refs]) =>
+  js({ address: 'module.m', resources, configRefs: refs }),
+);
+const planWrap = (chunks: readonly string[]): string => {
+  const modules = chunks.map((c) => JSON.parse(c) as { address: string; resources: { type: string; name: string }[]; configRefs: string[] });
+  const config = { resources: modules.flatMap((m) => m.resources.map((r, i) => ({ address: `${r.type}.${r.name}`, expressions: { security_group_id: { references: [`aws_security_group.${m.configRefs[i % Math.max(1, m.configRefs.length)] ?? r.name}.id`] } } }))) };
+  return js({ format_version: '1.2', terraform_version: '1.7.5', planned_values: { root_module: { resources: modules[0]?.resources ?? [], child_modules: modules.slice(1).map((m, i) => ({ address: `module.m${i}`, resources: m.resources })) } }, configuration: { root_module: { ...config, module_calls: Object.fromEntries(modules.slice(1).map((_, i) => [`m${i}`, { module: config }])) } } });
+};
+
 export const TARGETS: readonly FuzzTarget[] = [
   { name: 'terraform-aws', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: awsChunk, wrap: (c) => tfHeader + c.join('') },
   { name: 'terraform-azure', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: azureTfChunk, wrap: (c) => tfHeader + c.join('') },
   { name: 'terraform-gcp', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: gcpChunk, wrap: (c) => `resource "google_compute_network" "main" {\n  name = "vpc"\n}\n\n${c.join('')}` },
+  { name: 'terraform-json', format: 'terraform', ext: 'tf.json', fixtures: 'terraform-json', fixtureExts: ['.json'], chunk: tfJsonChunk, wrap: (c) => `{"variable":{"port":{"default":1494}},"resource":{"aws_security_group":{${c.join(',')}}}}` },
   { name: 'bicep', format: 'bicep', ext: 'bicep', fixtures: 'bicep', fixtureExts: ['.bicep'], chunk: bicepChunk, wrap: (c) => bicepHeader + c.join('') },
   { name: 'arm', format: 'arm', ext: 'json', fixtures: 'arm', fixtureExts: ['.json'], chunk: armChunk, wrap: armWrap },
   { name: 'iptables-save', format: 'iptables', ext: 'rules', fixtures: 'iptables', fixtureExts: ['.rules'], chunk: saveChunk, wrap: saveWrap },
@@ -361,6 +423,10 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: 'nftables', format: 'nftables', ext: 'nft', fixtures: 'nftables', fixtureExts: ['.nft', '.sh'], chunk: nftChunk, benchExclude: /^(flush ruleset|delete table)/, wrap: nftWrap },
   { name: 'asa', format: 'asa', ext: 'asa', fixtures: 'asa', fixtureExts: ['.asa'], chunk: asaChunk, wrap: asaWrap },
   { name: 'netscaler', format: 'netscaler', ext: 'conf', fixtures: 'netscaler', fixtureExts: ['.conf', '.txt'], chunk: nsChunk, wrap: nsWrap },
+  { name: 'terraform-plan', format: 'terraform-plan', ext: 'json', fixtures: 'terraform-plan', fixtureExts: ['.json'], chunk: planChunk, wrap: planWrap },
+  { name: 'export-aws', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: awsGroupChunk, wrap: (c) => `{"SecurityGroups":[${c.join(',')}]}` },
+  { name: 'export-azure', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: azureExportChunk, wrap: (c) => `[${c.join(',')}]` },
+  { name: 'export-gcp', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: gcpExportChunk, wrap: (c) => `[${c.join(',')}]` },
   { name: 'windows-powershell', format: 'windows-firewall', ext: 'ps1', fixtures: 'windows-firewall', fixtureExts: ['.ps1'], chunk: psChunk, wrap: (c) => c.join('') },
   { name: 'windows-netsh', format: 'windows-firewall', ext: 'cmd', fixtures: 'windows-firewall', fixtureExts: ['.cmd'], chunk: netshChunk, wrap: (c) => `@echo off\n${c.join('')}` },
 ];

@@ -56,7 +56,8 @@ const cases: readonly Case[] = [
 
   // By file name, no language id (the CLI).
   { name: '.tf', uri: '/repo/network/main.tf', text: '', expected: 'terraform' },
-  { name: '.tf.json is not claimed', uri: '/repo/main.tf.json', text: '{"resource":{}}', expected: undefined },
+  { name: '.tf.json is Terraform (its JSON syntax)', uri: '/repo/main.tf.json', text: '{"resource":{}}', expected: 'terraform' },
+  { name: '.tofu is Terraform (OpenTofu)', uri: '/repo/main.tofu', text: 'resource "aws_security_group" "x" {}', expected: 'terraform' },
   { name: '.bicep', uri: 'C:\\repo\\nsg.bicep', text: '', expected: 'bicep' },
   { name: '.json ARM template', uri: '/repo/azuredeploy.json', text: ARM, expected: 'arm' },
   // CloudFormation by content, never other YAML or JSON.

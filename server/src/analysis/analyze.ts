@@ -21,6 +21,7 @@ import {
   type SiteInference,
 } from '../topology';
 import { withAssumptions } from './assumptions';
+import { withExportHints } from './exportHints';
 import { CHECKS, allCheckIds, checkById, type CheckDefinition } from './checks';
 import type { AnalysisContext } from './context';
 import type { Finding, Severity, SuppressedFinding } from './findings';
@@ -182,13 +183,13 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   }
 
   const byUri = new Map<string, RawFinding[]>();
-  for (const f of withAssumptions(raw, binding.bound, inference, catalog)) {
+  const filesByUri = new Map(files.map((f) => [f.uri, f]));
+  for (const f of withExportHints(withAssumptions(raw, binding.bound, inference, catalog), filesByUri)) {
     const list = byUri.get(f.uri);
     if (list) list.push(f);
     else byUri.set(f.uri, [f]);
   }
   const severities = severityKey(topology, options);
-  const filesByUri = new Map(files.map((f) => [f.uri, f]));
   const findingsByUri = new Map<string, readonly Finding[]>();
   let suppressedCount = 0;
   const suppressed: SuppressedFinding[] = [];

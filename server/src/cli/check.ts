@@ -197,15 +197,19 @@ function readLoadedFiles(files: ParsedFile[], texts: Map<string, string>, claime
   }
 }
 
+/** Jinja, ERB, Go templates: what they hold is not a configuration until a tool renders it. */
+const TEMPLATE_FILE = /\.(?:j2|jinja2?|erb|epp|tmpl|gotmpl)$/i;
+
 /** Why a file named on the command line is not read, in words a user can act on. */
 function unsupportedReason(file: string): string {
   const text = readText(file);
   if (text === undefined) return 'binary or unreadable';
-  if (file.endsWith('.tf.json')) return 'Terraform JSON syntax (.tf.json): not a supported format yet; write the configuration in HCL (.tf)';
+  const template = TEMPLATE_FILE.exec(file);
+  if (template) return `a template (${template[0]}): its rules exist only once it is rendered (Ansible, Salt, Puppet, Helm); check the rendered file`;
   return `not a supported format (${SUPPORTED})`;
 }
 
-const SUPPORTED = 'Terraform, Bicep, ARM templates, CloudFormation, iptables, nftables, Cisco ASA, Windows Firewall PowerShell or netsh';
+const SUPPORTED = 'Terraform/OpenTofu (HCL or JSON), Bicep, ARM templates, CloudFormation, iptables, nftables, Cisco ASA, Windows Firewall PowerShell or netsh, NetScaler ns.conf, cloud exports (az, aws ec2, gcloud JSON)';
 
 /** One line per skipped file, for stderr: the reports on stdout stay machine-readable. */
 export function skippedNotes(loaded: LoadedWorkspace): string[] {

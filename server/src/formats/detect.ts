@@ -1,13 +1,16 @@
 import type { FormatId } from '../model/types';
+import { cloudExportProvider } from './cloud-export/detect';
+import { isTerraformJsonFile } from './terraform/json';
+import { isTerraformShowJson } from './terraform-plan/detect';
 
 /**
  * Which parser reads a document: from the editor's language id when there is
  * one, else from the file name, else from what the text looks like.
  *
  * Decisions worth knowing:
- * - `.tf.json` (Terraform's JSON syntax) is not claimed: the Terraform parser
- *   reads HCL through tree-sitter and would report the whole file as syntax
- *   errors; it is not an ARM template either.
+ * - `.tf.json` and `.tofu.json` (Terraform's JSON syntax) are Terraform by
+ *   name, whatever language id the editor gives them: their content is not
+ *   an ARM template, and JSON is the editor's guess, not the file's format.
  * - A bare `.rules` extension is sniffed, not claimed: udev, polkit (JavaScript),
  *   audit, Snort/Suricata and Prometheus all use it. `rules.v4`, `rules.v6`,
  *   `iptables.rules`, `*iptables*.rules` and files under an `iptables/` folder
@@ -21,6 +24,7 @@ export function detectFormat(uri: string, text: string, languageId?: string): Fo
   const head = sniffWindow(text);
   const path = normalisedPath(uri);
   const name = path.slice(path.lastIndexOf('/') + 1);
+  if (isTerraformJsonFile(name)) return 'terraform';
   if (languageId !== undefined && languageId !== '') {
     if (name === 'citrix-flows.yaml' || name === 'citrix-flows.yml') return undefined;
     const decided = byLanguageId(languageId, head);
@@ -40,12 +44,13 @@ const GENERIC_LANGUAGE_IDS = new Set(['plaintext', 'properties', 'ini', 'log', '
 function byLanguageId(languageId: string, head: string): Decision {
   switch (languageId) {
     case 'terraform':
+    case 'opentofu':
       return 'terraform';
     case 'bicep':
       return 'bicep';
     case 'json':
     case 'jsonc':
-      return isArmTemplate(head) ? 'arm' : isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
+      return jsonFormat(head);
     case 'yaml':
     case 'cloudformation':
     case 'yaml-cloudformation':
@@ -77,19 +82,19 @@ const YAML_LOCK_FILE = /(?:^|[.-])lock\.ya?ml$/;
 const DOCUMENTATION = /^(?:readme|changelog|changes|history|license|licence|notice|copying|authors|contributing)(?:[.-]|$)/;
 
 function byFileName(path: string, name: string, head: string): FormatId | undefined {
-  if (name.endsWith('.tf.json')) return undefined;
   if (name === 'nftables.conf') return 'nftables';
   if (name === 'ns.conf') return 'netscaler';
   if (isIptablesFileName(path, name)) return 'iptables';
   const ext = extension(name);
   switch (ext) {
     case '.tf':
+    case '.tofu':
       return 'terraform';
     case '.bicep':
       return 'bicep';
     case '.json':
     case '.jsonc':
-      return isArmTemplate(head) ? 'arm' : isCloudFormationTemplate(head) ? 'cloudformation' : undefined;
+      return jsonFormat(head);
     case '.yaml':
     case '.yml':
     case '.template':
@@ -122,11 +127,11 @@ function byFileName(path: string, name: string, head: string): FormatId | undefi
 export function mayBeReadable(uri: string): boolean {
   const path = normalisedPath(uri);
   const name = path.slice(path.lastIndexOf('/') + 1);
-  if (name.endsWith('.tf.json')) return false;
+  if (isTerraformJsonFile(name)) return true;
   if (name === 'nftables.conf' || name === 'ns.conf' || isIptablesFileName(path, name)) return true;
   const ext = extension(name);
   if (YAML_LOCK_FILE.test(name)) return false;
-  if (['.tf', '.bicep', '.json', '.jsonc', '.yaml', '.yml', '.template', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
+  if (['.tf', '.tofu', '.bicep', '.json', '.jsonc', '.yaml', '.yml', '.template', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
   if (DOCUMENTATION.test(name)) return false;
   return SHELL_EXTENSIONS.has(ext) || GENERIC_EXTENSIONS.has(ext);
 }
@@ -359,6 +364,14 @@ function startsPowerShellFirewallRule(lines: readonly string[]): boolean {
 const ARM_SCHEMA = /"\$schema"\s*:\s*"[^"]*deploymentTemplate\.json/i;
 
 /** ARM templates name their schema (deploymentTemplate, subscriptionDeploymentTemplate, …); parameter files do not match. */
+/** ARM first (its resources may be NSGs too), then CloudFormation, then what a cloud CLI exports. */
+function jsonFormat(head: string): FormatId | undefined {
+  if (isArmTemplate(head)) return 'arm';
+  if (isCloudFormationTemplate(head)) return 'cloudformation';
+  if (isTerraformShowJson(head)) return 'terraform-plan';
+  return cloudExportProvider(head) ? 'cloud-export' : undefined;
+}
+
 function isArmTemplate(head: string): boolean {
   return ARM_SCHEMA.test(head);
 }

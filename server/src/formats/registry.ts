@@ -11,6 +11,10 @@ import { emitAllowRules as emitAsa } from './asa/emit';
 import { bicepFormat } from './bicep/format';
 import { parseBicep } from './bicep';
 import { emitAllowRules as emitBicep } from './bicep/emit';
+import { cloudExportFormat } from './cloud-export/format';
+import { terraformPlanFormat } from './terraform-plan/format';
+import { parseTerraformPlan } from './terraform-plan';
+import { parseCloudExport } from './cloud-export';
 import { cloudformationFormat } from './cloudformation/format';
 import { parseCloudFormation } from './cloudformation';
 import { emitAllowRules as emitCloudFormation } from './cloudformation/emit';
@@ -53,6 +57,9 @@ export const FORMAT_MODULES: { readonly [K in FormatId]: FormatModule & { readon
   'windows-firewall': { ...windowsFirewallFormat, parse: parseWindowsFirewall, emit: emitWindowsFirewall },
   cloudformation: { ...cloudformationFormat, parse: parseCloudFormation, emit: emitCloudFormation },
   netscaler: { ...netscalerFormat, parse: parseNetscaler, emit: emitNetscaler },
+  // Computed from the source or exported from the cloud: the finding says which source to change instead of editing this file.
+  'terraform-plan': { ...terraformPlanFormat, parse: parseTerraformPlan },
+  'cloud-export': { ...cloudExportFormat, parse: parseCloudExport },
 };
 
 /** The modules in registry order (the order detection tries them). */

@@ -438,7 +438,8 @@ function countRules(file: ParsedFile): number {
  */
 export function generateInto(file: ParsedFile, offset: number, o: { roles: readonly string[]; topology: Topology; direction?: GenerateDirection; catalog?: Catalog }): { edits: TextEdit[]; plan: RulePlan } | { error: string } {
   const emitter = emitterFor(file.format);
-  if (!emitter) return { error: `Citrix Flow Lint cannot write rules into ${file.format} files` };
+  // A plan and a cloud export have no emitter; naming them here also narrows the format to one `generate` writes.
+  if (!emitter || file.format === 'cloud-export' || file.format === 'terraform-plan') return { error: `Citrix Flow Lint cannot write rules into ${file.format} files` };
   if (file.ruleSets.length === 0) return { error: 'this file has no rule set (NSG, security group, chain, ACL) to add rules to' };
   const here = file.ruleSets.filter((rs) => rs.span.start <= offset && offset <= rs.span.end).sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start))[0];
   const kind = (here ?? file.ruleSets[0]).kind;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SNIFF_LIMIT, detectFormat, mayBeReadable } from '../formats/detect';
+import { TERRAFORM_MODULE_FILE } from '../formats/terraform/format';
 import type { Excluder } from './exclude';
 import { DEFAULT_MAX_FILE_BYTES, listFolder, readGated, type GateOptions } from './fileGate';
 
@@ -139,9 +140,10 @@ export function findTopologyFile(startDir: string): string | undefined {
  * adds nothing, so it is neither handed to its siblings' parses nor a reason
  * to parse them again. Over-matching (the word in a comment) only costs time.
  */
-const MODULE_VALUES = /(?:^|[\s}])(?:variable|locals)[\s"{]/;
+// `[\s}"]` before the word: in a .tf.json the block type is a quoted key (`"variable": {`).
+const MODULE_VALUES = /(?:^|[\s}"])(?:variable|locals)[\s"{]/;
 export const definesModuleValues = (text: string | undefined): boolean => text !== undefined && MODULE_VALUES.test(text);
-export const TERRAFORM_FILE = /\.tf$/;
+export const TERRAFORM_FILE = TERRAFORM_MODULE_FILE;
 export const TFVARS_FILE = /\.(tfvars|tfvars\.json)$/;
 
 /** The `*.tfvars` of a folder, by path, in name order; links may not leave `root` (default: the folder). */
@@ -189,7 +191,7 @@ export function terraformSiblingReader(options: Omit<FolderReadOptions, 'root'> 
     const dir = path.dirname(self);
     let entries = folders.get(dir);
     if (!entries) {
-      entries = readFolder(dir, (name) => /\.(tf|tfvars|tfvars\.json)$/.test(name), { ...options, root }).filter((e) => !TERRAFORM_FILE.test(e.name) || definesModuleValues(e.text));
+      entries = readFolder(dir, (name) => TERRAFORM_FILE.test(name) || TFVARS_FILE.test(name), { ...options, root }).filter((e) => !TERRAFORM_FILE.test(e.name) || definesModuleValues(e.text));
       folders.set(dir, entries);
     }
     const out = new Map<string, string>();

@@ -227,13 +227,14 @@ test('test-flow: usage errors exit 2', () => {
 
 // ---- never silent: what was not read is said, and a CI run fails when its named paths give nothing ----
 
-/** Minimal AWS CloudFormation template (read), and Terraform's JSON syntax (not read yet). */
+/** Minimal AWS CloudFormation template and Terraform JSON syntax (both read), and an Ansible template (not read: it is not rendered). */
 const CLOUDFORMATION = '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": { "Sg": { "Type": "AWS::EC2::SecurityGroup", "Properties": {} } }\n}\n';
 const TF_JSON = '{\n  "resource": { "aws_security_group": { "sg": { "name": "x" } } }\n}\n';
 const SILENT = workspace({
   'vda.tf': 'checks/missing-flow/good.tf',
   'cfn/sg.json': CLOUDFORMATION,
   'tfjson/main.tf.json': TF_JSON,
+  'templates/nftables.conf.j2': 'table inet filter {\n  chain input {\n    type filter hook input priority 0; policy {{ nft_policy }};\n  }\n}\n',
   'notes.txt': 'nothing to see\n',
   'empty/.keep': '\n',
   'nacl.tf': 'resource "aws_network_acl" "main" {\n  ingress {\n    protocol   = "tcp"\n    rule_no    = 100\n    action     = "deny"\n    cidr_block = "0.0.0.0/0"\n    from_port  = 1494\n    to_port    = 1494\n  }\n}\n',
@@ -249,15 +250,16 @@ test('check: explicit paths that give nothing fail the run with exit 2, unless a
   const table: { args: string[]; status: number; stderr?: RegExp; stdout?: RegExp }[] = [
     { args: ['check', 'missing.tf'], status: 2, stderr: /missing\.tf: no such file or folder/ },
     { args: ['check', 'vda.tf', 'gone/'], status: 2, stderr: /gone\/: no such file or folder/ },
-    { args: ['check', 'tfjson/main.tf.json'], status: 2, stderr: /skipped tfjson\/main\.tf\.json: Terraform JSON syntax \(\.tf\.json\): not a supported format yet[^]*--skip-unsupported/ },
-    { args: ['check', 'notes.txt'], status: 2, stderr: /skipped notes\.txt: not a supported format \(Terraform, Bicep/ },
-    { args: ['check', 'tfjson/main.tf.json', 'vda.tf'], status: 2, stderr: /in no supported format/ },
-    { args: ['check', 'tfjson/main.tf.json', 'vda.tf', '--skip-unsupported', '--exit-zero'], status: 0, stderr: /^skipped tfjson\/main\.tf\.json: Terraform JSON syntax[^\n]*\n$/, stdout: /in 1 file with 1 rule set/ },
-    { args: ['check', 'tfjson/main.tf.json', '--skip-unsupported'], status: 2, stderr: /nothing was checked \(--allow-empty/ },
-    { args: ['check', 'tfjson/main.tf.json', '--skip-unsupported', '--allow-empty'], status: 0, stdout: /No problems in 0 files/ },
+    { args: ['check', 'templates/nftables.conf.j2'], status: 2, stderr: /skipped templates\/nftables\.conf\.j2: a template \(\.j2\): its rules exist only once it is rendered[^]*--skip-unsupported/ },
+    { args: ['check', 'tfjson/main.tf.json', '--exit-zero'], status: 0, stdout: /in 1 file with 1 rule set/ },
+    { args: ['check', 'notes.txt'], status: 2, stderr: /skipped notes\.txt: not a supported format \(Terraform\/OpenTofu \(HCL or JSON\), Bicep/ },
+    { args: ['check', 'templates/nftables.conf.j2', 'vda.tf'], status: 2, stderr: /in no supported format/ },
+    { args: ['check', 'templates/nftables.conf.j2', 'vda.tf', '--skip-unsupported', '--exit-zero'], status: 0, stderr: /^skipped templates\/nftables\.conf\.j2: a template[^\n]*\n$/, stdout: /in 1 file with 1 rule set/ },
+    { args: ['check', 'templates/nftables.conf.j2', '--skip-unsupported'], status: 2, stderr: /nothing was checked \(--allow-empty/ },
+    { args: ['check', 'templates/nftables.conf.j2', '--skip-unsupported', '--allow-empty'], status: 0, stdout: /No problems in 0 files/ },
     { args: ['check', 'empty'], status: 2, stderr: /no file in the given paths/ },
     { args: ['check', 'empty', '--allow-empty'], status: 0 },
-    { args: ['check', 'tfjson'], status: 2, stderr: /no file in the given paths/ },
+    { args: ['check', 'templates'], status: 2, stderr: /no file in the given paths/ },
     { args: ['check', 'cfn/sg.json'], status: 0, stdout: /in 1 file with 1 rule set/ },
   ];
   for (const c of table) {
@@ -269,16 +271,17 @@ test('check: explicit paths that give nothing fail the run with exit 2, unless a
 });
 
 test('check: skipped files are listed in JSON and as SARIF tool execution notifications', () => {
-  const json = JSON.parse(cli(['check', 'tfjson/main.tf.json', 'vda.tf', '--skip-unsupported', '--format', 'json'], SILENT).stdout) as { skipped?: { file: string; reason: string }[] };
-  assert.deepEqual(json.skipped, [{ file: 'tfjson/main.tf.json', reason: 'Terraform JSON syntax (.tf.json): not a supported format yet; write the configuration in HCL (.tf)' }]);
-  const r = cli(['check', 'tfjson/main.tf.json', 'vda.tf', '--skip-unsupported', '--format', 'sarif'], SILENT);
+  const reason = 'a template (.j2): its rules exist only once it is rendered (Ansible, Salt, Puppet, Helm); check the rendered file';
+  const json = JSON.parse(cli(['check', 'templates/nftables.conf.j2', 'vda.tf', '--skip-unsupported', '--format', 'json'], SILENT).stdout) as { skipped?: { file: string; reason: string }[] };
+  assert.deepEqual(json.skipped, [{ file: 'templates/nftables.conf.j2', reason }]);
+  const r = cli(['check', 'templates/nftables.conf.j2', 'vda.tf', '--skip-unsupported', '--format', 'sarif'], SILENT);
   const sarif = JSON.parse(r.stdout) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] }[] };
   assert.ok(sarifValidator()(sarif));
   const notes = sarif.runs[0].invocations[0].toolExecutionNotifications;
   assert.equal(notes.length, 1);
   assert.equal(notes[0].level, 'warning');
-  assert.equal(notes[0].message.text, 'Skipped tfjson/main.tf.json: Terraform JSON syntax (.tf.json): not a supported format yet; write the configuration in HCL (.tf)');
-  assert.equal(notes[0].locations[0].physicalLocation.artifactLocation.uri, 'tfjson/main.tf.json');
+  assert.equal(notes[0].message.text, `Skipped templates/nftables.conf.j2: ${reason}`);
+  assert.equal(notes[0].locations[0].physicalLocation.artifactLocation.uri, 'templates/nftables.conf.j2');
 });
 
 test('check: a script that loads its rules from a file beside it is checked through that file', () => {

@@ -44,6 +44,9 @@ describe('format registry', () => {
     // One concrete name per claimed glob, as a user would write it.
     const examples: Record<string, string> = {
       '**/*.tf': 'main.tf',
+      '**/*.tofu': 'main.tofu',
+      '**/*.tf.json': 'cdk.tf.json',
+      '**/*.tofu.json': 'main.tofu.json',
       '**/*.bicep': 'nsg.bicep',
       '**/*.iptables': 'vda.iptables',
       '**/rules.v4': 'etc/rules.v4',
@@ -144,7 +147,8 @@ describe('docs/architecture.md agrees with the registry', () => {
       const row = rows.find((r) => r[0] === `\`${d.id}\``)!;
       assert.equal(row[1], d.name, d.id);
       assert.equal(row[2], `\`server/src/formats/${d.id}/\``, d.id);
-      assert.ok(row[3].startsWith(`\`${d.comments.line}\``), `${d.id}: the comment column should start with \`${d.comments.line}\``);
+      const leader = d.comments.line === undefined ? 'none' : `\`${d.comments.line}\``;
+      assert.ok(row[3].startsWith(leader), `${d.id}: the comment column should start with ${leader}`);
     }
   });
   it('every path in "Where a change goes" exists', () => {

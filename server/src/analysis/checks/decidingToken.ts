@@ -15,6 +15,10 @@ const ACTION: Readonly<Record<ParsedFile['format'], RegExp>> = {
   // Security group rules only allow: the protocol is the token that says what the rule opens.
   cloudformation: /["']?IpProtocol["']?\s*:\s*["']?([\w-]+)/,
   netscaler: /\b(ALLOW|DENY|BRIDGE)\b/i,
+  // Planned values are the provider's attributes, as in the .tf source.
+  'terraform-plan': /"access"\s*:\s*"(\w+)"|"protocol"\s*:\s*"([\w-]+)"/i,
+  // Azure's access, else the protocol an AWS permission or a GCP allowed/denied entry opens.
+  'cloud-export': /"access"\s*:\s*"(\w+)"|"IpProtocol"\s*:\s*"([\w-]+)"|"IPProtocol"\s*:\s*"([\w-]+)"/i,
 };
 
 /**

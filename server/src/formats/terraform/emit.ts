@@ -39,6 +39,8 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
   if (requests.length === 0) return { edits: [] };
   const file = requests[0].file;
   if (requests.some((r) => r.file !== file)) return { error: 'all requests of one batch must be for the same file' };
+  // JSON-syntax Terraform is nearly always generated (CDK for Terraform, scripts); an edit there is lost on the next run.
+  if (/\.json$/i.test(file.uri)) return { error: 'this is Terraform JSON syntax, usually written by a generator (CDK for Terraform, a script): add the rule where it is generated, or in a .tf file of the module' };
   let w: Writer;
   try {
     w = new Writer(file);

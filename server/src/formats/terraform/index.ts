@@ -6,10 +6,12 @@ import { azureRuleSets } from './azure';
 import type { Context, Resource } from './common';
 import { gcpRuleSets } from './gcp';
 import { parseHclFast } from './fastHcl';
+import { isTerraformJsonFile, parseTerraformJson } from './json';
 import { blocksOf, keepDocumentTree, parseHclWithTreeSitter } from './hcl';
 import { collectDefinitions, readSiblings, Resolver } from './resolve';
 
 export { parseHcl } from './hcl';
+export { isTerraformJsonFile, parseTerraformJson } from './json';
 
 /**
  * Terraform security rules (AWS security groups, Azure NSGs, GCP firewall
@@ -31,10 +33,13 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   let doc;
   const trees = incrementalTreesOf(options?.reuse);
   try {
-    // The tree-sitter route keeps an open document's tree itself; the direct one asks for it to be kept.
-    const fast = parseHclFast(text);
-    if (fast && trees) keepDocumentTree(text, trees);
-    doc = fast ?? parseHclWithTreeSitter(text, true, trees);
+    if (isTerraformJsonFile(uri)) doc = parseTerraformJson(text);
+    else {
+      // The tree-sitter route keeps an open document's tree itself; the direct one asks for it to be kept.
+      const fast = parseHclFast(text);
+      if (fast && trees) keepDocumentTree(text, trees);
+      doc = fast ?? parseHclWithTreeSitter(text, true, trees);
+    }
   } catch (e) {
     return empty(`the Terraform parser failed: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -55,6 +60,13 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   }
   const ctx: Context = { text, lines: new LineIndex(text), resolver: new Resolver(text, defs), problems, resources, memo: trees?.memo };
 
+  const ruleSets = cloudRuleSets(ctx);
+  problems.sort((a, b) => a.span.start - b.span.start);
+  return { uri, format: 'terraform', text, ruleSets, problems, comments: [...doc.comments].sort((a, b) => a.span.start - b.span.start) };
+}
+
+/** Every cloud's rule sets from the resources of one module; a reader that fails is reported, the others still read. */
+export function cloudRuleSets(ctx: Context): RuleSet[] {
   const ruleSets: RuleSet[] = [];
   for (const [cloud, read] of [
     ['AWS', awsRuleSets],
@@ -65,14 +77,13 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
     try {
       ruleSets.push(...read(ctx));
     } catch (e) {
-      problems.push({
+      ctx.problems.push({
         code: 'unparsed-rule',
         severity: 'error',
-        span: { start: 0, end: Math.min(text.length, 1) },
+        span: { start: 0, end: Math.min(ctx.text.length, 1) },
         message: `internal error reading ${cloud} rules: ${e instanceof Error ? e.message : String(e)}`,
       });
     }
   }
-  problems.sort((a, b) => a.span.start - b.span.start);
-  return { uri, format: 'terraform', text, ruleSets, problems, comments: [...doc.comments].sort((a, b) => a.span.start - b.span.start) };
+  return ruleSets;
 }

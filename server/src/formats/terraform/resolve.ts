@@ -1,6 +1,8 @@
 import type { Span } from '../../model';
 import { parseIPv4, formatIPv4 } from '../../net';
+import { TERRAFORM_MODULE_FILE } from './format';
 import { attribute, blocksOf, parseHcl, type HclBody, type HclExpr, type TraversalStep } from './hcl';
+import { isTerraformJsonFile, parseTerraformJson } from './json';
 
 /**
  * Literal values of Terraform expressions: variable defaults, `*.tfvars`,
@@ -57,7 +59,7 @@ export function emptyDefinitions(): ModuleDefinitions {
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
 
 /**
- * Reads sibling files: `.tf` files contribute variables and locals (a module
+ * Reads sibling files: `.tf` files (and `.tofu`, `.tf.json`) contribute variables and locals (a module
  * is all the `.tf` files of a folder); `.tfvars` set variables. Terraform
  * loads `terraform.tfvars` and `*.auto.tfvars` itself, in that order, later
  * ones winning; other `*.tfvars` are passed with `-var-file`, so when they
@@ -67,11 +69,13 @@ export function readSiblings(siblings: ReadonlyMap<string, string> | undefined, 
   if (!siblings) return;
   const self = baseName(uri);
   const entries = [...siblings.entries()].sort(([a], [b]) => (baseName(a) < baseName(b) ? -1 : baseName(a) > baseName(b) ? 1 : 0));
+  const names = new Set(entries.map(([f]) => baseName(f)));
+  names.add(self);
   for (const [file, text] of entries) {
     const name = baseName(file);
-    if (name === self || !name.endsWith('.tf')) continue;
+    if (name === self || !TERRAFORM_MODULE_FILE.test(name) || shadowedByTofu(name, names)) continue;
     try {
-      collectDefinitions(parseHcl(text).body, text, defs);
+      collectDefinitions((isTerraformJsonFile(name) ? parseTerraformJson(text) : parseHcl(text)).body, text, defs);
     } catch {
       // A sibling we cannot read adds no definitions; its own diagnostics come when it is opened.
     }
@@ -94,6 +98,12 @@ export function readSiblings(siblings: ReadonlyMap<string, string> | undefined, 
   for (const [file, text] of auto) {
     for (const [k, v] of readTfvars(file, text)) defs.tfvars.set(k, { value: v, file: baseName(file) });
   }
+}
+
+/** OpenTofu reads `x.tofu` instead of `x.tf` (and `x.tofu.json` instead of `x.tf.json`) where both exist. */
+function shadowedByTofu(name: string, names: ReadonlySet<string>): boolean {
+  const m = /^(.*)\.tf(\.json)?$/.exec(name);
+  return m !== null && names.has(`${m[1]}.tofu${m[2] ?? ''}`);
 }
 
 function readTfvars(file: string, text: string): Map<string, Value> {
