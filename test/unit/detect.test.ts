@@ -79,6 +79,10 @@ const cases: readonly Case[] = [
   { name: 'random .json', uri: '/repo/tsconfig.json', text: '{ "compilerOptions": { "strict": true } }', expected: undefined },
   { name: '.ps1 with New-NetFirewallRule', uri: '/repo/Set-Firewall.ps1', text: PS, expected: 'windows-firewall' },
   { name: '.psm1 with New-NetFirewallRule', uri: '/repo/Firewall.psm1', text: 'function X { New-NetFirewallRule -Name a }', expected: 'windows-firewall' },
+  // A setup script that only changes rules (a Windows group switched on, the installer's rules disabled) is read, so what it does is said.
+  { name: '.ps1 that only enables a rule group with netsh', uri: '/repo/MSSQL-Setup.ps1', text: 'netsh advfirewall firewall set rule group="Network Discovery" new enable=Yes', expected: 'windows-firewall' },
+  { name: '.ps1 that only enables a group with the cmdlet', uri: '/repo/setup.ps1', text: "Enable-NetFirewallRule -DisplayGroup 'Remote Desktop'", expected: 'windows-firewall' },
+  { name: '.ps1 that only reads rules is not claimed', uri: '/repo/report.ps1', text: "Get-NetFirewallRule -DisplayGroup 'Remote Desktop' | Format-Table", expected: undefined },
   { name: '.ps1 without rules', uri: '/repo/build.ps1', text: 'Write-Host "build"', expected: undefined },
   { name: '.cmd with netsh', uri: '/repo/open-ports.cmd', text: NETSH, expected: 'windows-firewall' },
   { name: '.bat with netsh in upper case', uri: '/repo/OPEN.BAT', text: 'NETSH ADVFIREWALL FIREWALL ADD RULE NAME=x DIR=IN ACTION=ALLOW', expected: 'windows-firewall' },

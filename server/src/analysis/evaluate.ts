@@ -427,6 +427,11 @@ class RuleSetEvaluator {
 
   run(cells: Cell[]): void {
     const fallthrough = this.chain(candidates(ordered(this.ruleSet, this.ruleSet.rules), this.flow), cells, 0);
+    const unknownBecause = this.ruleSet.defaultsUnknown?.[this.direction];
+    if (unknownBecause) {
+      for (const cell of fallthrough) this.decisions.push({ ruleSet: this.ruleSet, outcome: 'unknown', part: cell, reason: `no rule here matched, and ${unknownBecause}` });
+      return;
+    }
     const action = this.ruleSet.defaults[this.direction]?.value ?? defaultFor(this.ruleSet, this.direction);
     for (const cell of fallthrough) this.decide(cell, action, undefined, `no rule matched: ${this.ruleSet.name} ${action === 'allow' ? 'allows' : 'denies'} by default`);
   }

@@ -341,13 +341,16 @@ function isNftVerbAfter(tokens: readonly string[], from: number): boolean {
 }
 
 const NETSH_ADD_RULE = /\bnetsh(?:\.exe)?\s+advfirewall\s+firewall\s+add\s+rule\b/i;
+/** Changing rules (a built-in group enabled, a rule deleted) is firewall configuration too: read, so what it does is said. */
+const NETSH_CHANGE_RULE = /\bnetsh(?:\.exe)?\s+advfirewall\s+firewall\s+(?:add|set|delete)\s+rule\b/i;
+const POWERSHELL_RULE_CMDLET = /\b(?:New|Set|Enable|Disable|Remove)-NetFirewallRule\b/i;
 
 function hasNetshFirewallRules(head: string): boolean {
-  return NETSH_ADD_RULE.test(head);
+  return NETSH_CHANGE_RULE.test(head);
 }
 
 function hasPowerShellFirewallRules(head: string): boolean {
-  return head.toLowerCase().includes('new-netfirewallrule') || hasNetshFirewallRules(head);
+  return POWERSHELL_RULE_CMDLET.test(head) || hasNetshFirewallRules(head);
 }
 
 const POWERSHELL_RULE_LINE = /^(?:\$[\w:]+\s*=\s*)?New-NetFirewallRule\b/i;

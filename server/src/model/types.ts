@@ -126,6 +126,12 @@ export interface RuleSet {
   readonly chains?: Readonly<Record<string, readonly Rule[]>>;
   /** What happens when no rule decides, per direction (iptables policy, ASA implicit deny, AWS "no rule"). */
   readonly defaults: Readonly<Partial<Record<Direction, Field<Action>>>>;
+  /**
+   * Directions whose default cannot be trusted, with why: the file is a change
+   * to rules kept elsewhere (a Windows script that edits rules an installer
+   * made), so what no rule here decides is unknown, not the default.
+   */
+  readonly defaultsUnknown?: Readonly<Partial<Record<Direction, string>>>;
   /** Where the rule set is declared; annotations on the line above bind to it. */
   readonly span: Span;
   readonly nameSpan?: Span;

@@ -87,16 +87,24 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
   const index = new SpecIndex();
   for (const statement of statements(tokens)) {
     const first = statement[0];
-    if (first.kind === 'var' && statement[1]?.kind === 'equals') {
-      const reader = new ValueReader(statement, vars, text);
-      vars.set(first.value.toLowerCase(), reader.read(2).value);
+    if (first.kind === 'word' && first.value.toLowerCase() === 'param' && statement[1]?.kind === 'lparen') {
+      readParamDefaults(statement, vars, text);
+      continue;
+    }
+    // `$port = 443`, and typed as in a param block: `[int] $SSLPort = 443,` (the trailing comma separates parameters).
+    const typed = first.kind === 'word' && TYPE_LITERAL.test(first.value) && statement[1]?.kind === 'var' ? 1 : 0;
+    const target = statement[typed];
+    if (target?.kind === 'var' && statement[typed + 1]?.kind === 'equals') {
+      const assignment = statement[statement.length - 1]?.kind === 'comma' ? statement.slice(0, -1) : statement;
+      const reader = new ValueReader(assignment, vars, text);
+      vars.set(target.value.toLowerCase(), reader.read(typed + 2).value);
       continue;
     }
     if (first.kind !== 'word') continue;
     const segments = split(statement, 'pipe');
     const netshSpan = netshInvocation(segments[0]);
     if (netshSpan) {
-      netsh(text, netshSpan.span, netshSpan.withHead, specs, index, problems);
+      netsh(text, netshSpan.span, netshSpan.withHead, specs, index, problems, vars);
       continue;
     }
     const head = segments[0][0];
@@ -106,7 +114,7 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
       const target = segments[1][0];
       if (selector && target?.kind === 'word' && CMDLETS.has(target.value.toLowerCase())) {
         const args = commandArgs(segments[1], vars, text, problems);
-        if (args) modify(target.value.toLowerCase(), new Map([...selector, ...args]), statementSpan(segments[1]), index, problems);
+        if (args) modify(target.value.toLowerCase(), new Map([...selector, ...args]), statementSpan(segments[1]), specs, index, problems);
       }
       continue;
     }
@@ -118,9 +126,10 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
       const spec: RuleSpec = { params: args, span, style: 'powershell' };
       specs.push(spec);
       index.add(spec);
-    } else modify(cmd, args, span, index, problems);
+    } else modify(cmd, args, span, specs, index, problems);
   }
   const rules = buildRules(specs, text, problems);
+  const defaultsUnknown = outsideRulesReason(text, specs.filter((x) => !x.builtIn).length, index);
   return {
     id: 'windows-firewall',
     name: 'Windows Defender Firewall',
@@ -131,8 +140,149 @@ function interpret(text: string, problems: ParseProblem[], comments: Comment[]):
     rules,
     defaults: { inbound: { value: 'deny' }, outbound: { value: 'allow' } },
     span: { start: text.charCodeAt(0) === 0xfeff ? 1 : 0, end: text.length },
+    ...(defaultsUnknown ? { defaultsUnknown } : {}),
     meta: { defaultsFrom: 'Windows profile defaults (inbound blocked, outbound allowed)' },
   };
+}
+
+/**
+ * Windows' own rule groups a script may switch on, with what they open: none
+ * is a Citrix port, so enabling one changes no Citrix verdict (their rules are
+ * not modelled; the message names their ports).
+ */
+interface BuiltInRule {
+  readonly name: string;
+  readonly protocol: 'TCP' | 'UDP';
+  readonly port: string;
+  /** As Windows ships it; LocalSubnet is resolved on the host, so a flow from a declared peer stays unknown. */
+  readonly remote?: string;
+  readonly profile?: string;
+}
+
+const LOCAL = 'LocalSubnet';
+const BUILT_IN_GROUPS = new Map<string, { readonly opens: string; readonly rules: readonly BuiltInRule[] }>([
+  [
+    'network discovery',
+    {
+      opens: 'NetBIOS 137-138/udp, LLMNR 5355/udp, SSDP 1900/udp, UPnP 2869/tcp, WSD 3702/udp, 5357-5358/tcp',
+      rules: [
+        { name: 'Network Discovery (NB-Name-In)', protocol: 'UDP', port: '137', remote: LOCAL },
+        { name: 'Network Discovery (NB-Datagram-In)', protocol: 'UDP', port: '138', remote: LOCAL },
+        { name: 'Network Discovery (LLMNR-UDP-In)', protocol: 'UDP', port: '5355', remote: LOCAL },
+        { name: 'Network Discovery (SSDP-In)', protocol: 'UDP', port: '1900', remote: LOCAL },
+        { name: 'Network Discovery (UPnP-In)', protocol: 'TCP', port: '2869', remote: LOCAL },
+        { name: 'Network Discovery (WSD-In)', protocol: 'UDP', port: '3702', remote: LOCAL },
+        { name: 'Network Discovery (WSD Events-In)', protocol: 'TCP', port: '5357', remote: LOCAL },
+        { name: 'Network Discovery (WSD EventsSecure-In)', protocol: 'TCP', port: '5358', remote: LOCAL },
+      ],
+    },
+  ],
+  [
+    'file and printer sharing',
+    {
+      opens: 'SMB 445/tcp, NetBIOS 137-139, ICMP echo',
+      rules: [
+        { name: 'File and Printer Sharing (SMB-In)', protocol: 'TCP', port: '445', remote: LOCAL },
+        { name: 'File and Printer Sharing (NB-Session-In)', protocol: 'TCP', port: '139', remote: LOCAL },
+        { name: 'File and Printer Sharing (NB-Name-In)', protocol: 'UDP', port: '137', remote: LOCAL },
+        { name: 'File and Printer Sharing (NB-Datagram-In)', protocol: 'UDP', port: '138', remote: LOCAL },
+      ],
+    },
+  ],
+  [
+    'remote desktop',
+    {
+      opens: '3389/tcp and udp',
+      rules: [
+        { name: 'Remote Desktop - User Mode (TCP-In)', protocol: 'TCP', port: '3389' },
+        { name: 'Remote Desktop - User Mode (UDP-In)', protocol: 'UDP', port: '3389' },
+      ],
+    },
+  ],
+  [
+    'windows remote management',
+    {
+      opens: '5985/tcp',
+      rules: [
+        { name: 'Windows Remote Management (HTTP-In)', protocol: 'TCP', port: '5985', profile: 'Domain,Private' },
+        { name: 'Windows Remote Management (HTTP-In) (Public)', protocol: 'TCP', port: '5985', remote: LOCAL, profile: 'Public' },
+      ],
+    },
+  ],
+  // RPC with dynamic ports: named, not modelled (no Citrix flow uses them).
+  ['core networking', { opens: 'DHCP, DNS client, ICMPv6, IPHTTPS, Teredo', rules: [] }],
+  ['windows management instrumentation (wmi)', { opens: 'RPC 135/tcp and dynamic ports', rules: [] }],
+  ['remote event log management', { opens: 'RPC 135/tcp, 445/tcp', rules: [] }],
+]);
+
+/**
+ * Switching on one of Windows' groups the file does not create: its rules
+ * as Windows Server ships them (inbound allow), placed at the command that
+ * enables them, so a later change to the group applies to them and the
+ * ports they open are judged like the script's own.
+ */
+function addBuiltInGroup(group: string, span: Span, specs: RuleSpec[], index: SpecIndex): void {
+  const known = BUILT_IN_GROUPS.get(group.toLowerCase());
+  if (!known || index.find('Group', [group.toLowerCase()]).length > 0) return;
+  const text = (t: string): ParamValue => ({ name: 'built-in', nameSpan: span, value: { kind: 'text', text: t, span } });
+  for (const r of known.rules) {
+    const params = new Map<string, ParamValue>([
+      ['DisplayName', text(r.name)],
+      ['Group', text(group)],
+      ['Direction', text('Inbound')],
+      ['Action', text('Allow')],
+      ['Protocol', text(r.protocol)],
+      ['LocalPort', text(r.port)],
+      ['Enabled', text('True')],
+    ]);
+    if (r.remote) params.set('RemoteAddress', text(r.remote));
+    if (r.profile) params.set('Profile', text(r.profile));
+    const spec: RuleSpec = { params, span, style: 'powershell', builtIn: true };
+    specs.push(spec);
+    index.add(spec);
+  }
+}
+
+/**
+ * Rules Citrix's installers create are named "Citrix …" ("Citrix ICA Service",
+ * "Citrix Desktop Service"): a script that changes one, even to disable it,
+ * shows the installer's other rules are on the host too.
+ */
+const CITRIX_INSTALLER_RULE = /^citrix\b/i;
+
+/** Citrix's installers open the ports of the components they install when given this switch. */
+const CITRIX_CONFIGURE_FIREWALL = /\/configure_firewall\b/i;
+
+/**
+ * Why what no rule in this script decides is unknown rather than Windows'
+ * default block, if it is: the script is a change to a host whose other rules
+ * it shows exist (it enables or edits rules it does not create), runs a Citrix
+ * installer that writes its own rules, or creates no rule at all (a setup
+ * script that only touches Windows' groups says nothing of the host's Citrix
+ * ports). A block rule here still blocks: only the default is in doubt.
+ */
+function outsideRulesReason(text: string, created: number, index: SpecIndex): { inbound: string } | undefined {
+  const installer = CITRIX_CONFIGURE_FIREWALL.exec(text);
+  if (installer) {
+    const line = text.slice(0, installer.index).split('\n').length;
+    return { inbound: `a Citrix installer runs with /configure_firewall (line ${line}), which adds the rules for the components it installs; those rules are not in this file` };
+  }
+  const elsewhere = [...new Set(index.madeElsewhere)];
+  if (elsewhere.length) {
+    return { inbound: `the host has rules this script enables or changes but does not create (${elsewhere.slice(0, 3).join(', ')}${elsewhere.length > 3 ? ', …' : ''}), which may admit it` };
+  }
+  if (created === 0 && index.changedOutside > 0) {
+    return { inbound: "this script creates no firewall rule of its own (it only changes Windows' or others' rules), so it does not show what the host admits" };
+  }
+  return undefined;
+}
+
+function isFalse(v: ParamValue | undefined): boolean {
+  return v?.value.kind === 'text' && /^(false|no|\$false|0)$/i.test(v.value.text);
+}
+
+function isBlock(v: ParamValue | undefined): boolean {
+  return v?.value.kind === 'text' && /^block$/i.test(v.value.text);
 }
 
 /** Statements end at a newline, `;`, `{` or `}` outside parentheses, arrays and hashtables. */
@@ -231,25 +381,27 @@ function commandArgs(tokens: readonly PsToken[], vars: Variables, text: string, 
 }
 
 /** Set-/Remove-/Disable-/Enable-NetFirewallRule against rules created earlier in the same file. */
-function modify(cmd: string, args: Map<string, ParamValue>, span: Span, index: SpecIndex, problems: ParseProblem[]): void {
-  const byName = args.get('Name');
-  const byDisplay = args.get('DisplayName');
-  const selector = byName ?? byDisplay;
-  if (!selector) {
-    problems.push({ code: 'unparsed-rule', severity: 'info', span, message: `${cmd}: only -Name or -DisplayName selections are followed; this change is not applied` });
+function modify(cmd: string, args: Map<string, ParamValue>, span: Span, specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[]): void {
+  const selection = selectorOf(args);
+  if (!selection) {
+    problems.push({ code: 'unparsed-rule', severity: 'info', span, message: `${cmd}: only -Name, -DisplayName, -Group or -DisplayGroup selections are followed; this change is not applied` });
     return;
   }
+  const { key, param, selector } = selection;
   const wanted = new Set(textsOf(selector.value).map((s) => s.toLowerCase()));
-  const key = byName ? 'Name' : 'DisplayName';
   // A spec without a text value compares as "\u0000" (so `-Name "\u0000"` selects it, as it always has).
   const hits = index.find(key, wanted.has('\u0000') ? [...wanted, undefined] : wanted);
   if (hits.length === 0) {
-    problems.push({
-      code: 'unresolved-value',
-      severity: 'info',
-      span,
-      message: `${cmd}: no rule ${key} ${[...wanted].join(', ')} is created earlier in this file (a built-in or existing rule), so the change is not reflected`,
-    });
+    index.changedOutside++;
+    const names = textsOf(selector.value);
+    const named = names.map((t) => `"${t}"`).join(', ');
+    const builtIn = key === 'Group' ? names.map((n) => BUILT_IN_GROUPS.get(n.toLowerCase())?.opens).filter((g): g is string => g !== undefined) : [];
+    const enables = cmd === 'enable-netfirewallrule' || (cmd === 'set-netfirewallrule' && !isFalse(args.get('Enabled')) && !isBlock(args.get('Action')));
+    if (enables && key === 'Group') for (const n of names) addBuiltInGroup(n, span, specs, index);
+    if ((enables && builtIn.length < names.length) || names.some((n) => CITRIX_INSTALLER_RULE.test(n))) index.madeElsewhere.push(named);
+    const what = key === 'Group' ? `of group ${named}` : `${key} ${[...wanted].join(', ')}`;
+    const whose = builtIn.length ? `one of Windows' built-in groups: ${builtIn.join('; ')}` : key === 'Group' ? "a group of Windows' built-in rules, or rules made elsewhere" : 'a built-in or existing rule';
+    problems.push({ code: 'unresolved-value', severity: 'info', span, message: `${cmd}: no rule ${what} is created earlier in this file (${whose}), so the change is not reflected` });
     return;
   }
   for (const spec of hits) {
@@ -258,13 +410,27 @@ function modify(cmd: string, args: Map<string, ParamValue>, span: Span, index: S
       spec.params.set('Enabled', { name: cmd, nameSpan: span, value: { kind: 'text', text: cmd.startsWith('disable') ? 'False' : 'True', span } });
     } else {
       for (const [k, v] of args) {
-        if (k === key) continue;
+        if (k === param) continue;
         if (k === 'NewDisplayName') spec.params.set('DisplayName', v);
         else spec.params.set(k, v);
       }
       index.update(spec);
     }
   }
+}
+
+/** The parameter a Set-/Enable-/…-NetFirewallRule selects rules by; -DisplayGroup is the group as shown, which for a script's own groups is the -Group it gave. */
+function selectorOf(args: ReadonlyMap<string, ParamValue>): { key: 'Name' | 'DisplayName' | 'Group'; param: string; selector: ParamValue } | undefined {
+  for (const [param, key] of [
+    ['Name', 'Name'],
+    ['DisplayName', 'DisplayName'],
+    ['Group', 'Group'],
+    ['DisplayGroup', 'Group'],
+  ] as const) {
+    const selector = args.get(param);
+    if (selector) return { key, param, selector };
+  }
+  return undefined;
 }
 
 function textsOf(v: Value): string[] {
@@ -300,6 +466,49 @@ const NETSH_KEYS: Record<string, string> = {
   rmtusrgrp: 'RemoteUser',
   group: 'Group',
 };
+
+/**
+ * A script's `param(…)` block: each parameter's default is its value when the
+ * script runs without it (an assumption the rule's value then rests on, as a
+ * Terraform variable's default does). `[int] $SSLPort = 443, [string] $Name`.
+ */
+function readParamDefaults(statement: readonly PsToken[], vars: Variables, text: string): void {
+  let depth = 0;
+  for (let k = 1; k < statement.length; k++) {
+    const t = statement[k];
+    if (t.kind === 'lparen' || t.kind === 'array-open' || t.kind === 'hash-open') depth++;
+    else if (t.kind === 'rparen' || t.kind === 'rbrace') depth--;
+    if (depth !== 1 || t.kind !== 'var' || statement[k + 1]?.kind !== 'equals') continue;
+    // The default runs to the next comma or the closing parenthesis at this depth.
+    let end = k + 2;
+    for (let inner = 0; end < statement.length; end++) {
+      const u = statement[end];
+      if (u.kind === 'lparen' || u.kind === 'array-open' || u.kind === 'hash-open') inner++;
+      else if (u.kind === 'rparen' || u.kind === 'rbrace') {
+        if (inner === 0) break;
+        inner--;
+      } else if (u.kind === 'comma' && inner === 0) break;
+    }
+    vars.set(t.value.toLowerCase(), new ValueReader(statement.slice(k + 2, end), vars, text).read(0).value);
+    k = end - 1;
+  }
+}
+
+/** A PowerShell type literal before a variable: `[int]`, `[string[]]`, `[System.Net.IPAddress]`. */
+const TYPE_LITERAL = /^\[[\w.]+(?:\[\])?\]$/;
+
+/**
+ * PowerShell expands a variable in a netsh argument before netsh sees it
+ * (`localport=$SSLPort`); where the script assigns it a literal, that is the
+ * value. Other values stay as written, and the rule reader says why.
+ */
+function expandVariable(valueText: string, span: Span, vars: Variables | undefined): Value | undefined {
+  const m = /^\$(?:\{([^}]+)\}|([\w:]+))$/.exec(valueText);
+  if (!m || !vars) return undefined;
+  let v = vars.get((m[1] ?? m[2]!).toLowerCase());
+  if (v?.kind === 'list' && v.items.length === 1) v = v.items[0];
+  return v?.kind === 'text' ? { kind: 'text', text: v.text, span } : undefined;
+}
 
 /** The last part of a command path without `.exe`: `C:\Windows\System32\netsh.exe` → `netsh`. */
 function programName(token: PsToken | undefined): string {
@@ -345,7 +554,7 @@ function netshInvocation(segment: readonly PsToken[]): { span: Span; withHead: b
 }
 
 /** `netsh advfirewall firewall add|delete|set rule key=value …`, read from the raw text as cmd.exe would split it. */
-function netsh(text: string, span: Span, withHead: boolean, specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[]): void {
+function netsh(text: string, span: Span, withHead: boolean, specs: RuleSpec[], index: SpecIndex, problems: ParseProblem[], vars?: Variables): void {
   const words = netshWords(text, span);
   // Output redirections (`> $null`, `2>&1`) belong to the shell, not to netsh.
   const redirect = words.findIndex((w) => /^\d?>/.test(w.value));
@@ -371,7 +580,8 @@ function netsh(text: string, span: Span, withHead: boolean, specs: RuleSpec[], i
     }
     const valueStart = w.valueStart;
     const valueText = w.value.slice(eq + 1);
-    const value: Value = { kind: 'text', text: valueText, span: { start: valueStart, end: w.span.end } };
+    const valueSpan = { start: valueStart, end: w.span.end };
+    const value: Value = expandVariable(valueText, valueSpan, vars) ?? { kind: 'text', text: valueText, span: valueSpan };
     target.set(p, { name: key, nameSpan: { start: w.span.start, end: w.span.start + key.length }, value });
   }
   if (verb === 'add') {
@@ -384,15 +594,33 @@ function netsh(text: string, span: Span, withHead: boolean, specs: RuleSpec[], i
     index.add(spec);
     return;
   }
+  // netsh selects the rules to change by name= or, for set, by group=.
   const name = params.get('DisplayName');
-  if (!name || name.value.kind !== 'text') return;
-  const wanted = name.value.text.toLowerCase();
+  const group = params.get('Group');
+  const selector = name?.value.kind === 'text' ? { key: 'DisplayName' as const, text: name.value.text } : group?.value.kind === 'text' ? { key: 'Group' as const, text: group.value.text } : undefined;
+  if (!selector) {
+    problems.push({ code: 'unparsed-rule', severity: 'warning', span, message: `netsh ${verb} rule needs name= (or group= for set); netsh rejects the command, so nothing changes` });
+    return;
+  }
+  const wanted = selector.text.toLowerCase();
+  if (verb === 'delete' && selector.key === 'DisplayName' && wanted === 'all') {
+    deleteAllMatching(params, span, index, problems);
+    return;
+  }
   const dir = params.get('Direction');
-  const hits = index.find('DisplayName', [wanted]).filter(
+  const hits = index.find(selector.key, [wanted]).filter(
     (s) => (!dir || dir.value.kind !== 'text' || directionOf(specText(s, 'Direction')) === directionOf(dir.value.text)),
   );
   if (hits.length === 0) {
-    problems.push({ code: 'unresolved-value', severity: 'info', span, message: `netsh ${verb} rule: no rule named "${name.value.text}" is added earlier in this file, so the change is not reflected` });
+    index.changedOutside++;
+    const builtIn = selector.key === 'Group' ? BUILT_IN_GROUPS.get(wanted)?.opens : undefined;
+    const enabled = updates.get('Enabled');
+    const action = updates.get('Action');
+    if (verb === 'set' && selector.key === 'Group' && enabled && !isFalse(enabled)) addBuiltInGroup(selector.text, span, specs, index);
+    // Only a change that leaves the outside rule in force shows rules that may admit traffic: enable=no or a delete does not.
+    if ((verb === 'set' && !builtIn && !isFalse(enabled) && !isBlock(action)) || CITRIX_INSTALLER_RULE.test(selector.text)) index.madeElsewhere.push(`"${selector.text}"`);
+    const what = selector.key === 'Group' ? `of group "${selector.text}" (${builtIn ? `one of Windows' built-in groups: ${builtIn}` : "a group of Windows' built-in rules, or rules made elsewhere"})` : `named "${selector.text}"`;
+    problems.push({ code: 'unresolved-value', severity: 'info', span, message: `netsh ${verb} rule: no rule ${what} is added earlier in this file, so the change is not reflected` });
     return;
   }
   for (const spec of hits) {
@@ -402,6 +630,31 @@ function netsh(text: string, span: Span, withHead: boolean, specs: RuleSpec[], i
       index.update(spec);
     }
   }
+}
+
+/**
+ * `netsh … delete rule name=all protocol=tcp localport=443`: every rule with
+ * those options goes, whatever its name. A script runs it to start clean, so
+ * it proves nothing about rules made elsewhere; only the rules this file made
+ * before it are followed.
+ */
+function deleteAllMatching(params: ReadonlyMap<string, ParamValue>, span: Span, index: SpecIndex, problems: ParseProblem[]): void {
+  const filters = [...params].filter(([k]) => k !== 'DisplayName');
+  const matches = (spec: RuleSpec): boolean =>
+    filters.every(([k, v]) => {
+      const want = v.value.kind === 'text' ? v.value.text.toLowerCase() : undefined;
+      const have = specText(spec, k)?.toLowerCase();
+      return k === 'Direction' ? directionOf(have) === directionOf(want) : have === want;
+    });
+  const hits = index.live().filter(matches);
+  for (const spec of hits) spec.removed = true;
+  const described = filters.map(([, v]) => `${v.name}=${v.value.kind === 'text' ? v.value.text : '…'}`).join(' ');
+  problems.push({
+    code: 'unresolved-value',
+    severity: 'info',
+    span,
+    message: `netsh delete rule name=all${described ? ` ${described}` : ''}: deletes every such rule; ${hits.length === 0 ? 'none is' : hits.length === 1 ? '1 is' : `${hits.length} are`} created earlier in this file`,
+  });
 }
 
 function directionOf(text: string | undefined): string {

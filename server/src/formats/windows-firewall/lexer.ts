@@ -170,7 +170,11 @@ export function lexPowerShell(text: string, comments: Comment[]): PsToken[] {
     let j = i;
     while (j < text.length && !WORD_STOP.has(text.charCodeAt(j))) {
       const d = text.charCodeAt(j);
-      if (d === 39 || d === 34) {
+      if (d === 0x60 /* ` */ && j + 1 < text.length && !isNewline(text.charCodeAt(j + 1))) {
+        // An escaped character is literal: `" does not open a string (icacls $key /grant `"$user`"`:RX).
+        value += text[j + 1];
+        j += 2;
+      } else if (d === 39 || d === 34) {
         const q = d === 39 ? readSingleQuoted(text, j) : readDoubleQuoted(text, j);
         value += q.value;
         j = q.end;

@@ -13,6 +13,8 @@ export interface RuleSpec {
   readonly params: Map<string, ParamValue>;
   readonly span: Span;
   readonly style: 'powershell' | 'netsh';
+  /** One of Windows' own rules, added because the script switches its group on. */
+  readonly builtIn?: boolean;
   removed?: boolean;
 }
 
