@@ -411,6 +411,15 @@ const planWrap = (chunks: readonly string[]): string => {
   return js({ format_version: '1.2', terraform_version: '1.7.5', planned_values: { root_module: { resources: modules[0]?.resources ?? [], child_modules: modules.slice(1).map((m, i) => ({ address: `module.m${i}`, resources: m.resources })) } }, configuration: { root_module: { ...config, module_calls: Object.fromEntries(modules.slice(1).map((_, i) => [`m${i}`, { module: config }])) } } });
 };
 
+const naclEntry = fc
+  .tuple(fc.oneof(cidr4, pick('::/0', '10.0.0.0/33', 'x')), fc.boolean(), fc.oneof(fc.integer({ min: 1, max: 32766 }), pick(0, 32767, 32768, 40000)), pick('6', '17', '-1', '1', 'tcp', '300'), pick('allow', 'deny', 'maybe'), exportPort, exportPort, fc.boolean())
+  .map(([cidr, egress, n, protocol, action, from, to, withPorts]) =>
+    js({ [cidr.includes(':') ? 'Ipv6CidrBlock' : 'CidrBlock']: cidr, Egress: egress, RuleNumber: n, Protocol: protocol, RuleAction: action, ...(withPorts ? { PortRange: { From: from, To: to } } : {}) }),
+  );
+const naclExportChunk = fc
+  .tuple(dashName, fc.array(naclEntry, { maxLength: 6 }))
+  .map(([n, entries]) => `{"NetworkAclId":${js(`acl-${n}`)},"VpcId":"vpc-1","IsDefault":false,"Associations":[{"SubnetId":"subnet-1"}],"Entries":[${entries.join(',')}]}`);
+
 export const TARGETS: readonly FuzzTarget[] = [
   { name: 'terraform-aws', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: awsChunk, wrap: (c) => tfHeader + c.join('') },
   { name: 'terraform-azure', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: azureTfChunk, wrap: (c) => tfHeader + c.join('') },
@@ -425,6 +434,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: 'netscaler', format: 'netscaler', ext: 'conf', fixtures: 'netscaler', fixtureExts: ['.conf', '.txt'], chunk: nsChunk, wrap: nsWrap },
   { name: 'terraform-plan', format: 'terraform-plan', ext: 'json', fixtures: 'terraform-plan', fixtureExts: ['.json'], chunk: planChunk, wrap: planWrap },
   { name: 'export-aws', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: awsGroupChunk, wrap: (c) => `{"SecurityGroups":[${c.join(',')}]}` },
+  { name: 'export-aws-nacl', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: naclExportChunk, wrap: (c) => `{"NetworkAcls":[${c.join(',')}]}` },
   { name: 'export-azure', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: azureExportChunk, wrap: (c) => `[${c.join(',')}]` },
   { name: 'export-gcp', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: gcpExportChunk, wrap: (c) => `[${c.join(',')}]` },
   { name: 'windows-powershell', format: 'windows-firewall', ext: 'ps1', fixtures: 'windows-firewall', fixtureExts: ['.ps1'], chunk: psChunk, wrap: (c) => c.join('') },

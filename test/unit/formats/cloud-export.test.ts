@@ -56,6 +56,16 @@ const VERDICTS: readonly [file: string, ruleSet: string, flow: string, verdict: 
   ['gcp-firewall-rules-list.json', 'citrix-vpc', 'out tcp 10.128.0.9 -> 198.51.100.3:25', 'denied', 'deny-smtp-egress'],
   ['gcp-firewall-rules-list.json', 'citrix-vpc', 'out tcp 10.128.0.9 -> 198.51.100.3:443', 'allowed', 'implied-allow-egress'],
   ['gcp-firewall-rules-list.json', 'default', 'in tcp 10.200.0.1 -> 10.128.5.5:8080', 'allowed', 'default-allow-internal'],
+  // describe-network-acls: rule-number order, first match, stateless (replies need the egress entry to ephemeral ports).
+  ['aws-describe-network-acls.json', 'acl-0c17r1x0000000vda', 'in tcp 10.0.1.20 -> 10.0.2.9:1494', 'allowed', 'acl-0c17r1x0000000vda ingress 100'],
+  // EDT is admitted by ingress 120, but its replies are UDP and the egress entries are TCP only: the ACL keeps no state.
+  ['aws-describe-network-acls.json', 'acl-0c17r1x0000000vda', 'in udp 10.0.1.20 -> 10.0.2.9:2598', 'denied', '-'],
+  ['aws-describe-network-acls.json', 'acl-0c17r1x0000000vda', 'in tcp 10.0.1.20 -> 10.0.2.9:3389', 'denied', 'acl-0c17r1x0000000vda ingress 200'],
+  // The exported `*` entries are not rules: the final deny is the ACL's own default.
+  ['aws-describe-network-acls.json', 'acl-0c17r1x0000000vda', 'in tcp 192.0.2.1 -> 10.0.2.9:443', 'denied', '-'],
+  // VDA registration: out to the controllers on 80; the replies come back to an ephemeral port, and ingress 200 (deny 3389
+  // from anywhere) comes before ingress 300, so a reply to local port 3389 is dropped: partly allowed.
+  ['aws-describe-network-acls.json', 'acl-0c17r1x0000000vda', 'out tcp 10.0.2.9 -> 10.0.4.10:80', 'partial', 'acl-0c17r1x0000000vda ingress 200'],
 ];
 
 for (const [file, ruleSetId, flowText, verdict, deciding] of VERDICTS) {

@@ -1,5 +1,6 @@
 import { AddressSet, Ports, Protocols, type PortSet, type ProtocolSet } from '../../net';
 import { makeRule, type Field, type ParseProblem, type Rule, type RuleSet, type Span } from '../../model';
+import { awsNaclRule, awsNetworkAclRuleSet, AWS_NACL_MAX_RULE } from '../aws/networkAcl';
 import { awsCarriesPorts, awsPortRange, awsProtocol, awsSecurityGroupRuleSet } from '../aws/securityGroup';
 import { member, type JsonNode } from '../arm/json';
 import { cover, itemsOf, stringOf } from './json';
@@ -9,9 +10,13 @@ import { cover, itemsOf, stringOf } from './json';
  * IpPermissionsEgress) and `aws ec2 describe-security-group-rules` (one
  * rule per entry, IsEgress). Live state lists every rule the group has,
  * AWS's default egress rule included where it was never removed, so
- * nothing is added to it.
+ * nothing is added to it. `aws ec2 describe-network-acls` (NetworkAcls with
+ * Entries and Associations) reads with the network ACL semantics of
+ * aws/networkAcl.ts.
  */
 export function awsExportRuleSets(root: JsonNode, text: string, problems: ParseProblem[]): RuleSet[] {
+  const acls = member(root, 'NetworkAcls');
+  if (acls) return itemsOf(acls).map((a) => networkAclRuleSet(a, text, problems));
   const groups = member(root, 'SecurityGroups');
   if (groups) return itemsOf(groups).map((g) => groupRuleSet(g, text, problems));
   return ruleListRuleSets(itemsOf(member(root, 'SecurityGroupRules')), text, problems);
@@ -174,4 +179,61 @@ function ruleListRuleSets(entries: readonly JsonNode[], text: string, problems: 
       styles: [],
     }),
   );
+}
+
+/**
+ * One network ACL of describe-network-acls. The export lists the `*` entries
+ * every ACL ends with (rule number 32767, and 32768 for IPv6); the ACL
+ * semantics add that final deny, so they are not read twice.
+ */
+function networkAclRuleSet(acl: JsonNode, text: string, problems: ParseProblem[]): RuleSet {
+  const aclId = stringOf(member(acl, 'NetworkAclId')) ?? 'network ACL';
+  const rules: Rule[] = [];
+  for (const e of itemsOf(member(acl, 'Entries'))) {
+    const numberNode = member(e, 'RuleNumber');
+    if (numberNode?.type === 'number' && numberNode.value > AWS_NACL_MAX_RULE) continue;
+    const egress = member(e, 'Egress')?.type === 'boolean' && (member(e, 'Egress') as { value: boolean }).value;
+    const label = `${aclId} ${egress ? 'egress' : 'ingress'} ${numberNode?.type === 'number' ? numberNode.value : '?'}`;
+    const cidrNode = member(e, 'CidrBlock') ?? member(e, 'Ipv6CidrBlock');
+    const cidr = stringOf(cidrNode);
+    const parsed = cidr ? AddressSet.parse(cidr) : undefined;
+    const unresolved: { text: string; span?: Span; reason: string }[] = [];
+    if (!parsed?.ok) {
+      problems.push({ code: 'unparsed-rule', severity: 'error', span: cidrNode?.span ?? e.span, message: `${label}: ${cidr ? `"${cidr}" is not a CIDR block` : 'no CidrBlock or Ipv6CidrBlock'}; the entry is left out` });
+      continue;
+    }
+    const protocolNode = member(e, 'Protocol');
+    const protocol = stringOf(protocolNode) ?? (protocolNode?.type === 'number' ? String(protocolNode.value) : undefined);
+    const range = member(e, 'PortRange');
+    const from = member(range, 'From');
+    const to = member(range, 'To');
+    const actionNode = member(e, 'RuleAction');
+    rules.push(
+      awsNaclRule({
+        id: label,
+        egress,
+        ruleNumber: numberNode?.type === 'number' ? { value: numberNode.value, span: numberNode.span, text: String(numberNode.value) } : undefined,
+        action: stringOf(actionNode) ? { value: stringOf(actionNode)!, span: actionNode!.span } : undefined,
+        protocol: protocol ? { value: protocol === '-1' ? 'all' : protocol, span: protocolNode!.span, text: protocol } : undefined,
+        peer: { value: parsed.value, span: cidrNode!.span, text: cidr },
+        ports: from?.type === 'number' && to?.type === 'number' ? { from: from.value, to: to.value, span: cover([from.span, to.span]), text: from.value === to.value ? String(from.value) : `${from.value}-${to.value}` } : undefined,
+        span: e.span,
+        raw: text.slice(e.span.start, e.span.end),
+        order: rules.length,
+        unresolved,
+        conditions: [],
+        meta: { aclAddress: aclId },
+        problem: (message, span, severity = 'error') => problems.push({ code: 'unparsed-rule', severity, span, message: `${label}: ${message}` }),
+      }),
+    );
+  }
+  const subnets = itemsOf(member(acl, 'Associations'))
+    .map((a) => stringOf(member(a, 'SubnetId')))
+    .filter((x): x is string => x !== undefined);
+  const meta: Record<string, string> = { exportedFrom: 'aws', resourceType: 'aws_network_acl' };
+  const vpc = stringOf(member(acl, 'VpcId'));
+  if (vpc) meta.vpcId = vpc;
+  if (subnets.length) meta.subnets = subnets.join(', ');
+  if (member(acl, 'IsDefault')?.type === 'boolean' && (member(acl, 'IsDefault') as { value: boolean }).value) meta.isDefault = 'true';
+  return awsNetworkAclRuleSet({ id: aclId, name: aclId, format: 'cloud-export', span: acl.span, nameSpan: member(acl, 'NetworkAclId')?.span, rules, meta });
 }

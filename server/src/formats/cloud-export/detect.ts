@@ -8,6 +8,8 @@ export type CloudExportProvider = 'azure' | 'aws' | 'gcp';
 const AWS_GROUPS = /"SecurityGroups"\s*:\s*\[/;
 const AWS_GROUP_RULES = /"SecurityGroupRules"\s*:\s*\[/;
 const AWS_PERMISSIONS = /"IpPermissions(?:Egress)?"\s*:|"IsEgress"\s*:/;
+const AWS_NACLS = /"NetworkAcls"\s*:\s*\[/;
+const AWS_NACL_ENTRY = /"RuleAction"\s*:|"Entries"\s*:/;
 const GCP_KIND = /"kind"\s*:\s*"compute#firewall"/;
 const GCP_SHAPE = /"(?:allowed|denied)"\s*:\s*\[\s*\{\s*"IPProtocol"/;
 const AZURE_TYPE = /"type"\s*:\s*"Microsoft\.Network\/networkSecurityGroups(?:\/securityRules)?"/i;
@@ -15,6 +17,7 @@ const AZURE_RULE_KEYS = /"(?:securityRules|defaultSecurityRules|destinationPortR
 
 export function cloudExportProvider(head: string): CloudExportProvider | undefined {
   if ((AWS_GROUPS.test(head) || AWS_GROUP_RULES.test(head)) && AWS_PERMISSIONS.test(head)) return 'aws';
+  if (AWS_NACLS.test(head) && AWS_NACL_ENTRY.test(head)) return 'aws';
   if (GCP_KIND.test(head) || GCP_SHAPE.test(head)) return 'gcp';
   if (AZURE_TYPE.test(head) && AZURE_RULE_KEYS.test(head)) return 'azure';
   return undefined;
