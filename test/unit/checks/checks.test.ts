@@ -107,6 +107,21 @@ const CASES: Case[] = [
     check: 'exposed-to-internet',
     expect: [{ line: 14, says: ['Management access (TCP 443) to'], data: { exposure: 'management', narrowTo: ['10.0.8.0/24'] } }],
   },
+  {
+    // Shape of netscaler/citrix-adc-azure-templates saca/mainTemplate.json's "default-allow-tcp": one finding, not one per exposure.
+    name: 'a rule opening every TCP port from * is one finding naming ICA and management',
+    file: 'rules.v4',
+    text: iptables('-A INPUT -p tcp -j ACCEPT\n'),
+    check: 'exposed-to-internet',
+    expect: [{ line: 4, says: ['opens every TCP port from any address', 'ICA/HDX (TCP 1494, 2598) and SSH/RDP management access (TCP 22, 3389) are reachable'], data: { exposures: ['ica', 'management'] } }],
+  },
+  {
+    name: 'every port open, but an earlier deny covers management: only ICA is named',
+    file: 'rules.v4',
+    text: iptables('-A INPUT -p tcp -m multiport --dports 22,3389 -j DROP\n-A INPUT -p tcp -j ACCEPT\n'),
+    check: 'exposed-to-internet',
+    expect: [{ line: 5, says: ['opens every TCP port from any address', 'ICA/HDX (TCP 1494, 2598) is reachable'], data: { exposures: ['ica'] } }],
+  },
   // insecure-variant
   {
     name: 'LDAP 389 outbound from the Gateway SNIP, with the secure port in data',

@@ -146,6 +146,8 @@ export const exposedToInternet: CheckDefinition = {
         const direction = directionFor(ruleSet, 'inbound');
         if (!direction) continue;
         const seen = new Set<string>();
+        const byRule = new Map<Rule, { parts: { exposure: Exposure; open: { protocols: ProtocolSet; ports: PortSet } }[] }>();
+        for (const rule of ruleSet.rules) if (rule.destinationPorts.value.isFull) byRule.set(rule, { parts: [] });
         for (const exposure of exposuresFor(rolesOf.get(ruleSet) ?? [], catalog)) {
           for (const [rule, open] of exposed(file, ruleSet, direction, exposure, topology)) {
             // A network ACL entry that lets every protocol in is AWS's default subnet layer, not a port opened:
@@ -154,6 +156,12 @@ export const exposedToInternet: CheckDefinition = {
             const key = `${rule.id}#${exposure.kind}`;
             if (seen.has(key)) continue;
             seen.add(key);
+            // A rule that opens every port exposes ICA and management at once: one finding says both, where two would repeat the rule.
+            const everyPort = rule.destinationPorts.value.isFull ? byRule.get(rule) : undefined;
+            if (everyPort) {
+              everyPort.parts.push({ exposure, open });
+              continue;
+            }
             const narrowTo = declaredAddresses(exposure.narrowRoles, topology);
             const to = exposure.role ? ` to ${roleName(catalog, exposure.role)}` : '';
             const from = (rule.source.text ?? 'any address').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
@@ -176,6 +184,27 @@ export const exposedToInternet: CheckDefinition = {
               },
             });
           }
+        }
+        for (const [rule, { parts }] of byRule) {
+          if (parts.length === 0) continue;
+          const ruleFile = fileOf(rule, file, context.allFiles ?? context.files);
+          const from = (rule.source.text ?? 'any address').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+          const what = parts.map(({ exposure, open }) => `${exposure.what} (${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)})${exposure.role ? ` to ${roleName(catalog, exposure.role)}` : ''}`);
+          const management = parts.find((p) => p.exposure.kind === 'management') ?? parts[0]!;
+          findings.push({
+            checkId: 'exposed-to-internet',
+            uri: ruleFile.uri,
+            span: peerSpan(rule, 'inbound'),
+            message: `${ruleLabel(ruleFile, rule)} opens every ${protocolSetInWords(rule.protocols.value)} port from ${from}, so ${what.join(' and ')} ${parts.length > 1 ? 'are' : 'is'} reachable from the Internet. Open only the ports this host serves, each from the networks that use it (ICA from the Gateway's SNIP, management from the administrators' networks).`,
+            data: {
+              exposure: management.exposure.kind,
+              exposures: parts.map((p) => p.exposure.kind),
+              ruleSetId: ruleSet.id,
+              ruleId: rule.id,
+              ports: management.open.ports.ranges.map((r) => ({ from: r.from, to: r.to })),
+              ...(management.exposure.role ? { role: management.exposure.role } : {}),
+            },
+          });
         }
       }
     }
