@@ -310,6 +310,15 @@ const CASES: Case[] = [
     expect: [{ line: 5, says: ['TCP 1494', 'that flow goes to Virtual Delivery Agent (VDA)', 'No flow to StoreFront server needs it'] }],
   },
   {
+    // netscaler/citrix-adc-azure-templates: "autoscale-daemon" opens 9001 on the ADC; the VDA's 9001 listens on 127.0.0.1 only.
+    name: 'a loopback-only Citrix port (the VDA\'s 127.0.0.1:9001) is no Citrix port on a network rule',
+    file: 'nsg.tf',
+    text: nsg(rule('autoscale-daemon', 1001, 'Allow', 'Tcp', '9001', '10.0.9.0/24'), '# citrix-role: adc'),
+    topology: 'roles:\n  adc: [10.0.9.5]\n',
+    check: 'unneeded-citrix-port',
+    expect: [],
+  },
+  {
     name: 'a port that is no Citrix port is not this check\'s business',
     file: 'rules.v4',
     text: iptables('-A INPUT -p tcp --dport 4444 -j ACCEPT\n', '# citrix-role: vda\n'),

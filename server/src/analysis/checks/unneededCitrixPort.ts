@@ -57,14 +57,23 @@ function sharedCache(caches: PortCaches, catalog: Catalog, topology: Topology): 
   return cache;
 }
 
-/** Every port a catalog flow uses on this protocol. */
+/**
+ * A loopback flow (the VDA's 127.0.0.1:9001 WebSocket service) never crosses
+ * a firewall rule, so a rule opening its port is not opening a Citrix port:
+ * on a NetScaler NSG, 9001 is the autoscale daemon's.
+ */
+function crossesNetwork(flow: CatalogFlow): boolean {
+  return !flow.tags.includes('loopback');
+}
+
+/** Every port a catalog flow that crosses the network uses on this protocol. */
 function citrixPorts(catalog: Catalog, protocol: CatalogProtocol): PortSet {
   let byProtocol = citrixPortCache.get(catalog);
   if (!byProtocol) citrixPortCache.set(catalog, (byProtocol = new Map()));
   let ports = byProtocol.get(protocol);
   if (!ports) {
     ports = Ports.none();
-    for (const flow of catalog.flows) if (flow.protocols.includes(protocol) && flow.ports.length) ports = ports.union(Ports.of(flow.ports));
+    for (const flow of catalog.flows) if (crossesNetwork(flow) && flow.protocols.includes(protocol) && flow.ports.length) ports = ports.union(Ports.of(flow.ports));
     byProtocol.set(protocol, ports);
   }
   return ports;
@@ -161,7 +170,7 @@ export const unneededCitrixPort: CheckDefinition = {
             let unneeded = Ports.none();
             const flowsHere: CatalogFlow[] = [];
             for (const flow of catalog.flows) {
-              if (!flow.protocols.includes(protocol) || flow.ports.length === 0) continue;
+              if (!crossesNetwork(flow) || !flow.protocols.includes(protocol) || flow.ports.length === 0) continue;
               const open = Ports.of(flow.ports).intersect(rulePorts).difference(wanted).difference(GENERAL_SERVICE_PORTS);
               if (open.isEmpty) continue;
               unneeded = unneeded.union(open);
