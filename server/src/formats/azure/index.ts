@@ -1,3 +1,4 @@
 export * from './value';
 export * from './nsg';
 export * from './stages';
+export * from './firewall';

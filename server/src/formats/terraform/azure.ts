@@ -31,7 +31,7 @@ const PROPERTY_NAMES: readonly [string, string][] = [
   ['destination_application_security_group_ids', 'destinationApplicationSecurityGroups'],
 ];
 
-function toVal(v: Value): Val {
+export function toVal(v: Value): Val {
   switch (v.kind) {
     case 'string':
       return { kind: 'string', value: v.value, span: v.span };

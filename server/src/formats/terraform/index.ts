@@ -3,6 +3,7 @@ import { incrementalTreesOf, isTreeSitterReady } from '../treeSitter';
 import { awsRuleSets } from './aws';
 import { awsNaclRuleSets } from './awsNacl';
 import { azureRuleSets } from './azure';
+import { azureFirewallRuleSets } from './azureFirewall';
 import type { Context, Resource } from './common';
 import { gcpRuleSets } from './gcp';
 import { parseHclFast } from './fastHcl';
@@ -14,8 +15,9 @@ export { parseHcl } from './hcl';
 export { isTerraformJsonFile, parseTerraformJson } from './json';
 
 /**
- * Terraform security rules (AWS security groups, Azure NSGs, GCP firewall
- * rules) → RuleSets. Needs `await initTreeSitter()` once beforehand; after
+ * Terraform security rules (AWS security groups and network ACLs, Azure
+ * NSGs and Azure Firewall rule collections, GCP firewall rules) →
+ * RuleSets. Needs `await initTreeSitter()` once beforehand; after
  * that it is synchronous and never throws: what it cannot read becomes a
  * ParseProblem and parsing goes on.
  */
@@ -72,6 +74,7 @@ export function cloudRuleSets(ctx: Context): RuleSet[] {
     ['AWS', awsRuleSets],
     ['AWS network ACL', awsNaclRuleSets],
     ['Azure', azureRuleSets],
+    ['Azure Firewall', azureFirewallRuleSets],
     ['GCP', gcpRuleSets],
   ] as const) {
     try {

@@ -1,0 +1,315 @@
+import type { RuleSet, Span, Unresolved, MatchCondition } from '../../model';
+import { azureFirewallRuleSet, type FirewallCollectionInput, type FirewallCollectionKind, type FirewallRuleInput } from '../azure/firewall';
+import type { Val } from '../azure/value';
+import { toVal } from './azure';
+import { attribute, bodyHasError, type HclBody } from './hcl';
+import type { Scope } from './resolve';
+import { baseAddress, resourceInstances, ruleBlocks, scalar, type Context } from './common';
+
+/**
+ * Azure Firewall from azurerm: `azurerm_firewall_policy_rule_collection_group`
+ * (DNAT, network and application rule collections), joined into one rule set
+ * per policy by `firewall_policy_id`, and the classic
+ * `azurerm_firewall_{nat,network,application}_rule_collection` resources,
+ * joined per firewall by `azure_firewall_name`. The ordering and matching are
+ * shared with Bicep and ARM (../azure/firewall.ts); here the snake_case
+ * attributes are mapped onto the ARM property names it reads.
+ */
+
+type Names = readonly (readonly [string, string])[];
+
+const ADDRESSES: Names = [
+  ['name', 'name'],
+  ['source_addresses', 'sourceAddresses'],
+  ['source_ip_groups', 'sourceIpGroups'],
+];
+const RULE_NAMES: Readonly<Record<'policy' | 'classic', Readonly<Record<FirewallCollectionKind, Names>>>> = {
+  policy: {
+    network: [
+      ...ADDRESSES,
+      ['protocols', 'ipProtocols'],
+      ['destination_addresses', 'destinationAddresses'],
+      ['destination_ip_groups', 'destinationIpGroups'],
+      ['destination_fqdns', 'destinationFqdns'],
+      ['destination_ports', 'destinationPorts'],
+    ],
+    nat: [
+      ...ADDRESSES,
+      ['protocols', 'ipProtocols'],
+      ['destination_address', 'destinationAddress'],
+      ['destination_ports', 'destinationPorts'],
+      ['translated_address', 'translatedAddress'],
+      ['translated_fqdn', 'translatedFqdn'],
+      ['translated_port', 'translatedPort'],
+    ],
+    application: [
+      ...ADDRESSES,
+      ['destination_addresses', 'destinationAddresses'],
+      ['destination_fqdns', 'targetFqdns'],
+      ['destination_fqdn_tags', 'fqdnTags'],
+      ['destination_urls', 'targetUrls'],
+      ['web_categories', 'webCategories'],
+    ],
+  },
+  classic: {
+    network: [
+      ...ADDRESSES,
+      ['protocols', 'ipProtocols'],
+      ['destination_addresses', 'destinationAddresses'],
+      ['destination_ip_groups', 'destinationIpGroups'],
+      ['destination_fqdns', 'destinationFqdns'],
+      ['destination_ports', 'destinationPorts'],
+    ],
+    nat: [
+      ...ADDRESSES,
+      ['protocols', 'ipProtocols'],
+      ['destination_addresses', 'destinationAddresses'],
+      ['destination_ports', 'destinationPorts'],
+      ['translated_address', 'translatedAddress'],
+      ['translated_port', 'translatedPort'],
+    ],
+    application: [
+      ...ADDRESSES,
+      ['target_fqdns', 'targetFqdns'],
+      ['fqdn_tags', 'fqdnTags'],
+    ],
+  },
+};
+
+const POLICY_BLOCKS: readonly (readonly [FirewallCollectionKind, string])[] = [
+  ['nat', 'nat_rule_collection'],
+  ['network', 'network_rule_collection'],
+  ['application', 'application_rule_collection'],
+];
+
+const CLASSIC_TYPES: readonly (readonly [FirewallCollectionKind, string])[] = [
+  ['nat', 'azurerm_firewall_nat_rule_collection'],
+  ['network', 'azurerm_firewall_network_rule_collection'],
+  ['application', 'azurerm_firewall_application_rule_collection'],
+];
+
+interface Firewall {
+  readonly id: string;
+  readonly style: 'policy' | 'classic';
+  span: Span;
+  nameSpan?: Span;
+  readonly declared: boolean;
+  readonly collections: FirewallCollectionInput[];
+  basePolicy?: { text: string; span: Span };
+  readonly appliesTo: string[];
+  readonly meta: Record<string, string>;
+}
+
+function value(ctx: Context, body: HclBody, name: string, scope: Scope): Val | undefined {
+  const a = attribute(body, name);
+  return a ? toVal(ctx.resolver.resolve(a.expr, scope)) : undefined;
+}
+
+function ruleProperties(ctx: Context, body: HclBody, scope: Scope, span: Span, names: Names, kind: FirewallCollectionKind): Val {
+  const props = new Map<string, Val>();
+  for (const [tf, arm] of names) {
+    const v = value(ctx, body, tf, scope);
+    if (v) props.set(arm, v);
+  }
+  if (kind === 'application') {
+    // `protocols { type, port }` blocks in a policy, `protocol { port, type }` in classic collections.
+    const items: Val[] = [];
+    let protocolSpan: Span | undefined;
+    for (const type of ['protocols', 'protocol']) {
+      for (const pb of ruleBlocks(ctx, body, type, scope)) {
+        protocolSpan ??= pb.span;
+        const p = new Map<string, Val>();
+        const t = value(ctx, pb.body, 'type', pb.scope);
+        const port = value(ctx, pb.body, 'port', pb.scope);
+        if (t) p.set('protocolType', t);
+        if (port) p.set('port', port);
+        items.push({ kind: 'object', props: p, span: pb.span });
+      }
+    }
+    if (items.length) props.set('protocols', { kind: 'array', items, span: { start: protocolSpan?.start ?? span.start, end: items[items.length - 1].span.end } });
+  }
+  return { kind: 'object', props, span };
+}
+
+export function azureFirewallRuleSets(ctx: Context): RuleSet[] {
+  const firewalls = new Map<string, Firewall>();
+  const order: Firewall[] = [];
+  const add = (f: Firewall): Firewall => {
+    firewalls.set(f.id, f);
+    order.push(f);
+    return f;
+  };
+  const byAddress = (address: string, style: Firewall['style']): Firewall | undefined =>
+    firewalls.get(address) ?? order.find((f) => f.style === style && f.declared && baseAddress(f.id) === baseAddress(address));
+
+  for (const r of ctx.resources) {
+    if (r.type !== 'azurerm_firewall_policy') continue;
+    for (const inst of resourceInstances(ctx, r, new Map())) {
+      const f = add({ id: inst.address, style: 'policy', span: r.block.span, nameSpan: r.block.labels[1]?.span, declared: true, collections: [], appliesTo: [], meta: { resourceType: r.type, address: inst.address } });
+      const name = scalar(ctx, r.block.body, 'name', inst.scope);
+      if (name?.value.kind === 'string') f.meta.policyName = name.value.value;
+      const base = scalar(ctx, r.block.body, 'base_policy_id', inst.scope);
+      if (base) f.basePolicy = { text: base.text, span: base.span };
+    }
+  }
+
+  // Rules that cannot be read stand for themselves as rules that may allow or deny anything, placed first.
+  const broken = (f: Firewall, span: Span, what: string): void => {
+    ctx.problems.push({ code: 'unparsed-rule', severity: 'error', span, message: `${what} has a syntax error; its rules are not read, so verdicts through ${f.id} are unknown` });
+    f.basePolicy ??= { text: `${what} (not read)`, span };
+  };
+
+  for (const r of ctx.resources) {
+    if (r.type !== 'azurerm_firewall_policy_rule_collection_group') continue;
+    for (const inst of resourceInstances(ctx, r, new Map())) {
+      const ref = scalar(ctx, r.block.body, 'firewall_policy_id', inst.scope);
+      const extraUnresolved: Unresolved[] = [...inst.unresolved];
+      let key = '(no firewall_policy_id)';
+      let f: Firewall | undefined;
+      if (ref?.value.kind === 'ref') {
+        key = ref.value.address;
+        f = byAddress(key, 'policy');
+      } else if (ref?.value.kind === 'string') {
+        const id = ref.value.value;
+        key = id;
+        // A literal resource id names the policy by its last segment.
+        const last = id.slice(id.lastIndexOf('/') + 1);
+        f = order.find((x) => x.style === 'policy' && x.declared && x.meta.policyName === last);
+      } else if (ref) key = ref.text;
+      f ??= firewalls.get(key) ?? add({ id: key, style: 'policy', span: r.block.span, declared: false, collections: [], appliesTo: [], meta: { resourceType: 'azurerm_firewall_policy', address: key, declared: 'elsewhere' } });
+      if (bodyHasError(r.block.body)) {
+        broken(f, r.block.span, inst.address);
+        continue;
+      }
+      const nameVal = scalar(ctx, r.block.body, 'name', inst.scope);
+      const groupName = nameVal?.value.kind === 'string' ? nameVal.value.value : inst.address;
+      const group = { name: groupName, priority: value(ctx, r.block.body, 'priority', inst.scope), span: r.block.span };
+      for (const [kind, blockType] of POLICY_BLOCKS) {
+        for (const cb of ruleBlocks(ctx, r.block.body, blockType, inst.scope)) {
+          if (cb.hasError) {
+            broken(f, cb.span, `${inst.address} ${blockType}`);
+            continue;
+          }
+          f.collections.push(
+            collection(ctx, kind, cb.body, cb.scope, cb.span, RULE_NAMES.policy[kind], group, { ruleCollectionGroupAddress: inst.address, block: blockType, ...(cb.dynamic ? { dynamic: 'true' } : { blockIndex: String(cb.index) }) }, [
+              ...extraUnresolved,
+              ...cb.unresolved,
+            ], [...inst.conditions, ...cb.conditions]),
+          );
+        }
+      }
+    }
+  }
+
+  // Classic rule collections sit on the firewall itself.
+  const declaredFirewalls = ctx.resources.filter((r) => r.type === 'azurerm_firewall');
+  for (const [kind, type] of CLASSIC_TYPES) {
+    for (const r of ctx.resources) {
+      if (r.type !== type) continue;
+      for (const inst of resourceInstances(ctx, r, new Map())) {
+        const ref = scalar(ctx, r.block.body, 'azure_firewall_name', inst.scope);
+        let key = '(no azure_firewall_name)';
+        let declared: string | undefined;
+        if (ref?.value.kind === 'ref') {
+          key = ref.value.address;
+          declared = declaredFirewalls.find((d) => d.address === baseAddress(key))?.address;
+        } else if (ref?.value.kind === 'string') {
+          const wanted = ref.value.value;
+          key = wanted;
+          declared = declaredFirewalls.find((d) => {
+            const n = scalar(ctx, d.block.body, 'name', new Map());
+            return n?.value.kind === 'string' && n.value.value === wanted;
+          })?.address;
+        } else if (ref) key = ref.text;
+        const id = declared ?? key;
+        const decl = declared ? declaredFirewalls.find((d) => d.address === declared) : undefined;
+        const f =
+          firewalls.get(id) ??
+          add({
+            id,
+            style: 'classic',
+            span: decl?.block.span ?? r.block.span,
+            nameSpan: decl?.block.labels[1]?.span,
+            declared: decl !== undefined,
+            collections: [],
+            appliesTo: [],
+            meta: { resourceType: 'azurerm_firewall', address: id, ...(decl ? {} : { declared: 'elsewhere' }) },
+          });
+        if (bodyHasError(r.block.body)) {
+          broken(f, r.block.span, inst.address);
+          continue;
+        }
+        f.collections.push(collection(ctx, kind, r.block.body, inst.scope, r.block.span, RULE_NAMES.classic[kind], undefined, { ruleCollectionAddress: inst.address, resourceType: type }, [...inst.unresolved], [...inst.conditions]));
+      }
+    }
+  }
+
+  for (const r of declaredFirewalls) {
+    for (const inst of resourceInstances(ctx, r, new Map())) {
+      const ref = scalar(ctx, r.block.body, 'firewall_policy_id', inst.scope);
+      if (ref?.value.kind !== 'ref') continue;
+      const f = byAddress(ref.value.address, 'policy');
+      if (f && !f.appliesTo.includes(`firewall ${inst.address}`)) f.appliesTo.push(`firewall ${inst.address}`);
+    }
+  }
+
+  return order.map((f) => {
+    const { ruleSet, problems } = azureFirewallRuleSet({
+      id: f.id,
+      name: f.id,
+      format: 'terraform',
+      span: f.span,
+      nameSpan: f.nameSpan,
+      text: ctx.text,
+      style: f.style,
+      collections: f.collections,
+      basePolicy: f.basePolicy,
+      appliesTo: f.appliesTo.length ? f.appliesTo : undefined,
+      meta: f.meta,
+    });
+    ctx.problems.push(...problems);
+    return ruleSet;
+  });
+}
+
+function collection(
+  ctx: Context,
+  kind: FirewallCollectionKind,
+  body: HclBody,
+  scope: Scope,
+  span: Span,
+  names: Names,
+  group: FirewallCollectionInput['group'],
+  meta: Record<string, string>,
+  unresolved: Unresolved[],
+  conditions: MatchCondition[],
+): FirewallCollectionInput {
+  const nameVal = scalar(ctx, body, 'name', scope);
+  const rules: FirewallRuleInput[] = [];
+  for (const rb of ruleBlocks(ctx, body, 'rule', scope)) {
+    if (rb.hasError) {
+      ctx.problems.push({ code: 'unparsed-rule', severity: 'error', span: rb.span, message: 'rule block has a syntax error; it is read as a rule that may match anything' });
+      rules.push({ properties: { kind: 'object', props: new Map(), span: rb.span }, span: rb.span, conditions: [{ kind: 'other', text: 'a rule that did not parse', span: rb.span, effect: 'unknown' }] });
+      continue;
+    }
+    rules.push({
+      properties: ruleProperties(ctx, rb.body, rb.scope, rb.span, names, kind),
+      span: rb.span,
+      meta: { ...meta, ruleBlockIndex: rb.dynamic ? `dynamic ${rb.dynamicKey ?? ''}` : String(rb.index) },
+      unresolved: rb.unresolved,
+      conditions: rb.conditions,
+    });
+  }
+  return {
+    kind,
+    name: nameVal?.value.kind === 'string' ? nameVal.value.value : undefined,
+    priority: value(ctx, body, 'priority', scope),
+    action: value(ctx, body, 'action', scope),
+    span,
+    group,
+    rules,
+    meta,
+    unresolved,
+    conditions,
+  };
+}
