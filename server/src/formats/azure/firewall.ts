@@ -85,10 +85,13 @@ export interface AzureFirewallInput {
   readonly appliesTo?: readonly string[];
   readonly stage?: RuleSet['stage'];
   readonly meta?: Readonly<Record<string, string>>;
+  /** The CIDRs the file gives an IP group a rule names, where it gives any. */
+  readonly ipGroup?: (item: Val) => { readonly name: string; readonly cidrs: readonly string[] } | undefined;
 }
 
 interface Ctx {
   readonly text: string;
+  readonly ipGroup?: AzureFirewallInput['ipGroup'];
   readonly problems: ParseProblem[];
   readonly ids: Set<string>;
 }
@@ -185,15 +188,40 @@ class FirewallRuleBuilder {
     return { set, spans, count };
   }
 
-  /** IP groups are Azure resources of their own; their addresses are not in the rule. */
+  /**
+   * IP groups are Azure resources of their own. Where the reader finds the
+   * group's CIDRs, a flow inside them is a member; outside them it may still
+   * be one (CIDRs another file adds), so the group's name stays beside them.
+   */
   ipGroups(name: string, side: string): { set: AddressSet; spans: Span[]; count: number } {
-    const list = strings(this.ctx, this.prop(name));
+    const v = this.prop(name);
     let set = AddressSet.none();
-    for (const item of [...list.items.map((i) => ({ text: i.value, span: i.span })), ...list.unknowns]) {
-      this.unresolved.push({ text: item.text, span: item.span, reason: `${side} IP group: its addresses are another resource's, not read here` });
-      set = set.union(AddressSet.symbol('object', item.text));
-    }
-    return { set, spans: list.span ? [list.span] : [], count: list.items.length + list.unknowns.length };
+    let count = 0;
+    const take = (item: Val): void => {
+      if (item.kind === 'array') {
+        for (const i of item.items) take(i);
+        return;
+      }
+      if (item.kind === 'null') return;
+      count++;
+      const text = item.kind === 'string' ? item.value : item.kind === 'unknown' || item.kind === 'ref' ? item.text : textOf(this.ctx, item.span);
+      const known = this.ctx.ipGroup?.(item);
+      let cidrs = 0;
+      for (const c of known?.cidrs ?? []) {
+        const parsed = parseAzureAddress(c);
+        if (parsed.ok) {
+          set = set.union(parsed.value);
+          cidrs++;
+        }
+      }
+      const reason = cidrs
+        ? `${side} IP group ${known?.name ?? text}: ${cidrs} CIDR${cidrs > 1 ? 's' : ''} read here; CIDRs added elsewhere are not known`
+        : `${side} IP group: its addresses are another resource's, not read here`;
+      this.unresolved.push({ text, span: item.span, reason });
+      set = set.union(AddressSet.symbol('object', known?.name ?? text));
+    };
+    if (v) take(v);
+    return { set, spans: v && v.kind !== 'null' ? [v.span] : [], count };
   }
 
   /** FQDNs, FQDN tags, URLs and web categories: the firewall resolves or inspects them; a flow given by addresses cannot be matched to them. */
@@ -509,7 +537,7 @@ function basePolicyPlaceholder(base: { text: string; span: Span }, firstOrder: n
 
 /** The firewall's rules as one rule set: priority first match over every collection, deny when nothing matches. */
 export function azureFirewallRuleSet(input: AzureFirewallInput): { ruleSet: RuleSet; problems: ParseProblem[] } {
-  const ctx: Ctx = { text: input.text, problems: [], ids: new Set() };
+  const ctx: Ctx = { text: input.text, ipGroup: input.ipGroup, problems: [], ids: new Set() };
   const rules: Rule[] = input.basePolicy ? basePolicyPlaceholder(input.basePolicy, 0, input.text) : [];
   const seen = new Map<string, string>();
   for (const c of input.collections) {

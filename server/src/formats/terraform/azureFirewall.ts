@@ -253,6 +253,7 @@ export function azureFirewallRuleSets(ctx: Context): RuleSet[] {
     }
   }
 
+  const ipGroup = ipGroupsOf(ctx);
   return order.map((f) => {
     const { ruleSet, problems } = azureFirewallRuleSet({
       id: f.id,
@@ -266,6 +267,7 @@ export function azureFirewallRuleSets(ctx: Context): RuleSet[] {
       basePolicy: f.basePolicy,
       appliesTo: f.appliesTo.length ? f.appliesTo : undefined,
       meta: f.meta,
+      ipGroup,
     });
     ctx.problems.push(...problems);
     return ruleSet;
@@ -311,5 +313,32 @@ function collection(
     meta,
     unresolved,
     conditions,
+  };
+}
+
+/** `azurerm_ip_group` CIDRs and the `azurerm_ip_group_cidr` resources that add to them, by group address. */
+function ipGroupsOf(ctx: Context): (item: Val) => { name: string; cidrs: string[] } | undefined {
+  const groups = new Map<string, string[]>();
+  const literal = (v: Val | undefined): string[] => {
+    if (!v) return [];
+    if (v.kind === 'string') return [v.value];
+    if (v.kind === 'array') return v.items.flatMap(literal);
+    return [];
+  };
+  for (const r of ctx.resources) {
+    if (r.type === 'azurerm_ip_group' && !r.block.hasError && !attribute(r.block.body, 'count') && !attribute(r.block.body, 'for_each')) {
+      groups.set(r.address, [...(groups.get(r.address) ?? []), ...literal(value(ctx, r.block.body, 'cidrs', new Map()))]);
+    }
+  }
+  for (const r of ctx.resources) {
+    if (r.type !== 'azurerm_ip_group_cidr' || r.block.hasError || attribute(r.block.body, 'count') || attribute(r.block.body, 'for_each')) continue;
+    const group = scalar(ctx, r.block.body, 'ip_group_id', new Map());
+    const cidr = value(ctx, r.block.body, 'cidr', new Map());
+    if (group?.value.kind === 'ref' && groups.has(group.value.address)) groups.get(group.value.address)?.push(...literal(cidr));
+  }
+  return (item) => {
+    if (item.kind !== 'ref' || !item.name) return undefined;
+    const cidrs = groups.get(item.name);
+    return cidrs ? { name: item.name, cidrs } : undefined;
   };
 }
