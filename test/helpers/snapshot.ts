@@ -53,6 +53,7 @@ export function snapshotParsedFile(file: ParsedFile): unknown {
       defaults: Object.fromEntries(Object.entries(rs.defaults).map(([d, a]) => [d, a?.value])),
     };
     if (rs.stage) out.stage = rs.stage;
+    if (rs.routedThrough?.length) out.routedThrough = rs.routedThrough.map((r) => ({ ruleSet: r.ruleSet, peers: r.peers.toString(), via: r.via }));
     if (rs.families) out.families = rs.families;
     if (rs.rulesDirection) out.rulesDirection = rs.rulesDirection;
     if (rs.appliesTo?.length) out.appliesTo = rs.appliesTo;

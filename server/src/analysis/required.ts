@@ -1,5 +1,5 @@
 import type { Catalog, CatalogFlow, CatalogProtocol } from '../catalog';
-import type { Direction, RuleSet, WindowsProfile } from '../model';
+import { throughRoute, type Direction, type RuleSet, type WindowsProfile } from '../model';
 import { AddressSet, type AddressSymbol, Ports, Protocols, TCP, UDP, ICMP } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
 import { topologyResolver as declaredNetworks } from '../topology/citrixFlows';
@@ -131,16 +131,24 @@ function checkable(flow: CatalogFlow): boolean {
 
 /**
  * The rule sets a packet crosses in this file: the bound one and its stage
- * companions (nftables base chains on one hook, subnet then NIC NSG). ASA
+ * companions (nftables base chains on one hook, subnet then NIC NSG, the hub
+ * firewall a subnet's route table sends traffic to). ASA
  * ACLs are not chained here: a packet meets only the ACL of the interface it
  * enters and the one it leaves, which `interfaceSides` selects per flow.
  */
-function sameFileStages(bound: BoundRuleSet): RuleSet[] {
+export function sameFileStages(bound: Pick<BoundRuleSet, 'ruleSet' | 'file'>): RuleSet[] {
   const group = bound.ruleSet.stage?.group;
   if (!group || bound.ruleSet.kind === 'asa-acl') return [bound.ruleSet];
-  return bound.file.ruleSets
-    .filter((rs) => rs.stage?.group === group)
-    .sort((a, b) => (a.stage?.order ?? 0) - (b.stage?.order ?? 0));
+  const stages = bound.file.ruleSets.filter((rs) => rs.stage?.group === group);
+  // A hub firewall the group's route table sends traffic to stands in front of the group, for the peers routed there.
+  const routed: RuleSet[] = [];
+  for (const rs of stages) {
+    for (const route of rs.routedThrough ?? []) {
+      const target = bound.file.ruleSets.find((x) => x.id === route.ruleSet);
+      if (target && !stages.includes(target) && !routed.some((r) => r.id === target.id)) routed.push(throughRoute(target, route, { group, order: -1 }));
+    }
+  }
+  return [...routed, ...stages].sort((a, b) => (a.stage?.order ?? 0) - (b.stage?.order ?? 0));
 }
 
 /**

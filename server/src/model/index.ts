@@ -1,3 +1,4 @@
 export * from './types';
 export * from './build';
 export * from './edits';
+export * from './routed';

@@ -142,6 +142,13 @@ export interface RuleSet {
    */
   readonly stage?: { readonly group: string; readonly order: number };
   /**
+   * Traffic between this rule set's hosts and some peers is routed through
+   * another rule set of the same file as well (a subnet whose route table
+   * sends it to a hub firewall): for those peers that rule set is one more
+   * stage, in front of this one's stage group.
+   */
+  readonly routedThrough?: readonly RoutedThrough[];
+  /**
    * The address families the rule set filters, when only one: ip6tables rules
    * never see an IPv4 packet (nor iptables an IPv6 one, nor an nftables `ip`
    * table IPv6), so packets of the other family pass it untouched. Absent: both.
@@ -157,6 +164,15 @@ export interface RuleSet {
   /** Interfaces, hooks, attachments: how the format says where the rule set applies. */
   readonly appliesTo?: readonly string[];
   readonly meta?: Readonly<Record<string, string>>;
+}
+
+export interface RoutedThrough {
+  /** Id of the rule set in the same file the traffic also crosses. */
+  readonly ruleSet: string;
+  /** Peer addresses whose traffic takes that route (concrete); traffic with any other peer does not cross it. */
+  readonly peers: AddressSet;
+  /** How the file says so, for reasons: `route table azurerm_route_table.spoke`. */
+  readonly via: string;
 }
 
 export type ProblemCode = 'syntax-error' | 'unparsed-rule' | 'unresolved-value' | 'limit';

@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { evaluate, flow, type Verdict } from '../../../server/src/analysis/evaluate';
+import { sameFileStages } from '../../../server/src/analysis/required';
 import { parseTerraform } from '../../../server/src/formats/terraform';
 import { initTreeSitter } from '../../../server/src/formats/treeSitter';
 import type { ParsedFile } from '../../../server/src/model';
+import { AddressSet, type AddressSymbol } from '../../../server/src/net';
 import { fixturePath } from '../../helpers/fixtures';
 
 /**
@@ -184,4 +186,55 @@ resource "azurerm_firewall_policy_rule_collection_group" "g" {
   assert.ok(rs);
   assert.ok(p.problems.some((x) => x.severity === 'error'));
   assert.equal(evaluate([rs], flow('forward tcp 10.0.0.1 -> 10.0.0.2:443'), {}).verdict, 'unknown');
+});
+
+/** What a topology would declare: the spoke VNet behind VirtualNetwork, the Internet as everything public. */
+const TAGS: Readonly<Record<string, AddressSet>> = {
+  VirtualNetwork: cidr('10.20.0.0/16'),
+  AzureLoadBalancer: cidr('168.63.129.16'),
+  Internet: AddressSet.anyV4().difference(cidr('10.0.0.0/8')),
+};
+const resolve = (s: AddressSymbol): AddressSet | undefined => (s.kind === 'service-tag' ? TAGS[s.name] : undefined);
+
+function cidr(text: string): AddressSet {
+  const r = AddressSet.parse(text);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+const STAGE_ROWS: readonly Omit<Row, 'file' | 'ruleSet'>[] = [
+  { flow: 'in tcp 10.10.2.5 -> 10.20.1.4:1494', verdict: 'allowed', deciding: ['Allow-ICA-From-Gateway'], note: 'routed through the firewall, which allows it, then the NSG, which allows it' },
+  { flow: 'in tcp 10.10.2.5 -> 10.20.1.4:2598', verdict: 'denied', deciding: ['DenyAllInBound'], note: 'the firewall allows 2598, the NSG does not' },
+  { flow: 'in tcp 10.30.5.5 -> 10.20.1.4:1494', verdict: 'allowed', deciding: ['Allow-ICA-From-OnPrem'], note: 'the on-premises route is more specific than 0.0.0.0/0: the firewall never sees it' },
+  { flow: 'out tcp 10.20.1.4 -> 52.1.2.3:443', verdict: 'denied', deciding: [], note: 'the NSG allows the Internet, the firewall denies by default' },
+  { flow: 'out tcp 10.20.1.4 -> 10.20.2.9:443', verdict: 'allowed', deciding: ['AllowVnetOutBound'], note: 'within the VNet the system route keeps it local: no firewall' },
+  { flow: 'out tcp 10.20.1.4 -> 52.1.2.3:8080', verdict: 'denied', deciding: ['Deny-Web-Out'], note: 'the firewall allows it, the NSG denies it' },
+];
+
+for (const row of STAGE_ROWS) {
+  test(`azure firewall stages: ${row.flow} → ${row.verdict} (${row.note})`, () => {
+    const file = parsed('azure-firewall-stages.tf');
+    const nsg = file.ruleSets.find((s) => s.id === 'azurerm_network_security_group.vda');
+    assert.ok(nsg);
+    const stages = sameFileStages({ ruleSet: nsg, file });
+    assert.deepEqual(stages.map((s) => s.id), ['azurerm_firewall_policy.hub', 'azurerm_network_security_group.vda']);
+    const result = evaluate(stages, flow(row.flow), { resolve });
+    assert.equal(result.verdict, result.verdict === row.verdict ? row.verdict : `${row.verdict} (got ${result.verdict}: ${result.reasons.join('; ')})`);
+    assert.deepEqual(result.decidingRules.map((r) => r.id).sort(), [...row.deciding].sort());
+  });
+}
+
+test('azure firewall stages: the route table makes the subnet NSG name the firewall, for the peers routed to it', () => {
+  const file = parsed('azure-firewall-stages.tf');
+  const nsg = file.ruleSets.find((s) => s.id === 'azurerm_network_security_group.vda');
+  assert.equal(nsg?.routedThrough?.length, 1);
+  const route = nsg?.routedThrough?.[0];
+  assert.equal(route?.ruleSet, 'azurerm_firewall_policy.hub');
+  assert.ok(route?.peers.intersects(cidr('52.1.2.3')));
+  assert.ok(!route?.peers.intersects(cidr('10.20.0.0/16')), 'the VNet stays local');
+  assert.ok(!route?.peers.intersects(cidr('10.30.0.0/16')), 'the on-premises route goes to the VPN gateway');
+  // The firewall on its own is not changed by the route.
+  const fw = file.ruleSets.find((s) => s.id === 'azurerm_firewall_policy.hub');
+  assert.equal(fw?.stage, undefined);
+  assert.equal(evaluate([fw!], flow('forward tcp 10.30.5.5 -> 10.20.1.4:1494'), {}).verdict, 'denied');
 });

@@ -1,4 +1,5 @@
-import type { RuleSet, Span, Unresolved, MatchCondition } from '../../model';
+import type { MatchCondition, RoutedThrough, RuleSet, Span, Unresolved } from '../../model';
+import { AddressSet } from '../../net';
 import { azureFirewallRuleSet, type FirewallCollectionInput, type FirewallCollectionKind, type FirewallRuleInput } from '../azure/firewall';
 import type { Val } from '../azure/value';
 import { toVal } from './azure';
@@ -341,4 +342,118 @@ function ipGroupsOf(ctx: Context): (item: Val) => { name: string; cidrs: string[
     const cidrs = groups.get(item.name);
     return cidrs ? { name: item.name, cidrs } : undefined;
   };
+}
+
+interface Route {
+  readonly prefix: AddressSet;
+  readonly length: number;
+  /** Rule set id of the firewall the route sends traffic to; undefined for any other next hop. */
+  readonly firewall?: string;
+  /** A system route (the subnet's own VNet): a user route of the same length wins over it. */
+  readonly system?: boolean;
+}
+
+function prefixOf(text: string): { prefix: AddressSet; length: number } | undefined {
+  const parsed = AddressSet.parse(text);
+  if (!parsed.ok || !parsed.value.isConcrete) return undefined;
+  const slash = text.indexOf('/');
+  const length = slash < 0 ? (text.includes(':') ? 128 : 32) : Number(text.slice(slash + 1));
+  return Number.isInteger(length) ? { prefix: parsed.value, length } : undefined;
+}
+
+/**
+ * A subnet whose route table sends traffic to a hub firewall (next hop
+ * `VirtualAppliance` at `azurerm_firewall.x`'s address): the subnet's NSG
+ * says so, with the peers whose traffic takes that route by longest prefix
+ * match among the table's routes and the subnet's own VNet (which Azure's
+ * system route keeps local).
+ */
+export function attachFirewallRoutes(ctx: Context, ruleSets: RuleSet[]): RuleSet[] {
+  const empty = new Map();
+  const refAt = (body: HclBody, name: string): string | undefined => {
+    const v = scalar(ctx, body, name, empty);
+    return v?.value.kind === 'ref' ? v.value.address : undefined;
+  };
+  const firewallRuleSet = new Map<string, string>();
+  for (const r of ctx.resources) {
+    if (r.type !== 'azurerm_firewall') continue;
+    const policy = refAt(r.block.body, 'firewall_policy_id');
+    const target = policy
+      ? ruleSets.find((rs) => rs.kind === 'azure-firewall' && (rs.id === policy || baseAddress(rs.id) === baseAddress(policy)))
+      : ruleSets.find((rs) => rs.kind === 'azure-firewall' && rs.id === r.address);
+    if (target) firewallRuleSet.set(r.address, target.id);
+  }
+  if (firewallRuleSet.size === 0) return ruleSets;
+
+  // Route tables whose every route is literal; one that is not cannot say which traffic the firewall sees.
+  const tables = new Map<string, Route[] | 'unknown'>();
+  const addRoute = (table: string, body: HclBody, scope: Scope): void => {
+    if (tables.get(table) === 'unknown') return;
+    const list = (tables.get(table) as Route[] | undefined) ?? [];
+    const prefix = scalar(ctx, body, 'address_prefix', scope);
+    const hopType = scalar(ctx, body, 'next_hop_type', scope);
+    const hop = scalar(ctx, body, 'next_hop_in_ip_address', scope);
+    const p = prefix?.value.kind === 'string' ? prefixOf(prefix.value.value) : undefined;
+    if (!p || hopType?.value.kind !== 'string') {
+      tables.set(table, 'unknown');
+      return;
+    }
+    const toAppliance = hopType.value.value.toLowerCase() === 'virtualappliance';
+    const firewall = toAppliance && hop?.value.kind === 'ref' ? firewallRuleSet.get(baseAddress(hop.value.address)) : undefined;
+    list.push({ ...p, firewall });
+    tables.set(table, list);
+  };
+  for (const r of ctx.resources) {
+    if (r.type === 'azurerm_route_table') {
+      tables.set(r.address, (tables.get(r.address) as Route[] | undefined) ?? []);
+      for (const rb of ruleBlocks(ctx, r.block.body, 'route', empty)) {
+        if (rb.hasError || rb.dynamic) tables.set(r.address, 'unknown');
+        else addRoute(r.address, rb.body, rb.scope);
+      }
+    } else if (r.type === 'azurerm_route') {
+      const table = refAt(r.block.body, 'route_table_name');
+      if (table && !attribute(r.block.body, 'count') && !attribute(r.block.body, 'for_each')) addRoute(baseAddress(table), r.block.body, empty);
+    }
+  }
+
+  const resources = new Map(ctx.resources.map((r) => [r.address, r]));
+  const literalPrefixes = (body: HclBody | undefined, name: string): Route[] => {
+    if (!body) return [];
+    const v = value(ctx, body, name, empty);
+    const items = v?.kind === 'array' ? v.items : v ? [v] : [];
+    const out: Route[] = [];
+    for (const i of items) {
+      const p = i.kind === 'string' ? prefixOf(i.value) : undefined;
+      if (p) out.push({ ...p, system: true });
+    }
+    return out;
+  };
+  const routed = new Map<string, RoutedThrough[]>();
+  for (const r of ctx.resources) {
+    if (r.type !== 'azurerm_subnet_route_table_association') continue;
+    const subnet = refAt(r.block.body, 'subnet_id');
+    const table = refAt(r.block.body, 'route_table_id');
+    const routes = table ? tables.get(baseAddress(table)) : undefined;
+    if (!subnet || !table || !routes || routes === 'unknown' || !routes.some((x) => x.firewall)) continue;
+    const subnetBody = resources.get(baseAddress(subnet))?.block.body;
+    const vnet = subnetBody ? refAt(subnetBody, 'virtual_network_name') : undefined;
+    const local = [...literalPrefixes(subnetBody, 'address_prefixes'), ...literalPrefixes(vnet ? resources.get(baseAddress(vnet))?.block.body : undefined, 'address_space')];
+    // Longest prefix first; at one length a user route wins over the system route.
+    const all = [...routes, ...local].sort((a, b) => b.length - a.length || Number(a.system ?? false) - Number(b.system ?? false));
+    let remaining = AddressSet.any();
+    const peers = new Map<string, AddressSet>();
+    for (const route of all) {
+      if (route.firewall) peers.set(route.firewall, (peers.get(route.firewall) ?? AddressSet.none()).union(route.prefix.intersect(remaining)));
+      remaining = remaining.difference(route.prefix);
+    }
+    for (const [firewall, set] of peers) {
+      if (set.isEmpty) continue;
+      routed.set(subnet, [...(routed.get(subnet) ?? []), { ruleSet: firewall, peers: set, via: `route table ${baseAddress(table)} (${r.address})` }]);
+    }
+  }
+  if (routed.size === 0) return ruleSets;
+  return ruleSets.map((rs) => {
+    const routes = rs.kind === 'azure-nsg' && rs.stage?.order === 0 ? routed.get(rs.stage.group) : undefined;
+    return routes ? { ...rs, routedThrough: routes } : rs;
+  });
 }

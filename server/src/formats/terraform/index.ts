@@ -3,7 +3,7 @@ import { incrementalTreesOf, isTreeSitterReady } from '../treeSitter';
 import { awsRuleSets } from './aws';
 import { awsNaclRuleSets } from './awsNacl';
 import { azureRuleSets } from './azure';
-import { azureFirewallRuleSets } from './azureFirewall';
+import { attachFirewallRoutes, azureFirewallRuleSets } from './azureFirewall';
 import type { Context, Resource } from './common';
 import { gcpRuleSets } from './gcp';
 import { parseHclFast } from './fastHcl';
@@ -88,5 +88,15 @@ export function cloudRuleSets(ctx: Context): RuleSet[] {
       });
     }
   }
-  return ruleSets;
+  try {
+    return attachFirewallRoutes(ctx, ruleSets);
+  } catch (e) {
+    ctx.problems.push({
+      code: 'unparsed-rule',
+      severity: 'error',
+      span: { start: 0, end: Math.min(ctx.text.length, 1) },
+      message: `internal error reading Azure route tables: ${e instanceof Error ? e.message : String(e)}`,
+    });
+    return ruleSets;
+  }
 }
