@@ -74,7 +74,7 @@ const ROWS: readonly Row[] = [
   { ...CLASSIC, flow: 'forward tcp 10.1.1.4 -> 52.1.2.3:443', verdict: 'unknown', deciding: ['cloud-connectors'], note: 'target_fqdns cannot be matched by address' },
   { ...CLASSIC, flow: 'forward tcp 10.1.1.4 -> 52.1.2.3:445', verdict: 'denied', deciding: ['deny-smb'], note: 'network before application' },
   // Problems: a parent policy's rules come first, and this file does not show them.
-  { ...PROBLEMS, flow: 'forward tcp 10.0.0.1 -> 10.1.0.4:443', verdict: 'unknown', deciding: ['parent policy rules: allow (azurerm_firewall_policy.parent.id)'], note: 'base_policy_id: unknown, whatever the child says' },
+  { ...PROBLEMS, flow: 'forward tcp 10.0.0.1 -> 10.1.0.4:443', verdict: 'unknown', deciding: ['rules not known: allow (parent policy azurerm_firewall_policy.parent.id)'], note: 'base_policy_id: unknown, whatever the child says' },
   { file: 'azure-firewall-problems.tf', ruleSet: 'var.policy_id', flow: 'forward tcp 10.0.0.1 -> 10.1.0.4:1494', verdict: 'allowed', deciding: ['ica'], note: 'a group whose policy is not in the file still reads as its own rule set' },
 ];
 

@@ -70,6 +70,12 @@ export interface FirewallCollectionInput {
   readonly conditions?: readonly MatchCondition[];
 }
 
+export interface UnknownRules {
+  readonly text: string;
+  readonly span: Span;
+  readonly reason: string;
+}
+
 export interface AzureFirewallInput {
   readonly id: string;
   readonly name: string;
@@ -80,8 +86,12 @@ export interface AzureFirewallInput {
   /** Firewall Policy rule collection groups, or classic rule collections on the firewall itself. */
   readonly style: 'policy' | 'classic';
   readonly collections: readonly FirewallCollectionInput[];
-  /** A parent policy (`basePolicy`): its rule collection groups come before all of these, and the file does not show them. */
-  readonly basePolicy?: { readonly text: string; readonly span: Span };
+  /**
+   * Rules the file does not show that come before all of these: a parent
+   * policy's (`basePolicy`), or collections that did not parse or are not
+   * literal. They may allow or deny anything.
+   */
+  readonly unknownRules?: readonly UnknownRules[];
   readonly appliesTo?: readonly string[];
   readonly stage?: RuleSet['stage'];
   readonly meta?: Readonly<Record<string, string>>;
@@ -517,28 +527,30 @@ function collectionRules(ctx: Ctx, c: FirewallCollectionInput, ordering: Orderin
   return out;
 }
 
-/** The rules a parent policy puts before these: one allow and one deny the file cannot show, so no verdict rests on what follows them. */
-function basePolicyPlaceholder(base: { text: string; span: Span }, firstOrder: number, text: string): Rule[] {
-  return (['deny', 'allow'] as const).map((kind, i) =>
-    makeRule({
-      id: `parent policy rules: ${kind} (${base.text})`,
-      target: { kind },
-      direction: 'forward',
-      priority: { value: -1, span: base.span, text: 'parent policy' },
-      order: firstOrder + i,
-      span: base.span,
-      raw: text.slice(base.span.start, base.span.end),
-      conditions: [{ kind: 'other', text: `parent policy ${base.text}`, span: base.span, effect: 'unknown' }],
-      unresolved: [{ text: base.text, span: base.span, reason: 'a parent policy: its rule collection groups come first and are not in this file' }],
-      meta: { placeholder: 'true' },
-    }),
+/** Rules the file does not show, first: one allow and one deny on an unknown condition, so no verdict rests on what follows them. */
+function unknownPlaceholders(list: readonly UnknownRules[], text: string): Rule[] {
+  return list.flatMap((u, n) =>
+    (['deny', 'allow'] as const).map((kind, i) =>
+      makeRule({
+        id: `rules not known: ${kind} (${u.text})`,
+        target: { kind },
+        direction: 'forward',
+        priority: { value: -1, span: u.span, text: 'before every collection' },
+        order: 2 * n + i,
+        span: u.span,
+        raw: text.slice(u.span.start, u.span.end),
+        conditions: [{ kind: 'other', text: u.text, span: u.span, effect: 'unknown' }],
+        unresolved: [{ text: u.text, span: u.span, reason: u.reason }],
+        meta: { placeholder: 'true' },
+      }),
+    ),
   );
 }
 
 /** The firewall's rules as one rule set: priority first match over every collection, deny when nothing matches. */
 export function azureFirewallRuleSet(input: AzureFirewallInput): { ruleSet: RuleSet; problems: ParseProblem[] } {
   const ctx: Ctx = { text: input.text, ipGroup: input.ipGroup, problems: [], ids: new Set() };
-  const rules: Rule[] = input.basePolicy ? basePolicyPlaceholder(input.basePolicy, 0, input.text) : [];
+  const rules: Rule[] = unknownPlaceholders(input.unknownRules ?? [], input.text);
   const seen = new Map<string, string>();
   for (const c of input.collections) {
     const label = `${KIND_NAME[c.kind]} rule collection ${c.name ?? '(unnamed)'}`;
@@ -574,4 +586,97 @@ export function azureFirewallRuleSet(input: AzureFirewallInput): { ruleSet: Rule
     meta: { ...(input.meta ?? {}), firewallStyle: input.style },
   };
   return { ruleSet, problems: ctx.problems };
+}
+
+export const FIREWALL_POLICY_TYPE = 'microsoft.network/firewallpolicies';
+export const RULE_COLLECTION_GROUP_TYPE = 'microsoft.network/firewallpolicies/rulecollectiongroups';
+export const AZURE_FIREWALL_TYPE = 'microsoft.network/azurefirewalls';
+
+const RULE_TYPE_KIND: Readonly<Record<string, FirewallCollectionKind>> = { natrule: 'nat', networkrule: 'network', applicationrule: 'application' };
+
+const itemsOf = (v: Val | undefined): readonly Val[] => (v?.kind === 'array' ? v.items : []);
+
+/**
+ * A rule collection group's `properties` as ARM writes them (Bicep and ARM
+ * alike): `priority` and `ruleCollections`, each a NAT or filter collection
+ * whose rules say their kind by `ruleType`. A filter collection holds rules of
+ * one kind; one that mixes them is read as one collection per kind.
+ */
+export function armRuleCollections(
+  properties: Val | undefined,
+  group: { name?: string; span: Span },
+  meta: Readonly<Record<string, string>>,
+  problems: ParseProblem[],
+  unknown: UnknownRules[],
+  text: string,
+): FirewallCollectionInput[] {
+  const out: FirewallCollectionInput[] = [];
+  const groupInput = { name: group.name, priority: prop(properties, 'priority'), span: group.span };
+  const collections = prop(properties, 'ruleCollections');
+  if (collections && collections.kind !== 'array' && collections.kind !== 'null') {
+    // Collections that are not a literal list (a parameter without a default) may allow or deny anything.
+    const t = collections.kind === 'unknown' || collections.kind === 'ref' ? collections.text : text.slice(collections.span.start, collections.span.end);
+    const reason = collections.kind === 'unknown' ? collections.reason : 'not a list of rule collections';
+    problems.push({ code: 'unresolved-value', severity: 'warning', span: collections.span, message: `rule collection group ${group.name ?? '(unnamed)'}: rule collections ${t} are not known (${reason}); verdicts through the policy are unknown` });
+    unknown.push({ text: t, span: collections.span, reason: `rule collections ${reason}` });
+    return out;
+  }
+  itemsOf(collections).forEach((c, index) => {
+    const typeVal = prop(c, 'ruleCollectionType');
+    const type = typeVal?.kind === 'string' ? typeVal.value.toLowerCase() : '';
+    const nameVal = prop(c, 'name');
+    const name = nameVal?.kind === 'string' ? nameVal.value : undefined;
+    const action = prop(prop(c, 'action'), 'type') ?? prop(c, 'action');
+    const rules = itemsOf(prop(c, 'rules'));
+    const byKind = new Map<FirewallCollectionKind, FirewallRuleInput[]>();
+    for (const r of rules) {
+      const rt = prop(r, 'ruleType');
+      const kind = rt?.kind === 'string' ? RULE_TYPE_KIND[rt.value.toLowerCase()] : type === 'firewallpolicynatrulecollection' ? 'nat' : undefined;
+      if (!kind) {
+        problems.push({ code: 'unparsed-rule', severity: 'error', span: rt?.span ?? r.span, message: `rule collection ${name ?? '(unnamed)'}: a rule without a ruleType (NatRule, NetworkRule, ApplicationRule) is not read, so verdicts it may decide are unknown` });
+        const list = byKind.get('network') ?? [];
+        list.push({ properties: r, span: r.span, conditions: [{ kind: 'other', text: 'a rule of unknown type', span: r.span, effect: 'unknown' }] });
+        byKind.set('network', list);
+        continue;
+      }
+      const list = byKind.get(kind) ?? [];
+      list.push({ properties: r, span: r.span, meta: { ...meta, collectionIndex: String(index) } });
+      byKind.set(kind, list);
+    }
+    if (byKind.size === 0) byKind.set(type === 'firewallpolicynatrulecollection' ? 'nat' : 'network', []);
+    for (const [kind, list] of byKind) {
+      out.push({ kind, name, priority: prop(c, 'priority'), action, span: c.span, group: groupInput, rules: list, meta: { ...meta, collectionIndex: String(index) } });
+    }
+  });
+  return out;
+}
+
+/** Classic rules inline in an `azureFirewalls` resource: `natRuleCollections`, `networkRuleCollections`, `applicationRuleCollections`. */
+export function armClassicCollections(properties: Val | undefined, meta: Readonly<Record<string, string>>): FirewallCollectionInput[] {
+  const out: FirewallCollectionInput[] = [];
+  for (const [kind, key] of [
+    ['nat', 'natRuleCollections'],
+    ['network', 'networkRuleCollections'],
+    ['application', 'applicationRuleCollections'],
+  ] as const) {
+    itemsOf(prop(properties, key)).forEach((c, index) => {
+      const nameVal = prop(c, 'name');
+      const p = prop(c, 'properties');
+      const rules = itemsOf(prop(p, 'rules')).map((r): FirewallRuleInput => {
+        // Classic network and NAT rules call their IP protocols `protocols`.
+        const renamed: Val = kind !== 'application' && r.kind === 'object' && !prop(r, 'ipProtocols') && prop(r, 'protocols') ? { ...r, props: new Map([...r.props, ['ipProtocols', prop(r, 'protocols') as Val]]) } : r;
+        return { properties: renamed, span: r.span, meta: { ...meta, collectionKey: key, collectionIndex: String(index) } };
+      });
+      out.push({
+        kind,
+        name: nameVal?.kind === 'string' ? nameVal.value : undefined,
+        priority: prop(p, 'priority'),
+        action: prop(prop(p, 'action'), 'type') ?? prop(p, 'action'),
+        span: c.span,
+        rules,
+        meta: { ...meta, collectionKey: key, collectionIndex: String(index) },
+      });
+    });
+  }
+  return out;
 }

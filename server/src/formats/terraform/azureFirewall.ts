@@ -1,6 +1,6 @@
 import type { MatchCondition, RoutedThrough, RuleSet, Span, Unresolved } from '../../model';
 import { AddressSet } from '../../net';
-import { azureFirewallRuleSet, type FirewallCollectionInput, type FirewallCollectionKind, type FirewallRuleInput } from '../azure/firewall';
+import { azureFirewallRuleSet, type FirewallCollectionInput, type FirewallCollectionKind, type FirewallRuleInput, type UnknownRules } from '../azure/firewall';
 import type { Val } from '../azure/value';
 import { toVal } from './azure';
 import { attribute, bodyHasError, type HclBody } from './hcl';
@@ -96,7 +96,7 @@ interface Firewall {
   nameSpan?: Span;
   readonly declared: boolean;
   readonly collections: FirewallCollectionInput[];
-  basePolicy?: { text: string; span: Span };
+  readonly unknownRules: UnknownRules[];
   readonly appliesTo: string[];
   readonly meta: Record<string, string>;
 }
@@ -146,18 +146,18 @@ export function azureFirewallRuleSets(ctx: Context): RuleSet[] {
   for (const r of ctx.resources) {
     if (r.type !== 'azurerm_firewall_policy') continue;
     for (const inst of resourceInstances(ctx, r, new Map())) {
-      const f = add({ id: inst.address, style: 'policy', span: r.block.span, nameSpan: r.block.labels[1]?.span, declared: true, collections: [], appliesTo: [], meta: { resourceType: r.type, address: inst.address } });
+      const f = add({ id: inst.address, style: 'policy', span: r.block.span, nameSpan: r.block.labels[1]?.span, declared: true, collections: [], unknownRules: [], appliesTo: [], meta: { resourceType: r.type, address: inst.address } });
       const name = scalar(ctx, r.block.body, 'name', inst.scope);
       if (name?.value.kind === 'string') f.meta.policyName = name.value.value;
       const base = scalar(ctx, r.block.body, 'base_policy_id', inst.scope);
-      if (base) f.basePolicy = { text: base.text, span: base.span };
+      if (base) f.unknownRules.push({ text: `parent policy ${base.text}`, span: base.span, reason: 'a parent policy: its rule collection groups come first and are not in this file' });
     }
   }
 
   // Rules that cannot be read stand for themselves as rules that may allow or deny anything, placed first.
   const broken = (f: Firewall, span: Span, what: string): void => {
     ctx.problems.push({ code: 'unparsed-rule', severity: 'error', span, message: `${what} has a syntax error; its rules are not read, so verdicts through ${f.id} are unknown` });
-    f.basePolicy ??= { text: `${what} (not read)`, span };
+    f.unknownRules.push({ text: `${what} (not read)`, span, reason: 'a syntax error: what it allows or denies is not known' });
   };
 
   for (const r of ctx.resources) {
@@ -177,7 +177,7 @@ export function azureFirewallRuleSets(ctx: Context): RuleSet[] {
         const last = id.slice(id.lastIndexOf('/') + 1);
         f = order.find((x) => x.style === 'policy' && x.declared && x.meta.policyName === last);
       } else if (ref) key = ref.text;
-      f ??= firewalls.get(key) ?? add({ id: key, style: 'policy', span: r.block.span, declared: false, collections: [], appliesTo: [], meta: { resourceType: 'azurerm_firewall_policy', address: key, declared: 'elsewhere' } });
+      f ??= firewalls.get(key) ?? add({ id: key, style: 'policy', span: r.block.span, declared: false, collections: [], unknownRules: [], appliesTo: [], meta: { resourceType: 'azurerm_firewall_policy', address: key, declared: 'elsewhere' } });
       if (bodyHasError(r.block.body)) {
         broken(f, r.block.span, inst.address);
         continue;
@@ -233,6 +233,7 @@ export function azureFirewallRuleSets(ctx: Context): RuleSet[] {
             nameSpan: decl?.block.labels[1]?.span,
             declared: decl !== undefined,
             collections: [],
+            unknownRules: [],
             appliesTo: [],
             meta: { resourceType: 'azurerm_firewall', address: id, ...(decl ? {} : { declared: 'elsewhere' }) },
           });
@@ -265,7 +266,7 @@ export function azureFirewallRuleSets(ctx: Context): RuleSet[] {
       text: ctx.text,
       style: f.style,
       collections: f.collections,
-      basePolicy: f.basePolicy,
+      unknownRules: f.unknownRules,
       appliesTo: f.appliesTo.length ? f.appliesTo : undefined,
       meta: f.meta,
       ipGroup,
