@@ -26,6 +26,9 @@ function sameAsTreeSitter(text: string, label: string): boolean {
   const fast = parseHclFast(text);
   if (!fast) return false;
   const slow = parseHclWithTreeSitter(text);
+  // Where tree-sitter ran out of its work budget (a string thousands of characters long) it gives no reading to
+  // compare with; the direct reader, which production tries first, still reads the block whole.
+  if (slow.problems.some((p) => p.code === 'limit') && !fast.problems.some((p) => p.code === 'limit')) return false;
   assert.deepEqual(fast, { body: slow.body, comments: slow.comments, problems: slow.problems }, label);
   return true;
 }

@@ -1,5 +1,13 @@
 import { LineIndex, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span } from '../../model';
 import {
+  AZURE_FIREWALL_TYPE,
+  FIREWALL_POLICY_TYPE,
+  RULE_COLLECTION_GROUP_TYPE,
+  armClassicCollections,
+  armRuleCollections,
+  azureFirewallRuleSet,
+  type FirewallCollectionInput,
+  type UnknownRules,
   NSG_RULE_TYPE,
   NSG_TYPE,
   azureNsgRuleSet,
@@ -16,10 +24,11 @@ import { evaluateArmString, type ArmContext } from './expression';
 import { member, parseJsonTolerant, type JsonNode } from './json';
 
 /**
- * ARM JSON templates → Azure NSG rule sets: NSG resources with inline
+ * ARM JSON templates → Azure NSG and Azure Firewall rule sets: NSG resources with inline
  * `securityRules`, child rule resources (top level with `nsg/rule` names, or
  * nested in the NSG's `resources`), nested deployments with inline
- * templates, subnet and NIC associations. Parameters with `defaultValue` and
+ * templates, subnet and NIC associations; firewall policies' rule collection
+ * groups and firewalls' classic rule collections. Parameters with `defaultValue` and
  * variables are resolved when literal; other template functions stay unknown.
  */
 export function parseArm(text: string, uri: string, _options?: ParseOptions): ParsedFile {
@@ -68,6 +77,8 @@ interface ResourceEntry {
   readonly type: string;
   readonly ctx: TemplateScope;
   readonly parentNsg?: NsgBuild;
+  /** The resource this one is nested in (`resources` of its parent). */
+  readonly parent?: ResourceEntry;
   /** The resource's `condition`: deployed only when it holds (undefined: known only at deployment). */
   readonly condition?: { readonly value: boolean | undefined; readonly text: string; readonly span: Span };
 }
@@ -159,7 +170,7 @@ class ArmReader {
     }
   }
 
-  private collect(items: readonly JsonNode[], path: string, ctx: TemplateScope, parentType: string | undefined, parentNsg: NsgBuild | undefined, keyed = false): void {
+  private collect(items: readonly JsonNode[], path: string, ctx: TemplateScope, parentType: string | undefined, parentNsg: NsgBuild | undefined, keyed = false, parent?: ResourceEntry): void {
     items.forEach((node, i) => {
       if (node.type !== 'object') return;
       const here = keyed ? path : `${path}[${i}]`;
@@ -169,7 +180,7 @@ class ArmReader {
       const condition = this.condition(node, ctx, here, type);
       // A resource whose condition is false is not deployed, nor are its child resources; a rule stays, disabled.
       if (condition?.value === false && type !== NSG_TYPE && type !== NSG_RULE_TYPE) return;
-      const entry: ResourceEntry = { node, path: here, type, ctx, parentNsg, condition };
+      const entry: ResourceEntry = { node, path: here, type, ctx, parentNsg, parent, condition };
       this.entries.push(entry);
       let nsg: NsgBuild | undefined;
       if (type === NSG_TYPE) nsg = this.nsg(entry);
@@ -196,7 +207,7 @@ class ArmReader {
         if (inner?.type === 'object') this.template(inner, `${here}.properties.template.resources`);
       }
       const children = member(node, 'resources');
-      if (children?.type === 'array') this.collect(children.items, `${here}.resources`, ctx, type, nsg ?? parentNsg);
+      if (children?.type === 'array') this.collect(children.items, `${here}.resources`, ctx, type, nsg ?? parentNsg, false, entry);
     });
   }
 
@@ -301,7 +312,105 @@ class ArmReader {
       this.problems.push(...built.problems);
       out.push(nsg.meta.deployed === 'false' ? notDeployed(built.ruleSet) : built.ruleSet);
     }
+    out.push(...this.firewalls());
     return out;
+  }
+
+  /**
+   * Firewall policies with their rule collection groups (child resources
+   * nested in the policy or named `policy/group`) and firewalls with classic
+   * rule collections, in the shared Azure Firewall semantics.
+   */
+  private firewalls(): RuleSet[] {
+    interface Build {
+      readonly id: string;
+      readonly span: Span;
+      readonly nameSpan?: Span;
+      readonly style: 'policy' | 'classic';
+      readonly collections: FirewallCollectionInput[];
+      readonly unknown: UnknownRules[];
+      readonly appliesTo: string[];
+      readonly meta: Record<string, string>;
+    }
+    const builds: Build[] = [];
+    const byEntry = new Map<ResourceEntry, Build>();
+    const byName = new Map<string, Build>();
+    const literal = (v: Val | undefined): string | undefined => (v?.kind === 'string' ? v.value : undefined);
+    const newBuild = (id: string, span: Span, style: Build['style'], meta: Record<string, string>, nameSpan?: Span): Build => {
+      let unique = id;
+      for (let n = 2; builds.some((b) => b.id === unique); n++) unique = `${id} (${n})`;
+      const b: Build = { id: unique, span, nameSpan, style, collections: [], unknown: [], appliesTo: [], meta };
+      builds.push(b);
+      return b;
+    };
+    for (const e of this.entries) {
+      if (e.type !== FIREWALL_POLICY_TYPE || e.condition?.value === false) continue;
+      const v = e.ctx.toVal(e.node);
+      const name = literal(prop(v, 'name'));
+      const b = newBuild(name ?? e.path, e.node.span, 'policy', { resourceIndex: e.path, resourceType: typeText(e.node) }, member(e.node, 'name')?.span);
+      byEntry.set(e, b);
+      if (name) byName.set(name.toLowerCase(), b);
+      const base = prop(prop(v, 'properties'), 'basePolicy');
+      if (base && base.kind !== 'null') {
+        const text = this.text.slice(base.span.start, base.span.end);
+        b.unknown.push({ text: `parent policy ${text}`, span: base.span, reason: 'a parent policy: its rule collection groups come first and are not in this file' });
+      }
+    }
+    for (const e of this.entries) {
+      if (e.type !== RULE_COLLECTION_GROUP_TYPE || e.condition?.value === false) continue;
+      const v = e.ctx.toVal(e.node);
+      const nameVal = prop(v, 'name');
+      const full = literal(nameVal);
+      let policy = e.parent ? byEntry.get(e.parent) : undefined;
+      let groupName = full;
+      if (!policy) {
+        const slash = full?.indexOf('/') ?? -1;
+        const policyName = full !== undefined && slash > 0 ? full.slice(0, slash) : undefined;
+        groupName = policyName !== undefined ? full?.slice(slash + 1) : full;
+        policy = policyName !== undefined ? byName.get(policyName.toLowerCase()) : undefined;
+        if (!policy) {
+          const id = policyName ?? '(unknown firewall policy)';
+          policy = builds.find((b) => b.id === id && b.meta.declared === 'false') ?? newBuild(id, e.node.span, 'policy', { declared: 'false' });
+          if (policyName === undefined) {
+            const why = nameVal?.kind === 'unknown' ? nameVal.reason : "the name is not a literal 'policy/group'";
+            this.problems.push({ code: 'unparsed-rule', severity: 'warning', span: nameVal?.span ?? e.node.span, message: `${e.path}: cannot tell which firewall policy this rule collection group belongs to (${why})` });
+          }
+        }
+      } else if (groupName?.includes('/')) groupName = groupName.slice(groupName.lastIndexOf('/') + 1);
+      const collections = armRuleCollections(prop(v, 'properties'), { name: groupName, span: e.node.span }, { resourceIndex: e.path }, this.problems, policy.unknown, this.text);
+      const cond = e.condition;
+      const conditions = cond && cond.value === undefined ? [{ kind: 'other' as const, text: `condition ${cond.text}`, span: cond.span, effect: 'unknown' as const }] : [];
+      policy.collections.push(...collections.map((c) => (conditions.length ? { ...c, conditions } : c)));
+    }
+    for (const e of this.entries) {
+      if (e.type !== AZURE_FIREWALL_TYPE || e.condition?.value === false) continue;
+      const v = e.ctx.toVal(e.node);
+      const name = literal(prop(v, 'name')) ?? e.path;
+      const props = prop(v, 'properties');
+      const policyId = prop(prop(props, 'firewallPolicy'), 'id');
+      const policyName = policyId?.kind === 'ref' ? policyId.name : policyId?.kind === 'string' ? policyId.value.slice(policyId.value.lastIndexOf('/') + 1) : undefined;
+      const policy = policyName ? byName.get(policyName.toLowerCase()) : undefined;
+      if (policy && !policy.appliesTo.includes(`firewall ${name}`)) policy.appliesTo.push(`firewall ${name}`);
+      const classic = armClassicCollections(props, { resourceIndex: e.path });
+      if (classic.length) newBuild(name, e.node.span, 'classic', { resourceIndex: e.path, resourceType: typeText(e.node) }, member(e.node, 'name')?.span).collections.push(...classic);
+    }
+    return builds.map((b) => {
+      const built = azureFirewallRuleSet({
+        id: b.id,
+        name: b.id,
+        format: 'arm',
+        span: b.span,
+        nameSpan: b.nameSpan,
+        text: this.text,
+        style: b.style,
+        collections: b.collections,
+        unknownRules: b.unknown,
+        appliesTo: b.appliesTo.length ? b.appliesTo : undefined,
+        meta: b.meta,
+      });
+      this.problems.push(...built.problems);
+      return built.ruleSet;
+    });
   }
 
   private childRule(e: ResourceEntry): void {

@@ -479,7 +479,8 @@ function collectionRules(ctx: Ctx, c: FirewallCollectionInput, ordering: Orderin
       const listens = [...['destinationAddresses', 'destinationAddress', 'destinationPorts'].map((n) => strings(ctx, b.prop(n)))];
       if (listens[0].span === undefined && listens[1].span === undefined) b.problem('no destination address (the firewall address the DNAT listens on); Azure rejects the rule', r.span, 'error');
       if (listens[2].span === undefined) b.problem('no destination ports; Azure rejects the rule', r.span, 'error');
-      const listenText = (l: { span?: Span }): string => (l.span ? textOf(ctx, l.span) : '');
+      const listenText = (l: { items: { value: string }[]; unknowns: Unresolved[]; span?: Span }): string =>
+        l.unknowns.length === 0 && l.items.length ? l.items.map((i) => i.value).join(', ') : l.span ? textOf(ctx, l.span) : '';
       meta.dnatDestination = listenText(listens[0]) || listenText(listens[1]) || '(not set)';
       meta.dnatPorts = listenText(listens[2]);
       destination = b.field([b.addresses(['translatedAddress'], 'translated address'), b.names('translatedFqdn', 'FQDN', 'translated address')], 'translated address');

@@ -1,6 +1,14 @@
 import { LineIndex, type Comment, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { incrementalTreesOf, parseDocument, treeSitterParser, type IncrementalTrees } from '../treeSitter';
 import {
+  AZURE_FIREWALL_TYPE,
+  FIREWALL_POLICY_TYPE,
+  RULE_COLLECTION_GROUP_TYPE,
+  armClassicCollections,
+  armRuleCollections,
+  azureFirewallRuleSet,
+  type FirewallCollectionInput,
+  type UnknownRules,
   NSG_RULE_TYPE,
   NSG_TYPE,
   azureNsgRuleSet,
@@ -334,7 +342,121 @@ class BicepReader {
       // An NSG whose condition is false is not deployed: shown, but on no traffic's path.
       out.push(nsg.meta.conditionValue === 'false' ? { ...built.ruleSet, directions: [], stage: undefined } : built.ruleSet);
     }
+    out.push(...this.firewalls());
     return out;
+  }
+
+  /**
+   * Firewall policies with their rule collection groups (nested, `parent:`,
+   * or named `policy/group`) and firewalls with classic rule collections, in
+   * the shared Azure Firewall semantics.
+   */
+  private firewalls(): RuleSet[] {
+    interface Build {
+      readonly id: string;
+      readonly span: Span;
+      readonly nameSpan?: Span;
+      readonly style: 'policy' | 'classic';
+      readonly collections: FirewallCollectionInput[];
+      readonly unknown: UnknownRules[];
+      readonly appliesTo: string[];
+      readonly meta: Record<string, string>;
+    }
+    const builds: Build[] = [];
+    const bySymbol = new Map<string, Build>();
+    const byName = new Map<string, Build>();
+    const literal = (v: Val | undefined): string | undefined => (v?.kind === 'string' ? v.value : undefined);
+    const newBuild = (id: string, span: Span, style: Build['style'], meta: Record<string, string>, nameSpan?: Span): Build => {
+      let unique = id;
+      for (let n = 2; builds.some((b) => b.id === unique); n++) unique = `${id} (${n})`;
+      const b: Build = { id: unique, span, nameSpan, style, collections: [], unknown: [], appliesTo: [], meta };
+      builds.push(b);
+      return b;
+    };
+    const deployed = (inst: Instance): boolean => !(inst.condition?.value.kind === 'boolean' && !inst.condition.value.value);
+    for (const r of this.resourceList) {
+      if (r.type !== FIREWALL_POLICY_TYPE) continue;
+      const nameNode = r.value?.type === 'object' ? objectProperty(r.value, 'name') : undefined;
+      const name = literal(nameNode ? this.evaluator.eval(nameNode, EMPTY_SCOPE) : undefined);
+      const b = newBuild(r.symbol, spanOf(r.node), 'policy', { symbolicName: r.symbol, resourceType: r.typeText, ...(name ? { policyName: name } : {}) }, nameNode ? spanOf(nameNode) : undefined);
+      bySymbol.set(r.symbol, b);
+      if (name) byName.set(name.toLowerCase(), b);
+      if (r.existing) {
+        b.unknown.push({ text: `existing policy ${r.symbol}`, span: spanOf(r.node), reason: 'an existing policy: its other rule collection groups are not in this file' });
+        continue;
+      }
+      const inst = this.instances(r)[0];
+      if (!inst) continue;
+      const base = prop(this.evaluator.eval(inst.body, inst.scope), 'properties');
+      const parent = prop(base, 'basePolicy');
+      if (parent && parent.kind !== 'null') {
+        b.unknown.push({ text: `parent policy ${this.text.slice(parent.span.start, parent.span.end)}`, span: parent.span, reason: 'a parent policy: its rule collection groups come first and are not in this file' });
+      }
+    }
+    for (const r of this.resourceList) {
+      if (r.type !== RULE_COLLECTION_GROUP_TYPE || r.existing) continue;
+      for (const inst of this.instances(r)) {
+        if (!deployed(inst)) continue;
+        const v = this.evaluator.eval(inst.body, inst.scope);
+        let groupName = literal(prop(v, 'name'));
+        let policy = r.nestedIn ? bySymbol.get(r.nestedIn.symbol) : undefined;
+        const parentVal = prop(v, 'parent');
+        if (!policy && parentVal?.kind === 'ref' && parentVal.symbol) policy = bySymbol.get(parentVal.symbol.split('[')[0]);
+        if (!policy && !parentVal) {
+          const slash = groupName?.indexOf('/') ?? -1;
+          if (groupName !== undefined && slash > 0) {
+            const policyName = groupName.slice(0, slash);
+            groupName = groupName.slice(slash + 1);
+            policy = byName.get(policyName.toLowerCase()) ?? builds.find((b) => b.id === policyName) ?? newBuild(policyName, spanOf(r.node), 'policy', { declared: 'false' });
+          }
+        }
+        if (!policy) {
+          const id = parentVal ? this.text.slice(parentVal.span.start, parentVal.span.end) : '(unknown firewall policy)';
+          this.problems.push({ code: 'unresolved-value', severity: 'warning', span: parentVal?.span ?? spanOf(r.node), message: `${r.symbol}: the firewall policy of this rule collection group is not declared in this file` });
+          policy = builds.find((b) => b.id === id) ?? newBuild(id, spanOf(r.node), 'policy', { declared: 'false' });
+        }
+        const collections = armRuleCollections(prop(v, 'properties'), { name: groupName, span: inst.span }, { symbolicName: r.symbol }, this.problems, policy.unknown, this.text);
+        const extra: Unresolved[] = inst.loopUnknown ? [inst.loopUnknown] : [];
+        const conditions: MatchCondition[] = inst.condition && inst.condition.value.kind !== 'boolean' ? [{ kind: 'other', text: `if ${inst.condition.node.text}`, span: spanOf(inst.condition.node), effect: 'unknown' }] : [];
+        policy.collections.push(...collections.map((c) => (extra.length || conditions.length ? { ...c, unresolved: extra, conditions } : c)));
+      }
+    }
+    for (const r of this.resourceList) {
+      if (r.type !== AZURE_FIREWALL_TYPE || r.existing) continue;
+      for (const inst of this.instances(r)) {
+        if (!deployed(inst)) continue;
+        const v = this.evaluator.eval(inst.body, inst.scope);
+        const name = literal(prop(v, 'name')) ?? r.symbol;
+        const props = prop(v, 'properties');
+        const policyId = prop(prop(props, 'firewallPolicy'), 'id');
+        const policy =
+          policyId?.kind === 'ref'
+            ? ((policyId.symbol ? bySymbol.get(policyId.symbol.split('[')[0]) : undefined) ?? (policyId.name ? byName.get(policyId.name.toLowerCase()) : undefined))
+            : policyId?.kind === 'string'
+              ? byName.get(policyId.value.slice(policyId.value.lastIndexOf('/') + 1).toLowerCase())
+              : undefined;
+        if (policy && !policy.appliesTo.includes(`firewall ${name}`)) policy.appliesTo.push(`firewall ${name}`);
+        const classic = armClassicCollections(props, { symbolicName: r.symbol });
+        if (classic.length) newBuild(r.symbol, inst.span, 'classic', { symbolicName: r.symbol, resourceType: r.typeText, firewallName: name }).collections.push(...classic);
+      }
+    }
+    return builds.map((b) => {
+      const built = azureFirewallRuleSet({
+        id: b.id,
+        name: b.id,
+        format: 'bicep',
+        span: b.span,
+        nameSpan: b.nameSpan,
+        text: this.text,
+        style: b.style,
+        collections: b.collections,
+        unknownRules: b.unknown,
+        appliesTo: b.appliesTo.length ? b.appliesTo : undefined,
+        meta: b.meta,
+      });
+      this.problems.push(...built.problems);
+      return built.ruleSet;
+    });
   }
 
   private newNsg(r: ResourceDecl | undefined, inst: Instance | undefined, nsgs: Map<string, NsgBuild>, parentName?: { name: string; span: Span }): NsgBuild {
