@@ -12,7 +12,7 @@ import { ALLOW_MISSING_FLOWS_KIND, FIX_ALL_KIND, fixesFor, type CodeFix, type Fi
 export { ALLOW_MISSING_FLOWS_KIND, FIX_ALL_KIND };
 export const SHOW_DOCUMENTATION_COMMAND = 'citrixFlowLint.showDocumentation';
 
-/** The fix builders' signature (`analysis/fixes.ts`); tests may pass another. */
+/** The fix builders' signature (`analysis/fixes.ts`, which asks each finding's check); tests may pass another. */
 export type FixProvider = (finding: Finding, analysis: WorkspaceAnalysis, options: FixOptions) => readonly Pick<CodeFix, 'title' | 'kind' | 'isPreferred' | 'edits'>[];
 
 export interface CodeActionResult {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeParsed, readTopology, type WorkspaceAnalysis } from '../../../server/src/analysis/analyze';
 import type { Finding } from '../../../server/src/analysis/findings';
-import { checkOf, requestsFor as fixRequestsFor } from '../../../server/src/analysis/fixes';
+import { checkOf, requestsFor as fixRequestsFor } from '../../../server/src/analysis/checks/fixes/allowFlow';
 import { parseAs } from '../../../server/src/formats';
 import { applyEdits, type AllowRuleEmitter, type AllowRuleRequest, type FormatId, type ParsedFile, type Rule, type TextEdit } from '../../../server/src/model';
 import { formatPortSet, formatProtocolSet, type PortSet } from '../../../server/src/net';
@@ -37,10 +37,10 @@ export function fixableFindings(analysis: WorkspaceAnalysis, uri: string): Findi
   return analysis.findings.filter((f) => f.uri === uri && FIX_CHECKS.has(f.checkId));
 }
 
-/** The requests analysis/fixes.ts builds for one finding (the blocked part only, one per deciding rule). */
+/** The requests the required-flow checks' fixes build for one finding (the blocked part only, one per deciding rule). */
 export function requestsFor(finding: Finding, analysis: WorkspaceAnalysis): AllowRuleRequest[] {
   const check = checkOf(finding, analysis);
-  return check ? fixRequestsFor(finding, check) : [];
+  return check ? fixRequestsFor(finding, check, finding.checkId === 'edt-needs-udp' ? 'udp' : undefined) : [];
 }
 
 /** Rules as comparable text, without ids and places (both shift when lines are inserted). */

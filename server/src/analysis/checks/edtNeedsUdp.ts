@@ -1,4 +1,5 @@
 import type { CheckDefinition } from './types';
+import { allowFlowFixes } from './fixes/allowFlow';
 import { flowShort, portsInWords } from '../describe';
 import type { FlowPiece } from '../judge';
 import type { RequiredFlowCheck } from '../required';
@@ -30,6 +31,7 @@ export const edtNeedsUdp: CheckDefinition = {
   title: 'EDT needs UDP',
   summary: 'An ICA/HDX port is open for TCP but not UDP while Enlightened Data Transport (EDT) is on.',
   defaultSeverity: 'warning',
+  fixes: allowFlowFixes('udp'),
   scope: 'file',
   needsRoles: true,
   run(context) {

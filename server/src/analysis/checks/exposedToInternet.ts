@@ -6,6 +6,7 @@ import { portSetInWords, protocolSetInWords, roleName } from '../describe';
 import { evaluate } from '../evaluate';
 import { PUBLIC_ADDRESSES, topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
+import { narrowSourceFix } from './fixes/narrowSource';
 import { PROTOCOL_NUMBER, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
 
 /** One family of ports that must not face the Internet, for one rule set. */
@@ -134,6 +135,7 @@ export const exposedToInternet: CheckDefinition = {
   title: 'ICA or management port open to the Internet',
   summary: 'ICA/HDX reaches a VDA from the Internet instead of through Citrix Gateway, or a management port (SSH, RDP, the ADC GUI, ADM, hypervisor) is open from the Internet.',
   defaultSeverity: 'error',
+  fixes: narrowSourceFix,
   scope: 'file',
   needsRoles: false,
   run(context) {

@@ -1,4 +1,5 @@
 import type { CheckDefinition } from './types';
+import { removeUnusedSuppressionFix, takeSuggestion } from './fixes/suppression';
 import { missingFlow } from './missingFlow';
 import { partialFlow } from './partialFlow';
 import { edtNeedsUdp } from './edtNeedsUdp';
@@ -39,6 +40,7 @@ export const ENGINE_DIAGNOSTICS: readonly Omit<CheckDefinition, 'run'>[] = [
     summary: 'A role id in citrix-flows.yaml, an annotation or --role is not in the catalog.',
     defaultSeverity: 'error',
     needsRoles: false,
+    fixes: takeSuggestion,
   },
   {
     id: 'invalid-declaration',
@@ -46,6 +48,7 @@ export const ENGINE_DIAGNOSTICS: readonly Omit<CheckDefinition, 'run'>[] = [
     summary: 'citrix-flows.yaml has a value that cannot be used: a bad address, an unknown feature or check, a duplicate key, a binding that matches nothing.',
     defaultSeverity: 'warning',
     needsRoles: false,
+    fixes: takeSuggestion,
   },
   {
     id: 'unused-suppression',
@@ -53,6 +56,7 @@ export const ENGINE_DIAGNOSTICS: readonly Omit<CheckDefinition, 'run'>[] = [
     summary: 'A citrix-flow-lint-disable comment suppresses nothing.',
     defaultSeverity: 'info',
     needsRoles: false,
+    fixes: removeUnusedSuppressionFix,
   },
   {
     id: 'internal-error',

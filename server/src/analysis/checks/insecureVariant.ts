@@ -7,6 +7,7 @@ import { portsInWords, protocolsInWords, roleName, shortPurpose } from '../descr
 import { evaluate } from '../evaluate';
 import { topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
+import { securePortFix } from './fixes/securePort';
 import { catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
 
 /**
@@ -60,6 +61,7 @@ export const insecureVariant: CheckDefinition = {
   title: 'Insecure variant of a Citrix flow open',
   summary: 'A rule opens the non-secure variant of a Citrix flow (HTTP, LDAP, non-secure HA sync) where the seed names a secure one.',
   defaultSeverity: 'warning',
+  fixes: securePortFix,
   scope: 'file',
   needsRoles: true,
   run(context) {

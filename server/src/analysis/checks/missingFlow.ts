@@ -1,4 +1,5 @@
 import type { CheckDefinition } from './types';
+import { allowFlowFixes } from './fixes/allowFlow';
 import { flowShort, purposeSentence } from '../describe';
 import { piecesByDecidingRule, type FlowPiece } from '../judge';
 import type { RequiredFlowCheck } from '../required';
@@ -21,6 +22,7 @@ export const missingFlow: CheckDefinition = {
   title: 'Required Citrix flow blocked',
   summary: 'A flow a declared Citrix role needs is denied by the rules, or one of its protocols or port ranges is blocked from every peer.',
   defaultSeverity: 'error',
+  fixes: allowFlowFixes(),
   scope: 'file',
   needsRoles: true,
   run(context) {

@@ -1,4 +1,5 @@
 import type { CheckDefinition } from './types';
+import { allowFlowFixes } from './fixes/allowFlow';
 import { flowShort, purposeSentence } from '../describe';
 import { AddressSet, Ports } from '../../net';
 import type { Decision } from '../evaluate';
@@ -46,6 +47,7 @@ export const partialFlow: CheckDefinition = {
   title: 'Required Citrix flow only partly allowed',
   summary: 'Some ports of a required flow, or some of its declared peers, are allowed and the rest blocked.',
   defaultSeverity: 'warning',
+  fixes: allowFlowFixes(),
   scope: 'file',
   needsRoles: true,
   run(context) {

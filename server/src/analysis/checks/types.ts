@@ -1,3 +1,4 @@
+import type { FixBuilder } from '../codeFix';
 import type { AnalysisContext } from '../context';
 import type { Finding, Severity } from '../findings';
 
@@ -16,5 +17,7 @@ export interface CheckDefinition {
    */
   readonly scope?: 'file' | 'workspace';
   /** A finding may carry its own severity to grade itself below the default; a user's setting for the check overrides it. */
+  /** The check's quick fixes, built from a finding's data; a check without them offers only the fixes every finding has (disable for this line, declare a guessed role). */
+  readonly fixes?: FixBuilder;
   readonly run: (context: AnalysisContext) => readonly (Omit<Finding, 'severity'> & { readonly severity?: Severity })[];
 }
