@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadCatalog } from '../catalog';
 import { diffAnalyses, isEmptyDiff, type AnalysisDiff, type FindingChange, type FlowChange } from '../analysis/diff';
 import { parseArgs } from './args';
-import { loadAndAnalyze } from './check';
+import { loadAndAnalyze } from '../engine/batch';
 import { displayPath } from './report';
 import { EXIT_FINDINGS, EXIT_OK, usageError, type CliCommand, type CommandResult } from './types';
 

@@ -4,7 +4,7 @@ import { loadCatalog } from '../catalog';
 import { TOPOLOGY_FILE } from '../service/workspaceFiles';
 import { writeSiteYaml } from '../topology';
 import { parseArgs } from './args';
-import { loadAndAnalyze } from './check';
+import { loadAndAnalyze } from '../engine/batch';
 import { EXIT_OK, usageError, type CliCommand, type CommandResult } from './types';
 
 const USAGE = `Usage: citrix-flow-lint init [paths…] [--output FILE] [--force] [--stdout]

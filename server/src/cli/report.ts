@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Severity } from '../analysis/findings';
 import { LineIndex } from '../model';
-import type { LoadedWorkspace } from './check';
+import type { LoadedWorkspace } from '../engine/batch';
 import { guessInWords, type SiteInference } from '../topology';
 import { loadCatalog } from '../catalog';
 import { toUri } from '../service/workspaceFiles';

@@ -5,7 +5,7 @@ import { fingerprint } from '../analysis/baseline';
 import { CHECKS, ENGINE_DIAGNOSTICS } from '../analysis/checks';
 import { packageRoot } from '../analysis/checks/docs';
 import type { Finding, Severity } from '../analysis/findings';
-import type { LoadedWorkspace } from './check';
+import type { LoadedWorkspace } from '../engine/batch';
 import { toUri } from '../service/workspaceFiles';
 import { displayPath, positions } from './report';
 import { VERSION } from './version';

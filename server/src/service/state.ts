@@ -5,6 +5,7 @@ import { loadCatalog, type Catalog } from '../catalog';
 import { disposeReuse, incrementalParsesOf } from '../formats/treeSitter';
 import { LineIndex, type ParsedFile, type ParseOptions, type ParseReuse } from '../model';
 import type { CheckSeverity, Topology } from '../topology';
+import { withLoadedFiles, type LoadedFileReader } from '../analysis/loads';
 import { TOPOLOGY_FILE } from './workspaceFiles';
 
 /** A document as the editor (or the disk) has it; `version` is the editor's version, or -1 for a file read from disk. */
@@ -33,6 +34,8 @@ export interface StateOptions {
   readonly catalog?: Catalog;
   /** Files a format reads beside a document (Terraform's `*.tfvars`). */
   readonly siblingFiles?: (uri: string) => ReadonlyMap<string, string> | undefined;
+  /** Reads a file a script loads (`iptables-restore < rules.v4`) that is not a document here; without it, such files are not read. */
+  readonly loadedFile?: LoadedFileReader;
 }
 
 export interface AnalysisSettings {
@@ -222,7 +225,10 @@ export class WorkspaceState {
       if (parsed) files.push(parsed);
     }
     const options: AnalyzeOptions = { workspaceRoot: this.root, severities: settings?.severities, reportUnmatchedBindings: true, cache: this.analysisCache, infer: settings?.infer !== false };
-    const analysis = analyzeParsed(files, this.topology(), options, this.catalog);
+    const read = this.options.loadedFile;
+    const documentPaths = read ? new Set([...this.documents.keys()].map(uriToPath)) : undefined;
+    const withLoads = read && documentPaths ? withLoadedFiles(files, (file) => documentPaths.has(file), read) : files;
+    const analysis = analyzeParsed(withLoads, this.topology(), options, this.catalog);
     this.current = { analysis, key };
     return analysis;
   }

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Catalog } from '../catalog';
 import { detectFormat } from '../formats/detect';
+import { parseAs } from '../formats';
+import type { FormatId, ParsedFile } from '../model';
 import type { Finding } from '../analysis/findings';
 import { applyEditorBaseline, type EditorBaseline } from './baseline';
 import { toDiagnostic, type ServiceDiagnostic } from './diagnostics';
@@ -42,6 +44,8 @@ export class Workspace {
   /** Per unit, the excludes from the editor's settings (`citrixFlowLint.exclude`, `files.exclude`). */
   private readonly editorExcludes = new Map<WorkspaceState, readonly ExcludeGlob[]>();
   private readonly excluders = new Map<WorkspaceState, { key: string; excluder: Excluder }>();
+  /** Files scripts load (`iptables-restore < rules.v4`) that are no document, parsed once per version on disk. */
+  private readonly loadedFiles = new Map<string, { mtimeMs: number; size: number; format: FormatId; parsed: ParsedFile }>();
   /** The exclusion key each unit's files were last scanned with. */
   private readonly scannedWith = new Map<WorkspaceState, string>();
 
@@ -52,8 +56,30 @@ export class Workspace {
   }
 
   private makeUnit(root: string | undefined): WorkspaceState {
-    const unit: WorkspaceState = new WorkspaceState({ root, catalog: this.catalog, siblingFiles: (uri) => this.terraformSiblings(unit, uri) });
+    const unit: WorkspaceState = new WorkspaceState({ root, catalog: this.catalog, siblingFiles: (uri) => this.terraformSiblings(unit, uri), loadedFile: (file, format, dir) => this.loadedFile(file, format, dir) });
     return unit;
+  }
+
+  /**
+   * A file a script loads that the editor has no document for, read through
+   * the gate kept to the script's folder (a hostile repository's rules.v4 may
+   * be a link out or a FIFO) and parsed once per size and modification time.
+   */
+  private loadedFile(file: string, format: FormatId, scriptDir: string): ParsedFile | undefined {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return undefined;
+    }
+    if (!stat.isFile()) return undefined;
+    const hit = this.loadedFiles.get(file);
+    if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size && hit.format === format) return hit.parsed;
+    const text = readText(file, { root: scriptDir });
+    if (text === undefined) return undefined;
+    const parsed = parseAs(format, text, pathToFileURL(file).toString());
+    this.loadedFiles.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, format, parsed });
+    return parsed;
   }
 
   allUnits(): WorkspaceState[] {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type * as Sarif from 'sarif';
-import { loadAndAnalyze, type LoadedWorkspace } from '../../../server/src/cli/check';
+import { loadAndAnalyze, type LoadedWorkspace } from '../../../server/src/engine/batch';
 import { formatSarif, helpUri, sarifLog } from '../../../server/src/cli/sarif';
 import { fingerprint } from '../../../server/src/analysis/baseline';
 import type { Finding } from '../../../server/src/analysis/findings';

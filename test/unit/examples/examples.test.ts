@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { before, test } from 'node:test';
-import { loadAndAnalyze, type LoadedWorkspace } from '../../../server/src/cli/check';
+import { loadAndAnalyze, type LoadedWorkspace } from '../../../server/src/engine/batch';
 import { formatJson } from '../../../server/src/cli/report';
 import { repoRoot } from '../../helpers/fixtures';
 import { run, which } from '../../helpers/netns';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCatalog } from '../../../server/src/catalog';
 import { renderFlowMapHtml, type WebviewAssets } from '../../../server/src/cli/report.html';
-import { loadAndAnalyze } from '../../../server/src/cli/check';
+import { loadAndAnalyze } from '../../../server/src/engine/batch';
 import { buildFlowMap, type FlowMapModel } from '../../../server/src/service/flowMap';
 import { analyzeFolder, ROOT, SITE } from './site';
 import { skipOutsideCi } from '../../helpers/requiredTool';
