@@ -49,7 +49,7 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
   }
   const byKind = (kind: string): AllowRuleRequest[] => requests.filter((r) => r.ruleSet.kind === kind);
   const other = requests.find((r) => !['azure-nsg', 'aws-security-group', 'gcp-firewall'].includes(r.ruleSet.kind));
-  if (other) return { error: `cannot write rules for a ${other.ruleSet.kind} rule set` };
+  if (other) return { error: `cannot write rules for ${/^[aeiou]/i.test(other.ruleSet.kind) ? 'an' : 'a'} ${other.ruleSet.kind} rule set` };
   const results = [w.azure(byKind('azure-nsg')), w.aws(byKind('aws-security-group')), w.gcp(byKind('gcp-firewall'))];
   const failed = results.find((r): r is string => typeof r === 'string');
   if (failed) return { error: failed };
