@@ -142,6 +142,9 @@ export function compileCatalog(root = repoRoot) {
     if (flowIds.has(flow.id)) problems.push(`${where}: duplicate flow id '${flow.id}' (also at ${flowIds.get(flow.id).where})`);
     flowIds.set(flow.id, { where, flow });
   }
+  for (const r of roles) {
+    for (const role of r.relays ? [r.relays.for, ...r.relays.from] : []) if (!roleIds.has(role)) problems.push(`catalog/roles.yaml: unknown role '${role}' in the relays of ${r.id}`);
+  }
   for (const { where, flow } of flows) {
     for (const role of [flow.source, flow.destination]) {
       if (!roleIds.has(role)) problems.push(`${where}: unknown role '${role}' in ${flow.id}`);
@@ -172,7 +175,7 @@ export function compileCatalog(root = repoRoot) {
   return {
     version: 1,
     products,
-    roles: roles.map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, description: r.description, ...(r.publicPorts ? { publicPorts: r.publicPorts } : {}) })),
+    roles: roles.map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, description: r.description, ...(r.publicPorts ? { publicPorts: r.publicPorts } : {}), ...(r.relays ? { relays: r.relays } : {}) })),
     features: features.map((f) => ({ id: f.id, name: f.name, label: f.label, description: f.description, default: f.default, ...(f.defaultSource ? { defaultSource: f.defaultSource } : {}) })),
     flows: flows.map((f) => f.flow),
   };

@@ -51,6 +51,8 @@ export interface CatalogRole {
   description: string;
   /** Ports the role serves to users on the Internet by design (a Gateway VIP's 443), with why. */
   publicPorts?: { protocol: 'tcp' | 'udp'; port: number; why: string }[];
+  /** The role receives, in place of `for`, the flows the `from` roles send to it (an ADM agent for ADM), with why. */
+  relays?: { for: string; from: string[]; why: string };
 }
 
 export interface CatalogFeature {

@@ -319,6 +319,23 @@ const CASES: Case[] = [
     expect: [],
   },
   {
+    // netscaler/netscaler-adc-aws-cloudformation templates/external-adm-agent: the agent's group opens what instances send to ADM.
+    name: 'an ADM agent receives what managed instances send to ADM (AppFlow, logstream, metrics), so those ports are its own',
+    file: 'rules.v4',
+    text: iptables('-A INPUT -p udp --dport 4739 -j ACCEPT\n-A INPUT -p tcp --dport 5557 -j ACCEPT\n-A INPUT -p tcp --dport 5563 -j ACCEPT\n', '# citrix-role: adm-agent\n'),
+    topology: 'roles:\n  adm-agent: [10.0.5.10]\nfeatures:\n  appflow: true\n',
+    check: 'unneeded-citrix-port',
+    expect: [],
+  },
+  {
+    name: 'the same ports on a host that relays nothing to ADM are another role\'s',
+    file: 'rules.v4',
+    text: iptables('-A INPUT -p udp --dport 4739 -j ACCEPT\n', '# citrix-role: storefront\n'),
+    topology: 'roles:\n  storefront: [10.0.1.10]\n',
+    check: 'unneeded-citrix-port',
+    expect: [{ line: 5, says: ['UDP 4739', 'No flow to StoreFront server needs it'] }],
+  },
+  {
     name: 'a port that is no Citrix port is not this check\'s business',
     file: 'rules.v4',
     text: iptables('-A INPUT -p tcp --dport 4444 -j ACCEPT\n', '# citrix-role: vda\n'),

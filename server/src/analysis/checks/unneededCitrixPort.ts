@@ -19,16 +19,28 @@ const GENERAL_SERVICE_PORTS = Ports.of(
 /** Flows whose source is "any Citrix component" (license checkout) apply to every role. */
 const ANY_COMPONENT = 'any-citrix-component';
 
-function atRoleEnd(flow: CatalogFlow, roles: readonly string[], side: 'inbound' | 'outbound'): boolean {
+/**
+ * Whether the roles are at this end of the flow: named there, a license
+ * checkout every component makes, or a relay that receives it in place of
+ * the flow's destination (an ADM agent takes what managed instances send to
+ * ADM: `relays` in catalog/roles.yaml).
+ */
+function atRoleEnd(catalog: Catalog, flow: CatalogFlow, roles: readonly string[], side: 'inbound' | 'outbound'): boolean {
   const end = side === 'inbound' ? flow.destination : flow.source;
-  return roles.includes(end) || end === ANY_COMPONENT;
+  if (roles.includes(end) || end === ANY_COMPONENT) return true;
+  return side === 'inbound' && roles.some((id) => relaysFor(catalog, id, flow));
+}
+
+function relaysFor(catalog: Catalog, roleId: string, flow: CatalogFlow): boolean {
+  const relays = catalog.roles.find((r) => r.id === roleId)?.relays;
+  return relays !== undefined && relays.for === flow.destination && relays.from.includes(flow.source);
 }
 
 /** The ports the roles need on one protocol and side, under the site's features and versions. */
 function neededPorts(catalog: Catalog, topology: Topology, roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet {
   let needed = Ports.none();
   for (const flow of catalog.flows) {
-    if (!atRoleEnd(flow, roles, side) || !flow.protocols.includes(protocol)) continue;
+    if (!atRoleEnd(catalog, flow, roles, side) || !flow.protocols.includes(protocol)) continue;
     const why = applicability(flow, catalog, topology);
     if (why.applies && why.protocols.includes(protocol)) needed = needed.union(Ports.of(flow.ports));
   }
@@ -98,7 +110,7 @@ function failedCondition(flow: CatalogFlow, protocol: CatalogProtocol, catalog: 
 
 /** Why a flow on this port is not needed here, in words: the failed condition, or that it is another role's flow. */
 function whyNotNeeded(flow: CatalogFlow, protocol: CatalogProtocol, roles: readonly string[], side: 'inbound' | 'outbound', catalog: Catalog, topology: Topology): string {
-  if (atRoleEnd(flow, roles, side)) return failedCondition(flow, protocol, catalog, topology);
+  if (atRoleEnd(catalog, flow, roles, side)) return failedCondition(flow, protocol, catalog, topology);
   return `that flow ${side === 'inbound' ? 'goes to' : 'comes from'} ${roleName(catalog, side === 'inbound' ? flow.destination : flow.source)}`;
 }
 
@@ -109,7 +121,7 @@ function whyNotNeeded(flow: CatalogFlow, protocol: CatalogProtocol, roles: reado
 function versionRetired(catalog: Catalog, topology: Topology, roles: readonly string[], side: 'inbound' | 'outbound', protocol: CatalogProtocol): PortSet {
   let ports = Ports.none();
   for (const flow of catalog.flows) {
-    if (!atRoleEnd(flow, roles, side) || !flow.protocols.includes(protocol)) continue;
+    if (!atRoleEnd(catalog, flow, roles, side) || !flow.protocols.includes(protocol)) continue;
     for (const text of flow.conditions) {
       const c = parseCondition(text);
       if (c?.kind !== 'version' || !topology.versions.has(c.product)) continue;
@@ -182,7 +194,7 @@ export const unneededCitrixPort: CheckDefinition = {
             for (const range of unneeded.ranges.slice(0, 3)) {
               const piece = Ports.range(range.from, range.to);
               const onPiece = flowsHere.filter((f) => Ports.of(f.ports).intersects(piece));
-              const best = onPiece.find((f) => atRoleEnd(f, roles, side)) ?? onPiece[0];
+              const best = onPiece.find((f) => atRoleEnd(catalog, f, roles, side)) ?? onPiece[0];
               if (!best) continue;
               explained.push(
                 `${protocol.toUpperCase()} ${formatPortSet(piece, '–')}, the Citrix port for ${roleName(catalog, best.source)} → ${roleName(catalog, best.destination)} (${shortPurpose(best)}), but ${whyNotNeeded(best, protocol, roles, side, catalog, topology)}`,
