@@ -64,6 +64,14 @@ const CASES: Case[] = [
     expect: [{ line: 4, covers: '0.0.0.0/0', says: ['SSH/RDP management access (TCP 22)', 'allows it from 0.0.0.0/0'] }],
   },
   {
+    // e2evc-citrix-aws platform/ctx_poc: the admins' list is a local that holds 0.0.0.0/0.
+    name: 'a source given by name says what it holds',
+    file: 'sg.tf',
+    text: 'locals {\n  management_ips = ["0.0.0.0/0"]\n}\nresource "aws_security_group" "vda" {\n  ingress {\n    from_port   = 3389\n    to_port     = 3389\n    protocol    = "tcp"\n    cidr_blocks = local.management_ips\n  }\n}\n',
+    check: 'exposed-to-internet',
+    expect: [{ line: 9, covers: 'local.management_ips', says: ['(TCP 3389)', 'allows it from local.management_ips (any IPv4 address)'] }],
+  },
+  {
     name: 'no roles: ICA open to any in an ASA ACL (forward)',
     file: 'fw.asa',
     text: ': Saved\nASA Version 9.12(4)\naccess-list outside_in extended permit tcp any host 10.0.2.5 eq 1494\naccess-group outside_in in interface outside\n',

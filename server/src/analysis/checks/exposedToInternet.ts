@@ -7,6 +7,7 @@ import { evaluate } from '../evaluate';
 import { PUBLIC_ADDRESSES, topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
 import { narrowSourceFix } from './fixes/narrowSource';
+import { addressesInWords } from './pieceWords';
 import { PROTOCOL_NUMBER, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
 
 /** One family of ports that must not face the Internet, for one rule set. */
@@ -130,6 +131,18 @@ function broad(from: AddressSet): boolean {
   return v6 >= BROAD_V6;
 }
 
+/**
+ * The rule's source as written; a name (`local.management_ips`,
+ * `var.admin_cidrs`, `$ADMINS`) is followed by what it resolved to, so the
+ * reader sees why it counts as the Internet without opening another file.
+ */
+function sourceInWords(rule: Rule): string {
+  const written = (rule.source.text ?? 'any address').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+  const value = rule.source.value;
+  const isName = /^[$A-Za-z_][\w.${}\[\]-]*$/.test(written) && !/^(?:any|all|\*|Internet)$/i.test(written);
+  return isName && value.symbols.length === 0 && !value.isEmpty ? `${written} (${addressesInWords(value)})` : written;
+}
+
 export const exposedToInternet: CheckDefinition = {
   id: 'exposed-to-internet',
   title: 'ICA or management port open to the Internet',
@@ -166,7 +179,7 @@ export const exposedToInternet: CheckDefinition = {
             }
             const narrowTo = declaredAddresses(exposure.narrowRoles, topology);
             const to = exposure.role ? ` to ${roleName(catalog, exposure.role)}` : '';
-            const from = (rule.source.text ?? 'any address').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+            const from = sourceInWords(rule);
             const advice =
               exposure.kind === 'ica'
                 ? `Users should reach VDAs through Citrix Gateway: allow ICA only from the Gateway's SNIP${narrowTo.length ? ` (${narrowTo.join(', ')})` : ''}.`
@@ -190,7 +203,7 @@ export const exposedToInternet: CheckDefinition = {
         for (const [rule, { parts }] of byRule) {
           if (parts.length === 0) continue;
           const ruleFile = fileOf(rule, file, context.allFiles ?? context.files);
-          const from = (rule.source.text ?? 'any address').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+          const from = sourceInWords(rule);
           const what = parts.map(({ exposure, open }) => `${exposure.what} (${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)})${exposure.role ? ` to ${roleName(catalog, exposure.role)}` : ''}`);
           const management = parts.find((p) => p.exposure.kind === 'management') ?? parts[0]!;
           findings.push({
