@@ -32,7 +32,7 @@ import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter }
 import { analyzesOn, DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
 import { readEditorBaseline, type EditorBaseline } from './service/baseline';
 import type { ExcludeGlob } from './service/exclude';
-import { adaptiveDelay } from './service/schedule';
+import { AnalysisScheduler } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
 import { METHODS, type Notifications, type ParamsOf, type RequestMethod, type ResultOf, type RoleSummary } from './service/lspMethods';
@@ -53,29 +53,7 @@ const treeSitter = initTreeSitter();
 /** Resolves when the first scan of every folder is done; features wait for it so they never see half a workspace. */
 let scanned: Promise<void> = Promise.resolve();
 
-interface Schedule {
-  timer?: NodeJS.Timeout;
-  /** Bumped by every change; a run that sees a newer ticket after its await gives way. */
-  ticket: number;
-  /** The longest debounce, read with the settings of the last run (`citrixFlowLint.debounceMs`). */
-  delay: number;
-  ready: boolean;
-  /** How long the last analysis took, and when the last edit came. */
-  lastRunMs: number;
-  lastChangeAt: number;
-  /** `citrixFlowLint.run` as the last analysis read it: with `onSave`, edits wait for the save. */
-  run: Settings['run'];
-}
-const schedules = new Map<WorkspaceState, Schedule>();
-
-function scheduleOf(unit: WorkspaceState): Schedule {
-  let s = schedules.get(unit);
-  if (!s) {
-    s = { ticket: 0, delay: DEFAULT_SETTINGS.debounceMs, ready: !unit.root, lastRunMs: 0, lastChangeAt: 0, run: DEFAULT_SETTINGS.run };
-    schedules.set(unit, s);
-  }
-  return s;
-}
+const scheduler = new AnalysisScheduler<WorkspaceState>((unit, ticket) => void analyzeAndPublish(unit, ticket), DEFAULT_SETTINGS, (unit) => !unit.root);
 
 function folderUri(unit: WorkspaceState): string | undefined {
   return unit.root ? pathToFileURL(unit.root).toString() : undefined;
@@ -96,36 +74,24 @@ async function settingsFor(scopeUri: string | undefined): Promise<Settings> {
 }
 
 function schedule(unit: WorkspaceState | undefined, delay?: number): void {
-  if (!unit) return;
-  const s = scheduleOf(unit);
-  s.ticket++;
-  if (s.timer) clearTimeout(s.timer);
-  const now = performance.now();
-  const wait = delay ?? adaptiveDelay({ maxDelay: s.delay, lastRunMs: s.lastRunMs }, now - s.lastChangeAt);
-  s.lastChangeAt = now;
-  if (!s.ready) return;
-  const ticket = s.ticket;
-  // Even with no wait, a timer lets changes already read from the pipe arrive first; a newer ticket cancels this run.
-  s.timer = setTimeout(() => void analyzeAndPublish(unit, ticket), wait);
+  scheduler.schedule(unit, delay);
 }
 
 const indexOf: IndexOf = (uri) => workspace.unitFor(uri).lineIndex(uri);
 
 async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<void> {
-  const s = scheduleOf(unit);
   const settings = await settingsFor(folderUri(unit));
   // An edit arrived while the settings were on their way: its own run will publish.
-  if (ticket !== s.ticket) return;
+  if (!scheduler.isCurrent(unit, ticket)) return;
   if (unit.root) {
     workspace.setEditorExcludes(unit, editorExcludes(unit.root, settings));
     // The excludes changed (a setting, `exclude:` in citrix-flows.yaml): the folder is read again first.
     if (workspace.needsRescan(unit)) {
       await workspace.scan(unit, { maxBytes: settings.maxFileSizeKB * 1024, onSkip: (file, why) => connection.console.warn(`not read: ${file}: ${why}`) });
-      if (ticket !== s.ticket) return;
+      if (!scheduler.isCurrent(unit, ticket)) return;
     }
   }
-  s.delay = settings.debounceMs;
-  s.run = settings.run;
+  scheduler.useTiming(unit, settings);
   const started = performance.now();
   try {
     // One file at a time, yielding after each parse, so a big or slow file holds a hover or an edit of
@@ -135,7 +101,7 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
       unit.parsedFile(uri);
       if (unit.parses === before) continue;
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (ticket !== s.ticket) return;
+      if (!scheduler.isCurrent(unit, ticket)) return;
     }
     for (const { uri, diagnostics, version } of workspace.changedDiagnostics(unit, { severities: settings.checks, infer: settings.infer }, settings.enable, baselineFor(unit, settings))) {
       void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(d, uri, indexOf)) as never });
@@ -144,9 +110,10 @@ async function analyzeAndPublish(unit: WorkspaceState, ticket: number): Promise<
     connection.console.error(`analysis failed: ${(error as Error).stack ?? error}`);
     return;
   }
-  s.lastRunMs = performance.now() - started;
+  const ms = performance.now() - started;
+  scheduler.finished(unit, ms);
   hintWhenNothingDeclared(unit);
-  sendStatus(s.lastRunMs);
+  sendStatus(ms);
   if (capabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
 }
 
@@ -248,8 +215,7 @@ async function firstScan(): Promise<void> {
       // A scan that fails part-way still leaves the files it loaded, and the other folders still get theirs.
       connection.console.error(`workspace scan of ${unit.root} failed: ${(error as Error).stack ?? error}`);
     }
-    scheduleOf(unit).ready = true;
-    schedule(unit, 0);
+    scheduler.ready(unit);
   }
   progress?.done();
   if (unreadable.length) {
@@ -264,10 +230,10 @@ documents.onDidChangeContent(({ document }) => {
   const known = unit.has(document.uri);
   workspace.openOrChange({ uri: document.uri, text: document.getText(), version: document.version, languageId: document.languageId });
   // With `citrixFlowLint.run: onSave` an edit only updates the text; a document new to the workspace is still checked once.
-  if (analyzesOn(known ? 'change' : 'open', scheduleOf(unit).run)) schedule(unit);
+  if (analyzesOn(known ? 'change' : 'open', scheduler.runsOn(unit))) schedule(unit);
 });
 documents.onDidSave(({ document }) => {
-  if (analyzesOn('save', scheduleOf(workspace.unitFor(document.uri)).run)) schedule(workspace.unitFor(document.uri), 0);
+  if (analyzesOn('save', scheduler.runsOn(workspace.unitFor(document.uri)))) schedule(workspace.unitFor(document.uri), 0);
 });
 documents.onDidClose(({ document }) => {
   schedule(workspace.close(document.uri));
