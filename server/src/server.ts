@@ -14,8 +14,6 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initTreeSitter } from './formats';
 import { loadCatalog } from './catalog';
-import { writeSiteYaml } from './topology';
-import { TOPOLOGY_FILE } from './service/workspaceFiles';
 import { generateInto } from './generate';
 import { ALLOW_MISSING_FLOWS_KIND, doCodeActions, FIX_ALL_KIND } from './service/codeActions';
 import { doCodeLens } from './service/codeLens';
@@ -28,14 +26,15 @@ import { doHover } from './service/hover';
 import { doInlayHints } from './service/inlayHints';
 import { toLspCodeAction, toLspCompletion, toLspDiagnostic, toLspRequiredFlow, toRange, toWorkspaceEdit, type IndexOf } from './service/protocol';
 import { declareRuleSet } from './analysis/fixes';
-import { requiredFlowItems, rolesInUse, shortRoleName, type RequiredFlowFilter } from './service/requiredFlows';
+import { requiredFlowItems, type RequiredFlowFilter } from './service/requiredFlows';
+import { rolesSummary, siteFileFor } from './service/site';
 import { analyzesOn, DEFAULT_SETTINGS, normalizeSettings, type Settings } from './service/settings';
 import { readEditorBaseline, type EditorBaseline } from './service/baseline';
 import type { ExcludeGlob } from './service/exclude';
 import { AnalysisScheduler } from './service/schedule';
 import type { WorkspaceState } from './service/state';
 import { Workspace } from './service/workspace';
-import { METHODS, type Notifications, type ParamsOf, type RequestMethod, type ResultOf, type RoleSummary } from './service/lspMethods';
+import { METHODS, type Notifications, type ParamsOf, type RequestMethod, type ResultOf } from './service/lspMethods';
 import { AT_POSITION, checkParams, DOCUMENT_ONLY, IN_RANGE, optional, shapeProblem, type Shape } from './lspParams';
 
 /**
@@ -327,21 +326,7 @@ function onRequest<M extends RequestMethod>(method: M, handler: (params: ParamsO
 
 onRequest(METHODS.roles, async () => {
   await scanned;
-  const out = new Map<string, RoleSummary>();
-  for (const unit of workspace.allUnits()) {
-    if (unit.documentCount === 0 && !unit.topologyUri) continue;
-    const analysis = unit.analyze();
-    for (const id of rolesInUse(analysis)) {
-      const entry = out.get(id) ?? { id, name: shortRoleName(catalog, id), allowed: 0, total: 0 };
-      for (const c of analysis.required) {
-        if (c.role !== id) continue;
-        entry.total++;
-        if (c.result.verdict === 'allowed') entry.allowed++;
-      }
-      out.set(id, entry);
-    }
-  }
-  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return rolesSummary(workspace.allUnits(), catalog);
 });
 
 onRequest(METHODS.requiredFlows, async (filter) => {
@@ -395,17 +380,7 @@ onRequest(METHODS.createSiteFile, async (params) => {
   await scanned;
   const unit = params?.uri ? workspace.unitFor(params.uri) : workspace.allUnits().find((u) => u.root);
   if (!unit?.root) return { error: 'Open a folder first: citrix-flows.yaml belongs at the root of a workspace folder.' };
-  const analysis = unit.analyze();
-  const inference = analysis.inference;
-  if (!inference) return { error: 'Role inference is off (citrixFlowLint.infer), so there is nothing to write from.' };
-  const declaredRoles = [...new Set(analysis.binding.bound.filter((b) => b.via === 'annotation').flatMap((b) => b.roles))];
-  const text = writeSiteYaml(inference, {
-    root: unit.root,
-    roleName: (id) => (id === 'any-citrix-component' ? 'Citrix components that license' : catalog.roleById(id)?.name ?? id),
-    declaredRoles,
-    usersFromAnywhere: true,
-  });
-  return { path: path.join(unit.root, TOPOLOGY_FILE), exists: unit.topologyUri !== undefined, text };
+  return siteFileFor(unit, unit.root, catalog);
 });
 
 // The roles "Insert rules for role…" offers: every catalog role, those the site declares first.
