@@ -4,11 +4,13 @@ import { bicepFormat } from './bicep/format';
 import { cloudExportFormat } from './cloud-export/format';
 import { cloudformationFormat } from './cloudformation/format';
 import type { FormatDescriptor } from './formatDescriptor';
+import { firewalldFormat } from './firewalld/format';
 import { iptablesFormat } from './iptables/format';
 import { netscalerFormat } from './netscaler/format';
 import { nftablesFormat } from './nftables/format';
 import { terraformFormat } from './terraform/format';
 import { terraformPlanFormat } from './terraform-plan/format';
+import { ufwFormat } from './ufw/format';
 import { windowsFirewallFormat } from './windows-firewall/format';
 
 /**
@@ -22,7 +24,7 @@ import { windowsFirewallFormat } from './windows-firewall/format';
  *
  * Dependency-free on purpose: the client bundles this file.
  */
-export const FORMAT_DESCRIPTORS = [terraformFormat, bicepFormat, armFormat, iptablesFormat, nftablesFormat, asaFormat, windowsFirewallFormat, cloudformationFormat, netscalerFormat, terraformPlanFormat, cloudExportFormat] as const satisfies readonly FormatDescriptor[];
+export const FORMAT_DESCRIPTORS = [terraformFormat, bicepFormat, armFormat, iptablesFormat, nftablesFormat, asaFormat, windowsFirewallFormat, cloudformationFormat, netscalerFormat, terraformPlanFormat, cloudExportFormat, firewalldFormat, ufwFormat] as const satisfies readonly FormatDescriptor[];
 
 export type FormatId = (typeof FORMAT_DESCRIPTORS)[number]['id'];
 

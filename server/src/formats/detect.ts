@@ -69,6 +69,8 @@ function byLanguageId(languageId: string, head: string): Decision {
       return 'netscaler';
     case 'shellscript':
       return sniffShellScript(head);
+    case 'xml':
+      return isFirewalldZone(head) ? 'firewalld' : undefined;
     default:
       return GENERIC_LANGUAGE_IDS.has(languageId) ? NOT_DECIDED : undefined;
   }
@@ -86,6 +88,7 @@ function byFileName(path: string, name: string, head: string): FormatId | undefi
   if (name === 'ns.conf') return 'netscaler';
   if (isIptablesFileName(path, name)) return 'iptables';
   const ext = extension(name);
+  if (ext === '.xml') return FIREWALLD_ZONE_PATH.test(path) || isFirewalldZone(head) ? 'firewalld' : undefined;
   switch (ext) {
     case '.tf':
     case '.tofu':
@@ -131,7 +134,7 @@ export function mayBeReadable(uri: string): boolean {
   if (name === 'nftables.conf' || name === 'ns.conf' || isIptablesFileName(path, name)) return true;
   const ext = extension(name);
   if (YAML_LOCK_FILE.test(name)) return false;
-  if (['.tf', '.tofu', '.bicep', '.json', '.jsonc', '.yaml', '.yml', '.template', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa'].includes(ext)) return true;
+  if (['.tf', '.tofu', '.bicep', '.json', '.jsonc', '.yaml', '.yml', '.template', '.ps1', '.psm1', '.cmd', '.bat', '.nft', '.iptables', '.asa', '.xml'].includes(ext)) return true;
   if (DOCUMENTATION.test(name)) return false;
   return SHELL_EXTENSIONS.has(ext) || GENERIC_EXTENSIONS.has(ext);
 }
@@ -188,6 +191,22 @@ function isNetscalerConfig(lines: readonly string[]): boolean {
     else other++;
   }
   return acl > 0 && other * 4 <= ns;
+}
+
+const FIREWALLD_ZONE_PATH = /\/firewalld\/zones\/[^/]+\.xml$/;
+
+/** A firewalld zone file: its root element is <zone>, after the XML declaration and comments. */
+function isFirewalldZone(head: string): boolean {
+  let i = 0;
+  for (let guard = 0; guard < 64; guard++) {
+    while (i < head.length && /\s/.test(head[i])) i++;
+    const close = head.startsWith('<?', i) ? '?>' : head.startsWith('<!--', i) ? '-->' : head.startsWith('<!DOCTYPE', i) ? '>' : undefined;
+    if (!close) break;
+    const end = head.indexOf(close, i + 2);
+    if (end < 0) return false;
+    i = end + close.length;
+  }
+  return /^<zone[\s>/]/.test(head.slice(i, i + 6));
 }
 
 const SAVE_TABLE = /^\*(?:filter|nat|mangle|raw|security)\s*$/;
@@ -266,12 +285,16 @@ const TOKEN_SEPARATOR = /[\s;&|()`]+/;
  * more lines wins, the first seen on a tie. Variables such as `IPT=/sbin/iptables`
  * are followed, because scripts often call `$IPT -A …`.
  */
-function countFirewallCommands(lines: readonly string[]): 'iptables' | 'nftables' | undefined {
+type ShellTool = 'iptables' | 'nftables' | 'firewalld' | 'ufw';
+
+function countFirewallCommands(lines: readonly string[]): ShellTool | undefined {
   const iptablesVars = new Set<string>();
   const nftVars = new Set<string>();
   let iptables = 0;
   let nft = 0;
-  let first: 'iptables' | 'nftables' | undefined;
+  let firewalld = 0;
+  let ufw = 0;
+  let first: ShellTool | undefined;
   for (const raw of lines) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -303,11 +326,36 @@ function countFirewallCommands(lines: readonly string[]): 'iptables' | 'nftables
         first ??= 'nftables';
         break;
       }
+      const base = tokens[i].slice(tokens[i].lastIndexOf('/') + 1);
+      if ((base === 'firewall-cmd' || base === 'firewall-offline-cmd') && tokens[i + 1]?.startsWith('--')) {
+        firewalld++;
+        first ??= 'firewalld';
+        break;
+      }
+      if (base === 'ufw' && isUfwVerbAfter(tokens, i + 1)) {
+        ufw++;
+        first ??= 'ufw';
+        break;
+      }
     }
   }
-  if (iptables === 0 && nft === 0) return undefined;
-  if (iptables === nft) return first;
-  return iptables > nft ? 'iptables' : 'nftables';
+  const counts: [ShellTool, number][] = [['iptables', iptables], ['nftables', nft], ['firewalld', firewalld], ['ufw', ufw]];
+  const most = Math.max(iptables, nft, firewalld, ufw);
+  if (most === 0) return undefined;
+  const winners = counts.filter(([, n]) => n === most).map(([t]) => t);
+  // A tie goes to the tool seen first, among the tied ones.
+  return first && winners.includes(first) ? first : winners[0];
+}
+
+const UFW_VERBS = new Set(['allow', 'deny', 'reject', 'limit', 'default', 'insert', 'prepend', 'delete', 'route', 'enable']);
+
+/** `ufw allow 1494/tcp`, `ufw --force enable`, `ufw default deny incoming`: a verb after optional flags. */
+function isUfwVerbAfter(tokens: readonly string[], from: number): boolean {
+  for (let i = from; i < tokens.length && i < from + 3; i++) {
+    if (tokens[i] === '--force' || tokens[i] === '--dry-run') continue;
+    return UFW_VERBS.has(tokens[i]);
+  }
+  return false;
 }
 
 function commandName(token: string, iptablesVars: ReadonlySet<string>, nftVars: ReadonlySet<string>): 'iptables' | 'nftables' | undefined {

@@ -18,6 +18,9 @@ import { parseCloudExport } from './cloud-export';
 import { cloudformationFormat } from './cloudformation/format';
 import { parseCloudFormation } from './cloudformation';
 import { emitAllowRules as emitCloudFormation } from './cloudformation/emit';
+import { firewalldFormat } from './firewalld/format';
+import { parseFirewalld } from './firewalld';
+import { emitAllowRules as emitFirewalld } from './firewalld/emit';
 import { iptablesFormat } from './iptables/format';
 import { parseIptables } from './iptables';
 import { emitAllowRules as emitIptables } from './iptables/emit';
@@ -30,6 +33,9 @@ import { emitAllowRules as emitNftables } from './nftables/emit';
 import { terraformFormat } from './terraform/format';
 import { parseTerraform } from './terraform';
 import { emitAllowRules as emitTerraform } from './terraform/emit';
+import { ufwFormat } from './ufw/format';
+import { parseUfw } from './ufw';
+import { emitAllowRules as emitUfw } from './ufw/emit';
 import { windowsFirewallFormat } from './windows-firewall/format';
 import { parseWindowsFirewall } from './windows-firewall';
 import { emitAllowRules as emitWindowsFirewall } from './windows-firewall/emit';
@@ -60,6 +66,8 @@ export const FORMAT_MODULES: { readonly [K in FormatId]: FormatModule & { readon
   // Computed from the source or exported from the cloud: the finding says which source to change instead of editing this file.
   'terraform-plan': { ...terraformPlanFormat, parse: parseTerraformPlan },
   'cloud-export': { ...cloudExportFormat, parse: parseCloudExport },
+  firewalld: { ...firewalldFormat, parse: parseFirewalld, emit: emitFirewalld },
+  ufw: { ...ufwFormat, parse: parseUfw, emit: emitUfw },
 };
 
 /** The modules in registry order (the order detection tries them). */

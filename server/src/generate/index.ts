@@ -440,6 +440,8 @@ export function generateInto(file: ParsedFile, offset: number, o: { roles: reado
   const emitter = emitterFor(file.format);
   // A plan and a cloud export have no emitter; naming them here also narrows the format to one `generate` writes.
   if (!emitter || file.format === 'cloud-export' || file.format === 'terraform-plan') return { error: `Citrix Flow Lint cannot write rules into ${file.format} files` };
+  // Their quick fixes write rules; `generate` has no skeleton for them yet.
+  if (file.format === 'firewalld' || file.format === 'ufw') return { error: `"Insert rules for role" does not write ${file.format} yet: use the quick fixes on its findings` };
   if (file.ruleSets.length === 0) return { error: 'this file has no rule set (NSG, security group, chain, ACL) to add rules to' };
   const here = file.ruleSets.filter((rs) => rs.span.start <= offset && offset <= rs.span.end).sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start))[0];
   const kind = (here ?? file.ruleSets[0]).kind;

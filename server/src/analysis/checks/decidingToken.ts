@@ -19,6 +19,9 @@ const ACTION: Readonly<Record<ParsedFile['format'], RegExp>> = {
   'terraform-plan': /"access"\s*:\s*"(\w+)"|"protocol"\s*:\s*"([\w-]+)"/i,
   // Azure's access, else the protocol an AWS permission or a GCP allowed/denied entry opens.
   'cloud-export': /"access"\s*:\s*"(\w+)"|"IpProtocol"\s*:\s*"([\w-]+)"|"IPProtocol"\s*:\s*"([\w-]+)"/i,
+  // A zone's <accept/>, <reject/>, <drop/>; a service or port element allows by being there.
+  firewalld: /<(accept|reject|drop)\b|\b(accept|reject|drop)\b|<(service|port)\b|--add-(service|port)\b/,
+  ufw: /\b(allow|deny|reject|limit)\b/,
 };
 
 /**

@@ -20,9 +20,20 @@ export function buildRuleSets(ctx: Context, save: boolean): RuleSet[] {
       const first = [...chains.values()][0];
       problem(ctx, 'limit', `table ${table} is read but not evaluated: only the filter table decides whether a flow passes here`, first.span, 'info');
     }
+    const ufwOnly = evaluated && ![...chains.values()].some((c) => c.builtin) && [...chains.keys()].some((n) => UFW_ENTRY.has(n));
     for (const chain of chains.values()) {
-      if (!chain.builtin) continue;
-      const direction = (BUILTIN_DIRECTION.get(chain.name) as Direction);
+      const ufw = ufwOnly ? UFW_ENTRY.get(chain.name) : undefined;
+      if (!chain.builtin && !ufw) continue;
+      const direction = ufw ? ufw.direction : (BUILTIN_DIRECTION.get(chain.name) as Direction);
+      if (ufw) {
+        problem(
+          ctx,
+          'limit',
+          `ufw's user.rules holds only its user chains: ${chain.name} is read as what ${ufw.builtin} decides, with ufw's default policy assumed (${ufw.policyLine} in /etc/default/ufw, not read here), and ufw-before-${ufw.builtin.toLowerCase()}'s rules (established replies, loopback, ICMP, DHCP) not read`,
+          chain.nameSpan,
+          'info',
+        );
+      }
       const ids = new Map<string, number>();
       const makeRules = (list: readonly PendingRule[]): Rule[] =>
         list.map((p, order) => toRule(ctx, p, order, direction, chains, both, ids));
@@ -32,7 +43,7 @@ export function buildRuleSets(ctx: Context, save: boolean): RuleSet[] {
       const v4 = chain.policy[4];
       const v6 = chain.policy[6];
       const main = v4 ?? v6;
-      const defaults: RuleSet['defaults'] = { [direction]: main?.field ?? { value: 'allow' } };
+      const defaults: RuleSet['defaults'] = { [direction]: ufw ? { value: ufw.policy, span: chain.nameSpan } : main?.field ?? { value: 'allow' } };
       if (both && (v4?.field.value ?? 'allow') !== (v6?.field.value ?? 'allow')) {
         // One default cannot say "IPv4 drops, IPv6 accepts": each family's policy becomes a last rule for its addresses.
         for (const [fam, pol] of [[4, v4], [6, v6]] as const) {
@@ -61,19 +72,20 @@ export function buildRuleSets(ctx: Context, save: boolean): RuleSet[] {
         format: 'iptables',
         kind: 'iptables-chain',
         semantics: 'first-match',
-        directions: evaluated && direction && ['INPUT', 'OUTPUT', 'FORWARD'].includes(chain.name) ? [direction] : [],
+        directions: evaluated && direction && (ufw || ['INPUT', 'OUTPUT', 'FORWARD'].includes(chain.name)) ? [direction] : [],
         rules,
         chains: userChains,
         defaults,
         span: chain.span,
         nameSpan: chain.nameSpan,
-        appliesTo: [chain.name],
+        appliesTo: ufw ? [ufw.builtin, chain.name] : [chain.name],
         ...(both ? {} : { families: [ctx.families.has(6) ? 6 : 4] as const }),
         meta: {
           table,
           chain: chain.name,
           family: familyMeta,
           style: save ? 'iptables-save' : 'script',
+          ...(ufw ? { ufw: 'user.rules', assumedPolicy: ufw.policyLine } : {}),
           ...(evaluated ? {} : { evaluated: 'false' }),
         },
       });
@@ -81,6 +93,19 @@ export function buildRuleSets(ctx: Context, save: boolean): RuleSet[] {
   }
   return out;
 }
+
+/**
+ * ufw's user.rules (`ufw status` reads it back) is iptables-save text with
+ * only ufw's chains: INPUT jumps through ufw-before-input to ufw-user-input,
+ * then ufw-after-input, then the chain policy ufw sets from
+ * /etc/default/ufw. Its shipped defaults are DEFAULT_INPUT_POLICY="DROP",
+ * DEFAULT_OUTPUT_POLICY="ACCEPT", DEFAULT_FORWARD_POLICY="DROP".
+ */
+const UFW_ENTRY: ReadonlyMap<string, { direction: Direction; builtin: string; policy: 'allow' | 'deny'; policyLine: string }> = new Map([
+  ['ufw-user-input', { direction: 'inbound', builtin: 'INPUT', policy: 'deny', policyLine: 'DEFAULT_INPUT_POLICY="DROP"' }],
+  ['ufw-user-output', { direction: 'outbound', builtin: 'OUTPUT', policy: 'allow', policyLine: 'DEFAULT_OUTPUT_POLICY="ACCEPT"' }],
+  ['ufw-user-forward', { direction: 'forward', builtin: 'FORWARD', policy: 'deny', policyLine: 'DEFAULT_FORWARD_POLICY="DROP"' }],
+] as const);
 
 /** What toRule made of a pending rule, reused while its inputs stay the same (the pending rule came from the cache unchanged). */
 export interface BuiltRule {
@@ -159,7 +184,11 @@ function toRule(
   const f = p.fields;
   const source = restrict(f.source) ?? RULE_DEFAULTS.source;
   const destination = restrict(f.destination) ?? RULE_DEFAULTS.destination;
-  const conditions = extra ? [...p.conditions, extra] : p.conditions;
+  let conditions = extra ? [...p.conditions, extra] : p.conditions;
+  if (target.kind === 'jump' && target.chain === 'ufw-user-limit') {
+    // `ufw limit`: the rule rejects only a source's 6th new connection in 30 s; the flow itself, within that rate, goes on to the accept after it.
+    conditions = conditions.map((c) => (c.effect === 'unknown' && c.text.includes('-m recent') ? { ...c, effect: 'never-matches-new' as const, text: `${c.text} (ufw limit: rejects only past the rate; read as passing)` } : c));
+  }
   const meta = p.meta;
   const raw = ctx.text.slice(p.span.start, p.span.end);
   // One object literal, always with `comment` (undefined when there is none): rules built by spreading
