@@ -420,6 +420,50 @@ const naclExportChunk = fc
   .tuple(dashName, fc.array(naclEntry, { maxLength: 6 }))
   .map(([n, entries]) => `{"NetworkAclId":${js(`acl-${n}`)},"VpcId":"vpc-1","IsDefault":false,"Associations":[{"SubnetId":"subnet-1"}],"Entries":[${entries.join(',')}]}`);
 
+
+// ---------------------------------------------------------------- firewalld
+
+const fwAddr = fc.oneof({ weight: 6, arbitrary: addressLiteral }, { weight: 1, arbitrary: pick('', 'not-an-address', '10.0.0.0/255.255.255.0') });
+const fwPort = fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}-${b}`), pick('70000', 'x', ''));
+const fwProto = pick('tcp', 'udp', 'sctp', 'dccp', 'icmp', 'TCP', '');
+const fwService = pick('ssh', 'http', 'https', 'dns', 'cockpit', 'dhcpv6-client', 'samba-client', 'citrix-ica', 'nosuch');
+const fwAction = pick('<accept/>', '<reject/>', '<drop/>', '<reject type="icmp-host-prohibited"/>', '<accept><limit value="10/m"/></accept>', '<mark set="1"/>', '', '<log prefix="x"/>');
+const fwRichElement = fc.oneof(
+  fwService.map((n) => `<service name="${n}"/>`),
+  fc.tuple(fwPort, fwProto).map(([p, q]) => `<port port="${p}" protocol="${q}"/>`),
+  pick('<protocol value="gre"/>', '<icmp-block name="echo-request"/>', '<masquerade/>', '<forward-port port="80" protocol="tcp" to-port="8080"/>', '<bogus/>', ''),
+);
+const fwXmlChunk = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(pick('', ' family="ipv4"', ' family="ipv6"', ' family="ipx"'), pick('', ' priority="-5"', ' priority="10"', ' priority="99999"', ' priority="x"'), sometimes(fc.tuple(fwAddr, fc.boolean()).map(([a, inv]) => `<source address="${a}"${inv ? ' invert="True"' : ''}/>`), 1), sometimes(fwAddr.map((a) => `<destination address="${a}"/>`)), fwRichElement, fwAction).map(([f, p, src, dst, el, act]) => `  <rule${f}${p}>\n    ${src}${dst}\n    ${el}\n    ${act}\n  </rule>\n`) },
+  { weight: 3, arbitrary: fwService.map((n) => `  <service name="${n}"/>\n`) },
+  { weight: 3, arbitrary: fc.tuple(fwPort, fwProto).map(([p, q]) => `  <port port="${p}" protocol="${q}"/>\n`) },
+  { weight: 1, arbitrary: fwAddr.map((a) => `  <source address="${a}"/>\n`) },
+  { weight: 1, arbitrary: pick('  <interface name="eth0"/>\n', '  <short>Public</short>\n', '  <!-- citrix-role: vda -->\n', '  <forward/>\n', '  <rule>\n', '  </zone>\n', '  <port port="1494"\n', '  <x y="&amp;&#9999999;"/>\n', '<![CDATA[ <zone> ]]>\n') },
+);
+// The zone's target, chosen by the number of chunks (wrap sees no randomness of its own).
+const FW_TARGETS = ['', ' target="DROP"', ' target="ACCEPT"', ' target="%%REJECT%%"', ' target="default"', ' target="weird"'];
+const fwCmdOption = fc.oneof(
+  fwService.map((n) => `--add-service=${n}`),
+  fc.tuple(fwPort, fwProto).map(([p, q]) => `--add-port=${p}/${q}`),
+  fc.tuple(fwPort, fwProto).map(([p, q]) => `--remove-port=${p}/${q}`),
+  fc.tuple(fwAddr, fwPort, fwProto, pick('accept', 'reject', 'drop', '')).map(([a, p, q, act]) => `--add-rich-rule='rule family="ipv4" source address="${a}" port port="${p}" protocol="${q}" ${act}'`),
+  fc.tuple(fwAddr, fwService).map(([a, n]) => `--add-rich-rule="rule family=\\"ipv4\\" source not address=\\"${a}\\" service name=\\"${n}\\" drop"`),
+  fwAddr.map((a) => `--add-source=${a}`),
+  pick('--permanent', '--zone=public', '--zone=citrix', '--zone', '--set-target=DROP', '--add-interface=eth0', '--add-service={ssh,http}', '--add-rich-rule=', '--add-rich-rule="rule"', '--panic-on', '--panic-off', '--reload', '--list-all', '--timeout=60', '--frobnicate', '--new-zone=citrix', '--set-default-zone=citrix', '--add-masquerade', '$OPT'),
+);
+const fwCmdChunk = fc.tuple(lineComment('#'), pick('firewall-cmd', 'sudo firewall-cmd', 'firewall-offline-cmd', '/usr/bin/firewall-cmd'), fc.array(fwCmdOption, { minLength: 1, maxLength: 5 }), fc.boolean()).map(([c, cmd, os, cont]) => `${c}${cmd} ${os.join(cont ? ' \\\n  ' : ' ')}\n`);
+
+// ---------------------------------------------------------------- ufw
+
+const ufwAddr = fc.oneof({ weight: 6, arbitrary: addressLiteral }, { weight: 2, arbitrary: pick('any', 'x', '') });
+const ufwPort = fc.oneof(anyPort.map(String), portRange.map(([a, b]) => `${a}:${b}`), fc.array(anyPort, { minLength: 2, maxLength: 4 }).map((ps) => ps.join(',')), pick('ssh', 'https', 'domain', 'nosuch', '0', '70000'));
+const ufwChunk = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(pick('', 'insert 1 ', 'insert 99 ', 'prepend ', 'delete ', 'route ', 'rule '), pick('allow', 'deny', 'reject', 'limit', 'permit'), pick('', 'in ', 'out ', 'in on eth0 ', 'log '), sometimes(pick('tcp', 'udp', 'any', 'icmp', 'esp').map((p) => `proto ${p} `), 1), sometimes(fc.tuple(ufwAddr, sometimes(ufwPort.map((p) => ` port ${p}`))).map(([a, p]) => `from ${a}${p} `), 1), sometimes(fc.tuple(ufwAddr, sometimes(ufwPort.map((p) => ` port ${p}`), 1)).map(([a, p]) => `to ${a}${p} `), 1), sometimes(pick("comment 'citrix'", 'app OpenSSH', 'comment'))).map(([pre, act, dir, proto, from, to, extra]) => `ufw ${pre}${act} ${dir}${proto}${from}${to}${extra}\n`) },
+  { weight: 3, arbitrary: fc.tuple(pick('allow', 'deny', 'reject', 'limit'), fc.oneof(fc.tuple(ufwPort, pick('', '/tcp', '/udp', '/gre')).map(([p, q]) => p + q), pick('OpenSSH', '"Apache Full"'))).map(([a, p]) => `ufw ${a} ${p}\n`) },
+  { weight: 2, arbitrary: fc.tuple(pick('allow', 'deny', 'reject', 'drop'), pick('', 'incoming', 'outgoing', 'routed', 'sideways')).map(([a, d]) => `ufw default ${a} ${d}\n`) },
+  { weight: 1, arbitrary: pick('ufw --force enable\n', 'ufw disable\n', 'ufw --force reset\n', 'ufw delete 1\n', 'ufw delete 99\n', 'ufw status verbose\n', 'ufw $RULE\n', 'sudo ufw allow 1494/tcp\n', 'ufw\n') },
+);
+
 export const TARGETS: readonly FuzzTarget[] = [
   { name: 'terraform-aws', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: awsChunk, wrap: (c) => tfHeader + c.join('') },
   { name: 'terraform-azure', format: 'terraform', ext: 'tf', fixtures: 'terraform', fixtureExts: ['.tf'], chunk: azureTfChunk, wrap: (c) => tfHeader + c.join('') },
@@ -438,6 +482,9 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: 'export-azure', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: azureExportChunk, wrap: (c) => `[${c.join(',')}]` },
   { name: 'export-gcp', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: gcpExportChunk, wrap: (c) => `[${c.join(',')}]` },
   { name: 'windows-powershell', format: 'windows-firewall', ext: 'ps1', fixtures: 'windows-firewall', fixtureExts: ['.ps1'], chunk: psChunk, wrap: (c) => c.join('') },
+  { name: 'firewalld-zone', format: 'firewalld', ext: 'xml', fixtures: 'firewalld', fixtureExts: ['.xml'], chunk: fwXmlChunk, wrap: (c) => `<?xml version="1.0" encoding="utf-8"?>\n<zone${FW_TARGETS[c.length % FW_TARGETS.length]}>\n${c.join('')}</zone>\n` },
+  { name: 'firewalld-script', format: 'firewalld', ext: 'sh', fixtures: 'firewalld', fixtureExts: ['.sh'], chunk: fwCmdChunk, wrap: (c) => `#!/bin/bash\nGW=10.0.0.0/24\n${c.join('')}firewall-cmd --reload\n` },
+  { name: 'ufw', format: 'ufw', ext: 'sh', fixtures: 'ufw', fixtureExts: ['.sh'], chunk: ufwChunk, wrap: (c) => `#!/bin/sh\n${c.join('')}` },
   { name: 'windows-netsh', format: 'windows-firewall', ext: 'cmd', fixtures: 'windows-firewall', fixtureExts: ['.cmd'], chunk: netshChunk, wrap: (c) => `@echo off\n${c.join('')}` },
 ];
 

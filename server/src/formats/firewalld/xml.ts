@@ -105,7 +105,7 @@ export function parseXml(text: string): XmlDocument {
     NAME.lastIndex = i + 1;
     const m = NAME.exec(text);
     if (!m) {
-      problem('"<" does not start a tag here (write &lt; in text)', { start: i, end: i + 1 });
+      problem('"<" does not start a tag here (write &lt; in text)', { start: i, end: Math.min(n, i + 1) });
       i++;
       continue;
     }
@@ -132,7 +132,7 @@ export function parseXml(text: string): XmlDocument {
       const gt = text.indexOf('>', j);
       const nextLt = text.indexOf('<', j);
       end = gt < 0 || (nextLt >= 0 && nextLt < gt) ? (nextLt < 0 ? n : nextLt) : gt + 1;
-      problem(`the tag <${m[0]}> is not well formed here (attributes are name="value")`, { start: j, end: Math.max(j + 1, end) });
+      problem(`the tag <${m[0]}> is not well formed here (attributes are name="value")`, { start: Math.min(j, n), end: Math.min(n, Math.max(j + 1, end)) });
       selfClosing = text[end - 2] === '/';
     }
     const el: XmlElement = { name: m[0], attrs, span: { start: i, end }, open: { start: i, end }, children: [], text: '' };
