@@ -60,6 +60,7 @@ describe('format registry', () => {
       '**/nftables.conf': 'etc/nftables.conf',
       '**/*.asa': 'edge.asa',
       '**/ns.conf': 'nsconfig/ns.conf',
+      '**/firewalld/zones/*.xml': 'etc/firewalld/zones/public.xml',
     };
     for (const d of FORMAT_DESCRIPTORS) {
       for (const glob of d.files.claimed) {

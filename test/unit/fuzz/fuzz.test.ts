@@ -15,7 +15,7 @@ import { HANG_GUARD_MS } from '../../helpers/hangGuard';
 // A fixed seed so the suite is repeatable; `npm run fuzz` explores new seeds.
 const SEED = 20240917;
 // Inputs per target (terraform, iptables and windows-firewall have several targets): a few thousand per format, about 40 s in all.
-const RUNS: Readonly<Record<FormatId, number>> = { terraform: 700, bicep: 1500, arm: 2000, iptables: 1500, nftables: 2000, asa: 2500, 'windows-firewall': 1500, cloudformation: 1500, netscaler: 2500, 'terraform-plan': 700, 'cloud-export': 700, firewalld: 2000, ufw: 2000 };
+const RUNS: Readonly<Record<FormatId, number>> = { terraform: 700, bicep: 1500, arm: 2000, iptables: 1500, nftables: 2000, asa: 2500, 'windows-firewall': 1500, cloudformation: 1500, netscaler: 2500, 'terraform-plan': 700, 'cloud-export': 700, firewalld: 700, ufw: 700 };
 // Time is `npm run fuzz`'s job (100 ms per input, on a quiet machine). Here the suite shares two cores with
 // other test files and CI's own work, so a timing limit would fail for reasons that are not the parser's:
 // the budget only catches a hang.

@@ -60,7 +60,7 @@ export const FIREWALLD_SERVICES: ReadonlyMap<string, ServiceDefinition> = new Ma
   ['smtp', def('25/tcp')],
   ['snmp', def('161/tcp 161/udp')],
   ['syslog', def('514/udp')],
-  ['radius', def('1812/udp 1813/udp')],
+  ['radius', def('1812/tcp 1812/udp 1813/tcp 1813/udp')],
   ['zabbix-agent', def('10050/tcp')],
   ['squid', def('3128/tcp')],
 ]);

@@ -307,6 +307,8 @@ function ruleCommand(s: State, args: readonly ShellWord[], span: Span): void {
     if (!target || body.length > 1) return fail('the short form is one PORT[/PROTO], service name or application name', (body[1] ?? actionWord).span);
     keyParts.push(target.value);
     const p = portsOf(target);
+    // A word of digits (or digits/proto) is a port, never an application name: ufw refuses a bad one.
+    if (!p.ports && /^[\d,:]+(?:\/\w*)?$/.test(target.value)) return fail(p.unknown ?? 'not a port', target.span);
     if (p.ports) {
       destinationPorts = { value: p.ports, span: target.span, text: target.value };
       protocols = { value: p.protocols ?? TCP_UDP, span: target.span, text: target.value };
