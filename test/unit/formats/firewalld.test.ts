@@ -97,3 +97,22 @@ test('firewalld: hostile input is read in bounded time and never throws', () => 
   const inputs = ['<', '<zone', '<zone><rule>'.repeat(3000), `<zone>${'<port port="1" '.repeat(5000)}`, 'firewall-cmd --add-rich-rule="', `firewall-cmd ${'--add-service={a,b,c,d} '.repeat(3000)}`, '\u0000<zone/>'];
   for (const text of inputs) assert.ok(Array.isArray(parseFirewalld(text, 'file:///z.xml').problems));
 });
+
+test('firewalld scripts: --reload drops runtime-only changes, and a zone the script did not make keeps an unknown default', () => {
+  const script = (body: string): string => `#!/bin/sh\n${body}`;
+  const table: [string, string, string, string][] = [
+    // script, flow, verdict, why
+    ['firewall-cmd --zone=public --add-port=1494/tcp\nfirewall-cmd --reload\n', 'in tcp 10.0.0.1 -> 10.0.0.2:1494', 'unknown', 'the runtime-only port is gone after the reload; what public held before is not known'],
+    ['firewall-cmd --permanent --zone=public --add-port=1494/tcp\nfirewall-cmd --reload\n', 'in tcp 10.0.0.1 -> 10.0.0.2:1494', 'allowed', 'permanent, then reloaded'],
+    ['firewall-cmd --reload\nfirewall-cmd --zone=public --add-port=1494/tcp\n', 'in tcp 10.0.0.1 -> 10.0.0.2:1494', 'allowed', 'runtime, after the last reload: in force until the next one'],
+    ['firewall-cmd --permanent --new-zone=citrix\nfirewall-cmd --permanent --zone=citrix --add-source=10.0.0.0/24\nfirewall-cmd --permanent --zone=citrix --add-port=1494/tcp\nfirewall-cmd --reload\n', 'in tcp 10.0.0.1 -> 10.0.0.2:2598', 'denied', 'a zone the script made holds only what it adds: its default target rejects'],
+    ['firewall-cmd --permanent --zone=public --add-port=1494/tcp\n', 'in tcp 10.0.0.1 -> 10.0.0.2:2598', 'unknown', 'public held settings before the script'],
+  ];
+  for (const [body, flowText, verdict, why] of table) {
+    const parsed = parseFirewalld(script(body), 'file:///scripts/fw.sh');
+    assert.equal(parsed.ruleSets.length, 1, body);
+    assert.equal(evaluate(parsed.ruleSets[0], flow(flowText)).verdict, verdict, `${why}: ${body}`);
+  }
+  const reloaded = parseFirewalld(script('firewall-cmd --zone=public --add-port=1494/tcp\nfirewall-cmd --reload\n'), 'file:///scripts/fw.sh');
+  assert.ok(reloaded.problems.some((p) => p.message === '--reload drops the change made above without --permanent: not read as in force'), JSON.stringify(reloaded.problems.map((p) => p.message)));
+});

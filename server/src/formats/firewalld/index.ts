@@ -242,6 +242,7 @@ function parseScript(text: string, uri: string): ParsedFile {
   const zones = new Map<string, Zone>();
   let defaultZone = { name: 'public', set: false };
   let permanentSeen = false;
+  const createdHere = new Set<string>();
   let panic: Span | undefined;
   const zoneOf = (name: string, span: Span, nameSpan?: Span): Zone => {
     let z = zones.get(name);
@@ -267,6 +268,7 @@ function parseScript(text: string, uri: string): ParsedFile {
     }
     const permanent = tool === 'firewall-offline-cmd' || opts.some((o) => o.name === '--permanent');
     if (permanent) permanentSeen = true;
+    const runtime = permanent ? {} : { runtimeOnly: true as const };
     const zoneOpt = opts.find((o) => o.name === '--zone');
     const zoneName = zoneOpt?.value ?? defaultZone.name;
     const prefix = text.slice(cmd.span.start, words[0].span.end);
@@ -293,7 +295,7 @@ function parseScript(text: string, uri: string): ParsedFile {
         switch (what) {
           case 'service':
           case 'protocol': {
-            if (add) z.items.push({ kind: what, ...item });
+            if (add) z.items.push({ kind: what, ...item, ...runtime });
             else removeWhere(z.items, (x) => x.kind === what && x.value.value === v);
             break;
           }
@@ -304,14 +306,14 @@ function parseScript(text: string, uri: string): ParsedFile {
             const proto = slash >= 0 ? v.slice(slash + 1) : '';
             const portSpan = o.valueAt !== undefined ? { start: span.start, end: span.start + port.length } : span;
             const protoSpan = o.valueAt !== undefined && slash >= 0 ? { start: span.start + slash + 1, end: span.end } : span;
-            if (add) z.items.push({ kind: what, value: { value: port, span: portSpan }, protocol: slash >= 0 ? { value: proto, span: protoSpan } : undefined, span: cmd.span });
+            if (add) z.items.push({ kind: what, value: { value: port, span: portSpan }, protocol: slash >= 0 ? { value: proto, span: protoSpan } : undefined, span: cmd.span, ...runtime });
             else removeWhere(z.items, (x) => x.kind === what && x.value.value === port && (x.protocol?.value ?? '') === proto);
             break;
           }
           case 'rich-rule': {
             const r = parseRichRule(v, o.word.span, o.valueAt, problems);
             if (!r) break;
-            if (add) z.rules.push({ ...r, span: cmd.span, raw: text.slice(cmd.span.start, cmd.span.end) });
+            if (add) z.rules.push({ ...r, span: cmd.span, raw: text.slice(cmd.span.start, cmd.span.end), ...runtime });
             else removeWhere(z.rules, (x) => x.key === r.key);
             break;
           }
@@ -347,8 +349,24 @@ function parseScript(text: string, uri: string): ParsedFile {
           zone().target = located;
           break;
         case '--new-zone':
-          if (o.value) touched = zoneOf(o.value, cmd.span, span);
+          if (o.value) {
+            touched = zoneOf(o.value, cmd.span, span);
+            createdHere.add(o.value);
+          }
           break;
+        case '--reload':
+        case '--complete-reload': {
+          // The runtime becomes the permanent configuration again: what was added without --permanent is gone.
+          let dropped = 0;
+          for (const z of zones.values()) {
+            const before = z.items.length + z.rules.length;
+            removeWhere(z.items, (x) => x.runtimeOnly === true);
+            removeWhere(z.rules, (x) => x.runtimeOnly === true);
+            dropped += before - z.items.length - z.rules.length;
+          }
+          if (dropped) note(`${o.name} drops the ${dropped === 1 ? 'change' : `${dropped} changes`} made above without --permanent: not read as in force`, o.word.span, 'warning', 'limit');
+          break;
+        }
         case '--delete-zone':
           if (o.value) zones.delete(o.value);
           break;
@@ -382,10 +400,14 @@ function parseScript(text: string, uri: string): ParsedFile {
   for (const z of zones.values()) {
     if (panic) z.panic = panic;
     z.permanent ||= permanentSeen;
-    note(
-      `zone ${z.name}${z.name === defaultZone.name && !defaultZone.set ? " (the default zone: firewalld's shipped default is public, firewalld.conf's DefaultZone may say otherwise)" : ''} is read as holding only what this script adds; what it held before (a shipped zone's services, saved settings) is not known here`,
-      z.nameSpan ?? z.span,
-    );
+    if (!createdHere.has(z.name)) {
+      // What the zone held before may allow more than the script adds, and its target may be ACCEPT: a flow the script does not admit is unknown, not denied.
+      z.defaultUnknown = `zone ${z.name} held settings before this script (a shipped zone's services, such as ssh in public; saved changes; its target) that are not known here`;
+      note(
+        `zone ${z.name}${z.name === defaultZone.name && !defaultZone.set ? " (the default zone: firewalld's shipped default is public, firewalld.conf's DefaultZone may say otherwise)" : ''} is read as holding what this script adds and, before it, what is not known here: what the script does not admit is unknown, not denied. firewalld's shipped zones hold no rich rules, so nothing there rejects what the script admits, unless someone added one`,
+        z.nameSpan ?? z.span,
+      );
+    }
     ruleSets.push(zoneRuleSet(text, z, problems, lines, 'script'));
   }
   return { uri, format: 'firewalld', text, ruleSets, problems, comments: script.comments };

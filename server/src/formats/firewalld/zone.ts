@@ -50,6 +50,8 @@ export interface RichRule {
   readonly destination?: AddressMatch;
   readonly element?: RichElement;
   readonly action?: { readonly kind: 'accept' | 'reject' | 'drop' | 'mark'; readonly span: Span; readonly limit?: string };
+  /** Added by a script without --permanent: the next --reload drops it. */
+  readonly runtimeOnly?: boolean;
 }
 
 export interface ZoneItem {
@@ -57,6 +59,8 @@ export interface ZoneItem {
   readonly value: Located;
   readonly protocol?: Located;
   readonly span: Span;
+  /** Added by a script without --permanent: the next --reload drops it. */
+  readonly runtimeOnly?: boolean;
 }
 
 export interface Zone {
@@ -77,6 +81,12 @@ export interface Zone {
   /** Scripts: how the last command for this zone starts (`sudo firewall-cmd`), and whether the script writes the permanent configuration. */
   prefix?: string;
   permanent?: boolean;
+  /**
+   * Scripts: why the zone's default is not known — it held settings before
+   * the script ran (a shipped zone's services, saved changes) unless the
+   * script made it with --new-zone.
+   */
+  defaultUnknown?: string;
 }
 
 export function newZone(name: string, span: Span, fromScript: boolean, insertAt: number): Zone {
@@ -439,6 +449,7 @@ export function zoneRuleSet(text: string, zone: Zone, problems: ParseProblem[], 
     directions: ['inbound'],
     rules: b.rules,
     defaults: { inbound: { value: action, span: zone.target?.span ?? zone.nameSpan ?? zone.span } },
+    ...(zone.defaultUnknown ? { defaultsUnknown: { inbound: zone.defaultUnknown } } : {}),
     span: zone.span,
     nameSpan: zone.nameSpan,
     appliesTo: [

@@ -100,7 +100,7 @@ export function parseUfw(text: string, uri: string): ParsedFile {
   }
   const ruleSets: RuleSet[] = [];
   if (firstUfw) {
-    if (!s.reset) note(s, 'limit', 'read as if ufw held no rules before this script (it does not run `ufw --force reset`)', firstUfw, 'info');
+    if (!s.reset) note(s, 'limit', 'this script does not run `ufw --force reset`: rules ufw held before it are not known, so what it does not admit is unknown, not denied; its own rules are read as if none came before them (ufw ships with none)', firstUfw, 'info');
     if (!s.enabled) note(s, 'limit', 'this script never runs `ufw enable`: read as if ufw is active (it stays enabled across boots once enabled)', firstUfw, 'info');
     const off = s.enabled && !s.enabled.value ? s.enabled.span : undefined;
     if (off) note(s, 'limit', 'ufw is disabled at the end of this script: it filters nothing, every flow passes', off, 'warning');
@@ -119,6 +119,8 @@ export function parseUfw(text: string, uri: string): ParsedFile {
         directions: [direction],
         rules,
         defaults: { [direction]: off ? { value: 'allow', span: off } : { value: d.value, span: d.span } },
+        // Without a reset, rules from before the script may admit what it does not: such a flow is unknown, not denied.
+        ...(!s.reset && !off ? { defaultsUnknown: { [direction]: 'ufw may hold rules from before this script (it does not run `ufw --force reset`), which are not known here' } } : {}),
         span: firstUfw,
         appliesTo: [label],
         meta: { direction: label, prefix: s.prefix ?? 'ufw', lastRuleEnd: String(s.lastRuleEnd), reordered: s.reordered ? 'true' : 'false' },
