@@ -72,6 +72,8 @@ test('firewalld: what a zone file or script gets wrong is said at its place', ()
     ['firewall-cmd --zone=public --add-port\n', '--add-port', /--add-port needs a value/],
     ['firewall-cmd --zone=public --frobnicate\n', '--frobnicate', /not an option this reader knows/],
     ['firewall-cmd --add-rich-rule="rule bogus"\n', 'bogus', /is not in the rich rule language here/],
+    ['<zone>\n  <rule><source address="10.0.0.1"/><accept/></rule>\n</zone>\n', '<rule><source address="10.0.0.1"/><accept/></rule>', /an address but no family .*: not in force/],
+    ['<zone>\n  <rule family="ipv4"><port port="1494" protocol="tcp"/></rule>\n</zone>\n', '<rule family="ipv4"><port port="1494" protocol="tcp"/></rule>', /with a port and no action .*: not in force/],
   ];
   for (const [input, spanned, message] of table) {
     const parsed = parseFirewalld(input, 'file:///etc/firewalld/zones/z.xml');
@@ -80,6 +82,12 @@ test('firewalld: what a zone file or script gets wrong is said at its place', ()
     const at = input.slice(p.span.start, p.span.end);
     assert.ok(at.includes(spanned) || spanned.includes(at), `${JSON.stringify(input)}: span "${at}" for ${spanned}`);
   }
+});
+
+test('firewalld: a rich rule firewalld refuses admits nothing', () => {
+  const rs = parseFirewalld('<zone>\n  <interface name="eth0"/>\n  <rule><source address="10.0.0.1"/><accept/></rule>\n  <rule family="ipv4"><port port="1494" protocol="tcp"/></rule>\n</zone>\n', 'file:///etc/firewalld/zones/z.xml').ruleSets[0];
+  assert.equal(evaluate(rs, flow('in tcp 10.0.0.1 -> 10.0.0.2:22')).verdict, 'denied');
+  assert.equal(evaluate(rs, flow('in tcp 10.0.0.5 -> 10.0.0.2:1494')).verdict, 'denied');
 });
 
 test('firewalld: detection by path, root element and firewall-cmd lines', () => {

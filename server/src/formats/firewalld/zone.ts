@@ -294,6 +294,15 @@ function lineOf(b: Builder, offset: number): number {
 
 function richRules(b: Builder, zone: Zone): void {
   for (const r of zone.rules) {
+    // firewalld refuses these (rich.py check(): MISSING_FAMILY, INVALID_RULE), so the rule is never in force.
+    if (!r.family && (r.source?.address || r.destination)) {
+      warn(b, 'syntax-error', 'firewalld refuses a rich rule with an address but no family (add family="ipv4" or family="ipv6"): not in force', r.span, 'error');
+      continue;
+    }
+    if (!r.action && (!r.element || ['service', 'port', 'source-port', 'protocol', 'icmp-type'].includes(r.element.kind))) {
+      warn(b, 'syntax-error', `firewalld refuses a rich rule ${r.element ? `with a ${r.element.kind}` : 'with no element'} and no action (accept, reject, drop or mark): not in force`, r.span, 'error');
+      continue;
+    }
     const conditions: MatchCondition[] = [];
     const fam = r.family ? (r.family.value === 'ipv4' ? 4 : r.family.value === 'ipv6' ? 6 : undefined) : undefined;
     if (r.family && fam === undefined) warn(b, 'syntax-error', `family is ipv4 or ipv6, not "${r.family.value}"`, r.family.span, 'error');
