@@ -56,6 +56,14 @@ export const PUBLIC_ADDRESSES = publicAddressSpace();
 export const AZURE_LOAD_BALANCER = (AddressSet.parse('168.63.129.16') as { ok: true; value: AddressSet }).value;
 
 /** `networks:` in citrix-flows.yaml first; then what names like Azure's `Internet` and `AzureLoadBalancer` mean everywhere. */
+/**
+ * Host firewalls whose forward chain (iptables and nftables FORWARD, ufw's
+ * routed rules) carries other machines' traffic, not the host's. ufw's three
+ * rule sets stand for one host and share its annotation, so its routed rules
+ * never protect the host's role, even when the annotation names them.
+ */
+const HOST_FIREWALL_FORMATS: ReadonlySet<string> = new Set(['iptables', 'nftables', 'ufw']);
+
 export function topologyResolver(topology: Topology): (symbol: AddressSymbol) => AddressSet | undefined {
   let resolver = resolvers.get(topology);
   if (!resolver) resolvers.set(topology, (resolver = makeResolver(topology)));
@@ -226,7 +234,7 @@ export function evaluateRequiredFlows(
       ] as const) {
         const forwardOnly = !directions.includes(flowSide) && directions.includes('forward');
         // A host's FORWARD chain routes other machines' traffic; it protects a role only when bound to it by name.
-        const hostForward = forwardOnly && (b.ruleSet.format === 'iptables' || b.ruleSet.format === 'nftables') && b.scope !== 'rule-set';
+        const hostForward = forwardOnly && HOST_FIREWALL_FORMATS.has(b.ruleSet.format) && (b.scope !== 'rule-set' || b.ruleSet.format === 'ufw');
         const direction: Direction | undefined = directions.includes(flowSide) ? flowSide : forwardOnly && !hostForward ? 'forward' : undefined;
         if (!direction || !sides.has(flowSide)) continue;
         // A rule set on the host itself (no declared addresses) protects whatever address the host has.

@@ -9,6 +9,8 @@ import { emitAllowRules as emitNftables } from '../../../server/src/formats/nfta
 import { emitAllowRules as emitAsa } from '../../../server/src/formats/asa/emit';
 import { emitAllowRules as emitNetscaler } from '../../../server/src/formats/netscaler/emit';
 import { emitAllowRules as emitWindows } from '../../../server/src/formats/windows-firewall/emit';
+import { emitAllowRules as emitFirewalld } from '../../../server/src/formats/firewalld/emit';
+import { emitAllowRules as emitUfw } from '../../../server/src/formats/ufw/emit';
 import { fixesFor } from '../../../server/src/analysis/fixes';
 import { run, which } from '../../helpers/netns';
 import { extractCommands, runInFreshNamespace } from '../kernel/load';
@@ -119,6 +121,9 @@ const CASES: readonly FormatCase[] = [
   { folder: 'asa', format: 'asa', emit: emitAsa },
   { folder: 'netscaler', format: 'netscaler', emit: emitNetscaler },
   { folder: 'windows-firewall', format: 'windows-firewall', emit: emitWindows },
+  // No firewalld or ufw on this machine to load the result: checked by re-parsing and re-analysing.
+  { folder: 'firewalld', format: 'firewalld', emit: emitFirewalld },
+  { folder: 'ufw', format: 'ufw', emit: emitUfw },
 ];
 
 for (const c of CASES) {
