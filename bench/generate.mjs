@@ -87,7 +87,23 @@ export function cloudExport(lines) {
   return { text: `${out.join('\n')}\n`, edits: portLines(out, '"FromPort": 2'), languageId: 'json', file: 'describe-security-groups.json' };
 }
 
-export const GENERATORS = { terraform, 'terraform-json': terraformJson, bicep, iptables, nftables, cloudformation, netscaler, 'cloud-export': cloudExport };
+/** A firewalld zone file: a rich rule per source and port. */
+export function firewalld(lines) {
+  const out = ['<?xml version="1.0" encoding="utf-8"?>', '<!-- citrix-role: vda -->', '<zone>', '  <interface name="eth0"/>'];
+  for (let i = 0; out.length < lines - 1; i++) out.push(`  <rule family="ipv4"><source address="${ip(i)}"/><port port="${port(i)}" protocol="tcp"/><accept/></rule>`);
+  out.push('</zone>');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, 'port port="2'), languageId: 'xml', file: 'public-zone.xml' };
+}
+
+/** A ufw script: a rule per source and port. */
+export function ufw(lines) {
+  const out = ['#!/bin/sh', '# citrix-role: vda', 'ufw --force reset', 'ufw default deny incoming'];
+  for (let i = 0; out.length < lines - 1; i++) out.push(`ufw allow proto tcp from ${ip(i)} to any port ${port(i)}`);
+  out.push('ufw --force enable');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, 'to any port 2'), languageId: 'shellscript', file: 'ufw-setup.sh' };
+}
+
+export const GENERATORS = { terraform, 'terraform-json': terraformJson, bicep, iptables, nftables, cloudformation, netscaler, 'cloud-export': cloudExport, firewalld, ufw };
 
 /** A workspace of `files` small files in the four formats, a tenth of each in its own folder, plus citrix-flows.yaml. */
 export function workspaceFiles(files) {

@@ -58,11 +58,19 @@ interface State {
   reset: boolean;
   reordered: boolean;
   ids: Map<string, number>;
+  /** How many rules of each key `rules` holds, so a duplicate is found without a scan per rule (quadratic in 10,000-rule scripts). */
+  keys: Map<string, number>;
   prefix?: string;
   lastRuleEnd: number;
 }
 
 const SHIPPED: Record<Direction, Action> = { inbound: 'deny', outbound: 'allow', forward: 'deny' };
+
+function forgetKey(s: State, key: string): void {
+  const n = s.keys.get(key) ?? 0;
+  if (n <= 1) s.keys.delete(key);
+  else s.keys.set(key, n - 1);
+}
 
 function note(s: State, code: ParseProblem['code'], message: string, span: Span, severity: ParseProblem['severity'] = 'warning'): void {
   s.problems.push({ code, message, span, severity });
@@ -83,6 +91,7 @@ export function parseUfw(text: string, uri: string): ParsedFile {
     reset: false,
     reordered: false,
     ids: new Map(),
+    keys: new Map(),
     lastRuleEnd: -1,
   };
   let firstUfw: Span | undefined;
@@ -176,6 +185,7 @@ function command(s: State, args: readonly ShellWord[], span: Span): void {
       return;
     case 'reset':
       s.rules = [];
+      s.keys.clear();
       s.reset = true;
       s.reordered = false;
       for (const d of ['inbound', 'outbound', 'forward'] as const) s.defaults[d] = { value: SHIPPED[d], set: false };
@@ -221,6 +231,7 @@ function ruleCommand(s: State, args: readonly ShellWord[], span: Span): void {
     if (args[i] && /^\d+$/.test(args[i].value)) {
       const n = Number(args[i].value);
       const removed = s.rules.splice(n - 1, 1);
+      for (const r of removed) forgetKey(s, r.key);
       if (!removed.length) note(s, 'syntax-error', `ufw delete ${n}: there is no rule ${n} at this point of the script`, args[i].span, 'error');
       else note(s, 'limit', `ufw delete ${n} read as the ${n}th rule this script added (ufw numbers IPv4 rules before IPv6 ones, and rules that were there before)`, args[i].span, 'info');
       s.reordered = true;
@@ -356,10 +367,10 @@ function ruleCommand(s: State, args: readonly ShellWord[], span: Span): void {
   if (del) {
     const at = s.rules.findIndex((r) => r.key === key);
     if (at < 0) note(s, 'limit', `ufw delete: no rule "${key}" was added before this line in this script`, span, 'info');
-    else s.rules.splice(at, 1);
+    else forgetKey(s, s.rules.splice(at, 1)[0].key);
     return;
   }
-  if (s.rules.some((r) => r.key === key)) {
+  if (s.keys.has(key)) {
     // ufw skips a rule it already has ("Skipping adding existing rule").
     return;
   }
@@ -399,6 +410,7 @@ function ruleCommand(s: State, args: readonly ShellWord[], span: Span): void {
     s.rules.unshift(entry);
     s.reordered = true;
   } else s.rules.push(entry);
+  s.keys.set(key, (s.keys.get(key) ?? 0) + 1);
   s.lastRuleEnd = span.end;
   // Where each rule stands once its command has run: an `insert` written after it goes there.
   for (let k = 0; k < s.rules.length; k++) (s.rules[k].rule.meta as Record<string, string>).position = String(k + 1);
