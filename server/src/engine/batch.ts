@@ -137,5 +137,5 @@ function unsupportedReason(file: string): string {
   return `not a supported format (${SUPPORTED})`;
 }
 
-const SUPPORTED = 'Terraform/OpenTofu (HCL or JSON), Bicep, ARM templates, CloudFormation, iptables, nftables, Cisco ASA, Windows Firewall PowerShell or netsh, NetScaler ns.conf, cloud exports (az, aws ec2, gcloud JSON)';
+const SUPPORTED = 'Terraform/OpenTofu (HCL or JSON), Bicep, ARM templates, CloudFormation, iptables, nftables, firewalld, ufw, Cisco ASA, Windows Firewall PowerShell or netsh, NetScaler ns.conf, cloud exports (az, aws ec2, gcloud JSON), terraform show -json';
 
