@@ -55,6 +55,12 @@ test('ufw: verdicts of single commands after a reset', () => {
     ['ufw allow proto tcp from 10.0.0.0/24 to any port 1494,2598', 'in tcp 10.1.0.9 -> 10.0.0.2:2598', 'denied'],
     ['ufw deny out to 203.0.113.0/24', 'out tcp 10.0.0.2 -> 203.0.113.9:443', 'denied'],
     ['ufw allow 1494/tcp', 'out tcp 10.0.0.2 -> 203.0.113.9:443', 'allowed'], // outgoing default allow
+    ['ufw allow OpenSSH', 'in tcp 10.0.0.1 -> 10.0.0.2:22', 'allowed'], // openssh-server's profile: 22/tcp
+    ['ufw allow OpenSSH', 'in tcp 10.0.0.1 -> 10.0.0.2:2222', 'denied'], // nothing else
+    ['ufw allow "Nginx Full"', 'in tcp 10.0.0.1 -> 10.0.0.2:443', 'allowed'], // nginx's: 80,443/tcp
+    ['ufw allow from 10.9.0.0/24 to any app OpenSSH', 'in tcp 10.1.0.1 -> 10.0.0.2:22', 'denied'], // app in the full form: from the admins only
+    ['ufw allow from 10.9.0.0/24 to any app OpenSSH', 'in tcp 10.9.0.1 -> 10.0.0.2:22', 'allowed'],
+    ['ufw allow MyCustomApp', 'in tcp 10.0.0.1 -> 10.0.0.2:22', 'unknown'], // a profile this reader does not have
   ];
   for (const [commands, flowText, verdict] of table) {
     const parsed = parseUfw(`ufw --force reset\n${commands}\nufw --force enable\n`, 'x.sh');

@@ -42,6 +42,27 @@ const TCP_SET = Protocols.of(TCP);
 const UDP_SET = Protocols.of(UDP);
 const TCP_UDP = Protocols.of(TCP, UDP);
 
+/**
+ * Application profiles as the Debian/Ubuntu packages ship them in
+ * /etc/ufw/applications.d (openssh-server, apache2, nginx, postfix, bind9):
+ * a script that names one relies on its package being installed, since ufw
+ * refuses a profile it cannot find. A local edit of the profile is not seen
+ * here, which the rule's condition says.
+ */
+const APP_PROFILES: ReadonlyMap<string, { readonly ports: readonly number[]; readonly protocols: 'tcp' | 'tcp+udp'; readonly from: string }> = new Map([
+  ['OpenSSH', { ports: [22], protocols: 'tcp', from: 'openssh-server' }],
+  ['Apache', { ports: [80], protocols: 'tcp', from: 'apache2' }],
+  ['Apache Secure', { ports: [443], protocols: 'tcp', from: 'apache2' }],
+  ['Apache Full', { ports: [80, 443], protocols: 'tcp', from: 'apache2' }],
+  ['Nginx HTTP', { ports: [80], protocols: 'tcp', from: 'nginx' }],
+  ['Nginx HTTPS', { ports: [443], protocols: 'tcp', from: 'nginx' }],
+  ['Nginx Full', { ports: [80, 443], protocols: 'tcp', from: 'nginx' }],
+  ['Postfix', { ports: [25], protocols: 'tcp', from: 'postfix' }],
+  ['Postfix SMTPS', { ports: [465], protocols: 'tcp', from: 'postfix' }],
+  ['Postfix Submission', { ports: [587], protocols: 'tcp', from: 'postfix' }],
+  ['Bind9', { ports: [53], protocols: 'tcp+udp', from: 'bind9' }],
+]);
+
 interface UfwRule {
   readonly rule: Omit<Rule, 'order'>;
   /** The rule as ufw compares them for `delete <rule>`. */
@@ -65,6 +86,21 @@ interface State {
 }
 
 const SHIPPED: Record<Direction, Action> = { inbound: 'deny', outbound: 'allow', forward: 'deny' };
+
+/** The ports and protocols of a shipped application profile, with the condition that says so; an unknown profile makes the rule unknown. */
+function appProfile(word: ShellWord, conditions: MatchCondition[]): { ports: Field<PortSet>; protocols: Field<ProtocolSet> } | undefined {
+  const profile = APP_PROFILES.get(word.value);
+  if (!profile) {
+    conditions.push({ kind: 'other', text: `application profile "${word.value}" (defined in /etc/ufw/applications.d, not one this reader knows)`, span: word.span, effect: 'unknown' });
+    return undefined;
+  }
+  const ports = profile.ports.map((p) => ({ from: p, to: p }));
+  conditions.push({ kind: 'other', text: `application profile "${word.value}" as ${profile.from} ships it (${profile.ports.join(',')}/${profile.protocols})`, span: word.span, effect: 'assume-match' });
+  return {
+    ports: { value: Ports.of(ports), span: word.span, text: word.value },
+    protocols: { value: profile.protocols === 'tcp' ? TCP_SET : TCP_UDP, span: word.span, text: word.value },
+  };
+}
 
 function forgetKey(s: State, key: string): void {
   const n = s.keys.get(key) ?? 0;
@@ -326,7 +362,11 @@ function ruleCommand(s: State, args: readonly ShellWord[], span: Span): void {
       destinationPorts = { value: p.ports, span: target.span, text: target.value };
       protocols = { value: p.protocols ?? TCP_UDP, span: target.span, text: target.value };
     } else {
-      conditions.push({ kind: 'other', text: `application profile "${target.value}" (defined in /etc/ufw/applications.d, not read here)`, span: target.span, effect: 'unknown' });
+      const app = appProfile(target, conditions);
+      if (app) {
+        destinationPorts = app.ports;
+        protocols = app.protocols;
+      }
     }
   } else {
     let j = 0;
@@ -356,7 +396,10 @@ function ruleCommand(s: State, args: readonly ShellWord[], span: Span): void {
         else destinationPorts = field;
         if (p.protocols && !explicitProto) protocols = { value: p.protocols, span: v.span, text: v.value };
       } else if (w.value === 'app') {
-        conditions.push({ kind: 'other', text: `application profile "${v.value}" (defined in /etc/ufw/applications.d, not read here)`, span: v.span, effect: 'unknown' });
+        const app = appProfile(v, conditions);
+        if (app && side === 'from') sourcePorts = app.ports;
+        else if (app) destinationPorts = app.ports;
+        if (app && !explicitProto) protocols = app.protocols;
       } else return fail(`"${w.value}" is not part of a ufw rule (proto, from, to, port, app, comment)`, w.span);
       j += 2;
     }
