@@ -254,6 +254,12 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
       list.push(ev.evidence);
       self.set(ev.role, list);
     }
+    // A hub firewall carries the flows of many machines: the roles its names and rules mention are the
+    // peers of those flows, never a machine it sits on (its rule "citrix-cloud" does not make it Citrix Cloud).
+    if (rs.kind === 'azure-firewall') {
+      for (const [role, list] of self) peers.set(role, [...(peers.get(role) ?? []), ...list]);
+      self.clear();
+    }
     ruleSets.push({ uri: file.uri, ruleSetId: rs.id, ruleSetName: rs.name, self, peers });
   }
   return { uri: file.uri, ruleSets, citrix };

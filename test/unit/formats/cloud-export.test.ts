@@ -66,6 +66,19 @@ const VERDICTS: readonly [file: string, ruleSet: string, flow: string, verdict: 
   // VDA registration: out to the controllers on 80; the replies come back to an ephemeral port, and ingress 200 (deny 3389
   // from anywhere) comes before ingress 300, so a reply to local port 3389 is dropped: partly allowed.
   ['aws-describe-network-acls.json', 'acl-0c17r1x0000000vda', 'out tcp 10.0.2.9 -> 10.0.4.10:80', 'partial', 'acl-0c17r1x0000000vda ingress 200'],
+  // az network firewall policy rule-collection-group list: Azure Firewall as the IaC readers read it (docs/azure-firewall.md).
+  // DNAT comes before every network rule, whatever the groups' priorities (rcg-deny is 100, rcg-citrix 200).
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward tcp 198.51.100.7 -> 10.10.2.10:443', 'allowed', 'gateway-443'],
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward udp 198.51.100.7 -> 10.10.2.10:443', 'allowed', 'gateway-443'],
+  // A private source may address the Gateway directly, past the DNAT; no network rule admits that.
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward tcp 10.30.0.1 -> 10.10.2.10:443', 'unknown', 'gateway-443 (private sources)'],
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward tcp 10.20.1.5 -> 10.10.1.10:80', 'allowed', 'vda-registration'],
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward tcp 10.20.2.5 -> 10.10.1.10:80', 'denied', '-'],
+  // Citrix Cloud by name: an address cannot be matched to *.cloud.com.
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward tcp 10.20.1.5 -> 52.1.2.3:443', 'unknown', 'citrix-cloud'],
+  // Application rules are HTTP(S) over TCP.
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward udp 10.20.1.5 -> 52.1.2.3:443', 'denied', '-'],
+  ['azure-firewall-rcg-list.json', 'firewall policy afwp-hub', 'forward tcp 198.51.100.7 -> 10.10.2.10:3389', 'denied', 'no-rdp'],
 ];
 
 for (const [file, ruleSetId, flowText, verdict, deciding] of VERDICTS) {

@@ -1,5 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { fixturePath } from '../../helpers/fixtures';
 import { loadCatalog } from '../../../server/src/catalog';
 import { initTreeSitter, parseAs } from '../../../server/src/formats';
 import type { FormatId } from '../../../server/src/model';
@@ -207,4 +209,14 @@ test('infer: names split at punctuation, camelCase and digits', () => {
   assert.deepEqual(nameWords('CitrixVDA-inbound_rules01'), ['citrix', 'vda', 'inbound', 'rules', '01']);
   assert.deepEqual(nameWords('StoreFrontServers'), ['store', 'front', 'servers']);
   assert.deepEqual(nameWords('VDAHost'), ['vda', 'host']);
+});
+
+test('infer: a hub firewall is no machine — its rule names ("citrix-cloud", "vda-registration") name the peers of its flows', () => {
+  // test/fixtures/cloud-export/azure-firewall-rcg-list.json: before, the policy was taken for Citrix Cloud and the VDA.
+  const text = fs.readFileSync(fixturePath('cloud-export', 'azure-firewall-rcg-list.json'), 'utf8');
+  const file = parseAs('cloud-export', text, 'file:///ws/azure-firewall-rcg-list.json');
+  assert.equal(file.ruleSets[0]?.kind, 'azure-firewall');
+  const site = inferSite([file], { catalog: loadCatalog(), declared: [], topology: emptyTopology() });
+  assert.deepEqual(site.bindings, []);
+  assert.deepEqual(site.hints, []);
 });

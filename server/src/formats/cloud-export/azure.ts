@@ -1,6 +1,7 @@
 import type { ParseProblem, Rule, RuleSet } from '../../model';
 import { azureNsgRuleSet, azureRuleFromProperties, NSG_RULE_TYPE, NSG_TYPE, nsgPlacement, prop, uniqueRuleId, type NsgAssociation, type Val } from '../azure';
 import { member, type JsonNode } from '../arm/json';
+import { armRuleCollections, azureFirewallRuleSet, RULE_COLLECTION_GROUP_TYPE, type FirewallCollectionInput, type UnknownRules } from '../azure/firewall';
 import { itemsOf, lastSegment, literalVal, stringOf } from './json';
 
 /**
@@ -18,11 +19,59 @@ export function azureExportRuleSets(root: JsonNode, text: string, problems: Pars
   const usedIds = new Set<string>();
   for (const nsg of nsgs) out.push(nsgRuleSet(nsg, text, problems, usedIds));
   if (looseRules.length) out.push(...ruleListRuleSets(looseRules, text, problems, usedIds));
+  const groups = entries.filter((e) => typeOf(e) === RULE_COLLECTION_GROUP_TYPE);
+  if (groups.length) out.push(...firewallPolicyRuleSets(groups, text, problems));
   for (const e of entries) {
     const type = typeOf(e);
-    if (type !== NSG_TYPE && type !== NSG_RULE_TYPE) {
+    if (type !== NSG_TYPE && type !== NSG_RULE_TYPE && type !== RULE_COLLECTION_GROUP_TYPE) {
       problems.push({ code: 'unparsed-rule', severity: 'info', span: e.span, message: `${type ? `a ${type}` : 'this entry'} is not a network security group or one of its rules; not read` });
     }
+  }
+  return out;
+}
+
+/**
+ * `az network firewall policy rule-collection-group list` (or `show`): the
+ * groups of one or more policies, each naming its policy in its id
+ * (`…/firewallPolicies/<policy>/ruleCollectionGroups/<group>`), read with
+ * the Azure Firewall semantics of the IaC readers. The export does not say
+ * whether the policy has a parent (`az network firewall policy show` does), so
+ * that is said, not assumed away silently.
+ */
+function firewallPolicyRuleSets(groups: readonly JsonNode[], text: string, problems: ParseProblem[]): RuleSet[] {
+  const byPolicy = new Map<string, { collections: FirewallCollectionInput[]; unknown: UnknownRules[]; entries: JsonNode[] }>();
+  for (const g of groups) {
+    const resourceId = stringOf(member(g, 'id')) ?? '';
+    const policy = /\/firewallPolicies\/([^/]+)\/ruleCollectionGroups\//i.exec(resourceId)?.[1] ?? '(unknown firewall policy)';
+    const entry = byPolicy.get(policy) ?? { collections: [], unknown: [], entries: [] };
+    byPolicy.set(policy, entry);
+    entry.entries.push(g);
+    const name = stringOf(member(g, 'name'));
+    entry.collections.push(...armRuleCollections(literalVal(fieldsOf(g)), { name, span: g.span }, { exportedFrom: 'azure', ...resourceMeta(g) }, problems, entry.unknown, text));
+  }
+  const out: RuleSet[] = [];
+  for (const [policy, { collections, unknown, entries }] of byPolicy) {
+    const first = entries[0];
+    problems.push({
+      code: 'limit',
+      severity: 'info',
+      span: member(first, 'name')?.span ?? first.span,
+      message: `firewall policy ${policy}: read from its rule collection groups as exported; a parent policy's groups (which run first) are not in this export — \`az network firewall policy show\` says whether it has one (basePolicy)`,
+    });
+    const built = azureFirewallRuleSet({
+      id: `firewall policy ${policy}`,
+      name: `firewall policy ${policy}`,
+      format: 'cloud-export',
+      span: { start: first.span.start, end: entries[entries.length - 1].span.end },
+      nameSpan: member(first, 'name')?.span,
+      text,
+      style: 'policy',
+      collections,
+      unknownRules: unknown,
+      meta: { exportedFrom: 'azure', policy },
+    });
+    problems.push(...built.problems);
+    out.push(built.ruleSet);
   }
   return out;
 }

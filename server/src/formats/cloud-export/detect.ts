@@ -14,11 +14,14 @@ const GCP_KIND = /"kind"\s*:\s*"compute#firewall"/;
 const GCP_SHAPE = /"(?:allowed|denied)"\s*:\s*\[\s*\{\s*"IPProtocol"/;
 const AZURE_TYPE = /"type"\s*:\s*"Microsoft\.Network\/networkSecurityGroups(?:\/securityRules)?"/i;
 const AZURE_RULE_KEYS = /"(?:securityRules|defaultSecurityRules|destinationPortRanges?|sourceAddressPrefix(?:es)?)"\s*:/;
+const AZURE_FIREWALL_GROUP = /"type"\s*:\s*"Microsoft\.Network\/firewallPolicies\/ruleCollectionGroups"/i;
+const AZURE_FIREWALL_KEYS = /"ruleCollections"\s*:/;
 
 export function cloudExportProvider(head: string): CloudExportProvider | undefined {
   if ((AWS_GROUPS.test(head) || AWS_GROUP_RULES.test(head)) && AWS_PERMISSIONS.test(head)) return 'aws';
   if (AWS_NACLS.test(head) && AWS_NACL_ENTRY.test(head)) return 'aws';
   if (GCP_KIND.test(head) || GCP_SHAPE.test(head)) return 'gcp';
   if (AZURE_TYPE.test(head) && AZURE_RULE_KEYS.test(head)) return 'azure';
+  if (AZURE_FIREWALL_GROUP.test(head) && AZURE_FIREWALL_KEYS.test(head)) return 'azure';
   return undefined;
 }

@@ -28,7 +28,7 @@ export function parseCloudExport(text: string, uri: string, _options?: ParseOpti
       code: 'unparsed-rule',
       severity: 'info',
       span: { start: 0, end: Math.min(text.length, 1) },
-      message: 'Not an export Citrix Flow Lint reads: expected the JSON of `az network nsg show|list`, `aws ec2 describe-security-groups` or `gcloud compute firewall-rules list --format=json`',
+      message: 'Not an export Citrix Flow Lint reads: expected the JSON of `az network nsg show|list`, `az network firewall policy rule-collection-group list`, `aws ec2 describe-security-groups` or `gcloud compute firewall-rules list --format=json`',
     });
   }
   return { uri, format: 'cloud-export', text, ruleSets, problems, comments: [] };
@@ -43,5 +43,7 @@ const SOURCES: Record<string, string> = {
 /** Where a change to an exported rule set belongs: live state is read, not edited. */
 export function exportSourceHint(ruleSet: RuleSet): string | undefined {
   const cloud = ruleSet.meta?.exportedFrom;
-  return cloud ? `This is live state exported from ${cloud === 'azure' ? 'Azure' : cloud === 'aws' ? 'AWS' : 'Google Cloud'}: change ${SOURCES[cloud]}, then export again.` : undefined;
+  if (!cloud) return undefined;
+  const source = ruleSet.kind === 'azure-firewall' ? 'the Terraform, Bicep or ARM code that deploys this firewall policy (or Firewall Manager)' : SOURCES[cloud];
+  return `This is live state exported from ${cloud === 'azure' ? 'Azure' : cloud === 'aws' ? 'AWS' : 'Google Cloud'}: change ${source}, then export again.`;
 }
