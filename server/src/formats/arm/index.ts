@@ -5,9 +5,8 @@ import {
   RULE_COLLECTION_GROUP_TYPE,
   armClassicCollections,
   armRuleCollections,
-  azureFirewallRuleSet,
-  type FirewallCollectionInput,
-  type UnknownRules,
+  FirewallBuilds,
+  type FirewallBuild,
   NSG_RULE_TYPE,
   NSG_TYPE,
   azureNsgRuleSet,
@@ -322,34 +321,16 @@ class ArmReader {
    * rule collections, in the shared Azure Firewall semantics.
    */
   private firewalls(): RuleSet[] {
-    interface Build {
-      readonly id: string;
-      readonly span: Span;
-      readonly nameSpan?: Span;
-      readonly style: 'policy' | 'classic';
-      readonly collections: FirewallCollectionInput[];
-      readonly unknown: UnknownRules[];
-      readonly appliesTo: string[];
-      readonly meta: Record<string, string>;
-    }
-    const builds: Build[] = [];
-    const byEntry = new Map<ResourceEntry, Build>();
-    const byName = new Map<string, Build>();
+    const builds = new FirewallBuilds();
+    const byEntry = new Map<ResourceEntry, FirewallBuild>();
     const literal = (v: Val | undefined): string | undefined => (v?.kind === 'string' ? v.value : undefined);
-    const newBuild = (id: string, span: Span, style: Build['style'], meta: Record<string, string>, nameSpan?: Span): Build => {
-      let unique = id;
-      for (let n = 2; builds.some((b) => b.id === unique); n++) unique = `${id} (${n})`;
-      const b: Build = { id: unique, span, nameSpan, style, collections: [], unknown: [], appliesTo: [], meta };
-      builds.push(b);
-      return b;
-    };
     for (const e of this.entries) {
       if (e.type !== FIREWALL_POLICY_TYPE || e.condition?.value === false) continue;
       const v = e.ctx.toVal(e.node);
       const name = literal(prop(v, 'name'));
-      const b = newBuild(name ?? e.path, e.node.span, 'policy', { resourceIndex: e.path, resourceType: typeText(e.node) }, member(e.node, 'name')?.span);
+      const b = builds.add(name ?? e.path, e.node.span, 'policy', { resourceIndex: e.path, resourceType: typeText(e.node) }, member(e.node, 'name')?.span);
       byEntry.set(e, b);
-      if (name) byName.set(name.toLowerCase(), b);
+      if (name) builds.nameAs(name, b);
       const base = prop(prop(v, 'properties'), 'basePolicy');
       if (base && base.kind !== 'null') {
         const text = this.text.slice(base.span.start, base.span.end);
@@ -367,10 +348,10 @@ class ArmReader {
         const slash = full?.indexOf('/') ?? -1;
         const policyName = full !== undefined && slash > 0 ? full.slice(0, slash) : undefined;
         groupName = policyName !== undefined ? full?.slice(slash + 1) : full;
-        policy = policyName !== undefined ? byName.get(policyName.toLowerCase()) : undefined;
+        policy = policyName !== undefined ? builds.named(policyName) : undefined;
         if (!policy) {
           const id = policyName ?? '(unknown firewall policy)';
-          policy = builds.find((b) => b.id === id && b.meta.declared === 'false') ?? newBuild(id, e.node.span, 'policy', { declared: 'false' });
+          policy = builds.all.find((b) => b.id === id && b.meta.declared === 'false') ?? builds.add(id, e.node.span, 'policy', { declared: 'false' });
           if (policyName === undefined) {
             const why = nameVal?.kind === 'unknown' ? nameVal.reason : "the name is not a literal 'policy/group'";
             this.problems.push({ code: 'unparsed-rule', severity: 'warning', span: nameVal?.span ?? e.node.span, message: `${e.path}: cannot tell which firewall policy this rule collection group belongs to (${why})` });
@@ -389,28 +370,12 @@ class ArmReader {
       const props = prop(v, 'properties');
       const policyId = prop(prop(props, 'firewallPolicy'), 'id');
       const policyName = policyId?.kind === 'ref' ? policyId.name : policyId?.kind === 'string' ? policyId.value.slice(policyId.value.lastIndexOf('/') + 1) : undefined;
-      const policy = policyName ? byName.get(policyName.toLowerCase()) : undefined;
+      const policy = policyName ? builds.named(policyName) : undefined;
       if (policy && !policy.appliesTo.includes(`firewall ${name}`)) policy.appliesTo.push(`firewall ${name}`);
       const classic = armClassicCollections(props, { resourceIndex: e.path });
-      if (classic.length) newBuild(name, e.node.span, 'classic', { resourceIndex: e.path, resourceType: typeText(e.node) }, member(e.node, 'name')?.span).collections.push(...classic);
+      if (classic.length) builds.add(name, e.node.span, 'classic', { resourceIndex: e.path, resourceType: typeText(e.node) }, member(e.node, 'name')?.span).collections.push(...classic);
     }
-    return builds.map((b) => {
-      const built = azureFirewallRuleSet({
-        id: b.id,
-        name: b.id,
-        format: 'arm',
-        span: b.span,
-        nameSpan: b.nameSpan,
-        text: this.text,
-        style: b.style,
-        collections: b.collections,
-        unknownRules: b.unknown,
-        appliesTo: b.appliesTo.length ? b.appliesTo : undefined,
-        meta: b.meta,
-      });
-      this.problems.push(...built.problems);
-      return built.ruleSet;
-    });
+    return builds.ruleSets('arm', this.text, this.problems);
   }
 
   private childRule(e: ResourceEntry): void {

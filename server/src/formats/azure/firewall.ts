@@ -681,3 +681,61 @@ export function armClassicCollections(properties: Val | undefined, meta: Readonl
   }
   return out;
 }
+
+/** One firewall policy (or a firewall's classic collections) as a template reader collects it. */
+export interface FirewallBuild {
+  readonly id: string;
+  readonly span: Span;
+  readonly nameSpan?: Span;
+  readonly style: 'policy' | 'classic';
+  readonly collections: FirewallCollectionInput[];
+  readonly unknown: UnknownRules[];
+  readonly appliesTo: string[];
+  readonly meta: Record<string, string>;
+}
+
+/**
+ * What the Bicep and ARM readers share while collecting firewalls: builds
+ * with unique ids, policies by name (case-insensitive, as Azure compares
+ * them), and the rule sets they become.
+ */
+export class FirewallBuilds {
+  readonly all: FirewallBuild[] = [];
+  private readonly byName = new Map<string, FirewallBuild>();
+
+  add(id: string, span: Span, style: FirewallBuild['style'], meta: Record<string, string>, nameSpan?: Span): FirewallBuild {
+    let unique = id;
+    for (let n = 2; this.all.some((b) => b.id === unique); n++) unique = `${id} (${n})`;
+    const b: FirewallBuild = { id: unique, span, nameSpan, style, collections: [], unknown: [], appliesTo: [], meta };
+    this.all.push(b);
+    return b;
+  }
+
+  nameAs(name: string, b: FirewallBuild): void {
+    this.byName.set(name.toLowerCase(), b);
+  }
+
+  named(name: string): FirewallBuild | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  ruleSets(format: FormatId, text: string, problems: ParseProblem[]): RuleSet[] {
+    return this.all.map((b) => {
+      const built = azureFirewallRuleSet({
+        id: b.id,
+        name: b.id,
+        format,
+        span: b.span,
+        nameSpan: b.nameSpan,
+        text,
+        style: b.style,
+        collections: b.collections,
+        unknownRules: b.unknown,
+        appliesTo: b.appliesTo.length ? b.appliesTo : undefined,
+        meta: b.meta,
+      });
+      problems.push(...built.problems);
+      return built.ruleSet;
+    });
+  }
+}

@@ -6,9 +6,8 @@ import {
   RULE_COLLECTION_GROUP_TYPE,
   armClassicCollections,
   armRuleCollections,
-  azureFirewallRuleSet,
-  type FirewallCollectionInput,
-  type UnknownRules,
+  FirewallBuilds,
+  type FirewallBuild,
   NSG_RULE_TYPE,
   NSG_TYPE,
   azureNsgRuleSet,
@@ -352,35 +351,17 @@ class BicepReader {
    * the shared Azure Firewall semantics.
    */
   private firewalls(): RuleSet[] {
-    interface Build {
-      readonly id: string;
-      readonly span: Span;
-      readonly nameSpan?: Span;
-      readonly style: 'policy' | 'classic';
-      readonly collections: FirewallCollectionInput[];
-      readonly unknown: UnknownRules[];
-      readonly appliesTo: string[];
-      readonly meta: Record<string, string>;
-    }
-    const builds: Build[] = [];
-    const bySymbol = new Map<string, Build>();
-    const byName = new Map<string, Build>();
+    const builds = new FirewallBuilds();
+    const bySymbol = new Map<string, FirewallBuild>();
     const literal = (v: Val | undefined): string | undefined => (v?.kind === 'string' ? v.value : undefined);
-    const newBuild = (id: string, span: Span, style: Build['style'], meta: Record<string, string>, nameSpan?: Span): Build => {
-      let unique = id;
-      for (let n = 2; builds.some((b) => b.id === unique); n++) unique = `${id} (${n})`;
-      const b: Build = { id: unique, span, nameSpan, style, collections: [], unknown: [], appliesTo: [], meta };
-      builds.push(b);
-      return b;
-    };
     const deployed = (inst: Instance): boolean => !(inst.condition?.value.kind === 'boolean' && !inst.condition.value.value);
     for (const r of this.resourceList) {
       if (r.type !== FIREWALL_POLICY_TYPE) continue;
       const nameNode = r.value?.type === 'object' ? objectProperty(r.value, 'name') : undefined;
       const name = literal(nameNode ? this.evaluator.eval(nameNode, EMPTY_SCOPE) : undefined);
-      const b = newBuild(r.symbol, spanOf(r.node), 'policy', { symbolicName: r.symbol, resourceType: r.typeText, ...(name ? { policyName: name } : {}) }, nameNode ? spanOf(nameNode) : undefined);
+      const b = builds.add(r.symbol, spanOf(r.node), 'policy', { symbolicName: r.symbol, resourceType: r.typeText, ...(name ? { policyName: name } : {}) }, nameNode ? spanOf(nameNode) : undefined);
       bySymbol.set(r.symbol, b);
-      if (name) byName.set(name.toLowerCase(), b);
+      if (name) builds.nameAs(name, b);
       if (r.existing) {
         b.unknown.push({ text: `existing policy ${r.symbol}`, span: spanOf(r.node), reason: 'an existing policy: its other rule collection groups are not in this file' });
         continue;
@@ -407,13 +388,13 @@ class BicepReader {
           if (groupName !== undefined && slash > 0) {
             const policyName = groupName.slice(0, slash);
             groupName = groupName.slice(slash + 1);
-            policy = byName.get(policyName.toLowerCase()) ?? builds.find((b) => b.id === policyName) ?? newBuild(policyName, spanOf(r.node), 'policy', { declared: 'false' });
+            policy = builds.named(policyName) ?? builds.all.find((b) => b.id === policyName) ?? builds.add(policyName, spanOf(r.node), 'policy', { declared: 'false' });
           }
         }
         if (!policy) {
           const id = parentVal ? this.text.slice(parentVal.span.start, parentVal.span.end) : '(unknown firewall policy)';
           this.problems.push({ code: 'unresolved-value', severity: 'warning', span: parentVal?.span ?? spanOf(r.node), message: `${r.symbol}: the firewall policy of this rule collection group is not declared in this file` });
-          policy = builds.find((b) => b.id === id) ?? newBuild(id, spanOf(r.node), 'policy', { declared: 'false' });
+          policy = builds.all.find((b) => b.id === id) ?? builds.add(id, spanOf(r.node), 'policy', { declared: 'false' });
         }
         const collections = armRuleCollections(prop(v, 'properties'), { name: groupName, span: inst.span }, { symbolicName: r.symbol }, this.problems, policy.unknown, this.text);
         const extra: Unresolved[] = inst.loopUnknown ? [inst.loopUnknown] : [];
@@ -431,32 +412,16 @@ class BicepReader {
         const policyId = prop(prop(props, 'firewallPolicy'), 'id');
         const policy =
           policyId?.kind === 'ref'
-            ? ((policyId.symbol ? bySymbol.get(policyId.symbol.split('[')[0]) : undefined) ?? (policyId.name ? byName.get(policyId.name.toLowerCase()) : undefined))
+            ? ((policyId.symbol ? bySymbol.get(policyId.symbol.split('[')[0]) : undefined) ?? (policyId.name ? builds.named(policyId.name) : undefined))
             : policyId?.kind === 'string'
-              ? byName.get(policyId.value.slice(policyId.value.lastIndexOf('/') + 1).toLowerCase())
+              ? builds.named(policyId.value.slice(policyId.value.lastIndexOf('/') + 1))
               : undefined;
         if (policy && !policy.appliesTo.includes(`firewall ${name}`)) policy.appliesTo.push(`firewall ${name}`);
         const classic = armClassicCollections(props, { symbolicName: r.symbol });
-        if (classic.length) newBuild(r.symbol, inst.span, 'classic', { symbolicName: r.symbol, resourceType: r.typeText, firewallName: name }).collections.push(...classic);
+        if (classic.length) builds.add(r.symbol, inst.span, 'classic', { symbolicName: r.symbol, resourceType: r.typeText, firewallName: name }).collections.push(...classic);
       }
     }
-    return builds.map((b) => {
-      const built = azureFirewallRuleSet({
-        id: b.id,
-        name: b.id,
-        format: 'bicep',
-        span: b.span,
-        nameSpan: b.nameSpan,
-        text: this.text,
-        style: b.style,
-        collections: b.collections,
-        unknownRules: b.unknown,
-        appliesTo: b.appliesTo.length ? b.appliesTo : undefined,
-        meta: b.meta,
-      });
-      this.problems.push(...built.problems);
-      return built.ruleSet;
-    });
+    return builds.ruleSets('bicep', this.text, this.problems);
   }
 
   private newNsg(r: ResourceDecl | undefined, inst: Instance | undefined, nsgs: Map<string, NsgBuild>, parentName?: { name: string; span: Span }): NsgBuild {

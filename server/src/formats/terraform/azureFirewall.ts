@@ -24,16 +24,18 @@ const ADDRESSES: Names = [
   ['source_addresses', 'sourceAddresses'],
   ['source_ip_groups', 'sourceIpGroups'],
 ];
+// Network rules are written alike in policy rule collection groups and classic collections.
+const NETWORK_RULE_NAMES: Names = [
+  ...ADDRESSES,
+  ['protocols', 'ipProtocols'],
+  ['destination_addresses', 'destinationAddresses'],
+  ['destination_ip_groups', 'destinationIpGroups'],
+  ['destination_fqdns', 'destinationFqdns'],
+  ['destination_ports', 'destinationPorts'],
+];
 const RULE_NAMES: Readonly<Record<'policy' | 'classic', Readonly<Record<FirewallCollectionKind, Names>>>> = {
   policy: {
-    network: [
-      ...ADDRESSES,
-      ['protocols', 'ipProtocols'],
-      ['destination_addresses', 'destinationAddresses'],
-      ['destination_ip_groups', 'destinationIpGroups'],
-      ['destination_fqdns', 'destinationFqdns'],
-      ['destination_ports', 'destinationPorts'],
-    ],
+    network: NETWORK_RULE_NAMES,
     nat: [
       ...ADDRESSES,
       ['protocols', 'ipProtocols'],
@@ -53,14 +55,7 @@ const RULE_NAMES: Readonly<Record<'policy' | 'classic', Readonly<Record<Firewall
     ],
   },
   classic: {
-    network: [
-      ...ADDRESSES,
-      ['protocols', 'ipProtocols'],
-      ['destination_addresses', 'destinationAddresses'],
-      ['destination_ip_groups', 'destinationIpGroups'],
-      ['destination_fqdns', 'destinationFqdns'],
-      ['destination_ports', 'destinationPorts'],
-    ],
+    network: NETWORK_RULE_NAMES,
     nat: [
       ...ADDRESSES,
       ['protocols', 'ipProtocols'],
