@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { evaluate, type FlowQuery } from '../analysis/evaluate';
+import { evaluatePaths } from '../analysis/devicePath';
+import { evaluate, type EvaluateOptions, type FlowQuery } from '../analysis/evaluate';
 import { lineOf } from '../analysis/describe';
 import { topologyResolver, windowsProfileOf } from '../analysis/required';
 import { readTopology, vocabulary } from '../analysis/analyze';
 import { detectFormat, initTreeSitter, parseAs } from '../formats';
-import { LineIndex, type Direction, type ParsedFile, type Rule, type WindowsProfile } from '../model';
+import { LineIndex, type Direction, type ParsedFile, type Rule, type RuleSet, type WindowsProfile } from '../model';
 import { AddressSet, parsePortRange, parseProtocol } from '../net';
 import { bindRuleSets } from '../topology';
 import { findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
@@ -17,9 +18,13 @@ const USAGE = `Usage: citrix-flow-lint test-flow FILE --from ADDR --to ADDR --pr
 
 Would the rule sets in FILE let this flow through? in: the protected host or
 group is the destination (default); out: it is the source; forward: it sits
-between. Every rule set in FILE that filters the direction is applied in
-sequence, as the stages of one path; when FILE holds rule sets for different
-hosts, ask about one with --role. --profile is the Windows Firewall profile
+between (the default for a file of forward rules only, such as an ASA's).
+Every rule set in FILE that filters the direction is applied in sequence, as
+the stages of one path; when FILE holds rule sets for different hosts, ask
+about one with --role. An ASA's ACLs are applied as the device does: the one
+bound in on the interface the flow arrives on (then the global ACL), and the
+one bound out on the interface it leaves by, which the configuration's
+connected networks and routes decide. --profile is the Windows Firewall profile
 active on the host (else the windowsProfile its --role declares in
 citrix-flows.yaml; without either, a verdict that differs between profiles
 is unknown).
@@ -46,6 +51,32 @@ function notRead(file: ParsedFile, name: string, roles: readonly string[] | unde
   return out;
 }
 
+interface StageAnswer {
+  readonly ruleSet: string;
+  readonly verdict: string;
+  readonly decidingRule?: { readonly line: number; readonly text: string };
+  readonly reasons?: readonly string[];
+}
+
+function describeStage(parsedFile: ParsedFile, rs: RuleSet, query: FlowQuery, options: EvaluateOptions): StageAnswer {
+  const r = evaluate(rs, query, options);
+  const decision = r.decisions.find((d) => d.outcome === (r.verdict === 'allowed' ? 'allow' : r.verdict === 'unknown' ? 'unknown' : 'deny'));
+  const rule = decision?.rule;
+  // A stage the device itself decides (security levels, no route) has no line; its note says why.
+  const fallback = rs.meta?.note && !rs.rules.length ? rs.meta.note : `default of ${rs.name}`;
+  return {
+    ruleSet: rs.name,
+    verdict: r.verdict,
+    ...(rule
+      ? { decidingRule: { line: rule.implicit ? 0 : lineOf(parsedFile, rule.span.start), text: rule.implicit ? `${rule.name ?? rule.id} (built in)` : ruleText(rule) } }
+      : decision
+        ? { decidingRule: { line: 0, text: fallback } }
+        : {}),
+    // An allowed verdict carries reasons when more than a rule decided it: the other address family, a name that did not matter, the profile.
+    ...(r.reasons.length ? { reasons: r.reasons } : {}),
+  };
+}
+
 export const testFlowCommand: CliCommand = {
   name: 'test-flow',
   summary: 'ask whether one flow passes the rule sets in a file, and which rule decides',
@@ -69,9 +100,8 @@ export const testFlowCommand: CliCommand = {
     if (!port.ok) return usageError(`--port: ${port.error}`);
     const profileWord = one('profile')?.toLowerCase();
     if (profileWord !== undefined && !['domain', 'private', 'public'].includes(profileWord)) return usageError(`--profile must be domain, private or public, not "${one('profile')}"`);
-    const directionWord = one('direction') ?? 'in';
-    const direction = ({ in: 'inbound', out: 'outbound', forward: 'forward' } as Record<string, Direction>)[directionWord];
-    if (!direction) return usageError(`--direction must be in, out or forward, not "${directionWord}"`);
+    const DIRECTIONS: Record<string, Direction> = { in: 'inbound', out: 'outbound', forward: 'forward' };
+    if (one('direction') !== undefined && !DIRECTIONS[one('direction') as string]) return usageError(`--direction must be in, out or forward, not "${one('direction')}"`);
 
     const full = path.resolve(file);
     const text = readText(full);
@@ -81,6 +111,10 @@ export const testFlowCommand: CliCommand = {
     if (!format) return usageError(`${file} is not a format citrix-flow-lint reads`);
     await initTreeSitter();
     const parsedFile = parseAs(format, text, uri, format === 'terraform' ? { siblingFiles: terraformSiblings(full) } : undefined);
+    // A firewall between networks (an ASA) filters only traffic through it: that is the question to ask of it unless told otherwise.
+    const onlyForward = parsedFile.ruleSets.length > 0 && parsedFile.ruleSets.every((rs) => rs.directions.length === 1 && rs.directions[0] === 'forward');
+    const directionWord = one('direction') ?? (onlyForward ? 'forward' : 'in');
+    const direction = DIRECTIONS[directionWord];
     const rolesPath = one('roles') ? path.resolve(one('roles') as string) : findTopologyFile(path.dirname(full));
     const rolesText = rolesPath ? readText(rolesPath) : undefined;
     const topology = readTopology(rolesText, rolesPath ? toUri(rolesPath) : undefined);
@@ -94,39 +128,48 @@ export const testFlowCommand: CliCommand = {
     const query: FlowQuery = { direction, protocols: proto.value, source: from.value, destination: to.value, destinationPorts: port.value };
     const resolve = topologyResolver(topology);
     const profile = (profileWord as WindowsProfile | undefined) ?? windowsProfileOf(topology, roles ?? []);
-    const stages = ruleSets.map((rs) => {
-      const r = evaluate(rs, query, { resolve, profile });
-      const decision = r.decisions.find((d) => d.outcome === (r.verdict === 'allowed' ? 'allow' : r.verdict === 'unknown' ? 'unknown' : 'deny'));
-      const rule = decision?.rule;
-      return {
-        ruleSet: rs.name,
-        verdict: r.verdict,
-        ...(rule
-          ? { decidingRule: { line: rule.implicit ? 0 : lineOf(parsedFile, rule.span.start), text: rule.implicit ? `${rule.name ?? rule.id} (built in)` : ruleText(rule) } }
-          : decision
-            ? { decidingRule: { line: 0, text: `default of ${rs.name}` } }
-            : {}),
-        // An allowed verdict carries reasons when more than a rule decided it: the other address family, a name that did not matter, the profile.
-        ...(r.reasons.length ? { reasons: r.reasons } : {}),
-      };
-    });
+    const options: EvaluateOptions = { resolve, profile };
+    const describe = (rs: RuleSet, q: FlowQuery): StageAnswer => describeStage(parsedFile, rs, q, options);
+    const throughDevices = evaluatePaths(ruleSets, query, options);
+    const stages = throughDevices ? [] : ruleSets.map((rs) => describe(rs, query));
+    const paths = throughDevices?.results.map(({ path, result }) => ({
+      device: path.device.replace(/^asa:/, ''),
+      from: path.source.toString(),
+      to: path.destination.toString(),
+      ingress: path.ingress,
+      egress: path.egress,
+      why: path.why,
+      verdict: result.verdict,
+      stages: path.stages.map((rs) => describe(rs, { ...query, source: path.source, destination: path.destination })),
+    }));
+    const unbound = throughDevices?.unbound.map((rs) => `${rs.name}: bound by no access-group, so it filters nothing`) ?? [];
     // No rule set read is not "allowed": the file may hold rules of a kind not read, or rules that did not parse.
     // A file whose rule sets all govern the other direction does not filter this one (an iptables file of OUTPUT rules only).
     const noneRead = parsedFile.ruleSets.length === 0 || (filtering > 0 && ruleSets.length === 0);
     const unread = noneRead ? notRead(parsedFile, file, roles) : [];
-    const overall = noneRead ? 'unknown' : ruleSets.length === 0 ? 'allowed' : evaluate(ruleSets, query, { resolve, profile }).verdict;
+    const overall = noneRead ? 'unknown' : ruleSets.length === 0 ? 'allowed' : throughDevices ? throughDevices.verdict : evaluate(ruleSets, query, options).verdict;
     const exitCode = noneRead ? EXIT_USAGE : overall === 'allowed' ? EXIT_OK : EXIT_FINDINGS;
     if (parsed.flags.has('json')) {
-      return { exitCode, stdout: `${JSON.stringify({ verdict: overall, stages, ...(unread.length ? { reasons: unread } : {}) }, null, 2)}\n`, stderr: '' };
+      const answer = { verdict: overall, ...(paths ? { paths, ...(unbound.length ? { notApplied: unbound } : {}) } : { stages }), ...(unread.length ? { reasons: unread } : {}) };
+      return { exitCode, stdout: `${JSON.stringify(answer, null, 2)}\n`, stderr: '' };
     }
     const lines = [`${overall.toUpperCase()}: ${one('proto') ?? 'tcp'} ${from.value} → ${to.value} port ${portText ?? 'any'} (${directionWord})`];
     for (const reason of unread) lines.push(`  ${reason}`);
     if (!noneRead && ruleSets.length === 0) lines.push(`  no rule set in ${file} filters ${direction} traffic: ${parsedFile.ruleSets.map((rs) => rs.name).join(', ')} ${parsedFile.ruleSets.length === 1 ? 'governs' : 'govern'} only the other direction`);
-    for (const s of stages) {
-      const rule = 'decidingRule' in s && s.decidingRule ? ` — ${s.decidingRule.line ? `line ${s.decidingRule.line}: ` : ''}${s.decidingRule.text}` : '';
-      lines.push(`  ${s.ruleSet}: ${s.verdict}${rule}`);
-      for (const reason of ('reasons' in s && s.reasons) || []) lines.push(`      ${reason}`);
+    const stageLines = (list: readonly StageAnswer[], indent: string): void => {
+      for (const s of list) {
+        const rule = s.decidingRule ? ` — ${s.decidingRule.line ? `line ${s.decidingRule.line}: ` : ''}${s.decidingRule.text}` : '';
+        lines.push(`${indent}${s.ruleSet}: ${s.verdict}${rule}`);
+        for (const reason of s.reasons ?? []) lines.push(`${indent}    ${reason}`);
+      }
+    };
+    stageLines(stages, '  ');
+    for (const p of paths ?? []) {
+      const parts = paths && paths.length > 1 ? ` for ${p.from} → ${p.to}` : '';
+      lines.push(`  through ${p.device}${parts}: ${p.verdict} — ${p.why.join(', ')}`);
+      stageLines(p.stages, '    ');
     }
+    for (const line of unbound) lines.push(`  ${line}`);
     return { exitCode, stdout: `${lines.join('\n')}\n`, stderr: '' };
   },
 };

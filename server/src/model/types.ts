@@ -163,7 +163,42 @@ export interface RuleSet {
   readonly roleAddresses?: Readonly<Record<string, AddressSet>>;
   /** Interfaces, hooks, attachments: how the format says where the rule set applies. */
   readonly appliesTo?: readonly string[];
+  /**
+   * The rule set is an interface ACL of a routing firewall (an ASA): a packet
+   * meets only the ACL bound inbound on the interface it arrives on (or the
+   * device's global ACL) and the one bound outbound on the interface it
+   * leaves by, which the device's networks and routes decide.
+   */
+  readonly device?: DevicePlacement;
   readonly meta?: Readonly<Record<string, string>>;
+}
+
+export interface DevicePlacement {
+  /** The same for every rule set of one device. */
+  readonly device: string;
+  readonly interfaces: readonly DeviceInterface[];
+  readonly routes: readonly DeviceRoute[];
+  /** `same-security-traffic permit inter-interface | intra-interface`: between interfaces of equal level, and back out the way in. */
+  readonly sameSecurity: { readonly inter: boolean; readonly intra: boolean };
+  /** How this rule set is applied (`access-group`); none: it filters nothing. */
+  readonly bindings: readonly { readonly direction: 'in' | 'out' | 'global'; readonly iface?: string }[];
+}
+
+export interface DeviceInterface {
+  readonly name: string;
+  /** The device's own addresses on it: traffic to them is to the box, which interface ACLs do not filter. */
+  readonly addresses: AddressSet;
+  /** Where no ACL applies on the way in, traffic passes only to an interface of lower level (Cisco's implicit permit). */
+  readonly securityLevel: number;
+}
+
+/** Where the device sends packets for some addresses: a connected network or a static route. */
+export interface DeviceRoute {
+  readonly iface: string;
+  readonly network: AddressSet;
+  readonly prefixLength: number;
+  /** How the configuration says so, for reasons: `connected 10.50.0.0/24`, `route outside 0.0.0.0 0.0.0.0 198.51.100.1`. */
+  readonly how: string;
 }
 
 export interface RoutedThrough {

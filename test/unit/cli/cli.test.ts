@@ -210,6 +210,19 @@ test('test-flow: verdict, deciding rule per stage and exit status', () => {
   }
 });
 
+test('test-flow on an ASA: the ACLs of the interfaces the flow crosses, forward by default', () => {
+  const edge = workspace({ 'edge.asa': 'asa-paths/citrix-edge.asa' });
+  const denied = cli(['test-flow', 'edge.asa', '--from', '10.60.10.5', '--to', '198.51.100.7', '--port', '443'], edge);
+  assert.equal(denied.status, 1, denied.stderr);
+  assert.match(denied.stdout, /^DENIED: tcp 10\.60\.10\.5 → 198\.51\.100\.7 port 443 \(forward\)\n {2}through citrix-edge: denied — arrives on servers \(connected 10\.60\.0\.0\/16\), leaves by outside \(route outside 0\.0\.0\.0 0\.0\.0\.0 203\.0\.113\.1\)\n {4}global_in: denied/);
+  assert.match(denied.stdout, /old_vpn_filter: bound by no access-group, so it filters nothing/);
+  const allowed = cli(['test-flow', 'edge.asa', '--from', '10.50.0.11', '--to', '10.60.10.5', '--port', '1494', '--json'], edge);
+  assert.equal(allowed.status, 0, allowed.stderr);
+  const out = JSON.parse(allowed.stdout) as { verdict: string; paths: { ingress: string; egress: string; stages: { ruleSet: string; decidingRule: { line: number } }[] }[] };
+  assert.equal(out.verdict, 'allowed');
+  assert.deepEqual(out.paths.map((p) => [p.ingress, p.egress, p.stages.map((s) => `${s.ruleSet}:${s.decidingRule.line}`)]), [['dmz', 'servers', ['dmz_in:26']]]);
+});
+
 test('test-flow: usage errors exit 2', () => {
   const table: [string[], RegExp][] = [
     [['test-flow'], /FILE is required/],

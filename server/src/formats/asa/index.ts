@@ -1,6 +1,8 @@
 import { AddressSet, type PortSet, Ports, type ProtocolSet, Protocols } from '../../net';
 import {
   type Comment,
+  type DeviceInterface,
+  type DeviceRoute,
   makeRule,
   type MatchCondition,
   type ParsedFile,
@@ -19,10 +21,12 @@ import {
   lineSpan,
   lineText,
   lower,
+  maskToPrefix,
   need,
   ObjectTable,
   parseAsaProtocol,
   parsePortOperator,
+  type InterfaceInfo,
   type Service,
   tokSpan,
 } from './objects';
@@ -81,7 +85,9 @@ function parseInto(text: string, uri: string, problems: ParseProblem[], comments
   const commands: SourceLine[] = [];
   let hostname: string | undefined;
   let members: SourceLine[] | undefined;
-  let iface: { nameif?: string; addresses: AddressSet } | undefined;
+  let iface: InterfaceInfo | undefined;
+  const routes: DeviceRoute[] = [];
+  const sameSecurity = { inter: false, intra: false };
 
   for (const line of lines) {
     const t = line.tokens;
@@ -106,7 +112,14 @@ function parseInto(text: string, uri: string, problems: ParseProblem[], comments
       if (ip.ok && ip.value.v4.ranges.length === 1 && ip.value.v4.ranges[0].from === ip.value.v4.ranges[0].to) {
         objects.names.set(t[2].text, ip.value.v4.ranges[0].from);
       }
-    } else if (head === 'interface') iface = { addresses: AddressSet.none() };
+    } else if (head === 'interface') iface = { addresses: AddressSet.none(), connected: [] };
+    else if (head === 'route' || (head === 'ipv6' && lower(t[1]) === 'route')) {
+      const route = staticRoute(line, head === 'ipv6' ? t.slice(1) : t, objects);
+      if (route) routes.push(route);
+    } else if (head === 'same-security-traffic' && lower(t[1]) === 'permit') {
+      if (lower(t[2]) === 'inter-interface') sameSecurity.inter = true;
+      if (lower(t[2]) === 'intra-interface') sameSecurity.intra = true;
+    }
     else if (head === 'object' && t[2]) {
       const kind = lower(t[1]);
       if (kind === 'network' || kind === 'service') members = objects.define(`object ${kind}`, t[2].text, line).members;
@@ -121,29 +134,59 @@ function parseInto(text: string, uri: string, problems: ParseProblem[], comments
     } else if (head === 'access-list' || head === 'access-group') commands.push(line);
     else if (head === 'no' && (lower(t[1]) === 'access-list' || lower(t[1]) === 'access-group')) commands.push(line);
     else if (head === 'clear' && lower(t[1]) === 'configure' && lower(t[2]) === 'access-list') commands.push(line);
-    // Everything else (nat, route, crypto, logging, …) does not filter traffic between hosts.
+    // Everything else (nat, crypto, logging, …) does not filter traffic between hosts.
   }
   if (iface?.nameif) objects.interfaces.set(iface.nameif, iface);
 
   const acls = new Map<string, Acl>();
   const bindings: Binding[] = [];
   for (const line of commands) applyCommand(line, text, acls, bindings, problems, comments);
-  return buildRuleSets(text, uri, hostname, acls, bindings, objects, problems);
+  return buildRuleSets(text, uri, hostname, acls, bindings, objects, problems, { routes, sameSecurity });
 }
 
-function interfaceCommand(iface: { nameif?: string; addresses: AddressSet }, t: readonly Token[], objects: ObjectTable): void {
+function interfaceCommand(iface: InterfaceInfo, t: readonly Token[], objects: ObjectTable): void {
   const head = lower(t[0]);
   if (head === 'nameif' && t[1]) iface.nameif = t[1].text;
+  else if (head === 'security-level' && /^\d{1,3}$/.test(t[1]?.text ?? '')) iface.securityLevel = Math.min(100, Number(t[1].text));
   else if (head === 'ip' && lower(t[1]) === 'address' && t[2]) {
     // The interface's own address (and its failover standby), not its subnet.
     for (const k of lower(t[4]) === 'standby' ? [2, 5] : [2]) {
       const a = t[k] ? AddressSet.parse(objects.resolveName(t[k].text)) : undefined;
       if (a?.ok && !a.value.isAny) iface.addresses = iface.addresses.union(a.value);
     }
+    if (t[3]) connect(iface, `${objects.resolveName(t[2].text)}`, t[3]);
   } else if (head === 'ipv6' && lower(t[1]) === 'address' && t[2]) {
     const slash = t[2].text.indexOf('/');
     const a = AddressSet.parse(slash > 0 ? t[2].text.slice(0, slash) : t[2].text);
     if (a.ok) iface.addresses = iface.addresses.union(a.value);
+    const network = slash > 0 ? AddressSet.parse(t[2].text) : undefined;
+    if (network?.ok) iface.connected.push({ network: network.value, prefixLength: Number(t[2].text.slice(slash + 1)), text: network.value.toString() });
+  }
+}
+
+/** `ip address A MASK`: the interface is on A's network; a bad mask only loses the route, the ACLs are read anyway. */
+function connect(iface: InterfaceInfo, address: string, maskToken: Token): void {
+  try {
+    const prefixLength = maskToPrefix(maskToken);
+    const network = AddressSet.parse(`${address}/${prefixLength}`);
+    if (network.ok) iface.connected.push({ network: network.value, prefixLength, text: network.value.toString() });
+  } catch {
+    // `ip address dhcp`, `pppoe`: the network is learnt at run time.
+  }
+}
+
+/** `route IF NETWORK MASK GATEWAY [DISTANCE]` and `ipv6 route IF PREFIX/LEN GATEWAY`. */
+function staticRoute(line: SourceLine, t: readonly Token[], objects: ObjectTable): DeviceRoute | undefined {
+  const iface = t[1]?.text;
+  const target = t[2]?.text;
+  if (!iface || !target) return undefined;
+  try {
+    const prefixLength = target.includes('/') ? Number(target.slice(target.indexOf('/') + 1)) : t[3] ? maskToPrefix(t[3]) : NaN;
+    const network = AddressSet.parse(target.includes('/') ? target : `${objects.resolveName(target)}/${prefixLength}`);
+    if (!network.ok || !Number.isInteger(prefixLength)) return undefined;
+    return { iface, network: network.value, prefixLength, how: line.tokens.map((k) => k.text).join(' ') };
+  } catch {
+    return undefined;
   }
 }
 
@@ -231,6 +274,7 @@ function buildRuleSets(
   bindings: Binding[],
   objects: ObjectTable,
   problems: ParseProblem[],
+  device: { readonly routes: readonly DeviceRoute[]; readonly sameSecurity: { readonly inter: boolean; readonly intra: boolean } },
 ): RuleSet[] {
   const rulesByAcl = new Map<string, Rule[]>();
   for (const acl of acls.values()) {
@@ -260,6 +304,14 @@ function buildRuleSets(
 
   const group = `asa:${hostname ?? uri}`;
   const global = bindings.find((b) => b.direction === 'global');
+  const interfaces: DeviceInterface[] = [...objects.interfaces.values()].flatMap((i) =>
+    // Cisco gives `nameif inside` level 100 and every other name 0 unless `security-level` says otherwise.
+    i.nameif ? [{ name: i.nameif, addresses: i.addresses, securityLevel: i.securityLevel ?? (i.nameif.toLowerCase() === 'inside' ? 100 : 0) }] : [],
+  );
+  const routes: DeviceRoute[] = [
+    ...[...objects.interfaces.values()].flatMap((i) => (i.nameif ? i.connected.map((c) => ({ iface: i.nameif as string, network: c.network, prefixLength: c.prefixLength, how: `connected ${c.text}` })) : [])),
+    ...device.routes,
+  ];
   const out: RuleSet[] = [];
   for (const acl of acls.values()) {
     const mine = bindings.filter((b) => b.acl === acl.name);
@@ -309,6 +361,7 @@ function buildRuleSets(
       nameSpan: tokSpan(acl.nameToken),
       stage: mine.length ? { group, order: boundOut && !boundIn ? 1 : 0 } : undefined,
       appliesTo: appliesTo.length ? appliesTo : undefined,
+      device: { device: group, interfaces, routes, sameSecurity: device.sameSecurity, bindings: mine.map((b) => ({ direction: b.direction, ...(b.iface ? { iface: b.iface } : {}) })) },
       meta,
     });
   }

@@ -45,6 +45,9 @@ interface Block {
 export interface InterfaceInfo {
   nameif?: string;
   addresses: AddressSet;
+  /** The networks its addresses are on, as `ip address A MASK` and `ipv6 address P/LEN` give them. */
+  connected: { network: AddressSet; prefixLength: number; text: string }[];
+  securityLevel?: number;
 }
 
 /** A typed service group (`port-object`) resolves to ports for one protocol family. */
@@ -466,7 +469,7 @@ export function isPingType(types: readonly string[]): boolean {
   return types.some((t) => PING_ICMP_TYPES.has(t) && t !== 'echo-reply' && t !== '0' && t !== '129');
 }
 
-function maskToPrefix(tok: Token): number {
+export function maskToPrefix(tok: Token): number {
   const m = parseIPv4(tok.text);
   if (!m.ok) throw new LineError(`"${tok.text}" is not a subnet mask`, tok);
   const inv = ~m.value >>> 0;
