@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { FormatId, ParsedFile, TextEdit } from '../../../server/src/model';
+import type { AllowRuleRequest, FormatId, ParsedFile, TextEdit } from '../../../server/src/model';
 import { emitAllowRules as emitIptables } from '../../../server/src/formats/iptables/emit';
 import { emitAllowRules as emitNftables } from '../../../server/src/formats/nftables/emit';
 import { emitAllowRules as emitAsa } from '../../../server/src/formats/asa/emit';
@@ -156,6 +156,13 @@ for (const c of CASES) {
           assert.ok(blocked.length > 0, 'a written rule blocks part of this flow');
           const out = c.emit(blocked);
           assert.ok('error' in out && /block rule wins/.test(out.error), 'the emitter refuses to "fix" what a block rule blocks');
+          // Where the block rule holds in some profiles only, the default decides the others: writing an allow for
+          // those would look like a fix and leave the flow blocked on a host in the blocked profile.
+          const flowOf = (r: AllowRuleRequest): string => JSON.stringify([r.direction, r.protocols, r.ports, String(r.source), String(r.destination)]);
+          const sameFlow = requests.filter((r) => blocked.some((b) => flowOf(b) === flowOf(r)));
+          const whole = c.emit(sameFlow);
+          assert.ok('error' in whole && /block rule wins/.test(whole.error), 'nothing is written for the part the block rule leaves to the default');
+          if (sameFlow.length === requests.length) assert.equal(allow, undefined, 'no "Allow" quick fix is offered');
           return;
         }
         assert.ok(allow, `an "Allow" fix is offered (got: ${fixes.map((f) => f.title).join('; ')})`);

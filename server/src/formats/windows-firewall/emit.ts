@@ -16,6 +16,11 @@ import { indentOf, lineStart, nextLineStart } from '../lineText';
  * the rule rather than opening it to everyone); netsh has no variable that
  * keeps the command valid, so there such a request is refused.
  */
+function profilesOf(rule: Rule): string {
+  const profiles = rule.meta?.profile;
+  return profiles ? `the ${profiles} profile${/[,\s]/.test(profiles) ? 's' : ''}` : 'some profiles';
+}
+
 export const emitAllowRules: AllowRuleEmitter = (requests) => {
   if (requests.length === 0) return { error: 'nothing to write' };
   const file = requests[0].file;
@@ -26,7 +31,21 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
   const names = new Set<string>();
   let anchorEnd = -1;
   let indent = '';
+  // A block rule limited to some profiles decides the flow there while the default decides it in the others, so one
+  // finding asks for both. An allow would open the flow only where no block rule applies, and the host's active
+  // profile (not declared) may be the blocked one: the flow is refused whole, not written for half the profiles.
+  const flowKey = (r: AllowRuleRequest): string => [r.direction, r.protocols.join(','), r.ports.map((p) => `${p.from}-${p.to}`).join(','), r.source, r.destination].join(' ');
+  const blockedBy = new Map<string, Rule>();
   for (const request of requests) {
+    const before = request.before && !request.before.implicit ? request.before : undefined;
+    if (before && before.target.kind === 'deny') blockedBy.set(flowKey(request), before);
+  }
+  for (const request of requests) {
+    const block = blockedBy.get(flowKey(request));
+    if (block && request.before !== block) {
+      errors.push(`${block.name ?? block.id} blocks this flow in ${profilesOf(block)}, and a block rule wins over any allow rule: an allow rule would open it only in the other profiles; narrow or disable the block rule, or declare the host's windowsProfile`);
+      continue;
+    }
     const style = styleOf(request);
     if (style.last && style.last.span.end > anchorEnd) {
       anchorEnd = style.last.span.end;
