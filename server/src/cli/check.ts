@@ -6,6 +6,7 @@ import type { Finding } from '../analysis/findings';
 import { SEVERITY_RANK, type Severity } from '../analysis/findings';
 import { readGated } from '../service/fileGate';
 import { loadAndAnalyze, type LoadedWorkspace } from '../engine/batch';
+import { ruleSetMatches } from '../topology/bind';
 import { parseArgs } from './args';
 import { formatCompact, formatJson, formatText, positions } from './report';
 import { formatSarif } from './sarif';
@@ -22,7 +23,7 @@ export const CHECK_OPTIONS = {
 
 const FORMATS = ['text', 'json', 'sarif', 'compact'] as const;
 
-const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID…] [--format text|json|sarif|compact]
+const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID[=RULESET]…] [--format text|json|sarif|compact]
                               [--severity-threshold error|warning|info] [--exit-zero] [--no-infer] [--no-color]
                               [--baseline FILE | --write-baseline FILE] [--docs-url URL] [--exclude GLOB…]
                               [--skip-unsupported] [--allow-empty]
@@ -34,7 +35,8 @@ plainly say, and peers every site has (Delivery Controllers, the License
 Server) are assumed; the "Assumed" block lists each assumption.
 
   --roles FILE              citrix-flows.yaml to use (default: the nearest one above the first path)
-  --role ID                 bind every rule set in the given files to this role (repeat, or a,b,c)
+  --role ID[=RULESET]       bind the given files' rule sets to this role, or only RULESET (its id, name, or
+                            the id's last part, or a glob: vda=aws_security_group.vda); repeat, or a,b,c
   --format FMT              text (default), json, sarif (SARIF 2.1.0) or compact (one line per finding)
   --severity-threshold LVL  exit 1 when a finding is at or above LVL (default: warning)
   --exit-zero               report findings but exit 0 (usage and internal errors still exit 2)
@@ -108,6 +110,19 @@ export const checkCommand: CliCommand = {
     const badRole = loaded.analysis.findings.find((f) => f.uri === '<command-line>');
     if (badRole) return usageError(badRole.message, USAGE);
     let stderr = '';
+    // `--role vda=NAME` binds only what NAME points at: say what that was, and stop when it was nothing (a typo would
+    // otherwise check the site with the role missing and pass).
+    for (const item of parsed.options.get('role') ?? []) {
+      const wanted = item.includes('=') ? item.slice(item.indexOf('=') + 1) : undefined;
+      const hits = loaded.analysis.binding.bound.filter((b) => b.via === 'command-line' && (wanted === undefined || ruleSetMatches(b.ruleSet, wanted)));
+      if (wanted === undefined && hits.length === 0) continue;
+      if (hits.length === 0) {
+        const names = [...new Set(loaded.analysis.files.flatMap((f) => f.ruleSets.map((rs) => rs.id)))].slice(0, 8);
+        return usageError(`--role ${item} names no rule set in the files checked${names.length ? `; rule sets there: ${names.map((n) => `"${n}"`).join(', ')}` : ''}`, USAGE);
+      }
+      const shownHits = hits.slice(0, 5).map((b) => `${b.ruleSet.id} (${path.relative(process.cwd(), fileURLToPath(b.file.uri))})`);
+      stderr += `citrix-flow-lint: --role ${item} bound ${shownHits.join(', ')}${hits.length > 5 ? ` and ${hits.length - 5} more` : ''}\n`;
+    }
     if (writeBaseline) {
       const target = path.resolve(writeBaseline);
       const at = positions(loaded.texts);

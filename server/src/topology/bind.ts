@@ -72,8 +72,13 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
       for (const b of byBinding) b.ruleSetMatched = true;
       const common = { file, ruleSet, ...(onInterfaces.length ? { interfaces: onInterfaces } : {}) };
 
-      if (commandLineRoles.length) {
-        bound.push({ ...common, roles: commandLineRoles, via: 'command-line', scope: 'file' });
+      const fromCommandLine = commandLineRoles.filter((r) => {
+        if (r.ruleSet === undefined) return true;
+        return ruleSetMatches(ruleSet, r.ruleSet);
+      });
+      if (fromCommandLine.length) {
+        const named = fromCommandLine.every((r) => r.ruleSet !== undefined);
+        bound.push({ ...common, roles: unique(fromCommandLine.map((r) => r.id)), via: 'command-line', scope: named ? 'rule-set' : 'file' });
         continue;
       }
       const annotated = annotationsFor(ruleSet, found.annotations);
@@ -128,13 +133,22 @@ function annotationsFor(ruleSet: RuleSet, annotations: readonly RoleAnnotation[]
   return own.length ? own : annotations.filter((a) => a.scope === 'file' || (a.ruleSetId === undefined && !a.ruleSetIds?.length));
 }
 
-function resolveCommandLineRoles(given: readonly string[], vocabulary: Vocabulary, problems: { uri: string; problem: TopologyProblem }[]): string[] {
+interface CommandLineRole {
+  readonly id: string;
+  /** `--role vda=aws_security_group.vda`: only the rule sets this names (id, name, last segment, or a glob). */
+  readonly ruleSet?: string;
+}
+
+function resolveCommandLineRoles(given: readonly string[], vocabulary: Vocabulary, problems: { uri: string; problem: TopologyProblem }[]): CommandLineRole[] {
   const lookup = roleLookup(vocabulary);
-  const out: string[] = [];
-  for (const text of given) {
+  const out: CommandLineRole[] = [];
+  for (const item of given) {
+    const eq = item.indexOf('=');
+    const text = eq > 0 ? item.slice(0, eq) : item;
+    const ruleSet = eq > 0 ? item.slice(eq + 1) : undefined;
     const hit = lookup.resolve(text);
     if (hit) {
-      if (!out.includes(hit.id)) out.push(hit.id);
+      if (!out.some((r) => r.id === hit.id && r.ruleSet === ruleSet)) out.push({ id: hit.id, ...(ruleSet ? { ruleSet } : {}) });
       continue;
     }
     const suggestion = lookup.suggest(text);

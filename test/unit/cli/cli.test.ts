@@ -223,6 +223,29 @@ test('test-flow on an ASA: the ACLs of the interfaces the flow crosses, forward 
   assert.deepEqual(out.paths.map((p) => [p.ingress, p.egress, p.stages.map((s) => `${s.ruleSet}:${s.decidingRule.line}`)]), [['dmz', 'servers', ['dmz_in:26']]]);
 });
 
+test('check --role ROLE=RULESET binds only the rule set it names, says what it bound, and stops on a name that matches nothing', () => {
+  // A StoreFront load balancer's group beside the VDA group: --role vda alone judged both as VDAs (issue 15 item 6).
+  const site = workspace({
+    'main.tf':
+      'resource "aws_security_group" "vda" {\n  ingress {\n    from_port   = 1494\n    to_port     = 1494\n    protocol    = "tcp"\n    cidr_blocks = ["10.0.0.20/32"]\n  }\n}\n' +
+      'resource "aws_security_group" "storefront_lb" {\n  ingress {\n    from_port   = 443\n    to_port     = 443\n    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n',
+  });
+  // Lines of the groups judged as a VDA: the VDA group starts on line 1, the load balancer's on line 9.
+  const vdaGroupLines = (args: string[]): number[] => {
+    const run = cli(['check', ...args, '--format', 'json', '--exit-zero'], site);
+    assert.equal(run.status, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { findings: { line: number; flowId?: string }[] };
+    return [...new Set(out.findings.filter((f) => f.flowId?.includes('-to-vda.')).map((f) => f.line))].sort((a, b) => a - b);
+  };
+  assert.deepEqual(vdaGroupLines(['--role', 'vda']), [1, 9]);
+  assert.deepEqual(vdaGroupLines(['--role', 'vda=aws_security_group.vda']), [1]);
+  const said = cli(['check', '--role', 'vda=vda', '--exit-zero'], site);
+  assert.match(said.stderr, /--role vda=vda bound aws_security_group\.vda \(main\.tf\)\n/);
+  const typo = cli(['check', '--role', 'vda=vdaa'], site);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /--role vda=vdaa names no rule set in the files checked; rule sets there: "aws_security_group\.vda", "aws_security_group\.storefront_lb"/);
+});
+
 test('test-flow: usage errors exit 2', () => {
   const table: [string[], RegExp][] = [
     [['test-flow'], /FILE is required/],
