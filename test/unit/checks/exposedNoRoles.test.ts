@@ -49,3 +49,28 @@ test('exposed-to-internet with no roles declared: a port that is neither ICA nor
   const analysis = analyzeParsed([parsed], readTopology(undefined, undefined), { workspaceRoot: '/site', reportUnmatchedBindings: false });
   assert.deepEqual(analysis.findings.filter((f) => f.checkId === 'exposed-to-internet').map((f) => f.message), []);
 });
+
+// Stateless reply rules on a host firewall (issue 15 item 1): a rule that admits packets by a server's source port lets
+// replies back to this host's own connections; it is not ICA or management opened to the Internet. Rules by destination
+// port beside them still are.
+test('exposed-to-internet: rules that match replies by source port are not exposure; the rules beside them still are', () => {
+  const text = [
+    '*filter',
+    ':INPUT DROP [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    '-A INPUT -s 203.0.113.0/8 -p tcp --sport 6666:6668 -j ACCEPT',
+    '-A INPUT -p tcp --sport 443 -j ACCEPT',
+    '-A INPUT -p udp --sport 53 -j ACCEPT',
+    '-A INPUT -p tcp --dport 3389 -j ACCEPT',
+    '-A INPUT -p tcp --sport 1024:65535 --dport 22 -j ACCEPT',
+    'COMMIT',
+    '',
+  ].join('\n');
+  const parsed = parseSource({ uri: 'file:///site/vda.rules', text });
+  assert.ok(parsed);
+  const analysis = analyzeParsed([parsed], readTopology(undefined, undefined), { workspaceRoot: '/site', reportUnmatchedBindings: false });
+  const at = new LineIndex(text);
+  const lines = analysis.findings.filter((f) => f.checkId === 'exposed-to-internet').map((f) => at.positionAt(f.span.start).line + 1);
+  assert.deepEqual(lines.sort((a, b) => a - b), [8, 9]);
+});
