@@ -14,6 +14,11 @@ const ENABLED = { value: true };
 const NONE: readonly never[] = [];
 
 export function makeRule(fields: Partial<Rule> & Pick<Rule, 'id' | 'target' | 'direction' | 'span' | 'raw' | 'order'>): Rule {
+  return unorderedRule(fields) as Rule;
+}
+
+/** makeRule for a rule whose parser numbers it later, when it joins its list (implicit rules built ahead of it). */
+export function unorderedRule(fields: Partial<Rule> & Pick<Rule, 'id' | 'target' | 'direction' | 'span' | 'raw'>): Omit<Rule, 'order'> {
   return {
     protocols: ANY_PROTOCOL,
     source: ANY_ADDRESS,

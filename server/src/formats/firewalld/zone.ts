@@ -1,5 +1,5 @@
 import { AddressSet, parseProtocol, Ports, Protocols, type PortSet, type ProtocolSet, ICMP, ICMPV6, TCP, UDP } from '../../net';
-import { LineIndex, RULE_DEFAULTS, type Field, type MatchCondition, type ParseProblem, type Rule, type RuleSet, type RuleTarget, type Span } from '../../model';
+import { LineIndex, RULE_DEFAULTS, unorderedRule, type Field, type MatchCondition, type ParseProblem, type Rule, type RuleSet, type RuleTarget, type Span } from '../../model';
 import { FIREWALLD_SERVICES } from './services';
 
 /**
@@ -387,26 +387,7 @@ function zoneItems(b: Builder, zone: Zone): void {
 export function zoneRuleSet(text: string, zone: Zone, problems: ParseProblem[], lines: LineIndex, style: 'xml' | 'script'): RuleSet {
   const b: Builder = { text, problems, lines, ids: new Map(), rules: [] };
   const implicit = (id: string, target: RuleTarget, priority: number, fields: Partial<Rule>, span: Span, raw: string): void => {
-    push(b, {
-      id,
-      target,
-      direction: 'inbound',
-      protocols: RULE_DEFAULTS.protocols,
-      source: RULE_DEFAULTS.source,
-      destination: RULE_DEFAULTS.destination,
-      sourcePorts: RULE_DEFAULTS.sourcePorts,
-      destinationPorts: RULE_DEFAULTS.destinationPorts,
-      priority: { value: priority },
-      enabled: RULE_DEFAULTS.enabled,
-      conditions: RULE_DEFAULTS.none,
-      unresolved: RULE_DEFAULTS.none,
-      span,
-      raw,
-      implicit: true,
-      chain: zone.name,
-      meta: { zone: zone.name, element: 'implicit' },
-      ...fields,
-    });
+    push(b, unorderedRule({ id, target, direction: 'inbound', priority: { value: priority }, span, raw, implicit: true, chain: zone.name, meta: { zone: zone.name, element: 'implicit' }, ...fields }));
   };
   if (zone.panic) implicit('panic mode', { kind: 'deny' }, PRIORITY_MIN - 2, {}, zone.panic, 'firewall-cmd --panic-on');
   // Which packets meet this zone at all (firewalld: source zones first, then the interface's zone, then the default zone).

@@ -1,5 +1,5 @@
 import { AddressSet, ICMP, ICMPV6, parseProtocol, Ports, Protocols, TCP, UDP, type PortSet, type ProtocolSet } from '../../net';
-import { LineIndex, RULE_DEFAULTS, type Action, type Direction, type Field, type MatchCondition, type ParsedFile, type ParseProblem, type Rule, type RuleSet, type RuleTarget, type Span } from '../../model';
+import { LineIndex, RULE_DEFAULTS, unorderedRule, type Action, type Direction, type Field, type MatchCondition, type ParsedFile, type ParseProblem, type Rule, type RuleSet, type RuleTarget, type Span } from '../../model';
 import { commandName, readShell, stripWrappers, type ShellWord } from '../shell';
 
 /**
@@ -178,24 +178,8 @@ export function parseUfw(text: string, uri: string): ParsedFile {
 /** ufw's before.rules: what passes before any user rule (established replies are the evaluator's stateful default). */
 function implicitRules(direction: Direction, span: Span): Omit<Rule, 'order'>[] {
   if (direction !== 'inbound') return [];
-  const base = (id: string, protocols: ProtocolSet, fields: Partial<Rule>, raw: string): Omit<Rule, 'order'> => ({
-    id,
-    target: { kind: 'allow' },
-    direction: 'inbound',
-    protocols: { value: protocols },
-    source: RULE_DEFAULTS.source,
-    destination: RULE_DEFAULTS.destination,
-    sourcePorts: RULE_DEFAULTS.sourcePorts,
-    destinationPorts: RULE_DEFAULTS.destinationPorts,
-    enabled: RULE_DEFAULTS.enabled,
-    conditions: RULE_DEFAULTS.none,
-    unresolved: RULE_DEFAULTS.none,
-    span,
-    raw,
-    implicit: true,
-    meta: { implicit: 'before.rules' },
-    ...fields,
-  });
+  const base = (id: string, protocols: ProtocolSet, fields: Partial<Rule>, raw: string): Omit<Rule, 'order'> =>
+    unorderedRule({ id, target: { kind: 'allow' }, direction: 'inbound', protocols: { value: protocols }, span, raw, implicit: true, meta: { implicit: 'before.rules' }, ...fields });
   const addr = (a: string): AddressSet => (AddressSet.parse(a) as { ok: true; value: AddressSet }).value;
   return [
     base('before.rules ICMP', Protocols.of(ICMP, ICMPV6), { conditions: [{ kind: 'other', text: 'ICMP types destination-unreachable, time-exceeded, parameter-problem, echo-request', effect: 'assume-match' }] }, 'before.rules: -p icmp … -j ACCEPT'),
