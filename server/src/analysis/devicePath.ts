@@ -26,6 +26,8 @@ export interface DevicePath {
   readonly alternative?: true;
 }
 
+const MAX_PATHS_PER_DEVICE = 256;
+
 interface Leg {
   readonly iface: string;
   readonly part: AddressSet;
@@ -114,6 +116,13 @@ export function devicePaths(ruleSets: readonly RuleSet[], query: FlowQuery): { r
     // A source the device has no route to may still send to it (no reverse-path check is configured by default), from any side.
     if (!from.unrouted.isEmpty) {
       for (const i of placement.interfaces) ingressLegs.push({ iface: i.name, part: from.unrouted, how: `no network or route of the device covers ${from.unrouted}, so it may arrive on any interface`, alternative: true });
+    }
+    // Legs multiply (every route on each side): a configuration of thousands of routes asked about any → any must not
+    // yield millions of paths. Past the bound the rest is one unknown path that says to ask about narrower addresses.
+    if (ingressLegs.length * (to.legs.length + 1) > MAX_PATHS_PER_DEVICE) {
+      const why = `the flow's addresses take more than ${MAX_PATHS_PER_DEVICE} different ways through the device; ask about narrower --from and --to addresses`;
+      paths.push({ device: placement.device, ingress: '?', egress: '?', source: query.source, destination: query.destination, why: [why], stages: [deviceStage(placement, 'too many paths', 'unknown', why)] });
+      continue;
     }
     for (const inLeg of ingressLegs) {
       for (const outLeg of to.legs) {

@@ -39,3 +39,18 @@ test('an ACL no access-group binds is never a stage, and the global ACL is not a
   assert.deepEqual(answer.unbound.map((rs) => rs.name), ['old_vpn_filter']);
   assert.deepEqual(answer.results[0].path.stages.map((rs) => rs.name), ['outside_in']);
 });
+
+test('thousands of routes asked about any → any: one unknown path saying to narrow the question, not millions of paths', () => {
+  const routes = Array.from({ length: 2000 }, (_, i) => `route inside 10.${Math.floor(i / 250)}.${i % 250}.0 255.255.255.0 10.255.0.254`).join('\n');
+  const text = `hostname big\ninterface Gi0/0\n nameif outside\n ip address 192.0.2.2 255.255.255.0\ninterface Gi0/1\n nameif inside\n ip address 10.255.0.1 255.255.255.0\naccess-list in_in extended permit tcp any any eq 443\naccess-group in_in in interface inside\n${routes}\nroute outside 0.0.0.0 0.0.0.0 192.0.2.1\n`;
+  const parsed = parseAs('asa', text, 'file:///big.asa');
+  const answer = evaluatePaths(parsed.ruleSets, flow('forward tcp any -> any:443'), {});
+  assert.ok(answer);
+  // The device's own addresses are one more (to-the-box) path.
+  assert.ok(answer.results.length <= 2, `${answer.results.length} paths`);
+  assert.equal(answer.verdict, 'unknown');
+  assert.ok(answer.results.some((r) => /more than 256 different ways/.test(r.path.why[0])));
+  // A question about one host on each side is still answered.
+  const narrow = evaluatePaths(parsed.ruleSets, flow('forward tcp 10.1.2.3 -> 198.51.100.7:443'), {});
+  assert.equal(narrow?.verdict, 'allowed');
+});
