@@ -421,6 +421,35 @@ const naclExportChunk = fc
   .map(([n, entries]) => `{"NetworkAclId":${js(`acl-${n}`)},"VpcId":"vpc-1","IsDefault":false,"Associations":[{"SubnetId":"subnet-1"}],"Entries":[${entries.join(',')}]}`);
 
 
+// ---------------------------------------------------------------- CloudFormation (YAML with short intrinsics, and JSON)
+
+const cfnProtocol = pick('tcp', 'udp', 'icmp', '-1', '6', '17', 'all', 'gre');
+const cfnPort = fc.oneof(
+  { weight: 6, arbitrary: anyPort.map(String) },
+  { weight: 2, arbitrary: pick('!Ref IcaPort', '!FindInMap [Ports, Ica, Tcp]', "!If [IsProd, 443, 80]", '-1', "''", '!GetAtt X.Port') },
+);
+const cfnCidr = fc.oneof(
+  { weight: 6, arbitrary: cidr4 },
+  { weight: 2, arbitrary: pick('!Ref ClientCidr', '!Select [0, !Ref Cidrs]', "!Sub '${Net}.0.0/16'", '!ImportValue shared-cidr', '0.0.0.0/0', '!Ref AWS::NoValue') },
+);
+const cfnYamlRule = fc.tuple(cfnProtocol, cfnPort, cfnPort, pick('CidrIp', 'CidrIpv6', 'SourceSecurityGroupId', 'DestinationSecurityGroupId', 'SourcePrefixListId'), fc.oneof(cfnCidr, cidr6, pick('!Ref OtherSG', '!GetAtt OtherSG.GroupId')))
+  .map(([proto, from, to, key, value]) => `        - IpProtocol: ${proto}\n          FromPort: ${from}\n          ToPort: ${to}\n          ${key}: ${value}\n`);
+const cfnYamlChunk = fc.oneof(
+  { weight: 5, arbitrary: fc.tuple(ident, fc.array(cfnYamlRule, { maxLength: 4 }), sometimes(fc.array(cfnYamlRule, { maxLength: 2 }).map((rs) => `      SecurityGroupEgress:\n${rs.join('')}`), 2))
+    .map(([n, ins, eg]) => `  ${n}:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: ${n}\n      VpcId: !Ref VpcId\n${ins.length ? `      SecurityGroupIngress:\n${ins.join('')}` : ''}${eg}`) },
+  { weight: 2, arbitrary: fc.tuple(ident, pick('Ingress', 'Egress'), cfnProtocol, cfnPort, cfnCidr, ident)
+    .map(([n, dir, proto, port, cidr, group]) => `  ${n}:\n    Type: AWS::EC2::SecurityGroup${dir}\n    Properties:\n      GroupId: !Ref ${group}\n      IpProtocol: ${proto}\n      FromPort: ${port}\n      ToPort: ${port}\n      CidrIp: ${cidr}\n`) },
+  { weight: 2, arbitrary: fc.tuple(ident, fc.integer({ min: -1, max: 32800 }), cfnProtocol, pick('allow', 'deny', 'Allow', 'x'), pick('true', 'false', 'yes'), cfnCidr, cfnPort)
+    .map(([n, num, proto, action, egress, cidr, port]) => `  ${n}:\n    Type: AWS::EC2::NetworkAclEntry\n    Properties:\n      NetworkAclId: !Ref Acl\n      RuleNumber: ${num}\n      Protocol: ${proto === 'tcp' ? 6 : proto}\n      RuleAction: ${action}\n      Egress: ${egress}\n      CidrBlock: ${cidr}\n      PortRange:\n        From: ${port}\n        To: ${port}\n`) },
+  { weight: 1, arbitrary: pick('  Acl:\n    Type: AWS::EC2::NetworkAcl\n    Properties:\n      VpcId: !Ref VpcId\n', '  Nested:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://example.com/t.yaml\n', '  Bad: !If [IsProd\n', "  Anchor: &a\n    Type: AWS::EC2::SecurityGroup\n  Alias: *a\n") },
+);
+const cfnYamlWrap = (chunks: readonly string[]): string =>
+  `AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  IcaPort:\n    Type: Number\n    Default: 1494\n  ClientCidr:\n    Type: String\n    Default: 10.20.0.0/16\n  Cidrs:\n    Type: CommaDelimitedList\n    Default: 10.1.0.0/16,10.2.0.0/16\n  VpcId:\n    Type: AWS::EC2::VPC::Id\nMappings:\n  Ports:\n    Ica:\n      Tcp: 2598\nConditions:\n  IsProd: !Equals [!Ref AWS::Region, eu-west-1]\nResources:\n${chunks.join('')}`;
+const cfnJsonChunk = fc.tuple(ident, fc.array(fc.tuple(cfnProtocol, anyPort, anyPort, fc.oneof(cidr4.map((c) => JSON.stringify(c)), pick('{"Ref": "ClientCidr"}', '{"Fn::Select": [0, {"Ref": "Cidrs"}]}', '{"Fn::ImportValue": "x"}', 'null', '7'))), { maxLength: 4 }))
+  .map(([n, rules]) => `"${n}": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "${n}", "SecurityGroupIngress": [${rules.map(([p, a, b, c]) => `{"IpProtocol": "${p}", "FromPort": ${a}, "ToPort": ${b}, "CidrIp": ${c}}`).join(', ')}]}}`);
+const cfnJsonWrap = (chunks: readonly string[]): string =>
+  `{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Parameters": {"ClientCidr": {"Type": "String", "Default": "10.20.0.0/16"}, "Cidrs": {"Type": "CommaDelimitedList", "Default": "10.1.0.0/16,10.2.0.0/16"}},\n  "Resources": {\n    ${chunks.join(',\n    ')}\n  }\n}\n`;
+
 // ---------------------------------------------------------------- firewalld
 
 const fwAddr = fc.oneof({ weight: 6, arbitrary: addressLiteral }, { weight: 1, arbitrary: pick('', 'not-an-address', '10.0.0.0/255.255.255.0') });
@@ -476,6 +505,8 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: 'nftables', format: 'nftables', ext: 'nft', fixtures: 'nftables', fixtureExts: ['.nft', '.sh'], chunk: nftChunk, benchExclude: /^(flush ruleset|delete table)/, wrap: nftWrap },
   { name: 'asa', format: 'asa', ext: 'asa', fixtures: 'asa', fixtureExts: ['.asa'], chunk: asaChunk, wrap: asaWrap },
   { name: 'netscaler', format: 'netscaler', ext: 'conf', fixtures: 'netscaler', fixtureExts: ['.conf', '.txt'], chunk: nsChunk, wrap: nsWrap },
+  { name: 'cloudformation-yaml', format: 'cloudformation', ext: 'yaml', fixtures: 'cloudformation', fixtureExts: ['.yaml'], chunk: cfnYamlChunk, wrap: cfnYamlWrap },
+  { name: 'cloudformation-json', format: 'cloudformation', ext: 'json', fixtures: 'cloudformation', fixtureExts: ['.json'], chunk: cfnJsonChunk, wrap: cfnJsonWrap },
   { name: 'terraform-plan', format: 'terraform-plan', ext: 'json', fixtures: 'terraform-plan', fixtureExts: ['.json'], chunk: planChunk, wrap: planWrap },
   { name: 'export-aws', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: awsGroupChunk, wrap: (c) => `{"SecurityGroups":[${c.join(',')}]}` },
   { name: 'export-aws-nacl', format: 'cloud-export', ext: 'json', fixtures: 'cloud-export', fixtureExts: ['.json'], chunk: naclExportChunk, wrap: (c) => `{"NetworkAcls":[${c.join(',')}]}` },

@@ -131,7 +131,12 @@ export function parseJsonTolerant(text: string): { root?: JsonNode; problems: Pa
     return undefined;
   };
 
-  const object = (): JsonNode => {
+  /**
+   * An object closed by recovery with nothing in it (a stray `{` where a key
+   * or a value was expected) is no value: `[{{{{…` is one broken span, not a
+   * list of hundreds of empty objects a reader would take for rules.
+   */
+  const object = (): JsonNode | undefined => {
     const start = tokenStart;
     depth++;
     next();
@@ -146,7 +151,7 @@ export function parseJsonTolerant(text: string): { root?: JsonNode; problems: Pa
       if (token === T.eof || token === T.openBrace || token === T.openBracket || token === T.closeBracket) {
         error("missing '}'", { start: lastEnd, end: lastEnd });
         depth--;
-        return { type: 'object', span: { start, end: lastEnd }, props };
+        return props.length ? { type: 'object', span: { start, end: lastEnd }, props } : undefined;
       }
       if (token !== T.string) {
         error('property name expected', { start: tokenStart, end: tokenEnd });

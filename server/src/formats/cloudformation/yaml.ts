@@ -18,8 +18,10 @@ export function parseCfnYaml(text: string): { root?: JsonNode; problems: ParsePr
     return { problems: [{ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `YAML could not be read: ${(e as Error).message}` }], comments };
   }
   for (const err of doc.errors) {
-    const [start, end] = err.pos;
-    problems.push({ code: 'syntax-error', severity: 'error', span: { start, end: Math.max(end, start + 1) }, message: `YAML: ${firstLine(err.message)}` });
+    // The yaml library places an error at the end of the input one character past it.
+    const start = Math.min(err.pos[0], text.length);
+    const end = Math.min(text.length, Math.max(err.pos[1], start + 1));
+    problems.push({ code: 'syntax-error', severity: 'error', span: { start, end }, message: `YAML: ${firstLine(err.message)}` });
   }
   const root = doc.contents ? convert(doc.contents as YamlNode, text, problems, 0) : undefined;
   return { root, problems, comments };
