@@ -163,6 +163,26 @@ const more: { name: string; format: 'bicep' | 'arm'; file: string; ruleSet?: str
     ],
   },
   {
+    name: 'spread: a base object spread into each rule, a shared list spread into the NSG, a later key overriding the spread',
+    format: 'bicep',
+    file: 'spread.bicep',
+    ruleSet: 'vdaNsg',
+    rows: [
+      // Access, direction and the destination come only from the spread object: without it the rule is unknown.
+      { flow: 'in tcp 10.30.0.5 -> 10.1.0.8:2598', verdict: 'allowed', deciding: 'Allow-HDX-TCP', resolveVnet: true },
+      { flow: 'in udp 10.30.0.5 -> 10.1.0.8:1494', verdict: 'allowed', deciding: 'Allow-HDX-UDP', resolveVnet: true },
+      // `access: 'Deny'` after `...inboundAllow` wins.
+      { flow: 'in tcp 10.0.0.9 -> 10.1.0.8:3389', verdict: 'denied', deciding: 'Deny-RDP', resolveVnet: true },
+    ],
+  },
+  {
+    name: 'spread of a parameter without default: the list is not known',
+    format: 'bicep',
+    file: 'spread.bicep',
+    ruleSet: 'extraNsg',
+    rows: [{ flow: 'in tcp 10.30.0.5 -> 10.1.0.8:2598', verdict: 'unknown', resolveVnet: true }],
+  },
+  {
     name: 'ARM: variables, format() and add() resolve; reference() stays unknown',
     format: 'arm',
     file: 'params-vars.json',

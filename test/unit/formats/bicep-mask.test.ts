@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskNewerSyntax, maskPunctuationRuns } from '../../../server/src/formats/bicep/mask';
+import { maskNewerSyntax, maskPunctuationRuns, maskSpreads } from '../../../server/src/formats/bicep/mask';
+import { scanBicep } from '../../../server/src/formats/bicep/scan';
 import { initTreeSitter } from '../../../server/src/formats/treeSitter';
 import { parseAs } from '../../../server/src/formats';
 
@@ -41,5 +42,26 @@ test('declarations of newer Bicep releases are rewritten offset for offset into 
     const out = maskNewerSyntax(input);
     assert.equal(out, expected, JSON.stringify(input));
     assert.equal(out.length, input.length);
+  }
+});
+
+test('spreads are rewritten offset for offset, and only where Bicep allows them', () => {
+  // [input, masked text, offsets the evaluator is told are spreads]
+  const cases: [string, string, number[]][] = [
+    ['var o = { ...base, a: 1 }\n', 'var o = { __:base, a: 1 }\n', [10]],
+    ['var l = [\n  ...xs\n  1\n]\n', 'var l = [\n     xs\n  1\n]\n', [15]],
+    ['var l = [...xs, ...ys]\n', 'var l = [   xs,    ys]\n', [12, 19]],
+    // Inside an array inside an object: the innermost bracket decides.
+    ['var o = { r: [ ...xs ] }\n', 'var o = { r: [    xs ] }\n', [18]],
+    // In a string, a comment, or a call's arguments, dots are not a spread.
+    ["var s = '...'\n// ... note\nvar c = f(...x)\n", "var s = '...'\n// ... note\nvar c = f(...x)\n", []],
+    // An interpolation's braces are not an object.
+    ["var s = '${a}'\nvar o = {\n  ...b\n}\n", "var s = '${a}'\nvar o = {\n  __:b\n}\n", [27]],
+  ];
+  for (const [input, expected, offsets] of cases) {
+    const out = maskSpreads(input, scanBicep(input).spreads);
+    assert.equal(out.text, expected, JSON.stringify(input));
+    assert.equal(out.text.length, input.length);
+    assert.deepEqual([...out.spreadAt], offsets, JSON.stringify(input));
   }
 });

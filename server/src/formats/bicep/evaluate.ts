@@ -51,6 +51,8 @@ export class BicepEvaluator {
     private readonly params: ReadonlyMap<string, Node>,
     private readonly vars: ReadonlyMap<string, Node>,
     private readonly resources: ReadonlyMap<string, ResourceDecl>,
+    /** Where `...` spreads were (mask.ts maskSpreads): object properties and array items at these offsets are spreads. */
+    private readonly spreadAt: ReadonlySet<number> = new Set(),
   ) {}
 
   eval(node: Node, scope: Scope): Val {
@@ -232,13 +234,24 @@ export class BicepEvaluator {
       if (c.type === 'identifier' && next?.type === 'parenthesized_expression' && c.endIndex === next.startIndex) {
         const inner = next.namedChildren.filter((x): x is Node => !!x && x.type !== 'comment');
         const span = { start: c.startIndex, end: next.endIndex };
-        items.push(this.callFunction(c.text, inner, scope, span, this.textBetween(c, next)));
+        const called = this.callFunction(c.text, inner, scope, span, this.textBetween(c, next));
         i++;
+        if (!this.spreadAt.has(c.startIndex)) items.push(called);
+        else if (!this.spreadInto(items, called)) return unknownSpread(node, called);
         continue;
       }
-      items.push(this.eval(c, scope));
+      const v = this.eval(c, scope);
+      if (!this.spreadAt.has(c.startIndex)) items.push(v);
+      else if (!this.spreadInto(items, v)) return unknownSpread(node, v);
     }
     return { kind: 'array', items, span: spanOf(node) };
+  }
+
+  /** `...list` inside an array: its items in its place; false when the spread value is not a known list. */
+  private spreadInto(items: Val[], v: Val): boolean {
+    if (v.kind !== 'array') return false;
+    items.push(...v.items);
+    return true;
   }
 
   private textBetween(a: Node, b: Node): string {
@@ -251,7 +264,15 @@ export class BicepEvaluator {
       if (!p || p.type !== 'object_property') continue;
       const key = propertyKey(p);
       const value = propertyValue(p);
-      if (key === undefined || !value) continue;
+      if (!value) continue;
+      if (this.spreadAt.has(p.startIndex)) {
+        // `...base` in an object: base's properties here, overridden by the ones written after it.
+        const spread = this.eval(value, scope);
+        if (spread.kind !== 'object') return unknownSpread(node, spread);
+        for (const [k, v] of spread.props) props.set(k, v);
+        continue;
+      }
+      if (key === undefined) continue;
       props.set(key, this.eval(value, scope));
     }
     return { kind: 'object', props, span: spanOf(node) };
@@ -472,6 +493,14 @@ export function propertyValue(p: Node): Node | undefined {
     if (c.type === ':') afterColon = true;
   }
   return undefined;
+}
+
+/** An object or array whose spread value is not known is not known as a whole: what the spread adds or overrides cannot be told. */
+function unknownSpread(container: Node, spread: Val): Val {
+  const expected = container.type === 'object' ? 'an object' : 'a list';
+  if (spread.kind === 'unknown') return unknownVal(`...${spread.text}`, spread.reason, spanOf(container));
+  if (spread.kind === 'ref') return unknownVal(`...${spread.text}`, `${spread.text} is known only after deployment`, spanOf(container));
+  return unknownVal('...', `the spread value is a ${spread.kind}, not ${expected}`, spanOf(container));
 }
 
 export function objectProperty(obj: Node, name: string): Node | undefined {

@@ -1,4 +1,4 @@
-import { LineIndex, type Comment, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { LineIndex, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { incrementalTreesOf, parseDocument, treeSitterParser, type IncrementalTrees } from '../treeSitter';
 import {
   AZURE_FIREWALL_TYPE,
@@ -31,11 +31,11 @@ import {
   type ResourceDecl,
   type Scope,
 } from './evaluate';
-import { scanBicep } from './scan';
+import { scanBicep, type BicepScan } from './scan';
 import { plainTree, type SyntaxNode as Node } from './tree';
 import { parseBicepFast } from './fast';
 import { eitherBudget, giveUpAfter } from '../budget';
-import { maskNewerSyntax, maskPunctuationRuns } from './mask';
+import { maskNewerSyntax, maskPunctuationRuns, maskSpreads } from './mask';
 import { TextMemo } from '../terraform/reuse';
 import { literalOnly } from './reuse';
 
@@ -48,7 +48,7 @@ import { literalOnly } from './reuse';
 export function parseBicep(text: string, uri: string, options?: ParseOptions): ParsedFile {
   const scan = scanBicep(text);
   try {
-    return new BicepReader(text, uri, scan.comments, scan.declarationStarts, scan.unterminatedStrings, incrementalTreesOf(options?.reuse)).read();
+    return new BicepReader(text, uri, scan, incrementalTreesOf(options?.reuse)).read();
   } catch (e) {
     return {
       uri,
@@ -107,6 +107,7 @@ class BicepReader {
   private readonly resources = new Map<string, ResourceDecl>();
   private readonly resourceList: ResourceDecl[] = [];
   private evaluator!: BicepEvaluator;
+  private spreadAt: ReadonlySet<number> = new Set();
   private syntaxProblems = 0;
   /** Inline rules written with literals only, from the document's previous version (open documents only). */
   private readonly memo: TextMemo<BuiltRule>;
@@ -114,9 +115,7 @@ class BicepReader {
   constructor(
     private readonly text: string,
     private readonly uri: string,
-    private readonly comments: Comment[],
-    private readonly declarationStarts: number[],
-    private readonly unterminatedStrings: Span[],
+    private readonly scan: BicepScan,
     /** The open document's tree-sitter state (from `ParseOptions.reuse`); undefined for a file read once. */
     private readonly trees: IncrementalTrees | undefined,
   ) {
@@ -126,10 +125,10 @@ class BicepReader {
 
   read(): ParsedFile {
     for (const decl of this.topLevelDeclarations()) this.declare(decl, undefined);
-    this.evaluator = new BicepEvaluator(this.params, this.vars, this.resources);
+    this.evaluator = new BicepEvaluator(this.params, this.vars, this.resources, this.spreadAt);
     const ruleSets = this.buildRuleSets();
     this.memo.commit();
-    return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.comments };
+    return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.scan.comments };
   }
 
   /**
@@ -140,7 +139,9 @@ class BicepReader {
    */
   private topLevelDeclarations(): Node[] {
     const parser = treeSitterParser('bicep');
-    const readable = maskNewerSyntax(this.text);
+    const spreads = maskSpreads(maskNewerSyntax(this.text), this.scan.spreads);
+    this.spreadAt = spreads.spreadAt;
+    const readable = spreads.text;
     const fast = parseBicepFast(readable);
     if (fast) {
       // An open document's tree follows every version even when the direct reader does the work, so a
@@ -162,11 +163,11 @@ class BicepReader {
         whole.delete();
       }
     }
-    for (const span of this.unterminatedStrings) {
+    for (const span of this.scan.unterminatedStrings) {
       this.problems.push({ code: 'syntax-error', severity: 'error', span, message: 'unterminated string: a Bicep string ends on the line it starts' });
     }
     const out: Node[] = [];
-    const starts = this.declarationStarts.length && this.declarationStarts[0] > 0 ? [0, ...this.declarationStarts] : this.declarationStarts;
+    const starts = this.scan.declarationStarts.length && this.scan.declarationStarts[0] > 0 ? [0, ...this.scan.declarationStarts] : this.scan.declarationStarts;
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i];
       const end = i + 1 < starts.length ? starts[i + 1] : this.text.length;
@@ -529,8 +530,13 @@ class BicepReader {
   private inlineRuleItems(nsg: NsgBuild, rulesNode: Node, inst: Instance): void {
     const children = rulesNode.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
     // An identifier may start a call the array evaluation reads across two nodes: evaluate the array as a whole.
-    const whole = children.some((c) => c.type === 'identifier') ? this.evaluator.eval(rulesNode, inst.scope) : undefined;
-    const items = whole?.kind === 'array' ? whole.items : undefined;
+    // So may a `...list` spread, which the array evaluation puts in place of its items.
+    const whole = children.some((c) => c.type === 'identifier' || this.spreadAt.has(c.startIndex)) ? this.evaluator.eval(rulesNode, inst.scope) : undefined;
+    if (whole && whole.kind !== 'array') {
+      this.unknownRules(nsg, whole);
+      return;
+    }
+    const items = whole?.items;
     const count = items ? items.length : children.length;
     for (let i = 0; i < count; i++) {
       const node = items ? undefined : children[i];

@@ -134,3 +134,26 @@ function codeOf(line: string): string {
   }
   return line;
 }
+
+/**
+ * `...` spreads (Bicep 0.27+), which the bundled grammar predates, rewritten
+ * offset for offset: in an object `...base` becomes the property `__:base`,
+ * in an array the dots become blanks, so the grammar reads an ordinary
+ * property or item. The returned offsets (the property's start; the item's
+ * first character) tell the evaluator which of them are spreads.
+ */
+export function maskSpreads(text: string, spreads: readonly { at: number; within: '{' | '[' | undefined }[]): { text: string; spreadAt: ReadonlySet<number> } {
+  const spreadAt = new Set<number>();
+  if (spreads.length === 0) return { text, spreadAt };
+  let out = '';
+  let from = 0;
+  for (const s of spreads) {
+    if (!s.within) continue;
+    out += text.slice(from, s.at) + (s.within === '{' ? '__:' : '   ');
+    from = s.at + 3;
+    let item = from;
+    if (s.within === '[') while (item < text.length && (text[item] === ' ' || text[item] === '\t')) item++;
+    spreadAt.add(s.within === '{' ? s.at : item);
+  }
+  return { text: out + text.slice(from), spreadAt };
+}

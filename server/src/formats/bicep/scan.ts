@@ -13,7 +13,12 @@ export interface BicepScan {
   readonly declarationStarts: number[];
   /** Single-quoted strings that reach the end of their line without a closing quote. */
   readonly unterminatedStrings: Span[];
+  /** Every `...` spread outside strings and comments, with the bracket it sits in (`{` object, `[` array, else none). */
+  readonly spreads: { readonly at: number; readonly within: '{' | '[' | undefined }[];
 }
+
+/** Open brackets are tracked this deep for spreads; past it a spread is left as the syntax error it then is. */
+const MAX_BRACKETS = 10_000;
 
 const DECLARATION_WORDS = ['resource', 'param', 'var', 'module', 'output', 'type', 'func', 'metadata', 'targetScope', 'import', 'extension', 'provider', 'using'];
 
@@ -33,6 +38,8 @@ export function scanBicep(text: string): BicepScan {
   const comments: Comment[] = [];
   const declarationStarts: number[] = [];
   const unterminatedStrings: Span[] = [];
+  const spreads: { at: number; within: '{' | '[' | undefined }[] = [];
+  const brackets: number[] = [];
   // Each entry is the brace depth of an open `${`; while the stack is non-empty and the top is
   // reached again by `}`, the lexer goes back into the string it interrupted.
   const interpolations: number[] = [];
@@ -76,18 +83,44 @@ export function scanBicep(text: string): BicepScan {
       if (text.charCodeAt(i - 1) !== 39 && !(interpolations.length && text.charCodeAt(i - 1) === 123)) unterminatedStrings.push({ start: from, end: i });
       continue;
     }
-    if (c === 123 /* { */) depth++;
-    else if (c === 125 /* } */) {
+    if (c === 123 /* { */) {
+      depth++;
+      if (brackets.length < MAX_BRACKETS) brackets.push(c);
+    } else if (c === 125 /* } */) {
       if (interpolations.length && interpolations[interpolations.length - 1] === depth) {
         interpolations.pop();
         i = skipString(text, i + 1, interpolations, depth);
         continue;
       }
       depth = Math.max(0, depth - 1);
+      closeBracket(brackets, 123);
+    } else if (c === 91 /* [ */ || c === 40 /* ( */) {
+      if (brackets.length < MAX_BRACKETS) brackets.push(c);
+    } else if (c === 93 /* ] */) closeBracket(brackets, 91);
+    else if (c === 41 /* ) */) closeBracket(brackets, 40);
+    else if (c === 46 /* . */ && text.charCodeAt(i + 1) === 46 && text.charCodeAt(i + 2) === 46) {
+      const top = brackets[brackets.length - 1];
+      spreads.push({ at: i, within: top === 123 ? '{' : top === 91 ? '[' : undefined });
+      i += 3;
+      continue;
     }
     i++;
   }
-  return { comments, declarationStarts, unterminatedStrings };
+  return { comments, declarationStarts, unterminatedStrings, spreads };
+}
+
+/**
+ * Closes the innermost bracket of this kind, looking back a few levels past
+ * unclosed ones (broken text); a stray closer closes nothing. The bound keeps
+ * `[[[[…)))…` linear.
+ */
+function closeBracket(brackets: number[], open: number): void {
+  for (let k = brackets.length - 1; k >= 0 && k >= brackets.length - 16; k--) {
+    if (brackets[k] === open) {
+      brackets.length = k;
+      return;
+    }
+  }
 }
 
 /** Skips a single-quoted string body from `i`; stops at its closing quote, a line end (Bicep strings are one line) or `${`. */
