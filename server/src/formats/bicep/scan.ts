@@ -13,6 +13,12 @@ export interface BicepScan {
   readonly declarationStarts: number[];
   /** Single-quoted strings that reach the end of their line without a closing quote. */
   readonly unterminatedStrings: Span[];
+  /**
+   * Whether every declaration start was met outside any bracket. Only then are
+   * the pieces between starts the file's top-level declarations: a `resource`
+   * at column 0 inside an unclosed `{` is a nested child resource.
+   */
+  readonly startsAtTopLevel: boolean;
   /** Every `...` spread outside strings and comments, with the bracket it sits in (`{` object, `[` array, else none). */
   readonly spreads: { readonly at: number; readonly within: '{' | '[' | undefined }[];
 }
@@ -40,6 +46,7 @@ export function scanBicep(text: string): BicepScan {
   const unterminatedStrings: Span[] = [];
   const spreads: { at: number; within: '{' | '[' | undefined }[] = [];
   const brackets: number[] = [];
+  let startsAtTopLevel = true;
   // Each entry is the brace depth of an open `${`; while the stack is non-empty and the top is
   // reached again by `}`, the lexer goes back into the string it interrupted.
   const interpolations: number[] = [];
@@ -51,7 +58,10 @@ export function scanBicep(text: string): BicepScan {
     const c = text.charCodeAt(i);
     if (lineStart) {
       lineStart = false;
-      if (interpolations.length === 0 && startsDeclaration(text, i)) declarationStarts.push(i);
+      if (interpolations.length === 0 && startsDeclaration(text, i)) {
+        declarationStarts.push(i);
+        if (depth !== 0 || brackets.length !== 0) startsAtTopLevel = false;
+      }
     }
     if (c === 10 || c === 13) {
       lineStart = true;
@@ -106,7 +116,7 @@ export function scanBicep(text: string): BicepScan {
     }
     i++;
   }
-  return { comments, declarationStarts, unterminatedStrings, spreads };
+  return { comments, declarationStarts, unterminatedStrings, startsAtTopLevel, spreads };
 }
 
 /**
