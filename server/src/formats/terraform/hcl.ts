@@ -617,9 +617,16 @@ export function parseHcl(text: string): HclDocument {
  * and (with `shortenWhitespace` false) the documents read with and without the ranges of readRanges.
  * With `trees` (an open document's, from `ParseOptions.reuse`) the whole-file parse is incremental.
  */
-export function parseHclWithTreeSitter(text: string, shortenWhitespace = true, trees?: IncrementalTrees): HclDocument {
+export function parseHclWithTreeSitter(original: string, shortenWhitespace = true, trees?: IncrementalTrees): HclDocument {
   const parser = treeSitterParser('terraform');
-  const conv = new Converter(text);
+  const conv = new Converter(original);
+  // tree-sitter reads the masked text; every node's text and span is taken from the original, offset for offset.
+  const legacy = maskLegacyDottedKeys(original);
+  const text = legacy.text;
+  for (const span of legacy.keys) {
+    const key = original.slice(span.start, span.end);
+    conv.problems.push({ code: 'unparsed-rule', severity: 'info', span, message: `Terraform 0.11 syntax: the dotted key ${key} is not valid since Terraform 0.12 (write it quoted, "${key}"); read as the key "${key}"` });
+  }
   // One budget for the whole file, shared by this parse and the per-block fallback below.
   const wholeFile = giveUpAfter(text.length);
   const lines = new LineIndex(text);
@@ -630,7 +637,7 @@ export function parseHclWithTreeSitter(text: string, shortenWhitespace = true, t
   let root: Node | undefined;
   if (whole) {
     try {
-      if (!whole.rootNode.hasError) root = plainTree(whole.rootNode.walk(), whole.language, text);
+      if (!whole.rootNode.hasError) root = plainTree(whole.rootNode.walk(), whole.language, original);
     } finally {
       whole.delete();
     }
@@ -660,7 +667,7 @@ export function parseHclWithTreeSitter(text: string, shortenWhitespace = true, t
     }
     let chunk: Node;
     try {
-      chunk = plainTree(tree.rootNode.walk(), tree.language, text);
+      chunk = plainTree(tree.rootNode.walk(), tree.language, original);
     } finally {
       tree.delete();
     }
@@ -669,6 +676,47 @@ export function parseHclWithTreeSitter(text: string, shortenWhitespace = true, t
     items.push(...conv.body(chunk.namedChildren.find((c) => c.type === 'body') ?? null).items);
   }
   return { body: { items }, comments: conv.comments, problems: conv.problems };
+}
+
+/**
+ * HCL 1 (Terraform 0.11 and older) allowed dots in an attribute's key (`role.name = "vda"` in a `tags`
+ * block, `owner.team = …` in a map); HCL 2's grammar does not, and its recovery lost the whole block, rules
+ * and all. Such keys are rewritten for tree-sitter with `_` for each dot (same length, so every offset stays)
+ * and their spans returned, so the reader reports the one construct and reads the rest. Only a line that is
+ * nothing but `key.part = value` outside heredocs and block comments is touched.
+ */
+export function maskLegacyDottedKeys(text: string): { text: string; keys: Span[] } {
+  if (!/^[ \t]*[A-Za-z_][\w-]*\.[A-Za-z_]/m.test(text)) return { text, keys: [] };
+  const keys: Span[] = [];
+  const out = text.split('\n');
+  let offset = 0;
+  let heredoc: string | undefined;
+  let inComment = false;
+  for (let n = 0; n < out.length; n++) {
+    const line = out[n];
+    const start = offset;
+    offset += line.length + 1;
+    if (heredoc !== undefined) {
+      if (line.trim() === heredoc) heredoc = undefined;
+      continue;
+    }
+    if (inComment) {
+      if (line.includes('*/')) inComment = false;
+      continue;
+    }
+    const opener = /<<-?\s*([A-Za-z_]\w*)\s*$/.exec(line);
+    if (opener) {
+      heredoc = opener[1];
+      continue;
+    }
+    if (/\/\*/.test(line) && !/\*\//.test(line.slice(line.indexOf('/*')))) inComment = true;
+    const m = /^([ \t]*)([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)([ \t]*=)(?!=)/.exec(line);
+    if (!m) continue;
+    const at = start + m[1].length;
+    keys.push({ start: at, end: at + m[2].length });
+    out[n] = m[1] + m[2].replace(/\./g, '_') + line.slice(m[1].length + m[2].length);
+  }
+  return { text: out.join('\n'), keys };
 }
 
 /** The source text of a span. */
