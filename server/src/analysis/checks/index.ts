@@ -11,6 +11,7 @@ import { exposedToInternet } from './exposedToInternet';
 import { shadowedRule } from './shadowedRule';
 import { unneededCitrixPort } from './unneededCitrixPort';
 import { conflictingRuleResources } from './conflictingRuleResources';
+import { wrongProtocol } from './wrongProtocol';
 
 export type { CheckDefinition } from './types';
 
@@ -21,6 +22,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   edtNeedsUdp,
   insecureVariant,
   deprecatedPort,
+  wrongProtocol,
   exposedToInternet,
   shadowedRule,
   unneededCitrixPort,

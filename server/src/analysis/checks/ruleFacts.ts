@@ -7,6 +7,16 @@ import type { Decision, FlowQuery } from '../evaluate';
 import { roleAddresses } from '../required';
 import { ruleFile } from '../link';
 
+/**
+ * Ports of general infrastructure services that the seed lists because Citrix
+ * components use them too (SSH, RDP, DNS, HTTP(S), LDAP, Kerberos, SMB, SQL,
+ * SNMP, syslog, NTP, RADIUS, …). Opening them is ordinary administration, not
+ * a Citrix port left open, so this check leaves them alone.
+ */
+export const GENERAL_SERVICE_PORTS = Ports.of(
+  [22, 25, 49, 53, 67, 68, 69, 80, 88, 123, 135, 139, 161, 162, 389, 443, 445, 464, 514, 636, 1433, 1434, 1645, 1812, 1813, 3268, 3269, 3389, 5900].map((p) => ({ from: p, to: p })),
+);
+
 export const PROTOCOL_NUMBER: Readonly<Record<CatalogProtocol, number>> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
 /** Every rule of a rule set: its entry list and its user chains. */

@@ -4,17 +4,8 @@ import type { Topology } from '../../topology/types';
 import { applicability } from '../conditions';
 import { roleName, shortPurpose } from '../describe';
 import type { CheckDefinition } from './types';
-import { PROTOCOL_NUMBER, fileOf, sentence, allRuleLists, portSpan, ruleLabel } from './ruleFacts';
+import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, fileOf, sentence, allRuleLists, portSpan, ruleLabel } from './ruleFacts';
 
-/**
- * Ports of general infrastructure services that the seed lists because Citrix
- * components use them too (SSH, RDP, DNS, HTTP(S), LDAP, Kerberos, SMB, SQL,
- * SNMP, syslog, NTP, RADIUS, …). Opening them is ordinary administration, not
- * a Citrix port left open, so this check leaves them alone.
- */
-const GENERAL_SERVICE_PORTS = Ports.of(
-  [22, 25, 49, 53, 67, 68, 69, 80, 88, 123, 135, 139, 161, 162, 389, 443, 445, 464, 514, 636, 1433, 1434, 1645, 1812, 1813, 3268, 3269, 3389, 5900].map((p) => ({ from: p, to: p })),
-);
 
 /** Flows whose source is "any Citrix component" (license checkout) apply to every role. */
 const ANY_COMPONENT = 'any-citrix-component';

@@ -127,7 +127,7 @@ function toRule(ctx: Context, p: PendingRule, order: number, direction: Directio
       return { ...f, value: AddressSet.of(cut.v4, cut.v6, f.value.symbols) };
     };
     let protocols = fields.protocols;
-    if (l4 && !protocols) protocols = { value: l4 };
+    if (l4 && !protocols) protocols = b.l4Span ? { value: l4, span: b.l4Span, text: ctx.text.slice(b.l4Span.start, b.l4Span.end) } : { value: l4 };
     else if (l4 && protocols) protocols = { ...protocols, value: protocols.value.intersect(l4) };
     // One object literal, always with `comment` (undefined when there is none): rules built by spreading
     // partial objects all differ in shape and are slow to make and read.

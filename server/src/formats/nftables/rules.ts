@@ -1,5 +1,5 @@
 import { parseProtocol, Protocols, TCP, UDP, type ProtocolSet } from '../../net';
-import type { MatchCondition, Rule, RuleTarget, Unresolved } from '../../model';
+import type { MatchCondition, Rule, RuleTarget, Span, Unresolved } from '../../model';
 import type { Token } from './tokens';
 import { firstPacketEffect, tcpFlagBits } from '../tcpFlags';
 import { type Chain, type Context, Cursor, join, type PendingRule, problem } from './context';
@@ -22,6 +22,8 @@ export interface RuleBuild {
   target?: RuleTarget;
   l3?: 4 | 6;
   l4?: ProtocolSet;
+  /** The `tcp` / `udp` of the first `tcp dport …` that set l4, where no protocol is written on its own (a quick fix edits it). */
+  l4Span?: Span;
   /**
    * A lookup in a set of concatenations or a verdict map: the rule matches
    * when the packet's key is one of the elements (each with its own verdict
@@ -312,6 +314,7 @@ export function readRuleTokens(ctx: Context, rule: PendingRule, chains: Readonly
     if (['tcp', 'udp', 'th', 'sctp', 'dccp', 'udplite'].includes(w) && (c.is('dport') || c.is('sport'))) {
       const which = (c.next() as Token).text;
       const proto = w === 'tcp' ? Protocols.of(TCP) : w === 'udp' ? Protocols.of(UDP) : w === 'th' ? Protocols.of(TCP, UDP, 132, 33, 136) : (parseProtocol(w).ok ? (parseProtocol(w) as { value: ProtocolSet }).value : Protocols.any());
+      if (!b.l4 && (w === 'tcp' || w === 'udp')) b.l4Span = t.span;
       b.l4 = b.l4 ? b.l4.intersect(proto) : proto;
       const value = readValue(ctx, c);
       if (!value) return b;
