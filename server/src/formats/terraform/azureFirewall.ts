@@ -110,10 +110,8 @@ function ruleProperties(ctx: Context, body: HclBody, scope: Scope, span: Span, n
   if (kind === 'application') {
     // `protocols { type, port }` blocks in a policy, `protocol { port, type }` in classic collections.
     const items: Val[] = [];
-    let protocolSpan: Span | undefined;
     for (const type of ['protocols', 'protocol']) {
       for (const pb of ruleBlocks(ctx, body, type, scope)) {
-        protocolSpan ??= pb.span;
         const p = new Map<string, Val>();
         const t = value(ctx, pb.body, 'type', pb.scope);
         const port = value(ctx, pb.body, 'port', pb.scope);
@@ -122,7 +120,8 @@ function ruleProperties(ctx: Context, body: HclBody, scope: Scope, span: Span, n
         items.push({ kind: 'object', props: p, span: pb.span });
       }
     }
-    if (items.length) props.set('protocols', { kind: 'array', items, span: { start: protocolSpan?.start ?? span.start, end: items[items.length - 1].span.end } });
+    // Both block kinds in one rule (broken, but written): the field spans all of them, whichever comes first.
+    if (items.length) props.set('protocols', { kind: 'array', items, span: { start: Math.min(...items.map((i) => i.span.start)), end: Math.max(...items.map((i) => i.span.end)) } });
   }
   return { kind: 'object', props, span };
 }
