@@ -55,6 +55,25 @@ const rule = (name: string, priority: number, access: string, protocol: string, 
 const iptables = (rules: string, annotation = ''): string => `${annotation}*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules}COMMIT\n`;
 
 const CASES: Case[] = [
+  // exposed-to-internet through NAT: the filter sees the translated packet, so the public port is not what is exposed.
+  {
+    name: 'DNAT from anywhere to an internal ICA port that FORWARD lets through',
+    file: 'gw.rules',
+    text: '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -i eth0 -p tcp --dport 443 -j DNAT --to-destination 10.0.2.5:1494\n-A PREROUTING -i eth0 -p tcp --dport 2222 -j DNAT --to-destination 10.0.2.6:22\n-A PREROUTING -s 198.51.100.7 -p tcp --dport 3390 -j DNAT --to-destination 10.0.2.8:3389\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -d 10.0.2.5 -p tcp --dport 1494 -m conntrack --ctstate NEW -j ACCEPT\nCOMMIT\n',
+    check: 'exposed-to-internet',
+    // Line 4's SSH is dropped by FORWARD; line 5 forwards RDP from one admin address only. Line 9 is the filter rule itself.
+    expect: [
+      { line: 3, says: ['ICA/HDX (TCP 1494) on 10.0.2.5 is reachable from the Internet through address translation', 'sends port 443 from any address there (DNAT)', 'FORWARD lets it through (the rule at line 9)'] },
+      { line: 9, says: ['ICA/HDX (TCP 1494) is reachable from the Internet'] },
+    ],
+  },
+  {
+    name: 'REDIRECT of a public port to local SSH, judged by INPUT; a script without the filter table says so',
+    file: 'host.sh',
+    text: '#!/bin/sh\niptables -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 22\n',
+    check: 'exposed-to-internet',
+    expect: [{ line: 2, says: ['SSH/RDP management access (TCP 22) on this host is reachable from the Internet through address translation', 'the filter table that decides is not in this file'] }],
+  },
   // exposed-to-internet
   {
     name: 'no roles: SSH open to 0.0.0.0/0 on an iptables host',

@@ -1,6 +1,6 @@
 import type { Catalog } from '../../catalog';
 import type { Direction, ParsedFile, Rule, RuleSet } from '../../model';
-import { AddressSet, Ports, Protocols, TCP, UDP, type PortSet, type ProtocolSet } from '../../net';
+import { AddressSet, Ports, Protocols, TCP, UDP, parsePortRange, type PortSet, type ProtocolSet } from '../../net';
 import type { Topology } from '../../topology/types';
 import { portSetInWords, protocolSetInWords, roleName } from '../describe';
 import { evaluate } from '../evaluate';
@@ -156,6 +156,80 @@ function sourceInWords(rule: Rule): string {
   return isName && value.symbols.length === 0 && !value.isEmpty ? `${written} (${addressesInWords(value)})` : written;
 }
 
+/** Where a DNAT or REDIRECT rule (iptables reader, `meta.nat`) sends packets: the address (undefined: this host) and ports. */
+function natDestination(rule: Rule): { address?: AddressSet; addressText?: string; ports: PortSet } | undefined {
+  const meta = rule.meta ?? {};
+  if (meta.nat === 'REDIRECT') {
+    const ports = meta.natToPorts ? parsePortRange(meta.natToPorts, ['-', ':']) : undefined;
+    if (ports && !ports.ok) return undefined;
+    return { ports: ports?.value ?? rule.destinationPorts.value };
+  }
+  if (meta.nat !== 'DNAT' || !meta.natTo) return undefined;
+  // 10.0.2.5, 10.0.2.5:1494, 10.0.2.5-10.0.2.9:1494-1495, [2001:db8::5]:1494
+  const m = /^(\[[^\]]+\]|[^:]+(?::[^:]+){2,}|[^:]*)(?::(\d+(?:[-:]\d+)?))?$/.exec(meta.natTo);
+  if (!m) return undefined;
+  const addressText = m[1]!.replace(/^\[|\]$/g, '');
+  const address = addressText ? AddressSet.parse(addressText) : undefined;
+  if (address && !address.ok) return undefined;
+  const ports = m[2] ? parsePortRange(m[2], ['-', ':']) : undefined;
+  if (ports && !ports.ok) return undefined;
+  return { address: address?.value, addressText: addressText || undefined, ports: ports?.value ?? rule.destinationPorts.value };
+}
+
+/**
+ * A public port forwarded by DNAT or REDIRECT to an internal ICA or
+ * management port exposes that port, though no filter rule names it: the
+ * filter sees the packet after translation. Each such nat rule from the
+ * Internet at large is followed to where it sends the packet, and the file's
+ * filter chain for it (FORWARD for another host, INPUT for this one) is
+ * asked about the translated packet; a filter that denies it ends the
+ * matter, one that is not in the file leaves it to this finding.
+ */
+function natExposures(file: ParsedFile, context: Parameters<CheckDefinition['run']>[0], rolesOf: ReadonlyMap<RuleSet, string[]>): ReturnType<CheckDefinition['run']>[number][] {
+  const { catalog, topology } = context;
+  const out: ReturnType<CheckDefinition['run']>[number][] = [];
+  for (const ruleSet of file.ruleSets) {
+    if (ruleSet.meta?.table !== 'nat' || ruleSet.name !== 'PREROUTING') continue;
+    for (const rule of ruleSet.rules) {
+      const to = rule.meta?.nat ? natDestination(rule) : undefined;
+      if (!to || !rule.enabled.value) continue;
+      const from = rule.source.value.intersect(PUBLIC_ADDRESSES);
+      if (!broad(rule.source.value.symbols.length ? rule.source.value : from)) continue;
+      const local = to.address === undefined;
+      const filter = file.ruleSets.find((rs) => rs.meta?.table === 'filter' && rs.name === (local ? 'INPUT' : 'FORWARD') && (rs.meta?.family === ruleSet.meta?.family || !rs.meta?.family));
+      for (const exposure of exposuresFor(rolesOf.get(ruleSet) ?? [], catalog)) {
+        const protocols = rule.protocols.value.intersect(exposure.protocols);
+        const ports = to.ports.intersect(exposure.ports);
+        if (protocols.isEmpty || ports.isEmpty) continue;
+        let passes = 'the filter table that decides is not in this file';
+        if (filter) {
+          const result = evaluate(
+            filter,
+            { direction: local ? 'inbound' : 'forward', protocols, source: from.isEmpty ? PUBLIC_ADDRESSES : from, destination: to.address ?? AddressSet.any(), destinationPorts: ports },
+            { resolve: topologyResolver(topology) },
+          );
+          if (result.verdict === 'denied') continue;
+          const by = result.decidingRules.find((r) => !r.implicit);
+          passes = `${filter.name} ${result.verdict === 'allowed' ? 'lets it through' : result.verdict === 'partial' ? 'lets part of it through' : 'may let it through'}${by ? ` (${ruleLabel(file, by)})` : result.verdict === 'allowed' ? ' (its policy)' : ''}`;
+        }
+        const where = local ? 'this host' : (to.addressText ?? 'the translated address');
+        const publicPorts = portSetInWords(rule.destinationPorts.value);
+        out.push({
+          checkId: 'exposed-to-internet',
+          uri: file.uri,
+          span: rule.span,
+          message:
+            `${exposure.what} (${protocolSetInWords(protocols)} ${portSetInWords(ports)}) on ${where} is reachable from the Internet through address translation: ` +
+            `${ruleLabel(file, rule)} sends ${rule.destinationPorts.value.isFull ? 'every port' : `port ${publicPorts}`} from ${sourceInWords(rule)} there (${rule.meta?.nat}), and ${passes}. ` +
+            (exposure.kind === 'ica' ? 'Users should reach VDAs through Citrix Gateway, not a forwarded port.' : 'Forward management only from the administrators\' networks, or reach it through a VPN or bastion.'),
+          data: { exposure: exposure.kind, ruleSetId: ruleSet.id, ruleId: rule.id, nat: rule.meta?.nat ?? '', ports: ports.ranges.map((r) => ({ from: r.from, to: r.to })) },
+        });
+      }
+    }
+  }
+  return out;
+}
+
 export const exposedToInternet: CheckDefinition = {
   id: 'exposed-to-internet',
   title: 'ICA or management port open to the Internet',
@@ -170,6 +244,7 @@ export const exposedToInternet: CheckDefinition = {
     for (const b of context.bound) rolesOf.set(b.ruleSet, [...(rolesOf.get(b.ruleSet) ?? []), ...b.roles]);
     const findings: ReturnType<CheckDefinition['run']>[number][] = [];
     for (const file of context.files) {
+      if (file.format === 'iptables') findings.push(...natExposures(file, context, rolesOf));
       for (const ruleSet of file.ruleSets) {
         const direction = directionFor(ruleSet, 'inbound');
         if (!direction) continue;

@@ -189,8 +189,8 @@ function toRule(
     // `ufw limit`: the rule rejects only a source's 6th new connection in 30 s; the flow itself, within that rate, goes on to the accept after it.
     conditions = conditions.map((c) => (c.effect === 'unknown' && c.text.includes('-m recent') ? { ...c, effect: 'never-matches-new' as const, text: `${c.text} (ufw limit: rejects only past the rate; read as passing)` } : c));
   }
-  const meta = p.meta;
   const raw = ctx.text.slice(p.span.start, p.span.end);
+  const meta = t && (t.name === 'DNAT' || t.name === 'REDIRECT') ? { ...p.meta, ...translation(t.name, raw) } : p.meta;
   // One object literal, always with `comment` (undefined when there is none): rules built by spreading
   // partial objects all differ in shape and are slow to make and read.
   const rule: Rule = {
@@ -215,6 +215,18 @@ function toRule(
   if (variants.length >= 6) variants.shift();
   variants.push({ rule, problems: ctx.problems.slice(problemsBefore), both, targetKey });
   return rule;
+}
+
+/**
+ * Where a DNAT or REDIRECT sends the packet, as written (`--to-destination
+ * 10.0.2.5:1494`, `--to-ports 1494`), for the checks that follow a public
+ * port to the internal one it reaches. Nothing evaluates the nat table; this
+ * is the one fact of it a check needs.
+ */
+function translation(target: 'DNAT' | 'REDIRECT', raw: string): Record<string, string> {
+  const to = /(?:^|\s)--to-destination\s+(\S+)/.exec(raw)?.[1];
+  const ports = /(?:^|\s)--to-ports?\s+(\S+)/.exec(raw)?.[1];
+  return { nat: target, ...(to ? { natTo: to.replace(/^["']|["']$/g, '') } : {}), ...(ports ? { natToPorts: ports.replace(/^["']|["']$/g, '') } : {}) };
 }
 
 const NO_TARGET: RuleTarget = { kind: 'continue', note: 'no target: the rule only counts packets' };
