@@ -225,7 +225,7 @@ const more: { name: string; format: 'bicep' | 'arm'; file: string; ruleSet?: str
     rows: [{ flow: 'in tcp 192.0.2.1 -> 10.1.0.8:443', verdict: 'unknown', resolveVnet: true }],
   },
   {
-    name: 'ARM copy: rule resources copied over an array, priority add(100, copyIndex()), come before a later allow',
+    name: 'ARM copy: rule resources copied over an array, priority add(110, copyIndex()), come before a later allow',
     format: 'arm',
     file: 'copy-child-rules.json',
     ruleSet: 'nsg-vda',
