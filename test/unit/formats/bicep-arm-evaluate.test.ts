@@ -266,6 +266,17 @@ const more: { name: string; format: 'bicep' | 'arm'; file: string; ruleSet?: str
     rows: [{ flow: 'in tcp 192.0.2.1 -> 10.1.0.8:8443', verdict: 'unknown', resolveVnet: true }],
   },
   {
+    name: 'ARM copy: copied rule resources join the NSG copy named from the same parameter without default',
+    format: 'arm',
+    file: 'copy-rules-into-copied-nsg.json',
+    ruleSet: 'resources[0]',
+    rows: [
+      // Read into "(unknown NSG)", the NSG would have only its defaults and deny this.
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:22', verdict: 'allowed', deciding: 'ssh-22-rule', resolveVnet: true },
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:80', verdict: 'denied', deciding: 'DenyAllInBound', resolveVnet: true },
+    ],
+  },
+  {
     name: 'ARM: the resource after a missing brace is still read',
     format: 'arm',
     file: 'syntax-missing-brace.json',

@@ -234,6 +234,8 @@ class ExprEvaluator {
         const offset = vals[loopName === undefined ? 0 : 1];
         if (vals.length > (loopName === undefined ? 1 : 2) || (offset && offset.kind !== 'number')) return this.unknown(`${written}() with arguments other than a loop name and a number`);
         const index = this.ctx.copyIndex(loopName, span);
+        // A name key's placeholder for an index not bound (see KEY_MARK in scope.ts).
+        if (index.kind === 'string' && !offset) return index;
         if (index.kind !== 'number') return index.kind === 'unknown' ? { ...index, text: this.text, span } : this.unknown(`${written}() is not a number here`);
         return { kind: 'number', value: index.value + (offset?.kind === 'number' ? offset.value : 0), span };
       }

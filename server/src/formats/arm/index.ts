@@ -18,7 +18,7 @@ import {
   type NsgAssociation,
   type Val,
 } from '../azure';
-import { CopyBudget, TemplateScope, type ArmScope } from './scope';
+import { COPY_INDEX_KEY, CopyBudget, KEY_MARK, TemplateScope, type ArmScope } from './scope';
 import { member, parseJsonTolerant, type JsonNode } from './json';
 
 /**
@@ -73,6 +73,8 @@ interface NsgBuild {
   readonly id: string;
   readonly name: string;
   readonly literalName?: string;
+  /** The name with parameters without default (and an unbound copyIndex()) kept as placeholders, to match rule names. */
+  readonly nameKey?: string;
   readonly span: Span;
   readonly nameSpan?: Span;
   readonly rules: Rule[];
@@ -107,6 +109,8 @@ class ArmReader {
   private readonly nsgs = new Map<string, NsgBuild>();
   private readonly entries: ResourceEntry[] = [];
   private readonly budget = new CopyBudget();
+  /** Copied rule resources already added to an NSG that stands for all its copies. */
+  private readonly copiedInto = new Set<string>();
 
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
@@ -228,10 +232,12 @@ class ArmReader {
       meta.copyLoop = copy.loopName ?? '';
       meta.loopIndex = copy.index === undefined ? 'unknown' : String(copy.index);
     }
+    const keyVal = nameNode && !literalName ? entry.ctx.keyScope().toVal(nameNode) : undefined;
     const nsg: NsgBuild = {
       id,
       name: literalName ?? (copy ? fallback : nameVal?.kind === 'unknown' ? nameVal.text : entry.path),
       literalName,
+      nameKey: literalName ?? (keyVal?.kind === 'string' ? keyVal.value : undefined),
       span: entry.node.span,
       nameSpan: nameNode?.span,
       rules: [],
@@ -416,12 +422,31 @@ class ArmReader {
     let name = nameVal?.kind === 'string' ? nameVal.value : undefined;
     let target = e.parentNsg;
     const meta = this.copyMeta(e.copy, { style: target ? 'child-nested' : 'child-name', resourceIndex: e.path });
+    let nameForRule: Val | undefined = nameVal;
+    const keyNode = member(e.node, 'name');
+    const keyVal = !target && name === undefined && keyNode ? e.ctx.keyScope().toVal(keyNode) : undefined;
+    const keySlash = keyVal?.kind === 'string' ? keyVal.value.indexOf('/') : -1;
     if (!target) {
       const slash = name?.indexOf('/') ?? -1;
       if (name !== undefined && slash > 0) {
         const parentName = name.slice(0, slash);
         name = name.slice(slash + 1);
         target = [...this.nsgs.values()].find((n) => n.literalName === parentName) ?? this.undeclared(parentName, nameVal!.span);
+      } else if (keyVal?.kind === 'string' && keySlash > 0) {
+        // `[concat(parameters('vm'), '-nsg/ssh')]` with no default: the NSG whose name is built from the same parameter.
+        const parentKey = keyVal.value.slice(0, keySlash);
+        const ruleKey = keyVal.value.slice(keySlash + 1);
+        if (!ruleKey.includes(KEY_MARK)) {
+          name = ruleKey;
+          nameForRule = { kind: 'string', value: ruleKey, span: keyVal.span };
+        }
+        target = [...this.nsgs.values()].find((n) => n.nameKey !== undefined && keyMatches(n.nameKey, parentKey)) ?? this.undeclared(readableKey(parentKey), keyVal.span);
+        // An NSG read once for all its copies takes each copied rule once too.
+        if (e.copy && target.meta.copies !== undefined) {
+          const seen = `${e.path}\u0000${target.id}`;
+          if (this.copiedInto.has(seen)) return;
+          this.copiedInto.add(seen);
+        }
       } else {
         const why = nameVal?.kind === 'unknown' ? nameVal.reason : "the name is not a literal 'nsg/rule'";
         this.problems.push({ code: 'unparsed-rule', severity: 'warning', span: nameVal?.span ?? e.node.span, message: `${e.path}: cannot tell which NSG this rule belongs to (${why})` });
@@ -431,7 +456,7 @@ class ArmReader {
       name = name.slice(name.lastIndexOf('/') + 1);
     }
     const before = target.rules.length;
-    this.addRule(target, v, e.node.span, meta, { name, val: nameVal }, e.copy?.unknown ? [e.copy.unknown] : []);
+    this.addRule(target, v, e.node.span, meta, { name, val: nameForRule }, e.copy?.unknown ? [e.copy.unknown] : []);
     const cond = e.condition;
     if (cond && cond.value !== true && target.rules.length > before) {
       const rule = target.rules[before];
@@ -503,6 +528,20 @@ class ArmReader {
     const next = this.lines.lineText(line + 1);
     return { indent: lineText.slice(0, lineText.length - lineText.trimStart().length), propertyIndent: next.slice(0, next.length - next.trimStart().length) };
   }
+}
+
+/** Whether an NSG's name key names the NSG a rule's key points at; an unbound copyIndex() in the NSG's key matches any index. */
+function keyMatches(nsgKey: string, ruleParentKey: string): boolean {
+  const holes = nsgKey.split(COPY_INDEX_KEY).length - 1;
+  // A few indexes in one name are real; many are a pattern whose matching could backtrack for long.
+  if (holes === 0 || holes > 3) return nsgKey === ruleParentKey;
+  const pattern = nsgKey.split(COPY_INDEX_KEY).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\d+');
+  return new RegExp(`^${pattern}$`).test(ruleParentKey);
+}
+
+/** A name key as a person reads it: `[parameters('vm')]-nsg`. */
+function readableKey(key: string): string {
+  return key.replace(new RegExp(`${KEY_MARK}([^${KEY_MARK}]*)${KEY_MARK}`, 'g'), '[$1]');
 }
 
 /** The element of an object's `"copy": [ … ]` that builds the property `name`. */

@@ -41,9 +41,19 @@ export class CopyBudget {
   }
 }
 
+/**
+ * In a name key, a parameter without default and a copyIndex() not bound to
+ * an index stand for themselves: `\u0000parameters('vm')\u0000-nsg`. Two
+ * names with the same key are the same name at deployment.
+ */
+export const KEY_MARK = '\u0000';
+export const COPY_INDEX_KEY = `${KEY_MARK}copyIndex()${KEY_MARK}`;
+
 export interface ArmScope extends ArmContext {
   readonly budget: CopyBudget;
   toVal(node: JsonNode): Val;
+  /** The same scope, but for name keys (see KEY_MARK). */
+  keyScope(): ArmScope;
   withLoop(loop: CopyLoop): ArmScope;
   /** The count of a `copy` block, checked against ARM's limit and this file's budget. */
   copyCount(copy: JsonNode): CopyCount;
@@ -65,6 +75,8 @@ abstract class ScopeBase implements ArmScope {
     return new LoopScope(this, loop);
   }
 
+  abstract keyScope(): ScopeBase;
+
   copyCount(copy: JsonNode): CopyCount {
     const countNode = member(copy, 'count');
     if (!countNode) return { kind: 'unknown', text: '(no count)', reason: 'the copy has no count', span: copy.span };
@@ -84,14 +96,22 @@ abstract class ScopeBase implements ArmScope {
 export class TemplateScope extends ScopeBase {
   private readonly cache = new Map<string, Val>();
   private readonly active = new Set<string>();
+  private keys: TemplateScope | undefined;
 
   constructor(
     private readonly parameters: JsonNode | undefined,
     private readonly variables: JsonNode | undefined,
     readonly budget: CopyBudget,
     readonly fileText: string,
+    private readonly forKeys = false,
   ) {
     super();
+  }
+
+  keyScope(): TemplateScope {
+    if (this.forKeys) return this;
+    this.keys ??= new TemplateScope(this.parameters, this.variables, this.budget, this.fileText, true);
+    return this.keys;
   }
 
   parameter(name: string, span: Span): Val {
@@ -101,6 +121,7 @@ export class TemplateScope extends ScopeBase {
     const decl = member(this.parameters, name);
     if (!decl) return unknownVal(name, `parameter '${name}' is not declared`, span);
     const dv = member(decl, 'defaultValue');
+    if (!dv && this.forKeys) return { kind: 'string', value: `${KEY_MARK}parameters('${name}')${KEY_MARK}`, span };
     const v = dv ? this.guarded(key, dv, span) : unknownVal(name, `parameter '${name}' has no defaultValue`, decl.span);
     const out = v.kind === 'unknown' && dv ? unknownVal(v.text, `parameter '${name}': ${v.reason}`, v.span) : v;
     this.cache.set(key, out);
@@ -120,6 +141,7 @@ export class TemplateScope extends ScopeBase {
   }
 
   copyIndex(loopName: string | undefined, span: Span): Val {
+    if (this.forKeys && loopName === undefined) return { kind: 'string', value: COPY_INDEX_KEY, span };
     return unknownVal('copyIndex()', loopName === undefined ? 'copyIndex() outside a copy loop' : `copyIndex('${loopName}') outside a copy loop of that name`, span);
   }
 
@@ -166,6 +188,10 @@ class LoopScope extends ScopeBase {
 
   get budget(): CopyBudget {
     return this.outer.budget;
+  }
+
+  keyScope(): LoopScope {
+    return new LoopScope(this.outer.keyScope(), this.loop);
   }
 
   get fileText(): string {
