@@ -194,6 +194,89 @@ const more: { name: string; format: 'bicep' | 'arm'; file: string; ruleSet?: str
     ],
   },
   {
+    name: 'ARM copy: a securityRules property copy over an array parameter gives one rule per element',
+    format: 'arm',
+    file: 'copy-rules-property.json',
+    ruleSet: 'nsg-vda',
+    rows: [
+      // Only element 1 of vdaRules opens 2598: read one instance (or none) and this is not allowed.
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:2598', verdict: 'denied', deciding: 'DenyAllInBound', resolveVnet: true },
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:2598', verdict: 'allowed', deciding: 'AllowSessionReliability' },
+      // Element 2 is a deny at priority 100, written after the allow at 300: it decides first.
+      { flow: 'in tcp 10.0.1.7 -> 10.1.0.8:3389', verdict: 'denied', deciding: 'DenyRdpFromGateway' },
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:3389', verdict: 'allowed', deciding: 'AllowRdpFromAdmins' },
+    ],
+  },
+  {
+    name: 'ARM copy: a property copy over a variable copy, with copyIndex(name, offset)',
+    format: 'arm',
+    file: 'copy-rules-property.json',
+    ruleSet: 'nsg-mgmt',
+    rows: [
+      { flow: 'in tcp 10.0.9.4 -> 10.1.0.8:8008', verdict: 'allowed', deciding: 'AllowMgmt0' },
+      { flow: 'in tcp 10.0.9.4 -> 10.1.0.8:8009', verdict: 'allowed', deciding: 'AllowMgmt1' },
+    ],
+  },
+  {
+    name: 'ARM copy: a property copy whose count has no default is one instance that decides nothing for certain',
+    format: 'arm',
+    file: 'copy-rules-property.json',
+    ruleSet: 'nsg-extra',
+    rows: [{ flow: 'in tcp 192.0.2.1 -> 10.1.0.8:443', verdict: 'unknown', resolveVnet: true }],
+  },
+  {
+    name: 'ARM copy: rule resources copied over an array, priority add(110, copyIndex()), come before a later allow',
+    format: 'arm',
+    file: 'copy-child-rules.json',
+    ruleSet: 'nsg-vda',
+    rows: [
+      { flow: 'in tcp 10.0.1.5 -> 10.1.0.8:22', verdict: 'denied', deciding: 'deny-mgmt-1' },
+      { flow: 'in tcp 10.0.1.5 -> 10.1.0.8:3389', verdict: 'denied', deciding: 'deny-mgmt-2' },
+      { flow: 'in tcp 10.0.1.5 -> 10.1.0.8:5985', verdict: 'denied', deciding: 'deny-mgmt-3' },
+      { flow: 'in tcp 10.0.1.5 -> 10.1.0.8:1494', verdict: 'allowed', deciding: 'AllowFromVnet' },
+      { flow: 'in tcp 10.0.2.5 -> 10.1.0.8:3389', verdict: 'allowed', deciding: 'AllowFromVnet' },
+    ],
+  },
+  {
+    name: 'ARM copy: one NSG per tier, each with its own tier\'s ports (a property copy in a resource copy)',
+    format: 'arm',
+    file: 'copy-nsg-per-tier.json',
+    ruleSet: 'nsg-vda',
+    rows: [
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:2598', verdict: 'allowed', deciding: 'allow-vda-2598' },
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:1494', verdict: 'allowed', deciding: 'allow-vda-1494' },
+    ],
+  },
+  {
+    name: 'ARM copy: the StoreFront tier does not get the VDA tier\'s ports',
+    format: 'arm',
+    file: 'copy-nsg-per-tier.json',
+    ruleSet: 'nsg-storefront',
+    rows: [
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:443', verdict: 'allowed', deciding: 'allow-storefront-443' },
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:2598', verdict: 'allowed', deciding: 'AllowVnetInBound', resolveVnet: true },
+      { flow: 'in tcp 10.0.5.5 -> 10.1.0.8:2598', verdict: 'unknown' },
+    ],
+  },
+  {
+    name: 'ARM copy: a resource copy whose count has no default is one instance that decides nothing for certain',
+    format: 'arm',
+    file: 'copy-loops.json',
+    ruleSet: 'resources[2] (copy ?)',
+    rows: [{ flow: 'in tcp 192.0.2.1 -> 10.1.0.8:8443', verdict: 'unknown', resolveVnet: true }],
+  },
+  {
+    name: 'ARM copy: copied rule resources join the NSG copy named from the same parameter without default',
+    format: 'arm',
+    file: 'copy-rules-into-copied-nsg.json',
+    ruleSet: 'resources[0]',
+    rows: [
+      // Read into "(unknown NSG)", the NSG would have only its defaults and deny this.
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:22', verdict: 'allowed', deciding: 'ssh-22-rule', resolveVnet: true },
+      { flow: 'in tcp 192.0.2.1 -> 10.1.0.8:80', verdict: 'denied', deciding: 'DenyAllInBound', resolveVnet: true },
+    ],
+  },
+  {
     name: 'ARM: the resource after a missing brace is still read',
     format: 'arm',
     file: 'syntax-missing-brace.json',

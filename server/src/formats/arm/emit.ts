@@ -77,13 +77,18 @@ class ArmWriter {
 
   rule(spec: AzureRuleSpec): string | undefined {
     const req = spec.request;
-    const written = writtenRules(req.ruleSet);
+    const rs = req.ruleSet;
+    if (rs.meta?.inlineLoop === 'true') return `the rules of ${rs.name} come from a securityRules copy loop; add the rule to the array it loops over`;
+    if (rs.meta?.copyLoop !== undefined) return `${rs.name} is one copy of a copy loop whose rules change with copyIndex(); a rule written into the template would go into every copy`;
+    // A rule resource copied per index is one text for several rules: not a neighbour to model a new rule on.
+    const usable = (r: Rule): boolean => r.meta?.copyLoop === undefined;
+    const written = writtenRules(rs);
     const inline = written.filter((r) => r.meta?.style === 'inline');
-    const children = written.filter((r) => r.meta?.style?.startsWith('child-'));
-    const before = req.before && !req.before.implicit ? req.before : undefined;
+    const children = written.filter((r) => r.meta?.style?.startsWith('child-') && usable(r));
+    const before = req.before && !req.before.implicit && usable(req.before) ? req.before : undefined;
     const style = before?.meta?.style ?? (inline.length >= children.length ? 'inline' : children[children.length - 1].meta!.style!);
     if (style === 'inline') return this.inline(spec, inline);
-    return this.child(spec, neighbourRule(req, (r) => r.meta?.style === style), children);
+    return this.child(spec, neighbourRule(req, (r) => r.meta?.style === style && usable(r)), children);
   }
 
   private inline(spec: AzureRuleSpec, inline: readonly Rule[]): string | undefined {

@@ -17,6 +17,12 @@ type Expr =
 export interface ArmContext {
   parameter(name: string, span: Span): Val;
   variable(name: string, span: Span): Val;
+  /**
+   * `copyIndex()` (the resource's copy loop) or `copyIndex('loop')` (a named
+   * property, variable or resource loop around the expression); unknown
+   * outside any such loop.
+   */
+  copyIndex(loopName: string | undefined, span: Span): Val;
 }
 
 /** True for a string ARM evaluates: `[…]` but not the `[[` escape. */
@@ -205,9 +211,40 @@ class ExprEvaluator {
         const n = v ? Number(interpolationText(v)) : NaN;
         return Number.isInteger(n) ? { kind: 'number', value: n, span } : this.unknown('int() of a value that is not a literal number');
       }
-      case 'add': {
+      case 'add':
+      case 'sub':
+      case 'mul':
+      case 'div':
+      case 'mod': {
         const [a, b] = args();
-        return a?.kind === 'number' && b?.kind === 'number' ? { kind: 'number', value: a.value + b.value, span } : this.unknown('add() of values that are not literal numbers');
+        if (a?.kind !== 'number' || b?.kind !== 'number') {
+          const u = a && b ? firstUnknown([a, b]) : undefined;
+          return this.unknown(u?.kind === 'unknown' ? u.reason : `${written}() of values that are not literal numbers`);
+        }
+        if ((name === 'div' || name === 'mod') && b.value === 0) return this.unknown(`${written}() by zero`);
+        const value = name === 'add' ? a.value + b.value : name === 'sub' ? a.value - b.value : name === 'mul' ? a.value * b.value : name === 'div' ? Math.trunc(a.value / b.value) : a.value % b.value;
+        return { kind: 'number', value, span };
+      }
+      case 'copyindex': {
+        const vals = args();
+        const u = firstUnknown(vals);
+        if (u) return this.unknown(u.kind === 'unknown' ? u.reason : '');
+        // copyIndex(), copyIndex(offset), copyIndex('loop'), copyIndex('loop', offset).
+        const loopName = vals[0]?.kind === 'string' ? vals[0].value : undefined;
+        const offset = vals[loopName === undefined ? 0 : 1];
+        if (vals.length > (loopName === undefined ? 1 : 2) || (offset && offset.kind !== 'number')) return this.unknown(`${written}() with arguments other than a loop name and a number`);
+        const index = this.ctx.copyIndex(loopName, span);
+        // A name key's placeholder for an index not bound (see KEY_MARK in scope.ts).
+        if (index.kind === 'string' && !offset) return index;
+        if (index.kind !== 'number') return index.kind === 'unknown' ? { ...index, text: this.text, span } : this.unknown(`${written}() is not a number here`);
+        return { kind: 'number', value: index.value + (offset?.kind === 'number' ? offset.value : 0), span };
+      }
+      case 'length': {
+        const [v] = args();
+        if (v?.kind === 'array') return { kind: 'number', value: v.items.length, span };
+        if (v?.kind === 'string') return { kind: 'number', value: v.value.length, span };
+        if (v?.kind === 'object') return { kind: 'number', value: v.props.size, span };
+        return this.unknown(v?.kind === 'unknown' ? v.reason : 'length() of a value that is not an array, string or object');
       }
       case 'true':
       case 'false':

@@ -1,4 +1,4 @@
-import { LineIndex, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span } from '../../model';
+import { LineIndex, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import {
   AZURE_FIREWALL_TYPE,
   FIREWALL_POLICY_TYPE,
@@ -15,11 +15,10 @@ import {
   prop,
   uniqueRuleId,
   unknownRulesPlaceholder,
-  unknownVal,
   type NsgAssociation,
   type Val,
 } from '../azure';
-import { evaluateArmString, type ArmContext } from './expression';
+import { COPY_INDEX_KEY, CopyBudget, KEY_MARK, TemplateScope, type ArmScope } from './scope';
 import { member, parseJsonTolerant, type JsonNode } from './json';
 
 /**
@@ -36,7 +35,7 @@ export function parseArm(text: string, uri: string, _options?: ParseOptions): Pa
     const reader = new ArmReader(text);
     if (json.root) reader.template(json.root, 'resources');
     const ruleSets = reader.finish();
-    return { uri, format: 'arm', text, ruleSets, problems: [...json.problems, ...reader.problems], comments: json.comments };
+    return { uri, format: 'arm', text, ruleSets, problems: [...json.problems, ...distinct(reader.problems)], comments: json.comments };
   } catch (e) {
     return {
       uri,
@@ -47,6 +46,17 @@ export function parseArm(text: string, uri: string, _options?: ParseOptions): Pa
       problems: [...json.problems, { code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` }],
     };
   }
+}
+
+/** Copies of one resource read the same text N times: a problem with that text is said once. */
+function distinct(problems: readonly ParseProblem[]): ParseProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.code}\u0000${p.span.start}\u0000${p.span.end}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** An NSG whose condition is false: shown, but on no traffic's path. */
@@ -63,6 +73,8 @@ interface NsgBuild {
   readonly id: string;
   readonly name: string;
   readonly literalName?: string;
+  /** The name with parameters without default (and an unbound copyIndex()) kept as placeholders, to match rule names. */
+  readonly nameKey?: string;
   readonly span: Span;
   readonly nameSpan?: Span;
   readonly rules: Rule[];
@@ -74,78 +86,21 @@ interface ResourceEntry {
   readonly node: JsonNode;
   readonly path: string;
   readonly type: string;
-  readonly ctx: TemplateScope;
+  readonly ctx: ArmScope;
   readonly parentNsg?: NsgBuild;
+  /** Which instance of a resource copy this is, for a copy whose rules change with copyIndex(). */
+  readonly copy?: CopyInstance;
   /** The resource this one is nested in (`resources` of its parent). */
   readonly parent?: ResourceEntry;
   /** The resource's `condition`: deployed only when it holds (undefined: known only at deployment). */
   readonly condition?: { readonly value: boolean | undefined; readonly text: string; readonly span: Span };
 }
 
-/** Parameters and variables of one template (the file's, or a nested deployment's inline template). */
-class TemplateScope implements ArmContext {
-  private readonly cache = new Map<string, Val>();
-  private readonly active = new Set<string>();
-
-  constructor(
-    private readonly parameters: JsonNode | undefined,
-    private readonly variables: JsonNode | undefined,
-  ) {}
-
-  parameter(name: string, span: Span): Val {
-    const key = `p:${name}`;
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const decl = member(this.parameters, name);
-    if (!decl) return unknownVal(name, `parameter '${name}' is not declared`, span);
-    const dv = member(decl, 'defaultValue');
-    const v = dv ? this.guarded(key, dv, span) : unknownVal(name, `parameter '${name}' has no defaultValue`, decl.span);
-    const out = v.kind === 'unknown' && dv ? unknownVal(v.text, `parameter '${name}': ${v.reason}`, v.span) : v;
-    this.cache.set(key, out);
-    return out;
-  }
-
-  variable(name: string, span: Span): Val {
-    const key = `v:${name}`;
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const decl = member(this.variables, name);
-    if (!decl) return unknownVal(name, `variable '${name}' is not declared`, span);
-    const v = this.guarded(key, decl, span);
-    this.cache.set(key, v);
-    return v;
-  }
-
-  private guarded(key: string, node: JsonNode, span: Span): Val {
-    if (this.active.has(key)) return unknownVal(key.slice(2), 'refers to itself', span);
-    this.active.add(key);
-    try {
-      return this.toVal(node);
-    } finally {
-      this.active.delete(key);
-    }
-  }
-
-  /** A JSON node as a value, with every template expression inside evaluated. */
-  toVal(node: JsonNode): Val {
-    switch (node.type) {
-      case 'string':
-        return evaluateArmString(node.value, node.span, this);
-      case 'number':
-        return { kind: 'number', value: node.value, span: node.span };
-      case 'boolean':
-        return { kind: 'boolean', value: node.value, span: node.span };
-      case 'null':
-        return { kind: 'null', span: node.span };
-      case 'array':
-        return { kind: 'array', items: node.items.map((i) => this.toVal(i)), span: node.span };
-      case 'object': {
-        const props = new Map<string, Val>();
-        for (const p of node.props) if (p.value) props.set(p.key, this.toVal(p.value));
-        return { kind: 'object', props, span: node.span };
-      }
-    }
-  }
+interface CopyInstance {
+  readonly loopName?: string;
+  /** Undefined when the count is not known: the one instance read stands for all of them. */
+  readonly index?: number;
+  readonly unknown?: Unresolved;
 }
 
 class ArmReader {
@@ -153,6 +108,9 @@ class ArmReader {
   private readonly lines: LineIndex;
   private readonly nsgs = new Map<string, NsgBuild>();
   private readonly entries: ResourceEntry[] = [];
+  private readonly budget = new CopyBudget();
+  /** Copied rule resources already added to an NSG that stands for all its copies. */
+  private readonly copiedInto = new Set<string>();
 
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
@@ -160,7 +118,7 @@ class ArmReader {
 
   /** Collects the resources of a template; nested deployments with an inline template are read too. */
   template(root: JsonNode, path: string): void {
-    const ctx = new TemplateScope(member(root, 'parameters'), member(root, 'variables'));
+    const ctx = new TemplateScope(member(root, 'parameters'), member(root, 'variables'), this.budget, this.text);
     const resources = member(root, 'resources');
     if (resources?.type === 'array') this.collect(resources.items, path, ctx, undefined, undefined);
     else if (resources?.type === 'object') {
@@ -169,45 +127,74 @@ class ArmReader {
     }
   }
 
-  private collect(items: readonly JsonNode[], path: string, ctx: TemplateScope, parentType: string | undefined, parentNsg: NsgBuild | undefined, keyed = false, parent?: ResourceEntry): void {
+  private collect(items: readonly JsonNode[], path: string, ctx: ArmScope, parentType: string | undefined, parentNsg: NsgBuild | undefined, keyed = false, parent?: ResourceEntry): void {
     items.forEach((node, i) => {
       if (node.type !== 'object') return;
       const here = keyed ? path : `${path}[${i}]`;
       const typeVal = member(node, 'type');
       const rawType = typeVal?.type === 'string' ? typeVal.value.toLowerCase() : '';
       const type = parentType && rawType && !rawType.includes('/') ? `${parentType}/${rawType}` : rawType;
-      const condition = this.condition(node, ctx, here, type);
-      // A resource whose condition is false is not deployed, nor are its child resources; a rule stays, disabled.
-      if (condition?.value === false && type !== NSG_TYPE && type !== NSG_RULE_TYPE) return;
-      const entry: ResourceEntry = { node, path: here, type, ctx, parentNsg, parent, condition };
-      this.entries.push(entry);
-      let nsg: NsgBuild | undefined;
-      if (type === NSG_TYPE) nsg = this.nsg(entry);
-      if (condition?.value === false && type !== NSG_TYPE) return;
-      if (nsg && condition?.value === false) {
-        // Kept so the file still shows it, but it filters nothing: the NSG does not exist.
-        nsg.meta.deployed = 'false';
+      const copy = member(node, 'copy');
+      if (copy?.type === 'object' && (type === NSG_TYPE || type === NSG_RULE_TYPE) && variesWithCopyIndex(node, type)) {
+        for (const instance of this.resourceCopies(copy, ctx, here)) this.resource(node, here, type, instance.scope, parentNsg, parent, instance.copy);
         return;
       }
-      const copy = member(node, 'copy');
-      if (copy && (type === NSG_TYPE || type === NSG_RULE_TYPE)) {
-        // Copies that never use copyIndex() outside their name are the same resource N times (the NetScaler
-        // templates copy an NSG per NIC this way), so reading it once gives every copy's rules; only a loop whose
-        // body varies with the index leaves the other copies unknown.
-        if (usesCopyIndex(node)) {
-          this.problems.push({ code: 'unresolved-value', severity: 'warning', span: copy.span, message: `${here}: the rules of this copy loop change with copyIndex(), which is not expanded; only one instance is read` });
-        } else if (nsg) {
-          const count = member(copy, 'count');
-          nsg.meta.copies = count ? this.text.slice(count.span.start, count.span.end) : '?';
-        }
+      const nsg = this.resource(node, here, type, ctx, parentNsg, parent, undefined);
+      if (nsg && copy) {
+        // Copies that use copyIndex() only in their name (and dependsOn) are the same NSG N times (the NetScaler
+        // templates copy an NSG per NIC this way): reading it once gives every copy's rules without N identical
+        // findings.
+        const count = member(copy, 'count');
+        nsg.meta.copies = count ? this.text.slice(count.span.start, count.span.end) : '?';
       }
-      if (type === DEPLOYMENT_TYPE) {
-        const inner = member(member(node, 'properties'), 'template');
-        if (inner?.type === 'object') this.template(inner, `${here}.properties.template.resources`);
-      }
-      const children = member(node, 'resources');
-      if (children?.type === 'array') this.collect(children.items, `${here}.resources`, ctx, type, nsg ?? parentNsg, false, entry);
     });
+  }
+
+  /** One resource, or one copy of it; returns the NSG it declares, if it is one. */
+  private resource(node: JsonNode, here: string, type: string, ctx: ArmScope, parentNsg: NsgBuild | undefined, parent: ResourceEntry | undefined, copy: CopyInstance | undefined): NsgBuild | undefined {
+    const condition = this.condition(node, ctx, here, type);
+    // A resource whose condition is false is not deployed, nor are its child resources; a rule stays, disabled.
+    if (condition?.value === false && type !== NSG_TYPE && type !== NSG_RULE_TYPE) return undefined;
+    const entry: ResourceEntry = { node, path: here, type, ctx, parentNsg, parent, condition, copy };
+    this.entries.push(entry);
+    let nsg: NsgBuild | undefined;
+    if (type === NSG_TYPE) nsg = this.nsg(entry);
+    if (condition?.value === false && type !== NSG_TYPE) return nsg;
+    if (nsg && condition?.value === false) {
+      // Kept so the file still shows it, but it filters nothing: the NSG does not exist.
+      nsg.meta.deployed = 'false';
+      return nsg;
+    }
+    if (type === DEPLOYMENT_TYPE) {
+      const inner = member(member(node, 'properties'), 'template');
+      if (inner?.type === 'object') this.template(inner, `${here}.properties.template.resources`);
+    }
+    const children = member(node, 'resources');
+    if (children?.type === 'array') this.collect(children.items, `${here}.resources`, ctx, type, nsg ?? parentNsg, false, entry);
+    return nsg;
+  }
+
+  /**
+   * The instances of a resource `copy` whose rules change with the index:
+   * one scope per index when the count is known, else one instance whose
+   * copyIndex() is unknown, and a warning saying why.
+   */
+  private resourceCopies(copy: JsonNode, ctx: ArmScope, here: string): { scope: ArmScope; copy: CopyInstance }[] {
+    const nameNode = member(copy, 'name');
+    const loopName = nameNode?.type === 'string' ? nameNode.value : undefined;
+    const count = ctx.copyCount(copy);
+    if (count.kind === 'known') {
+      if (count.count === 0) this.problems.push({ code: 'unresolved-value', severity: 'info', span: copy.span, message: `${here}: its copy count is 0, so no instance of it is deployed` });
+      return Array.from({ length: count.count }, (_, index) => ({ scope: ctx.withLoop({ name: loopName, kind: 'resource', index }), copy: { loopName, index } }));
+    }
+    const reason = `the copy count ${count.text} is not expanded (${count.reason})`;
+    this.problems.push({
+      code: 'unresolved-value',
+      severity: 'warning',
+      span: count.span,
+      message: `${here}: the rules of this copy loop change with copyIndex(), but ${reason}; only one instance is read, and what its rules decide is unknown`,
+    });
+    return [{ scope: ctx.withLoop({ name: loopName, kind: 'resource', index: undefined, unknownReason: reason }), copy: { loopName, unknown: { text: count.text, span: count.span, reason } } }];
   }
 
   /**
@@ -216,7 +203,7 @@ class ArmReader {
    * at deployment is noted; an NSG under it is read as if deployed, a rule
    * under it decides nothing for certain.
    */
-  private condition(node: JsonNode, ctx: TemplateScope, path: string, type: string): ResourceEntry['condition'] {
+  private condition(node: JsonNode, ctx: ArmScope, path: string, type: string): ResourceEntry['condition'] {
     const cond = member(node, 'condition');
     if (!cond) return undefined;
     const v = ctx.toVal(cond);
@@ -235,36 +222,87 @@ class ArmReader {
     const nameNode = member(entry.node, 'name');
     const nameVal = nameNode ? entry.ctx.toVal(nameNode) : undefined;
     const literalName = nameVal?.kind === 'string' ? nameVal.value : undefined;
-    let id = literalName ?? entry.path;
-    for (let n = 2; this.nsgs.has(id); n++) id = `${literalName ?? entry.path} (${n})`;
+    const copy = entry.copy;
+    const fallback = copy ? `${entry.path} (copy ${copy.index ?? '?'})` : entry.path;
+    let id = literalName ?? fallback;
+    for (let n = 2; this.nsgs.has(id); n++) id = `${literalName ?? fallback} (${n})`;
+    const meta: Record<string, string> = { resourceIndex: entry.path, resourceType: typeText(entry.node) };
+    if (copy) {
+      // Rules written once in the template stand for every copy: an edit there is an edit of all of them.
+      meta.copyLoop = copy.loopName ?? '';
+      meta.loopIndex = copy.index === undefined ? 'unknown' : String(copy.index);
+    }
+    const keyVal = nameNode && !literalName ? entry.ctx.keyScope().toVal(nameNode) : undefined;
     const nsg: NsgBuild = {
       id,
-      name: literalName ?? (nameVal?.kind === 'unknown' ? nameVal.text : entry.path),
+      name: literalName ?? (copy ? fallback : nameVal?.kind === 'unknown' ? nameVal.text : entry.path),
       literalName,
+      nameKey: literalName ?? (keyVal?.kind === 'string' ? keyVal.value : undefined),
       span: entry.node.span,
       nameSpan: nameNode?.span,
       rules: [],
       usedIds: new Set(),
-      meta: { resourceIndex: entry.path, resourceType: typeText(entry.node) },
+      meta,
     };
     this.nsgs.set(id, nsg);
+    const inline = (item: Val, span: Span): void => {
+      if (item.kind !== 'object') return this.unknownRules(nsg, item);
+      this.addRule(nsg, item, span, this.copyMeta(copy, { style: 'inline' }), undefined, copy?.unknown ? [copy.unknown] : []);
+    };
     const props = member(entry.node, 'properties');
     const rules = member(props, 'securityRules');
+    const ruleCopy = rules ? undefined : propertyCopy(props, 'securityRules');
     if (rules) {
       nsg.meta.inlineRules = 'true';
       if (rules.type === 'array') {
-        for (const item of rules.items) {
-          const v = entry.ctx.toVal(item);
-          if (v.kind !== 'object') this.unknownRules(nsg, v);
-          else this.addRule(nsg, v, item.span, { style: 'inline' }, undefined);
-        }
+        for (const item of rules.items) inline(entry.ctx.toVal(item), item.span);
       } else {
         const v = entry.ctx.toVal(rules);
-        if (v.kind === 'array') for (const item of v.items) item.kind === 'object' ? this.addRule(nsg, item, item.span, { style: 'inline' }, undefined) : this.unknownRules(nsg, item);
+        if (v.kind === 'array') for (const item of v.items) inline(item, item.span);
         else if (v.kind !== 'null') this.unknownRules(nsg, v);
       }
+    } else if (ruleCopy) {
+      nsg.meta.inlineRules = 'true';
+      nsg.meta.inlineLoop = 'true';
+      this.ruleCopy(nsg, ruleCopy, entry);
     }
     return nsg;
+  }
+
+  /**
+   * `"properties": { "copy": [ { "name": "securityRules", "count": N, "input": { … } } ] }`:
+   * the input once per index, each rule pointing at the input. A count not
+   * known reads one instance whose copyIndex('securityRules') is unknown, and
+   * whatever that rule would decide is unknown.
+   */
+  private ruleCopy(nsg: NsgBuild, copy: JsonNode, entry: ResourceEntry): void {
+    const nameNode = member(copy, 'name');
+    const loopName = nameNode?.type === 'string' ? nameNode.value : undefined;
+    const input = member(copy, 'input');
+    if (!input) {
+      this.problems.push({ code: 'unparsed-rule', severity: 'error', span: copy.span, message: `${nsg.id}: the securityRules copy has no input, so ARM builds no rules from it` });
+      return;
+    }
+    const outer = entry.copy?.unknown ? [entry.copy.unknown] : [];
+    const count = entry.ctx.copyCount(copy);
+    const one = (scope: ArmScope, meta: Record<string, string>, unresolved: Unresolved[]): void => {
+      const v = scope.toVal(input);
+      if (v.kind !== 'object') return this.unknownRules(nsg, v);
+      this.addRule(nsg, v, input.span, this.copyMeta(entry.copy, meta), undefined, unresolved);
+    };
+    if (count.kind === 'known') {
+      for (let index = 0; index < count.count; index++) one(entry.ctx.withLoop({ name: loopName, kind: 'property', index }), { style: 'copy-input', copyLoop: loopName ?? '', inputIndex: String(index) }, outer);
+      return;
+    }
+    const reason = `the securityRules copy count ${count.text} is not expanded (${count.reason})`;
+    this.problems.push({ code: 'unresolved-value', severity: 'warning', span: count.span, message: `${nsg.id}: ${reason}; only one instance of its input is read, and what that rule decides is unknown` });
+    one(entry.ctx.withLoop({ name: loopName, kind: 'property', index: undefined, unknownReason: reason }), { style: 'copy-input', copyLoop: loopName ?? '', inputIndex: 'unknown' }, [...outer, { text: count.text, span: count.span, reason }]);
+  }
+
+  /** A rule's meta, with the resource copy it was generated for (so no edit is aimed at text all copies share). */
+  private copyMeta(copy: CopyInstance | undefined, meta: Record<string, string>): Record<string, string> {
+    if (!copy) return meta;
+    return { ...meta, copyLoop: meta.copyLoop ?? copy.loopName ?? '', loopIndex: copy.index === undefined ? 'unknown' : String(copy.index) };
   }
 
   private unknownRules(nsg: NsgBuild, v: Val): void {
@@ -277,12 +315,12 @@ class ArmReader {
     }
   }
 
-  private addRule(nsg: NsgBuild, rule: Val, span: Span, meta: Record<string, string>, nameOverride: { name?: string; val?: Val } | undefined): void {
+  private addRule(nsg: NsgBuild, rule: Val, span: Span, meta: Record<string, string>, nameOverride: { name?: string; val?: Val } | undefined, around: readonly Unresolved[] = []): void {
     const nameVal = nameOverride ? nameOverride.val : prop(rule, 'name');
     const name = nameOverride ? nameOverride.name : nameVal?.kind === 'string' ? nameVal.value : undefined;
     const id = uniqueRuleId(name ?? `line ${this.lines.positionAt(span.start).line + 1}`, nsg.usedIds);
     const properties = prop(rule, 'properties');
-    const unresolved = nameVal?.kind === 'unknown' ? [{ text: nameVal.text, span: nameVal.span, reason: `rule name: ${nameVal.reason}` }] : [];
+    const unresolved = [...around, ...(nameVal?.kind === 'unknown' ? [{ text: nameVal.text, span: nameVal.span, reason: `rule name: ${nameVal.reason}` }] : [])];
     if (!properties) this.problems.push({ code: 'unparsed-rule', severity: 'error', span, message: `${id}: the rule has no properties` });
     else if (properties.kind === 'unknown') {
       this.problems.push({ code: 'unresolved-value', severity: 'warning', span: properties.span, message: `${id}: properties ${properties.text} are not known (${properties.reason})` });
@@ -383,13 +421,32 @@ class ArmReader {
     const nameVal = prop(v, 'name');
     let name = nameVal?.kind === 'string' ? nameVal.value : undefined;
     let target = e.parentNsg;
-    const meta: Record<string, string> = { style: target ? 'child-nested' : 'child-name', resourceIndex: e.path };
+    const meta = this.copyMeta(e.copy, { style: target ? 'child-nested' : 'child-name', resourceIndex: e.path });
+    let nameForRule: Val | undefined = nameVal;
+    const keyNode = member(e.node, 'name');
+    const keyVal = !target && name === undefined && keyNode ? e.ctx.keyScope().toVal(keyNode) : undefined;
+    const keySlash = keyVal?.kind === 'string' ? keyVal.value.indexOf('/') : -1;
     if (!target) {
       const slash = name?.indexOf('/') ?? -1;
       if (name !== undefined && slash > 0) {
         const parentName = name.slice(0, slash);
         name = name.slice(slash + 1);
         target = [...this.nsgs.values()].find((n) => n.literalName === parentName) ?? this.undeclared(parentName, nameVal!.span);
+      } else if (keyVal?.kind === 'string' && keySlash > 0) {
+        // `[concat(parameters('vm'), '-nsg/ssh')]` with no default: the NSG whose name is built from the same parameter.
+        const parentKey = keyVal.value.slice(0, keySlash);
+        const ruleKey = keyVal.value.slice(keySlash + 1);
+        if (!ruleKey.includes(KEY_MARK)) {
+          name = ruleKey;
+          nameForRule = { kind: 'string', value: ruleKey, span: keyVal.span };
+        }
+        target = [...this.nsgs.values()].find((n) => n.nameKey !== undefined && keyMatches(n.nameKey, parentKey)) ?? this.undeclared(readableKey(parentKey), keyVal.span);
+        // An NSG read once for all its copies takes each copied rule once too.
+        if (e.copy && target.meta.copies !== undefined) {
+          const seen = `${e.path}\u0000${target.id}`;
+          if (this.copiedInto.has(seen)) return;
+          this.copiedInto.add(seen);
+        }
       } else {
         const why = nameVal?.kind === 'unknown' ? nameVal.reason : "the name is not a literal 'nsg/rule'";
         this.problems.push({ code: 'unparsed-rule', severity: 'warning', span: nameVal?.span ?? e.node.span, message: `${e.path}: cannot tell which NSG this rule belongs to (${why})` });
@@ -399,7 +456,7 @@ class ArmReader {
       name = name.slice(name.lastIndexOf('/') + 1);
     }
     const before = target.rules.length;
-    this.addRule(target, v, e.node.span, meta, { name, val: nameVal });
+    this.addRule(target, v, e.node.span, meta, { name, val: nameForRule }, e.copy?.unknown ? [e.copy.unknown] : []);
     const cond = e.condition;
     if (cond && cond.value !== true && target.rules.length > before) {
       const rule = target.rules[before];
@@ -473,14 +530,43 @@ class ArmReader {
   }
 }
 
+/** Whether an NSG's name key names the NSG a rule's key points at; an unbound copyIndex() in the NSG's key matches any index. */
+function keyMatches(nsgKey: string, ruleParentKey: string): boolean {
+  const holes = nsgKey.split(COPY_INDEX_KEY).length - 1;
+  // A few indexes in one name are real; many are a pattern whose matching could backtrack for long.
+  if (holes === 0 || holes > 3) return nsgKey === ruleParentKey;
+  const pattern = nsgKey.split(COPY_INDEX_KEY).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\d+');
+  return new RegExp(`^${pattern}$`).test(ruleParentKey);
+}
+
+/** A name key as a person reads it: `[parameters('vm')]-nsg`. */
+function readableKey(key: string): string {
+  return key.replace(new RegExp(`${KEY_MARK}([^${KEY_MARK}]*)${KEY_MARK}`, 'g'), '[$1]');
+}
+
+/** The element of an object's `"copy": [ … ]` that builds the property `name`. */
+function propertyCopy(node: JsonNode | undefined, name: string): JsonNode | undefined {
+  const copies = member(node, 'copy');
+  if (copies?.type !== 'array') return undefined;
+  const lower = name.toLowerCase();
+  return copies.items.find((c) => {
+    const n = member(c, 'name');
+    return n?.type === 'string' && n.value.toLowerCase() === lower;
+  });
+}
+
 function typeText(node: JsonNode): string {
   const t = member(node, 'type');
   const api = member(node, 'apiVersion');
   return `${t?.type === 'string' ? t.value : '?'}@${api?.type === 'string' ? api.value : '?'}`;
 }
 
-/** Whether copyIndex() appears anywhere in a resource except its name and copy block. */
-function usesCopyIndex(node: JsonNode): boolean {
+/**
+ * Whether a copied NSG or rule resource differs from copy to copy: copyIndex()
+ * in anything but its copy block and dependsOn, and for an NSG its name (an
+ * NSG's name does not change its rules; a rule's name says which NSG it is in).
+ */
+function variesWithCopyIndex(node: JsonNode, type: string): boolean {
   if (node.type !== 'object') return false;
   const walk = (n: JsonNode | undefined): boolean => {
     if (!n) return false;
@@ -489,5 +575,6 @@ function usesCopyIndex(node: JsonNode): boolean {
     if (n.type === 'object') return n.props.some((p) => walk(p.value));
     return false;
   };
-  return node.props.some((p) => p.key !== 'name' && p.key !== 'copy' && walk(p.value));
+  const ignored = new Set(['copy', 'dependson', ...(type === NSG_TYPE ? ['name'] : [])]);
+  return node.props.some((p) => !ignored.has(p.key.toLowerCase()) && walk(p.value));
 }

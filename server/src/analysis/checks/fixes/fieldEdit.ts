@@ -18,6 +18,19 @@ export function ruleOf(file: ParsedFile, data: Readonly<Record<string, unknown>>
   return undefined;
 }
 
+/**
+ * The span of a field an edit may replace, or undefined. A rule a copy loop
+ * generated (meta `copyLoop`, set by the ARM reader) shares its loop body's
+ * text with every other copy: a field written there, or one that reads
+ * copyIndex(), is not this rule's alone. A field that lives outside the body
+ * (an element of the array the loop indexes) is.
+ */
+export function editableFieldSpan(file: ParsedFile, rule: Rule, span: Span | undefined): Span | undefined {
+  if (!span || rule.meta?.copyLoop === undefined) return span;
+  const insideBody = span.start >= rule.span.start && span.end <= rule.span.end;
+  return insideBody || /copyindex\s*\(/i.test(file.text.slice(span.start, span.end)) ? undefined : span;
+}
+
 /** Replaces exactly the text of one field (a port, an address list); nothing around it. */
 export function replaceFieldText(uri: string, span: Span, newText: string): TextEdit {
   return { uri, span, newText };

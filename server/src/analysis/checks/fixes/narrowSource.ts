@@ -1,6 +1,6 @@
 import { templateStyle } from '../../../formats/cloudformation/style';
 import type { FixBuilder } from '../../codeFix';
-import { replaceFieldText, ruleOf } from './fieldEdit';
+import { editableFieldSpan, replaceFieldText, ruleOf } from './fieldEdit';
 
 /**
  * exposed-to-internet: data `{ ruleSetId, ruleId, narrowTo: string[] }`.
@@ -15,7 +15,7 @@ export const narrowSourceFix: FixBuilder = (finding, { file }) => {
   const narrowTo = Array.isArray(data.narrowTo) ? data.narrowTo.filter((x): x is string => typeof x === 'string') : [];
   if (narrowTo.length === 0) return [];
   const rule = ruleOf(file, data, finding);
-  const span = rule?.source.span;
+  const span = rule ? editableFieldSpan(file, rule, rule.source.span) : undefined;
   if (!rule || !span) return [];
   const text = file.text.slice(span.start, span.end);
   const quote = /^\s*\[?\s*(['"])/.exec(text)?.[1] ?? (file.format === 'bicep' ? "'" : file.format === 'terraform' || file.format === 'arm' || (file.format === 'cloudformation' && templateStyle(file.text) === 'json') ? '"' : '');

@@ -1,6 +1,6 @@
 import type { TextEdit } from '../../../model/edits';
 import type { FixBuilder } from '../../codeFix';
-import { replaceFieldText, ruleOf } from './fieldEdit';
+import { editableFieldSpan, replaceFieldText, ruleOf } from './fieldEdit';
 
 /**
  * insecure-variant: data `{ ruleSetId, ruleId, insecurePort, securePort }`.
@@ -15,7 +15,7 @@ export const securePortFix: FixBuilder = (finding, { file }) => {
   const insecure = Number(data.insecurePort);
   if (!Number.isInteger(secure) || !Number.isInteger(insecure)) return [];
   const rule = ruleOf(file, data, finding);
-  const span = rule?.destinationPorts.span;
+  const span = rule ? editableFieldSpan(file, rule, rule.destinationPorts.span) : undefined;
   if (!rule || !span) return [];
   const fieldText = file.text.slice(span.start, span.end);
   const edits: TextEdit[] = [];
