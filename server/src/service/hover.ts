@@ -1,6 +1,7 @@
 import type { WorkspaceAnalysis } from '../analysis/analyze';
 import { checkById } from '../analysis/checks';
 import { checkDocsUri } from '../analysis/checks/docs';
+import { admitsReplies } from '../analysis/checks/ruleFacts';
 import { portSetInWords, protocolSetInWords, roleName, shortPurpose, portsInWords, protocolsInWords } from '../analysis/describe';
 import type { RequiredFlowCheck } from '../analysis/required';
 import { RULE_URI_META } from '../analysis/link';
@@ -189,6 +190,15 @@ function ruleHover(catalog: Catalog, analysis: WorkspaceAnalysis, file: ParsedFi
     lines.push('', `- \`${c.text}\`: ${effect}`);
   }
   for (const u of rule.unresolved) lines.push('', `- \`${u.text}\` is not resolved (${u.reason}), so flows it may match are "unknown"`);
+  if (rule.target.kind === 'allow' && admitsReplies(rule)) {
+    lines.push(
+      '',
+      `Return traffic: it admits packets by the source port of a server (${portSetInWords(rule.sourcePorts.value)}), which is how a stateless firewall lets the replies to this host's own connections back in. ` +
+        'It is not reported as exposure. A sender that picks that source port reaches every port it allows; `-m conntrack --ctstate ESTABLISHED,RELATED` admits the replies and no new connection.',
+    );
+  } else if (rule.target.kind === 'allow' && rule.conditions.some((c) => c.kind === 'conntrack' && c.effect === 'never-matches-new')) {
+    lines.push('', 'Return traffic: it matches only packets of connections already set up (and related ones), so no required flow and no exposure depends on it.');
+  }
   lines.push(...decidedLines(catalog, decidedBy(analysis, file, ruleSet, rule)));
   return lines.join('\n');
 }

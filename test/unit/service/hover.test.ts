@@ -72,6 +72,19 @@ const CASES: readonly Case[] = [
     covers: 'vda',
   },
   {
+    name: 'a stateless reply rule says it is return traffic, and how to write it safely',
+    file: 'linux/host.rules',
+    text: '*filter\n:INPUT DROP [0:0]\n-A INPUT -s 203.0.113.0/24 -p tcp --sp|ort 6666:6668 -j ACCEPT\nCOMMIT\n',
+    expect: ['Return traffic: it admits packets by the source port of a server (6666–6668)', 'It is not reported as exposure', '--ctstate ESTABLISHED,RELATED'],
+  },
+  {
+    name: 'an ESTABLISHED,RELATED rule says it matches only connections already set up',
+    file: 'linux/host.rules',
+    text: '*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ct|state ESTABLISHED,RELATED -j ACCEPT\nCOMMIT\n',
+    expect: ['Return traffic: it matches only packets of connections already set up'],
+    absent: ['source port of a server'],
+  },
+  {
     name: 'outside rules and comments: nothing',
     file: 'linux/storefront-iptables.rules',
     text: IPTABLES.replace('COMMIT', 'COM|MIT'),

@@ -8,7 +8,7 @@ import { PUBLIC_ADDRESSES, topologyResolver, windowsProfileOf } from '../require
 import type { CheckDefinition } from './types';
 import { narrowSourceFix } from './fixes/narrowSource';
 import { addressesInWords } from './pieceWords';
-import { PROTOCOL_NUMBER, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
+import { PROTOCOL_NUMBER, admitsReplies, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
 
 /** One family of ports that must not face the Internet, for one rule set. */
 interface Exposure {
@@ -108,21 +108,8 @@ function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, expos
       from: (prev?.from ?? AddressSet.none()).union(d.part.source),
     });
   }
-  for (const [rule, o] of open) if (!broad(o.from) || returnTraffic(rule)) open.delete(rule);
+  for (const [rule, o] of open) if (!broad(o.from) || admitsReplies(rule)) open.delete(rule);
   return open;
-}
-
-/**
- * A stateless host firewall's rule for replies: it admits packets by the
- * source port of a server (`--sport 443`, `--sport 6666:6668`), which is how
- * replies to this host's own connections come back. Its destination is
- * whatever ephemeral port the host picked, so "every port from anywhere" is
- * not what its author opened; the issue's decision is to not report it as
- * exposure (the deciding rule's hover still shows its source ports).
- */
-function returnTraffic(rule: Rule): boolean {
-  const from = rule.sourcePorts.value;
-  return !from.isFull && !from.isEmpty && !from.intersect(Ports.range(1024, 65535)).equals(Ports.range(1024, 65535));
 }
 
 /** IPv4 addresses in a /8, IPv6 in a /32: less than that is one organisation's network, not "the Internet". */

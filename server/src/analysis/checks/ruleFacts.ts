@@ -96,3 +96,16 @@ export function portsOf(set: PortSet, limit = 64): number[] {
 export function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * A stateless host firewall's rule for replies: it admits packets by the
+ * source port of a server (`--sport 443`, `--sport 6666:6668`), which is how
+ * replies to this host's own connections come back. Its destination is
+ * whatever ephemeral port the host picked, so "every port from anywhere" is
+ * not what its author opened; the issue's decision is to not report it as
+ * exposure, and the rule's hover says what it is for.
+ */
+export function admitsReplies(rule: Rule): boolean {
+  const from = rule.sourcePorts.value;
+  return !from.isFull && !from.isEmpty && !from.intersect(Ports.range(1024, 65535)).equals(Ports.range(1024, 65535));
+}

@@ -1,6 +1,6 @@
 import type { TextEdit } from '../../../model/edits';
 import type { FixBuilder } from '../../codeFix';
-import { replaceFieldText, ruleOf } from './fieldEdit';
+import { editableFieldSpan, replaceFieldText, ruleOf } from './fieldEdit';
 
 /** Protocol words as formats write them, and what each becomes for the other protocol (case kept). */
 const SWAP: Readonly<Record<string, string>> = { tcp: 'udp', TCP: 'UDP', Tcp: 'Udp', udp: 'tcp', UDP: 'TCP', Udp: 'Tcp' };
@@ -19,7 +19,8 @@ export const switchProtocolFix: FixBuilder = (finding, { file }) => {
   const data = finding.data ?? {};
   if (data.switchable !== true || (data.opened !== 'tcp' && data.opened !== 'udp')) return [];
   const rule = ruleOf(file, data, finding);
-  const span = rule?.protocols.span;
+  // A protocol written once for every copy of an ARM loop is not this rule's alone to change.
+  const span = rule && editableFieldSpan(file, rule, rule.protocols.span);
   if (!rule || !span) return [];
   const field = file.text.slice(span.start, span.end);
   const opened = data.opened;
