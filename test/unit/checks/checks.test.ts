@@ -55,6 +55,13 @@ const rule = (name: string, priority: number, access: string, protocol: string, 
 const iptables = (rules: string, annotation = ''): string => `${annotation}*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules}COMMIT\n`;
 
 const CASES: Case[] = [
+  {
+    name: 'ICA ports are named per protocol: UDP 16500-16509 is HDX audio, TCP there is not ICA',
+    file: 'vda.tf',
+    text: nsg(rule('open-hdx', 100, 'Allow', '*', '1494-2598', '*').replace('destination_port_range     = "1494-2598"', 'destination_port_ranges    = ["1494", "2598", "16500-16509"]')),
+    check: 'exposed-to-internet',
+    expect: [{ line: 14, says: ['ICA/HDX (TCP 1494, 2598; UDP 1494, 2598, 16500–16509) to Virtual Delivery Agent (VDA) is reachable from the Internet'] }],
+  },
   // exposed-to-internet through NAT: the filter sees the translated packet, so the public port is not what is exposed.
   {
     name: 'DNAT from anywhere to an internal ICA port that FORWARD lets through',

@@ -15,6 +15,11 @@ interface Exposure {
   readonly kind: 'ica' | 'management';
   readonly protocols: ProtocolSet;
   readonly ports: PortSet;
+  /**
+   * Ports per protocol where they differ (ICA: TCP and UDP 1494 and 2598, UDP alone 16500–16509 for audio),
+   * so no TCP port is called ICA because UDP uses it; absent: every protocol on every port.
+   */
+  readonly byProtocol?: readonly { readonly protocols: ProtocolSet; readonly ports: PortSet }[];
   /** What the ports are, for the message. */
   readonly what: string;
   /** The role whose addresses the rule set protects, if any. */
@@ -53,12 +58,15 @@ function computeExposures(roles: readonly string[], catalog: Catalog): Exposure[
     const inbound = catalog.flowsForRole(role, 'inbound');
     let icaProtocols = Protocols.none();
     let icaPorts = Ports.none();
+    const icaPortsOf = new Map<number, PortSet>();
     for (const f of inbound) {
       if (!f.tags.includes('ica')) continue;
       icaProtocols = icaProtocols.union(Protocols.of(...f.protocols.map((p) => PROTOCOL_NUMBER[p])));
       icaPorts = icaPorts.union(Ports.of(f.ports));
+      for (const p of f.protocols) icaPortsOf.set(PROTOCOL_NUMBER[p], (icaPortsOf.get(PROTOCOL_NUMBER[p]) ?? Ports.none()).union(Ports.of(f.ports)));
     }
-    if (!icaPorts.isEmpty) out.push({ kind: 'ica', protocols: icaProtocols, ports: icaPorts, what: 'ICA/HDX', role, narrowRoles: ['gateway-snip'] });
+    const byProtocol = [...icaPortsOf].map(([protocol, ports]) => ({ protocols: Protocols.of(protocol), ports }));
+    if (!icaPorts.isEmpty) out.push({ kind: 'ica', protocols: icaProtocols, ports: icaPorts, byProtocol, what: 'ICA/HDX', role, narrowRoles: ['gateway-snip'] });
     let mgmtPorts = PLAIN_MANAGEMENT;
     const admins = new Set<string>();
     for (const f of inbound) {
@@ -85,31 +93,52 @@ function declaredAddresses(roles: readonly string[], topology: Topology): string
  * evaluating a flow from the Internet through the whole rule set, so a deny
  * placed earlier or at a higher priority counts.
  */
-function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, exposure: Exposure, topology: Topology): Map<Rule, { protocols: ProtocolSet; ports: PortSet }> {
-  const result = evaluate(
-    ruleSet,
-    {
-      direction,
-      protocols: exposure.protocols,
-      source: PUBLIC_ADDRESSES,
-      destination: exposure.role ? addressesOrAny(exposure.role, topology, ruleSet) : AddressSet.any(),
-      destinationPorts: exposure.ports,
-    },
-    { resolve: topologyResolver(topology), profile: exposure.role ? windowsProfileOf(topology, [exposure.role]) : undefined },
-  );
-  const open = new Map<Rule, { protocols: ProtocolSet; ports: PortSet; from: AddressSet }>();
-  for (const d of result.decisions) {
-    const rule = d.outcome === 'allow' ? writtenRule(file, d) : undefined;
-    if (!rule) continue;
-    const prev = open.get(rule);
-    open.set(rule, {
-      protocols: (prev?.protocols ?? Protocols.none()).union(d.part.protocols),
-      ports: (prev?.ports ?? Ports.none()).union(d.part.destinationPorts),
-      from: (prev?.from ?? AddressSet.none()).union(d.part.source),
-    });
+function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, exposure: Exposure, topology: Topology): Map<Rule, Opened> {
+  const open = new Map<Rule, Opened & { from: AddressSet }>();
+  for (const group of exposure.byProtocol ?? [exposure]) {
+    const result = evaluate(
+      ruleSet,
+      {
+        direction,
+        protocols: group.protocols,
+        source: PUBLIC_ADDRESSES,
+        destination: exposure.role ? addressesOrAny(exposure.role, topology, ruleSet) : AddressSet.any(),
+        destinationPorts: group.ports,
+      },
+      { resolve: topologyResolver(topology), profile: exposure.role ? windowsProfileOf(topology, [exposure.role]) : undefined },
+    );
+    for (const d of result.decisions) {
+      const rule = d.outcome === 'allow' ? writtenRule(file, d) : undefined;
+      if (!rule) continue;
+      const prev = open.get(rule);
+      open.set(rule, {
+        protocols: (prev?.protocols ?? Protocols.none()).union(d.part.protocols),
+        ports: (prev?.ports ?? Ports.none()).union(d.part.destinationPorts),
+        parts: [...(prev?.parts ?? []), { protocols: d.part.protocols, ports: d.part.destinationPorts }],
+        from: (prev?.from ?? AddressSet.none()).union(d.part.source),
+      });
+    }
   }
   for (const [rule, o] of open) if (!broad(o.from) || admitsReplies(rule)) open.delete(rule);
   return open;
+}
+
+/** What an exposure opens: the union, and the protocol–port pieces it came from. */
+interface Opened {
+  readonly protocols: ProtocolSet;
+  readonly ports: PortSet;
+  readonly parts: readonly { readonly protocols: ProtocolSet; readonly ports: PortSet }[];
+}
+
+/** "TCP/UDP 1494, 2598" when every protocol has the same ports, else per protocol: "TCP 1494, 2598; UDP 1494, 2598, 16500–16509". */
+function openedInWords(open: Opened): string {
+  const byProtocol = new Map<number, PortSet>();
+  for (const part of open.parts) {
+    for (const r of part.protocols.ranges) for (let p = r.from; p <= r.to && byProtocol.size < 8; p++) byProtocol.set(p, (byProtocol.get(p) ?? Ports.none()).union(part.ports));
+  }
+  const sets = [...byProtocol.values()];
+  if (sets.length <= 1 || sets.every((x) => x.equals(sets[0]!))) return `${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)}`;
+  return [...byProtocol].map(([p, ports]) => `${protocolSetInWords(Protocols.of(p))} ${portSetInWords(ports)}`).join('; ');
 }
 
 /** IPv4 addresses in a /8, IPv6 in a /32: less than that is one organisation's network, not "the Internet". */
@@ -185,20 +214,27 @@ function natExposures(file: ParsedFile, context: Parameters<CheckDefinition['run
       const local = to.address === undefined;
       const filter = file.ruleSets.find((rs) => rs.meta?.table === 'filter' && rs.name === (local ? 'INPUT' : 'FORWARD') && (rs.meta?.family === ruleSet.meta?.family || !rs.meta?.family));
       for (const exposure of exposuresFor(rolesOf.get(ruleSet) ?? [], catalog)) {
-        const protocols = rule.protocols.value.intersect(exposure.protocols);
-        const ports = to.ports.intersect(exposure.ports);
-        if (protocols.isEmpty || ports.isEmpty) continue;
+        const parts: { protocols: ProtocolSet; ports: PortSet }[] = [];
         let passes = 'the filter table that decides is not in this file';
-        if (filter) {
-          const result = evaluate(
-            filter,
-            { direction: local ? 'inbound' : 'forward', protocols, source: from.isEmpty ? PUBLIC_ADDRESSES : from, destination: to.address ?? AddressSet.any(), destinationPorts: ports },
-            { resolve: topologyResolver(topology) },
-          );
-          if (result.verdict === 'denied') continue;
-          const by = result.decidingRules.find((r) => !r.implicit);
-          passes = `${filter.name} ${result.verdict === 'allowed' ? 'lets it through' : result.verdict === 'partial' ? 'lets part of it through' : 'may let it through'}${by ? ` (${ruleLabel(file, by)})` : result.verdict === 'allowed' ? ' (its policy)' : ''}`;
+        for (const group of exposure.byProtocol ?? [exposure]) {
+          const protocols = rule.protocols.value.intersect(group.protocols);
+          const ports = to.ports.intersect(group.ports);
+          if (protocols.isEmpty || ports.isEmpty) continue;
+          if (filter) {
+            const result = evaluate(
+              filter,
+              { direction: local ? 'inbound' : 'forward', protocols, source: from.isEmpty ? PUBLIC_ADDRESSES : from, destination: to.address ?? AddressSet.any(), destinationPorts: ports },
+              { resolve: topologyResolver(topology) },
+            );
+            if (result.verdict === 'denied') continue;
+            const by = result.decidingRules.find((r) => !r.implicit);
+            passes = `${filter.name} ${result.verdict === 'allowed' ? 'lets it through' : result.verdict === 'partial' ? 'lets part of it through' : 'may let it through'}${by ? ` (${ruleLabel(file, by)})` : result.verdict === 'allowed' ? ' (its policy)' : ''}`;
+          }
+          parts.push({ protocols, ports });
         }
+        if (parts.length === 0) continue;
+        const protocols = parts.reduce((a, x) => a.union(x.protocols), Protocols.none());
+        const ports = parts.reduce((a, x) => a.union(x.ports), Ports.none());
         const where = local ? 'this host' : (to.addressText ?? 'the translated address');
         const publicPorts = portSetInWords(rule.destinationPorts.value);
         out.push({
@@ -206,7 +242,7 @@ function natExposures(file: ParsedFile, context: Parameters<CheckDefinition['run
           uri: file.uri,
           span: rule.span,
           message:
-            `${exposure.what} (${protocolSetInWords(protocols)} ${portSetInWords(ports)}) on ${where} is reachable from the Internet through address translation: ` +
+            `${exposure.what} (${openedInWords({ protocols, ports, parts })}) on ${where} is reachable from the Internet through address translation: ` +
             `${ruleLabel(file, rule)} sends ${rule.destinationPorts.value.isFull ? 'every port' : `port ${publicPorts}`} from ${sourceInWords(rule)} there (${rule.meta?.nat}), and ${passes}. ` +
             (exposure.kind === 'ica' ? 'Users should reach VDAs through Citrix Gateway, not a forwarded port.' : 'Forward management only from the administrators\' networks, or reach it through a VPN or bastion.'),
           data: { exposure: exposure.kind, ruleSetId: ruleSet.id, ruleId: rule.id, nat: rule.meta?.nat ?? '', ports: ports.ranges.map((r) => ({ from: r.from, to: r.to })) },
@@ -236,7 +272,7 @@ export const exposedToInternet: CheckDefinition = {
         const direction = directionFor(ruleSet, 'inbound');
         if (!direction) continue;
         const seen = new Set<string>();
-        const byRule = new Map<Rule, { parts: { exposure: Exposure; open: { protocols: ProtocolSet; ports: PortSet } }[] }>();
+        const byRule = new Map<Rule, { parts: { exposure: Exposure; open: Opened }[] }>();
         for (const rule of ruleSet.rules) if (rule.destinationPorts.value.isFull) byRule.set(rule, { parts: [] });
         for (const exposure of exposuresFor(rolesOf.get(ruleSet) ?? [], catalog)) {
           for (const [rule, open] of exposed(file, ruleSet, direction, exposure, topology)) {
@@ -263,7 +299,7 @@ export const exposedToInternet: CheckDefinition = {
               checkId: 'exposed-to-internet',
               uri: fileOf(rule, file, context.allFiles ?? context.files).uri,
               span: peerSpan(rule, 'inbound'),
-              message: `${exposure.what} (${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)})${to} is reachable from the Internet: ${ruleLabel(fileOf(rule, file, context.allFiles ?? context.files), rule)} allows it from ${from}. ${advice}`,
+              message: `${exposure.what} (${openedInWords(open)})${to} is reachable from the Internet: ${ruleLabel(fileOf(rule, file, context.allFiles ?? context.files), rule)} allows it from ${from}. ${advice}`,
               data: {
                 exposure: exposure.kind,
                 ruleSetId: ruleSet.id,
@@ -279,7 +315,7 @@ export const exposedToInternet: CheckDefinition = {
           if (parts.length === 0) continue;
           const ruleFile = fileOf(rule, file, context.allFiles ?? context.files);
           const from = sourceInWords(rule);
-          const what = parts.map(({ exposure, open }) => `${exposure.what} (${protocolSetInWords(open.protocols)} ${portSetInWords(open.ports)})${exposure.role ? ` to ${roleName(catalog, exposure.role)}` : ''}`);
+          const what = parts.map(({ exposure, open }) => `${exposure.what} (${openedInWords(open)})${exposure.role ? ` to ${roleName(catalog, exposure.role)}` : ''}`);
           const management = parts.find((p) => p.exposure.kind === 'management') ?? parts[0]!;
           findings.push({
             checkId: 'exposed-to-internet',
