@@ -87,7 +87,15 @@ const CASES: Case[] = [
     file: 'rules.v4',
     text: iptables('-A INPUT -s 0.0.0.0/0 -p tcp --dport 22 -j ACCEPT\n'),
     check: 'exposed-to-internet',
-    expect: [{ line: 4, covers: '0.0.0.0/0', says: ['SSH/RDP management access (TCP 22)', 'allows it from 0.0.0.0/0'] }],
+    // The host's own firewall: a warning that says so, where a perimeter rule gets the check's error.
+    expect: [{ line: 4, covers: '0.0.0.0/0', severity: 'warning', says: ['SSH/RDP management access (TCP 22)', 'allows it from 0.0.0.0/0', "This is the host's own firewall"] }],
+  },
+  {
+    name: 'the same SSH opening on a perimeter NSG keeps the check's error',
+    file: 'nsg.tf',
+    text: nsg(rule('ssh', 100, 'Allow', 'Tcp', '22', '0.0.0.0/0'), ''),
+    check: 'exposed-to-internet',
+    expect: [{ line: 14, severity: 'error', says: ['SSH/RDP management access (TCP 22)'] }],
   },
   {
     // e2evc-citrix-aws platform/ctx_poc: the admins' list is a local that holds 0.0.0.0/0.

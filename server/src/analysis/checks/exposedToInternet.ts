@@ -253,6 +253,20 @@ function natExposures(file: ParsedFile, context: Parameters<CheckDefinition['run
   return out;
 }
 
+const HOST_FIREWALL_KINDS = new Set(['iptables-chain', 'nftables-chain', 'windows-firewall', 'firewalld-zone', 'ufw']);
+
+/**
+ * A host's own firewall (a VDA's Windows Defender Firewall, a Linux host's
+ * INPUT chain) usually sits behind a perimeter (an NSG, a security group, an
+ * ASA) that decides what the Internet reaches. What it opens is still open if
+ * the perimeter lets the Internet in, so it is reported, as a warning that
+ * says whose firewall it is, not as the error a perimeter rule gets.
+ */
+function hostFirewall(ruleSet: RuleSet, direction: Direction): boolean {
+  return direction === 'inbound' && HOST_FIREWALL_KINDS.has(ruleSet.kind);
+}
+const HOST_NOTE = " This is the host's own firewall: the perimeter in front of it (NSG, security group, ASA) usually decides what the Internet reaches, and if it lets the Internet in, this host is open.";
+
 export const exposedToInternet: CheckDefinition = {
   id: 'exposed-to-internet',
   title: 'ICA or management port open to the Internet',
@@ -271,6 +285,7 @@ export const exposedToInternet: CheckDefinition = {
       for (const ruleSet of file.ruleSets) {
         const direction = directionFor(ruleSet, 'inbound');
         if (!direction) continue;
+        const host = hostFirewall(ruleSet, direction);
         const seen = new Set<string>();
         const byRule = new Map<Rule, { parts: { exposure: Exposure; open: Opened }[] }>();
         for (const rule of ruleSet.rules) if (rule.destinationPorts.value.isFull) byRule.set(rule, { parts: [] });
@@ -299,7 +314,8 @@ export const exposedToInternet: CheckDefinition = {
               checkId: 'exposed-to-internet',
               uri: fileOf(rule, file, context.allFiles ?? context.files).uri,
               span: peerSpan(rule, 'inbound'),
-              message: `${exposure.what} (${openedInWords(open)})${to} is reachable from the Internet: ${ruleLabel(fileOf(rule, file, context.allFiles ?? context.files), rule)} allows it from ${from}. ${advice}`,
+              ...(host ? { severity: 'warning' as const } : {}),
+              message: `${exposure.what} (${openedInWords(open)})${to} is reachable from the Internet: ${ruleLabel(fileOf(rule, file, context.allFiles ?? context.files), rule)} allows it from ${from}. ${advice}${host ? HOST_NOTE : ''}`,
               data: {
                 exposure: exposure.kind,
                 ruleSetId: ruleSet.id,
@@ -321,7 +337,8 @@ export const exposedToInternet: CheckDefinition = {
             checkId: 'exposed-to-internet',
             uri: ruleFile.uri,
             span: peerSpan(rule, 'inbound'),
-            message: `${ruleLabel(ruleFile, rule)} opens every ${protocolSetInWords(rule.protocols.value)} port from ${from}, so ${what.join(' and ')} ${parts.length > 1 ? 'are' : 'is'} reachable from the Internet. Open only the ports this host serves, each from the networks that use it (ICA from the Gateway's SNIP, management from the administrators' networks).`,
+            ...(host ? { severity: 'warning' as const } : {}),
+            message: `${ruleLabel(ruleFile, rule)} opens every ${protocolSetInWords(rule.protocols.value)} port from ${from}, so ${what.join(' and ')} ${parts.length > 1 ? 'are' : 'is'} reachable from the Internet. Open only the ports this host serves, each from the networks that use it (ICA from the Gateway's SNIP, management from the administrators' networks).${host ? HOST_NOTE : ''}`,
             data: {
               exposure: management.exposure.kind,
               exposures: parts.map((p) => p.exposure.kind),
