@@ -56,6 +56,13 @@ const iptables = (rules: string, annotation = ''): string => `${annotation}*filt
 
 const CASES: Case[] = [
   {
+    name: 'a variable source says its value and where it comes from',
+    file: 'mgmt.tf',
+    text: `variable "rdp_sources" {\n  default = "*"\n}\n${nsg(rule('rdp', 100, 'Allow', 'Tcp', '3389', '*').replace('source_address_prefix      = "*"', 'source_address_prefix      = var.rdp_sources'), '')}`,
+    check: 'exposed-to-internet',
+    expect: [{ line: 17, covers: 'var.rdp_sources', says: ['allows it from "*", the default of var.rdp_sources.'] }],
+  },
+  {
     name: 'ICA ports are named per protocol: UDP 16500-16509 is HDX audio, TCP there is not ICA',
     file: 'vda.tf',
     text: nsg(rule('open-hdx', 100, 'Allow', '*', '1494-2598', '*').replace('destination_port_range     = "1494-2598"', 'destination_port_ranges    = ["1494", "2598", "16500-16509"]')),
@@ -91,7 +98,7 @@ const CASES: Case[] = [
     expect: [{ line: 4, covers: '0.0.0.0/0', severity: 'warning', says: ['SSH/RDP management access (TCP 22)', 'allows it from 0.0.0.0/0', "This is the host's own firewall"] }],
   },
   {
-    name: 'the same SSH opening on a perimeter NSG keeps the check's error',
+    name: 'the same SSH opening on a perimeter NSG keeps the error',
     file: 'nsg.tf',
     text: nsg(rule('ssh', 100, 'Allow', 'Tcp', '22', '0.0.0.0/0'), ''),
     check: 'exposed-to-internet',

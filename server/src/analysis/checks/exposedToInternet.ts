@@ -166,6 +166,9 @@ function broad(from: AddressSet): boolean {
  * reader sees why it counts as the Internet without opening another file.
  */
 function sourceInWords(rule: Rule): string {
+  // The reader knows where a variable's value comes from (`"*", the default of var.rdp_sources`): the value and the place to change it.
+  const from = rule.meta?.sourceFrom;
+  if (from) return from.startsWith('var.') && !rule.source.value.isEmpty ? `${addressesInWords(rule.source.value)} (${from})` : from;
   const written = (rule.source.text ?? 'any address').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
   const value = rule.source.value;
   const isName = /^[$A-Za-z_][\w.${}\[\]-]*$/.test(written) && !/^(?:any|all|\*|Internet)$/i.test(written);

@@ -62,9 +62,31 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   }
   const ctx: Context = { text, lines: new LineIndex(text), resolver: new Resolver(text, defs), problems, resources, memo: trees?.memo };
 
-  const ruleSets = cloudRuleSets(ctx);
+  const ruleSets = cloudRuleSets(ctx).map((rs) => withValueOrigins(rs, ctx.resolver));
   problems.sort((a, b) => a.span.start - b.span.start);
   return { uri, format: 'terraform', text, ruleSets, problems, comments: [...doc.comments].sort((a, b) => a.span.start - b.span.start) };
+}
+
+/**
+ * A rule whose source or destination is written as one variable
+ * (`source_address_prefix = var.rdp_sources`) says in its meta where the
+ * value comes from (`sourceFrom`: `"*", the default of var.rdp_sources`), so a
+ * finding can say which value decided and where to change it.
+ */
+function withValueOrigins(rs: RuleSet, resolver: Resolver): RuleSet {
+  let changed = false;
+  const rules = rs.rules.map((rule) => {
+    const extra: Record<string, string> = {};
+    for (const [field, key] of [[rule.source, 'sourceFrom'], [rule.destination, 'destinationFrom']] as const) {
+      const name = /^\[?\s*var\.([A-Za-z_][\w-]*)\s*\]?$/.exec(field.text ?? '')?.[1];
+      const origin = name ? resolver.variableOrigin(name) : undefined;
+      if (origin) extra[key] = origin;
+    }
+    if (Object.keys(extra).length === 0) return rule;
+    changed = true;
+    return { ...rule, meta: { ...rule.meta, ...extra } };
+  });
+  return changed ? { ...rs, rules } : rs;
 }
 
 /** Every cloud's rule sets from the resources of one module; a reader that fails is reported, the others still read. */

@@ -381,6 +381,21 @@ export class Resolver {
     return { kind: 'ref', address, attribute: attr, text: this.source(expr, text), span: expr.span };
   }
 
+  /**
+   * Where Terraform takes `var.name` from, in words, for messages: `"*", the
+   * default of var.rdp_sources` or `var.admin_cidrs in prod.auto.tfvars`;
+   * undefined when it has no single value here.
+   */
+  variableOrigin(name: string): string | undefined {
+    const fromFile = this.defs.tfvars.get(name);
+    if (fromFile?.ambiguous) return undefined;
+    if (fromFile?.value) return `var.${name} in ${fromFile.file}`;
+    const def = this.defs.variables.get(name)?.default;
+    if (!def) return undefined;
+    const written = def.text.slice(def.expr.span.start, def.expr.span.end).replace(/\s+/g, ' ');
+    return `${written.length > 60 ? `${written.slice(0, 57)}…` : written}, the default of var.${name}`;
+  }
+
   private variable(name: string, at: HclExpr, text: string): Value {
     const fromFile = this.defs.tfvars.get(name);
     if (fromFile?.ambiguous) return this.unknown(at, `var.${name} differs between ${fromFile.ambiguous.join(' and ')}`, text);
