@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { evaluate, flow, type Verdict } from '../../../server/src/analysis/evaluate';
 import { parseTerraform } from '../../../server/src/formats/terraform';
-import { maskLegacyDottedKeys } from '../../../server/src/formats/terraform/hcl';
+import { maskLegacyKeys } from '../../../server/src/formats/terraform/hcl';
 import { initTreeSitter } from '../../../server/src/formats/treeSitter';
 import type { RuleSet } from '../../../server/src/model';
 import { AddressSet, type AddressSymbol } from '../../../server/src/net';
@@ -49,8 +49,8 @@ const ROWS: readonly Row[] = [
   { file: 'aws.tf', ruleSets: ['aws_security_group.web'], flow: 'in tcp 10.0.0.1 -> 10.1.0.7:443', verdict: 'unknown', deciding: ['line 37'], note: 'var.clients has no value: unknown, never any' },
   { file: 'aws.tf', ruleSets: ['aws_security_group.web'], flow: 'in tcp 10.0.0.1 -> 10.1.0.7:80', verdict: 'denied', deciding: [], note: 'no rule for port 80' },
   // Terraform 0.11: a dotted key in the tags block once lost the whole resource, and with it both rules.
-  { file: 'syntax-legacy-0.11.tf', ruleSets: ['aws_security_group.vda'], flow: 'in tcp 10.30.0.9 -> 10.1.0.7:2598', verdict: 'allowed', deciding: ['line 29'], note: 'the rule after the dotted key is read' },
-  { file: 'syntax-legacy-0.11.tf', ruleSets: ['aws_security_group.vda'], flow: 'in tcp 10.30.0.9 -> 10.1.0.7:1494', verdict: 'allowed', deciding: ['line 22'], note: 'and the one before it' },
+  { file: 'syntax-legacy-0.11.tf', ruleSets: ['aws_security_group.vda'], flow: 'in tcp 10.30.0.9 -> 10.1.0.7:2598', verdict: 'allowed', deciding: ['line 31'], note: 'the rule after the dotted key is read' },
+  { file: 'syntax-legacy-0.11.tf', ruleSets: ['aws_security_group.vda'], flow: 'in tcp 10.30.0.9 -> 10.1.0.7:1494', verdict: 'allowed', deciding: ['line 24'], note: 'and the one before it' },
   { file: 'syntax-legacy-0.11.tf', ruleSets: ['aws_security_group.vda'], flow: 'in tcp 10.31.0.9 -> 10.1.0.7:1494', verdict: 'denied', deciding: [], note: 'outside the allowed range: the group denies' },
   // Azure: priority first match, the six defaults.
   { file: 'azure.tf', ruleSets: ['azurerm_network_security_group.vda'], flow: 'in tcp 10.0.9.7 -> 10.0.1.4:1494', verdict: 'denied', deciding: ['Deny-ICA-Lab'], note: 'deny at a lower priority number shadows the allow' },
@@ -126,12 +126,12 @@ test('terraform eval: Azure stages are ordered subnet first, then NIC', () => {
   assert.deepEqual(nic?.stage, { group: 'azurerm_network_interface.vda1', order: 1 });
 });
 
-test('Terraform 0.11 dotted keys: one info finding each, at the key, and nothing else lost', () => {
+test('Terraform 0.11 dotted keys and quoted names: one info finding each, at the key, and nothing else lost', () => {
   const path = fixturePath('terraform-eval', 'syntax-legacy-0.11.tf');
   const text = fs.readFileSync(path, 'utf8');
   const file = parseTerraform(text, path);
   const dotted = file.problems.filter((p) => /Terraform 0\.11 syntax/.test(p.message));
-  assert.deepEqual(dotted.map((p) => text.slice(p.span.start, p.span.end)), ['owner.team', 'role.name']);
+  assert.deepEqual(dotted.map((p) => text.slice(p.span.start, p.span.end)), ['"description"', 'owner.team', 'role.name']);
   assert.ok(dotted.every((p) => p.severity === 'info'));
   assert.deepEqual(file.problems.filter((p) => p.code === 'syntax-error' || p.code === 'limit'), [], 'no syntax error, no block left out');
 });
@@ -144,10 +144,13 @@ test('dotted keys are masked only where HCL 1 wrote them', () => {
     ['user_data = <<EOF\nconfig.key = 1\nEOF\nk.v = 2\n', ['k.v']],
     ['/*\nold.key = 1\n*/\n', []],
     ['cidr = var.cidr\n', []],
+    ['sizes = {\n  m3.2xlarge = "a"\n}\n', ['m3.2xlarge']],
+    // A quoted name is HCL 1 in a block, and valid HCL 2 in an object.
+    ['variable "x" {\n  "description" = "d"\n  default = {\n    "owner" = "me"\n  }\n}\n', ['"description"']],
   ];
   for (const [text, keys] of cases) {
-    const masked = maskLegacyDottedKeys(text);
+    const masked = maskLegacyKeys(text);
     assert.equal(masked.text.length, text.length);
-    assert.deepEqual(masked.keys.map((s) => text.slice(s.start, s.end)), keys, JSON.stringify(text));
+    assert.deepEqual(masked.keys.map((k) => text.slice(k.span.start, k.span.end)), keys, JSON.stringify(text));
   }
 });

@@ -621,12 +621,9 @@ export function parseHclWithTreeSitter(original: string, shortenWhitespace = tru
   const parser = treeSitterParser('terraform');
   const conv = new Converter(original);
   // tree-sitter reads the masked text; every node's text and span is taken from the original, offset for offset.
-  const legacy = maskLegacyDottedKeys(original);
+  const legacy = maskLegacyKeys(original);
   const text = legacy.text;
-  for (const span of legacy.keys) {
-    const key = original.slice(span.start, span.end);
-    conv.problems.push({ code: 'unparsed-rule', severity: 'info', span, message: `Terraform 0.11 syntax: the dotted key ${key} is not valid since Terraform 0.12 (write it quoted, "${key}"); read as the key "${key}"` });
-  }
+  conv.problems.push(...legacyKeyProblems(original, legacy.keys));
   // One budget for the whole file, shared by this parse and the per-block fallback below.
   const wholeFile = giveUpAfter(text.length);
   const lines = new LineIndex(text);
@@ -679,16 +676,22 @@ export function parseHclWithTreeSitter(original: string, shortenWhitespace = tru
 }
 
 /**
- * HCL 1 (Terraform 0.11 and older) allowed dots in an attribute's key (`role.name = "vda"` in a `tags`
- * block, `owner.team = …` in a map); HCL 2's grammar does not, and its recovery lost the whole block, rules
- * and all. Such keys are rewritten for tree-sitter with `_` for each dot (same length, so every offset stays)
- * and their spans returned, so the reader reports the one construct and reads the rest. Only a line that is
- * nothing but `key.part = value` outside heredocs and block comments is touched.
+ * HCL 1 (Terraform 0.11 and older) allowed dots in an attribute's key
+ * (`role.name = "vda"` in a `tags` block, `m3.large = …` in a map) and quoted
+ * attribute names in a block (`"description" = "…"`); HCL 2's grammar allows
+ * neither, and its recovery lost the whole block, rules and all. Such keys
+ * are rewritten for tree-sitter offset for offset (each dot becomes `_`, the
+ * quotes of a quoted name blanks) and returned, so the reader reports the
+ * construct and reads the rest. Only a line that is nothing but `key = value`
+ * outside heredocs and block comments is touched, and a quoted name only in
+ * a block's body: in an object literal it is valid HCL 2.
  */
-export function maskLegacyDottedKeys(text: string): { text: string; keys: Span[] } {
-  if (!/^[ \t]*[A-Za-z_][\w-]*\.[A-Za-z_]/m.test(text)) return { text, keys: [] };
-  const keys: Span[] = [];
+export function maskLegacyKeys(text: string): { text: string; keys: { span: Span; kind: 'dotted' | 'quoted' }[] } {
+  if (!/^[ \t]*(?:[A-Za-z_][\w-]*\.[\w-]|"[A-Za-z_][\w-]*"[ \t]*=)/m.test(text)) return { text, keys: [] };
+  const keys: { span: Span; kind: 'dotted' | 'quoted' }[] = [];
   const out = text.split('\n');
+  // What each open brace opened, as far as a line-by-line reading can tell: a block (`resource "a" "b" {`) or an object (`x = {`).
+  const braces: ('block' | 'object')[] = [];
   let offset = 0;
   let heredoc: string | undefined;
   let inComment = false;
@@ -710,13 +713,47 @@ export function maskLegacyDottedKeys(text: string): { text: string; keys: Span[]
       continue;
     }
     if (/\/\*/.test(line) && !/\*\//.test(line.slice(line.indexOf('/*')))) inComment = true;
-    const m = /^([ \t]*)([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)([ \t]*=)(?!=)/.exec(line);
-    if (!m) continue;
-    const at = start + m[1].length;
-    keys.push({ start: at, end: at + m[2].length });
-    out[n] = m[1] + m[2].replace(/\./g, '_') + line.slice(m[1].length + m[2].length);
+    const dotted = /^([ \t]*)([A-Za-z_][\w-]*(?:\.[\w-]+)+)([ \t]*=)(?!=)/.exec(line);
+    const quoted = braces[braces.length - 1] === 'block' ? /^([ \t]*)"([A-Za-z_][\w-]*)"([ \t]*=)(?!=)/.exec(line) : null;
+    if (dotted) {
+      const at = start + dotted[1].length;
+      keys.push({ span: { start: at, end: at + dotted[2].length }, kind: 'dotted' });
+      out[n] = dotted[1] + dotted[2].replace(/\./g, '_') + line.slice(dotted[1].length + dotted[2].length);
+    } else if (quoted) {
+      const at = start + quoted[1].length;
+      keys.push({ span: { start: at, end: at + quoted[2].length + 2 }, kind: 'quoted' });
+      out[n] = `${quoted[1]} ${quoted[2]} ${line.slice(quoted[1].length + quoted[2].length + 2)}`;
+    }
+    // Braces outside strings and comments move the context for the next line.
+    const code = line.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/(#|\/\/).*$/, '');
+    for (let i = 0; i < code.length; i++) {
+      if (code[i] === '{') braces.push(/=\s*$/.test(code.slice(0, i)) || /[=(,[:]\s*$/.test(code.slice(0, i)) ? 'object' : 'block');
+      else if (code[i] === '}') braces.pop();
+    }
+    if (braces.length > 10_000) braces.length = 10_000;
   }
   return { text: out.join('\n'), keys };
+}
+
+/** One info finding per run of adjacent legacy keys (a map of eight dotted instance sizes is one construct, not eight). */
+function legacyKeyProblems(text: string, keys: readonly { span: Span; kind: 'dotted' | 'quoted' }[]): ParseProblem[] {
+  const out: ParseProblem[] = [];
+  const lines = new LineIndex(text);
+  for (let i = 0; i < keys.length; ) {
+    const kind = keys[i].kind;
+    let j = i + 1;
+    while (j < keys.length && keys[j].kind === kind && lines.positionAt(keys[j].span.start).line === lines.positionAt(keys[j - 1].span.start).line + 1) j++;
+    const names = keys.slice(i, j).map((k) => text.slice(k.span.start, k.span.end));
+    const listed = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    const one = names.length === 1;
+    const what = kind === 'dotted' ? (one ? 'the dotted key' : 'dotted keys') : one ? 'the quoted attribute name' : 'quoted attribute names';
+    const subject = one ? `${what} ${listed} is` : `${names.length} ${what} (${listed}) are`;
+    const fix = kind === 'dotted' ? `quote ${one ? 'it' : 'them'}: "${names[0]}"` : `write ${names[0].replace(/"/g, '')} = …`;
+    const message = `Terraform 0.11 syntax: ${subject} not valid since Terraform 0.12 (${fix}); read as written`;
+    out.push({ code: 'unparsed-rule', severity: 'info', span: keys[i].span, message });
+    i = j;
+  }
+  return out;
 }
 
 /** The source text of a span. */
