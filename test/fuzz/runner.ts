@@ -16,6 +16,13 @@ import { checkFuzzInput, fuzzInput, saveCounterexample, type FuzzInput } from '.
 
 /** With --keep-going, a target that fails this many batches is left for the next one. */
 const MAX_FAILURES_PER_TARGET = 10;
+/**
+ * Shrinking a slow input re-times every candidate (the median of repeats),
+ * which took over ten minutes on one Bicep input and held up every target
+ * after it. Past this much wall time after a batch's first failure, the
+ * smallest counterexample found so far is the one kept.
+ */
+const SHRINK_BUDGET_MS = 60_000;
 
 interface Args {
   runs: number;
@@ -80,7 +87,10 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       const n = Math.min(args.batch, args.runs - done);
       // Each batch has its own seed derived from the run's, so `--seed S` reproduces the whole run.
       const batchSeed = (args.seed + b * 7919) | 0;
+      let failedAt: number | undefined;
       const property = fc.property(arb, (input: FuzzInput) => {
+        // Once the budget is spent every further shrinking candidate passes, which ends the shrinking.
+        if (failedAt !== undefined && performance.now() - failedAt > SHRINK_BUDGET_MS) return;
         const s = cpuNow();
         const failure = checkFuzzInput(target, input);
         const ms = cpuNow() - s;
@@ -88,7 +98,10 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
           slowest = ms;
           slowestChars = input.text.length;
         }
-        if (failure) throw new Error(`${failure.kind}: ${failure.message}\n(origin: ${input.origin})`);
+        if (failure) {
+          failedAt ??= performance.now();
+          throw new Error(`${failure.kind}: ${failure.message}\n(origin: ${input.origin})`);
+        }
       });
       const result = fc.check(property, { seed: batchSeed, numRuns: n, endOnFailure: false });
       done += n;
