@@ -3,12 +3,10 @@ import { evaluatePaths } from '../analysis/devicePath';
 import { evaluate, type EvaluateOptions, type FlowQuery } from '../analysis/evaluate';
 import { lineOf } from '../analysis/describe';
 import { topologyResolver, windowsProfileOf } from '../analysis/required';
-import { readTopology, vocabulary } from '../analysis/analyze';
-import { detectFormat, initTreeSitter, parseAs } from '../formats';
+import { loadAndAnalyze } from '../engine/batch';
 import { LineIndex, type Direction, type ParsedFile, type Rule, type RuleSet, type WindowsProfile } from '../model';
 import { AddressSet, parsePortRange, parseProtocol } from '../net';
-import { bindRuleSets } from '../topology';
-import { findTopologyFile, readText, terraformSiblings, toUri } from '../service/workspaceFiles';
+import { toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
 
@@ -103,28 +101,22 @@ export const testFlowCommand: CliCommand = {
     const DIRECTIONS: Record<string, Direction> = { in: 'inbound', out: 'outbound', forward: 'forward' };
     if (one('direction') !== undefined && !DIRECTIONS[one('direction') as string]) return usageError(`--direction must be in, out or forward, not "${one('direction')}"`);
 
-    const full = path.resolve(file);
-    const text = readText(full);
-    if (text === undefined) return usageError(`cannot read ${file}`);
-    const uri = toUri(full);
-    const format = detectFormat(uri, text);
-    if (!format) return usageError(`${file} is not a format citrix-flow-lint reads`);
-    await initTreeSitter();
-    const parsedFile = parseAs(format, text, uri, format === 'terraform' ? { siblingFiles: terraformSiblings(full) } : undefined);
+    // The same load → detect → parse → topology path as check and report (engine/batch.ts), so a file answers here as it is judged there.
+    const loaded = await loadAndAnalyze([file], { rolesFile: one('roles'), infer: false });
+    if ('error' in loaded) return usageError(loaded.error.startsWith(`${file}: `) ? `cannot read ${file}: ${loaded.error.slice(file.length + 2)}` : loaded.error);
+    if (loaded.unsupported.length) return usageError(`${file} is not a format citrix-flow-lint reads`);
+    const uri = toUri(path.resolve(file));
+    const parsedFile = loaded.analysis.files.find((f) => f.uri === uri);
+    if (!parsedFile) return usageError(`cannot read ${file}${loaded.skipped[0] ? `: ${loaded.skipped[0].why}` : ''}`);
     // A firewall between networks (an ASA) filters only traffic through it: that is the question to ask of it unless told otherwise.
     const onlyForward = parsedFile.ruleSets.length > 0 && parsedFile.ruleSets.every((rs) => rs.directions.length === 1 && rs.directions[0] === 'forward');
     const directionWord = one('direction') ?? (onlyForward ? 'forward' : 'in');
     const direction = DIRECTIONS[directionWord];
-    const rolesPath = one('roles') ? path.resolve(one('roles') as string) : findTopologyFile(path.dirname(full));
-    const rolesText = rolesPath ? readText(rolesPath) : undefined;
-    const topology = readTopology(rolesText, rolesPath ? toUri(rolesPath) : undefined);
+    const { topology, binding } = loaded.analysis;
     let ruleSets = parsedFile.ruleSets.filter((rs) => rs.directions.includes(direction));
     const filtering = ruleSets.length;
     const roles = parsed.options.get('role');
-    if (roles?.length) {
-      const bound = bindRuleSets([parsedFile], topology, { vocabulary: vocabulary(), reportUnmatched: false });
-      ruleSets = ruleSets.filter((rs) => bound.bound.some((b) => b.ruleSet === rs && b.roles.some((r) => roles.includes(r))));
-    }
+    if (roles?.length) ruleSets = ruleSets.filter((rs) => binding.bound.some((b) => b.ruleSet === rs && b.roles.some((r) => roles.includes(r))));
     const query: FlowQuery = { direction, protocols: proto.value, source: from.value, destination: to.value, destinationPorts: port.value };
     const resolve = topologyResolver(topology);
     const profile = (profileWord as WindowsProfile | undefined) ?? windowsProfileOf(topology, roles ?? []);

@@ -10,7 +10,7 @@ import { collectFiles, findTopologyFile, readText, terraformSiblingReader, toUri
 
 /*
  * The batch path of the engine: read the given paths once, parse, analyse,
- * for every CLI command (check, report, diff, init) and the tests. The
+ * for every CLI command (check, report, diff, init, test-flow) and the tests. The
  * editor's incremental path is service/state.ts over service/workspace.ts;
  * both read files through service/fileGate.ts and service/workspaceFiles.ts,
  * follow what scripts load through analysis/loads.ts, and analyse with
