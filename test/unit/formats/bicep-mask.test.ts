@@ -18,7 +18,7 @@ test('long punctuation runs are blanked for tree-sitter with every offset kept, 
 
 test('a separator inside a rule description keeps its value', async () => {
   await initTreeSitter();
-  // The stray run makes the file go through tree-sitter rather than the direct reader.
+  // The stray run is blanked for tree-sitter; the value comes from the original text.
   const text = `${run}\nresource nsg 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {\n  name: 'nsg'\n  properties: {\n    securityRules: [\n      {\n        name: 'a${run}'\n        properties: { access: 'Allow', direction: 'Inbound', priority: 100, protocol: 'Tcp', sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '1494' }\n      }\n    ]\n  }\n}\n`;
   const file = parseAs('bicep', text, 'file:///x.bicep');
   const rule = file.ruleSets[0]?.rules.find((r) => !r.implicit);

@@ -33,7 +33,6 @@ import {
 } from './evaluate';
 import { scanBicep, type BicepScan } from './scan';
 import { plainTree, type SyntaxNode as Node } from './tree';
-import { parseBicepFast } from './fast';
 import { eitherBudget, giveUpAfter } from '../budget';
 import { maskNewerSyntax, maskPunctuationRuns, maskSpreads } from './mask';
 import { TextMemo } from '../terraform/reuse';
@@ -142,13 +141,6 @@ class BicepReader {
     const spreads = maskSpreads(maskNewerSyntax(this.text), this.scan.spreads);
     this.spreadAt = spreads.spreadAt;
     const readable = spreads.text;
-    const fast = parseBicepFast(readable);
-    if (fast) {
-      // An open document's tree follows every version even when the direct reader does the work, so a
-      // version with a syntax error (which only tree-sitter reads) is an incremental re-parse.
-      if (this.trees) parseDocument('bicep', readable, this.trees, { progressCallback: giveUpAfter(readable.length) })?.delete();
-      return fast.namedChildren;
-    }
     const masked = maskPunctuationRuns(readable);
     this.problems.push(...masked.problems);
     const treeText = masked.text;

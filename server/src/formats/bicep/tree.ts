@@ -5,9 +5,7 @@ import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
  * web-tree-sitter builds a JavaScript object across the WebAssembly boundary
  * for every `Node` it hands out and every property read is another call, so
  * the reader spent most of its time there. This class offers the subset of
- * web-tree-sitter's `Node` the reader uses, with the same meaning, so the
- * reader reads either; the direct reader (fast.ts) builds the same objects
- * without tree-sitter.
+ * web-tree-sitter's `Node` the reader uses, with the same meaning.
  */
 export class SyntaxNode {
   /** Field name of each child (parallel to `children`), only for node types the reader asks fields of. */
