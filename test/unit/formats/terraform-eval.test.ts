@@ -147,6 +147,8 @@ test('dotted keys are masked only where HCL 1 wrote them', () => {
     ['sizes = {\n  m3.2xlarge = "a"\n}\n', ['m3.2xlarge']],
     // A quoted name is HCL 1 in a block, and valid HCL 2 in an object.
     ['variable "x" {\n  "description" = "d"\n  default = {\n    "owner" = "me"\n  }\n}\n', ['"description"']],
+    // An object in a for expression, on a line of its own, is not a block.
+    ['output "o" {\n  value = [\n    for i in x :\n    {\n      "name" = i\n    }\n  ]\n}\n', []],
   ];
   for (const [text, keys] of cases) {
     const masked = maskLegacyKeys(text);

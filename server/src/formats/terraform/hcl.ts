@@ -727,7 +727,8 @@ export function maskLegacyKeys(text: string): { text: string; keys: { span: Span
     // Braces outside strings and comments move the context for the next line.
     const code = line.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/(#|\/\/).*$/, '');
     for (let i = 0; i < code.length; i++) {
-      if (code[i] === '{') braces.push(/=\s*$/.test(code.slice(0, i)) || /[=(,[:]\s*$/.test(code.slice(0, i)) ? 'object' : 'block');
+      // Only a block header (`resource "a" "b" {`, `tags {`) opens a block; a `{` after `=`, `:`, `(`, on a line of its own… is an object.
+      if (code[i] === '{') braces.push(/^\s*[A-Za-z_][\w-]*(\s+(""|[A-Za-z_][\w-]*))*\s*$/.test(code.slice(0, i)) ? 'block' : 'object');
       else if (code[i] === '}') braces.pop();
     }
     if (braces.length > 10_000) braces.length = 10_000;
