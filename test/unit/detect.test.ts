@@ -66,6 +66,9 @@ const cases: readonly Case[] = [
   { name: 'CloudFormation .template', uri: '/repo/ns.template', text: CFN_JSON, expected: 'cloudformation' },
   { name: 'CloudFormation JSON', uri: '/repo/stack.json', text: CFN_JSON, expected: 'cloudformation' },
   { name: 'CloudFormation JSON without a version line', uri: '/repo/stack.json', text: CFN_JSON_NO_VERSION, expected: 'cloudformation' },
+  // Minified, as `aws cloudformation get-template` and generators write it.
+  { name: 'CloudFormation JSON on one line', uri: '/repo/stack.json', text: '{"AWSTemplateFormatVersion":"2010-09-09","Resources":{}}', expected: 'cloudformation' },
+  { name: 'CloudFormation JSON on one line without a version', uri: '/repo/stack.json', text: '{"Resources":{"SG":{"Type":"AWS::EC2::SecurityGroup"}}}', expected: 'cloudformation' },
   { name: 'yaml language CloudFormation', uri: 'untitled:1', text: CFN_YAML, languageId: 'yaml', expected: 'cloudformation' },
   { name: 'json language CloudFormation', uri: 'untitled:2', text: CFN_JSON, languageId: 'json', expected: 'cloudformation' },
   { name: 'ARM JSON is not CloudFormation', uri: '/repo/template.json', text: ARM, expected: 'arm' },

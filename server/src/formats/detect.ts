@@ -427,8 +427,9 @@ function isArmTemplate(head: string): boolean {
   return ARM_SCHEMA.test(head);
 }
 
-const CFN_VERSION = /^\s*["']?AWSTemplateFormatVersion["']?\s*:/m;
-const CFN_RESOURCES = /^(?:Resources\s*:|\s*"Resources"\s*:)/m;
+// A minified JSON template puts the key right after the opening brace: `{"AWSTemplateFormatVersion":…`.
+const CFN_VERSION = /^\s*\{?\s*["']?AWSTemplateFormatVersion["']?\s*:/m;
+const CFN_RESOURCES = /^(?:Resources\s*:|\s*\{?\s*"Resources"\s*:)/m;
 const CFN_AWS_TYPE = /["']?Type["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/;
 
 /**

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeParsed, parseSource, readTopology } from '../../../server/src/analysis/analyze';
 import { assertSnapshot, fixtureInputs, fixturePath } from '../../helpers/fixtures';
@@ -23,3 +24,13 @@ for (const file of fixtureInputs('cloudformation')) {
     assertSnapshot(fixturePath('cloudformation-findings', path.basename(file)), { format: parsed.format, findings: lines });
   });
 }
+
+test('a JSON template declares a role in a resource Metadata string, which binds that group only', () => {
+  const group = (id: string, metadata: string): string =>
+    `"${id}": {"Type": "AWS::EC2::SecurityGroup",${metadata} "Properties": {"GroupDescription": "pool", "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 1494, "ToPort": 1494, "CidrIp": "10.30.0.0/24"}]}}`;
+  const text = `{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {${group('PoolOne', ' "Metadata": {"Comment": "citrix-role: vda"},')}, ${group('PoolTwo', '')}}}`;
+  const parsed = parseSource({ uri: 'file:///ws/pools.json', text });
+  assert.ok(parsed);
+  const analysis = analyzeParsed([parsed], readTopology(undefined, undefined), { workspaceRoot: '/ws', reportUnmatchedBindings: false, infer: false });
+  assert.deepEqual(analysis.binding.bound.map((b) => [b.ruleSet.id, b.roles, b.via]), [['PoolOne', ['vda'], 'annotation']]);
+});

@@ -1,5 +1,5 @@
 import { AddressSet, Ports, Protocols, type PortSet, type ProtocolSet } from '../../net';
-import { LineIndex, makeRule, type Field, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { LineIndex, makeRule, type Comment, type Field, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
 import { awsNaclRule, awsNetworkAclRuleSet } from '../aws/networkAcl';
 import { awsCarriesPorts, awsDefaultEgressRule, awsPortRange, awsProtocol, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
@@ -21,7 +21,8 @@ export function parseCloudFormation(text: string, uri: string, _options?: ParseO
   const problems: ParseProblem[] = [...read.problems];
   try {
     const ruleSets = read.root ? new CfnReader(text, read.root, problems).read() : [];
-    return { uri, format: 'cloudformation', text, ruleSets, problems, comments: read.comments };
+    const comments = read.root ? [...read.comments, ...metadataDirectives(read.root)].sort((a, b) => a.span.start - b.span.start) : read.comments;
+    return { uri, format: 'cloudformation', text, ruleSets, problems, comments };
   } catch (e) {
     problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` });
     return { uri, format: 'cloudformation', text, ruleSets: [], problems, comments: read.comments };
@@ -29,6 +30,26 @@ export function parseCloudFormation(text: string, uri: string, _options?: ParseO
 }
 
 export { templateStyle };
+
+/**
+ * A JSON template has no comments, so a role is written where CloudFormation
+ * keeps free text, in a resource's `Metadata`: any string there that holds a
+ * directive (`"Metadata": { "Comment": "citrix-role: vda" }`) reads as the
+ * comment `# citrix-role: vda` inside that resource, which binds its rule set.
+ */
+function metadataDirectives(root: JsonNode): Comment[] {
+  const out: Comment[] = [];
+  const resources = member(root, 'Resources');
+  if (resources?.type !== 'object') return out;
+  const visit = (n: JsonNode | undefined, depth: number): void => {
+    if (!n || depth > 8 || out.length > 1000) return;
+    if (n.type === 'string' && /citrix-(role|flow-lint)/i.test(n.value)) out.push({ span: n.span, text: n.value });
+    else if (n.type === 'object') for (const p of n.props) visit(p.value, depth + 1);
+    else if (n.type === 'array') for (const i of n.items) visit(i, depth + 1);
+  };
+  for (const r of resources.props) visit(member(r.value, 'Metadata'), 0);
+  return out;
+}
 
 const SG = 'AWS::EC2::SecurityGroup';
 const SG_INGRESS = 'AWS::EC2::SecurityGroupIngress';
