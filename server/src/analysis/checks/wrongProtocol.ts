@@ -128,7 +128,7 @@ export const wrongProtocol: CheckDefinition = {
               message: sentence(
                 `${ruleLabel(owner, rule)} opens ${opened.toUpperCase()} ${ports}, which Citrix uses only over ${meant.toUpperCase()} (${first ? `${shortPurpose(first)}, to ${receivers}` : receivers}). ` +
                   `${opened.toUpperCase()} there carries no Citrix traffic, and this rule does not open ${meant.toUpperCase()} ${ports}` +
-                  (whole ? '.' : '; the rule\'s other ports are left as they are.'),
+                  (whole ? '.' : `; its other ports are right for ${opened.toUpperCase()}, so open ${meant.toUpperCase()} ${ports} in a rule of its own rather than switching this one.`),
               ),
               flowId: first?.id,
               data: {
