@@ -10,6 +10,18 @@ import type { FormatId, ParsedFile } from '../../server/src/model';
 import type { Topology } from '../../server/src/topology';
 
 export const TIME_BUDGET_MS = 100;
+/**
+ * A large input gets more: linear work at a few microseconds a character is
+ * not a hang (bench/growth.mjs holds the readers linear), and a fixed 100 ms
+ * failed an 80,000-character Terraform line at 106 ms whose time doubles with
+ * its length. Superlinear work still outgrows this quickly.
+ */
+export const TIME_BUDGET_MS_PER_CHAR = 0.002;
+
+/** The CPU budget for one input: the base, or linear in its length past 50,000 characters. */
+export function budgetFor(text: string, baseMs = TIME_BUDGET_MS): number {
+  return Math.max(baseMs, text.length * TIME_BUDGET_MS_PER_CHAR);
+}
 /** Runs that decide whether an input over budget is slow: the median of this many (fewer once a majority agrees). */
 export const TIMING_REPEATS = 5;
 
@@ -93,7 +105,8 @@ export function cpuNow(): number {
   return (u.user + u.system) / 1000;
 }
 
-export function checkInput(format: FormatId, uri: string, text: string, budgetMs = TIME_BUDGET_MS): Failure | undefined {
+export function checkInput(format: FormatId, uri: string, text: string, baseBudgetMs = TIME_BUDGET_MS): Failure | undefined {
+  const budgetMs = budgetFor(text, baseBudgetMs);
   const t0 = cpuNow();
   let parsed: ParsedFile;
   try {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { initTreeSitter, parseAs } from '../../../server/src/formats';
 import { FORMAT_LIST } from '../../../server/src/formats/registry';
 import type { FormatId } from '../../../server/src/model';
-import { checkInput } from '../../fuzz/check';
+import { budgetFor, checkInput } from '../../fuzz/check';
 import { TARGETS } from '../../fuzz/generators';
 import { applyMutation, type Mutation } from '../../fuzz/mutate';
 import { checkFuzzInput, fuzzInput, readCounterexample } from '../../fuzz/property';
@@ -87,3 +87,11 @@ const MUTATIONS: readonly [string, Mutation, string][] = [
 for (const [text, m, expected] of MUTATIONS) {
   test(`mutation ${m.op} of ${JSON.stringify(text)}`, () => assert.equal(applyMutation(text, m), expected));
 }
+
+test('the fuzz time budget is fixed for small inputs and linear in the length of large ones', () => {
+  assert.equal(budgetFor('x'.repeat(1_000)), 100);
+  assert.equal(budgetFor('x'.repeat(50_000)), 100);
+  assert.equal(budgetFor('x'.repeat(80_000)), 160);
+  // A reader quadratic in its input outgrows it: 4x the time at 2x the length against 2x the budget.
+  assert.equal(budgetFor('x'.repeat(1_000_000)), 2_000);
+});
