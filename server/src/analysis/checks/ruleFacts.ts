@@ -1,4 +1,4 @@
-import type { CatalogFlow, CatalogProtocol } from '../../catalog';
+import type { Catalog, CatalogFlow, CatalogProtocol } from '../../catalog';
 import type { Direction, ParsedFile, Rule, RuleSet, Span } from '../../model';
 import { AddressSet, Ports, Protocols, ICMP, TCP, UDP, type PortSet } from '../../net';
 import type { BoundRuleSet, Topology } from '../../topology/types';
@@ -108,4 +108,28 @@ export function sentence(text: string): string {
 export function admitsReplies(rule: Rule): boolean {
   const from = rule.sourcePorts.value;
   return !from.isFull && !from.isEmpty && !from.intersect(Ports.range(1024, 65535)).equals(Ports.range(1024, 65535));
+}
+
+const citrixPortCache = new WeakMap<Catalog, Map<CatalogProtocol, PortSet>>();
+
+/**
+ * A loopback flow (the VDA's 127.0.0.1:9001 WebSocket service) never crosses
+ * a firewall rule, so a rule opening its port is not opening a Citrix port:
+ * on a NetScaler NSG, 9001 is the autoscale daemon's.
+ */
+export function crossesNetwork(flow: CatalogFlow): boolean {
+  return !flow.tags.includes('loopback');
+}
+
+/** Every port a catalog flow that crosses the network uses on this protocol. */
+export function citrixPorts(catalog: Catalog, protocol: CatalogProtocol): PortSet {
+  let byProtocol = citrixPortCache.get(catalog);
+  if (!byProtocol) citrixPortCache.set(catalog, (byProtocol = new Map()));
+  let ports = byProtocol.get(protocol);
+  if (!ports) {
+    ports = Ports.none();
+    for (const flow of catalog.flows) if (crossesNetwork(flow) && flow.protocols.includes(protocol) && flow.ports.length) ports = ports.union(Ports.of(flow.ports));
+    byProtocol.set(protocol, ports);
+  }
+  return ports;
 }

@@ -4,7 +4,7 @@ import type { Topology } from '../../topology/types';
 import { applicability } from '../conditions';
 import { roleName, shortPurpose } from '../describe';
 import type { CheckDefinition } from './types';
-import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, fileOf, sentence, allRuleLists, portSpan, ruleLabel } from './ruleFacts';
+import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, citrixPorts, crossesNetwork, fileOf, sentence, allRuleLists, portSpan, ruleLabel } from './ruleFacts';
 
 
 /** Flows whose source is "any Citrix component" (license checkout) apply to every role. */
@@ -46,7 +46,6 @@ function rolesKey(roles: readonly string[]): string {
   return key;
 }
 
-const citrixPortCache = new WeakMap<Catalog, Map<CatalogProtocol, PortSet>>();
 
 type PortCaches = WeakMap<Catalog, WeakMap<Topology, Map<string, PortSet>>>;
 const neededCaches: PortCaches = new WeakMap();
@@ -60,27 +59,6 @@ function sharedCache(caches: PortCaches, catalog: Catalog, topology: Topology): 
   return cache;
 }
 
-/**
- * A loopback flow (the VDA's 127.0.0.1:9001 WebSocket service) never crosses
- * a firewall rule, so a rule opening its port is not opening a Citrix port:
- * on a NetScaler NSG, 9001 is the autoscale daemon's.
- */
-function crossesNetwork(flow: CatalogFlow): boolean {
-  return !flow.tags.includes('loopback');
-}
-
-/** Every port a catalog flow that crosses the network uses on this protocol. */
-function citrixPorts(catalog: Catalog, protocol: CatalogProtocol): PortSet {
-  let byProtocol = citrixPortCache.get(catalog);
-  if (!byProtocol) citrixPortCache.set(catalog, (byProtocol = new Map()));
-  let ports = byProtocol.get(protocol);
-  if (!ports) {
-    ports = Ports.none();
-    for (const flow of catalog.flows) if (crossesNetwork(flow) && flow.protocols.includes(protocol) && flow.ports.length) ports = ports.union(Ports.of(flow.ports));
-    byProtocol.set(protocol, ports);
-  }
-  return ports;
-}
 
 /** The first condition of a flow that does not hold here, in words. */
 function failedCondition(flow: CatalogFlow, protocol: CatalogProtocol, catalog: Catalog, topology: Topology): string {

@@ -4,7 +4,7 @@ import { Ports, Protocols, formatPortSet, type PortSet } from '../../net';
 import { roleName, shortPurpose } from '../describe';
 import { switchProtocolFix } from './fixes/switchProtocol';
 import type { CheckDefinition } from './types';
-import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, allRuleLists, fileOf, portSpan, ruleLabel, sentence } from './ruleFacts';
+import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, allRuleLists, citrixPorts, crossesNetwork, fileOf, portSpan, ruleLabel, sentence } from './ruleFacts';
 
 /**
  * Ports a rule may open for something other than Citrix: general services
@@ -48,7 +48,7 @@ function onlyOver(catalog: Catalog, only: 'tcp' | 'udp'): OneProtocolPorts {
     let other = Ports.none();
     const flows: CatalogFlow[] = [];
     for (const flow of catalog.flows) {
-      if (flow.ports.length === 0 || flow.tags.includes('loopback')) continue;
+      if (flow.ports.length === 0 || !crossesNetwork(flow)) continue;
       if (flow.protocols.includes(only)) {
         mine = mine.union(Ports.of(flow.ports));
         flows.push(flow);
@@ -80,21 +80,6 @@ function misaimed(rulePorts: PortSet, wrong: OneProtocolPorts, rightHere: PortSe
   return { ports: hit, flows: wrong.flows.filter((f) => Ports.of(f.ports).intersects(hit)) };
 }
 
-const portCache = new WeakMap<Catalog, Map<CatalogProtocol, PortSet>>();
-
-/** Every port catalog flows use over a protocol. */
-function citrixPortsOver(catalog: Catalog, protocol: 'tcp' | 'udp'): PortSet {
-  let byProtocol = portCache.get(catalog);
-  if (!byProtocol) portCache.set(catalog, (byProtocol = new Map()));
-  let ports = byProtocol.get(protocol);
-  if (!ports) {
-    ports = Ports.none();
-    for (const flow of catalog.flows) if (flow.protocols.includes(protocol)) ports = ports.union(Ports.of(flow.ports));
-    byProtocol.set(protocol, ports);
-  }
-  return ports;
-}
-
 export const wrongProtocol: CheckDefinition = {
   id: 'wrong-protocol',
   title: 'Citrix port opened in the wrong protocol',
@@ -114,7 +99,7 @@ export const wrongProtocol: CheckDefinition = {
             const opened = singleProtocol(rule);
             if (!opened) continue;
             const meant = OTHER[opened];
-            const wrong = misaimed(rule.destinationPorts.value, onlyOver(catalog, meant), citrixPortsOver(catalog, opened));
+            const wrong = misaimed(rule.destinationPorts.value, onlyOver(catalog, meant), citrixPorts(catalog, opened));
             if (!wrong) continue;
             const owner = fileOf(rule, file, context.allFiles ?? context.files);
             const first = wrong.flows[0];

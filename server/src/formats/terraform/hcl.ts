@@ -623,10 +623,11 @@ export function parseHclWithTreeSitter(original: string, shortenWhitespace = tru
   // tree-sitter reads the masked text; every node's text and span is taken from the original, offset for offset.
   const legacy = maskLegacyKeys(original);
   const text = legacy.text;
-  conv.problems.push(...legacyKeyProblems(original, legacy.keys));
+  // The masks keep every offset and line break, so one index serves both texts.
+  const lines = new LineIndex(text);
+  conv.problems.push(...legacyKeyProblems(original, lines, legacy.keys));
   // One budget for the whole file, shared by this parse and the per-block fallback below.
   const wholeFile = giveUpAfter(text.length);
-  const lines = new LineIndex(text);
   const read = (start: number, end: number): Range[] => (shortenWhitespace ? readRanges(text, start, end, lines) : [rangeOf(start, end, lines)]);
   const all = read(0, text.length);
   // Only a parse of the whole text is the document's tree (`trees`); one over the ranges of readRanges is not.
@@ -737,9 +738,8 @@ export function maskLegacyKeys(text: string): { text: string; keys: { span: Span
 }
 
 /** One info finding per run of adjacent legacy keys (a map of eight dotted instance sizes is one construct, not eight). */
-function legacyKeyProblems(text: string, keys: readonly { span: Span; kind: 'dotted' | 'quoted' }[]): ParseProblem[] {
+function legacyKeyProblems(text: string, lines: LineIndex, keys: readonly { span: Span; kind: 'dotted' | 'quoted' }[]): ParseProblem[] {
   const out: ParseProblem[] = [];
-  const lines = new LineIndex(text);
   for (let i = 0; i < keys.length; ) {
     const kind = keys[i].kind;
     let j = i + 1;
