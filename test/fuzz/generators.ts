@@ -551,7 +551,10 @@ export function benchFile(target: FuzzTarget, lines: number, seed = 42): string 
   for (let i = 0; n < lines; i++) {
     const c = pool[i % pool.length].replace(/\b(resource "[^"]+" "|resource |table \w+ |object network |object-group \w+ )([^\s"'{]+)/g, `$1$2_${i}`);
     chunks.push(c);
-    for (let j = 0; j < c.length; j++) if (c.charCodeAt(j) === 10) n++;
+    let newlines = 0;
+    for (let j = 0; j < c.length; j++) if (c.charCodeAt(j) === 10) newlines++;
+    // A chunk on one line (Terraform JSON's are) still counts, or this loop never ends.
+    n += Math.max(1, newlines);
   }
   return target.wrap(chunks);
 }

@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskNewerSyntax, maskPunctuationRuns, maskSpreads } from '../../../server/src/formats/bicep/mask';
 import { scanBicep } from '../../../server/src/formats/bicep/scan';
-import { initTreeSitter } from '../../../server/src/formats/treeSitter';
+import fs from 'node:fs';
+import path from 'node:path';
+import { initTreeSitter, treeSitterParser } from '../../../server/src/formats/treeSitter';
 import { parseAs } from '../../../server/src/formats';
+import { repoRoot } from '../../helpers/fixtures';
 
 const run = '-'.repeat(40);
 
@@ -65,3 +68,67 @@ test('spreads are rewritten offset for offset, and only where Bicep allows them'
     assert.deepEqual([...out.spreadAt], offsets, JSON.stringify(input));
   }
 });
+
+test('brackets that prove a syntax error are told apart from nesting that is only deep or odd', async () => {
+  await initTreeSitter();
+  const broken = [
+    "resource a 'T@1' = {\n  name: 'x'\n",
+    "var a = [1, 2\nvar b = 1\n",
+    "var a = { b: [1 }\n",
+    "var a = 1 }\n",
+    "var s = 'x${a'\n",
+  ];
+  const sound = [
+    "resource a 'T@1' = {\n  name: 'x'\nresource b 'c@1' = {\n  name: 'y'\n}\n}\n",
+    "var s = '}{)('\n// ] [\nvar t = '''\n{\n'''\n",
+    "var s = '${ {a: 1}.a }'\n",
+    "var a = 1\n",
+  ];
+  for (const text of broken) {
+    assert.equal(scanBicep(text).bracketsBroken, true, JSON.stringify(text));
+    // What the prediction promises: a whole-file parse can only end in errors, so skipping it loses nothing.
+    assert.equal(parseWhole(text), true, `tree-sitter has errors in ${JSON.stringify(text)}`);
+  }
+  for (const text of sound) assert.equal(scanBicep(text).bracketsBroken, false, JSON.stringify(text));
+  // Past the tracked depth nothing is claimed.
+  assert.equal(scanBicep(`var a = ${'['.repeat(10_001)}`).bracketsBroken, false);
+});
+
+test('wherever the scan says the brackets are broken, tree-sitter finds errors in the whole file (fixtures, each with 40 random cuts)', async () => {
+  await initTreeSitter();
+  const dirs = ['test/fixtures/bicep', 'test/fixtures/fixes/bicep', 'test/fixtures/fuzz-found/bicep', 'examples/bicep'];
+  let seed = 7;
+  const next = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  let claimed = 0;
+  for (const dir of dirs) {
+    const abs = path.join(repoRoot(), dir);
+    if (!fs.existsSync(abs)) continue;
+    for (const name of fs.readdirSync(abs).filter((n) => n.endsWith('.bicep'))) {
+      const original = fs.readFileSync(path.join(abs, name), 'utf8');
+      for (let k = 0; k < 40; k++) {
+        // Delete or insert one bracket-ish character: the edits that move the prediction.
+        const at = next(original.length + 1);
+        const text = k % 2 ? original.slice(0, at) + '{[(}])'[next(6)] + original.slice(at) : original.slice(0, at) + original.slice(at + 1);
+        if (!scanBicep(text).bracketsBroken) continue;
+        claimed++;
+        assert.equal(parseWhole(text), true, `${dir}/${name}, edit ${k}: the scan claims broken brackets, tree-sitter parsed it cleanly`);
+      }
+    }
+  }
+  assert.ok(claimed > 50, `only ${claimed} edited files had broken brackets: the property checked too little`);
+});
+
+/** Whether tree-sitter's whole-file parse of the text, masked as the reader masks it, has an error. */
+function parseWhole(text: string): boolean {
+  const scan = scanBicep(text);
+  const masked = maskPunctuationRuns(maskSpreads(maskNewerSyntax(text), scan.spreads).text).text;
+  const tree = treeSitterParser('bicep').parse(masked);
+  try {
+    return tree ? tree.rootNode.hasError : true;
+  } finally {
+    tree?.delete();
+  }
+}

@@ -19,6 +19,13 @@ export interface BicepScan {
    * at column 0 inside an unclosed `{` is a nested child resource.
    */
   readonly startsAtTopLevel: boolean;
+  /**
+   * Whether the brackets alone prove the file has a syntax error: a closer
+   * that closes nothing or skips an open bracket, or a bracket still open at
+   * the end. Then a whole-file parse can only end with errors, and its tree is
+   * thrown away for the per-declaration parse.
+   */
+  readonly bracketsBroken: boolean;
   /** Every `...` spread outside strings and comments, with the bracket it sits in (`{` object, `[` array, else none). */
   readonly spreads: { readonly at: number; readonly within: '{' | '[' | undefined }[];
 }
@@ -47,6 +54,9 @@ export function scanBicep(text: string): BicepScan {
   const spreads: { at: number; within: '{' | '[' | undefined }[] = [];
   const brackets: number[] = [];
   let startsAtTopLevel = true;
+  let bracketsBroken = false;
+  // Past MAX_BRACKETS open brackets are no longer tracked, so nothing is proved about them.
+  let bracketsOverflowed = false;
   // Each entry is the brace depth of an open `${`; while the stack is non-empty and the top is
   // reached again by `}`, the lexer goes back into the string it interrupted.
   const interpolations: number[] = [];
@@ -96,6 +106,7 @@ export function scanBicep(text: string): BicepScan {
     if (c === 123 /* { */) {
       depth++;
       if (brackets.length < MAX_BRACKETS) brackets.push(c);
+      else bracketsOverflowed = true;
     } else if (c === 125 /* } */) {
       if (interpolations.length && interpolations[interpolations.length - 1] === depth) {
         interpolations.pop();
@@ -103,11 +114,15 @@ export function scanBicep(text: string): BicepScan {
         continue;
       }
       depth = Math.max(0, depth - 1);
-      closeBracket(brackets, 123);
+      if (!closeBracket(brackets, 123)) bracketsBroken = true;
     } else if (c === 91 /* [ */ || c === 40 /* ( */) {
       if (brackets.length < MAX_BRACKETS) brackets.push(c);
-    } else if (c === 93 /* ] */) closeBracket(brackets, 91);
-    else if (c === 41 /* ) */) closeBracket(brackets, 40);
+      else bracketsOverflowed = true;
+    } else if (c === 93 /* ] */) {
+      if (!closeBracket(brackets, 91)) bracketsBroken = true;
+    } else if (c === 41 /* ) */) {
+      if (!closeBracket(brackets, 40)) bracketsBroken = true;
+    }
     else if (c === 46 /* . */ && text.charCodeAt(i + 1) === 46 && text.charCodeAt(i + 2) === 46) {
       const top = brackets[brackets.length - 1];
       spreads.push({ at: i, within: top === 123 ? '{' : top === 91 ? '[' : undefined });
@@ -116,21 +131,25 @@ export function scanBicep(text: string): BicepScan {
     }
     i++;
   }
-  return { comments, declarationStarts, unterminatedStrings, startsAtTopLevel, spreads };
+  if (brackets.length !== 0 || interpolations.length !== 0) bracketsBroken = true;
+  return { comments, declarationStarts, unterminatedStrings, startsAtTopLevel, bracketsBroken: bracketsBroken && !bracketsOverflowed, spreads };
 }
 
 /**
  * Closes the innermost bracket of this kind, looking back a few levels past
  * unclosed ones (broken text); a stray closer closes nothing. The bound keeps
- * `[[[[…)))…` linear.
+ * `[[[[…)))…` linear. True when it closed the innermost open bracket, as
+ * well-formed text always does.
  */
-function closeBracket(brackets: number[], open: number): void {
+function closeBracket(brackets: number[], open: number): boolean {
   for (let k = brackets.length - 1; k >= 0 && k >= brackets.length - 16; k--) {
     if (brackets[k] === open) {
+      const innermost = k === brackets.length - 1;
       brackets.length = k;
-      return;
+      return innermost;
     }
   }
+  return false;
 }
 
 /** Skips a single-quoted string body from `i`; stops at its closing quote, a line end (Bicep strings are one line) or `${`. */
