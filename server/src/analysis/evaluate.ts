@@ -115,6 +115,12 @@ interface Split<T> {
 function splitAddresses(x: AddressSet, y: AddressSet): Split<AddressSet> {
   const none = AddressSet.none();
   if (y.isAny && y.symbols.every((s) => !s.negated)) return { inside: x, outside: none, maybe: none };
+  if (x.symbols.length === 0 && y.symbols.length === 0) {
+    // Both concrete, as most rules and flows are: nothing is uncertain, and most rules miss the cell or hold it whole.
+    if (!x.intersects(y)) return { inside: none, outside: x, maybe: none };
+    if (x.isSubsetOf(y)) return { inside: x, outside: none, maybe: none };
+    return { inside: x.intersect(y), outside: x.difference(y), maybe: none };
+  }
   const key = (s: AddressSymbol): string => `${s.negated ? '!' : ''}${s.kind}:${s.name}`;
   const yKeys = new Set(y.symbols.map(key));
   const sharedSymbols = x.symbols.filter((s) => yKeys.has(key(s)));
@@ -138,8 +144,11 @@ function splitAddresses(x: AddressSet, y: AddressSet): Split<AddressSet> {
   return { inside, outside, maybe };
 }
 
+/** Protocols and ports are always concrete, so nothing about them is uncertain. */
 function splitSets<T extends ProtocolSet>(x: T, y: T): Split<T> {
-  return { inside: x.intersect(y) as T, outside: x.difference(y) as T, maybe: x.intersect(y).difference(x) as T };
+  const none = x.none() as T;
+  if (!x.intersects(y)) return { inside: none, outside: x, maybe: none };
+  return { inside: x.intersect(y) as T, outside: x.difference(y) as T, maybe: none };
 }
 
 const isEmptyDims = (d: Dims): boolean =>
@@ -154,6 +163,10 @@ const DIM_ORDER: readonly DimName[] = ['protocols', 'destinationPorts', 'sourceP
  * ignore the rule's ports, as every firewall does.
  */
 function splitCell(cell: Cell, region: Dims): { matched: Cell[]; unmatched: Cell[]; maybe: Cell[] } {
+  // Most rules a flow meets miss most of its cells, or hold one whole: said without building the pieces.
+  const whole = wholeCellFate(cell, region);
+  if (whole === 'misses') return { matched: [], unmatched: [cell], maybe: [] };
+  if (whole === 'holds') return { matched: [cell], unmatched: [], maybe: [] };
   const matched: Cell[] = [];
   const unmatched: Cell[] = [];
   const maybe: Cell[] = [];
@@ -192,6 +205,34 @@ function splitCell(cell: Cell, region: Dims): { matched: Cell[]; unmatched: Cell
     if (!isEmptyDims(sure)) matched.push(make(sure));
   }
   return { matched, unmatched, maybe };
+}
+
+/**
+ * Whether a region surely misses the whole cell or surely holds all of it,
+ * for a cell whose protocols all use ports or none does (the split treats
+ * the two kinds apart); undefined when the cell must be split.
+ */
+function wholeCellFate(cell: Cell, region: Dims): 'misses' | 'holds' | undefined {
+  const portful = cell.protocols.isSubsetOf(PORTFUL);
+  if (!portful && cell.protocols.intersects(PORTFUL)) return undefined;
+  if (!cell.protocols.intersects(region.protocols)) return 'misses';
+  if (portful && (!cell.destinationPorts.intersects(region.destinationPorts) || !cell.sourcePorts.intersects(region.sourcePorts))) return 'misses';
+  if (surelyMisses(cell.source, region.source) || surelyMisses(cell.destination, region.destination)) return 'misses';
+  const portsHeld = !portful || (cell.destinationPorts.isSubsetOf(region.destinationPorts) && cell.sourcePorts.isSubsetOf(region.sourcePorts));
+  if (portsHeld && cell.protocols.isSubsetOf(region.protocols) && surelyHolds(cell.source, region.source) && surelyHolds(cell.destination, region.destination)) return 'holds';
+  return undefined;
+}
+
+/** No address of `x` is in `y`, and no name leaves a doubt (as splitAddresses decides it). */
+function surelyMisses(x: AddressSet, y: AddressSet): boolean {
+  return y.symbols.length === 0 && !x.intersects(y) && (x.symbols.length === 0 || y.isEmpty);
+}
+
+/** Every address of `x` is in `y`, and no name leaves a doubt (as splitAddresses decides it). */
+function surelyHolds(x: AddressSet, y: AddressSet): boolean {
+  if (x.symbols.length !== 0) return false;
+  if (y.isAny && y.symbols.every((s) => !s.negated)) return true;
+  return y.symbols.length === 0 && x.isSubsetOf(y);
 }
 
 /**
@@ -762,17 +803,33 @@ function evaluateBranches(path: readonly RuleSet[], whole: Dims, direction: Dire
   }
   if (names.length === 0) return undefined;
   const cases: { holds: boolean[]; result: EvaluationResult }[] = [];
-  // Every name held first, so the declared rules come before the defaults in the reasons.
-  for (let mask = (1 << names.length) - 1; mask >= 0; mask--) {
-    const holds = names.map((_, i) => (mask & (1 << i)) !== 0);
-    const source = new Map<string, boolean>();
-    const destination = new Map<string, boolean>();
-    names.forEach((n, i) => (n.side === 'source' ? source : destination).set(n.key, holds[i]));
-    const result = summarise(evaluatePath(path, whole, direction, resolve, { source, destination, flow: whole }, profile));
-    if (result.verdict !== 'allowed' && result.verdict !== 'denied') return undefined;
-    if (cases.length && result.verdict !== cases[0].result.verdict) return undefined;
-    cases.push({ holds, result });
-  }
+  const source = new Map<string, boolean>();
+  const destination = new Map<string, boolean>();
+  const holds: boolean[] = names.map(() => true);
+  // Names are decided one at a time, and a branch stops as soon as its verdict is definite with the rest still
+  // unresolved (the evaluation is sound for every value they may take). Deciding every combination cost 2^n
+  // evaluations even where one name settled the flow: 7 NSGs with five service tags took 70-370 ms. The last name
+  // is decided first and "held" before "not held", so the cases come in the order of the combinations they stand
+  // for, every name held first (the declared rules before the defaults in the reasons).
+  const decide = (index: number): boolean => {
+    const name = names[index];
+    const sideMap = name.side === 'source' ? source : destination;
+    for (const value of [true, false]) {
+      sideMap.set(name.key, value);
+      holds[index] = value;
+      const result = summarise(evaluatePath(path, whole, direction, resolve, { source, destination, flow: whole }, profile));
+      if (result.verdict === 'allowed' || result.verdict === 'denied') {
+        if (cases.length && result.verdict !== cases[0].result.verdict) return false;
+        // The names still undecided below this one: the case stands for each of their combinations.
+        for (let rest = (1 << index) - 1; rest >= 0; rest--) cases.push({ holds: holds.map((h, i) => (i < index ? (rest & (1 << i)) !== 0 : h)), result });
+      } else if (index === 0 || !decide(index - 1)) {
+        return false;
+      }
+    }
+    sideMap.delete(name.key);
+    return true;
+  };
+  if (!decide(names.length - 1)) return undefined;
   const merged = summarise(cases.flatMap((c) => c.result.decisions));
   return { ...merged, reasons: [splitReason(names, cases), ...merged.reasons] };
 }

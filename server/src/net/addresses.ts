@@ -190,7 +190,13 @@ function symbolKey(s: AddressSymbol): string {
   return `${s.negated ? '!' : ''}${s.kind}:${s.name}`;
 }
 
-function dedupeSymbols(symbols: readonly AddressSymbol[]): AddressSymbol[] {
+const NO_SYMBOLS: readonly AddressSymbol[] = Object.freeze([]);
+
+function dedupeSymbols(symbols: readonly AddressSymbol[]): readonly AddressSymbol[] {
+  // Most lists come from another set's (filtered, so still in order) or hold one name: check before sorting.
+  let inOrder = true;
+  for (let i = 1; i < symbols.length && inOrder; i++) inOrder = symbolKey(symbols[i - 1]) < symbolKey(symbols[i]);
+  if (inOrder) return symbols.length === 0 ? NO_SYMBOLS : symbols.slice();
   const seen = new Map<string, AddressSymbol>();
   for (const s of symbols) seen.set(symbolKey(s), s);
   return [...seen.values()].sort((a, b) => (symbolKey(a) < symbolKey(b) ? -1 : 1));

@@ -104,6 +104,9 @@ export class RangeSet<T extends number | bigint> {
   }
 
   intersect(other: RangeSet<T>): RangeSet<T> {
+    // The evaluator splits a flow by every rule it meets, so these shapes are the common case, not an edge.
+    if (this.isEmpty || other.isFull) return this;
+    if (other.isEmpty || this.isFull) return other;
     const out: Range<T>[] = [];
     let i = 0;
     let j = 0;
@@ -112,11 +115,16 @@ export class RangeSet<T extends number | bigint> {
       const b = other.ranges[j];
       const from = a.from > b.from ? a.from : b.from;
       const to = a.to < b.to ? a.to : b.to;
-      if (from <= to) out.push({ from, to });
+      if (from <= to) out.push(from === a.from && to === a.to ? a : from === b.from && to === b.to ? b : { from, to });
       if (a.to < b.to) i++;
       else j++;
     }
-    return new RangeSet(this.domain, out);
+    return out.length === 0 ? RangeSet.constantsOf(this.domain).empty : new RangeSet(this.domain, out);
+  }
+
+  /** The empty set of this set's domain. */
+  none(): RangeSet<T> {
+    return RangeSet.constantsOf(this.domain).empty;
   }
 
   complement(): RangeSet<T> {
@@ -130,17 +138,62 @@ export class RangeSet<T extends number | bigint> {
     return new RangeSet(this.domain, out);
   }
 
+  /**
+   * One merge pass over both lists. Through the complement it cost an
+   * allocation per range and, for IPv6, BigInt arithmetic at every boundary.
+   */
   difference(other: RangeSet<T>): RangeSet<T> {
     if (other.isEmpty || this.isEmpty) return this;
-    return this.intersect(other.complement());
+    if (other.isFull) return RangeSet.constantsOf(this.domain).empty;
+    const b = other.ranges;
+    const out: Range<T>[] = [];
+    let changed = false;
+    let j = 0;
+    for (const a of this.ranges) {
+      while (j < b.length && b[j].to < a.from) j++;
+      let from = a.from;
+      let covered = false;
+      let k = j;
+      while (k < b.length && b[k].from <= a.to) {
+        changed = true;
+        if (b[k].from > from) out.push({ from, to: this.domain.pred(b[k].from) });
+        if (b[k].to >= a.to) {
+          covered = true;
+          break;
+        }
+        from = this.domain.succ(b[k].to);
+        k++;
+      }
+      // A range of `other` that reaches past `a` may cut the next range too, so `j` stays on it.
+      j = k;
+      if (!covered) out.push(from === a.from ? a : { from, to: a.to });
+    }
+    if (!changed) return this;
+    return out.length === 0 ? RangeSet.constantsOf(this.domain).empty : new RangeSet(this.domain, out);
   }
 
   intersects(other: RangeSet<T>): boolean {
-    return !this.intersect(other).isEmpty;
+    const a = this.ranges;
+    const b = other.ranges;
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i].to < b[j].from) i++;
+      else if (b[j].to < a[i].from) j++;
+      else return true;
+    }
+    return false;
   }
 
   isSubsetOf(other: RangeSet<T>): boolean {
-    return this.difference(other).isEmpty;
+    // Ranges of `other` are disjoint and never adjacent, so a range inside their union is inside one of them.
+    const b = other.ranges;
+    let j = 0;
+    for (const a of this.ranges) {
+      while (j < b.length && b[j].to < a.from) j++;
+      if (j === b.length || b[j].from > a.from || b[j].to < a.to) return false;
+    }
+    return true;
   }
 
   equals(other: RangeSet<T>): boolean {

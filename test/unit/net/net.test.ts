@@ -24,7 +24,7 @@ const brute = (s: RangeSet<number>): Set<number> => {
   for (const r of s.ranges) for (let v = r.from; v <= r.to; v++) out.add(v);
   return out;
 };
-const runs = { numRuns: 300, seed: 424242 };
+const runs = { numRuns: 1000, seed: 424242 };
 
 test('range sets obey the set laws and agree with brute force', () => {
   fc.assert(
@@ -40,8 +40,14 @@ test('range sets obey the set laws and agree with brute force', () => {
       assert.ok(a.intersect(b.union(c)).equals(a.intersect(b).union(a.intersect(c))), 'intersection distributes');
       assert.ok(a.complement().complement().equals(a), 'double complement');
       assert.ok(a.union(b).complement().equals(a.complement().intersect(b.complement())), 'De Morgan');
-      // Normal form: sorted, disjoint and not adjacent.
-      for (let i = 1; i < a.ranges.length; i++) assert.ok(a.ranges[i].from > a.ranges[i - 1].to + 1);
+      assert.equal(a.intersects(b), [...A].some((v) => B.has(v)));
+      assert.ok(a.difference(a.complement()).equals(a), 'a minus what it is not is a');
+      assert.ok(a.intersect(a.complement()).isEmpty && a.difference(a).isEmpty);
+      // Normal form, of what is read and of every result: sorted, disjoint and not adjacent.
+      for (const s of [a, a.union(b), a.intersect(b), a.difference(b), a.complement()]) {
+        for (let i = 1; i < s.ranges.length; i++) assert.ok(s.ranges[i].from > s.ranges[i - 1].to + 1, `normal form of ${JSON.stringify(s.ranges)}`);
+        for (const r of s.ranges) assert.ok(r.from <= r.to && r.from >= 0 && r.to <= 63);
+      }
     }),
     runs,
   );
