@@ -180,6 +180,10 @@ function interfaceSides(bound: BoundRuleSet, role: string): Set<'inbound' | 'out
  * protected by a different rule set in each, and each should be judged only
  * for its own hosts.
  */
+function nonEmptyOr(set: AddressSet, otherwise: AddressSet): AddressSet {
+  return set.isEmpty ? otherwise : set;
+}
+
 function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'outbound', resolve: (s: AddressSymbol) => AddressSet | undefined): AddressSet {
   let own = AddressSet.none();
   for (const rule of ruleSet.rules) {
@@ -222,6 +226,8 @@ export function evaluateRequiredFlows(
   const seen = new Set<string>();
   for (const b of bound) {
     const directions = b.ruleSet.directions;
+    // Bound to one machine of citrix-flows.yaml: the rule set is that host's firewall, its own addresses the protected end.
+    const machine = b.machine ? topology.machines?.get(b.machine) : undefined;
     for (const role of b.roles) {
       const own = roleAddresses(role, topology);
       const sides = interfaceSides(b, role);
@@ -238,7 +244,8 @@ export function evaluateRequiredFlows(
         const direction: Direction | undefined = directions.includes(flowSide) ? flowSide : forwardOnly && !hostForward ? 'forward' : undefined;
         if (!direction || !sides.has(flowSide)) continue;
         // A rule set on the host itself (no declared addresses) protects whatever address the host has.
-        const ownAddresses = own.known ? protectedPart(own.addresses, b.ruleSet, flowSide, resolve) : (b.ruleSet.roleAddresses?.[role] ?? AddressSet.any());
+        const roleOwn = own.known ? protectedPart(own.addresses, b.ruleSet, flowSide, resolve) : (b.ruleSet.roleAddresses?.[role] ?? AddressSet.any());
+        const ownAddresses = machine?.roles.includes(role) ? nonEmptyOr(roleOwn.intersect(machine.addresses), roleOwn) : roleOwn;
         for (const flow of flows) {
           const peerRole = flowSide === 'inbound' ? flow.source : flow.destination;
           if (!present.has(peerRole) || !checkable(flow)) continue;
@@ -252,7 +259,9 @@ export function evaluateRequiredFlows(
           // A peer whose addresses nobody declared (one every site has, or one declared without addresses):
           // is the flow open to (from) anywhere at all? A rule open to some addresses is the least-privilege rule.
           const someAddress = assumedPeer !== undefined || !declaredPeer.known;
-          const peer = someAddress ? { addresses: AddressSet.any(), known: false, declared: false } : declaredPeer;
+          const reachable = someAddress ? { addresses: AddressSet.any(), known: false, declared: false } : declaredPeer;
+          // A machine playing both ends (an ADC's NSIP heartbeat to the ADC) reaches only its peers across the network.
+          const peer = machine && reachable.known ? { ...reachable, addresses: nonEmptyOr(reachable.addresses.difference(machine.addresses), reachable.addresses) } : reachable;
           const protocols = Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p]));
           const ports = flow.ports.length ? Ports.of(flow.ports) : Ports.any();
           const query: FlowQuery = {

@@ -36,7 +36,8 @@ Server) are assumed; the "Assumed" block lists each assumption.
 
   --roles FILE              citrix-flows.yaml to use (default: the nearest one above the first path)
   --role ID[=RULESET]       bind the given files' rule sets to this role, or only RULESET (its id, name, or
-                            the id's last part, or a glob: vda=aws_security_group.vda); repeat, or a,b,c
+                            the id's last part, or a glob: vda=aws_security_group.vda); repeat, or a,b,c;
+                            a machine of citrix-flows.yaml (machines:) stands for every role it plays
   --format FMT              text (default), json, sarif (SARIF 2.1.0) or compact (one line per finding)
   --severity-threshold LVL  exit 1 when a finding is at or above LVL (default: warning)
   --exit-zero               report findings but exit 0 (usage and internal errors still exit 2)

@@ -185,9 +185,16 @@ function topologyCompletion(state: WorkspaceState, text: string, offset: number)
       }
     }
     if (place.section === 'roles' && place.depth === 1) return values(['addresses', 'name'], span).map((i) => ({ ...i, kind: 'keyword' as const, insertText: `${i.label}: ` }));
+    if (place.section === 'machines' && place.depth === 1) return values(['netscaler', 'roles', 'addresses'], span).map((i) => ({ ...i, kind: 'keyword' as const, insertText: `${i.label}: ` }));
+    if (place.section === 'machines' && place.depth === 2) return values(['nsip', 'snip', 'vip', 'peer'], span).map((i) => ({ ...i, kind: 'keyword' as const, insertText: `${i.label}: ` }));
     return [];
   }
-  if (place.key === 'roles' && (place.section === 'bindings' || place.section === 'interfaces')) return roleItems(catalog, span);
+  if (place.key === 'roles' && place.section === 'machines') return roleItems(catalog, span);
+  if (place.key === 'roles' && (place.section === 'bindings' || place.section === 'interfaces')) {
+    // A machine stands for every role it plays.
+    const machines = [...(state.topology().machines?.keys() ?? [])].map((name) => ({ label: name, kind: 'value' as const, detail: `machine: ${state.topology().machines?.get(name)?.roles.join(', ')}`, span }));
+    return [...machines, ...roleItems(catalog, span)];
+  }
   if (place.section === 'features' && place.depth >= 1) return values(['true', 'false'], span);
   if (place.section === 'checks' && place.depth >= 1) return values(CHECK_SEVERITIES, span);
   if (place.section === 'roles' && place.depth >= 1) {

@@ -1,5 +1,5 @@
 import { LineIndex, type Comment, type ParsedFile, type RuleSet, type Span } from '../model';
-import type { RoleAnnotation, TopologyProblem } from './types';
+import type { MachineDeclaration, RoleAnnotation, TopologyProblem } from './types';
 import { didYouMean, roleLookup, type Vocabulary } from './vocabulary';
 
 const MARKER = 'citrix-role';
@@ -20,7 +20,11 @@ export interface RoleDirective {
  * file, before the first rule set, and either not above one or set off from
  * it by a blank line, as a file header is — to every rule set in the file.
  */
-export function findRoleAnnotations(file: ParsedFile, vocabulary: Vocabulary): { annotations: RoleAnnotation[]; problems: TopologyProblem[] } {
+export function findRoleAnnotations(
+  file: ParsedFile,
+  vocabulary: Vocabulary,
+  machines?: ReadonlyMap<string, MachineDeclaration>,
+): { annotations: RoleAnnotation[]; problems: TopologyProblem[] } {
   const annotations: RoleAnnotation[] = [];
   const problems: TopologyProblem[] = [];
   const directives = findRoleDirectives(file);
@@ -35,7 +39,15 @@ export function findRoleAnnotations(file: ParsedFile, vocabulary: Vocabulary): {
 
   for (const d of directives) {
     const roles: { id: string; span: Span }[] = [];
-    for (const item of d.items.flatMap((it) => (lookup.resolve(it.text) ? [it] : splitWords(it)))) {
+    const named: string[] = [];
+    for (const item of d.items.flatMap((it) => (lookup.resolve(it.text) || machines?.has(it.text) ? [it] : splitWords(it)))) {
+      // A machine of citrix-flows.yaml: every role it plays.
+      const machine = machines?.get(item.text);
+      if (machine) {
+        if (!named.includes(machine.name)) named.push(machine.name);
+        for (const id of machine.roles) if (!roles.some((r) => r.id === id)) roles.push({ id, span: item.span });
+        continue;
+      }
       const hit = lookup.resolve(item.text);
       if (hit) {
         if (!roles.some((r) => r.id === hit.id)) roles.push({ id: hit.id, span: item.span });
@@ -66,7 +78,7 @@ export function findRoleAnnotations(file: ParsedFile, vocabulary: Vocabulary): {
     const header = atTop && below !== undefined && crossesBlankLine(lines, commentLine, below);
     const direct = below === undefined || header ? [] : file.ruleSets.filter((rs) => startLine.get(rs) === below);
     if (direct.length) {
-      annotations.push({ roles, comment: d.comment, ruleSetId: direct[0].id, ruleSetIds: direct.map((rs) => rs.id), scope: 'rule-set' });
+      annotations.push({ roles, ...(named.length ? { machines: named } : {}), comment: d.comment, ruleSetId: direct[0].id, ruleSetIds: direct.map((rs) => rs.id), scope: 'rule-set' });
       continue;
     }
     // Inside a resource block, above its rules: the enclosing rule set is meant.
@@ -74,11 +86,11 @@ export function findRoleAnnotations(file: ParsedFile, vocabulary: Vocabulary): {
       .filter((rs) => rs.span.start <= d.comment.span.start && d.comment.span.end <= rs.span.end)
       .sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start));
     if (enclosing.length) {
-      annotations.push({ roles, comment: d.comment, ruleSetId: enclosing[0].id, ruleSetIds: [enclosing[0].id], scope: 'rule-set' });
+      annotations.push({ roles, ...(named.length ? { machines: named } : {}), comment: d.comment, ruleSetId: enclosing[0].id, ruleSetIds: [enclosing[0].id], scope: 'rule-set' });
       continue;
     }
     if (atTop) {
-      annotations.push({ roles, comment: d.comment, ruleSetIds: [], scope: 'file' });
+      annotations.push({ roles, ...(named.length ? { machines: named } : {}), comment: d.comment, ruleSetIds: [], scope: 'file' });
       continue;
     }
     problems.push({

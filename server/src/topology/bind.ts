@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParsedFile, RuleSet } from '../model';
 import { findRoleAnnotations } from './annotations';
-import type { Binding, BoundInterface, BoundRuleSet, InterfaceDeclaration, RoleAnnotation, SourceRef, Topology, TopologyProblem } from './types';
+import type { Binding, BoundInterface, BoundRuleSet, InterfaceDeclaration, MachineDeclaration, RoleAnnotation, SourceRef, Topology, TopologyProblem } from './types';
 import { closest, didYouMean, roleLookup, type Vocabulary } from './vocabulary';
 
 // picomatch ships no type declarations; this is the one call we make.
@@ -44,7 +44,7 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
   const problems: { uri: string; problem: TopologyProblem }[] = [];
   const topologyUri = topology.uri ?? '';
   const root = normalizeRoot(options.workspaceRoot ?? (topology.uri ? path.dirname(uriToPath(topology.uri)) : undefined));
-  const commandLineRoles = resolveCommandLineRoles(options.commandLineRoles ?? [], options.vocabulary, problems);
+  const commandLineRoles = resolveCommandLineRoles(options.commandLineRoles ?? [], options.vocabulary, problems, topology.machines);
 
   const bindings = topology.bindings.map((b) => ({ binding: b, matches: compileGlob(b.files), filesMatched: 0, ruleSetMatched: false, candidates: new Set<string>() }));
   const interfaces = topology.interfaces.map((i) => ({ decl: i, matches: i.files === undefined ? () => true : compileGlob(i.files), used: false }));
@@ -56,7 +56,7 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
 
   for (const file of files) {
     const rel = workspaceRelative(file.uri, root);
-    const found = findRoleAnnotations(file, options.vocabulary);
+    const found = findRoleAnnotations(file, options.vocabulary, topology.machines);
     annotationsByUri.set(file.uri, found.annotations);
     for (const problem of found.problems) problems.push({ uri: file.uri, problem });
     const fileBindings = bindings.filter((b) => b.matches?.(rel));
@@ -78,13 +78,14 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
       });
       if (fromCommandLine.length) {
         const named = fromCommandLine.every((r) => r.ruleSet !== undefined);
-        bound.push({ ...common, roles: unique(fromCommandLine.map((r) => r.id)), via: 'command-line', scope: named ? 'rule-set' : 'file' });
+        bound.push({ ...common, ...oneMachine(fromCommandLine.map((r) => r.machine)), roles: unique(fromCommandLine.map((r) => r.id)), via: 'command-line', scope: named ? 'rule-set' : 'file' });
         continue;
       }
       const annotated = annotationsFor(ruleSet, found.annotations);
       if (annotated.length) {
         bound.push({
           ...common,
+          ...oneMachine(annotated.flatMap((a): (string | undefined)[] => (a.machines ? [...a.machines] : [undefined]))),
           scope: annotated.some((a) => a.scope === 'file' || (a.ruleSetId === undefined && !a.ruleSetIds?.length)) ? 'file' : 'rule-set',
           roles: unique(annotated.flatMap((a) => a.roles.map((r) => r.id))),
           via: 'annotation',
@@ -94,7 +95,14 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
       }
       if (byBinding.length) {
         const named = byBinding.every((b) => b.binding.ruleSet !== undefined);
-        bound.push({ ...common, roles: unique(byBinding.flatMap((b) => b.binding.roles)), via: 'binding', scope: named ? 'rule-set' : 'file', declaredAt: byBinding[0].binding.declaredAt });
+        bound.push({
+          ...common,
+          ...oneMachine(byBinding.flatMap((b): (string | undefined)[] => (b.binding.machines ? [...b.binding.machines] : [undefined]))),
+          roles: unique(byBinding.flatMap((b) => b.binding.roles)),
+          via: 'binding',
+          scope: named ? 'rule-set' : 'file',
+          declaredAt: byBinding[0].binding.declaredAt,
+        });
         continue;
       }
       if (onInterfaces.length) {
@@ -133,22 +141,39 @@ function annotationsFor(ruleSet: RuleSet, annotations: readonly RoleAnnotation[]
   return own.length ? own : annotations.filter((a) => a.scope === 'file' || (a.ruleSetId === undefined && !a.ruleSetIds?.length));
 }
 
+/**
+ * The machine a rule set is bound to, when its declarations name exactly one
+ * (and only through it): then the rule set is that host's own firewall.
+ */
+function oneMachine(named: readonly (string | undefined)[]): { machine?: string } {
+  const names = unique(named.map((n) => n ?? ''));
+  return names.length === 1 && names[0] !== '' ? { machine: names[0] } : {};
+}
+
 interface CommandLineRole {
   readonly id: string;
+  /** The machine of citrix-flows.yaml `--role` named, when it named one. */
+  readonly machine?: string;
   /** `--role vda=aws_security_group.vda`: only the rule sets this names (id, name, last segment, or a glob). */
   readonly ruleSet?: string;
 }
 
-function resolveCommandLineRoles(given: readonly string[], vocabulary: Vocabulary, problems: { uri: string; problem: TopologyProblem }[]): CommandLineRole[] {
+function resolveCommandLineRoles(
+  given: readonly string[],
+  vocabulary: Vocabulary,
+  problems: { uri: string; problem: TopologyProblem }[],
+  machines: ReadonlyMap<string, MachineDeclaration> | undefined,
+): CommandLineRole[] {
   const lookup = roleLookup(vocabulary);
   const out: CommandLineRole[] = [];
   for (const item of given) {
     const eq = item.indexOf('=');
     const text = eq > 0 ? item.slice(0, eq) : item;
     const ruleSet = eq > 0 ? item.slice(eq + 1) : undefined;
-    const hit = lookup.resolve(text);
-    if (hit) {
-      if (!out.some((r) => r.id === hit.id && r.ruleSet === ruleSet)) out.push({ id: hit.id, ...(ruleSet ? { ruleSet } : {}) });
+    const machine = machines?.get(text);
+    const ids = machine ? machine.roles : lookup.resolve(text) ? [lookup.resolve(text)!.id] : [];
+    if (ids.length) {
+      for (const id of ids) if (!out.some((r) => r.id === id && r.ruleSet === ruleSet)) out.push({ id, ...(ruleSet ? { ruleSet } : {}), ...(machine ? { machine: machine.name } : {}) });
       continue;
     }
     const suggestion = lookup.suggest(text);

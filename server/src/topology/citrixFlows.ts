@@ -5,19 +5,22 @@ import type {
   Binding,
   CheckSeverity,
   InterfaceDeclaration,
+  MachineDeclaration,
   RoleDeclaration,
+  SourceRef,
   Topology,
   TopologyProblem,
 } from './types';
 import { closest, didYouMean, roleLookup, type Vocabulary } from './vocabulary';
 
-export const TOP_LEVEL_KEYS = ['roles', 'features', 'versions', 'networks', 'bindings', 'interfaces', 'checks', 'exclude'] as const;
+export const TOP_LEVEL_KEYS = ['roles', 'machines', 'features', 'versions', 'networks', 'bindings', 'interfaces', 'checks', 'exclude'] as const;
 export const CHECK_SEVERITIES: readonly CheckSeverity[] = ['off', 'info', 'warning', 'error'];
 
 export function emptyTopology(uri?: string): Topology {
   return {
     uri,
     roles: new Map(),
+    machines: new Map(),
     features: new Map(),
     versions: new Map(),
     bindings: [],
@@ -141,6 +144,9 @@ type Entry = { readonly text: string; readonly span: Span };
 class TopologyReader {
   readonly problems: TopologyProblem[] = [];
   private readonly roles = new Map<string, RoleDeclaration>();
+  private readonly machines = new Map<string, MachineDeclaration>();
+  /** Where a NetScaler machine with a peer turned HA on; `features:` still has the last word. */
+  private haFromPeer: Span | undefined;
   private readonly features = new Map<string, boolean>();
   private readonly versions = new Map<string, string>();
   private readonly networks = new Map<string, AddressSet>();
@@ -180,8 +186,9 @@ class TopologyReader {
         this.problem('schema', this.keySpan(pair), `Unknown key "${key}" in citrix-flows.yaml${didYouMean(suggestion)}`, 'error', suggestion);
       }
     }
-    // Networks first: role addresses may name them.
-    const order = ['networks', 'roles', 'features', 'versions', 'bindings', 'interfaces', 'checks', 'exclude'];
+    // Networks first: role addresses may name them. Machines after roles, whose addresses they add to, and before
+    // bindings and interfaces, which may name a machine for all the roles it plays.
+    const order = ['networks', 'roles', 'machines', 'features', 'versions', 'bindings', 'interfaces', 'checks', 'exclude'];
     for (const key of order) {
       const pair = sections.get(key);
       if (!pair) continue;
@@ -190,6 +197,7 @@ class TopologyReader {
       switch (key) {
         case 'networks': this.readNetworks(value); break;
         case 'roles': this.readRoles(value); break;
+        case 'machines': this.readMachines(value); break;
         case 'features': this.readFeatures(value); break;
         case 'versions': this.readVersions(value); break;
         case 'bindings': this.readBindings(value); break;
@@ -198,6 +206,7 @@ class TopologyReader {
         case 'exclude': this.readExclude(value); break;
       }
     }
+    if (this.haFromPeer && !this.features.has('ha')) this.features.set('ha', true);
     return this.result();
   }
 
@@ -210,6 +219,7 @@ class TopologyReader {
     return {
       uri: this.uri,
       roles: this.roles,
+      machines: this.machines,
       features: this.features,
       versions: this.versions,
       bindings: this.bindings,
@@ -297,6 +307,107 @@ class TopologyReader {
     }
   }
 
+  /**
+   * `machines:` names the hosts of the site, each for every catalog role it
+   * plays. A NetScaler ADC is one machine with NSIP, SNIP and VIP addresses
+   * (and, in an HA pair, a peer), which the catalog splits into several roles;
+   * a Delivery Controller may also be the License Server. Each machine's
+   * addresses join its roles' addresses, and its name stands for all its
+   * roles in bindings, interfaces, annotations and `--role`.
+   */
+  private readMachines(node: Node): void {
+    const map = this.expectMap(node, '"machines"');
+    if (!map) return;
+    const roleIds = new Set(this.vocabulary.roles.map((r) => r.id));
+    for (const pair of this.uniquePairs(map, 'machine')) {
+      const name = this.keyText(pair);
+      if (name === undefined) continue;
+      const keySpan = this.keySpan(pair);
+      const owner = `machine "${name}"`;
+      if (roleIds.has(name)) {
+        this.problem('schema', keySpan, `Machine "${name}" has the name of a catalog role; name machines after the hosts (for example "adc-01"), so a binding that names one is not read as the role`, 'error');
+        continue;
+      }
+      const detail = this.expectMap(this.deref(pair.value as Node | null), owner, keySpan);
+      if (!detail) continue;
+      const fields = this.fields(detail, ['netscaler', 'roles', 'addresses'], owner);
+      if (fields.has(UNKNOWN_KEY)) continue;
+      const plays: { role: string; entries: Entry[]; peer?: readonly Entry[] }[] = [];
+      if (fields.has('netscaler')) {
+        if (fields.has('roles') || fields.has('addresses')) {
+          this.problem('schema', keySpan, `${capitalise(owner)} is either a NetScaler ("netscaler:" with its addresses) or a list of "roles" with "addresses", not both`, 'error');
+          continue;
+        }
+        const adc = this.netscalerRoles(fields.get('netscaler') ?? null, owner, keySpan);
+        if (!adc) continue;
+        plays.push(...adc);
+      } else {
+        const roles = this.roleList(fields.get('roles'), owner, keySpan);
+        if (!fields.has('roles')) this.problem('schema', keySpan, `${capitalise(owner)} needs "roles" (the catalog roles it plays) and "addresses", or "netscaler:" with its NSIP, SNIP and VIP`, 'error');
+        const entries = this.addressEntries(fields.get('addresses') ?? null, owner, true);
+        if (!roles) {
+          // Bad addresses are still worth knowing about before the roles are fixed.
+          for (const e of entries) this.roleAddress(e);
+          continue;
+        }
+        for (const r of roles) plays.push({ role: r.id, entries });
+      }
+      const declaredAt = { uri: this.uri, span: this.pairSpan(pair) };
+      const roles: string[] = [];
+      let own = AddressSet.none();
+      for (const { role, entries, peer } of plays) {
+        if (!roles.includes(role)) roles.push(role);
+        this.addRoleAddresses(role, entries, declaredAt);
+        for (const e of entries) if (!peer?.includes(e)) own = own.union(this.roleAddress(e, true) ?? AddressSet.none());
+      }
+      this.machines.set(name, { name, roles, addresses: own, declaredAt, ...(fields.has('netscaler') ? { kind: 'netscaler' as const } : {}) });
+    }
+  }
+
+  /**
+   * The roles a NetScaler plays, from the addresses it has: its NSIP is the
+   * ADC's management address, its SNIP the Gateway's source toward the back
+   * end, its VIP the Gateway users reach; each is the ADC appliance too. A
+   * peer is the other node of an HA pair, which turns HA on.
+   */
+  private netscalerRoles(node: Node | null, owner: string, ownerSpan: Span): { role: string; entries: Entry[]; peer?: readonly Entry[] }[] | undefined {
+    const map = this.expectMap(node, `"netscaler" of ${owner}`, ownerSpan);
+    if (!map) return undefined;
+    const fields = this.fields(map, ['nsip', 'snip', 'vip', 'peer'], `"netscaler" of ${owner}`);
+    if (fields.has(UNKNOWN_KEY)) return undefined;
+    if (!fields.has('nsip')) {
+      this.problem('schema', this.span(map) ?? ownerSpan, `The NetScaler ${owner} needs "nsip": its management address (and "snip", "vip", "peer" as it has them)`, 'error');
+      return undefined;
+    }
+    const of = (key: string): Entry[] => (fields.has(key) ? this.addressEntries(fields.get(key) ?? null, `"${key}" of ${owner}`, true) : []);
+    const nsip = of('nsip');
+    const snip = of('snip');
+    const vip = of('vip');
+    const peer = of('peer');
+    const out: { role: string; entries: Entry[]; peer?: readonly Entry[] }[] = [
+      { role: 'adc-nsip', entries: [...nsip, ...peer], peer },
+      { role: 'adc', entries: [...nsip, ...snip, ...vip, ...peer], peer },
+    ];
+    if (snip.length) out.push({ role: 'gateway-snip', entries: snip });
+    if (vip.length) out.push({ role: 'gateway', entries: vip });
+    if (peer.length) this.haFromPeer ??= peer[0].span;
+    return out;
+  }
+
+  /** Adds addresses to a role, declared under `roles:` or not yet. */
+  private addRoleAddresses(role: string, entries: readonly Entry[], declaredAt: SourceRef): void {
+    const existing = this.roles.get(role);
+    let addresses = existing?.addresses ?? AddressSet.none();
+    const kept: Entry[] = [...(existing?.addressEntries ?? [])];
+    for (const e of entries) {
+      const set = this.roleAddress(e);
+      if (!set) continue;
+      addresses = addresses.union(set);
+      if (!kept.some((k) => k.text === e.text)) kept.push(e);
+    }
+    this.roles.set(role, existing ? { ...existing, addresses, addressEntries: kept } : { id: role, addresses, addressEntries: kept, declaredAt });
+  }
+
   private readFeatures(node: Node): void {
     const map = this.expectMap(node, '"features"');
     if (!map) return;
@@ -354,7 +465,8 @@ class TopologyReader {
       const files = this.text_(fields.get('files'), 'files', 'a binding');
       const ruleSet = fields.has('ruleSet') ? this.text_(fields.get('ruleSet'), 'ruleSet', 'a binding') : undefined;
       const span = this.span(map) ?? { start: 0, end: 0 };
-      const roles = this.roleList(fields.get('roles'), 'a binding', span);
+      const machines: string[] = [];
+      const roles = this.roleList(fields.get('roles'), 'a binding', span, machines);
       if (!fields.has('files')) this.problem('schema', span, 'A binding needs "files": a glob over workspace-relative paths, such as "terraform/**/*.tf"', 'error');
       if (!fields.has('roles')) this.problem('schema', span, 'A binding needs "roles": the role ids the matching rule sets protect', 'error');
       // A binding with a misspelt key or a bad `ruleSet` is dropped rather than
@@ -364,6 +476,7 @@ class TopologyReader {
         files: files.text,
         ruleSet: ruleSet?.text,
         roles: roles.map((r) => r.id),
+        ...(machines.length ? { machines } : {}),
         declaredAt: { uri: this.uri, span },
         filesSpan: files.span,
         ruleSetSpan: ruleSet?.span,
@@ -444,7 +557,8 @@ class TopologyReader {
   // ── values ────────────────────────────────────────────────────────────
 
   /** A role address: concrete, a declared network, or a symbol that stays unknown until a rule names it. */
-  private roleAddress(e: Entry): AddressSet | undefined {
+  /** `quiet`: the entry was read (and any problem with it reported) once already. */
+  private roleAddress(e: Entry, quiet = false): AddressSet | undefined {
     const parsed = AddressSet.parse(e.text);
     if (parsed.ok) return parsed.value;
     const network = this.networks.get(e.text) ?? this.networkIgnoringCase(e.text);
@@ -456,6 +570,7 @@ class TopologyReader {
     const known = KNOWN_TAG_BY_LOWER.get(t.toLowerCase());
     if (known) return AddressSet.symbol('service-tag', known);
     if (looksLikeServiceTag(t)) return AddressSet.symbol('service-tag', t);
+    if (quiet) return undefined;
     const suggestion = closest(t, [...this.networks.keys(), ...KNOWN_SERVICE_TAGS]);
     // For a word like "hub-vnte" the address parser's complaint would only confuse.
     const meantAsAddress = (t[0] >= '0' && t[0] <= '9') || t.includes(':') || t.includes('/');
@@ -495,7 +610,7 @@ class TopologyReader {
     return out;
   }
 
-  private roleList(node: Node | null | undefined, owner: string, ownerSpan: Span): { id: string; span: Span }[] | undefined {
+  private roleList(node: Node | null | undefined, owner: string, ownerSpan: Span, machines?: string[]): { id: string; span: Span }[] | undefined {
     if (node === undefined) return undefined;
     if (node === null || (isScalar(node) && node.value === null)) {
       this.problem('schema', ownerSpan, `${capitalise(owner)} needs at least one role in "roles"`, 'error');
@@ -509,8 +624,10 @@ class TopologyReader {
         this.problem('schema', span, `Roles of ${owner} must be role ids such as "vda"`, 'error');
         continue;
       }
-      const id = this.resolveRole(item.value, span);
-      if (id !== undefined && !out.some((r) => r.id === id)) out.push({ id, span });
+      const machine = this.machines.get(item.value);
+      if (machine && machines && !machines.includes(machine.name)) machines.push(machine.name);
+      const ids = machine ? machine.roles : [this.resolveRole(item.value, span)];
+      for (const id of ids) if (id !== undefined && !out.some((r) => r.id === id)) out.push({ id, span });
     }
     if (out.length === 0 && items.length === 0) this.problem('schema', this.span(node) ?? { start: 0, end: 0 }, `${capitalise(owner)} needs at least one role`, 'error');
     return out.length ? out : undefined;

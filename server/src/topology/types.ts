@@ -21,12 +21,29 @@ export interface RoleDeclaration {
   readonly declaredAt: SourceRef;
 }
 
+/** A host of the site declared under `machines:`, for every catalog role it plays. */
+export interface MachineDeclaration {
+  readonly name: string;
+  /** Catalog role ids, in the order they were declared (for a NetScaler: adc-nsip, adc, gateway-snip, gateway). */
+  readonly roles: readonly string[];
+  readonly kind?: 'netscaler';
+  /**
+   * The machine's own addresses (a NetScaler's NSIP, SNIP and VIP, not its
+   * peer's): a rule set bound to the machine protects these, and the machine
+   * never reaches itself across the network.
+   */
+  readonly addresses: AddressSet;
+  readonly declaredAt: SourceRef;
+}
+
 export interface Binding {
   /** Glob over workspace-relative paths (picomatch syntax). */
   readonly files: string;
   /** Optional resource / chain / ACL / NSG name (or rule-set id) the binding narrows to. */
   readonly ruleSet?: string;
   readonly roles: readonly string[];
+  /** Machines of `machines:` named among the roles, which stand for their roles. */
+  readonly machines?: readonly string[];
   readonly declaredAt: SourceRef;
   /** Where the glob, the rule-set name and each role id were written, for diagnostics and renames. */
   readonly filesSpan?: Span;
@@ -62,6 +79,11 @@ export interface TopologyProblem {
 export interface Topology {
   readonly uri?: string;
   readonly roles: ReadonlyMap<string, RoleDeclaration>;
+  /**
+   * Machine name → the roles it plays; a name stands for all of them wherever
+   * a role may be written. Missing in topologies made by hand.
+   */
+  readonly machines?: ReadonlyMap<string, MachineDeclaration>;
   /** Feature id → on/off; features not mentioned take the catalog's default. */
   readonly features: ReadonlyMap<string, boolean>;
   /** Product id → version string (e.g. wem → "2203"). */
@@ -79,6 +101,8 @@ export interface Topology {
 /** A `citrix-role:` annotation found in a comment, already matched to what it binds. */
 export interface RoleAnnotation {
   readonly roles: readonly { readonly id: string; readonly span: Span }[];
+  /** Machines of citrix-flows.yaml the annotation names, which stand for their roles. */
+  readonly machines?: readonly string[];
   readonly comment: Comment;
   /** The rule set on the line below; undefined when it sits at the top of the file and binds every rule set. */
   readonly ruleSetId?: string;
@@ -103,6 +127,8 @@ export interface BoundRuleSet {
    */
   readonly scope?: 'rule-set' | 'file';
   readonly declaredAt?: SourceRef;
+  /** The one machine of citrix-flows.yaml the declaration named: the rule set is that host's own firewall. */
+  readonly machine?: string;
   /**
    * Interfaces from citrix-flows.yaml this rule set sits on (ASA `access-group`,
    * iptables `-i`/`-o` in a FORWARD chain), whatever decided `roles`, so the

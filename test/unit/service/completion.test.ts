@@ -35,6 +35,10 @@ const YAML: readonly Case[] = [
   { name: 'binding keys in a new list item', file: 'citrix-flows.yaml', text: `${TOPOLOGY}bindings:\n  - files: "azure/*.tf"\n    roles: [vda]\n  - |\n`, labels: ['files', 'ruleSet', 'roles'], notLabels: ['vda'] },
   { name: 'check ids and severities under checks:', file: 'citrix-flows.yaml', text: `${TOPOLOGY}checks:\n  shadowed-rule: |\n`, labels: ['off', 'info', 'warning', 'error'] },
   { name: 'check ids as keys under checks:', file: 'citrix-flows.yaml', text: `${TOPOLOGY}checks:\n  sha|\n`, labels: ['shadowed-rule', 'missing-flow'] },
+  { name: 'machine keys inside a machine', file: 'citrix-flows.yaml', text: `${TOPOLOGY}machines:\n  adc-01:\n    n|\n`, labels: ['netscaler', 'roles', 'addresses'], notLabels: ['nsip', 'vda'] },
+  { name: 'NetScaler address keys', file: 'citrix-flows.yaml', text: `${TOPOLOGY}machines:\n  adc-01:\n    netscaler:\n      s|\n`, labels: ['nsip', 'snip', 'vip', 'peer'], notLabels: ['roles'] },
+  { name: 'role ids for a machine', file: 'citrix-flows.yaml', text: `${TOPOLOGY}machines:\n  ddc-01:\n    roles: [delivery-controller, |]\n`, labels: ['license-server'] },
+  { name: 'machines among the roles of a binding', file: 'citrix-flows.yaml', text: `${TOPOLOGY}machines:\n  adc-01:\n    netscaler: { nsip: 10.0.0.10 }\nbindings:\n  - files: "adc/*.rules"\n    roles: [|]\n`, labels: ['adc-01', 'vda'] },
   { name: 'role detail keys inside a role map', file: 'citrix-flows.yaml', text: TOPOLOGY.replace('  vda: [10.0.2.0/24]', '  vda: { addresses: [10.0.2.0/24], n| }'), labels: ['addresses', 'name'], notLabels: ['vda'] },
 ];
 

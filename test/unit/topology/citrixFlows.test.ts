@@ -21,13 +21,15 @@ const SCHEMA_VERDICT: Record<string, 'valid' | 'invalid' | 'not-yaml'> = {
   'aliases.yaml': 'valid',
   'broken-addresses.yaml': 'invalid', // a nested list, a number, a misspelt key
   'broken-bindings.yaml': 'invalid',
-  'broken-duplicates.yaml': 'valid', // duplicate keys are invisible once YAML is loaded; the parser reports them
+  'broken-duplicates.yaml': 'valid',
+  'broken-machines.yaml': 'invalid', // a role's name passes (any key may be a machine), the rest do not // duplicate keys are invisible once YAML is loaded; the parser reports them
   'broken-shapes.yaml': 'invalid',
   'broken-syntax.yaml': 'not-yaml',
   'broken-unknown-words.yaml': 'invalid', // unknown ids pass (aliases must), but "yes", "warn", false do not
   'valid-crlf-bom-unicode.yaml': 'valid',
   'valid-empty.yaml': 'valid',
   'valid-full.yaml': 'valid',
+  'valid-machines.yaml': 'valid',
   'valid-sections-null.yaml': 'valid',
 };
 

@@ -35,6 +35,7 @@ export function topologySummary(text: string, t: Topology): unknown {
         },
       ]),
     ),
+    ...(t.machines?.size ? { machines: Object.fromEntries([...t.machines.values()].map((m) => [m.name, { ...(m.kind ? { kind: m.kind } : {}), roles: m.roles, at: at(text, m.declaredAt.span) }])) } : {}),
     features: Object.fromEntries(t.features),
     versions: Object.fromEntries(t.versions),
     networks: Object.fromEntries([...t.networks].map(([k, v]) => [k, v.toStrings()])),
