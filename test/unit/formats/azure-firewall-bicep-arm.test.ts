@@ -95,3 +95,30 @@ test('azure firewall arm: rule collections that are not a literal list make the 
   assert.ok(p.problems.some((x) => /rule collections .* are not known/.test(x.message)));
   assert.equal(evaluate([rs], flow('forward tcp 10.0.0.1 -> 10.0.0.2:443'), {}).verdict, 'unknown');
 });
+
+test('azure firewall arm: items of a rules list that are not rule objects are reported and left out, not read as rules', () => {
+  const rule = { ruleType: 'NetworkRule', name: 'ica', ipProtocols: ['TCP'], sourceAddresses: ['10.1.0.0/16'], destinationAddresses: ['10.2.0.0/24'], destinationPorts: ['1494'] };
+  const group = (rules: unknown[], classic = false) =>
+    JSON.stringify({
+      resources: classic
+        ? [{ type: 'Microsoft.Network/azureFirewalls', apiVersion: '2023-09-01', name: 'fw', properties: { networkRuleCollections: [{ name: 'c', properties: { priority: 100, action: { type: 'Allow' }, rules } }] } }]
+        : [
+            { type: 'Microsoft.Network/firewallPolicies', apiVersion: '2023-09-01', name: 'p', properties: {} },
+            { type: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups', apiVersion: '2023-09-01', name: 'p/g', properties: { priority: 100, ruleCollections: [{ ruleCollectionType: 'FirewallPolicyFilterRuleCollection', name: 'c', priority: 100, action: { type: 'Allow' }, rules }] } },
+          ],
+    });
+  for (const classic of [false, true]) {
+    const { protocols, ...classicRule } = { ...rule, protocols: ['TCP'] };
+    const written = classic ? { ...classicRule, ipProtocols: undefined, protocols } : rule;
+    const p = parseArm(group(['', 42, written, ''], classic), 'strings.json');
+    const rs = p.ruleSets[0];
+    assert.ok(rs, `classic: ${classic}`);
+    assert.deepEqual(rs.rules.filter((r) => !r.implicit).map((r) => r.name), ['ica'], `classic: ${classic}`);
+    const reported = p.problems.filter((x) => /items of its rules are not a rule object/.test(x.message));
+    assert.equal(reported.length, 1, JSON.stringify(p.problems.map((x) => x.message)));
+    assert.match(reported[0].message, /3 items .* \(string\); Azure rejects the template/);
+    // The one rule still decides: ICA from the VDAs' clients is allowed, anything else meets the firewall's deny.
+    assert.equal(evaluate([rs], flow('forward tcp 10.1.0.5 -> 10.2.0.4:1494'), {}).verdict, 'allowed');
+    assert.equal(evaluate([rs], flow('forward tcp 10.1.0.5 -> 10.2.0.4:22'), {}).verdict, 'denied');
+  }
+});

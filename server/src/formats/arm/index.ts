@@ -410,7 +410,7 @@ class ArmReader {
       const policyName = policyId?.kind === 'ref' ? policyId.name : policyId?.kind === 'string' ? policyId.value.slice(policyId.value.lastIndexOf('/') + 1) : undefined;
       const policy = policyName ? builds.named(policyName) : undefined;
       if (policy && !policy.appliesTo.includes(`firewall ${name}`)) policy.appliesTo.push(`firewall ${name}`);
-      const classic = armClassicCollections(props, { resourceIndex: e.path });
+      const classic = armClassicCollections(props, { resourceIndex: e.path }, this.problems);
       if (classic.length) builds.add(name, e.node.span, 'classic', { resourceIndex: e.path, resourceType: typeText(e.node) }, member(e.node, 'name')?.span).collections.push(...classic);
     }
     return builds.ruleSets('arm', this.text, this.problems);

@@ -628,7 +628,7 @@ export function armRuleCollections(
     const nameVal = prop(c, 'name');
     const name = nameVal?.kind === 'string' ? nameVal.value : undefined;
     const action = prop(prop(c, 'action'), 'type') ?? prop(c, 'action');
-    const rules = itemsOf(prop(c, 'rules'));
+    const rules = ruleObjects(itemsOf(prop(c, 'rules')), `rule collection ${name ?? '(unnamed)'}`, problems);
     const byKind = new Map<FirewallCollectionKind, FirewallRuleInput[]>();
     for (const r of rules) {
       const rt = prop(r, 'ruleType');
@@ -652,8 +652,29 @@ export function armRuleCollections(
   return out;
 }
 
+/**
+ * The items of a `rules` list that can be rules: objects, and expressions
+ * (a parameter) the rule reader reports as unknown. A literal text, number
+ * or list there is no rule: Azure rejects the template, so it opens and
+ * blocks nothing, and is reported once per list rather than read as a rule
+ * that matches everything (a broken file's run of quotes had become 450).
+ */
+function ruleObjects(items: readonly Val[], owner: string, problems: ParseProblem[] | undefined): Val[] {
+  const rules: Val[] = items.filter((r) => r.kind === 'object' || r.kind === 'ref' || r.kind === 'unknown');
+  if (rules.length === items.length || !problems) return rules;
+  const others = items.filter((r) => !rules.includes(r));
+  const one = others.length === 1;
+  problems.push({
+    code: 'unparsed-rule',
+    severity: 'error',
+    span: others[0].span,
+    message: `${owner}: ${one ? 'an item' : `${others.length} items`} of its rules ${one ? 'is' : 'are'} not a rule object (${others[0].kind}); Azure rejects the template, and ${one ? 'it is' : 'they are'} left out`,
+  });
+  return rules;
+}
+
 /** Classic rules inline in an `azureFirewalls` resource: `natRuleCollections`, `networkRuleCollections`, `applicationRuleCollections`. */
-export function armClassicCollections(properties: Val | undefined, meta: Readonly<Record<string, string>>): FirewallCollectionInput[] {
+export function armClassicCollections(properties: Val | undefined, meta: Readonly<Record<string, string>>, problems?: ParseProblem[]): FirewallCollectionInput[] {
   const out: FirewallCollectionInput[] = [];
   for (const [kind, key] of [
     ['nat', 'natRuleCollections'],
@@ -663,7 +684,7 @@ export function armClassicCollections(properties: Val | undefined, meta: Readonl
     itemsOf(prop(properties, key)).forEach((c, index) => {
       const nameVal = prop(c, 'name');
       const p = prop(c, 'properties');
-      const rules = itemsOf(prop(p, 'rules')).map((r): FirewallRuleInput => {
+      const rules = ruleObjects(itemsOf(prop(p, 'rules')), `${key} ${nameVal?.kind === 'string' ? nameVal.value : '(unnamed)'}`, problems).map((r): FirewallRuleInput => {
         // Classic network and NAT rules call their IP protocols `protocols`.
         const renamed: Val = kind !== 'application' && r.kind === 'object' && !prop(r, 'ipProtocols') && prop(r, 'protocols') ? { ...r, props: new Map([...r.props, ['ipProtocols', prop(r, 'protocols') as Val]]) } : r;
         return { properties: renamed, span: r.span, meta: { ...meta, collectionKey: key, collectionIndex: String(index) } };

@@ -418,7 +418,7 @@ class BicepReader {
               ? builds.named(policyId.value.slice(policyId.value.lastIndexOf('/') + 1))
               : undefined;
         if (policy && !policy.appliesTo.includes(`firewall ${name}`)) policy.appliesTo.push(`firewall ${name}`);
-        const classic = armClassicCollections(props, { symbolicName: r.symbol });
+        const classic = armClassicCollections(props, { symbolicName: r.symbol }, this.problems);
         if (classic.length) builds.add(r.symbol, inst.span, 'classic', { symbolicName: r.symbol, resourceType: r.typeText, firewallName: name }).collections.push(...classic);
       }
     }
