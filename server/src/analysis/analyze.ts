@@ -143,13 +143,15 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   });
   const inference = options.infer === false || options.commandLineRoles?.length ? undefined : inferSite(files, { catalog, declared: declared.bound, topology });
   const binding = inference ? cache.withInferred(files, declared, inference) : declared;
-  // Features the rules say are on (an ADC admitting the HA ports) count as declared, with the assumption shown.
+  // Features the rules say are on (an ADC admitting the HA ports) count as declared, with the assumption shown;
+  // so do peer addresses read from names (a variable `delivery_controller_ips`).
   const site = withInferredFeatures(topology, inference);
   const boundRoles = new Set<string>();
   for (const b of binding.bound) for (const r of b.roles) boundRoles.add(r);
   const assumed = inference?.peers ?? [];
-  const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles, ...assumed.map((a) => `assumed:${a.role}`)])].sort().join(',');
-  const sites = files.map((file) => withInferredFeatures(topology, inference, file.uri));
+  const inferredAddresses = (inference?.addresses ?? []).map((a) => `inferred:${a.role}@${a.folder}=${a.addresses.toString()}`);
+  const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles, ...assumed.map((a) => `assumed:${a.role}`), ...inferredAddresses])].sort().join(',');
+  const sites = files.map((file) => withInferredFeatures(withInferredAddresses(topology, inference, file.uri), inference, file.uri));
   const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], sites[i], catalog, boundRoles, rolesKey, assumed));
   const required = perFile.flatMap((p) => p.required);
   const context: AnalysisContext = { files, bound: binding.bound, topology: site, catalog, required };
@@ -531,6 +533,32 @@ function bindingShape(file: ParsedFile): string {
 }
 
 const withFeaturesMemo = new WeakMap<Topology, Map<string, Topology>>();
+const withAddressesMemo = new WeakMap<Topology, WeakMap<SiteInference, Map<string, Topology>>>();
+
+/**
+ * The topology for one file with the peer addresses inference read from names
+ * in its folder, as roles declared at the name that says so. The same object
+ * for the same folder and inference, so caches keyed by topology still hit.
+ */
+function withInferredAddresses(topology: Topology, inference: SiteInference | undefined, uri: string): Topology {
+  const folder = uri.slice(0, uri.lastIndexOf('/') + 1);
+  const here = inference?.addresses?.filter((a) => a.folder === folder && !topology.roles.has(a.role)) ?? [];
+  if (!inference || !here.length) return topology;
+  let byInference = withAddressesMemo.get(topology);
+  if (!byInference) withAddressesMemo.set(topology, (byInference = new WeakMap()));
+  let byFolder = byInference.get(inference);
+  if (!byFolder) byInference.set(inference, (byFolder = new Map()));
+  const hit = byFolder.get(folder);
+  if (hit) return hit;
+  const roles = new Map(topology.roles);
+  for (const a of here) {
+    const first = a.evidence[0];
+    roles.set(a.role, { id: a.role, addresses: a.addresses, addressEntries: [], declaredAt: { uri: first.uri, span: first.span } });
+  }
+  const site: Topology = { ...topology, roles };
+  byFolder.set(folder, site);
+  return site;
+}
 
 /**
  * The topology with the inferred features set, for one file (what its folder

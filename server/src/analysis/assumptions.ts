@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog';
 import type { Span } from '../model';
-import { guessInWords, type AssumedPeer, type BoundRuleSet, type SiteInference } from '../topology';
+import { guessInWords, type AssumedPeer, type BoundRuleSet, type InferredAddresses, type SiteInference } from '../topology';
 import type { Finding } from './findings';
 
 /** Something a finding rests on that nobody declared: a role inferred for its rule set, or a peer every site has. */
@@ -38,6 +38,21 @@ export function peerAssumption(catalog: Catalog, peer: AssumedPeer): Assumption 
   return { kind: 'peer', role: peer.role, text: `${names.join(' or ')} not declared, so checked against any address` };
 }
 
+/** `Delivery Controller at 10.0.3.10/31, from the variable "delivery_controller_ips" (variables.tf)`. */
+export function addressAssumption(catalog: Catalog, inferred: InferredAddresses): Assumption {
+  const name = catalog.roleById(inferred.role)?.name ?? inferred.role;
+  const first = inferred.evidence[0];
+  const file = decodeURIComponent(first.uri.slice(first.uri.lastIndexOf('/') + 1));
+  const what = first.kind === 'rule' ? `the rule "${first.name}"` : `the ${first.kind} "${first.name}"${first.valueFrom ? ` (value from ${first.valueFrom})` : ''}`;
+  const more = inferred.evidence.length > 1 ? ` and ${inferred.evidence.length - 1} more` : '';
+  return {
+    kind: 'peer',
+    role: inferred.role,
+    text: `${name} at ${inferred.addresses.toString()}, from ${what} in ${file}${more}`,
+    evidence: { kind: first.kind, text: first.name, uri: first.uri, span: first.span },
+  };
+}
+
 /** The one clause a finding's message gets for its assumptions. */
 export function assumptionClause(assumptions: readonly Assumption[]): string {
   if (!assumptions.length) return '';
@@ -52,10 +67,12 @@ const annotated = new WeakMap<RawFinding, { site: SiteInference; out: RawFinding
  * a check's own wording can change freely.
  */
 export function withAssumptions<T extends RawFinding>(findings: readonly T[], bound: readonly BoundRuleSet[], site: SiteInference | undefined, catalog: Catalog): T[] {
-  if (!site || (!site.bindings.length && !site.peers.length)) return findings as T[];
+  if (!site || (!site.bindings.length && !site.peers.length && !site.addresses?.length)) return findings as T[];
   const inferredById = new Map<string, BoundRuleSet[]>();
   for (const b of bound) if (b.via === 'inferred') inferredById.set(b.ruleSet.id, [...(inferredById.get(b.ruleSet.id) ?? []), b]);
-  const peers = new Map(site.peers.map((p) => [p.role, p]));
+  const peers = new Map<string, Assumption>(site.peers.map((p) => [p.role, peerAssumption(catalog, p)]));
+  // Read from names for one folder: a finding in a file there rests on those addresses, elsewhere on "any address".
+  for (const a of site.addresses ?? []) peers.set(`${a.role}\u0000${a.folder}`, addressAssumption(catalog, a));
   return findings.map((f) => {
     const memo = annotated.get(f);
     if (memo && memo.site === site) return memo.out as T;
@@ -66,7 +83,7 @@ export function withAssumptions<T extends RawFinding>(findings: readonly T[], bo
   });
 }
 
-function assumptionsOf(f: RawFinding, inferredById: ReadonlyMap<string, BoundRuleSet[]>, peers: ReadonlyMap<string, AssumedPeer>, catalog: Catalog): Assumption[] {
+function assumptionsOf(f: RawFinding, inferredById: ReadonlyMap<string, BoundRuleSet[]>, peers: ReadonlyMap<string, Assumption>, catalog: Catalog): Assumption[] {
   const data = f.data ?? {};
   const out: Assumption[] = [];
   const ruleSetId = typeof data.ruleSetId === 'string' ? data.ruleSetId : undefined;
@@ -80,7 +97,7 @@ function assumptionsOf(f: RawFinding, inferredById: ReadonlyMap<string, BoundRul
     }
   }
   const peerRole = typeof data.peerRole === 'string' ? data.peerRole : undefined;
-  const peer = peerRole ? peers.get(peerRole) : undefined;
-  if (peer && (f.checkId === 'missing-flow' || f.checkId === 'partial-flow' || f.checkId === 'edt-needs-udp' || f.checkId === 'unresolved-value')) out.push(peerAssumption(catalog, peer));
+  const peer = peerRole ? (peers.get(`${peerRole}\u0000${f.uri.slice(0, f.uri.lastIndexOf('/') + 1)}`) ?? peers.get(peerRole)) : undefined;
+  if (peer && (f.checkId === 'missing-flow' || f.checkId === 'partial-flow' || f.checkId === 'edt-needs-udp' || f.checkId === 'unresolved-value')) out.push(peer);
   return out;
 }

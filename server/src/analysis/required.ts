@@ -258,7 +258,8 @@ export function evaluateRequiredFlows(
           const declaredPeer = peerRole === ANY_CITRIX_COMPONENT ? componentAddresses(topology) : roleAddresses(peerRole, topology);
           // A peer whose addresses nobody declared (one every site has, or one declared without addresses):
           // is the flow open to (from) anywhere at all? A rule open to some addresses is the least-privilege rule.
-          const someAddress = assumedPeer !== undefined || !declaredPeer.known;
+          // An assumed peer whose addresses a name gives for this file's folder is checked from those (inference).
+          const someAddress = !declaredPeer.known;
           const reachable = someAddress ? { addresses: AddressSet.any(), known: false, declared: false } : declaredPeer;
           // A machine playing both ends (an ADC's NSIP heartbeat to the ADC) reaches only its peers across the network.
           const peer = machine && reachable.known ? { ...reachable, addresses: nonEmptyOr(reachable.addresses.difference(machine.addresses), reachable.addresses) } : reachable;
@@ -287,7 +288,7 @@ export function evaluateRequiredFlows(
             peerKnown: peer.known,
             peerDeclared: peer.declared,
             judgement,
-            ...(assumedPeer ? { assumedPeer } : {}),
+            ...(assumedPeer && someAddress ? { assumedPeer } : {}),
           });
         }
       }

@@ -65,7 +65,7 @@ export function formatJson(loaded: LoadedWorkspace): string {
     parseProblems: file.problems.length,
   }));
   const inference = loaded.analysis.inference;
-  const assumed = inference && (inference.bindings.length || inference.hints.length || inference.peers.length || inference.features.length) ? assumedJson(inference, loaded, at) : undefined;
+  const assumed = inference && (inference.bindings.length || inference.hints.length || inference.peers.length || inference.features.length || inference.addresses?.length) ? assumedJson(inference, loaded, at) : undefined;
   // Only when something was skipped or assumed, so the usual shape stays { findings, files }.
   const skipped = [...(loaded.unsupported ?? []), ...loaded.skipped].map((x) => ({ file: displayPath(toUri(x.file), loaded.cwd), reason: x.why }));
   return `${JSON.stringify({ findings, files, ...(skipped.length ? { skipped } : {}), ...(assumed ? { assumed } : {}) }, null, 2)}\n`;
@@ -83,7 +83,18 @@ function assumedJson(inference: SiteInference, loaded: LoadedWorkspace, at: Retu
       evidence: g.evidence.map((e) => ({ kind: e.kind, text: e.text, ...(e.span ? { line: at(e.uri, e.span).line } : {}) })),
     })),
   });
-  return { ruleSets: inference.bindings.map(one), hints: inference.hints.map(one), peers: inference.peers.map((p) => ({ role: p.role, alternatives: p.alternatives, neededBy: p.neededBy })), features: inference.features.map((f) => ({ feature: f.id, on: f.on, scope: f.scope, file: displayPath(f.uri, loaded.cwd), ...(f.ruleSetName ? { ruleSet: f.ruleSetName } : {}), evidence: f.evidence })) };
+  return { ruleSets: inference.bindings.map(one), hints: inference.hints.map(one), peers: inference.peers.map((p) => ({ role: p.role, alternatives: p.alternatives, neededBy: p.neededBy })), features: inference.features.map((f) => ({ feature: f.id, on: f.on, scope: f.scope, file: displayPath(f.uri, loaded.cwd), ...(f.ruleSetName ? { ruleSet: f.ruleSetName } : {}), evidence: f.evidence })),
+    ...(inference.addresses?.length
+      ? {
+          addresses: inference.addresses.map((a) => ({
+            role: a.role,
+            folder: displayPath(a.folder, loaded.cwd) || '.',
+            addresses: a.addresses.toStrings(),
+            evidence: a.evidence.map((e) => ({ kind: e.kind, name: e.name, file: displayPath(e.uri, loaded.cwd), line: at(e.uri, e.span).line, ...(e.valueFrom ? { valueFrom: e.valueFrom } : {}) })),
+          })),
+        }
+      : {}),
+  };
 }
 
 const COLORS = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
@@ -136,13 +147,21 @@ function assumedBlock(loaded: LoadedWorkspace, paint: (code: keyof typeof COLORS
   const catalog = loadCatalog();
   const name = (r: string): string => (r === 'any-citrix-component' ? 'Citrix components' : catalog.roleById(r)?.name ?? r);
   const out: string[] = [];
-  if (inference.bindings.length || inference.peers.length || inference.features.length) {
+  if (inference.bindings.length || inference.peers.length || inference.features.length || inference.addresses?.length) {
     out.push(paint('bold', 'Assumed') + paint('dim', ' (nothing declares these; `citrix-flow-lint init` writes them into citrix-flows.yaml, --no-infer turns this off):'));
     for (const b of inference.bindings) {
       const best = b.guesses.filter((g) => b.roles.includes(g.role) && g.confidence === 'high');
       const why = best.map((g) => `${name(g.role)} from ${guessInWords(g)}`).join('; ');
       const extra = b.roles.filter((r) => !best.some((g) => g.role === r));
       out.push(`  ${displayPath(b.uri, loaded.cwd)}  ${b.ruleSetName}: ${why}${extra.length ? ` (so also ${extra.map(name).join(', ')}, the same machine)` : ''}`);
+    }
+    const at = positions(loaded.texts);
+    for (const a of inference.addresses ?? []) {
+      const first = a.evidence[0];
+      const line = at(first.uri, first.span).line;
+      const what = first.kind === 'rule' ? `the rule "${first.name}"` : `the ${first.kind} "${first.name}"${first.valueFrom ? ` (value from ${first.valueFrom})` : ''}`;
+      const folder = displayPath(a.folder, loaded.cwd) || '.';
+      out.push(`  ${name(a.role)}: at ${a.addresses.toString()}, from ${what} (${displayPath(first.uri, loaded.cwd)}:${line})${a.evidence.length > 1 ? ` and ${a.evidence.length - 1} more` : ''}; its flows with the rule sets in ${folder} are checked from (to) these addresses`);
     }
     for (const p of inference.peers) {
       out.push(`  ${[p.role, ...p.alternatives].map(name).join(' or ')}: not declared, needed by ${p.neededBy.map(name).join(', ')}; its flows are checked against any address`);

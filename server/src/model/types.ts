@@ -241,6 +241,22 @@ export interface ParsedFile {
   readonly comments: readonly Comment[];
   /** Files whose rules this one loads; parsers never read them, callers may. */
   readonly loads?: readonly LoadedFile[];
+  /**
+   * Variables, locals and parameters of this file whose value is a list of
+   * concrete addresses (`vda_subnet_cidr = "10.0.2.0/24"`), for inference to
+   * read the addresses of the roles they are named for.
+   */
+  readonly namedAddresses?: readonly NamedAddresses[];
+}
+
+export interface NamedAddresses {
+  readonly name: string;
+  readonly kind: 'variable' | 'local' | 'parameter';
+  readonly addresses: AddressSet;
+  /** Where the name is declared. */
+  readonly span: Span;
+  /** Where the value comes from when not the declaration itself (`terraform.tfvars`). */
+  readonly valueFrom?: string;
 }
 
 export interface ParseOptions {

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog';
-import type { ParsedFile, RuleSet } from '../model';
-import { fileClues, inferenceKnowledge, scoreClues, type Evidence, type FileClues, type InferenceKnowledge, type RoleGuess } from './inferRoles';
+import type { ParsedFile, RuleSet, Span } from '../model';
+import { AddressSet } from '../net';
+import { fileClues, inferenceKnowledge, rolesInName, scoreClues, type Evidence, type FileClues, type InferenceKnowledge, type RoleGuess } from './inferRoles';
 import { INFRASTRUCTURE_ROLES, nameWords } from './inferWords';
 import type { BoundRuleSet, Topology } from './types';
 
@@ -75,8 +76,39 @@ export interface InferredFeature {
   readonly evidence: string;
 }
 
+/**
+ * Addresses of a peer role nothing declares, from names in the workspace:
+ * variables, locals and parameters named for the role
+ * (`delivery_controller_ips`), or the peer end of allow rules named for it
+ * (`Allow-From-Controllers`). Flows from (to) the role are then checked from
+ * (to) those addresses instead of "any address", with the assumption stated.
+ */
+export interface InferredAddresses {
+  readonly role: string;
+  /**
+   * The folder (URI ending in "/") whose files the addresses hold for: a
+   * Terraform variable belongs to its module, and a repository of templates
+   * keeps unrelated deployments side by side.
+   */
+  readonly folder: string;
+  readonly addresses: AddressSet;
+  /** Every name the addresses come from, strongest kind first. */
+  readonly evidence: readonly AddressEvidence[];
+}
+
+export interface AddressEvidence {
+  readonly kind: 'variable' | 'local' | 'parameter' | 'rule';
+  readonly name: string;
+  readonly uri: string;
+  readonly span: Span;
+  /** Where a variable's value comes from when not its default (`terraform.tfvars`). */
+  readonly valueFrom?: string;
+}
+
 export interface SiteInference {
   readonly bindings: readonly InferredBinding[];
+  /** Peer roles' addresses read from names; empty when citrix-flows.yaml declares roles. */
+  readonly addresses?: readonly InferredAddresses[];
   /** Features not declared that the rule sets' own rules say are on. */
   readonly features: readonly InferredFeature[];
   /** Guesses that did not bind (not confident), as hints. */
@@ -130,11 +162,95 @@ export function inferSite(files: readonly ParsedFile[], options: InferOptions): 
       } else if (guesses.some((g) => g.confidence === 'medium')) hints.push({ ...entry, roles: [] });
     }
   }
-  const present = new Set<string>([...declaredRoles, ...bindings.flatMap((b) => b.roles)]);
-  // A citrix-flows.yaml that lists the site's roles says which are there: nothing is assumed beside them.
-  const peers = options.topology.roles.size ? [] : assumedPeers(present);
+  const bound = new Set<string>([...declaredRoles, ...bindings.flatMap((b) => b.roles)]);
+  // A citrix-flows.yaml that lists the site's roles says which are there, and where: nothing is assumed beside them.
+  const zeroConfiguration = options.topology.roles.size === 0;
+  const addresses = zeroConfiguration ? inferAddresses(files, clues, knowledge, citrix, bound, [...options.declared, ...bindings.map((b) => ({ file: { uri: b.uri }, ruleSet: { id: b.ruleSetId }, roles: b.roles }))], options.catalog) : [];
+  const located = new Set(addresses.map((a) => a.role));
+  const present = new Set<string>([...bound, ...located]);
+  // A role whose addresses a name gives is present, but needs nothing itself: no rule set here protects it. Where
+  // its addresses hold only for some folders, the rule sets elsewhere still meet it as an assumed peer.
+  const everywhere = (role: string): boolean => located.has(role) && boundFolders(options.declared, bindings).every((f) => addresses.some((a) => a.role === role && a.folder === f));
+  const peers = zeroConfiguration ? assumedPeers(bound).filter((p) => !everywhere(p.role) && !p.alternatives.some(everywhere)) : [];
   const features = inferFeatures(files, [...options.declared.map((b) => ({ uri: b.file.uri, ruleSetId: b.ruleSet.id, roles: b.roles })), ...bindings], options.topology);
-  return { bindings, hints, peers, features, nothing: present.size === 0 && hints.length === 0, citrix };
+  return { bindings, hints, peers, features, ...(addresses.length ? { addresses } : {}), nothing: present.size === 0 && hints.length === 0, citrix };
+}
+
+/** The folders of every bound rule set. */
+function boundFolders(declared: readonly BoundRuleSet[], inferred: readonly InferredBinding[]): string[] {
+  return [...new Set([...declared.map((b) => folderOf(b.file.uri)), ...inferred.map((b) => folderOf(b.uri))])];
+}
+
+/** Evidence kept per role, for messages and `init`: the first few names are enough to say where the addresses come from. */
+const MAX_ADDRESS_EVIDENCE = 5;
+
+/**
+ * Peer addresses from names (see InferredAddresses). Only roles that no rule
+ * set here protects: a protected role's addresses come from its rule sets,
+ * and a variable named `vda_subnet` in one module says nothing about the VDAs
+ * another NSG protects. A name that mentions two roles says nothing. A role
+ * named by a variable takes the variables' addresses alone; rule names count
+ * only where no variable names the role.
+ */
+function inferAddresses(
+  files: readonly ParsedFile[],
+  clues: readonly FileClues[],
+  knowledge: InferenceKnowledge,
+  citrix: boolean,
+  bound: ReadonlySet<string>,
+  boundRuleSets: readonly { file: { uri: string }; ruleSet: { id: string }; roles: readonly string[] }[],
+  catalog: Pick<Catalog, 'flows'>,
+): InferredAddresses[] {
+  const fromNames = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
+  const fromRules = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
+  const add = (into: typeof fromNames, role: string, addresses: AddressSet, evidence: AddressEvidence): void => {
+    if (bound.has(role)) return;
+    const key = `${role}\u0000${folderOf(evidence.uri)}`;
+    const entry = into.get(key) ?? { addresses: AddressSet.none(), evidence: [] };
+    entry.addresses = entry.addresses.union(addresses);
+    if (entry.evidence.length < MAX_ADDRESS_EVIDENCE) entry.evidence.push(evidence);
+    into.set(key, entry);
+  };
+  for (const file of files) {
+    for (const named of file.namedAddresses ?? []) {
+      const roles = [...new Set(rolesInName(named.name, knowledge).found.filter((f) => f.strength === 'strong' && (citrix || !f.needsCitrixContext)).map((f) => f.role))];
+      if (roles.length !== 1) continue;
+      add(fromNames, roles[0], named.addresses, { kind: named.kind, name: named.name, uri: file.uri, span: named.span, ...(named.valueFrom ? { valueFrom: named.valueFrom } : {}) });
+    }
+  }
+  const rolesOf = new Map<string, readonly string[]>();
+  for (const b of boundRuleSets) rolesOf.set(`${b.file.uri}\u0000${b.ruleSet.id}`, b.roles);
+  clues.forEach((fileClue, i) => {
+    const parsed = files[i];
+    for (const rs of fileClue.ruleSets) {
+      const protects = rolesOf.get(`${rs.uri}\u0000${rs.ruleSetId}`);
+      const ruleSet = protects ? parsed?.ruleSets.find((r) => r.id === rs.ruleSetId) : undefined;
+      if (!protects || !ruleSet) continue;
+      for (const [named, evidence] of rs.peers) {
+        for (const e of evidence) {
+          if (e.kind !== 'rule-name' || !e.span || (e.needsCitrixContext && !citrix)) continue;
+          const span = e.span;
+          const rule = ruleSet.rules.find((r) => r.span.start === span.start && r.span.end === span.end);
+          if (!rule || rule.implicit || rule.target.kind !== 'allow' || (rule.direction !== 'inbound' && rule.direction !== 'outbound')) continue;
+          const inbound = rule.direction === 'inbound';
+          const peerEnd = (inbound ? rule.source : rule.destination).value;
+          if (!peerEnd.isConcrete || peerEnd.isEmpty || peerEnd.v4.isFull || peerEnd.v6.isFull) continue;
+          // "From the Gateway" on a VDA means the Gateway machine's side that talks to VDAs: its SNIP.
+          const candidates = MACHINE_ROLES[named] ?? [named];
+          const talks = candidates.filter((c) => catalog.flows.some((f) => (inbound ? f.source === c && protects.includes(f.destination) : f.destination === c && protects.includes(f.source))));
+          for (const role of talks) add(fromRules, role, peerEnd, { kind: 'rule', name: rule.name ?? rule.id, uri: parsed.uri, span: rule.span });
+        }
+      }
+    }
+  });
+  const out: InferredAddresses[] = [];
+  const entryOf = (key: string, entry: { addresses: AddressSet; evidence: AddressEvidence[] }): InferredAddresses => {
+    const [role, folder] = key.split('\u0000');
+    return { role, folder, addresses: entry.addresses, evidence: entry.evidence };
+  };
+  for (const [key, entry] of fromNames) out.push(entryOf(key, entry));
+  for (const [key, entry] of fromRules) if (!fromNames.has(key)) out.push(entryOf(key, entry));
+  return out.sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
 }
 
 /**

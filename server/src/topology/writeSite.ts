@@ -1,3 +1,4 @@
+import { AddressSet } from '../net';
 import type { RoleGuess } from './inferRoles';
 import { guessInWords, type SiteInference } from './infer';
 import { workspaceRelative } from './bind';
@@ -45,6 +46,12 @@ export function writeSiteYaml(site: SiteInference, options: WriteSiteOptions): s
     const alternatives = p.alternatives.length ? ` (or ${p.alternatives.map(options.roleName).join(', ')}: declare that instead if it is what you have)` : '';
     why(p.role, `not in these files, but ${needed} always talk${p.neededBy.length === 1 ? 's' : ''} to one${alternatives}; checked against any address until its addresses are here`);
   }
+  // A site file has one list per role: what the names of several folders give, together.
+  const located = new Map<string, AddressSet>();
+  for (const a of site.addresses ?? []) {
+    located.set(a.role, (located.get(a.role) ?? AddressSet.none()).union(a.addresses));
+    for (const e of a.evidence.slice(0, 2)) why(a.role, `${workspaceRelative(e.uri, options.root)}: the ${e.kind === 'rule' ? 'rule' : e.kind} "${e.name}"${e.valueFrom ? ` (value from ${e.valueFrom})` : ''} names it`);
+  }
   if (options.usersFromAnywhere) {
     why('workspace-app', 'users are assumed to connect from anywhere; narrow this to your user networks and Gateway');
   }
@@ -53,7 +60,8 @@ export function writeSiteYaml(site: SiteInference, options: WriteSiteOptions): s
   for (const role of ordered) {
     const reasons = roles.get(role) ?? [];
     out.push(`  # ${options.roleName(role)}: ${reasons.slice(0, 2).join('; ')}${reasons.length > 2 ? `; and ${reasons.length - 2} more rule sets (see bindings)` : ''}`);
-    out.push(role === 'workspace-app' && options.usersFromAnywhere ? `  ${role}: [0.0.0.0/0, "::/0"]` : `  ${role}: []`);
+    const at = located.get(role)?.toStrings();
+    out.push(role === 'workspace-app' && options.usersFromAnywhere ? `  ${role}: [0.0.0.0/0, "::/0"]` : at ? `  ${role}: [${at.map(quote).join(', ')}]` : `  ${role}: []`);
   }
   // A site file sets a feature for the whole site; what held for one file or folder only is left as a comment to decide.
   const siteWide = site.features.filter((f) => f.on && f.scope === 'folder');

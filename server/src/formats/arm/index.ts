@@ -1,5 +1,7 @@
-import { LineIndex, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { LineIndex, type NamedAddresses, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import {
+  addressTexts,
   AZURE_FIREWALL_TYPE,
   FIREWALL_POLICY_TYPE,
   RULE_COLLECTION_GROUP_TYPE,
@@ -35,7 +37,8 @@ export function parseArm(text: string, uri: string, _options?: ParseOptions): Pa
     const reader = new ArmReader(text);
     if (json.root) reader.template(json.root, 'resources');
     const ruleSets = reader.finish();
-    return { uri, format: 'arm', text, ruleSets, problems: [...json.problems, ...distinct(reader.problems)], comments: json.comments };
+    const named = reader.namedAddresses();
+    return { uri, format: 'arm', text, ruleSets, problems: [...json.problems, ...distinct(reader.problems)], comments: json.comments, ...(named.length ? { namedAddresses: named } : {}) };
   } catch (e) {
     return {
       uri,
@@ -116,9 +119,23 @@ class ArmReader {
     this.lines = new LineIndex(text);
   }
 
+  /** The top-level template's scope: its parameters and variables name addresses (ParsedFile.namedAddresses). */
+  private topScope: TemplateScope | undefined;
+
+  namedAddresses(): NamedAddresses[] {
+    const out: NamedAddresses[] = [];
+    for (const d of this.topScope?.declaredValues(MAX_NAMED_ADDRESSES) ?? []) {
+      const texts = addressTexts(d.value);
+      const addresses = texts ? concreteAddressList(texts) : undefined;
+      if (addresses) out.push({ name: d.name, kind: d.kind === 'parameter' ? 'parameter' : 'variable', addresses, span: d.span });
+    }
+    return out;
+  }
+
   /** Collects the resources of a template; nested deployments with an inline template are read too. */
   template(root: JsonNode, path: string): void {
     const ctx = new TemplateScope(member(root, 'parameters'), member(root, 'variables'), this.budget, this.text);
+    this.topScope ??= ctx;
     const resources = member(root, 'resources');
     if (resources?.type === 'array') this.collect(resources.items, path, ctx, undefined, undefined);
     else if (resources?.type === 'object') {

@@ -140,6 +140,19 @@ export class TemplateScope extends ScopeBase {
     return v;
   }
 
+  /** Every parameter and variable declared here, with its value as far as it resolves. */
+  declaredValues(limit: number): { name: string; kind: 'parameter' | 'variable'; value: Val; span: Span }[] {
+    const out: { name: string; kind: 'parameter' | 'variable'; value: Val; span: Span }[] = [];
+    for (const [kind, node] of [['parameter', this.parameters], ['variable', this.variables]] as const) {
+      if (node?.type !== 'object') continue;
+      for (const p of node.props) {
+        if (out.length >= limit || p.key === 'copy') continue;
+        out.push({ name: p.key, kind, value: kind === 'parameter' ? this.parameter(p.key, p.keySpan) : this.variable(p.key, p.keySpan), span: p.keySpan });
+      }
+    }
+    return out;
+  }
+
   copyIndex(loopName: string | undefined, span: Span): Val {
     if (this.forKeys && loopName === undefined) return { kind: 'string', value: COPY_INDEX_KEY, span };
     return unknownVal('copyIndex()', loopName === undefined ? 'copyIndex() outside a copy loop' : `copyIndex('${loopName}') outside a copy loop of that name`, span);

@@ -115,3 +115,10 @@ export function simpleFormat(template: string, args: readonly string[]): string 
   }
   return out;
 }
+
+/** A value that is one address text or a list of them, as texts (for ParsedFile.namedAddresses); undefined otherwise. */
+export function addressTexts(v: Val): (string | undefined)[] | undefined {
+  if (v.kind === 'string') return [v.value];
+  if (v.kind === 'array') return v.items.map((i) => (i.kind === 'string' ? i.value : undefined));
+  return undefined;
+}

@@ -96,6 +96,12 @@ export class BicepEvaluator {
     return { kind: 'ref', resourceType: r.type, symbol: r.symbol, name: name?.kind === 'string' ? name.value : undefined, text, span };
   }
 
+  /** The value of a declared param (its default) or var, as far as it resolves. */
+  valueOf(kind: 'param' | 'var', name: string): Val | undefined {
+    const decl = (kind === 'param' ? this.params : this.vars).get(name);
+    return decl ? this.declared(kind, name, declarationName(decl) ?? decl) : undefined;
+  }
+
   private declared(kind: 'param' | 'var', name: string, node: Node): Val | undefined {
     const key = `${kind}:${name}`;
     const cached = this.cache.get(key);

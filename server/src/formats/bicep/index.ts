@@ -1,6 +1,8 @@
-import { LineIndex, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { LineIndex, type MatchCondition, type NamedAddresses, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { incrementalTreesOf, parseDocument, treeSitterParser, type IncrementalTrees } from '../treeSitter';
+import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import {
+  addressTexts,
   AZURE_FIREWALL_TYPE,
   FIREWALL_POLICY_TYPE,
   RULE_COLLECTION_GROUP_TYPE,
@@ -127,7 +129,24 @@ class BicepReader {
     this.evaluator = new BicepEvaluator(this.params, this.vars, this.resources, this.spreadAt);
     const ruleSets = this.buildRuleSets();
     this.memo.commit();
-    return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.scan.comments };
+    const named = this.namedAddresses();
+    return { uri: this.uri, format: 'bicep', text: this.text, ruleSets, problems: this.problems, comments: this.scan.comments, ...(named.length ? { namedAddresses: named } : {}) };
+  }
+
+  /** Params (their defaults) and vars whose value is one or more concrete addresses (ParsedFile.namedAddresses). */
+  private namedAddresses(): NamedAddresses[] {
+    const out: NamedAddresses[] = [];
+    for (const [kind, decls] of [['param', this.params], ['var', this.vars]] as const) {
+      for (const [name, decl] of decls) {
+        if (out.length >= MAX_NAMED_ADDRESSES) return out;
+        const value = this.evaluator.valueOf(kind, name);
+        const texts = value ? addressTexts(value) : undefined;
+        const addresses = texts ? concreteAddressList(texts) : undefined;
+        const at = declarationName(decl);
+        if (addresses) out.push({ name, kind: kind === 'param' ? 'parameter' : 'variable', addresses, span: at ? spanOf(at) : spanOf(decl) });
+      }
+    }
+    return out;
   }
 
   /**

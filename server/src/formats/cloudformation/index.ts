@@ -1,5 +1,6 @@
 import { AddressSet, Ports, Protocols, type PortSet, type ProtocolSet } from '../../net';
-import { LineIndex, makeRule, type Comment, type Field, type MatchCondition, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { LineIndex, makeRule, type Comment, type Field, type MatchCondition, type NamedAddresses, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
 import { awsNaclRule, awsNetworkAclRuleSet } from '../aws/networkAcl';
 import { awsCarriesPorts, awsDefaultEgressRule, awsPortRange, awsProtocol, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
@@ -20,9 +21,11 @@ export function parseCloudFormation(text: string, uri: string, _options?: ParseO
   const read = style === 'json' ? parseJsonTolerant(text) : parseCfnYaml(text);
   const problems: ParseProblem[] = [...read.problems];
   try {
-    const ruleSets = read.root ? new CfnReader(text, read.root, problems).read() : [];
+    const reader = read.root ? new CfnReader(text, read.root, problems) : undefined;
+    const ruleSets = reader ? reader.read() : [];
     const comments = read.root ? [...read.comments, ...metadataDirectives(read.root)].sort((a, b) => a.span.start - b.span.start) : read.comments;
-    return { uri, format: 'cloudformation', text, ruleSets, problems, comments };
+    const named = reader?.namedAddresses() ?? [];
+    return { uri, format: 'cloudformation', text, ruleSets, problems, comments, ...(named.length ? { namedAddresses: named } : {}) };
   } catch (e) {
     problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` });
     return { uri, format: 'cloudformation', text, ruleSets: [], problems, comments: read.comments };
@@ -79,6 +82,19 @@ interface Group {
 class CfnReader {
   private readonly template: Template;
   private readonly resolver: Resolver;
+  private readonly parameterKeys: { id: string; keySpan: Span }[] = [];
+
+  /** Parameters whose Default is one or more concrete addresses (ParsedFile.namedAddresses). */
+  namedAddresses(): NamedAddresses[] {
+    const out: NamedAddresses[] = [];
+    for (const p of this.parameterKeys.slice(0, MAX_NAMED_ADDRESSES)) {
+      const v = this.resolver.parameterValue(p.id);
+      const texts = v?.kind === 'string' ? [v.value] : v?.kind === 'list' ? v.items.map((i) => (i.kind === 'string' ? i.value : undefined)) : undefined;
+      const addresses = texts ? concreteAddressList(texts) : undefined;
+      if (addresses) out.push({ name: p.id, kind: 'parameter', addresses, span: p.keySpan });
+    }
+    return out;
+  }
   private readonly lines: LineIndex;
   private readonly groups = new Map<string, Group>();
   private readonly order: Group[] = [];
@@ -97,6 +113,8 @@ class CfnReader {
     };
     const resources = member(root, 'Resources');
     if (resources?.type === 'object') for (const p of resources.props) if (p.value) this.resourceEntries.push({ id: p.key, keySpan: p.keySpan, span: p.span, node: p.value });
+    const parameters = member(root, 'Parameters');
+    if (parameters?.type === 'object') for (const p of parameters.props) this.parameterKeys.push({ id: p.key, keySpan: p.keySpan });
     this.template = { text, parameters: entries('Parameters'), mappings: member(root, 'Mappings'), conditions: entries('Conditions'), resources: entries('Resources') };
     this.resolver = new Resolver(this.template);
     this.lines = new LineIndex(text);

@@ -186,6 +186,12 @@ export class Resolver {
     }
   }
 
+  /** A parameter's value (its Default, read as the parameter's Type says), or undefined when none is declared. */
+  parameterValue(id: string): CfnValue | undefined {
+    const p = this.t.parameters.get(id);
+    return p ? this.parameter(id, p, id) : undefined;
+  }
+
   private ref(id: string, text: string): CfnValue {
     if (id === 'AWS::NoValue') return { kind: 'novalue' };
     if (id.startsWith('AWS::')) return { kind: 'unknown', reason: `${id} is known only at deployment`, text };

@@ -1,4 +1,6 @@
-import { LineIndex, type ParseOptions, type ParsedFile, type ParseProblem, type RuleSet } from '../../model';
+import { LineIndex, type NamedAddresses, type ParseOptions, type ParsedFile, type ParseProblem, type RuleSet } from '../../model';
+import type { AddressSet } from '../../net';
+import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import { incrementalTreesOf, isTreeSitterReady } from '../treeSitter';
 import { awsRuleSets } from './aws';
 import { awsNaclRuleSets } from './awsNacl';
@@ -8,8 +10,8 @@ import type { Context, Resource } from './common';
 import { gcpRuleSets } from './gcp';
 import { parseHclFast } from './fastHcl';
 import { isTerraformJsonFile, parseTerraformJson } from './json';
-import { blocksOf, keepDocumentTree, parseHclWithTreeSitter } from './hcl';
-import { collectDefinitions, readSiblings, Resolver } from './resolve';
+import { attribute, blocksOf, keepDocumentTree, parseHclWithTreeSitter, type HclBody } from './hcl';
+import { collectDefinitions, readSiblings, Resolver, type ModuleDefinitions, type Value } from './resolve';
 
 export { parseHcl } from './hcl';
 export { isTerraformJsonFile, parseTerraformJson } from './json';
@@ -64,7 +66,48 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
 
   const ruleSets = cloudRuleSets(ctx).map((rs) => withValueOrigins(rs, ctx.resolver));
   problems.sort((a, b) => a.span.start - b.span.start);
-  return { uri, format: 'terraform', text, ruleSets, problems, comments: [...doc.comments].sort((a, b) => a.span.start - b.span.start) };
+  const named = namedAddresses(doc.body, defs, ctx.resolver);
+  return {
+    uri,
+    format: 'terraform',
+    text,
+    ruleSets,
+    problems,
+    comments: [...doc.comments].sort((a, b) => a.span.start - b.span.start),
+    ...(named.length ? { namedAddresses: named } : {}),
+  };
+}
+
+/**
+ * The variables (their tfvars value, else their default) and locals declared
+ * in this file whose value is one address or a list of them, all concrete.
+ */
+function namedAddresses(body: HclBody, defs: ModuleDefinitions, resolver: Resolver): NamedAddresses[] {
+  const out: NamedAddresses[] = [];
+  for (const b of blocksOf(body, 'variable')) {
+    const label = b.labels[0];
+    if (!label || out.length >= MAX_NAMED_ADDRESSES) continue;
+    const fromTfvars = defs.tfvars.get(label.value);
+    const given = fromTfvars?.value && !fromTfvars.ambiguous ? fromTfvars.value : undefined;
+    const d = given ? undefined : attribute(b.body, 'default');
+    const addresses = concreteAddresses(given ?? (d ? resolver.resolve(d.expr) : undefined));
+    if (addresses) out.push({ name: label.value, kind: 'variable', addresses, span: label.span, ...(given ? { valueFrom: fromTfvars?.file } : {}) });
+  }
+  for (const b of blocksOf(body, 'locals')) {
+    for (const item of b.body.items) {
+      if (item.kind !== 'attribute' || out.length >= MAX_NAMED_ADDRESSES) continue;
+      const addresses = concreteAddresses(resolver.resolve(item.expr));
+      if (addresses) out.push({ name: item.name, kind: 'local', addresses, span: item.nameSpan });
+    }
+  }
+  return out;
+}
+
+/** A string or list of strings that are all addresses (see concreteAddressList). */
+function concreteAddresses(v: Value | undefined): AddressSet | undefined {
+  if (!v) return undefined;
+  if (v.kind === 'string') return concreteAddressList([v.value]);
+  return v.kind === 'list' ? concreteAddressList(v.items.map((i) => (i.kind === 'string' ? i.value : undefined))) : undefined;
 }
 
 /**
