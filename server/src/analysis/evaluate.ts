@@ -808,9 +808,10 @@ function evaluateBranches(path: readonly RuleSet[], whole: Dims, direction: Dire
   const holds: boolean[] = names.map(() => true);
   // Names are decided one at a time, and a branch stops as soon as its verdict is definite with the rest still
   // unresolved (the evaluation is sound for every value they may take). Deciding every combination cost 2^n
-  // evaluations even where one name settled the flow: 7 NSGs with five service tags took 70-370 ms. The last name
-  // is decided first and "held" before "not held", so the cases come in the order of the combinations they stand
-  // for, every name held first (the declared rules before the defaults in the reasons).
+  // evaluations even where one name settled the flow (48 flows of an Azure export with up to four names: 224
+  // evaluations, where every combination is 696); at worst this is 2^(n+1)-2. The last name is decided first and "held" before "not
+  // held", so the cases come in the order of the combinations they stand for, every name held first (the declared
+  // rules before the defaults in the reasons).
   const decide = (index: number): boolean => {
     const name = names[index];
     const sideMap = name.side === 'source' ? source : destination;

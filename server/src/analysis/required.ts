@@ -173,6 +173,10 @@ function interfaceSides(bound: BoundRuleSet, role: string): Set<'inbound' | 'out
   return sides;
 }
 
+function nonEmptyOr(set: AddressSet, otherwise: AddressSet): AddressSet {
+  return set.isEmpty ? otherwise : set;
+}
+
 /**
  * The part of the role a rule set protects: where its own rules point (the
  * destinations of its inbound rules, the sources of its outbound rules),
@@ -180,10 +184,6 @@ function interfaceSides(bound: BoundRuleSet, role: string): Set<'inbound' | 'out
  * protected by a different rule set in each, and each should be judged only
  * for its own hosts.
  */
-function nonEmptyOr(set: AddressSet, otherwise: AddressSet): AddressSet {
-  return set.isEmpty ? otherwise : set;
-}
-
 function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'outbound', resolve: (s: AddressSymbol) => AddressSet | undefined): AddressSet {
   let own = AddressSet.none();
   for (const rule of ruleSet.rules) {
@@ -245,7 +245,8 @@ export function evaluateRequiredFlows(
         if (!direction || !sides.has(flowSide)) continue;
         // A rule set on the host itself (no declared addresses) protects whatever address the host has.
         const roleOwn = own.known ? protectedPart(own.addresses, b.ruleSet, flowSide, resolve) : (b.ruleSet.roleAddresses?.[role] ?? AddressSet.any());
-        const ownAddresses = machine?.roles.includes(role) ? nonEmptyOr(roleOwn.intersect(machine.addresses), roleOwn) : roleOwn;
+        const onMachine = machine?.roles.includes(role) ? machine : undefined;
+        const ownAddresses = onMachine ? nonEmptyOr(roleOwn.intersect(onMachine.addresses), roleOwn) : roleOwn;
         for (const flow of flows) {
           const peerRole = flowSide === 'inbound' ? flow.source : flow.destination;
           if (!present.has(peerRole) || !checkable(flow)) continue;
@@ -262,7 +263,7 @@ export function evaluateRequiredFlows(
           const someAddress = !declaredPeer.known;
           const reachable = someAddress ? { addresses: AddressSet.any(), known: false, declared: false } : declaredPeer;
           // A machine playing both ends (an ADC's NSIP heartbeat to the ADC) reaches only its peers across the network.
-          const peer = machine && reachable.known ? { ...reachable, addresses: nonEmptyOr(reachable.addresses.difference(machine.addresses), reachable.addresses) } : reachable;
+          const peer = onMachine && reachable.known ? { ...reachable, addresses: nonEmptyOr(reachable.addresses.difference(onMachine.addresses), reachable.addresses) } : reachable;
           const protocols = Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p]));
           const ports = flow.ports.length ? Ports.of(flow.ports) : Ports.any();
           const query: FlowQuery = {
