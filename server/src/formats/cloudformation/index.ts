@@ -121,6 +121,17 @@ class CfnReader {
   }
 
   read(): RuleSet[] {
+    for (const p of this.parameterKeys) {
+      const refused = this.resolver.refusedDefault(p.id);
+      if (refused !== undefined) {
+        this.problems.push({
+          code: 'unresolved-value',
+          severity: 'warning',
+          span: p.keySpan,
+          message: `parameter ${p.id}: its Default "${refused}" is not among its AllowedValues, so CloudFormation refuses a stack that does not pass one of them; the rules are read with the allowed values`,
+        });
+      }
+    }
     // One problem per type not read, at its first resource: a template of 12 nested stacks says it once.
     const notRead = new Map<string, { span: Span; ids: string[] }>();
     for (const r of this.resourceEntries) {

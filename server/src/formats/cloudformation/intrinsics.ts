@@ -186,6 +186,36 @@ export class Resolver {
     }
   }
 
+  /** The Default of a parameter when CloudFormation would refuse it (not among its AllowedValues). */
+  refusedDefault(id: string): string | undefined {
+    const p = this.t.parameters.get(id);
+    const def = p ? this.resolve(member(p, 'Default')) : undefined;
+    return p && def?.kind === 'string' && this.disallowed(p, def.value) ? def.value : undefined;
+  }
+
+  /** Whether the parameter lists AllowedValues (all literal) and `value` is not one of them. */
+  private disallowed(p: JsonNode, value: string): boolean {
+    const allowed = this.resolve(member(p, 'AllowedValues'));
+    if (allowed.kind !== 'list' || !allowed.items.length) return false;
+    const values = allowed.items.map(asString);
+    return values.every((x) => x !== undefined) && !values.includes(value);
+  }
+
+  /**
+   * A parameter without a Default is chosen at deployment, but only among its
+   * AllowedValues: one allowed value is the value; several are named in the
+   * reason, so the finding says what the choice is between.
+   */
+  private allowedOnly(id: string, p: JsonNode, type: string | undefined, text: string): CfnValue {
+    const allowed = this.resolve(member(p, 'AllowedValues'));
+    const values = allowed.kind === 'list' ? allowed.items.map(asString) : [];
+    if (!values.length || values.some((x) => x === undefined)) return { kind: 'unknown', reason: `parameter ${id} has no Default`, text };
+    const listType = type === 'CommaDelimitedList' || type?.startsWith('List<');
+    if (values.length === 1 && !listType) return { kind: 'string', value: values[0] as string };
+    const shown = values.slice(0, 6).join(', ') + (values.length > 6 ? `, … (${values.length} in all)` : '');
+    return { kind: 'unknown', reason: `parameter ${id} has no Default; it is one of its AllowedValues (${shown}), chosen at deployment`, text };
+  }
+
   /** A parameter's value (its Default, read as the parameter's Type says), or undefined when none is declared. */
   parameterValue(id: string): CfnValue | undefined {
     const p = this.t.parameters.get(id);
@@ -208,12 +238,16 @@ export class Resolver {
     const def = member(p, 'Default');
     let v: CfnValue;
     if (type?.startsWith('AWS::SSM::Parameter')) v = { kind: 'unknown', reason: `parameter ${id} is read from SSM Parameter Store at deployment`, text };
-    else if (!def) v = { kind: 'unknown', reason: `parameter ${id} has no Default`, text };
+    else if (!def) v = this.allowedOnly(id, p, type, text);
     else {
       const d = this.resolve(def);
       if (d.kind === 'string' && (type === 'CommaDelimitedList' || type?.startsWith('List<'))) v = { kind: 'list', items: d.value.split(',').map((s) => ({ kind: 'string' as const, value: s.trim() })) };
       else if (d.kind === 'string' && d.value === '' && type?.startsWith('AWS::')) v = { kind: 'unknown', reason: `parameter ${id} has an empty Default`, text };
-      else v = d;
+      else if (d.kind === 'string' && this.disallowed(p, d.value)) {
+        // CloudFormation refuses a Default outside AllowedValues: a deployment must pass one of them.
+        const chosen = this.allowedOnly(id, p, type, text);
+        v = chosen.kind === 'unknown' ? { ...chosen, reason: `${chosen.reason.replace(/ has no Default;/, `'s Default "${d.value}" is not among its AllowedValues, which CloudFormation refuses;`)}` } : chosen;
+      } else v = d;
     }
     this.paramCache.set(id, v);
     return v;
