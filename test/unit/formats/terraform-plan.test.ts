@@ -104,6 +104,27 @@ test('findings on a plan say which source to change, and no rule is written into
   assert.ok('error' in generated);
 });
 
+test('with the module source (.tf) in the workspace, a plan finding names the file and line, and points at it', async () => {
+  const { initTreeSitter, parseAs } = await import('../../../server/src/formats');
+  await initTreeSitter();
+  const parsed = plan();
+  const source = 'variable "x" {}\n\nresource "aws_security_group" "vda" {\n  name   = "vda"\n  vpc_id = "vpc-1"\n}\n';
+  // Two modules declare aws_security_group.vda: the one in a folder named like the plan's module is the source.
+  const inModule = parseAs('terraform', source, 'file:///w/modules/vda/main.tf');
+  const elsewhere = parseAs('terraform', `\n\n\n${source}`, 'file:///w/modules/other/main.tf');
+  const findings = analyzeParsed([parsed, inModule, elsewhere], emptyTopology()).findings.filter((x) => x.uri === parsed.uri && (x.checkId === 'missing-flow' || x.checkId === 'edt-needs-udp'));
+  assert.ok(findings.length > 0);
+  for (const f of findings) {
+    assert.match(f.message, /change module\.vda\.aws_security_group\.vda at main\.tf line 3, then plan again\./);
+    const related = f.related?.find((r) => r.message === 'module.vda.aws_security_group.vda is declared here');
+    assert.equal(related?.uri, 'file:///w/modules/vda/main.tf');
+    assert.equal(source.slice(related.span.start, related.span.end).includes('vda'), true);
+  }
+  // Two candidates and no folder to choose by: the finding names the module, not a guess.
+  const ambiguous = analyzeParsed([parsed, parseAs('terraform', source, 'file:///w/a/main.tf'), parseAs('terraform', source, 'file:///w/b/main.tf')], emptyTopology()).findings;
+  for (const f of ambiguous.filter((x) => x.uri === parsed.uri && x.checkId === 'missing-flow')) assert.match(f.message, /in the \.tf files of module\.vda, then plan again\./);
+});
+
 test('plan and state JSON are told apart from the other JSON formats', () => {
   const rows: [string, string, string | undefined][] = [
     ['plan.json', '{"format_version":"1.2","terraform_version":"1.7.5","planned_values":{"root_module":{}}}', 'terraform-plan'],
