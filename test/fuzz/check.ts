@@ -11,16 +11,21 @@ import type { Topology } from '../../server/src/topology';
 
 export const TIME_BUDGET_MS = 100;
 /**
- * A large input gets more: linear work at a few microseconds a character is
- * not a hang (bench/growth.mjs holds the readers linear), and a fixed 100 ms
- * failed an 80,000-character Terraform line at 106 ms whose time doubles with
- * its length. Superlinear work still outgrows this quickly.
+ * A longer input gets more: linear work at a few microseconds a character is
+ * not a hang (bench/growth.mjs holds the readers linear), and the parsers'
+ * own guard (formats/budget.ts) lets a broken file spend a base plus about
+ * 2 µs a character before it gives up. The budget has that shape, a base plus
+ * a part per character. With the larger of the two instead, an
+ * 80,000-character Terraform line failed at 106 ms, and a 40.5 KB broken
+ * Terraform block that spends the whole parse guard (60-110 ms of CPU, about
+ * the same from 10 KB to 160 KB of it) at 108 ms under load. Superlinear work
+ * still outgrows this quickly.
  */
 export const TIME_BUDGET_MS_PER_CHAR = 0.002;
 
-/** The CPU budget for one input: the base, or linear in its length past 50,000 characters. */
+/** The CPU budget for one input: the base plus a part linear in its length. */
 export function budgetFor(text: string, baseMs = TIME_BUDGET_MS): number {
-  return Math.max(baseMs, text.length * TIME_BUDGET_MS_PER_CHAR);
+  return baseMs + text.length * TIME_BUDGET_MS_PER_CHAR;
 }
 /** Runs that decide whether an input over budget is slow: the median of this many (fewer once a majority agrees). */
 export const TIMING_REPEATS = 5;

@@ -34,3 +34,24 @@ test('a JSON template declares a role in a resource Metadata string, which binds
   const analysis = analyzeParsed([parsed], readTopology(undefined, undefined), { workspaceRoot: '/ws', reportUnmatchedBindings: false, infer: false });
   assert.deepEqual(analysis.binding.bound.map((b) => [b.ruleSet.id, b.roles, b.via]), [['PoolOne', ['vda'], 'annotation']]);
 });
+
+test('a subnet ACL and a group become stages only when the group is all the subnet holds', async () => {
+  const { parseAs } = await import('../../../server/src/formats');
+  const base = fs.readFileSync(fixturePath('cloudformation', 'subnet-acl-stages.yaml'), 'utf8');
+  const stagesOf = (text: string): string[] =>
+    parseAs('cloudformation', text, 'file:///ws/t.yaml')
+      .ruleSets.filter((rs) => rs.stage)
+      .map((rs) => `${rs.id}:${rs.stage?.group}:${rs.stage?.order}`)
+      .sort();
+  assert.deepEqual(stagesOf(base), ['VdaGroup:subnets of VdaSubnetAcl:1', 'VdaSubnetAcl:subnets of VdaSubnetAcl:0']);
+  // A second group's instance in the same subnet: an instance's groups are not stages of each other, so none are joined.
+  const otherGroup = `${base}  OtherGroup:\n    Type: AWS::EC2::SecurityGroup\n    Properties: { GroupDescription: other, VpcId: vpc-0abc }\n  Other1:\n    Type: AWS::EC2::Instance\n    Properties: { ImageId: ami-0abc, SubnetId: !Ref VdaSubnet, SecurityGroupIds: [!Ref OtherGroup] }\n`;
+  assert.deepEqual(stagesOf(otherGroup), []);
+  // The group also in a subnet with no ACL association here: which ACL its instances meet is not one.
+  const twoSubnets = `${base}  OtherSubnet:\n    Type: AWS::EC2::Subnet\n    Properties: { VpcId: vpc-0abc, CidrBlock: 10.2.0.0/24 }\n  Vda2:\n    Type: AWS::EC2::Instance\n    Properties: { ImageId: ami-0abc, SubnetId: !Ref OtherSubnet, SecurityGroupIds: [!Ref VdaGroup] }\n`;
+  assert.deepEqual(stagesOf(twoSubnets), []);
+  // Through a network interface, as ADC templates attach their groups.
+  const viaNic = base.replace(/  Vda1:\n[\s\S]*?(?=# Hand-worked)/, '  VdaNic:\n    Type: AWS::EC2::NetworkInterface\n    Properties: { SubnetId: !Ref VdaSubnet, GroupSet: [!Ref VdaGroup] }\n');
+  assert.notEqual(viaNic, base);
+  assert.deepEqual(stagesOf(viaNic), stagesOf(base));
+});

@@ -3,6 +3,7 @@ import { LineIndex, makeRule, type Comment, type Field, type MatchCondition, typ
 import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
 import { awsNaclRule, awsNetworkAclRuleSet } from '../aws/networkAcl';
+import { SubnetPlacementBuilder, withSubnetStages } from '../aws/subnetStages';
 import { awsCarriesPorts, awsDefaultEgressRule, awsPortRange, awsProtocol, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
 import { Resolver, intrinsicOf, member, reasonOf, textOf, type CfnValue, type Template } from './intrinsics';
 import { parseCfnYaml } from './yaml';
@@ -201,7 +202,35 @@ class CfnReader {
     const groups = this.order.map((g) =>
       awsSecurityGroupRuleSet({ id: g.id, name: g.id, format: 'cloudformation', span: g.span, nameSpan: g.nameSpan, rules: g.rules, external: g.external, meta: g.meta, styles: [...g.styles] }),
     );
-    return [...groups, ...this.networkAcls()];
+    return this.withSubnetStages([...groups, ...this.networkAcls()]);
+  }
+
+  /** Where the template's groups sit (AWS::EC2::SubnetNetworkAclAssociation, instances and network interfaces), as stages. */
+  private withSubnetStages(ruleSets: RuleSet[]): RuleSet[] {
+    const refId = (node: JsonNode | undefined): string | undefined => {
+      if (!node) return undefined;
+      const v = this.resolver.resolve(node);
+      return v.kind === 'ref' ? v.logicalId : v.kind === 'string' ? v.value : undefined;
+    };
+    const idsOf = (node: JsonNode | undefined): (string | undefined)[] => {
+      if (!node) return [];
+      const v = this.resolver.resolve(node);
+      if (v.kind === 'list') return v.items.map((i) => (i.kind === 'ref' ? i.logicalId : i.kind === 'string' ? i.value : undefined));
+      return [refId(node)];
+    };
+    const where = new SubnetPlacementBuilder();
+    for (const r of this.resourceEntries) {
+      const type = this.str(member(r.node, 'Type'));
+      const props = member(r.node, 'Properties');
+      if (this.deployed(r.node) === false) continue;
+      if (type === 'AWS::EC2::SubnetNetworkAclAssociation') where.associate(refId(member(props, 'SubnetId')), refId(member(props, 'NetworkAclId')));
+      else if (type === 'AWS::EC2::Instance') {
+        where.place(refId(member(props, 'SubnetId')), idsOf(member(props, 'SecurityGroupIds')));
+        const nics = member(props, 'NetworkInterfaces');
+        if (nics?.type === 'array') for (const nic of nics.items) where.place(refId(member(nic, 'SubnetId')), idsOf(member(nic, 'GroupSet')));
+      } else if (type === 'AWS::EC2::NetworkInterface') where.place(refId(member(props, 'SubnetId')), idsOf(member(props, 'GroupSet')));
+    }
+    return withSubnetStages(ruleSets, where);
   }
 
   /** AWS::EC2::NetworkAcl with its AWS::EC2::NetworkAclEntry resources (joined by NetworkAclId). */

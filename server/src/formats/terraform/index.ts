@@ -6,7 +6,8 @@ import { awsRuleSets } from './aws';
 import { awsNaclRuleSets } from './awsNacl';
 import { azureRuleSets } from './azure';
 import { attachFirewallRoutes, azureFirewallRuleSets } from './azureFirewall';
-import type { Context, Resource } from './common';
+import { resourceInstances, scalar, type Context, type Resource } from './common';
+import { SubnetPlacementBuilder, withSubnetStages } from '../aws/subnetStages';
 import { gcpRuleSets } from './gcp';
 import { parseHclFast } from './fastHcl';
 import { isTerraformJsonFile, parseTerraformJson } from './json';
@@ -154,7 +155,7 @@ export function cloudRuleSets(ctx: Context): RuleSet[] {
     }
   }
   try {
-    return attachFirewallRoutes(ctx, ruleSets);
+    return attachFirewallRoutes(ctx, withSubnetStages(ruleSets, awsPlacement(ctx)));
   } catch (e) {
     ctx.problems.push({
       code: 'unparsed-rule',
@@ -164,4 +165,42 @@ export function cloudRuleSets(ctx: Context): RuleSet[] {
     });
     return ruleSets;
   }
+}
+
+/**
+ * Where AWS security groups sit: ACLs' `subnet_ids` and `aws_network_acl_association`,
+ * the subnet and groups of `aws_instance` and `aws_network_interface` (withSubnetStages).
+ */
+function awsPlacement(ctx: Context): SubnetPlacementBuilder {
+  const where = new SubnetPlacementBuilder();
+  const ref = (v: Value | undefined): string | undefined => (v?.kind === 'ref' ? baseOf(v.address) : v?.kind === 'string' ? v.value : undefined);
+  const refs = (v: Value | undefined): (string | undefined)[] => (v?.kind === 'list' ? v.items.map(ref) : v ? [ref(v)] : []);
+  for (const r of ctx.resources) {
+    if (!r.type.startsWith('aws_')) continue;
+    for (const inst of resourceInstances(ctx, r, new Map())) {
+      const get = (name: string): Value | undefined => scalar(ctx, r.block.body, name, inst.scope)?.value;
+      switch (r.type) {
+        case 'aws_network_acl':
+        case 'aws_default_network_acl':
+          for (const subnet of refs(get('subnet_ids'))) where.associate(subnet, inst.address);
+          break;
+        case 'aws_network_acl_association':
+          where.associate(ref(get('subnet_id')), ref(get('network_acl_id')));
+          break;
+        case 'aws_instance':
+          where.place(ref(get('subnet_id')), refs(get('vpc_security_group_ids')));
+          break;
+        case 'aws_network_interface':
+          where.place(ref(get('subnet_id')), refs(get('security_groups')));
+          break;
+      }
+    }
+  }
+  return where;
+}
+
+/** `aws_subnet.vda["a"]` and `aws_subnet.vda` are one subnet to the placement: instances are not told apart. */
+function baseOf(address: string): string {
+  const i = address.indexOf('[');
+  return i < 0 ? address : address.slice(0, i);
 }
