@@ -279,10 +279,21 @@ function commentHover(state: WorkspaceState, file: ParsedFile, commentSpan: Span
     if (word.text === 'citrix-role') {
       return { contents: '`citrix-role: <role>[, <role>]` binds the rule set below to Citrix roles, so the flows those roles need are checked against it.', span: word.span };
     }
+    const machine = machineHoverText(state.catalog, state.analyze(), word.text);
+    if (machine) return { contents: machine, span: word.span };
     const role = state.catalog.resolveRole(word.text);
     if (role) return { contents: roleHoverText(state.catalog, state.analyze(), role.id), span: word.span };
   }
   return undefined;
+}
+
+/** A machine of citrix-flows.yaml: the roles its name stands for, and the addresses a rule set bound to it protects. */
+function machineHoverText(catalog: Catalog, analysis: WorkspaceAnalysis, name: string): string | undefined {
+  const machine = analysis.topology.machines?.get(name);
+  if (!machine) return undefined;
+  const roles = machine.roles.map((r) => `${roleName(catalog, r)} (\`${r}\`)`).join(', ');
+  const kind = machine.kind === 'netscaler' ? 'NetScaler ADC' : 'Machine';
+  return `**${kind} \`${machine.name}\`** (citrix-flows.yaml): stands for ${roles}. A rule set bound to it is this host's own firewall: it protects ${machine.addresses.toString()}, and meets only the other hosts of a peer role.`;
 }
 
 function topologyHover(state: WorkspaceState, uri: string, offset: number): HoverResult | undefined {
@@ -293,11 +304,14 @@ function topologyHover(state: WorkspaceState, uri: string, offset: number): Hove
   const place = yamlPlace(doc.text, word.span.start);
   const analysis = state.analyze();
   const asRole = (): HoverResult | undefined => {
+    const machine = machineHoverText(state.catalog, analysis, word.text);
+    if (machine) return { contents: machine, span: word.span };
     const role = state.catalog.resolveRole(word.text);
     return role ? { contents: roleHoverText(state.catalog, analysis, role.id), span: word.span } : undefined;
   };
   if (place.section === 'roles' && place.depth === 0 && place.position === 'key') return asRole();
   if (place.key === 'roles' && place.position === 'value') return asRole();
+  if (place.section === 'machines' && place.depth === 0 && place.position === 'key') return asRole();
   if (place.section === 'features' && place.depth === 0 && place.position === 'key') {
     const text = featureHoverText(state.catalog, analysis.topology, word.text);
     return text ? { contents: text, span: word.span } : undefined;

@@ -118,6 +118,8 @@ describe('doHover', () => {
     { name: 'role key in citrix-flows.yaml', file: 'citrix-flows.yaml', text: TOPOLOGY.replace('  gateway-snip:', '  gateway-s|nip:'), expect: ['**Citrix Gateway SNIP (toward the back end)** (`gateway-snip`)', 'Addresses: `10.0.0.20`'], covers: 'gateway-snip' },
     { name: 'feature key in a flow map', file: 'citrix-flows.yaml', text: TOPOLOGY.replace('{ edt: true }', '{ e|dt: true }'), expect: [/\*\*.*EDT.*\*\* \(`edt`\): on/, 'catalog flows depend on it'] },
     { name: 'an address is neither', file: 'citrix-flows.yaml', text: TOPOLOGY.replace('10.0.1.10', '10.0.|1.10') },
+    { name: 'a machine key: the roles its name stands for', file: 'citrix-flows.yaml', text: `${TOPOLOGY}machines:\n  adc-0|1:\n    netscaler: { nsip: 10.0.0.10, snip: 10.0.0.20, peer: 10.0.0.11 }\n`, expect: ['**NetScaler ADC `adc-01`** (citrix-flows.yaml): stands for Citrix ADC NSIP (`adc-nsip`), Citrix ADC appliance (`adc`), Citrix Gateway SNIP (toward the back end) (`gateway-snip`)', 'it protects 10.0.0.10, 10.0.0.20'], absent: ['10.0.0.11'], covers: 'adc-01' },
+    { name: 'a machine among the roles of a binding', file: 'citrix-flows.yaml', text: `${TOPOLOGY}machines:\n  ddc-01: { roles: [delivery-controller, license-server], addresses: [10.0.3.11] }\nbindings:\n  - { files: "x/*.rules", roles: [ddc-|01] }\n`, expect: ['**Machine `ddc-01`**', 'Delivery Controller (`delivery-controller`), Citrix License Server (`license-server`)'], covers: 'ddc-01' },
   ];
   for (const c of YAML_CASES) {
     it(c.name, async () => {
@@ -133,4 +135,13 @@ describe('doHover', () => {
       if (c.covers) assert.equal(text.slice(hover.span.start, hover.span.end), c.covers);
     });
   }
+});
+
+it('hover on a machine named in a citrix-role annotation', async () => {
+  const yaml = `${TOPOLOGY}machines:\n  adc-01:\n    netscaler: { nsip: 10.0.0.10, vip: 203.0.113.10 }\n`;
+  const { text, offset } = cut(`# citrix-role: adc-|01\n${IPTABLES.replace(/^# citrix-role: .*\n/m, '')}`);
+  const state = await stateWith({ 'adc/node.rules': text }, yaml);
+  const hover = doHover(state, uri('adc/node.rules'), offset);
+  assert.ok(hover?.contents.includes('**NetScaler ADC `adc-01`**'), hover?.contents);
+  assert.ok(hover?.contents.includes('Citrix Gateway (as reached by users and admins) (`gateway`)'), hover?.contents);
 });
