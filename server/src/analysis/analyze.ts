@@ -544,6 +544,7 @@ function withInferredAddresses(topology: Topology, inference: SiteInference | un
   const folder = uri.slice(0, uri.lastIndexOf('/') + 1);
   const here = inference?.addresses?.filter((a) => a.folder === folder && !topology.roles.has(a.role)) ?? [];
   if (!inference || !here.length) return topology;
+  const peers = here.filter((a) => a.peerOnly);
   let byInference = withAddressesMemo.get(topology);
   if (!byInference) withAddressesMemo.set(topology, (byInference = new WeakMap()));
   let byFolder = byInference.get(inference);
@@ -552,10 +553,11 @@ function withInferredAddresses(topology: Topology, inference: SiteInference | un
   if (hit) return hit;
   const roles = new Map(topology.roles);
   for (const a of here) {
+    if (a.peerOnly) continue;
     const first = a.evidence[0];
     roles.set(a.role, { id: a.role, addresses: a.addresses, addressEntries: [], declaredAt: { uri: first.uri, span: first.span } });
   }
-  const site: Topology = { ...topology, roles };
+  const site: Topology = { ...topology, roles, ...(peers.length ? { peerAddresses: new Map(peers.map((a) => [a.role, a.addresses])) } : {}) };
   byFolder.set(folder, site);
   return site;
 }

@@ -256,7 +256,10 @@ export function evaluateRequiredFlows(
           if (seen.has(key)) continue;
           seen.add(key);
           const assumedPeer = assumedByRole.get(peerRole);
-          const declaredPeer = peerRole === ANY_CITRIX_COMPONENT ? componentAddresses(topology) : roleAddresses(peerRole, topology);
+          const rolePeer = peerRole === ANY_CITRIX_COMPONENT ? componentAddresses(topology) : roleAddresses(peerRole, topology);
+          // Where inference read a protected role's members as another rule set's peer (a referenced group), use them here only.
+          const asPeer = rolePeer.known ? undefined : topology.peerAddresses?.get(peerRole);
+          const declaredPeer = asPeer ? { addresses: asPeer, known: true, declared: false } : rolePeer;
           // A peer whose addresses nobody declared (one every site has, or one declared without addresses):
           // is the flow open to (from) anywhere at all? A rule open to some addresses is the least-privilege rule.
           // An assumed peer whose addresses a name gives for this file's folder is checked from those (inference).

@@ -89,6 +89,7 @@ function assumedJson(inference: SiteInference, loaded: LoadedWorkspace, at: Retu
           addresses: inference.addresses.map((a) => ({
             role: a.role,
             folder: displayPath(a.folder, loaded.cwd) || '.',
+            ...(a.peerOnly ? { peerOnly: true } : {}),
             addresses: a.addresses.toStrings(),
             evidence: a.evidence.map((e) => ({ kind: e.kind, name: e.name, file: displayPath(e.uri, loaded.cwd), line: at(e.uri, e.span).line, ...(e.valueFrom ? { valueFrom: e.valueFrom } : {}) })),
           })),

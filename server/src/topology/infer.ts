@@ -92,12 +92,18 @@ export interface InferredAddresses {
    */
   readonly folder: string;
   readonly addresses: AddressSet;
+  /**
+   * For a role a rule set here protects: the addresses hold for it only as
+   * the peer of another rule set's flows, never as the protected end (its
+   * own rule sets say which of its hosts they protect).
+   */
+  readonly peerOnly?: boolean;
   /** Every name the addresses come from, strongest kind first. */
   readonly evidence: readonly AddressEvidence[];
 }
 
 export interface AddressEvidence {
-  readonly kind: 'variable' | 'local' | 'parameter' | 'rule';
+  readonly kind: 'variable' | 'local' | 'parameter' | 'rule' | 'group';
   readonly name: string;
   readonly uri: string;
   readonly span: Span;
@@ -203,8 +209,9 @@ function inferAddresses(
 ): InferredAddresses[] {
   const fromNames = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
   const fromRules = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
-  const add = (into: typeof fromNames, role: string, addresses: AddressSet, evidence: AddressEvidence): void => {
-    if (bound.has(role)) return;
+  const fromGroups = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
+  const add = (into: typeof fromNames, role: string, addresses: AddressSet, evidence: AddressEvidence, peerOnly = false): void => {
+    if (bound.has(role) && !peerOnly) return;
     const key = `${role}\u0000${folderOf(evidence.uri)}`;
     const entry = into.get(key) ?? { addresses: AddressSet.none(), evidence: [] };
     entry.addresses = entry.addresses.union(addresses);
@@ -241,15 +248,34 @@ function inferAddresses(
           for (const role of talks) add(fromRules, role, peerEnd, { kind: 'rule', name: rule.name ?? rule.id, uri: parsed.uri, span: rule.span });
         }
       }
+      // A rule whose peer end is another security group named for a role (`security_groups =
+      // [aws_security_group.ddc.id]`): the role's members are that group's members, exactly.
+      for (const rule of ruleSet.rules) {
+        if (rule.implicit || rule.target.kind !== 'allow' || (rule.direction !== 'inbound' && rule.direction !== 'outbound')) continue;
+        const inbound = rule.direction === 'inbound';
+        const peerEnd = (inbound ? rule.source : rule.destination).value;
+        for (const symbol of peerEnd.symbols) {
+          if (symbol.kind !== 'security-group' || symbol.negated) continue;
+          const group = parsed.ruleSets.find((r) => r.id === symbol.name);
+          const named = new Set([symbol.name, ...(group ? [group.name] : [])].flatMap((n) => rolesInName(n, knowledge).found.filter((f) => f.strength === 'strong' && (citrix || !f.needsCitrixContext)).map((f) => f.role)));
+          if (named.size !== 1) continue;
+          const [role] = named;
+          const candidates = MACHINE_ROLES[role] ?? [role];
+          const talks = candidates.filter((c) => catalog.flows.some((f) => (inbound ? f.source === c && protects.includes(f.destination) : f.destination === c && protects.includes(f.source))));
+          for (const r of talks) add(fromGroups, r, AddressSet.of(AddressSet.none().v4, AddressSet.none().v6, [symbol]), { kind: 'group', name: symbol.name, uri: parsed.uri, span: (inbound ? rule.source : rule.destination).span ?? rule.span }, true);
+        }
+      }
     }
   });
   const out: InferredAddresses[] = [];
   const entryOf = (key: string, entry: { addresses: AddressSet; evidence: AddressEvidence[] }): InferredAddresses => {
     const [role, folder] = key.split('\u0000');
-    return { role, folder, addresses: entry.addresses, evidence: entry.evidence };
+    return { role, folder, addresses: entry.addresses, evidence: entry.evidence, ...(bound.has(role) ? { peerOnly: true } : {}) };
   };
-  for (const [key, entry] of fromNames) out.push(entryOf(key, entry));
-  for (const [key, entry] of fromRules) if (!fromNames.has(key)) out.push(entryOf(key, entry));
+  // A group reference is the role's members exactly; a variable names its addresses; a rule's name only suggests them.
+  for (const [key, entry] of fromGroups) out.push(entryOf(key, entry));
+  for (const [key, entry] of fromNames) if (!fromGroups.has(key)) out.push(entryOf(key, entry));
+  for (const [key, entry] of fromRules) if (!fromGroups.has(key) && !fromNames.has(key)) out.push(entryOf(key, entry));
   return out.sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
 }
 

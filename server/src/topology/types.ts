@@ -89,6 +89,12 @@ export interface Topology {
   /** Product id → version string (e.g. wem → "2203"). */
   readonly versions: ReadonlyMap<string, string>;
   readonly bindings: readonly Binding[];
+  /**
+   * Addresses of roles inference read for them as peers only (a security
+   * group referenced by another's rule): used where the role is the other end
+   * of a flow, never where it is the protected end. Missing when none.
+   */
+  readonly peerAddresses?: ReadonlyMap<string, AddressSet>;
   /** Named ranges: the VNet behind Azure's VirtualNetwork tag, an AWS security group's members, GCP tags. */
   readonly networks: ReadonlyMap<string, AddressSet>;
   readonly interfaces: readonly InterfaceDeclaration[];

@@ -49,7 +49,8 @@ export function writeSiteYaml(site: SiteInference, options: WriteSiteOptions): s
   // A site file has one list per role: what the names of several folders give, together.
   const located = new Map<string, AddressSet>();
   for (const a of site.addresses ?? []) {
-    located.set(a.role, (located.get(a.role) ?? AddressSet.none()).union(a.addresses));
+    // A referenced group has no address a site file can hold: its name stays in the comment.
+    if (a.addresses.isConcrete) located.set(a.role, (located.get(a.role) ?? AddressSet.none()).union(a.addresses));
     for (const e of a.evidence.slice(0, 2)) why(a.role, `${workspaceRelative(e.uri, options.root)}: the ${e.kind === 'rule' ? 'rule' : e.kind} "${e.name}"${e.valueFrom ? ` (value from ${e.valueFrom})` : ''} names it`);
   }
   if (options.usersFromAnywhere) {

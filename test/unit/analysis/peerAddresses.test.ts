@@ -105,3 +105,17 @@ test('Bicep params and vars, ARM parameters and variables, CloudFormation parame
     for (const n of parsed.namedAddresses ?? []) assert.ok(text.slice(n.span.start, n.span.end).includes(n.name), `${format}: ${n.name} at ${JSON.stringify(text.slice(n.span.start, n.span.end))}`);
   }
 });
+
+test('a security group referenced by a rule, named for a role, stands for that role as the peer only', () => {
+  const text = `resource "aws_security_group" "ddc" {\n  name   = "ctx-ddc"\n  vpc_id = "vpc-1"\n}\n\nresource "aws_security_group" "vda" {\n  name   = "ctx-vda"\n  vpc_id = "vpc-1"\n  ingress {\n    protocol        = "tcp"\n    from_port       = 80\n    to_port         = 80\n    security_groups = [aws_security_group.ddc.id]\n  }\n}\n`;
+  const a = run([{ path: 'aws/main.tf', text }]);
+  // Both groups are inferred from their names; the controllers' group is protected here, so its members are a peer-only fact.
+  assert.deepEqual(a.inference?.addresses?.map((x) => [x.role, x.addresses.toString(), x.peerOnly, x.evidence.map((e) => `${e.kind} ${e.name}`)]), [['delivery-controller', 'aws_security_group.ddc', true, ['group aws_security_group.ddc']]]);
+  const discovery = a.required.find((r) => r.flow.id === 'cvad.delivery-controller-to-vda.vda-discovery' && r.bound.ruleSet.id === 'aws_security_group.vda');
+  assert.equal(discovery?.query.source.toString(), 'aws_security_group.ddc');
+  assert.equal(discovery?.judgement.verdict, 'allowed');
+  // On the controllers' own group the controllers are the protected end: not the group symbol.
+  const ownEnds = a.required.filter((r) => r.bound.ruleSet.id === 'aws_security_group.ddc' && r.role === 'delivery-controller').map((r) => (r.direction === 'inbound' ? r.query.destination : r.query.source).toString());
+  assert.ok(ownEnds.length > 0);
+  assert.ok(ownEnds.every((e) => e !== 'aws_security_group.ddc'), JSON.stringify(ownEnds));
+});
