@@ -78,10 +78,11 @@ export interface InferredFeature {
 
 /**
  * Addresses of a peer role nothing declares, from names in the workspace:
- * variables, locals and parameters named for the role
- * (`delivery_controller_ips`), or the peer end of allow rules named for it
- * (`Allow-From-Controllers`). Flows from (to) the role are then checked from
- * (to) those addresses instead of "any address", with the assumption stated.
+ * a security group named for the role that a rule references, variables,
+ * locals and parameters named for it (`delivery_controller_ips`), or the
+ * peer end of allow rules named for it (`Allow-From-Controllers`). Flows
+ * from (to) the role are then checked from (to) those addresses instead of
+ * "any address", with the assumption stated.
  */
 export interface InferredAddresses {
   readonly role: string;
@@ -98,7 +99,7 @@ export interface InferredAddresses {
    * own rule sets say which of its hosts they protect).
    */
   readonly peerOnly?: boolean;
-  /** Every name the addresses come from, strongest kind first. */
+  /** The names the addresses come from (the first few), in the order they were met. */
   readonly evidence: readonly AddressEvidence[];
 }
 
