@@ -537,8 +537,9 @@ const withAddressesMemo = new WeakMap<Topology, WeakMap<SiteInference, Map<strin
 
 /**
  * The topology for one file with the peer addresses inference read from names
- * in its folder, as roles declared at the name that says so. The same object
- * for the same folder and inference, so caches keyed by topology still hit.
+ * in its folder: as roles declared at the name that says so, or, for a role a
+ * rule set here protects, as `peerAddresses` only. The same object for the
+ * same folder and inference, so caches keyed by topology still hit.
  */
 function withInferredAddresses(topology: Topology, inference: SiteInference | undefined, uri: string): Topology {
   const folder = uri.slice(0, uri.lastIndexOf('/') + 1);
