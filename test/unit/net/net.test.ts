@@ -53,6 +53,24 @@ test('range sets obey the set laws and agree with brute force', () => {
   );
 });
 
+test('range sets read from ranges hold exactly the integers written, whatever their order, direction or overflow', () => {
+  // Ranges as parsers hand them: unsorted, backwards (to < from), overlapping, adjacent, and past the domain.
+  const written = fc.array(fc.tuple(fc.integer({ min: -10, max: 73 }), fc.integer({ min: -10, max: 73 })), { maxLength: 8 });
+  fc.assert(
+    fc.property(written, (pairs) => {
+      const set = RangeSet.of(SMALL, pairs.map(([a, b]) => ({ from: a, to: b })));
+      const expected = new Set<number>();
+      for (const [a, b] of pairs) for (let v = Math.max(0, Math.min(a, b)); v <= Math.min(63, Math.max(a, b)); v++) expected.add(v);
+      assert.deepEqual(brute(set), expected, JSON.stringify(pairs));
+      for (let i = 1; i < set.ranges.length; i++) assert.ok(set.ranges[i].from > set.ranges[i - 1].to + 1, `normal form of ${JSON.stringify(set.ranges)}`);
+      for (const r of set.ranges) assert.ok(r.from >= 0 && r.to <= 63 && r.from <= r.to);
+      assert.equal(set.isEmpty, expected.size === 0);
+      assert.equal(set.isFull, expected.size === 64);
+    }),
+    runs,
+  );
+});
+
 test('IPv4 CIDRs round-trip through formatting', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), (addr, prefix) => {
