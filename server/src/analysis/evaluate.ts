@@ -324,24 +324,10 @@ function sortedForEvaluation(ruleSet: RuleSet, rules: readonly Rule[]): readonly
   return rules;
 }
 
-/** Whether two range sets share a value, without building their intersection. */
-function rangesMeet<T extends number | bigint>(a: { readonly ranges: readonly { readonly from: T; readonly to: T }[] }, b: { readonly ranges: readonly { readonly from: T; readonly to: T }[] }): boolean {
-  const x = a.ranges;
-  const y = b.ranges;
-  let i = 0;
-  let j = 0;
-  while (i < x.length && j < y.length) {
-    if (x[i].to < y[j].from) i++;
-    else if (y[j].to < x[i].from) j++;
-    else return true;
-  }
-  return false;
-}
-
 /** Whether two address sets may share an address: surely not only when both are concrete and disjoint. */
 function addressesMeet(a: AddressSet, b: AddressSet): boolean {
   if (a.symbols.length || b.symbols.length) return true;
-  return rangesMeet(a.v4, b.v4) || rangesMeet(a.v6, b.v6);
+  return a.intersects(b);
 }
 
 /** Ports are bucketed in blocks of 64, so a flow finds the rules on its ports without a scan. */
@@ -399,12 +385,12 @@ function candidates(rules: readonly Rule[], flow: Dims): readonly Rule[] {
   const portless = !flow.protocols.isSubsetOf(PORTFUL);
   const meets = (rule: Rule): boolean => {
     const protocols = rule.protocols.value;
-    if (!rangesMeet(protocols, flow.protocols)) return false;
+    if (!protocols.intersects(flow.protocols)) return false;
     // Protocols without ports (ICMP) ignore the rule's ports.
     if (portless && !protocols.intersect(flow.protocols).isSubsetOf(PORTFUL)) return true;
     return (
-      rangesMeet(rule.destinationPorts.value, flow.destinationPorts) &&
-      rangesMeet(rule.sourcePorts.value, flow.sourcePorts) &&
+      rule.destinationPorts.value.intersects(flow.destinationPorts) &&
+      rule.sourcePorts.value.intersects(flow.sourcePorts) &&
       addressesMeet(rule.source.value, flow.source) &&
       addressesMeet(rule.destination.value, flow.destination)
     );
