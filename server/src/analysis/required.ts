@@ -182,7 +182,8 @@ function nonEmptyOr(set: AddressSet, otherwise: AddressSet): AddressSet {
  * destinations of its inbound rules, the sources of its outbound rules),
  * when they name part of the role. A role spread over several networks is
  * protected by a different rule set in each, and each should be judged only
- * for its own hosts.
+ * for its own hosts. A rule to any address (the deny-all that ends most NSGs)
+ * names no hosts, so it does not widen the part to the whole role.
  */
 function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'outbound', resolve: (s: AddressSymbol) => AddressSet | undefined): AddressSet {
   let own = AddressSet.none();
@@ -190,6 +191,7 @@ function protectedPart(role: AddressSet, ruleSet: RuleSet, side: 'inbound' | 'ou
     if (rule.implicit || rule.direction !== side) continue;
     const field = (side === 'inbound' ? rule.destination : rule.source).value.resolve(resolve);
     if (!field.isConcrete) return role;
+    if (field.isAny) continue;
     own = own.union(field);
   }
   const part = role.intersect(own);

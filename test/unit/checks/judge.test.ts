@@ -11,8 +11,8 @@ import { loadCatalog } from '../../../server/src/catalog';
 
 const nsg = (rules: string): string =>
   `# citrix-role: vda\nresource "azurerm_network_security_group" "vda" {\n  name                = "vda"\n  location            = "westeurope"\n  resource_group_name = "rg"\n${rules}}\n`;
-const rule = (name: string, priority: number, access: string, protocol: string, ports: string, source: string): string =>
-  `  security_rule {\n    name                       = "${name}"\n    priority                   = ${priority}\n    direction                  = "Inbound"\n    access                     = "${access}"\n    protocol                   = "${protocol}"\n    source_port_range          = "*"\n    destination_port_range     = "${ports}"\n    source_address_prefix      = "${source}"\n    destination_address_prefix = "*"\n  }\n`;
+const rule = (name: string, priority: number, access: string, protocol: string, ports: string, source: string, destination = '*'): string =>
+  `  security_rule {\n    name                       = "${name}"\n    priority                   = ${priority}\n    direction                  = "Inbound"\n    access                     = "${access}"\n    protocol                   = "${protocol}"\n    source_port_range          = "*"\n    destination_port_range     = "${ports}"\n    source_address_prefix      = "${source}"\n    destination_address_prefix = "${destination}"\n  }\n`;
 
 async function analyse(text: string, topology?: string) {
   await initTreeSitter();
@@ -21,6 +21,9 @@ async function analyse(text: string, topology?: string) {
   const t = readTopology(topology, topology === undefined ? undefined : 'file:///site/citrix-flows.yaml');
   return analyzeParsed([parsed], t, { workspaceRoot: '/site', reportUnmatchedBindings: false });
 }
+
+// A VDA role in two pools, each behind its own NSG.
+const TWO_POOLS = 'roles:\n  vda: [10.30.1.0/24, 10.31.1.0/24]\n  workspace-app: [10.60.0.0/16]\nfeatures:\n  edt: false\n';
 
 const SITE = 'roles:\n  vda: [10.30.1.0/24]\n  workspace-app: [10.60.0.0/16]\nfeatures:\n  edt: true\n  session-reliability: true\n';
 
@@ -68,6 +71,24 @@ const CASES: { name: string; text: string; topology?: string; flow: string; miss
     flow: 'cvad.workspace-app-to-vda.ica',
     missing: [],
     partial: ['TCP 1494 from 2001:db8:60::/48 blocked by Deny-All (priority 4096), allowed from 10.60.0.0/16'],
+    verdict: 'partial',
+  },
+  {
+    name: "one pool's NSG (its rules name its subnet, then deny all): judged for that pool only, not partial for the other",
+    text: nsg(rule('Allow-ICA', 160, 'Allow', 'Tcp', '1494', '10.60.0.0/16', '10.30.1.0/24') + rule('Deny-All', 4096, 'Deny', '*', '*', '*')),
+    topology: TWO_POOLS,
+    flow: 'cvad.workspace-app-to-vda.ica',
+    missing: [],
+    partial: [],
+    verdict: 'allowed',
+  },
+  {
+    name: 'an NSG whose rules name both pools and let the users reach one: the blocked pool named, not the users twice',
+    text: nsg(rule('Deny-Pool2', 150, 'Deny', '*', '1494', '*', '10.31.1.0/24') + rule('Allow-ICA', 160, 'Allow', 'Tcp', '1494', '10.60.0.0/16', '10.30.1.0/24') + rule('Deny-All', 4096, 'Deny', '*', '*', '*')),
+    topology: TWO_POOLS,
+    flow: 'cvad.workspace-app-to-vda.ica',
+    missing: [],
+    partial: ['TCP 1494 to 10.31.1.0/24 blocked by Deny-Pool2 (priority 150), allowed to 10.30.1.0/24'],
     verdict: 'partial',
   },
 ];

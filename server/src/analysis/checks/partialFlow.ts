@@ -13,6 +13,16 @@ function peerOf(d: Decision, check: RequiredFlowCheck): AddressSet {
   return check.flow.destination === check.role && check.direction !== 'outbound' ? d.part.source : d.part.destination;
 }
 
+function ownEndOf(d: Decision, check: RequiredFlowCheck): AddressSet {
+  return check.flow.destination === check.role && check.direction !== 'outbound' ? d.part.destination : d.part.source;
+}
+
+function unionOf(decisions: readonly Decision[], end: (d: Decision) => AddressSet): AddressSet {
+  let all = AddressSet.none();
+  for (const d of decisions) all = all.union(end(d));
+  return all;
+}
+
 /** What of one partly allowed piece is blocked and what is open, and the decision that blocks it. */
 function pieceInWords(context: AnalysisContext, check: RequiredFlowCheck, piece: FlowPiece): { blocked: string; allowed: string; decision?: Decision } {
   const { catalog } = context;
@@ -29,15 +39,19 @@ function pieceInWords(context: AnalysisContext, check: RequiredFlowCheck, piece:
       decision,
     };
   }
-  let blockedPeers = AddressSet.none();
-  for (const d of denies) blockedPeers = blockedPeers.union(peerOf(d, check));
-  let openPeers = AddressSet.none();
-  for (const d of piece.decisions) if (d.outcome === 'allow') openPeers = openPeers.union(peerOf(d, check));
+  const allows = piece.decisions.filter((d) => d.outcome === 'allow');
   const words = piecesInWords(catalog, check.flow, [piece]);
-  const dir = inbound ? 'from' : 'to';
+  const blockedPeers = unionOf(denies, (d) => peerOf(d, check));
+  const openPeers = unionOf(allows, (d) => peerOf(d, check));
+  // The same peers on both sides: what differs is which of the role's own hosts they reach
+  // ("to 10.8.2.0/24 blocked, allowed to 10.0.2.0/24"), and naming the peers twice would say nothing.
+  const byOwnEnd = blockedPeers.equals(openPeers);
+  const blockedSide = byOwnEnd ? unionOf(denies, (d) => ownEndOf(d, check)) : blockedPeers;
+  const openSide = byOwnEnd ? unionOf(allows, (d) => ownEndOf(d, check)) : openPeers;
+  const dir = inbound === byOwnEnd ? 'to' : 'from';
   return {
-    blocked: `${words} ${dir} ${addressesInWords(blockedPeers)} ${blockedBy(context, check, denies[0])}`,
-    allowed: `allowed ${dir} ${addressesInWords(openPeers)}`,
+    blocked: `${words} ${dir} ${addressesInWords(blockedSide)} ${blockedBy(context, check, denies[0])}`,
+    allowed: `allowed ${dir} ${addressesInWords(openSide)}`,
     decision: denies[0],
   };
 }
