@@ -8,9 +8,9 @@
 // how this suite was shown to catch a broken build.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { copyWorkspace, missingTools, poll, resultsDir, which } from '../helpers/env';
+import { copyWorkspace, missingTools, poll, repoRoot, resultsDir, which } from '../helpers/env';
 import { ensureCodeServer, packageExtension, startCodeServer, type CodeServerInstance } from './codeServer';
 import { launchBrowser, Workbench, type Browser } from './workbench';
 
@@ -21,12 +21,13 @@ const skip = missingTools({ chromium: chromiumPath, npm: which('npm'), tar: whic
 const TERRAFORM = {
   file: 'vda-nsg.tf', line: 20, text: 'DenyAllInbound', missingPort: '1494',
   rules: /security_rule\s*\{/g,
-  added: /security_rule \{[^}]*access\s*= "Allow"[^}]*destination_port_range\s*= "1494"[^}]*source_address_prefix\s*= "10\.0\.0\.20"/,
+  // A short human comment, and the destination narrowed to the pool this NSG guards (citrix-flows.yaml has two).
+  added: /# Citrix: Gateway SNIP → VDA, ICA TCP 1494\n\s*security_rule \{[^}]*access\s*= "Allow"[^}]*destination_port_range\s*= "1494"[^}]*source_address_prefix\s*= "10\.0\.0\.20"\s*destination_address_prefix\s*= "10\.0\.2\.0\/24"\s*\}/,
 };
 const BICEP = {
   file: 'vda-nsg.bicep', line: 21, text: 'DenyAllInbound', missingPort: '2598',
   rules: /^\s*name: '/gm,
-  added: /access: 'Allow'[^}]*destinationPortRange: '2598'[^}]*sourceAddressPrefix: '10\.0\.0\.20'/,
+  added: /\/\/ Citrix: Gateway SNIP → VDA, ICA session reliability TCP 2598\n\s*\{[^}]*access: 'Allow'[^}]*destinationPortRange: '2598'[^}]*sourceAddressPrefix: '10\.0\.0\.20'\s*destinationAddressPrefix: '10\.0\.2\.0\/24'\s*\}/,
 };
 const IPTABLES = {
   file: 'vda-iptables.rules', line: 11, text: '-A INPUT -j DROP', missingPort: '1494',
@@ -35,6 +36,8 @@ const IPTABLES = {
   // the chain's own ACCEPT rules have none.
   added: /# Citrix: Gateway SNIP → VDA, ICA TCP 1494\n-A INPUT -s 10\.0\.0\.20\/32 -p tcp -m tcp --dport 1494 -j ACCEPT\n-A INPUT -j LOG --log-prefix "vda-drop: "\n-A INPUT -j DROP/,
 };
+// Never in a fix: the second VDA pool (another NSG guards it), or a catalog id such as gateway.gateway-snip-to-vda.ica.
+const NOT_IN_FIX = /10\.8\.2\.|\b[a-z]+\.[a-z-]+-to-[a-z-]+\b/;
 
 describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end to end', { skip, timeout: 15 * 60_000 }, () => {
   let out: string;
@@ -88,6 +91,21 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
     });
   }
 
+  for (const target of [TERRAFORM, BICEP]) {
+    test(`the squiggle in ${target.file} covers the deciding rule's name, not its block`, async () => {
+      await wb.openFile(target.file, target.text);
+      try {
+        const squiggle = await wb.waitForSquiggle('error', target.line, `the missing-flow squiggle on line ${target.line} of ${target.file}`, 30_000);
+        const lines = [...new Set((await wb.squiggles()).filter((x) => x.severity === 'error').map((x) => x.line))];
+        assert.deepEqual(lines, [target.line], `error squiggles on lines ${lines.join(', ')}: the rule block is lines ${target.line - 2}–${target.line + 8}`);
+        const token = await poll(`the text ${target.text} on screen`, () => wb.positionOfText(target.text), { timeoutMs: 10_000 });
+        assert.ok(squiggle.left >= token.left - 3 && squiggle.right <= token.right + 3, `squiggle ${squiggle.left}–${squiggle.right} px, ${target.text} ${token.left}–${token.right} px`);
+      } finally {
+        await wb.screenshot(`squiggle-range-${target.file}`);
+      }
+    });
+  }
+
   test('the Problems panel shows the message and the check id for every file', async () => {
     await wb.page.keyboard.press('Control+Shift+M');
     try {
@@ -99,6 +117,13 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
       }, { timeoutMs: 30_000, lastSeen: async () => JSON.stringify((await wb.text('.markers-panel')).slice(0, 600)) });
       const text = await wb.text('.markers-panel');
       for (const t of [TERRAFORM, BICEP, IPTABLES]) assert.match(text, new RegExp(`Ln ${t.line}, Col \\d+`), `the ${t.file} finding is listed at line ${t.line}`);
+      // The verdict and the deciding rule lead, then the flow, in a first sentence that fits the panel; the details follow.
+      const row = text.split('\n').map((l) => l.trim()).find((l) => l.includes('TCP 1494 blocked by DenyAllInbound'));
+      assert.ok(row, `a row for the Terraform finding in:\n${text}`);
+      assert.match(row, /^TCP 1494 blocked by DenyAllInbound \(priority 4000\): Citrix Gateway SNIP → VDA ICA\. /);
+      assert.ok(row.indexOf('. ') + 1 <= 100, `first sentence of ${row.indexOf('. ') + 1} characters: ${row}`);
+      // The whole deciding rule is related information, listed under the finding.
+      assert.match(text, /the deciding rule DenyAllInbound/, `related information in the panel:\n${text}`);
     } finally {
       await wb.screenshot('problems-panel');
     }
@@ -126,6 +151,33 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
       await wb.page.mouse.move(5, 5);
     });
   }
+
+  test('inlay hints name the Citrix ports in short labels, and the "hover" style removes them', async () => {
+    await wb.openFile(IPTABLES.file, IPTABLES.text);
+    const settingsDir = path.join(workspace, '.vscode');
+    try {
+      // One hint per port field: 2598 is CGP (Session Reliability), never a label cut mid-word.
+      const hints = await poll('an inlay hint "CGP" after --dport 2598', async () => {
+        const shown = await wb.inlayHints();
+        return shown.some((h) => /\bCGP\b/.test(h)) ? shown : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500, lastSeen: async () => `inlay hints ${JSON.stringify(await wb.inlayHints())}` });
+      for (const h of hints) {
+        assert.ok(h.length <= 40, `hint of ${h.length} characters: ${h}`);
+        assert.doesNotMatch(h, /…|\.\.\.$/, `a cut hint: ${h}`);
+      }
+      await wb.screenshot('inlay-hints-per-rule');
+      mkdirSync(settingsDir, { recursive: true });
+      writeFileSync(path.join(settingsDir, 'settings.json'), JSON.stringify({ 'citrixFlowLint.inlayHints.style': 'hover' }, null, 2));
+      await poll('the inlay hints to go once citrixFlowLint.inlayHints.style is "hover"', async () => ((await wb.inlayHints()).some((h) => /\bCGP\b/.test(h)) ? undefined : true), {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        lastSeen: async () => `inlay hints ${JSON.stringify(await wb.inlayHints())}`,
+      });
+      await wb.screenshot('inlay-hints-hover-style');
+    } finally {
+      rmSync(settingsDir, { recursive: true, force: true });
+    }
+  });
 
   test('the code lens and the status bar show the counts', async () => {
     await wb.openFile(IPTABLES.file, IPTABLES.text);
@@ -182,6 +234,7 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         writeFileSync(path.join(out, `after-quick-fix-${target.file}`), after);
         assert.equal((after.match(target.rules) ?? []).length, (before.match(target.rules) ?? []).length + 1, `exactly one rule added:\n${after}`);
         assert.match(after, target.added, `the new rule allows TCP ${target.missingPort} from the Gateway SNIP:\n${after}`);
+        assert.doesNotMatch(after, NOT_IN_FIX, `the fix names only this rule set's pool, in words:\n${after}`);
         await poll(`the error squiggles in ${target.file} to disappear after the fix`, async () => (await wb.squiggles()).every((s) => s.severity !== 'error'), {
           timeoutMs: 30_000,
           lastSeen: async () => JSON.stringify(await wb.squiggles()),
@@ -214,6 +267,28 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
       await wb.screenshot('completion-role-ids');
     }
     await wb.page.keyboard.press('Escape');
+  });
+
+  test('an NSG with inline rules and a separate rule resource gets the conflict the azurerm provider documents', async () => {
+    const name = 'app-nsg-conflict.tf';
+    writeFileSync(path.join(workspace, name), readFileSync(path.join(repoRoot, 'test', 'e2e', 'vscode', 'files', name), 'utf8'));
+    await wb.openFile(name, 'azurerm_network_security_rule');
+    try {
+      // Line 20 is `resource "azurerm_network_security_rule" "app_ssh" {`: the squiggle is on its first line only.
+      await wb.waitForSquiggle('error', 20, `an error squiggle on line 20 of ${name} (conflicting-rule-resources)`, 60_000);
+      const lines = [...new Set((await wb.squiggles()).filter((x) => x.severity === 'error').map((x) => x.line))];
+      assert.deepEqual(lines, [20], `error squiggles on lines ${lines.join(', ')}`);
+      await wb.page.keyboard.press('Control+Shift+M');
+      const text = await poll('the Problems panel to list conflicting-rule-resources', async () => {
+        const shown = await wb.text('.markers-panel');
+        return shown.includes('conflicting-rule-resources') ? shown : undefined;
+      }, { timeoutMs: 30_000, lastSeen: async () => JSON.stringify((await wb.text('.markers-panel')).slice(0, 600)) });
+      // The verdict in a first sentence that fits the panel, the provider's reason after it.
+      assert.match(text, /Conflicts with the inline security_rule blocks of nsg-app: each apply overwrites one with the other\. The azurerm provider documents/);
+    } finally {
+      await wb.screenshot('conflicting-rule-resources');
+      await wb.page.keyboard.press('Control+Shift+M');
+    }
   });
 
   // The last step, after the quick fixes above (the webview takes an editor group): every required flow of the workspace is allowed by now, so the map

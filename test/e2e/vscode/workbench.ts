@@ -60,6 +60,8 @@ export interface SquiggleInfo {
   line: number;
   x: number;
   y: number;
+  left: number;
+  right: number;
 }
 
 export class Workbench {
@@ -130,13 +132,13 @@ export class Workbench {
         const r = el.getBoundingClientRect();
         return { top: r.top, bottom: r.bottom, line: Number(el.textContent) };
       });
-      const result: { severity: 'error' | 'warning' | 'info'; line: number; x: number; y: number }[] = [];
+      const result: { severity: 'error' | 'warning' | 'info'; line: number; x: number; y: number; left: number; right: number }[] = [];
       for (const el of editor.querySelectorAll('.squiggly-error, .squiggly-warning, .squiggly-info')) {
         const r = el.getBoundingClientRect();
         const mid = r.top + r.height / 2;
         const row = numbers.find((n) => mid >= n.top && mid <= n.bottom);
         const severity = el.classList.contains('squiggly-error') ? 'error' : el.classList.contains('squiggly-warning') ? 'warning' : 'info';
-        result.push({ severity, line: row?.line ?? -1, x: r.left + Math.min(r.width / 2, 40), y: mid });
+        result.push({ severity, line: row?.line ?? -1, x: r.left + Math.min(r.width / 2, 40), y: mid, left: r.left, right: r.right });
       }
       return result;
     });
@@ -149,8 +151,25 @@ export class Workbench {
     });
   }
 
+  /**
+   * The labels of the inlay hints in the active editor. Monaco writes a hint
+   * into the line as injected text carrying a generated `dyn-rule-…` class
+   * (its look), so the hint is the text of those spans, not of the model.
+   */
+  async inlayHints(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const document = (globalThis as { document?: any }).document;
+      const lines = document.querySelector('.editor-instance .monaco-editor .view-lines');
+      if (!lines) return [];
+      return [...lines.querySelectorAll('span[class*="dyn-rule"]')]
+        .map((el) => String(el.textContent ?? '').replace(/\u00a0/g, ' ').trim())
+        .filter((t) => t.length > 0);
+    });
+  }
+
   /** Screen position of the middle of the first occurrence of `needle` in the active editor's text. */
-  async positionOfText(needle: string): Promise<{ x: number; y: number } | undefined> {
+  async positionOfText(needle: string): Promise<{ x: number; y: number; left: number; right: number } | undefined> {
     return this.page.evaluate((n) => {
       // Runs in the page: the test project has no DOM library, so the document is typed loosely.
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -167,7 +186,7 @@ export class Workbench {
         range.setStart(node, index);
         range.setEnd(node, index + n.length);
         const r = range.getBoundingClientRect();
-        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+        return { x: r.left + r.width / 2, y: r.top + r.height / 2, left: r.left, right: r.right };
       }
       return undefined;
     }, needle);

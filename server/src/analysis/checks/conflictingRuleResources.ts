@@ -15,13 +15,15 @@ import type { CheckDefinition } from './types';
  *   resources or the aws_security_group_rule resource … may cause rule
  *   conflicts, perpetual differences, and result in rules being overwritten."
  */
-const PROVIDERS: Readonly<Record<string, { inline: string; separate: string; fix: string }>> = {
+const PROVIDERS: Readonly<Record<string, { name: string; inline: string; separate: string; fix: string }>> = {
   azurerm_network_security_group: {
+    name: 'azurerm',
     inline: 'inline security_rule blocks',
     separate: 'azurerm_network_security_rule',
     fix: 'Move this rule into the NSG as a security_rule block, or every inline rule out into azurerm_network_security_rule resources',
   },
   aws_security_group: {
+    name: 'aws',
     inline: 'inline ingress/egress blocks',
     separate: 'aws_security_group_rule / aws_vpc_security_group_*_rule',
     fix: 'Move this rule into the security group as an ingress/egress block, or every inline rule out into rule resources',
@@ -65,8 +67,9 @@ export const conflictingRuleResources: CheckDefinition = {
             uri,
             span: headerSpan(text, rule.span),
             message:
-              `Conflicting rules: ${groupName} has ${provider.inline} and this separate ${provider.separate}; the provider overwrites one with the other on every apply. ` +
-              `${provider.fix}.`,
+              // The verdict first, short enough for the Problems panel; which provider rule and the way out follow.
+              `Conflicts with the ${provider.inline} of ${groupName}: each apply overwrites one with the other. ` +
+              `The ${provider.name} provider documents that inline rules and ${provider.separate} resources conflict. ${provider.fix}.`,
             related: inline.slice(0, 1).map((r) => ({ uri: file.uri, span: headerSpan(file.text, r.span), message: `an inline rule of ${groupName}` })),
             data: { ruleSetId: ruleSet.id, ruleId: rule.id },
           });
