@@ -79,5 +79,5 @@ export function assumedRoleWords(state: WorkspaceState, bound: BoundRuleSet): st
   const confident = inferred.guesses.filter((g) => g.confidence === 'high' && bound.roles.includes(g.role));
   if (!confident.length) return undefined;
   const names = bound.roles.map((r) => shortRoleName(state.catalog, r)).join(', ');
-  return `${names}, from ${guessInWords(confident[0]).replace(/"([^"]*)"/g, '`$1`')}`;
+  return `${names}, from ${guessInWords(confident[0], true).replace(/"([^"]*)"/g, '`$1`')}`;
 }
