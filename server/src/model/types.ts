@@ -161,6 +161,13 @@ export interface RuleSet {
    * rather than for any address of the machine.
    */
   readonly roleAddresses?: Readonly<Record<string, AddressSet>>;
+  /**
+   * The networks the rule set is attached to, with the prefixes the same
+   * file writes for them (an NSG associated with a subnet guards that
+   * subnet's hosts). Where the rule set's role is inferred, these are where
+   * that role's hosts are, for the flows other rule sets check toward them.
+   */
+  readonly guardedNetworks?: readonly GuardedNetwork[];
   /** Interfaces, hooks, attachments: how the format says where the rule set applies. */
   readonly appliesTo?: readonly string[];
   /**
@@ -171,6 +178,14 @@ export interface RuleSet {
    */
   readonly device?: DevicePlacement;
   readonly meta?: Readonly<Record<string, string>>;
+}
+
+export interface GuardedNetwork {
+  /** How the file names it: `azurerm_subnet.vda`. */
+  readonly name: string;
+  readonly addresses: AddressSet;
+  /** Where its prefixes are written. */
+  readonly span: Span;
 }
 
 export interface DevicePlacement {

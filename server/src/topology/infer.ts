@@ -78,7 +78,8 @@ export interface InferredFeature {
 
 /**
  * Addresses of a peer role nothing declares, from names in the workspace:
- * a security group named for the role that a rule references, variables,
+ * the subnets a rule set bound to the role guards, a security group named
+ * for the role that a rule references, variables,
  * locals and parameters named for it (`delivery_controller_ips`), or the
  * peer end of allow rules named for it (`Allow-From-Controllers`). Flows
  * from (to) the role are then checked from (to) those addresses instead of
@@ -104,7 +105,7 @@ export interface InferredAddresses {
 }
 
 export interface AddressEvidence {
-  readonly kind: 'variable' | 'local' | 'parameter' | 'rule' | 'group';
+  readonly kind: 'variable' | 'local' | 'parameter' | 'rule' | 'group' | 'subnet';
   readonly name: string;
   readonly uri: string;
   readonly span: Span;
@@ -211,6 +212,7 @@ function inferAddresses(
   const fromNames = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
   const fromRules = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
   const fromGroups = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
+  const fromSubnets = new Map<string, { addresses: AddressSet; evidence: AddressEvidence[] }>();
   const add = (into: typeof fromNames, role: string, addresses: AddressSet, evidence: AddressEvidence, peerOnly = false): void => {
     if (bound.has(role) && !peerOnly) return;
     const key = `${role}\u0000${folderOf(evidence.uri)}`;
@@ -234,6 +236,10 @@ function inferAddresses(
       const protects = rolesOf.get(`${rs.uri}\u0000${rs.ruleSetId}`);
       const ruleSet = protects ? parsed?.ruleSets.find((r) => r.id === rs.ruleSetId) : undefined;
       if (!protects || !ruleSet) continue;
+      // The subnet an NSG of the role guards holds the role's hosts; for the rule set itself its own rules say which.
+      for (const network of ruleSet.guardedNetworks ?? []) {
+        for (const role of protects) add(fromSubnets, role, network.addresses, { kind: 'subnet', name: network.name, uri: parsed.uri, span: network.span }, true);
+      }
       for (const [named, evidence] of rs.peers) {
         for (const e of evidence) {
           if (e.kind !== 'rule-name' || !e.span || (e.needsCitrixContext && !citrix)) continue;
@@ -273,10 +279,12 @@ function inferAddresses(
     const [role, folder] = key.split('\u0000');
     return { role, folder, addresses: entry.addresses, evidence: entry.evidence, ...(bound.has(role) ? { peerOnly: true } : {}) };
   };
-  // A group reference is the role's members exactly; a variable names its addresses; a rule's name only suggests them.
-  for (const [key, entry] of fromGroups) out.push(entryOf(key, entry));
-  for (const [key, entry] of fromNames) if (!fromGroups.has(key)) out.push(entryOf(key, entry));
-  for (const [key, entry] of fromRules) if (!fromGroups.has(key) && !fromNames.has(key)) out.push(entryOf(key, entry));
+  // A group reference is the role's members exactly; the subnets its rule sets guard hold them; a variable names its
+  // addresses; a rule's name only suggests them.
+  const ranked = [fromGroups, fromSubnets, fromNames, fromRules];
+  ranked.forEach((source, rank) => {
+    for (const [key, entry] of source) if (!ranked.slice(0, rank).some((better) => better.has(key))) out.push(entryOf(key, entry));
+  });
   return out.sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
 }
 
@@ -426,8 +434,12 @@ export function assumedPeers(present: ReadonlySet<string>): AssumedPeer[] {
 }
 
 /** Words for one guess's strongest clue: `the name "vda-inbound-rules"`, `its file name "storefront.ps1"`. */
-export function evidenceInWords(e: Evidence): string {
+/** A long comment or description is named, not quoted, in a code lens, whose title the editor cuts at its edge (the hover quotes it). */
+const SHORT_CLUE_CHARACTERS = 40;
+
+export function evidenceInWords(e: Evidence, short = false): string {
   const quoted = `"${e.text}"`;
+  if (short && e.text.length > SHORT_CLUE_CHARACTERS && (e.kind === 'comment' || e.kind === 'description')) return e.kind === 'comment' ? 'a comment' : 'its description';
   switch (e.kind) {
     case 'name':
       return `the name ${quoted}`;
@@ -452,7 +464,7 @@ export function evidenceInWords(e: Evidence): string {
  * Why a role is assumed, in words: its strongest clues of up to two kinds
  * (`the name "vda-nsg" and what it opens TCP 1494, 2598 inbound`).
  */
-export function guessInWords(guess: RoleGuess): string {
+export function guessInWords(guess: RoleGuess, short = false): string {
   const kinds: Evidence[] = [];
   const order: readonly Evidence['kind'][] = ['name', 'group', 'description', 'file', 'folder', 'comment', 'opens', 'rule-name'];
   const sorted = [...guess.evidence].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.weight - a.weight);
@@ -460,7 +472,7 @@ export function guessInWords(guess: RoleGuess): string {
     if (kinds.length >= 2) break;
     if (!kinds.some((k) => k.kind === e.kind)) kinds.push(e);
   }
-  return kinds.map(evidenceInWords).join(' and ');
+  return kinds.map((e) => evidenceInWords(e, short)).join(' and ');
 }
 
 /** The rule set a binding names, in its file. */

@@ -119,3 +119,207 @@ test('a security group referenced by a rule, named for a role, stands for that r
   assert.ok(ownEnds.length > 0);
   assert.ok(ownEnds.every((e) => e !== 'aws_security_group.ddc'), JSON.stringify(ownEnds));
 });
+
+/** Two subnets of one VNet, each with an NSG named for its role; only the controllers' NSG has rules. */
+const subnetsSite = (registrationSource: string): string => `resource "azurerm_subnet" "vda" {
+  name                 = "snet-vda"
+  resource_group_name  = "rg"
+  virtual_network_name = "vnet"
+  address_prefixes     = ["10.20.1.0/24"]
+}
+
+resource "azurerm_subnet" "ddc" {
+  name                 = "snet-ddc"
+  resource_group_name  = "rg"
+  virtual_network_name = "vnet"
+  address_prefixes     = ["10.20.0.0/24"]
+}
+
+resource "azurerm_network_security_group" "vda" {
+  name                = "nsg-ctx-vda"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+
+resource "azurerm_network_security_group" "ddc" {
+  name                = "nsg-ctx-ddc"
+  location            = "westeurope"
+  resource_group_name = "rg"
+${rule('Allow-Registration', 110, 'Allow', '80', registrationSource)}${rule('Deny-All', 4000, 'Deny', '*', '*')}}
+
+resource "azurerm_subnet_network_security_group_association" "vda" {
+  subnet_id                 = azurerm_subnet.vda.id
+  network_security_group_id = azurerm_network_security_group.vda.id
+}
+
+resource "azurerm_subnet_network_security_group_association" "ddc" {
+  subnet_id                 = azurerm_subnet.ddc.id
+  network_security_group_id = azurerm_network_security_group.ddc.id
+}
+`;
+
+const registration = (a: ReturnType<typeof run>) => a.required.find((r) => r.flow.id === 'cvad.vda-to-delivery-controller.registration' && r.bound.ruleSet.id === 'azurerm_network_security_group.ddc');
+
+test("the subnet an inferred role's NSG guards gives that role's addresses to the other NSGs: registration from the wrong subnet is blocked", () => {
+  const a = run([{ path: 'azure/main.tf', text: subnetsSite('10.20.9.0/24') }]);
+  assert.deepEqual(
+    a.inference?.addresses?.map((x) => [x.role, x.addresses.toString(), x.peerOnly, x.evidence.map((e) => `${e.kind} ${e.name}`)]),
+    [['delivery-controller', '10.20.0.0/24', true, ['subnet azurerm_subnet.ddc']], ['vda', '10.20.1.0/24', true, ['subnet azurerm_subnet.vda']]],
+  );
+  const r = registration(a);
+  assert.equal(r?.query.source.toString(), '10.20.1.0/24');
+  assert.equal(r?.judgement.verdict, 'denied');
+  const finding = a.findings.find((f) => f.checkId === 'missing-flow' && f.flowId === 'cvad.vda-to-delivery-controller.registration');
+  assert.match(finding?.message ?? '', /^TCP 80 blocked by Deny-All \(priority 4000\): VDA → Delivery Controller registration\./);
+  assert.match(finding?.message ?? '', /Virtual Delivery Agent \(VDA\) at 10\.20\.1\.0\/24, from the subnet "azurerm_subnet\.vda" in main\.tf/);
+  // Before subnets were read, the same NSG was checked against "some VDA" and the rule from 10.20.9.0/24 passed it.
+  const right = run([{ path: 'azure/main.tf', text: subnetsSite('10.20.1.0/24') }]);
+  assert.equal(registration(right)?.judgement.verdict, 'allowed');
+});
+
+test("two subnets of one VNet meet the VDA NSG's AllowVnetInBound for sure, not \"may match\"", () => {
+  const a = run([{ path: 'azure/main.tf', text: subnetsSite('10.20.1.0/24') }]);
+  const discovery = a.required.find((r) => r.flow.id === 'cvad.delivery-controller-to-vda.vda-discovery' && r.bound.ruleSet.id === 'azurerm_network_security_group.vda' && r.direction === 'inbound');
+  assert.equal(discovery?.query.source.toString(), '10.20.0.0/24');
+  assert.equal(discovery?.judgement.verdict, 'allowed');
+  assert.equal(discovery?.result.decisions.find((d) => d.outcome === 'allow')?.rule?.name, 'AllowVnetInBound');
+  assert.deepEqual(a.findings.filter((f) => f.checkId === 'unresolved-value').map((f) => f.message), []);
+  // Subnets of VNets of the same name in two resource groups are two VNets: nothing is known to be in the other's.
+  const apart = run([{ path: 'azure/main.tf', text: subnetsSite('10.20.1.0/24').replace('resource_group_name  = "rg"\n  virtual_network_name = "vnet"\n  address_prefixes     = ["10.20.0.0/24"]', 'resource_group_name  = "rg-other"\n  virtual_network_name = "vnet"\n  address_prefixes     = ["10.20.0.0/24"]') }]);
+  const unknown = apart.required.find((r) => r.flow.id === 'cvad.delivery-controller-to-vda.vda-discovery' && r.bound.ruleSet.id === 'azurerm_network_security_group.vda' && r.direction === 'inbound');
+  assert.equal(unknown?.judgement.verdict, 'unknown');
+});
+
+/** The same two subnets in one Bicep template (subnets inline in the VNet); ARM is its JSON. */
+const BICEP_SITE = `resource nsgVda 'Microsoft.Network/networkSecurityGroups@2023-09-01' = {
+  name: 'nsg-ctx-vda'
+  location: 'westeurope'
+  properties: {
+    securityRules: []
+  }
+}
+
+resource nsgDdc 'Microsoft.Network/networkSecurityGroups@2023-09-01' = {
+  name: 'nsg-ctx-ddc'
+  location: 'westeurope'
+  properties: {
+    securityRules: [
+      {
+        name: 'Allow-Registration'
+        properties: {
+          priority: 110
+          direction: 'Inbound'
+          access: 'Allow'
+          protocol: 'Tcp'
+          sourcePortRange: '*'
+          destinationPortRange: '80'
+          sourceAddressPrefix: '10.20.9.0/24'
+          destinationAddressPrefix: '*'
+        }
+      }
+      {
+        name: 'Deny-All'
+        properties: {
+          priority: 4000
+          direction: 'Inbound'
+          access: 'Deny'
+          protocol: '*'
+          sourcePortRange: '*'
+          destinationPortRange: '*'
+          sourceAddressPrefix: '*'
+          destinationAddressPrefix: '*'
+        }
+      }
+    ]
+  }
+}
+
+resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {
+  name: 'vnet-citrix'
+  location: 'westeurope'
+  properties: {
+    addressSpace: {
+      addressPrefixes: [
+        '10.20.0.0/16'
+      ]
+    }
+    subnets: [
+      {
+        name: 'snet-vda'
+        properties: {
+          addressPrefix: '10.20.1.0/24'
+          networkSecurityGroup: {
+            id: nsgVda.id
+          }
+        }
+      }
+      {
+        name: 'snet-ddc'
+        properties: {
+          addressPrefix: '10.20.0.0/24'
+          networkSecurityGroup: {
+            id: nsgDdc.id
+          }
+        }
+      }
+    ]
+  }
+}
+`;
+
+function armSite(): string {
+  const rule = (name: string, priority: number, access: string, port: string, source: string) => ({ name, properties: { priority, direction: 'Inbound', access, protocol: access === 'Allow' ? 'Tcp' : '*', sourcePortRange: '*', destinationPortRange: port, sourceAddressPrefix: source, destinationAddressPrefix: '*' } });
+  const nsg = (name: string, rules: unknown[]) => ({ type: 'Microsoft.Network/networkSecurityGroups', apiVersion: '2023-09-01', name, location: 'westeurope', properties: { securityRules: rules } });
+  const subnet = (name: string, prefix: string, nsgName: string) => ({ name, properties: { addressPrefix: prefix, networkSecurityGroup: { id: `[resourceId('Microsoft.Network/networkSecurityGroups', '${nsgName}')]` } } });
+  return JSON.stringify({
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    resources: [
+      nsg('nsg-ctx-vda', []),
+      nsg('nsg-ctx-ddc', [rule('Allow-Registration', 110, 'Allow', '80', '10.20.9.0/24'), rule('Deny-All', 4000, 'Deny', '*', '*')]),
+      { type: 'Microsoft.Network/virtualNetworks', apiVersion: '2023-09-01', name: 'vnet-citrix', location: 'westeurope', properties: { addressSpace: { addressPrefixes: ['10.20.0.0/16'] }, subnets: [subnet('snet-vda', '10.20.1.0/24', 'nsg-ctx-vda'), subnet('snet-ddc', '10.20.0.0/24', 'nsg-ctx-ddc')] } },
+    ],
+  }, null, 2);
+}
+
+/** The subnets as child resources (`parent: vnet`) instead of inline. */
+const BICEP_CHILD_SUBNETS = BICEP_SITE.slice(0, BICEP_SITE.indexOf('    subnets: [')) + `  }
+}
+
+resource snetVda 'Microsoft.Network/virtualNetworks/subnets@2023-09-01' = {
+  parent: vnet
+  name: 'snet-vda'
+  properties: {
+    addressPrefix: '10.20.1.0/24'
+    networkSecurityGroup: {
+      id: nsgVda.id
+    }
+  }
+}
+
+resource snetDdc 'Microsoft.Network/virtualNetworks/subnets@2023-09-01' = {
+  parent: vnet
+  name: 'snet-ddc'
+  properties: {
+    addressPrefix: '10.20.0.0/24'
+    networkSecurityGroup: {
+      id: nsgDdc.id
+    }
+  }
+}
+`;
+
+for (const [format, path, text, ddc] of [['bicep', 'azure/main.bicep', BICEP_SITE, 'nsgDdc'], ['bicep', 'azure/child-subnets.bicep', BICEP_CHILD_SUBNETS, 'nsgDdc'], ['arm', 'azure/azuredeploy.json', armSite(), 'nsg-ctx-ddc']] as const) {
+  test(`${path}: subnets give the inferred roles' addresses, and the VNet's address space is in VirtualNetwork`, () => {
+    const a = run([{ path, format, text }]);
+    assert.deepEqual(
+      a.inference?.addresses?.map((x) => [x.role, x.addresses.toString(), x.evidence.map((e) => `${e.kind} ${e.name}`)]),
+      [['delivery-controller', '10.20.0.0/24', ['subnet vnet-citrix/snet-ddc']], ['vda', '10.20.1.0/24', ['subnet vnet-citrix/snet-vda']]],
+    );
+    const r = a.required.find((c) => c.flow.id === 'cvad.vda-to-delivery-controller.registration' && c.bound.ruleSet.id === ddc);
+    assert.equal(r?.judgement.verdict, 'denied');
+    const discovery = a.required.find((c) => c.flow.id === 'cvad.delivery-controller-to-vda.vda-discovery' && c.bound.ruleSet.id !== ddc && c.direction === 'inbound');
+    assert.equal(discovery?.judgement.verdict, 'allowed');
+    assert.deepEqual(a.findings.filter((f) => f.checkId === 'unresolved-value').map((f) => f.message), []);
+  });
+}

@@ -1,4 +1,5 @@
 import { LineIndex, type NamedAddresses, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
+import { AddressSet } from '../../net';
 import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import {
   addressTexts,
@@ -14,6 +15,11 @@ import {
   azureNsgRuleSet,
   azureRuleFromProperties,
   nsgPlacement,
+  nsgNetworks,
+  addVnetAddresses,
+  addSubnetAddresses,
+  subnetPrefixes,
+  withKnownVirtualNetwork,
   prop,
   uniqueRuleId,
   unknownRulesPlaceholder,
@@ -64,7 +70,7 @@ function distinct(problems: readonly ParseProblem[]): ParseProblem[] {
 
 /** An NSG whose condition is false: shown, but on no traffic's path. */
 function notDeployed(ruleSet: RuleSet): RuleSet {
-  return { ...ruleSet, directions: [], stage: undefined };
+  return { ...ruleSet, directions: [], stage: undefined, guardedNetworks: undefined };
 }
 
 const SUBNET_TYPE = 'microsoft.network/virtualnetworks/subnets';
@@ -358,13 +364,16 @@ class ArmReader {
 
   finish(): RuleSet[] {
     for (const e of this.entries) if (e.type === NSG_RULE_TYPE) this.childRule(e);
-    const associations = this.associations();
+    const vnets = new Map<string, AddressSet>();
+    const associations = this.associations(vnets);
     const out: RuleSet[] = [];
     for (const nsg of this.nsgs.values()) {
       const placement = nsgPlacement(nsg.id, associations);
+      const networks = nsgNetworks(nsg.id, associations, vnets);
       const built = azureNsgRuleSet({ id: nsg.id, name: nsg.name, format: 'arm', span: nsg.span, nameSpan: nsg.nameSpan, rules: nsg.rules, appliesTo: placement.appliesTo, stage: placement.stage, meta: nsg.meta });
       this.problems.push(...built.problems);
-      out.push(nsg.meta.deployed === 'false' ? notDeployed(built.ruleSet) : built.ruleSet);
+      const placed = withKnownVirtualNetwork(networks.guardedNetworks ? { ...built.ruleSet, guardedNetworks: networks.guardedNetworks } : built.ruleSet, networks.knownVirtualNetwork);
+      out.push(nsg.meta.deployed === 'false' ? notDeployed(placed) : placed);
     }
     out.push(...this.firewalls());
     return out;
@@ -493,7 +502,7 @@ class ArmReader {
     return nsg;
   }
 
-  private associations(): NsgAssociation[] {
+  private associations(vnets: Map<string, AddressSet>): NsgAssociation[] {
     const out: NsgAssociation[] = [];
     const nsgOf = (v: Val | undefined): string | undefined => {
       const id = prop(v, 'id');
@@ -508,16 +517,25 @@ class ArmReader {
     for (const e of this.entries) {
       if (e.type === VNET_TYPE) {
         const v = e.ctx.toVal(e.node);
+        const vnet = nameOf(v);
+        addVnetAddresses(vnets, vnet, prop(v, 'properties'));
         const subnets = prop(prop(v, 'properties'), 'subnets');
         if (subnets?.kind !== 'array') continue;
         for (const s of subnets.items) {
           const nsg = nsgOf(prop(prop(s, 'properties'), 'networkSecurityGroup'));
-          if (nsg) out.push({ nsg, kind: 'subnet', label: `subnet:${nameOf(v)}/${nameOf(s)}` });
+          const name = `${vnet}/${nameOf(s)}`;
+          const prefixes = subnetPrefixes(prop(s, 'properties'));
+          if (nsg) out.push({ nsg, kind: 'subnet', label: `subnet:${name}`, vnet, ...(prefixes ? { network: { name, ...prefixes } } : {}) });
         }
       } else if (e.type === SUBNET_TYPE) {
         const v = e.ctx.toVal(e.node);
+        const name = nameOf(v);
+        // A top-level subnet is named `vnet/subnet`.
+        const vnet = name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
+        addSubnetAddresses(vnets, vnet, prop(v, 'properties'));
         const nsg = nsgOf(prop(prop(v, 'properties'), 'networkSecurityGroup'));
-        if (nsg) out.push({ nsg, kind: 'subnet', label: `subnet:${nameOf(v)}` });
+        const prefixes = subnetPrefixes(prop(v, 'properties'));
+        if (nsg) out.push({ nsg, kind: 'subnet', label: `subnet:${name}`, ...(vnet ? { vnet } : {}), ...(prefixes ? { network: { name, ...prefixes } } : {}) });
       }
     }
     for (const e of this.entries) {

@@ -1,6 +1,7 @@
 import { LineIndex, type MatchCondition, type NamedAddresses, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { incrementalTreesOf, parseDocument, treeSitterParser, type IncrementalTrees } from '../treeSitter';
 import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
+import { AddressSet } from '../../net';
 import {
   addressTexts,
   AZURE_FIREWALL_TYPE,
@@ -15,6 +16,11 @@ import {
   azureNsgRuleSet,
   azureRuleFromProperties,
   nsgPlacement,
+  nsgNetworks,
+  addVnetAddresses,
+  addSubnetAddresses,
+  subnetPrefixes,
+  withKnownVirtualNetwork,
   prop,
   uniqueRuleId,
   unknownRulesPlaceholder,
@@ -341,11 +347,13 @@ class BicepReader {
       bySymbol.set(r.symbol, list);
     }
     for (const r of this.resourceList) if (r.type === NSG_RULE_TYPE) this.childRules(r, nsgs, bySymbol);
-    const associations = this.associations(bySymbol, nsgs);
+    const vnets = new Map<string, AddressSet>();
+    const associations = this.associations(bySymbol, nsgs, vnets);
     const out: RuleSet[] = [];
     for (const nsg of nsgs.values()) {
       if (nsg.decl?.existing && nsg.rules.length === 0) continue;
       const placement = nsgPlacement(nsg.id, associations);
+      const networks = nsgNetworks(nsg.id, associations, vnets);
       const built = azureNsgRuleSet({
         id: nsg.id,
         name: nsg.name,
@@ -358,8 +366,9 @@ class BicepReader {
         meta: nsg.meta,
       });
       this.problems.push(...built.problems);
+      const placed = withKnownVirtualNetwork(networks.guardedNetworks ? { ...built.ruleSet, guardedNetworks: networks.guardedNetworks } : built.ruleSet, networks.knownVirtualNetwork);
       // An NSG whose condition is false is not deployed: shown, but on no traffic's path.
-      out.push(nsg.meta.conditionValue === 'false' ? { ...built.ruleSet, directions: [], stage: undefined } : built.ruleSet);
+      out.push(nsg.meta.conditionValue === 'false' ? { ...placed, directions: [], stage: undefined, guardedNetworks: undefined } : placed);
     }
     out.push(...this.firewalls());
     return out;
@@ -706,7 +715,7 @@ class BicepReader {
   }
 
   /** Subnet and NIC attachments written in this file, as NSG rule-set ids. */
-  private associations(bySymbol: Map<string, NsgBuild[]>, nsgs: Map<string, NsgBuild>): NsgAssociation[] {
+  private associations(bySymbol: Map<string, NsgBuild[]>, nsgs: Map<string, NsgBuild>, vnets: Map<string, AddressSet>): NsgAssociation[] {
     const out: NsgAssociation[] = [];
     const nsgOf = (v: Val | undefined): string | undefined => {
       const id = prop(v, 'id');
@@ -729,13 +738,16 @@ class BicepReader {
         for (const inst of this.instances(r)) {
           const vnet = nameOf(r, inst);
           const propsNode = objectProperty(inst.body, 'properties');
-          const subnets = prop(propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined, 'subnets');
+          const vnetProps = propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined;
+          addVnetAddresses(vnets, vnet, vnetProps);
+          const subnets = prop(vnetProps, 'subnets');
           if (subnets?.kind !== 'array') continue;
           for (const s of subnets.items) {
             const sn = prop(s, 'name');
             const label = `subnet:${vnet}/${sn?.kind === 'string' ? sn.value : '?'}`;
             const nsg = nsgOf(prop(prop(s, 'properties'), 'networkSecurityGroup'));
-            if (nsg) out.push({ nsg, kind: 'subnet', label });
+            const prefixes = subnetPrefixes(prop(s, 'properties'));
+            if (nsg) out.push({ nsg, kind: 'subnet', label, vnet, ...(prefixes ? { network: { name: label.slice('subnet:'.length), ...prefixes } } : {}) });
           }
         }
       } else if (r.type === SUBNET_TYPE) {
@@ -750,8 +762,13 @@ class BicepReader {
           const label = `subnet:${name}`;
           subnetLabels.set(r.symbol, label);
           const propsNode = objectProperty(inst.body, 'properties');
-          const nsg = nsgOf(prop(propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined, 'networkSecurityGroup'));
-          if (nsg) out.push({ nsg, kind: 'subnet', label });
+          const subnetProps = propsNode ? this.evaluator.eval(propsNode, inst.scope) : undefined;
+          // `vnet/subnet`: the VNet is what comes before the slash.
+          const vnet = name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
+          addSubnetAddresses(vnets, vnet, subnetProps);
+          const nsg = nsgOf(prop(subnetProps, 'networkSecurityGroup'));
+          const prefixes = subnetPrefixes(subnetProps);
+          if (nsg) out.push({ nsg, kind: 'subnet', label, ...(vnet ? { vnet } : {}), ...(prefixes ? { network: { name, ...prefixes } } : {}) });
         }
       }
     }

@@ -1,4 +1,6 @@
-import type { MatchCondition, ParseProblem, Rule, RuleSet, Span, Unresolved } from '../../model';
+import type { GuardedNetwork, MatchCondition, ParseProblem, Rule, RuleSet, Span, Unresolved } from '../../model';
+import { literalPrefixList, withKnownVirtualNetwork } from '../azure/stages';
+import { AddressSet } from '../../net';
 import { azureNsgRuleSet, azureRuleFromProperties, uniqueRuleId } from '../azure/nsg';
 import type { Val } from '../azure/value';
 import { attribute, blocksOf, bodyHasError, type HclBody, type HclExpr } from './hcl';
@@ -73,6 +75,9 @@ interface Nsg {
   readonly meta: Record<string, string>;
   readonly styles: Set<string>;
   readonly appliesTo: string[];
+  readonly guards: GuardedNetwork[];
+  /** The VNets of the subnets it is associated with, by how `virtual_network_name` names them. */
+  readonly vnets: Set<string>;
   stage?: { group: string; order: number };
 }
 
@@ -127,7 +132,7 @@ export function azureRuleSets(ctx: Context): RuleSet[] {
   for (const r of ctx.resources) {
     if (r.type !== 'azurerm_network_security_group') continue;
     for (const inst of resourceInstances(ctx, r, new Map())) {
-      const nsg = add({ id: inst.address, span: r.block.span, nameSpan: r.block.labels[1]?.span, rules: [], ids: new Set(), meta: { resourceType: r.type, address: inst.address }, styles: new Set(), appliesTo: [] });
+      const nsg = add({ id: inst.address, span: r.block.span, nameSpan: r.block.labels[1]?.span, rules: [], ids: new Set(), meta: { resourceType: r.type, address: inst.address }, styles: new Set(), appliesTo: [], guards: [], vnets: new Set() });
       const nameAttr = scalar(ctx, r.block.body, 'name', inst.scope);
       if (nameAttr?.value.kind === 'string') nsg.meta.nsgName = nameAttr.value.value;
       const rg = scalar(ctx, r.block.body, 'resource_group_name', inst.scope);
@@ -170,7 +175,7 @@ export function azureRuleSets(ctx: Context): RuleSet[] {
         extra.push({ text: ref.text, span: ref.span, reason: `network_security_group_name: ${ref.value.kind === 'unknown' ? ref.value.reason : 'not a name'}` });
       }
       if (!nsg) {
-        nsg = nsgs.get(key) ?? add({ id: key, span: r.block.span, rules: [], ids: new Set(), meta: { resourceType: 'azurerm_network_security_group', address: key, declared: 'elsewhere' }, styles: new Set(), appliesTo: [] });
+        nsg = nsgs.get(key) ?? add({ id: key, span: r.block.span, rules: [], ids: new Set(), meta: { resourceType: 'azurerm_network_security_group', address: key, declared: 'elsewhere' }, styles: new Set(), appliesTo: [], guards: [], vnets: new Set() });
       }
       nsg.styles.add('resources');
       pushRule(nsg, r.block.body, inst.scope, r.block.span, inst.address, { style: 'resource', resourceType: r.type, ruleAddress: inst.address }, extra, [...inst.conditions]);
@@ -178,6 +183,7 @@ export function azureRuleSets(ctx: Context): RuleSet[] {
   }
 
   attachStages(ctx, nsgs, order);
+  const vnetAddresses = knownVnetAddresses(ctx);
   memo.commit();
 
   return order.map((n) => {
@@ -194,8 +200,58 @@ export function azureRuleSets(ctx: Context): RuleSet[] {
       meta: { ...n.meta, ruleStyle: styles.length ? styles.join('+') : 'none' },
     });
     ctx.problems.push(...problems);
-    return ruleSet;
+    const withVnet = withKnownVirtualNetwork(ruleSet, n.vnets.size === 1 ? vnetAddresses.get([...n.vnets][0]) : undefined);
+    return n.guards.length ? { ...withVnet, guardedNetworks: n.guards } : withVnet;
   });
+}
+
+/** How a subnet names its VNet: the resource it references, or the literal name in its resource group (names are unique only there). */
+function vnetOf(ctx: Context, subnet: Resource | undefined): string | undefined {
+  if (!subnet || subnet.type !== 'azurerm_subnet') return undefined;
+  const v = scalar(ctx, subnet.block.body, 'virtual_network_name', new Map());
+  if (v?.value.kind === 'ref') return baseAddress(v.value.address);
+  return v?.value.kind === 'string' ? vnetName(ctx, subnet.block.body, v.value.value) : undefined;
+}
+
+function vnetName(ctx: Context, body: HclBody, name: string): string | undefined {
+  const group = scalar(ctx, body, 'resource_group_name', new Map());
+  if (!group) return undefined;
+  return `name ${group.value.kind === 'string' ? group.value.value : group.text}/${name}`;
+}
+
+function literalPrefixes(ctx: Context, body: HclBody, names: readonly string[]) {
+  for (const name of names) {
+    const v = scalar(ctx, body, name, new Map());
+    if (v) return literalPrefixList(toVal(v.value));
+  }
+  return undefined;
+}
+
+/**
+ * Addresses this file proves to be inside each VNet: its literal
+ * `address_space` and the literal prefixes of its subnets. Azure's
+ * VirtualNetwork tag holds more (peered VNets, on-premises ranges behind a
+ * gateway), which stays unknown.
+ */
+function knownVnetAddresses(ctx: Context): Map<string, AddressSet> {
+  const out = new Map<string, AddressSet>();
+  const add = (vnet: string, addresses: AddressSet | undefined) => {
+    if (addresses) out.set(vnet, (out.get(vnet) ?? AddressSet.none()).union(addresses));
+  };
+  for (const r of ctx.resources) {
+    const counted = attribute(r.block.body, 'count') || attribute(r.block.body, 'for_each');
+    if (counted) continue;
+    if (r.type === 'azurerm_virtual_network') {
+      add(r.address, literalPrefixes(ctx, r.block.body, ['address_space'])?.addresses);
+      const name = scalar(ctx, r.block.body, 'name', new Map());
+      const byName = name?.value.kind === 'string' ? vnetName(ctx, r.block.body, name.value.value) : undefined;
+      if (byName) add(byName, literalPrefixes(ctx, r.block.body, ['address_space'])?.addresses);
+    } else if (r.type === 'azurerm_subnet') {
+      const vnet = vnetOf(ctx, r);
+      if (vnet) add(vnet, literalPrefixes(ctx, r.block.body, ['address_prefixes', 'address_prefix'])?.addresses);
+    }
+  }
+  return out;
 }
 
 /**
@@ -225,6 +281,13 @@ function attachStages(ctx: Context, nsgs: Map<string, Nsg>, order: Nsg[]): void 
     }
     return undefined;
   };
+  // One subnet resource, one literal prefix list: a subnet made per `count` or `for_each` has a prefix per instance.
+  const prefixesOf = (subnetAddress: string): GuardedNetwork | undefined => {
+    const subnet = resources.get(baseAddress(subnetAddress));
+    if (!subnet || subnet.type !== 'azurerm_subnet' || attribute(subnet.block.body, 'count') || attribute(subnet.block.body, 'for_each')) return undefined;
+    const prefixes = literalPrefixes(ctx, subnet.block.body, ['address_prefixes', 'address_prefix']);
+    return prefixes?.addresses ? { name: baseAddress(subnetAddress), addresses: prefixes.addresses, span: prefixes.span } : undefined;
+  };
   for (const r of ctx.resources) {
     const subnetAssoc = r.type === 'azurerm_subnet_network_security_group_association';
     const nicAssoc = r.type === 'azurerm_network_interface_security_group_association';
@@ -235,6 +298,10 @@ function attachStages(ctx: Context, nsgs: Map<string, Nsg>, order: Nsg[]): void 
       if (subnetAssoc) {
         const subnet = refOf(r.block.body, 'subnet_id', inst.scope) ?? inst.address;
         nsg.appliesTo.push(`subnet ${subnet}`);
+        const guarded = prefixesOf(subnet);
+        if (guarded && !nsg.guards.some((g) => g.name === guarded.name)) nsg.guards.push(guarded);
+        const vnet = vnetOf(ctx, resources.get(baseAddress(subnet)));
+        nsg.vnets.add(vnet ?? `unknown ${subnet}`);
         if (!nsg.stage || nsg.stage.order !== 0) nsg.stage = { group: subnet, order: 0 };
       } else {
         const nic = refOf(r.block.body, 'network_interface_id', inst.scope) ?? inst.address;
