@@ -262,6 +262,12 @@ export interface ParsedFile {
    * read the addresses of the roles they are named for.
    */
   readonly namedAddresses?: readonly NamedAddresses[];
+  /**
+   * What the file says it is, where the format has a place for it (a
+   * CloudFormation template's `Description`): inference reads it like a
+   * comment at the top of the file.
+   */
+  readonly description?: { readonly text: string; readonly span: Span };
 }
 
 export interface NamedAddresses {

@@ -439,7 +439,9 @@ const SHORT_CLUE_CHARACTERS = 40;
 
 export function evidenceInWords(e: Evidence, short = false): string {
   const quoted = `"${e.text}"`;
-  if (short && e.text.length > SHORT_CLUE_CHARACTERS && (e.kind === 'comment' || e.kind === 'description')) return e.kind === 'comment' ? 'a comment' : 'its description';
+  if (short && e.text.length > SHORT_CLUE_CHARACTERS && (e.kind === 'comment' || e.kind === 'description' || e.kind === 'template-description')) {
+    return e.kind === 'comment' ? 'a comment' : e.kind === 'description' ? 'its description' : "the template's description";
+  }
   switch (e.kind) {
     case 'name':
       return `the name ${quoted}`;
@@ -449,6 +451,8 @@ export function evidenceInWords(e: Evidence, short = false): string {
       return `the description ${quoted}`;
     case 'comment':
       return `the comment ${quoted}`;
+    case 'template-description':
+      return `the template's description ${quoted}`;
     case 'file':
       return `the file name ${quoted}`;
     case 'folder':
@@ -466,7 +470,7 @@ export function evidenceInWords(e: Evidence, short = false): string {
  */
 export function guessInWords(guess: RoleGuess, short = false): string {
   const kinds: Evidence[] = [];
-  const order: readonly Evidence['kind'][] = ['name', 'group', 'description', 'file', 'folder', 'comment', 'opens', 'rule-name'];
+  const order: readonly Evidence['kind'][] = ['name', 'group', 'description', 'file', 'folder', 'comment', 'template-description', 'opens', 'rule-name'];
   const sorted = [...guess.evidence].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.weight - a.weight);
   for (const e of sorted) {
     if (kinds.length >= 2) break;

@@ -5,7 +5,7 @@ import { CITRIX_CONTEXT_WORDS, EXTRA_TERMS, GENERIC_ALIASES, INFRASTRUCTURE_ROLE
 import { uriToPath } from './bind';
 
 /** Where a clue about a rule set's role was found, strongest first. */
-export type EvidenceKind = 'name' | 'group' | 'description' | 'comment' | 'file' | 'folder' | 'rule-name' | 'opens';
+export type EvidenceKind = 'name' | 'group' | 'description' | 'comment' | 'template-description' | 'file' | 'folder' | 'rule-name' | 'opens';
 export type Confidence = 'high' | 'medium' | 'low';
 
 export interface Evidence {
@@ -45,7 +45,7 @@ export interface FileClues {
   readonly citrix: boolean;
 }
 
-const KIND_WEIGHT: Readonly<Record<EvidenceKind, number>> = { name: 3, group: 3, description: 2.5, comment: 2, file: 2, folder: 1.5, 'rule-name': 0.75, opens: 0 };
+const KIND_WEIGHT: Readonly<Record<EvidenceKind, number>> = { name: 3, group: 3, description: 2.5, comment: 2, 'template-description': 2, file: 2, folder: 1.5, 'rule-name': 0.75, opens: 0 };
 /** A rule set's own name, group or description: when one of these names a role, clues from its file and folder do not add others. */
 const OWN_KINDS: ReadonlySet<EvidenceKind> = new Set(['name', 'group', 'description']);
 export const HIGH = 3;
@@ -164,8 +164,11 @@ function singular(word: string): string {
   return word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
 }
 
+/** "Security groups related to Citrix ADC": a "to" that says what something belongs to, not where traffic goes. */
+const BELONGING_BEFORE_TO: ReadonlySet<string> = new Set(['related', 'relating', 'belonging', 'attached', 'specific', 'dedicated', 'assigned']);
+
 function isPeerPosition(ws: readonly string[], i: number): boolean {
-  for (let j = Math.max(0, i - 2); j < i; j++) if (PEER_MARKERS.has(ws[j])) return true;
+  for (let j = Math.max(0, i - 2); j < i; j++) if (PEER_MARKERS.has(ws[j]) && !(ws[j] === 'to' && BELONGING_BEFORE_TO.has(ws[j - 1] ?? ''))) return true;
   return false;
 }
 
@@ -220,6 +223,8 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
     if (/citrix-role\s*:/i.test(c.text) || /citrix-flow-lint/i.test(c.text)) continue;
     note(sharedSelf, sharedPeer, 'comment', c.text.trim(), c.span);
   }
+  // "This template creates the Security Groups related to Citrix ADC.": the template's own words about itself, as strong as a comment at its top.
+  if (file.description) note(sharedSelf, sharedPeer, 'template-description', file.description.text.trim(), file.description.span);
 
   const ruleSets: RuleSetClues[] = [];
   for (const rs of file.ruleSets) {

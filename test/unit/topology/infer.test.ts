@@ -127,6 +127,27 @@ const cases: Case[] = [
     peers: ['dns-server<-adc-nsip'],
   },
   {
+    name: "a CloudFormation template's Description names the machine: its management group binds the NSIP, client and server stay hints (aws-quickstart-citrix-adc-waf)",
+    path: 'quickstart-citrix-adc-waf/templates/security-group.template.yaml',
+    format: 'cloudformation',
+    text:
+      'AWSTemplateFormatVersion: 2010-09-09\nDescription: This template creates the Security Groups related to Citrix ADC.\nResources:\n' +
+      ['Management', 'Client', 'Server'].map((n) => `  ${n}SecurityGroup:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: "${n} interface"\n      VpcId: vpc-1\n`).join(''),
+    binds: ['ManagementSecurityGroup: adc,adc-nsip'],
+    hints: ['ClientSecurityGroup: adc', 'ServerSecurityGroup: adc'],
+    peers: ['dns-server<-adc-nsip'],
+  },
+  {
+    name: 'without the Description the folder alone only suggests the ADC',
+    path: 'quickstart-citrix-adc-waf/templates/security-group.template.yaml',
+    format: 'cloudformation',
+    text:
+      'AWSTemplateFormatVersion: 2010-09-09\nResources:\n' +
+      ['Management', 'Client', 'Server'].map((n) => `  ${n}SecurityGroup:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: "${n} interface"\n      VpcId: vpc-1\n`).join(''),
+    binds: [],
+    hints: ['ClientSecurityGroup: adc', 'ManagementSecurityGroup: adc', 'ServerSecurityGroup: adc'],
+  },
+  {
     name: 'a template called azuredeploy.json is named by its folder; a Cloud Connector needs Citrix Cloud (citrix-cloud-quickstart-arm)',
     path: 'CloudConnector/azuredeploy.tf',
     format: 'terraform',
@@ -219,4 +240,13 @@ test('infer: a hub firewall is no machine — its rule names ("citrix-cloud", "v
   const site = inferSite([file], { catalog: loadCatalog(), declared: [], topology: emptyTopology() });
   assert.deepEqual(site.bindings, []);
   assert.deepEqual(site.hints, []);
+});
+
+test('infer: a group known only by a Terraform 0.11 interpolation is named by the expression inside it (netscaler-aws-automation)', () => {
+  const text = 'resource "aws_security_group_rule" "allow_lambda" {\n  type              = "ingress"\n  from_port         = 443\n  to_port           = 443\n  protocol          = "tcp"\n  cidr_blocks       = ["10.0.0.0/16"]\n  security_group_id = "${var.netscaler_security_group_id}"\n}\n';
+  const file = parseAs('terraform', text, 'file:///ws/modules/weblog/lambda.tf');
+  assert.equal(file.ruleSets[0]?.name, 'var.netscaler_security_group_id');
+  const site = inferSite([file], { catalog: loadCatalog(), declared: [], topology: emptyTopology() });
+  const evidence = site.bindings[0]?.guesses.find((g) => g.role === 'adc')?.evidence.find((e) => e.kind === 'name');
+  assert.equal(evidence?.text, 'var.netscaler_security_group_id');
 });

@@ -26,7 +26,17 @@ export function parseCloudFormation(text: string, uri: string, _options?: ParseO
     const ruleSets = reader ? reader.read() : [];
     const comments = read.root ? [...read.comments, ...metadataDirectives(read.root)].sort((a, b) => a.span.start - b.span.start) : read.comments;
     const named = reader?.namedAddresses() ?? [];
-    return { uri, format: 'cloudformation', text, ruleSets, problems, comments, ...(named.length ? { namedAddresses: named } : {}) };
+    const description = read.root ? member(read.root, 'Description') : undefined;
+    return {
+      uri,
+      format: 'cloudformation',
+      text,
+      ruleSets,
+      problems,
+      comments,
+      ...(named.length ? { namedAddresses: named } : {}),
+      ...(description?.type === 'string' ? { description: { text: description.value, span: description.span } } : {}),
+    };
   } catch (e) {
     problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` });
     return { uri, format: 'cloudformation', text, ruleSets: [], problems, comments: read.comments };

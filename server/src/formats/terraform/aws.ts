@@ -183,7 +183,8 @@ export function awsRuleSets(ctx: Context): RuleSet[] {
           groups.get(found.key) ??
           add({
             id: found.key,
-            name: found.key,
+            // `"${var.netscaler_security_group_id}"` (Terraform 0.11) reads as the expression inside it.
+            name: /^"\$\{[^{}"]+\}"$/.test(found.key) ? found.key.slice(3, -2) : found.key,
             span: r.block.span,
             rules: [],
             meta: { resourceType: 'aws_security_group', address: found.key, declared: 'elsewhere' },
