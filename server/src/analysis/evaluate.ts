@@ -585,7 +585,8 @@ export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, 
  * reasons name the port range the replies need.
  */
 function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: EvaluationResult, options: EvaluateOptions): EvaluationResult {
-  if (flow.direction === 'forward' || forward.verdict === 'denied') return forward;
+  // Replies are looked at even where the flow itself is denied: opening it then needs their rule too.
+  if (flow.direction === 'forward') return forward;
   const stateless = list.filter((rs) => rs.meta?.stateless === 'true' && rs.directions.includes(flow.direction));
   if (stateless.length === 0) return forward;
   const protocols = flow.protocols.intersect(Protocols.of(TCP, UDP));
@@ -607,11 +608,45 @@ function withReplies(list: readonly RuleSet[], flow: FlowQuery, forward: Evaluat
   });
   // Readers take the decisions as a partition of the flow. Where the flow itself is allowed throughout, the
   // replies' decisions are that partition (an allowed part whose replies are dropped is dropped). Where it is
-  // not, only what stops the replies is added: a reply allowed is no rule letting the flow itself through.
-  const decisions = forward.verdict === 'allowed' ? reply.decisions.map(asFlow) : [...forward.decisions, ...reply.decisions.filter((d) => d.outcome !== 'allow').map(asFlow)];
-  const verdict: Verdict = reply.verdict === 'denied' ? 'denied' : forward.verdict === 'allowed' ? reply.verdict : forward.verdict;
-  const decidingRules = verdict === 'denied' || forward.verdict === 'allowed' ? reply.decidingRules : forward.decidingRules;
+  // not, what the flow's own rules deny or leave unknown stays, and each part they allow is cut by the replies'
+  // decisions: its replies allowed, the allowing rule stays; its replies stopped, what stops them decides. A
+  // part both allowed and denied would read as "partly allowed" when it does not work at all; a part denied
+  // both ways carries both denials, which agree.
+  const replies = reply.decisions.map(asFlow);
+  const decisions =
+    forward.verdict === 'allowed'
+      ? replies
+      : forward.decisions.flatMap((d) => {
+          // A denied part whose replies are stopped as well needs two rules: both are said, and the fix writes both.
+          if (d.outcome === 'deny') return [d, ...replies.flatMap((r) => (r.outcome === 'deny' ? withPart(r, intersectParts(d.part, r.part)) : []))];
+          if (d.outcome !== 'allow') return [d];
+          const cut: Decision[] = [];
+          for (const r of replies) {
+            const part = intersectParts(d.part, r.part);
+            if (part) cut.push(r.outcome === 'allow' ? { ...d, part } : { ...r, part });
+          }
+          return cut;
+        });
+  const verdict: Verdict = reply.verdict === 'denied' ? 'denied' : forward.verdict === 'allowed' ? reply.verdict : summarise(decisions).verdict;
+  const decidingRules =
+    forward.verdict === 'denied' ? [...forward.decidingRules, ...reply.decidingRules.filter((r) => !forward.decidingRules.includes(r))] : verdict === 'denied' || forward.verdict === 'allowed' ? reply.decidingRules : forward.decidingRules;
   return { verdict, decisions, decidingRules, reasons: [...forward.reasons, note, ...reply.reasons.filter((r) => r !== note)] };
+}
+
+function withPart(d: Decision, part: FlowPart | undefined): Decision[] {
+  return part ? [{ ...d, part }] : [];
+}
+
+/** The packets two parts share; undefined when they share none. */
+function intersectParts(a: FlowPart, b: FlowPart): FlowPart | undefined {
+  const part: FlowPart = {
+    protocols: a.protocols.intersect(b.protocols),
+    source: a.source.intersect(b.source),
+    destination: a.destination.intersect(b.destination),
+    sourcePorts: a.sourcePorts.intersect(b.sourcePorts),
+    destinationPorts: a.destinationPorts.intersect(b.destinationPorts),
+  };
+  return part.protocols.isEmpty || part.source.isEmpty || part.destination.isEmpty || part.sourcePorts.isEmpty || part.destinationPorts.isEmpty ? undefined : part;
 }
 
 const replyViews = new WeakMap<RuleSet, RuleSet>();

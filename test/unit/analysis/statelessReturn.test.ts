@@ -102,3 +102,22 @@ test('a required flow whose replies a stateless ACL drops is missing, and the me
   const b = analyzeParsed([parseAs('terraform', fixed, 'file:///ws/sf.tf')], topology, { workspaceRoot: '/ws' });
   assert.equal(b.required.find((c) => c.flow.id === 'cvad.workspace-app-to-storefront.storefront-https')?.result.verdict, 'allowed');
 });
+
+test('a flow half let in (TCP yes, UDP no) whose TCP replies the ACL drops is denied, not "partly allowed"', () => {
+  // Before, the TCP part carried both the allowing entry and the replies' denial, which reads as partly open.
+  const file = parseAs('terraform', tfAcl(''), 'file:///ws/acl.tf');
+  const result = evaluate(file.ruleSets, flow('in tcp,udp 10.0.0.5 -> 10.0.2.5:1494'));
+  assert.equal(result.verdict, 'denied', result.reasons.join('; '));
+  const tcp = result.decisions.filter((d) => d.part.protocols.has(6));
+  assert.deepEqual([...new Set(tcp.map((d) => `${d.outcome}${d.reply ? ' (reply)' : ''}`))], ['deny (reply)']);
+  // UDP is denied on the way in; its replies would be dropped too, so both denials are there for a fix to answer.
+  const udp = result.decisions.filter((d) => d.part.protocols.has(17));
+  assert.deepEqual([...new Set(udp.map((d) => `${d.outcome}${d.reply ? ' (reply)' : ''}`))].sort(), ['deny', 'deny (reply)']);
+});
+
+test('a flow the ACL denies both ways carries both denials', () => {
+  const file = parseAs('terraform', tfAcl(''), 'file:///ws/acl.tf');
+  const result = evaluate(file.ruleSets, flow('in tcp 192.0.2.1 -> 10.0.2.5:1494'));
+  assert.equal(result.verdict, 'denied');
+  assert.deepEqual(result.decisions.map((d) => `${d.outcome}${d.reply ? ' (reply)' : ''}`).sort(), ['deny', 'deny (reply)']);
+});

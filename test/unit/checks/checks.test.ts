@@ -54,7 +54,48 @@ const rule = (name: string, priority: number, access: string, protocol: string, 
 
 const iptables = (rules: string, annotation = ''): string => `${annotation}*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules}COMMIT\n`;
 
+/** A VDA subnet's network ACL: ICA in from the Gateway, and the replies out to its ephemeral ports. */
+const NACL_WITH_REPLIES = `# citrix-role: vda
+resource "aws_network_acl" "vda" {
+  vpc_id = "vpc-1"
+
+  ingress {
+    protocol   = "tcp"
+    rule_no    = 100
+    action     = "allow"
+    cidr_block = "10.0.0.20/32"
+    from_port  = 1494
+    to_port    = 1494
+  }
+
+  egress {
+    protocol   = "tcp"
+    rule_no    = 100
+    action     = "allow"
+    cidr_block = "10.0.0.20/32"
+    from_port  = REPLY_FROM
+    to_port    = 65535
+  }
+}
+`;
+
 const CASES: Case[] = [
+  {
+    name: "a stateless ACL's rule for replies to the ephemeral ports opens no Citrix port (1024-65535 holds 1494, 2598, 8008)",
+    file: 'nacl.tf',
+    text: NACL_WITH_REPLIES.replace('REPLY_FROM', '1024'),
+    topology: 'roles:\n  vda: [10.0.2.0/24]\n  gateway-snip: [10.0.0.20]\n',
+    check: 'unneeded-citrix-port',
+    expect: [],
+  },
+  {
+    name: 'the same egress rule from port 1000 is no reply range: it opens Citrix ports the VDA does not need outbound',
+    file: 'nacl.tf',
+    text: NACL_WITH_REPLIES.replace('REPLY_FROM', '1000'),
+    topology: 'roles:\n  vda: [10.0.2.0/24]\n  gateway-snip: [10.0.0.20]\n',
+    check: 'unneeded-citrix-port',
+    expect: [{ line: 19, says: ['TCP 1494'] }],
+  },
   {
     name: 'a variable source says its value and where it comes from',
     file: 'mgmt.tf',

@@ -17,7 +17,7 @@ import { fixturePath } from '../../helpers/fixtures';
  * `<input>.fixed` a person checked.
  */
 const dir = fixturePath('fixes', 'cloudformation-json');
-const TOPOLOGY = `${fs.readFileSync(path.join(dir, 'citrix-flows.yaml'), 'utf8')}bindings:\n  - { files: "*.json", ruleSet: VdaSecurityGroup, roles: [vda] }\n`;
+const TOPOLOGY = `${fs.readFileSync(path.join(dir, 'citrix-flows.yaml'), 'utf8')}bindings:\n  - { files: "*.json", ruleSet: VdaSecurityGroup, roles: [vda] }\n  - { files: "nacl.json", ruleSet: VdaAcl, roles: [vda] }\n`;
 const FLOW_CHECKS = new Set(['missing-flow', 'partial-flow', 'edt-needs-udp']);
 
 for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {

@@ -188,7 +188,7 @@ for (const { folder, format } of FORMATS) {
         assert.deepEqual(left.map((f) => f.message), [], 'flows still blocked after "allow all"');
         if (placeholder) {
           // The undeclared peer is written as a placeholder, so its flows become unknown rather than opened to everyone.
-          assert.ok(all.edits.some((e) => /citrix.?delivery.?controller.?addresses/i.test(e.newText)), 'no placeholder for the undeclared peer');
+          assert.ok(all.edits.some((e) => /citrix.?delivery.?controller.?(addresses|cidr)/i.test(e.newText)), 'no placeholder for the undeclared peer');
         }
         await assertIndependentlyValid(format, fixed, base, t);
         const snapshot = `${input}.fixed`;

@@ -2,7 +2,8 @@ import type { AddressSymbol } from '../../net';
 import type { AllowRuleRequest, TextEdit } from '../../model/edits';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
 import { awsDescription } from '../aws/securityGroup';
-import { addressPlan, eolOf, lineEndAt, lineStartAt, placeholderMeaning, placeholderWords, styleName } from '../emitSupport';
+import { AclEntryPlanner, type PlannedAclEntry } from '../aws/networkAclEntries';
+import { addressPlan, eolOf, lineEndAt, lineStartAt, nameWords, oneLine, placeholderMeaning, placeholderWords, styleName, uniqueName } from '../emitSupport';
 import { member } from './intrinsics';
 import { templateStyle } from './style';
 import { parseCfnYaml } from './yaml';
@@ -50,6 +51,10 @@ class Writer {
   private readonly lists = new Map<string, { groupId: string; key: string; items: Item[] }>();
   private readonly params = new Map<string, string>();
   private readonly shortForm: boolean;
+  private readonly aclPlanner = new AclEntryPlanner();
+  /** Per network ACL: the new NetworkAclEntry resources, written after its last entry. */
+  private readonly aclEntries = new Map<string, { aclId: string; after: string; aclRef: string | undefined; resources: { id: string; entry: PlannedAclEntry; comment: string }[] }>();
+  private readonly resourceIds: Set<string>;
 
   constructor(
     private readonly text: string,
@@ -59,11 +64,103 @@ class Writer {
     this.eol = eolOf(text);
     // Long form (`Ref:`) only in a YAML template that uses it and never the short one.
     this.shortForm = style === 'yaml' && (/!(?:Ref|Sub|GetAtt)\b/.test(text) || !/^\s*(?:Ref|Fn::\w+)\s*:/m.test(text));
+    const resources = member(root, 'Resources');
+    this.resourceIds = new Set(resources?.type === 'object' ? resources.props.map((p) => p.key) : []);
+  }
+
+  /** NetworkAclEntry resources after the ACL's last entry, numbered below the entry that denies, as the neighbours name their ACL. */
+  private addAclEntries(req: AllowRuleRequest): string | undefined {
+    const rs = req.ruleSet;
+    if (rs.meta?.declared === 'elsewhere') return `${rs.name} is not declared in this template; add the entry where it is`;
+    const entries = rs.rules.filter((r) => !r.implicit && r.meta?.ruleAddress);
+    const last = [...entries].sort((a, b) => b.span.end - a.span.end)[0]?.meta?.ruleAddress;
+    const plan = this.aclPlanner.plan(req);
+    if (typeof plan === 'string') return plan;
+    if (plan.entries.length === 0) return undefined;
+    const slot = this.aclEntries.get(rs.id) ?? { aclId: rs.id, after: last ?? rs.id, aclRef: this.aclRefOf(last), resources: [] };
+    this.aclEntries.set(rs.id, slot);
+    for (const entry of plan.entries) {
+      // The rule number first: it is what tells two entries apart.
+      const base = styleName(['acl', 'entry', String(entry.number), ...nameWords(req.name).filter((w) => w.toLowerCase() !== 'allow'), ...(req.reply ? ['replies'] : [])], 'pascal').replace(/[^A-Za-z0-9]/g, '');
+      const id = uniqueName(base, this.resourceIds, '', 255);
+      this.resourceIds.add(id);
+      slot.resources.push({ id, entry, comment: oneLine(req.comment) });
+    }
+    return undefined;
+  }
+
+  /** How the ACL's existing entries write their NetworkAclId, as text to copy. */
+  private aclRefOf(entryId: string | undefined): string | undefined {
+    const node = member(member(member(member(this.root, 'Resources'), entryId ?? ''), 'Properties'), 'NetworkAclId');
+    return node ? this.text.slice(node.span.start, node.span.end).trim() : undefined;
+  }
+
+  private aclEntryText(acl: { aclId: string; aclRef: string | undefined }, r: { id: string; entry: PlannedAclEntry; comment: string }, indent: string, unit: string): string {
+    const e = r.entry;
+    const protocol = e.protocol === 'tcp' ? 6 : 17;
+    const ref = acl.aclRef ?? this.ref(acl.aclId);
+    if (this.style === 'yaml') {
+      const i1 = indent + unit;
+      const i2 = i1 + unit;
+      return [
+        `${indent}# ${r.comment}`,
+        `${indent}${r.id}:`,
+        `${i1}Type: AWS::EC2::NetworkAclEntry`,
+        `${i1}Properties:`,
+        `${i2}NetworkAclId: ${ref}`,
+        `${i2}RuleNumber: ${e.number}`,
+        `${i2}Protocol: ${protocol}`,
+        `${i2}RuleAction: allow`,
+        `${i2}Egress: ${e.egress}`,
+        `${i2}${e.v6 ? 'Ipv6CidrBlock' : 'CidrBlock'}: ${typeof e.cidr === 'string' ? this.yamlScalar(e.cidr) : this.ref(this.parameter(e.cidr))}`,
+        `${i2}PortRange:`,
+        `${i2}${unit}From: ${e.from}`,
+        `${i2}${unit}To: ${e.to}`,
+      ].join(this.eol);
+    }
+    const i1 = indent + unit;
+    const i2 = i1 + unit;
+    const props: [string, string][] = [
+      ['NetworkAclId', ref],
+      ['RuleNumber', String(e.number)],
+      ['Protocol', String(protocol)],
+      ['RuleAction', '"allow"'],
+      ['Egress', String(e.egress)],
+      [e.v6 ? 'Ipv6CidrBlock' : 'CidrBlock', typeof e.cidr === 'string' ? JSON.stringify(e.cidr) : this.ref(this.parameter(e.cidr))],
+      ['PortRange', `{ "From": ${e.from}, "To": ${e.to} }`],
+    ];
+    return [
+      `${indent}${JSON.stringify(r.id)}: {`,
+      `${i1}"Type": "AWS::EC2::NetworkAclEntry",`,
+      `${i1}"Metadata": { "Comment": ${JSON.stringify(r.comment)} },`,
+      `${i1}"Properties": {`,
+      props.map(([k, v]) => `${i2}"${k}": ${v}`).join(`,${this.eol}`),
+      `${i1}}`,
+      `${indent}}`,
+    ].join(this.eol);
+  }
+
+  private insertAclEntries(slot: { aclId: string; after: string; aclRef: string | undefined; resources: { id: string; entry: PlannedAclEntry; comment: string }[] }): { span: { start: number; end: number }; newText: string } {
+    const resources = member(this.root, 'Resources');
+    if (resources?.type !== 'object') throw new Error('the template has no Resources');
+    const prop = resources.props.find((p) => p.key === slot.after);
+    if (!prop) throw new Error(`${slot.after} is not a resource of this template`);
+    const indent = ' '.repeat(this.column(prop.keySpan.start));
+    const inner = prop.value?.type === 'object' ? prop.value.props[0] : undefined;
+    const unit = inner ? ' '.repeat(Math.max(1, this.column(inner.keySpan.start) - indent.length)) : '  ';
+    const texts = slot.resources.map((r) => this.aclEntryText(slot, r, indent, unit));
+    if (this.style === 'yaml') {
+      const at = this.lastLineEnd(prop.span);
+      return { span: { start: at, end: at }, newText: texts.map((t) => this.eol + this.eol + t).join('') };
+    }
+    const at = prop.value ? prop.value.span.end : prop.span.end;
+    return { span: { start: at, end: at }, newText: texts.map((t) => `,${this.eol}${t}`).join('') };
   }
 
   add(req: AllowRuleRequest): string | undefined {
     const rs = req.ruleSet;
-    if (rs.kind !== 'aws-security-group') return `${rs.name} is a network ACL: add a NetworkAclEntry (and the entry for its replies) by hand`;
+    if (rs.kind === 'aws-network-acl') return this.addAclEntries(req);
+    if (rs.kind !== 'aws-security-group') return `cannot write rules for a ${rs.kind} rule set`;
     if (req.direction === 'forward') return 'a security group has no forward direction';
     if (rs.meta?.declared === 'elsewhere') return `${rs.name} is not declared in this template; add the rule where it is`;
     const resource = member(member(this.root, 'Resources'), rs.id);
@@ -103,6 +200,7 @@ class Writer {
   edits(uri: string): TextEdit[] {
     const out: TextEdit[] = [];
     for (const { groupId, key, items } of this.lists.values()) out.push({ uri, ...this.insertItems(groupId, key, items) });
+    for (const slot of this.aclEntries.values()) out.push({ uri, ...this.insertAclEntries(slot) });
     if (this.params.size) out.push({ uri, ...this.insertParameters() });
     return out;
   }

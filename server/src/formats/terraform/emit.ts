@@ -1,5 +1,6 @@
 import type { ParsedFile, Rule, RuleSet } from '../../model';
 import { awsDescription } from '../aws/securityGroup';
+import { AclEntryPlanner } from '../aws/networkAclEntries';
 import type { AllowRuleEmitter, AllowRuleRequest } from '../../model/edits';
 import type { AddressSymbol } from '../../net';
 import { azureProperties, neighbourRule, orderProperties, planAzureRules, writtenRules, type AzureRuleSpec, type AzureValue } from '../azure/emit';
@@ -48,9 +49,9 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
     return { error: `the file could not be read again: ${e instanceof Error ? e.message : String(e)}` };
   }
   const byKind = (kind: string): AllowRuleRequest[] => requests.filter((r) => r.ruleSet.kind === kind);
-  const other = requests.find((r) => !['azure-nsg', 'aws-security-group', 'gcp-firewall'].includes(r.ruleSet.kind));
+  const other = requests.find((r) => !['azure-nsg', 'aws-security-group', 'aws-network-acl', 'gcp-firewall'].includes(r.ruleSet.kind));
   if (other) return { error: `cannot write rules for ${/^[aeiou]/i.test(other.ruleSet.kind) ? 'an' : 'a'} ${other.ruleSet.kind} rule set` };
-  const results = [w.azure(byKind('azure-nsg')), w.aws(byKind('aws-security-group')), w.gcp(byKind('gcp-firewall'))];
+  const results = [w.azure(byKind('azure-nsg')), w.aws(byKind('aws-security-group')), w.networkAcl(byKind('aws-network-acl')), w.gcp(byKind('gcp-firewall'))];
   const failed = results.find((r): r is string => typeof r === 'string');
   if (failed) return { error: failed };
   w.declarePlaceholders();
@@ -70,7 +71,7 @@ class Writer {
   private readonly text: string;
   private readonly resources: HclBlock[];
   private readonly variables = new Set<string>();
-  private readonly placeholders = new Map<string, string>();
+  private readonly placeholders = new Map<string, { meaning: string; type: 'list(string)' | 'string' }>();
   private readonly labels = new Map<string, Set<string>>();
 
   constructor(file: ParsedFile) {
@@ -184,15 +185,22 @@ class Writer {
   /** `var.citrix_gateway_snip_addresses`, declared once at the end of the file. */
   placeholder(symbol: AddressSymbol): string {
     const name = identifier(placeholderWords(symbol), 'lower-snake');
-    if (!this.placeholders.has(name) && !this.variables.has(name)) this.placeholders.set(name, placeholderMeaning(symbol));
+    if (!this.placeholders.has(name) && !this.variables.has(name)) this.placeholders.set(name, { meaning: placeholderMeaning(symbol), type: 'list(string)' });
+    return `var.${name}`;
+  }
+
+  /** `var.citrix_delivery_controller_cidr`: one CIDR, for a network ACL entry, which holds exactly one. */
+  placeholderCidr(symbol: AddressSymbol): string {
+    const name = identifier([...placeholderWords(symbol).filter((w) => w !== 'addresses'), 'cidr'], 'lower-snake');
+    if (!this.placeholders.has(name) && !this.variables.has(name)) this.placeholders.set(name, { meaning: `${placeholderMeaning(symbol)} (one CIDR)`, type: 'string' });
     return `var.${name}`;
   }
 
   declarePlaceholders(): void {
     if (this.placeholders.size === 0) return;
     const unit = this.fileUnit();
-    const blocks = [...this.placeholders].map(([name, meaning]) =>
-      this.block(`variable "${name}"`, [{ attr: 'description', value: hclString(meaning) }, { attr: 'type', value: 'list(string)' }], '', unit, true, 'Placeholder written by Citrix Flow Lint: no default on purpose, so Terraform asks for the addresses.'),
+    const blocks = [...this.placeholders].map(([name, { meaning, type }]) =>
+      this.block(`variable "${name}"`, [{ attr: 'description', value: hclString(meaning) }, { attr: 'type', value: type }], '', unit, true, 'Placeholder written by Citrix Flow Lint: no default on purpose, so Terraform asks for the addresses.'),
     );
     const end = this.text.length;
     const endsWithBreak = /\n$/.test(this.text);
@@ -409,6 +417,89 @@ class Writer {
     }
     const lastEnd = Math.max(...separate.map((r) => r.span.end));
     this.insertAfter(lastEnd, texts.join(this.eol + this.eol));
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- AWS network ACLs
+
+  /**
+   * Network ACL entries: one CIDR, protocol and port range each, numbered
+   * below the entry that denies (first match by rule number), inline
+   * `ingress`/`egress` blocks or `aws_network_acl_rule` resources as the ACL
+   * already has them. A reply request (the ACL keeps no state) writes the
+   * entry for the replies: the other direction, to the peer's ephemeral ports.
+   */
+  networkAcl(requests: readonly AllowRuleRequest[]): string | undefined {
+    const planner = new AclEntryPlanner();
+    for (const req of requests) {
+      const err = this.networkAclRequest(req, planner);
+      if (err) return err;
+    }
+    return undefined;
+  }
+
+  private networkAclRequest(req: AllowRuleRequest, planner: AclEntryPlanner): string | undefined {
+    const rs = req.ruleSet;
+    const written = rs.rules.filter((r) => !r.implicit && r.meta?.style);
+    const inline = written.filter((r) => r.meta?.style === 'inline');
+    const separate = written.filter((r) => r.meta?.style === 'aws_network_acl_rule');
+    const acl = rs.meta?.declared === 'elsewhere' ? undefined : this.resourceAt(rs.span.start);
+    const style = separate.length > inline.length || !acl ? 'resource' : 'inline';
+    if (style === 'resource' && separate.length === 0) return `${rs.name} is not declared in this file and has no rules to model a new one on`;
+    const plan = planner.plan(req);
+    if (typeof plan === 'string') return plan;
+    const { egress, entries } = plan;
+    const entryDirection = egress ? 'outbound' : 'inbound';
+    if (entries.length === 0) return undefined;
+    const comment = oneLine(req.comment);
+    const texts: string[] = [];
+    if (style === 'inline') {
+      const kind = egress ? 'egress' : 'ingress';
+      const blocks = blocksOf(acl!.body).filter((b) => b.type === 'ingress' || b.type === 'egress');
+      const neighbour = blocks.find((b) => b.type === kind) ?? blocks[0];
+      const outer = neighbour ? indentAt(this.text, neighbour.span.start) : this.indents(acl).inner;
+      const inner = neighbour?.body.items[0] ? indentAt(this.text, neighbour.body.items[0].span.start) : outer + this.indents(acl).unit;
+      const raw = neighbour ? this.text.slice(neighbour.span.start, neighbour.span.end) : undefined;
+      for (const e of entries) {
+        const items: HclItem[] = [
+          { attr: 'protocol', value: hclString(e.protocol) },
+          { attr: 'rule_no', value: String(e.number) },
+          { attr: 'action', value: hclString('allow') },
+          { attr: e.v6 ? 'ipv6_cidr_block' : 'cidr_block', value: typeof e.cidr === 'string' ? hclString(e.cidr) : this.placeholderCidr(e.cidr) },
+          { attr: 'from_port', value: String(e.from) },
+          { attr: 'to_port', value: String(e.to) },
+        ];
+        texts.push(this.block(kind, orderItems(items, raw), outer, indentUnit(outer, inner), this.aligned(raw), comment));
+      }
+      const same = blocks.filter((b) => b.type === kind);
+      const anchor = same[same.length - 1] ?? blocks[blocks.length - 1];
+      if (anchor) this.insertAfter(anchor.span.end, texts.join(this.eol + this.eol));
+      else this.insertBeforeClose(acl!, texts.join(this.eol + this.eol));
+      return undefined;
+    }
+    const model = separate.find((r) => r.direction === entryDirection) ?? separate[0];
+    const neighbour = this.resourceAt(model.span.start);
+    if (!neighbour) return `no rule resource of ${rs.name} to model a new one on`;
+    const aclRef = this.attrText(neighbour.body, 'network_acl_id');
+    if (!aclRef || /\b(each|count)\./.test(aclRef)) return `cannot tell how the rules of ${rs.name} name their ACL`;
+    const raw = this.text.slice(neighbour.span.start, neighbour.span.end);
+    const { outer, unit } = this.indents(neighbour);
+    for (const e of entries) {
+      // The rule number first: labels are cut at 64 characters, and the number is what tells two entries apart.
+      const label = this.uniqueLabel('aws_network_acl_rule', ['acl', String(e.number), ...nameWords(req.name), ...(req.reply ? ['replies'] : [])]);
+      const items: HclItem[] = [
+        { attr: 'network_acl_id', value: aclRef },
+        { attr: 'rule_number', value: String(e.number) },
+        { attr: 'egress', value: String(egress) },
+        { attr: 'protocol', value: hclString(e.protocol) },
+        { attr: 'rule_action', value: hclString('allow') },
+        { attr: e.v6 ? 'ipv6_cidr_block' : 'cidr_block', value: typeof e.cidr === 'string' ? hclString(e.cidr) : this.placeholderCidr(e.cidr) },
+        { attr: 'from_port', value: String(e.from) },
+        { attr: 'to_port', value: String(e.to) },
+      ];
+      texts.push(this.block(`resource "aws_network_acl_rule" "${label}"`, orderItems(items, raw), outer, unit, this.aligned(raw), comment));
+    }
+    this.insertAfter(Math.max(...separate.map((r) => r.span.end)), texts.join(this.eol + this.eol));
     return undefined;
   }
 

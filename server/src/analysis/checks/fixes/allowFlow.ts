@@ -100,7 +100,8 @@ function flowFixes(finding: Finding, context: FixContext, only: 'udp' | undefine
 }
 
 function requestKey(r: AllowRuleRequest): string {
-  return [r.ruleSet.id, r.direction, r.protocols.join(','), r.ports.map((p) => `${p.from}-${p.to}`).join(','), r.source.toString(), r.destination.toString(), r.before?.id ?? ''].join('|');
+  // A flow and its replies through a stateless ACL ask for the same ports and peers, but for two different rules.
+  return [r.ruleSet.id, r.direction, r.reply ? 'reply' : 'flow', r.protocols.join(','), r.ports.map((p) => `${p.from}-${p.to}`).join(','), r.source.toString(), r.destination.toString(), r.before?.id ?? ''].join('|');
 }
 
 interface Piece {
