@@ -1,10 +1,12 @@
 import type { AddressSymbol } from '../../net';
+import type { ParsedFile } from '../../model';
 import type { AllowRuleRequest, TextEdit } from '../../model/edits';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
 import { awsDescription } from '../aws/securityGroup';
 import { AclEntryPlanner, type PlannedAclEntry } from '../aws/networkAclEntries';
 import { addressPlan, eolOf, lineEndAt, lineStartAt, nameWords, oneLine, placeholderMeaning, placeholderWords, styleName, uniqueName } from '../emitSupport';
 import { member } from './intrinsics';
+import { rememberTemplateRoot, templateRootOf } from './roots';
 import { templateStyle } from './style';
 import { parseCfnYaml } from './yaml';
 
@@ -21,8 +23,7 @@ export function emitAllowRules(requests: readonly AllowRuleRequest[]): { edits: 
   const file = requests[0].file;
   const text = file.text;
   const style = templateStyle(text);
-  const read = style === 'json' ? parseJsonTolerant(text) : parseCfnYaml(text);
-  const root = read.root;
+  const root = templateRoot(file, style);
   if (!root) return { error: 'the template could not be read' };
   const w = new Writer(text, style, root);
   for (const req of requests) {
@@ -34,6 +35,15 @@ export function emitAllowRules(requests: readonly AllowRuleRequest[]): { edits: 
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** The parser's own tree of the template when this is its parse, else the template read again (once per parse). */
+function templateRoot(file: ParsedFile, style: 'json' | 'yaml'): JsonNode | undefined {
+  const known = templateRootOf(file);
+  if (known.found) return known.root;
+  const root = (style === 'json' ? parseJsonTolerant(file.text) : parseCfnYaml(file.text)).root;
+  rememberTemplateRoot(file, root);
+  return root;
 }
 
 interface Item {

@@ -7,6 +7,7 @@ import { SubnetPlacementBuilder, withSubnetStages } from '../aws/subnetStages';
 import { awsCarriesPorts, awsDefaultEgressRule, awsPortRange, awsProtocol, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
 import { Resolver, intrinsicOf, member, reasonOf, textOf, type CfnValue, type Template } from './intrinsics';
 import { parseCfnYaml } from './yaml';
+import { rememberTemplateRoot } from './roots';
 import { templateStyle } from './style';
 
 /**
@@ -27,7 +28,7 @@ export function parseCloudFormation(text: string, uri: string, _options?: ParseO
     const comments = read.root ? [...read.comments, ...metadataDirectives(read.root)].sort((a, b) => a.span.start - b.span.start) : read.comments;
     const named = reader?.namedAddresses() ?? [];
     const description = read.root ? member(read.root, 'Description') : undefined;
-    return {
+    const parsed: ParsedFile = {
       uri,
       format: 'cloudformation',
       text,
@@ -37,6 +38,8 @@ export function parseCloudFormation(text: string, uri: string, _options?: ParseO
       ...(named.length ? { namedAddresses: named } : {}),
       ...(description?.type === 'string' ? { description: { text: description.value, span: description.span } } : {}),
     };
+    rememberTemplateRoot(parsed, read.root);
+    return parsed;
   } catch (e) {
     problems.push({ code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` });
     return { uri, format: 'cloudformation', text, ruleSets: [], problems, comments: read.comments };
