@@ -223,8 +223,15 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
     if (/citrix-role\s*:/i.test(c.text) || /citrix-flow-lint/i.test(c.text)) continue;
     note(sharedSelf, sharedPeer, 'comment', c.text.trim(), c.span);
   }
-  // "This template creates the Security Groups related to Citrix ADC.": the template's own words about itself, as strong as a comment at its top.
-  if (file.description) note(sharedSelf, sharedPeer, 'template-description', file.description.text.trim(), file.description.span);
+  // "This template creates the Security Groups related to Citrix ADC.": the template's own words about itself, as strong
+  // as a comment at its top. One that names several machines ("for Citrix Cloud Connectors and Citrix VDA") says what
+  // the template holds, not which group is which: it only says the template is about Citrix.
+  if (file.description) {
+    const text = file.description.text.trim();
+    const named = rolesInName(text, knowledge);
+    if (named.citrix) citrix = true;
+    if (new Set(named.found.filter((f) => !f.peer).map((f) => f.role)).size === 1) note(sharedSelf, sharedPeer, 'template-description', text, file.description.span);
+  }
 
   const ruleSets: RuleSetClues[] = [];
   for (const rs of file.ruleSets) {

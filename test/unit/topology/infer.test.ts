@@ -138,6 +138,17 @@ const cases: Case[] = [
     peers: ['dns-server<-adc-nsip'],
   },
   {
+    name: 'a Description that names two machines says which the template holds, not which group is which (aws-quickstart-citrix-daas)',
+    path: 'templates/citrix-virtualapps-service-securitygroups.yaml',
+    format: 'cloudformation',
+    text:
+      'AWSTemplateFormatVersion: 2010-09-09\nDescription: This template deploys VPC Security Groups for Citrix Cloud Connectors and Citrix VDA.\nResources:\n' +
+      '  CCSecurityGroup:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: Cloud Connector\n      VpcId: vpc-1\n' +
+      '  VDARegistrationHTTPSecurityGroupTCPIngress:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties:\n      GroupId: !Ref CCSecurityGroup\n      IpProtocol: tcp\n      FromPort: 80\n      ToPort: 80\n      CidrIp: 10.0.0.0/16\n',
+    binds: [],
+    hints: ['CCSecurityGroup: cloud-connector'],
+  },
+  {
     name: 'without the Description the folder alone only suggests the ADC',
     path: 'quickstart-citrix-adc-waf/templates/security-group.template.yaml',
     format: 'cloudformation',
