@@ -36,6 +36,12 @@ const IPTABLES = {
   // the chain's own ACCEPT rules have none.
   added: /# Citrix: Gateway SNIP → VDA, ICA TCP 1494\n-A INPUT -s 10\.0\.0\.20\/32 -p tcp -m tcp --dport 1494 -j ACCEPT\n-A INPUT -j LOG --log-prefix "vda-drop: "\n-A INPUT -j DROP/,
 };
+// A CloudFormation security group without the ICA rule; the fix joins its YAML list in the same style.
+const CLOUDFORMATION = {
+  file: 'vda-sg.template.yaml', line: 5, text: 'VdaSecurityGroup', missingPort: '1494',
+  rules: /^\s*- IpProtocol:/gm,
+  added: /- IpProtocol: tcp\n\s*FromPort: 1494\n\s*ToPort: 1494\n\s*CidrIp: 10\.0\.0\.20\/32\n\s*Description: 'Citrix: Gateway SNIP to VDA, ICA TCP 1494'/,
+};
 // Never in a fix: the second VDA pool (another NSG guards it), or a catalog id such as gateway.gateway-snip-to-vda.ica.
 const NOT_IN_FIX = /10\.8\.2\.|\b[a-z]+\.[a-z-]+-to-[a-z-]+\b/;
 
@@ -80,7 +86,7 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
     if (out) log(`screenshots and logs: ${out}`);
   });
 
-  for (const target of [TERRAFORM, BICEP, IPTABLES]) {
+  for (const target of [TERRAFORM, BICEP, IPTABLES, CLOUDFORMATION]) {
     test(`missing-flow squiggle on line ${target.line} of ${target.file}`, async () => {
       await wb.openFile(target.file, target.text);
       try {
@@ -108,15 +114,17 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
 
   test('the Problems panel shows the message and the check id for every file', async () => {
     await wb.page.keyboard.press('Control+Shift+M');
+    // The panel draws only the rows in view: maximized, the four files and their related rows all fit.
+    await wb.runCommand('View: Toggle Maximized Panel');
     try {
-      await poll('the Problems panel (.markers-panel) to list "blocked by" with code missing-flow for all three files', async () => {
+      await poll('the Problems panel (.markers-panel) to list "blocked by" with code missing-flow for all four files', async () => {
         const text = await wb.text('.markers-panel');
         return text.includes('missing-flow')
           && text.includes(' blocked by ')
-          && [TERRAFORM, BICEP, IPTABLES].every((t) => text.includes(t.file)) ? text : undefined;
+          && [TERRAFORM, BICEP, IPTABLES, CLOUDFORMATION].every((t) => text.includes(t.file)) ? text : undefined;
       }, { timeoutMs: 30_000, lastSeen: async () => JSON.stringify((await wb.text('.markers-panel')).slice(0, 600)) });
       const text = await wb.text('.markers-panel');
-      for (const t of [TERRAFORM, BICEP, IPTABLES]) assert.match(text, new RegExp(`Ln ${t.line}, Col \\d+`), `the ${t.file} finding is listed at line ${t.line}`);
+      for (const t of [TERRAFORM, BICEP, IPTABLES, CLOUDFORMATION]) assert.match(text, new RegExp(`Ln ${t.line}, Col \\d+`), `the ${t.file} finding is listed at line ${t.line}`);
       // The verdict and the deciding rule lead, then the flow, in a first sentence that fits the panel; the details follow.
       const row = text.split('\n').map((l) => l.trim()).find((l) => l.includes('TCP 1494 blocked by DenyAllInbound'));
       assert.ok(row, `a row for the Terraform finding in:\n${text}`);
@@ -126,6 +134,7 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
       assert.match(text, /the deciding rule DenyAllInbound/, `related information in the panel:\n${text}`);
     } finally {
       await wb.screenshot('problems-panel');
+      await wb.runCommand('View: Toggle Maximized Panel');
     }
     await wb.page.keyboard.press('Control+Shift+M');
   });
@@ -187,10 +196,10 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
         const text = await wb.codeLensText();
         return /1\/2 required/.test(text) ? text : undefined;
       }, { timeoutMs: 30_000, lastSeen: async () => `code lenses ${JSON.stringify(await wb.codeLensText())}` });
-      // Three missing-flow errors in the workspace, one per file.
-      const status = await poll('the Citrix Flow Lint status bar item to count 3 errors', async () => {
+      // Four missing-flow errors in the workspace, one per file.
+      const status = await poll('the Citrix Flow Lint status bar item to count 4 errors', async () => {
         const items = await wb.page.locator('.statusbar-item[id^="citrix-flow-lint"]').allInnerTexts().catch(() => []);
-        return items.find((t) => /^\D*3\D+0\D*$/.test(t.trim())) ;
+        return items.find((t) => /^\D*4\D+0\D*$/.test(t.trim())) ;
       }, { timeoutMs: 30_000, lastSeen: async () => `status bar ${JSON.stringify(await wb.statusBarText())}` });
       console.log(`[e2e vscode] code lens "${lens.trim()}", status bar "${status.replace(/\s+/g, ' ').trim()}"`);
     } finally {
@@ -198,7 +207,7 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
     }
   });
 
-  for (const target of [IPTABLES, TERRAFORM, BICEP]) {
+  for (const target of [IPTABLES, TERRAFORM, BICEP, CLOUDFORMATION]) {
     test(`the "Allow <flow>" quick fix in ${target.file} writes the rule to disk and the diagnostic goes away`, async () => {
       const file = path.join(workspace, target.file);
       const before = readFileSync(file, 'utf8');
