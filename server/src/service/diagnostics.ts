@@ -21,7 +21,9 @@ export interface ServiceDiagnostic {
 export function toDiagnostic(finding: Finding): ServiceDiagnostic {
   const related: { uri: string; span: Span; message: string }[] = [];
   const d = finding.decidingRule;
-  if (d && !(d.uri === finding.uri && d.span.start === finding.span.start && d.span.end === finding.span.end)) {
+  const same = (a: { uri: string; span: Span }, b: { uri: string; span: Span }): boolean => a.uri === b.uri && a.span.start === b.span.start && a.span.end === b.span.end;
+  // A check that already lists the deciding rule among its related places says it in its own words; the Problems panel showed both.
+  if (d && !same(d, finding) && !(finding.related ?? []).some((r) => same(r, d))) {
     related.push({ uri: d.uri, span: d.span, message: `decided by rule ${d.ruleId}` });
   }
   for (const r of finding.related ?? []) related.push({ uri: r.uri, span: r.span, message: r.message });

@@ -10,6 +10,7 @@ import { DECLARE_ROLE_COMMAND, doCodeLens } from '../../../server/src/service/co
 import { declareRuleSet } from '../../../server/src/analysis/fixes';
 import { explainPort } from '../../../server/src/service/commands';
 import { doCompletion } from '../../../server/src/service/completion';
+import { diagnosticsFor } from '../../../server/src/service/diagnostics';
 import { doHover } from '../../../server/src/service/hover';
 import { doInlayHints } from '../../../server/src/service/inlayHints';
 import { portTokenAt } from '../../../server/src/service/ports';
@@ -57,6 +58,19 @@ describe('portTokenAt', () => {
       assert.deepEqual(token && { from: token.from, to: token.to }, expected);
     });
   }
+});
+
+describe('diagnostics', () => {
+  it('list each related place once: the deciding rule a check already names is not added again as "decided by"', async () => {
+    const state = await stateWith({ 'azure/vda.tf': NSG_TF });
+    const diagnostics = diagnosticsFor(state.analyze(), uri('azure/vda.tf')).filter((d) => d.code === 'missing-flow');
+    assert.ok(diagnostics.length > 0);
+    for (const d of diagnostics) {
+      const places = d.related.map((r) => `${r.uri}:${r.span.start}-${r.span.end}`);
+      assert.deepEqual(places, [...new Set(places)], JSON.stringify(d.related.map((r) => r.message)));
+      assert.ok(d.related.some((r) => r.message.startsWith('the deciding rule')), JSON.stringify(d.related.map((r) => r.message)));
+    }
+  });
 });
 
 describe('code lens and inlay hints', () => {
