@@ -12,6 +12,7 @@ import {
   type PortSet,
   type ProtocolSet,
 } from '../net';
+import { namesCoverage } from './hostNames';
 import { WINDOWS_PROFILES, type Action, type Direction, type MatchCondition, type Rule, type RuleSet, type WindowsProfile } from '../model';
 
 /** One flow (or family of flows) to test: who talks to whom, on what. */
@@ -23,6 +24,12 @@ export interface FlowQuery {
   readonly destinationPorts: PortSet;
   /** Clients use unprivileged ephemeral ports, so that is the default. */
   readonly sourcePorts?: PortSet;
+  /**
+   * Host names the destination is known by (`*.nssvc.net` for the Gateway
+   * Service): rules that name FQDNs are matched against them instead of
+   * being unknown for a flow given by addresses.
+   */
+  readonly destinationNames?: readonly string[];
 }
 
 export type Verdict = 'allowed' | 'denied' | 'partial' | 'unknown';
@@ -573,8 +580,49 @@ function defaultFor(ruleSet: RuleSet, direction: Direction): Action {
  * earlier stage could not decide (unknown ∧ denied = denied).
  */
 export function evaluate(stages: RuleSet | readonly RuleSet[], flow: FlowQuery, options: EvaluateOptions = {}): EvaluationResult {
-  const list: readonly RuleSet[] = Array.isArray(stages) ? stages : [stages as RuleSet];
-  return withReplies(list, flow, evaluateOneWay(list, flow, options), options);
+  const parsed: readonly RuleSet[] = Array.isArray(stages) ? stages : [stages as RuleSet];
+  const needed = flow.destinationNames ?? [];
+  const list = needed.length ? parsed.map((rs) => seenByName(rs, needed)) : parsed;
+  const result = withReplies(list, flow, evaluateOneWay(list, flow, options), options);
+  return list.some((rs, i) => rs !== parsed[i]) ? backToParsed(result) : result;
+}
+
+const nameViews = new WeakMap<RuleSet, Map<string, RuleSet>>();
+
+/**
+ * The rule set as a flow known by these names meets it: a rule whose FQDNs
+ * match every name the flow needs matches its whole destination, one whose
+ * FQDNs can match none of them does not match at all, and one that matches
+ * part of them stays unknown. FQDN tags, URLs and web categories are not
+ * host names and stay as they are.
+ */
+function seenByName(rs: RuleSet, needed: readonly string[]): RuleSet {
+  const isName = (s: AddressSymbol): boolean => s.kind === 'fqdn' && !s.negated && !/\s/.test(s.name);
+  if (!rs.rules.some((r) => r.destination.value.symbols.some(isName))) return rs;
+  const key = needed.join(' ');
+  let byNames = nameViews.get(rs);
+  if (!byNames) nameViews.set(rs, (byNames = new Map()));
+  let view = byNames.get(key);
+  if (!view) {
+    view = {
+      ...rs,
+      rules: rs.rules.map((r) => {
+        const value = r.destination.value;
+        const names = value.symbols.filter(isName);
+        if (names.length === 0) return r;
+        const coverage = namesCoverage(names.map((s) => s.name), needed);
+        if (coverage === 'some') return r;
+        const others = value.symbols.filter((s) => !isName(s));
+        const concrete = AddressSet.of(value.v4, value.v6, others);
+        const seen: Rule = { ...r, destination: { ...r.destination, value: coverage === 'all' ? AddressSet.any() : concrete } };
+        parsedOf.set(seen, r);
+        return seen;
+      }),
+    };
+    byNames.set(key, view);
+    parsedOf.set(view, rs);
+  }
+  return view;
 }
 
 /**

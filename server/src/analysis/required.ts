@@ -1,4 +1,5 @@
 import type { Catalog, CatalogFlow, CatalogProtocol } from '../catalog';
+import { neededNames } from './hostNames';
 import { throughRoute, type Direction, type RuleSet, type WindowsProfile } from '../model';
 import { AddressSet, type AddressSymbol, Ports, Protocols, TCP, UDP, ICMP } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
@@ -271,12 +272,15 @@ export function evaluateRequiredFlows(
           const peer = onMachine && reachable.known ? { ...reachable, addresses: nonEmptyOr(reachable.addresses.difference(onMachine.addresses), reachable.addresses) } : reachable;
           const protocols = Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p]));
           const ports = flow.ports.length ? Ports.of(flow.ports) : Ports.any();
+          // A Citrix Cloud service the catalog names by URL is reached by name: FQDN rules can be matched against it.
+          const names = flow.destinationUrls.length ? neededNames(flow.destinationUrls) : [];
           const query: FlowQuery = {
             direction,
             protocols,
             source: flowSide === 'inbound' ? peer.addresses : ownAddresses,
             destination: flowSide === 'inbound' ? ownAddresses : peer.addresses,
             destinationPorts: ports,
+            ...(names.length ? { destinationNames: names } : {}),
           };
           const stages = sameFileStages(b);
           const evaluated = evaluate(stages, query, { resolve, profile: windowsProfileOf(topology, [role]) });

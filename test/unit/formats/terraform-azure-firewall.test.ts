@@ -40,6 +40,8 @@ interface Row {
   /** Ids of the deciding rules; [] when the default deny decided. */
   readonly deciding: readonly string[];
   readonly note: string;
+  /** Host names the destination is known by (a Citrix Cloud service's URLs). */
+  readonly names?: readonly string[];
 }
 
 const POLICY = { file: 'azure-firewall-policy.tf', ruleSet: 'azurerm_firewall_policy.hub' };
@@ -72,6 +74,11 @@ const ROWS: readonly Row[] = [
   { ...CLASSIC, flow: 'forward tcp 203.0.113.1 -> 10.1.0.50:443', verdict: 'denied', deciding: [], note: 'a source the DNAT does not list' },
   { ...CLASSIC, flow: 'forward tcp 10.50.1.1 -> 10.1.0.50:443', verdict: 'unknown', deciding: ['gateway-https (private sources)'], note: 'a private source: the DNAT or the default deny, depending on the address it used' },
   { ...CLASSIC, flow: 'forward tcp 10.1.1.4 -> 52.1.2.3:443', verdict: 'unknown', deciding: ['cloud-connectors'], note: 'target_fqdns cannot be matched by address' },
+  // A flow known by name (the Gateway Service's Rendezvous hosts, as the catalog gives them): FQDN rules are matched.
+  { ...POLICY, flow: 'forward tcp 10.20.1.5 -> 52.1.2.3:443', names: ['*.c.nssvc.net', '*.g.nssvc.net'], verdict: 'allowed', deciding: ['citrix-cloud'], note: '*.nssvc.net holds both Rendezvous names' },
+  { ...POLICY, flow: 'forward tcp 10.20.1.5 -> 52.1.2.3:443', names: ['*.digicert.com'], verdict: 'unknown', deciding: ['windows-update'], note: 'no FQDN of citrix-cloud can match DigiCert; the WindowsUpdate FQDN tag is no name and stays unknown' },
+  { ...POLICY, flow: 'forward tcp 10.20.1.5 -> 52.1.2.3:443', names: ['*.nssvc.net', 'example.org'], verdict: 'unknown', deciding: ['citrix-cloud'], note: 'part of the names only: unknown, never allowed' },
+  { ...POLICY, flow: 'forward tcp 10.20.2.5 -> 52.1.2.3:443', names: ['*.c.nssvc.net'], verdict: 'denied', deciding: [], note: 'the name matches but the source is outside 10.20.1.0/24: default deny' },
   { ...CLASSIC, flow: 'forward tcp 10.1.1.4 -> 52.1.2.3:445', verdict: 'denied', deciding: ['deny-smb'], note: 'network before application' },
   // Problems: a parent policy's rules come first, and this file does not show them.
   { ...PROBLEMS, flow: 'forward tcp 10.0.0.1 -> 10.1.0.4:443', verdict: 'unknown', deciding: ['rules not known: allow (parent policy azurerm_firewall_policy.parent.id)'], note: 'base_policy_id: unknown, whatever the child says' },
@@ -79,11 +86,11 @@ const ROWS: readonly Row[] = [
 ];
 
 for (const row of ROWS) {
-  test(`azure firewall ${row.file}: ${row.flow} → ${row.verdict} (${row.note})`, () => {
+  test(`azure firewall ${row.file}: ${row.flow}${row.names ? ` (${row.names.join(', ')})` : ''} → ${row.verdict} (${row.note})`, () => {
     const p = parsed(row.file);
     const rs = p.ruleSets.find((s) => s.id === row.ruleSet);
     assert.ok(rs, `rule set ${row.ruleSet}; have ${p.ruleSets.map((s) => s.id).join(', ')}`);
-    const result = evaluate([rs], flow(row.flow), {});
+    const result = evaluate([rs], { ...flow(row.flow), ...(row.names ? { destinationNames: row.names } : {}) }, {});
     assert.equal(result.verdict, result.verdict === row.verdict ? row.verdict : `${row.verdict} (got ${result.verdict}: ${result.reasons.join('; ')})`);
     assert.deepEqual(result.decidingRules.map((r) => r.id).sort(), [...row.deciding].sort());
   });
