@@ -324,7 +324,12 @@ export function requestsForPlan(file: ParsedFile, plan: RulePlan, preferred?: Ru
       destinationLabel: rule.side === 'inbound' ? own : peer,
     });
   }
-  return { requests, unplaced };
+  // A network ACL keeps no state, so it lets no reply back by itself: each entry gets the one for its replies. (The
+  // NetScaler writer answers for its own ACLs' replies.)
+  const replies = requests
+    .filter((r) => r.ruleSet.kind === 'aws-network-acl' && (r.direction === 'inbound' || r.direction === 'outbound'))
+    .map((r): AllowRuleRequest => ({ ...r, reply: true, before: firstDeny(r.ruleSet, r.direction === 'inbound' ? 'outbound' : 'inbound'), comment: `${r.comment} (its replies)` }));
+  return { requests: [...requests, ...replies], unplaced };
 }
 
 export interface GenerateOptions {
@@ -373,9 +378,12 @@ function header(o: GenerateOptions, plan: RulePlan, catalog: Catalog): string[] 
  * undeclared role becomes a placeholder group; elsewhere the declared
  * addresses, or any (the NSG's own subnet) when there are none.
  */
+const AWS_FORMATS: ReadonlySet<GenerateFormat> = new Set(['terraform-aws', 'terraform-aws-nacl', 'cloudformation', 'cloudformation-nacl']);
+
 function ownPolicy(format: GenerateFormat): PlanOptions['ownAddresses'] {
   return (role, side, declared) => {
-    if (HOST_FORMATS.has(format) || format === 'terraform-aws' || format === 'cloudformation' || (format === 'terraform-gcp' && side === 'outbound')) return AddressSet.any();
+    // A security group or network ACL protects what it is attached to; its rules name only the peer.
+    if (HOST_FORMATS.has(format) || AWS_FORMATS.has(format) || (format === 'terraform-gcp' && side === 'outbound')) return AddressSet.any();
     if (declared.known) return declared.addresses;
     return format === 'asa' ? AddressSet.symbol('variable', `role:${role}`) : AddressSet.any();
   };
@@ -446,7 +454,17 @@ export function generateInto(file: ParsedFile, offset: number, o: { roles: reado
   const here = file.ruleSets.filter((rs) => rs.span.start <= offset && offset <= rs.span.end).sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start))[0];
   const kind = (here ?? file.ruleSets[0]).kind;
   const format: GenerateFormat =
-    file.format === 'terraform' ? (kind === 'aws-security-group' ? 'terraform-aws' : kind === 'gcp-firewall' ? 'terraform-gcp' : 'terraform-azure') : file.format;
+    file.format === 'terraform'
+      ? kind === 'aws-security-group'
+        ? 'terraform-aws'
+        : kind === 'aws-network-acl'
+          ? 'terraform-aws-nacl'
+          : kind === 'gcp-firewall'
+            ? 'terraform-gcp'
+            : 'terraform-azure'
+      : file.format === 'cloudformation' && kind === 'aws-network-acl'
+        ? 'cloudformation-nacl'
+        : file.format;
   const plan = planRules({ roles: o.roles, topology: o.topology, direction: o.direction, catalog: o.catalog, ownAddresses: ownPolicy(format) });
   if (plan.rules.length === 0) return { error: `no required flow for ${o.roles.join(', ')} at this site` };
   const { requests } = requestsForPlan(file, plan, here);

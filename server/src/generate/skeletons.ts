@@ -10,13 +10,27 @@ import { commentLeaderOf } from '../formats/emitters';
  * the same code the editor's fixes use.
  */
 
-export type GenerateFormat = 'terraform-azure' | 'terraform-aws' | 'terraform-gcp' | 'bicep' | 'arm' | 'iptables' | 'nftables' | 'asa' | 'windows-firewall' | 'cloudformation' | 'netscaler';
+export type GenerateFormat =
+  | 'terraform-azure'
+  | 'terraform-aws'
+  | 'terraform-aws-nacl'
+  | 'terraform-gcp'
+  | 'bicep'
+  | 'arm'
+  | 'iptables'
+  | 'nftables'
+  | 'asa'
+  | 'windows-firewall'
+  | 'cloudformation'
+  | 'cloudformation-nacl'
+  | 'netscaler';
 
-export const GENERATE_FORMATS: readonly GenerateFormat[] = ['terraform-azure', 'terraform-aws', 'terraform-gcp', 'bicep', 'arm', 'iptables', 'nftables', 'asa', 'windows-firewall', 'cloudformation', 'netscaler'];
+export const GENERATE_FORMATS: readonly GenerateFormat[] = ['terraform-azure', 'terraform-aws', 'terraform-aws-nacl', 'terraform-gcp', 'bicep', 'arm', 'iptables', 'nftables', 'asa', 'windows-firewall', 'cloudformation', 'cloudformation-nacl', 'netscaler'];
 
 export const PARSER_FORMAT: Readonly<Record<GenerateFormat, FormatId>> = {
   'terraform-azure': 'terraform',
   'terraform-aws': 'terraform',
+  'terraform-aws-nacl': 'terraform',
   'terraform-gcp': 'terraform',
   bicep: 'bicep',
   arm: 'arm',
@@ -25,6 +39,7 @@ export const PARSER_FORMAT: Readonly<Record<GenerateFormat, FormatId>> = {
   asa: 'asa',
   'windows-firewall': 'windows-firewall',
   cloudformation: 'cloudformation',
+  'cloudformation-nacl': 'cloudformation',
   netscaler: 'netscaler',
 };
 
@@ -32,6 +47,7 @@ export const PARSER_FORMAT: Readonly<Record<GenerateFormat, FormatId>> = {
 export const FILE_NAME: Readonly<Record<GenerateFormat, string>> = {
   'terraform-azure': 'citrix-nsg.tf',
   'terraform-aws': 'citrix-security-group.tf',
+  'terraform-aws-nacl': 'citrix-network-acl.tf',
   'terraform-gcp': 'citrix-firewall.tf',
   bicep: 'citrix-nsg.bicep',
   arm: 'citrix-nsg.json',
@@ -40,6 +56,7 @@ export const FILE_NAME: Readonly<Record<GenerateFormat, string>> = {
   asa: 'citrix-acl.cfg',
   'windows-firewall': 'citrix-firewall.ps1',
   cloudformation: 'citrix-security-group.yaml',
+  'cloudformation-nacl': 'citrix-network-acl.yaml',
   netscaler: 'citrix-ns-acls.conf',
 };
 
@@ -107,6 +124,24 @@ export function skeletonText(format: GenerateFormat, o: SkeletonOptions): string
         'variable "vpc_id" {',
         '  type = string',
         '}',
+      );
+      break;
+    case 'terraform-aws-nacl':
+      // A network ACL with no entries denies everything both ways (its final `*` entry); every entry is written.
+      lines.push(`resource "aws_network_acl" "${snake(base)}" {`, '  vpc_id = var.vpc_id', '}', '', 'variable "vpc_id" {', '  type = string', '}');
+      break;
+    case 'cloudformation-nacl':
+      lines.push(
+        "AWSTemplateFormatVersion: '2010-09-09'",
+        `Description: Citrix flows for ${o.roles.join(', ')} in a subnet's network ACL`,
+        'Parameters:',
+        '  VpcId:',
+        '    Type: AWS::EC2::VPC::Id',
+        'Resources:',
+        `  ${camel(base).charAt(0).toUpperCase()}${camel(base).slice(1)}NetworkAcl:`,
+        '    Type: AWS::EC2::NetworkAcl',
+        '    Properties:',
+        '      VpcId: !Ref VpcId',
       );
       break;
     case 'cloudformation':

@@ -79,7 +79,50 @@ resource "aws_network_acl" "vda" {
 }
 `;
 
+/** A VDA subnet's ACL: the replies of its outbound HTTPS come back from the Internet to the ephemeral ports. */
+const NACL_INTERNET = (from: number, to: number, egressFrom = 443, egressTo = 443): string => `# citrix-role: vda
+resource "aws_network_acl" "vda" {
+  vpc_id = "vpc-1"
+
+  ingress {
+    protocol   = "tcp"
+    rule_no    = 100
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = ${from}
+    to_port    = ${to}
+  }
+
+  egress {
+    protocol   = "tcp"
+    rule_no    = 100
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = ${egressFrom}
+    to_port    = ${egressTo}
+  }
+}
+`;
+
 const CASES: Case[] = [
+  {
+    // Stateless, the entry cannot tell replies from new connections; it is the return path AWS documents, and the
+    // stateful group behind it is what admits ICA, as a host firewall's `--sport` rule for replies is not reported.
+    name: "a network ACL's entry for the replies from the Internet (1024-65535) exposes no ICA port",
+    file: 'nacl.tf',
+    text: NACL_INTERNET(1024, 65535, 1024, 65535),
+    topology: 'roles:\n  vda: [10.0.2.0/24]\n',
+    check: 'exposed-to-internet',
+    expect: [],
+  },
+  {
+    name: 'an ACL letting 1494 in from anywhere, and its replies out, does expose ICA',
+    file: 'nacl.tf',
+    text: NACL_INTERNET(1494, 1494, 1024, 65535),
+    topology: 'roles:\n  vda: [10.0.2.0/24]\n',
+    check: 'exposed-to-internet',
+    expect: [{ line: 9, says: ['TCP 1494', 'from 0.0.0.0/0'] }],
+  },
   {
     name: "a stateless ACL's rule for replies to the ephemeral ports opens no Citrix port (1024-65535 holds 1494, 2598, 8008)",
     file: 'nacl.tf',

@@ -23,6 +23,7 @@ const partial = readTopology(
 const PLACEHOLDER: Record<GenerateFormat, RegExp> = {
   'terraform-azure': /var\.citrix_gateway_snip_addresses/,
   'terraform-aws': /var\.citrix_gateway_snip_addresses/,
+  'terraform-aws-nacl': /cidr_block\s*= var\.citrix_gateway_snip_cidr/,
   'terraform-gcp': /var\.citrix_gateway_snip_addresses/,
   bicep: /param citrixGatewaySnipAddresses array/i,
   arm: /\[parameters\('citrixGatewaySnipAddresses'\)\]/i,
@@ -31,6 +32,7 @@ const PLACEHOLDER: Record<GenerateFormat, RegExp> = {
   asa: /object-group network CITRIX-GATEWAY-SNIP\b/,
   'windows-firewall': /-RemoteAddress \$CitrixGatewaySnipAddresses/,
   cloudformation: /CidrIp: !Ref CitrixGatewaySnipAddresses/i,
+  'cloudformation-nacl': /CidrBlock: !Ref CitrixGatewaySnipAddresses/i,
   netscaler: /-srcIPDataset CITRIX-GATEWAY-SNIP\b/,
 };
 

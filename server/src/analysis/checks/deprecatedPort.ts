@@ -7,7 +7,7 @@ import { portsInWords, protocolsInWords, roleName, shortPurpose } from '../descr
 import { evaluate } from '../evaluate';
 import { topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
-import { catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
+import { admitsStatelessReplies, catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
 
 type VersionCondition = Extract<Condition, { kind: 'version' }>;
 
@@ -95,7 +95,7 @@ export const deprecatedPort: CheckDefinition = {
             const open = new Map<Rule, PortSet>();
             for (const d of result.decisions) {
               const rule = d.outcome === 'allow' ? writtenRule(bound.file, d) : undefined;
-              if (rule) open.set(rule, (open.get(rule) ?? Ports.none()).union(d.part.destinationPorts.difference(stillNeeded)));
+              if (rule && !admitsStatelessReplies(bound.ruleSet, rule)) open.set(rule, (open.get(rule) ?? Ports.none()).union(d.part.destinationPorts.difference(stillNeeded)));
             }
             for (const [rule, ports] of open) {
               for (const port of portsOf(ports, 8)) {

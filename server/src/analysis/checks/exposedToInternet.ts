@@ -8,7 +8,7 @@ import { PUBLIC_ADDRESSES, topologyResolver, windowsProfileOf } from '../require
 import type { CheckDefinition } from './types';
 import { narrowSourceFix } from './fixes/narrowSource';
 import { addressesInWords } from './pieceWords';
-import { PROTOCOL_NUMBER, admitsReplies, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
+import { PROTOCOL_NUMBER, admitsReplies, admitsStatelessReplies, fileOf, addressesOrAny, directionFor, peerSpan, ruleLabel, writtenRule } from './ruleFacts';
 
 /** One family of ports that must not face the Internet, for one rule set. */
 interface Exposure {
@@ -119,7 +119,7 @@ function exposed(file: ParsedFile, ruleSet: RuleSet, direction: Direction, expos
       });
     }
   }
-  for (const [rule, o] of open) if (!broad(o.from) || admitsReplies(rule)) open.delete(rule);
+  for (const [rule, o] of open) if (!broad(o.from) || admitsReplies(rule) || admitsStatelessReplies(ruleSet, rule)) open.delete(rule);
   return open;
 }
 

@@ -8,7 +8,7 @@ import { evaluate } from '../evaluate';
 import { topologyResolver, windowsProfileOf } from '../required';
 import type { CheckDefinition } from './types';
 import { securePortFix } from './fixes/securePort';
-import { catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
+import { admitsStatelessReplies, catalogFlowQuery, fileOf, sentence, portSpan, portsOf, ruleLabel, writtenRule } from './ruleFacts';
 
 /**
  * The insecure flows a rule set bound to a role could open: the catalog's
@@ -81,7 +81,7 @@ export const insecureVariant: CheckDefinition = {
           for (const d of result.decisions) {
             if (d.outcome !== 'allow') continue;
             const rule = writtenRule(bound.file, d);
-            if (rule) openPorts.set(rule, (openPorts.get(rule) ?? Ports.none()).union(d.part.destinationPorts));
+            if (rule && !admitsStatelessReplies(bound.ruleSet, rule)) openPorts.set(rule, (openPorts.get(rule) ?? Ports.none()).union(d.part.destinationPorts));
           }
           for (const [rule, ports] of openPorts) {
             if (!servesOneFlow(rule, query.direction)) continue;

@@ -110,6 +110,19 @@ export function admitsReplies(rule: Rule): boolean {
   return !from.isFull && !from.isEmpty && !from.intersect(Ports.range(1024, 65535)).equals(Ports.range(1024, 65535));
 }
 
+/**
+ * A stateless ACL's entry for replies (an AWS network ACL, a NetScaler ACL):
+ * the replies of the flows through it come back to the client's ephemeral
+ * ports (AWS's advice 1024-65535; Linux 32768-65535, Windows 49152-65535), so
+ * an entry to that range lets replies in, and the Citrix ports inside it are
+ * not what it opens. Nothing is said about it as a Citrix port.
+ */
+export function admitsStatelessReplies(ruleSet: RuleSet, rule: Rule): boolean {
+  if (ruleSet.meta?.stateless !== 'true') return false;
+  const ports = rule.destinationPorts.value;
+  return !ports.isFull && ports.isSubsetOf(Ports.range(1024, 65535)) && Ports.range(49152, 65535).isSubsetOf(ports);
+}
+
 const citrixPortCache = new WeakMap<Catalog, Map<CatalogProtocol, PortSet>>();
 
 /**

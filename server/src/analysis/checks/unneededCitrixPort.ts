@@ -4,7 +4,7 @@ import type { Topology } from '../../topology/types';
 import { applicability } from '../conditions';
 import { roleName, shortPurpose } from '../describe';
 import type { CheckDefinition } from './types';
-import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, citrixPorts, crossesNetwork, fileOf, sentence, allRuleLists, portSpan, ruleLabel } from './ruleFacts';
+import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, admitsStatelessReplies, citrixPorts, crossesNetwork, fileOf, sentence, allRuleLists, portSpan, ruleLabel } from './ruleFacts';
 
 
 /** Flows whose source is "any Citrix component" (license checkout) apply to every role. */
@@ -142,8 +142,7 @@ export const unneededCitrixPort: CheckDefinition = {
           const rulePorts = rule.destinationPorts.value;
           // A rule that opens every port is a different problem; this check is about Citrix ports by name.
           if (rulePorts.isFull) continue;
-          // On a stateless ACL, a rule to the ephemeral ports lets replies back; the Citrix ports inside that range are not what it opens.
-          if (bound.ruleSet.meta?.stateless === 'true' && opensEphemeralRange(rulePorts)) continue;
+          if (admitsStatelessReplies(bound.ruleSet, rule)) continue;
           const explained: string[] = [];
           const unneededByProtocol: { protocol: CatalogProtocol; ports: PortSet }[] = [];
           for (const protocol of ['tcp', 'udp'] as const) {
@@ -192,8 +191,3 @@ export const unneededCitrixPort: CheckDefinition = {
     return findings;
   },
 };
-
-/** 1024-65535 (AWS's advice), 32768-65535 (Linux) or 49152-65535 (Windows): the range a client's replies come back to. */
-function opensEphemeralRange(ports: PortSet): boolean {
-  return ports.isSubsetOf(Ports.range(1024, 65535)) && Ports.range(49152, 65535).isSubsetOf(ports);
-}

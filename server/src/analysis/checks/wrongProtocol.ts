@@ -4,7 +4,7 @@ import { Ports, Protocols, formatPortSet, type PortSet } from '../../net';
 import { roleName, shortPurpose } from '../describe';
 import { switchProtocolFix } from './fixes/switchProtocol';
 import type { CheckDefinition } from './types';
-import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, allRuleLists, citrixPorts, crossesNetwork, fileOf, portSpan, ruleLabel, sentence } from './ruleFacts';
+import { GENERAL_SERVICE_PORTS, PROTOCOL_NUMBER, admitsStatelessReplies, allRuleLists, citrixPorts, crossesNetwork, fileOf, portSpan, ruleLabel, sentence } from './ruleFacts';
 
 /**
  * Ports a rule may open for something other than Citrix: general services
@@ -96,6 +96,7 @@ export const wrongProtocol: CheckDefinition = {
         for (const list of allRuleLists(ruleSet)) {
           for (const rule of list) {
             if (rule.implicit || !rule.enabled.value || rule.target.kind !== 'allow' || rule.destinationPorts.value.isFull) continue;
+            if (admitsStatelessReplies(ruleSet, rule)) continue;
             const opened = singleProtocol(rule);
             if (!opened) continue;
             const meant = OTHER[opened];
