@@ -43,6 +43,8 @@ export const SCOPES = {
     tests: ['test/unit/checks/checks.test.ts', 'test/unit/checks/exposedNoRoles.test.ts', 'test/unit/checks/judge.test.ts'],
   },
   suppressions: { mutate: ['server/src/analysis/suppressions.ts'], tests: ['test/unit/topology/suppressions.test.ts'] },
+  // Which FQDN rules a flow known by name meets: a wrong "all" would say allowed where Azure Firewall denies.
+  'host-names': { mutate: ['server/src/analysis/hostNames.ts'], tests: ['test/unit/analysis/hostNames.test.ts', 'test/unit/formats/terraform-azure-firewall.test.ts'] },
   sarif: {
     mutate: ['server/src/cli/sarif.ts', 'server/src/analysis/baseline.ts'],
     tests: ['test/unit/cli/sarifLog.test.ts'],

@@ -29,13 +29,14 @@ export function covers(pattern: string, name: string): boolean {
   const n = name.toLowerCase();
   if (p === n) return true;
   if (!p.startsWith('*')) return false;
-  const suffix = p.slice(1);
-  // `*contoso.com` also matches the apex `contoso.com`; `*.contoso.com` does not, since the apex lacks the dot.
-  return (n.startsWith('*') ? n.slice(1) : n).endsWith(suffix);
+  // A name ending in the part after the `*` is held, wildcard or not (the `*` of a name is only ever its first
+  // character). `*contoso.com` also matches the apex `contoso.com`; `*.contoso.com` does not: the apex lacks the dot.
+  return n.endsWith(p.slice(1));
 }
 
+/** Two names that share a host: one holds the other (two wildcards share hosts only when one suffix ends the other). */
 function overlaps(a: string, b: string): boolean {
-  return covers(a, b) || covers(b, a) || (a.startsWith('*') && b.startsWith('*') && (a.slice(1).endsWith(b.slice(1)) || b.slice(1).endsWith(a.slice(1))));
+  return covers(a, b) || covers(b, a);
 }
 
 /**

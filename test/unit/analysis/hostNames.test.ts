@@ -14,6 +14,10 @@ const COVERS: [string, string, boolean][] = [
   ['*', '*.cloud.com', true],
   ['*.CLOUD.com', 'x.cloud.COM', true],
   ['*.cloud.com', '*.citrixworkspacesapi.net', false],
+  ['login.cloud.com', 'login.cloud.com', true],
+  // A name without a wildcard is no suffix: xcloud.com does not hold cloud.com.
+  ['xcloud.com', 'cloud.com', false],
+  ['*.nssvc.net', '*nssvc.net', false],
 ];
 for (const [pattern, name, expected] of COVERS) {
   test(`host names: ${pattern} ${expected ? 'covers' : 'does not cover'} ${name}`, () => assert.equal(covers(pattern, name), expected));
@@ -22,7 +26,10 @@ for (const [pattern, name, expected] of COVERS) {
 test('host names: the catalog\'s URLs give their hosts, and the narrower alternatives are what a rule must cover', () => {
   assert.equal(hostOfUrl('https://dl.cacerts.digicert.com/DigiCertAssuredIDRootCA.crt'), 'dl.cacerts.digicert.com');
   assert.equal(hostOfUrl('not a url'), undefined);
+  assert.equal(hostOfUrl('  https://A.Example.com:8443/x '), 'a.example.com');
+  assert.equal(hostOfUrl('see https://a.example.com'), undefined);
   assert.deepEqual(neededNames(['https://*.nssvc.net', 'https://*.c.nssvc.net', 'https://*.g.nssvc.net']), ['*.c.nssvc.net', '*.g.nssvc.net']);
+  assert.deepEqual(neededNames(['not a url', 'https://x.example.com']), ['x.example.com']);
 });
 
 test('host names: a rule covers all, none or some of what a flow needs', () => {
@@ -32,6 +39,9 @@ test('host names: a rule covers all, none or some of what a flow needs', () => {
   assert.equal(namesCoverage(['*.c.nssvc.net'], needed), 'some');
   assert.equal(namesCoverage(['x.c.nssvc.net'], needed), 'some');
   assert.equal(namesCoverage(['*.cloud.com', 'login.microsoftonline.com'], needed), 'none');
+  // A rule name narrower than a needed wildcard shares hosts with it: some, never none.
+  assert.equal(namesCoverage(['*.x.c.nssvc.net'], needed), 'some');
+  assert.equal(namesCoverage(['*.nssvc.net'], ['global.nssvc.net', '*.cloud.com']), 'some');
 });
 
 import { analyzeParsed, readTopology } from '../../../server/src/analysis/analyze';
