@@ -93,6 +93,30 @@ const CASES: { name: string; text: string; topology?: string; flow: string; miss
   },
 ];
 
+// Outbound, and by port: the other two shapes a partial flow takes.
+const outRule = (name: string, priority: number, access: string, protocol: string, ports: string, destination: string): string =>
+  `  security_rule {\n    name                       = "${name}"\n    priority                   = ${priority}\n    direction                  = "Outbound"\n    access                     = "${access}"\n    protocol                   = "${protocol}"\n    source_port_range          = "*"\n    destination_port_range     = "${ports}"\n    source_address_prefix      = "*"\n    destination_address_prefix = "${destination}"\n  }\n`;
+CASES.push(
+  {
+    name: 'registration allowed to one of two declared controllers: the blocked one named, "to" it',
+    text: nsg(outRule('Allow-Registration', 100, 'Allow', 'Tcp', '80', '10.0.3.10') + outRule('Deny-Out', 4000, 'Deny', '*', '*', '*')),
+    topology: 'roles:\n  vda: [10.30.1.0/24]\n  delivery-controller: [10.0.3.10, 10.0.3.11]\n',
+    flow: 'cvad.vda-to-delivery-controller.registration',
+    missing: [],
+    partial: ['TCP 80 to 10.0.3.11 blocked by Deny-Out (priority 4000), allowed to 10.0.3.10'],
+    verdict: 'partial',
+  },
+  {
+    name: 'HDX audio allowed on half its UDP range: the blocked ports named, then the open ones',
+    text: nsg(rule('Allow-Audio', 150, 'Allow', 'Udp', '16500-16504', '10.60.0.0/16') + rule('Deny-All', 4096, 'Deny', '*', '*', '*')),
+    topology: 'roles:\n  vda: [10.30.1.0/24]\n  workspace-app: [10.60.0.0/16]\nfeatures:\n  udp-audio: true\n',
+    flow: 'cvad.workspace-app-to-vda.ica-audio-rtp',
+    missing: [],
+    partial: ['UDP 16505–16509 blocked by Deny-All (priority 4096), UDP 16500–16504 allowed'],
+    verdict: 'partial',
+  },
+);
+
 for (const c of CASES) {
   test(c.name, async () => {
     const analysis = await analyse(c.text, c.topology);
@@ -106,6 +130,12 @@ for (const c of CASES) {
     const partial = of('partial-flow');
     assert.equal(partial.length, c.partial.length ? 1 : 0, partial.join('\n'));
     for (const p of c.partial) assert.ok(partial[0].includes(p), `${partial[0]}\n  should say: ${p}`);
+    if (c.partial.length) {
+      // The squiggle's deciding rule and the related places (the deciding rule, the role's declaration) travel with it.
+      const finding = analysis.findings.find((f) => f.checkId === 'partial-flow' && f.flowId === c.flow);
+      assert.ok(finding?.decidingRule, 'a deciding rule');
+      assert.ok((finding?.related ?? []).length >= 1, 'related places');
+    }
     if (c.note) assert.equal(assumptionNote(loadCatalog(), check), c.note);
   });
 }
