@@ -54,8 +54,8 @@ const rule = (name: string, priority: number, access: string, protocol: string, 
 
 const iptables = (rules: string, annotation = ''): string => `${annotation}*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules}COMMIT\n`;
 
-/** A VDA subnet's network ACL: ICA in from the Gateway, and the replies out to its ephemeral ports. */
-const NACL_WITH_REPLIES = `# citrix-role: vda
+/** A VDA subnet's network ACL with one ingress and one egress entry, both for `peer` (TCP). */
+const naclFor = (peer: string, ingress: [number, number], egress: [number, number]): string => `# citrix-role: vda
 resource "aws_network_acl" "vda" {
   vpc_id = "vpc-1"
 
@@ -63,43 +63,18 @@ resource "aws_network_acl" "vda" {
     protocol   = "tcp"
     rule_no    = 100
     action     = "allow"
-    cidr_block = "10.0.0.20/32"
-    from_port  = 1494
-    to_port    = 1494
+    cidr_block = "${peer}"
+    from_port  = ${ingress[0]}
+    to_port    = ${ingress[1]}
   }
 
   egress {
     protocol   = "tcp"
     rule_no    = 100
     action     = "allow"
-    cidr_block = "10.0.0.20/32"
-    from_port  = REPLY_FROM
-    to_port    = 65535
-  }
-}
-`;
-
-/** A VDA subnet's ACL: the replies of its outbound HTTPS come back from the Internet to the ephemeral ports. */
-const NACL_INTERNET = (from: number, to: number, egressFrom = 443, egressTo = 443): string => `# citrix-role: vda
-resource "aws_network_acl" "vda" {
-  vpc_id = "vpc-1"
-
-  ingress {
-    protocol   = "tcp"
-    rule_no    = 100
-    action     = "allow"
-    cidr_block = "0.0.0.0/0"
-    from_port  = ${from}
-    to_port    = ${to}
-  }
-
-  egress {
-    protocol   = "tcp"
-    rule_no    = 100
-    action     = "allow"
-    cidr_block = "0.0.0.0/0"
-    from_port  = ${egressFrom}
-    to_port    = ${egressTo}
+    cidr_block = "${peer}"
+    from_port  = ${egress[0]}
+    to_port    = ${egress[1]}
   }
 }
 `;
@@ -110,7 +85,7 @@ const CASES: Case[] = [
     // stateful group behind it is what admits ICA, as a host firewall's `--sport` rule for replies is not reported.
     name: "a network ACL's entry for the replies from the Internet (1024-65535) exposes no ICA port",
     file: 'nacl.tf',
-    text: NACL_INTERNET(1024, 65535, 1024, 65535),
+    text: naclFor('0.0.0.0/0', [1024, 65535], [1024, 65535]),
     topology: 'roles:\n  vda: [10.0.2.0/24]\n',
     check: 'exposed-to-internet',
     expect: [],
@@ -118,7 +93,7 @@ const CASES: Case[] = [
   {
     name: 'an ACL letting 1494 in from anywhere, and its replies out, does expose ICA',
     file: 'nacl.tf',
-    text: NACL_INTERNET(1494, 1494, 1024, 65535),
+    text: naclFor('0.0.0.0/0', [1494, 1494], [1024, 65535]),
     topology: 'roles:\n  vda: [10.0.2.0/24]\n',
     check: 'exposed-to-internet',
     expect: [{ line: 9, says: ['TCP 1494', 'from 0.0.0.0/0'] }],
@@ -126,7 +101,7 @@ const CASES: Case[] = [
   {
     name: "a stateless ACL's rule for replies to the ephemeral ports opens no Citrix port (1024-65535 holds 1494, 2598, 8008)",
     file: 'nacl.tf',
-    text: NACL_WITH_REPLIES.replace('REPLY_FROM', '1024'),
+    text: naclFor('10.0.0.20/32', [1494, 1494], [1024, 65535]),
     topology: 'roles:\n  vda: [10.0.2.0/24]\n  gateway-snip: [10.0.0.20]\n',
     check: 'unneeded-citrix-port',
     expect: [],
@@ -134,7 +109,7 @@ const CASES: Case[] = [
   {
     name: 'the same egress rule from port 1000 is no reply range: it opens Citrix ports the VDA does not need outbound',
     file: 'nacl.tf',
-    text: NACL_WITH_REPLIES.replace('REPLY_FROM', '1000'),
+    text: naclFor('10.0.0.20/32', [1494, 1494], [1000, 65535]),
     topology: 'roles:\n  vda: [10.0.2.0/24]\n  gateway-snip: [10.0.0.20]\n',
     check: 'unneeded-citrix-port',
     expect: [{ line: 19, says: ['TCP 1494'] }],

@@ -9,12 +9,17 @@ import type { AnalysisContext } from '../context';
 import { anchorFor, blockedBy, flowData, roleRelated } from './requiredFlowFinding';
 import { addressesInWords, blockedPortsOf, piecesInWords } from './pieceWords';
 
+/** The protected role is the flow's destination here, so the peer is its source. */
+function peerIsSource(check: RequiredFlowCheck): boolean {
+  return check.flow.destination === check.role && check.direction !== 'outbound';
+}
+
 function peerOf(d: Decision, check: RequiredFlowCheck): AddressSet {
-  return check.flow.destination === check.role && check.direction !== 'outbound' ? d.part.source : d.part.destination;
+  return peerIsSource(check) ? d.part.source : d.part.destination;
 }
 
 function ownEndOf(d: Decision, check: RequiredFlowCheck): AddressSet {
-  return check.flow.destination === check.role && check.direction !== 'outbound' ? d.part.destination : d.part.source;
+  return peerIsSource(check) ? d.part.destination : d.part.source;
 }
 
 function unionOf(decisions: readonly Decision[], end: (d: Decision) => AddressSet): AddressSet {

@@ -242,10 +242,12 @@ function knownVnetAddresses(ctx: Context): Map<string, AddressSet> {
     const counted = attribute(r.block.body, 'count') || attribute(r.block.body, 'for_each');
     if (counted) continue;
     if (r.type === 'azurerm_virtual_network') {
-      add(r.address, literalPrefixes(ctx, r.block.body, ['address_space'])?.addresses);
+      // Subnets name their VNet by reference or by its literal name: the address space is filed under both.
+      const space = literalPrefixes(ctx, r.block.body, ['address_space'])?.addresses;
+      add(r.address, space);
       const name = scalar(ctx, r.block.body, 'name', new Map());
       const byName = name?.value.kind === 'string' ? vnetName(ctx, r.block.body, name.value.value) : undefined;
-      if (byName) add(byName, literalPrefixes(ctx, r.block.body, ['address_space'])?.addresses);
+      if (byName) add(byName, space);
     } else if (r.type === 'azurerm_subnet') {
       const vnet = vnetOf(ctx, r);
       if (vnet) add(vnet, literalPrefixes(ctx, r.block.body, ['address_prefixes', 'address_prefix'])?.addresses);
