@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog';
 import { parseAs, detectFormat } from '../formats';
-import type { ParsedFile, ParseOptions, Span } from '../model';
+import type { ParsedFile, ParseOptions, RuleSet, Span } from '../model';
 import {
   bindRuleSets,
   emptyTopology,
@@ -19,6 +19,8 @@ import {
   inferSite,
   inferredFeaturesFor,
   type SiteInference,
+  guardingRuleSets,
+  type GuardingRuleSet,
 } from '../topology';
 import { withAssumptions } from './assumptions';
 import { withExportHints } from './exportHints';
@@ -28,6 +30,8 @@ import type { Finding, Severity, SuppressedFinding } from './findings';
 import { evaluateRequiredFlows, type RequiredFlowCheck } from './required';
 import { applySuppressions, findSuppressions } from './suppressions';
 import { linkTerraformModules } from './link';
+import { evaluatePathFlows } from './pathFlows';
+import type { SiteRuleSets } from './sitePath';
 
 export interface SourceFile {
   readonly uri: string;
@@ -71,6 +75,8 @@ export interface WorkspaceAnalysis {
   readonly suppressed: readonly SuppressedFinding[];
   /** What was inferred (absent with inference off): roles that bound, hints, assumed peers. */
   readonly inference?: SiteInference;
+  /** Rule sets `guards:` in citrix-flows.yaml places in front of networks, for the paths between roles. */
+  readonly guarding: readonly GuardingRuleSet[];
 }
 
 let vocabularyCache: Vocabulary | undefined;
@@ -153,7 +159,10 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
   const rolesKey = [...new Set([...topology.roles.keys(), ...boundRoles, ...assumed.map((a) => `assumed:${a.role}`), ...inferredAddresses])].sort().join(',');
   const sites = files.map((file) => withInferredFeatures(withInferredAddresses(topology, inference, file.uri), inference, file.uri));
   const perFile = files.map((file, i) => cache.required(file, binding.perFile[i], sites[i], catalog, boundRoles, rolesKey, assumed));
-  const required = perFile.flatMap((p) => p.required);
+  const guarding = guardingRuleSets(files, topology, options.workspaceRoot);
+  // Rule sets between two declared roles that protect neither (an ASA, a router, an unbound subnet NSG) are judged as hops of the path.
+  const onPaths = cache.pathFlows({ files, bound: binding.bound, guarding, topology: site }, catalog);
+  const required = [...perFile.flatMap((p) => p.required), ...onPaths];
   const context: AnalysisContext = { files, bound: binding.bound, topology: site, catalog, required };
 
   const raw: RawFinding[] = [];
@@ -224,7 +233,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
     for (const f of list) findings.push(f);
   }
   const { perFile: _perFile, ...bindResult } = binding;
-  return { files, topology: site, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed, ...(inference ? { inference } : {}) };
+  return { files, topology: site, binding: bindResult, required, findings, findingsByUri: sorted, suppressedCount, suppressed, guarding, ...(inference ? { inference } : {}) };
 }
 
 type RawFinding = Omit<Finding, 'severity'> & { severity?: Severity };
@@ -297,6 +306,7 @@ export class AnalysisCache {
   private readonly checks = new WeakMap<ParsedFile, FileChecks>();
   private settled = new Map<string, Settled>();
   private settledNext = new Map<string, Settled>();
+  private paths: { files: readonly ParsedFile[]; bound: readonly RuleSet[]; roles: string; guards: readonly RuleSet[]; topology: Topology; catalog: Catalog; out: RequiredFlowCheck[] } | undefined;
 
   /** linkTerraformModules folder by folder, reusing a folder's result while its files are the same objects. */
   link(files: readonly ParsedFile[]): ParsedFile[] {
@@ -499,6 +509,18 @@ export class AnalysisCache {
   }
 
   /** Forgets the settled findings of files this run did not see. */
+  /** The path flows of the site, made again only when a file, a binding, a `guards:` entry or the topology changed. */
+  pathFlows(site: SiteRuleSets, catalog: Catalog): RequiredFlowCheck[] {
+    const hit = this.paths;
+    const guards = site.guarding.map((g) => g.ruleSet);
+    const bound = site.bound.map((b) => b.ruleSet);
+    const roles = site.bound.map((b) => b.roles.join(',')).join(';');
+    if (hit && hit.topology === site.topology && hit.catalog === catalog && hit.roles === roles && sameItems(hit.files, site.files) && sameItems(hit.bound, bound) && sameItems(hit.guards, guards)) return hit.out;
+    const out = evaluatePathFlows(site, catalog);
+    this.paths = { files: site.files, bound, roles, guards, topology: site.topology, catalog, out };
+    return out;
+  }
+
   endRun(): void {
     this.settled = this.settledNext;
     this.settledNext = new Map();

@@ -31,6 +31,11 @@ export interface RequiredFlowCheck {
   readonly judgement: Judgement;
   /** The peer is not declared but every site has one, so the flow was checked against "some address". */
   readonly assumedPeer?: AssumedPeer;
+  /**
+   * Set when the rule set protects neither end but sits on the way between
+   * them (an ASA, a router, an unbound subnet NSG): the whole path, and this hop of it.
+   */
+  readonly onPath?: import('./pathFlows').OnPath;
 }
 
 /** The seed's "any Citrix component": every Citrix component present is that source, without declaring it. */
@@ -108,7 +113,7 @@ export function roleAddresses(role: string, topology: Topology): { addresses: Ad
 }
 
 /** The evaluation with the judged verdict, and the rules that decided that verdict. */
-function judged(evaluated: EvaluationResult, judgement: Judgement): EvaluationResult {
+export function judged(evaluated: EvaluationResult, judgement: Judgement): EvaluationResult {
   if (judgement.verdict === evaluated.verdict) return evaluated;
   const outcome = judgement.verdict === 'allowed' ? 'allow' : judgement.verdict === 'unknown' ? 'unknown' : 'deny';
   const rules: EvaluationResult['decidingRules'][number][] = [];
@@ -129,7 +134,7 @@ function componentAddresses(topology: Topology): { addresses: AddressSet; known:
 }
 
 /** Flows a catalog flow cannot express as a firewall rule (no port, a loopback listener). */
-function checkable(flow: CatalogFlow): boolean {
+export function checkable(flow: CatalogFlow): boolean {
   if (flow.tags.includes('loopback') || flow.tags.includes('no-fixed-port')) return false;
   // The seed's non-secure variant (HTTP 80 beside HTTPS 443, LDAP 389 beside 636) is never required: its secure
   // variant is, and insecure-variant reports it when open.

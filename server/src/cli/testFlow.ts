@@ -8,6 +8,7 @@ import { LineIndex, type Direction, type ParsedFile, type Rule, type RuleSet, ty
 import { AddressSet, parsePortRange, parseProtocol } from '../net';
 import { toUri } from '../service/workspaceFiles';
 import { parseArgs } from './args';
+import { PATH_USAGE, runPath } from './testFlowPath';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type CommandResult } from './types';
 
 const USAGE = `Usage: citrix-flow-lint test-flow FILE --from ADDR --to ADDR --proto tcp|udp|icmp --port N
@@ -80,14 +81,17 @@ export const testFlowCommand: CliCommand = {
   summary: 'ask whether one flow passes the rule sets in a file, and which rule decides',
   usage: USAGE,
   async run(args): Promise<CommandResult> {
-    const parsed = parseArgs(args, { options: ['from', 'to', 'proto', 'port', 'direction', 'role', 'roles', 'profile'], flags: ['json', 'help'] });
+    const parsed = parseArgs(args, { options: ['from', 'to', 'proto', 'port', 'direction', 'role', 'roles', 'profile'], flags: ['json', 'help', 'path', 'through-gateway'] });
     if ('error' in parsed) return usageError(parsed.error, USAGE);
-    if (parsed.flags.has('help')) return { exitCode: EXIT_OK, stdout: `${USAGE}\n`, stderr: '' };
-    const [file, ...extra] = parsed.positionals;
-    if (!file || extra.length) return usageError(file ? `one FILE only, got ${parsed.positionals.length}` : 'FILE is required', USAGE);
+    if (parsed.flags.has('help')) return { exitCode: EXIT_OK, stdout: `${USAGE}\n\n${PATH_USAGE}\n`, stderr: '' };
     const one = (name: string): string | undefined => parsed.options.get(name)?.[0];
-    const from = AddressSet.parse(one('from') ?? 'any');
-    const to = AddressSet.parse(one('to') ?? 'any');
+    const pathMode = parsed.flags.has('path');
+    if (!pathMode && parsed.flags.has('through-gateway')) return usageError('--through-gateway asks about a whole path: use it with --path', PATH_USAGE);
+    if (pathMode && (one('direction') !== undefined || parsed.options.has('role'))) return usageError('--path walks every rule set on the way: --direction and --role do not apply', PATH_USAGE);
+    const [file, ...extra] = parsed.positionals;
+    if (!pathMode && (!file || extra.length)) return usageError(file ? `one FILE only, got ${parsed.positionals.length}` : 'FILE is required', USAGE);
+    const from = AddressSet.parse(pathMode ? 'any' : (one('from') ?? 'any'));
+    const to = AddressSet.parse(pathMode ? 'any' : (one('to') ?? 'any'));
     if (!from.ok) return usageError(`--from: ${from.error}`);
     if (!to.ok) return usageError(`--to: ${to.error}`);
     const proto = parseProtocol(one('proto') ?? 'tcp');
@@ -98,6 +102,7 @@ export const testFlowCommand: CliCommand = {
     if (!port.ok) return usageError(`--port: ${port.error}`);
     const profileWord = one('profile')?.toLowerCase();
     if (profileWord !== undefined && !['domain', 'private', 'public'].includes(profileWord)) return usageError(`--profile must be domain, private or public, not "${one('profile')}"`);
+    if (pathMode) return runPath(parsed.positionals, one, parsed.flags, { protocols: proto.value, ports: port.value, portText: portText ?? 'any', protoText: one('proto') ?? 'tcp', ...(profileWord ? { profile: profileWord as WindowsProfile } : {}) });
     const DIRECTIONS: Record<string, Direction> = { in: 'inbound', out: 'outbound', forward: 'forward' };
     if (one('direction') !== undefined && !DIRECTIONS[one('direction') as string]) return usageError(`--direction must be in, out or forward, not "${one('direction')}"`);
 

@@ -4,6 +4,8 @@ import { checkDocsUri } from '../analysis/checks/docs';
 import { admitsReplies } from '../analysis/checks/ruleFacts';
 import { portSetInWords, protocolSetInWords, roleName, shortPurpose, portsInWords, protocolsInWords } from '../analysis/describe';
 import type { RequiredFlowCheck } from '../analysis/required';
+import { flowPath } from '../analysis/pathFlows';
+import { hopInWords } from '../analysis/pathWords';
 import { RULE_URI_META } from '../analysis/link';
 import { parseCondition, type Catalog, type CatalogFlow } from '../catalog';
 import type { ParsedFile, Rule, RuleSet, Span } from '../model';
@@ -119,10 +121,40 @@ function decidedLines(catalog: Catalog, decided: ReturnType<typeof decidedBy>): 
   return lines;
 }
 
+/** Paths shown in one hover: each is a walk over the workspace, and a port may decide many flows. */
+const MAX_PATHS_IN_HOVER = 3;
+
+/**
+ * For the flows this rule decides between roles declared with addresses, every
+ * hop on their way across the workspace, so the reader sees whether the flow
+ * gets through the other firewalls too.
+ */
+function pathLines(catalog: Catalog, analysis: WorkspaceAnalysis, decided: ReturnType<typeof decidedBy>): string[] {
+  const site = { files: analysis.files, bound: analysis.binding.bound, guarding: analysis.guarding, topology: analysis.topology };
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const { check } of decided) {
+    const sourceRole = check.onPath?.sourceRole ?? (check.direction === 'outbound' ? check.role : check.peerRole);
+    const key = `${check.flow.id} ${sourceRole}`;
+    if (seen.has(key) || seen.size >= MAX_PATHS_IN_HOVER) continue;
+    seen.add(key);
+    const path = flowPath(site, catalog, check.flow, sourceRole);
+    if (!path || path.walk.hops.length < 2) continue;
+    const hops = path.walk.hops.map((h) => `${hopInWords(site, h)} _(${basename(h.hop.file.uri)})_`);
+    lines.push('', `**On the way** (${itemFor(catalog, check).label}, ${path.walk.verdict}): ${hops.join(' · ')}`);
+  }
+  return lines;
+}
+
+function basename(uri: string): string {
+  return decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
+}
+
 function portHover(catalog: Catalog, analysis: WorkspaceAnalysis, file: ParsedFile, ruleSet: RuleSet, rule: Rule, token: PortToken): string {
   const lines = portKnowledge(catalog, token.from, token.to, protocolsOf(rule.protocols.value));
   const decided = decidedBy(analysis, file, ruleSet, rule).filter(({ check }) => check.flow.ports.some((r) => r.from <= token.to && token.from <= r.to));
   lines.push(...decidedLines(catalog, decided));
+  lines.push(...pathLines(catalog, analysis, decided));
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParsedFile, RuleSet } from '../model';
+import type { AddressSet } from '../net';
 import { findRoleAnnotations } from './annotations';
 import type { Binding, BoundInterface, BoundRuleSet, InterfaceDeclaration, MachineDeclaration, RoleAnnotation, SourceRef, Topology, TopologyProblem } from './types';
 import { closest, didYouMean, roleLookup, type Vocabulary } from './vocabulary';
@@ -70,6 +71,8 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
         return ruleSetMatches(ruleSet, b.binding.ruleSet);
       });
       for (const b of byBinding) b.ruleSetMatched = true;
+      // A binding of `guards` alone places the rule set on the paths into its networks (sitePath); it binds no role.
+      const withRoles = byBinding.filter((b) => b.binding.roles.length > 0);
       const common = { file, ruleSet, ...(onInterfaces.length ? { interfaces: onInterfaces } : {}) };
 
       const fromCommandLine = commandLineRoles.filter((r) => {
@@ -93,15 +96,15 @@ export function bindRuleSets(files: readonly ParsedFile[], topology: Topology, o
         });
         continue;
       }
-      if (byBinding.length) {
-        const named = byBinding.every((b) => b.binding.ruleSet !== undefined);
+      if (withRoles.length) {
+        const named = withRoles.every((b) => b.binding.ruleSet !== undefined);
         bound.push({
           ...common,
-          ...oneMachine(byBinding.flatMap((b): (string | undefined)[] => (b.binding.machines ? [...b.binding.machines] : [undefined]))),
-          roles: unique(byBinding.flatMap((b) => b.binding.roles)),
+          ...oneMachine(withRoles.flatMap((b): (string | undefined)[] => (b.binding.machines ? [...b.binding.machines] : [undefined]))),
+          roles: unique(withRoles.flatMap((b) => b.binding.roles)),
           via: 'binding',
           scope: named ? 'rule-set' : 'file',
-          declaredAt: byBinding[0].binding.declaredAt,
+          declaredAt: withRoles[0].binding.declaredAt,
         });
         continue;
       }
@@ -191,6 +194,35 @@ export function ruleSetNames(ruleSet: RuleSet): string[] {
   const segments = ruleSet.id.split(/[./:]/);
   names.push(segments[segments.length - 1]);
   return unique(names.filter((n) => n !== ''));
+}
+
+/** A rule set that `guards:` in citrix-flows.yaml places in front of some networks. */
+export interface GuardingRuleSet {
+  readonly file: ParsedFile;
+  readonly ruleSet: RuleSet;
+  readonly guards?: AddressSet;
+  readonly between?: readonly [AddressSet, AddressSet];
+  readonly declaredAt: SourceRef;
+}
+
+/** The rule sets each binding with `guards:` or `between:` matches, by the same file glob and rule-set name as a role binding. */
+export function guardingRuleSets(files: readonly ParsedFile[], topology: Topology, workspaceRoot: string | undefined): GuardingRuleSet[] {
+  const bindings = topology.bindings.filter((b) => b.guards || b.between);
+  if (bindings.length === 0) return [];
+  const root = normalizeRoot(workspaceRoot ?? (topology.uri ? path.dirname(uriToPath(topology.uri)) : undefined));
+  const globs = bindings.map((b) => ({ binding: b, matches: compileGlob(b.files) }));
+  const out: GuardingRuleSet[] = [];
+  for (const file of files) {
+    const rel = workspaceRelative(file.uri, root);
+    for (const { binding, matches } of globs) {
+      if (!matches?.(rel)) continue;
+      for (const ruleSet of file.ruleSets) {
+        if (binding.ruleSet !== undefined && !ruleSetMatches(ruleSet, binding.ruleSet)) continue;
+        out.push({ file, ruleSet, ...(binding.guards ? { guards: binding.guards } : {}), ...(binding.between ? { between: binding.between } : {}), declaredAt: binding.declaredAt });
+      }
+    }
+  }
+  return out;
 }
 
 export function ruleSetMatches(ruleSet: RuleSet, wanted: string): boolean {

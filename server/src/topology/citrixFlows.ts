@@ -461,21 +461,31 @@ class TopologyReader {
     for (const item of this.capped(seq.items as (Node | null)[], (i) => this.span(i) ?? this.span(seq) ?? { start: 0, end: 0 }, 'binding entries')) {
       const map = this.expectMap(this.deref(item as Node | null), 'a binding', this.span(seq));
       if (!map) continue;
-      const fields = this.fields(map, ['files', 'ruleSet', 'roles'], 'a binding');
+      const fields = this.fields(map, ['files', 'ruleSet', 'roles', 'guards', 'between'], 'a binding');
       const files = this.text_(fields.get('files'), 'files', 'a binding');
       const ruleSet = fields.has('ruleSet') ? this.text_(fields.get('ruleSet'), 'ruleSet', 'a binding') : undefined;
       const span = this.span(map) ?? { start: 0, end: 0 };
       const machines: string[] = [];
-      const roles = this.roleList(fields.get('roles'), 'a binding', span, machines);
+      // A firewall between networks (a router's FORWARD chain, an ASA, a hub NSG) protects no role of its own:
+      // `guards` says which networks it stands in front of, so a flow into or out of them crosses it.
+      // `between: [a, b]` says more for a router with several ways out: only traffic from one side to the other crosses it.
+      const guards = fields.has('guards') ? this.guardedAddresses(fields.get('guards') ?? null, 'guards') : undefined;
+      const between = fields.has('between') ? this.betweenSides(fields.get('between') ?? null, span) : undefined;
+      const places = guards || between;
+      const roles = fields.has('roles') ? this.roleList(fields.get('roles'), 'a binding', span, machines) : places ? [] : undefined;
       if (!fields.has('files')) this.problem('schema', span, 'A binding needs "files": a glob over workspace-relative paths, such as "terraform/**/*.tf"', 'error');
-      if (!fields.has('roles')) this.problem('schema', span, 'A binding needs "roles": the role ids the matching rule sets protect', 'error');
+      if (!fields.has('roles') && !fields.has('guards') && !fields.has('between'))
+        this.problem('schema', span, 'A binding needs "roles" (the role ids the matching rule sets protect), "guards" (the networks they stand in front of) or "between" (the two networks they sit between)', 'error');
+      if (guards && between) this.problem('schema', span, 'A binding gives "guards" or "between", not both', 'error');
       // A binding with a misspelt key or a bad `ruleSet` is dropped rather than
       // widened to every rule set in its files.
-      if (!files || !roles || fields.has(UNKNOWN_KEY) || (fields.has('ruleSet') && !ruleSet)) continue;
+      if (!files || !roles || fields.has(UNKNOWN_KEY) || (fields.has('ruleSet') && !ruleSet) || (fields.has('guards') && !guards) || (fields.has('between') && !between) || (guards && between)) continue;
       this.bindings.push({
         files: files.text,
         ruleSet: ruleSet?.text,
         roles: roles.map((r) => r.id),
+        ...(guards ? { guards } : {}),
+        ...(between ? { between } : {}),
         ...(machines.length ? { machines } : {}),
         declaredAt: { uri: this.uri, span },
         filesSpan: files.span,
@@ -483,6 +493,36 @@ class TopologyReader {
         roleSpans: roles.map((r) => r.span),
       });
     }
+  }
+
+  /** The addresses of `guards:` entries: CIDRs, declared networks, or role ids standing for their declared addresses. */
+  private betweenSides(node: Node | null, owner: Span): readonly [AddressSet, AddressSet] | undefined {
+    const seq = this.deref(node);
+    if (!seq || !isSeq(seq) || seq.items.length !== 2) {
+      this.problem('schema', this.span(seq) ?? owner, '"between" lists the two networks the rule sets sit between: [users, dmz], each a CIDR, a network of "networks", a role with addresses, or a list of them', 'error');
+      return undefined;
+    }
+    const a = this.guardedAddresses(seq.items[0] as Node | null, 'between');
+    const b = this.guardedAddresses(seq.items[1] as Node | null, 'between');
+    return a && b ? [a, b] : undefined;
+  }
+
+  private guardedAddresses(node: Node | null, what: string): AddressSet | undefined {
+    const entries = this.addressEntries(this.deref(node), what, true);
+    let all = AddressSet.none();
+    for (const e of entries) {
+      const network = this.networks.get(e.text) ?? this.networkIgnoringCase(e.text);
+      const roleId = network ? undefined : roleLookup(this.vocabulary).resolve(e.text)?.id;
+      const role = roleId ? this.roles.get(roleId) : undefined;
+      const set = network ?? (role ? role.addresses : this.roleAddress(e));
+      if (!set) return undefined;
+      if (!set.isConcrete || set.isEmpty) {
+        this.problem('bad-address', e.span, `"${e.text}" has no concrete addresses to guard: give CIDRs, a network of "networks", or a role declared with addresses`, 'error');
+        return undefined;
+      }
+      all = all.union(set);
+    }
+    return entries.length ? all : undefined;
   }
 
   /** `exclude: "legacy/**"` or a list of globs, relative to this file's folder. */

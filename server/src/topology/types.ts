@@ -42,6 +42,14 @@ export interface Binding {
   /** Optional resource / chain / ACL / NSG name (or rule-set id) the binding narrows to. */
   readonly ruleSet?: string;
   readonly roles: readonly string[];
+  /**
+   * `guards:`: the networks the matching rule sets stand in front of (a router's
+   * FORWARD chain, an ASA, a hub NSG). A flow into or out of them crosses those
+   * rule sets on its way, whatever roles they protect.
+   */
+  readonly guards?: AddressSet;
+  /** `between: [a, b]`: the rule sets sit between two networks, so traffic from one to the other crosses them. */
+  readonly between?: readonly [AddressSet, AddressSet];
   /** Machines of `machines:` named among the roles, which stand for their roles. */
   readonly machines?: readonly string[];
   readonly declaredAt: SourceRef;
@@ -122,7 +130,9 @@ export interface BoundRuleSet {
   readonly file: ParsedFile;
   readonly ruleSet: RuleSet;
   readonly roles: readonly string[];
-  readonly via: 'annotation' | 'binding' | 'command-line' | 'interface' | 'inferred';
+  readonly via: 'annotation' | 'binding' | 'command-line' | 'interface' | 'inferred'
+    /** Made for a rule set on the way between two declared roles, which protects neither (analysis/pathFlows). */
+    | 'path';
   /** For `via: 'inferred'`: the guesses and their evidence, so every finding that depends on them can say so. */
   readonly inferred?: import('./infer').InferredBinding;
   /**

@@ -12,12 +12,14 @@ import { shadowedRule } from './shadowedRule';
 import { unneededCitrixPort } from './unneededCitrixPort';
 import { conflictingRuleResources } from './conflictingRuleResources';
 import { wrongProtocol } from './wrongProtocol';
+import { blockedOnPath } from './blockedOnPath';
 
 export type { CheckDefinition } from './types';
 
 /** Every check, in the order findings are reported. The docs, settings schema and this list are held equal by a test. */
 export const CHECKS: readonly CheckDefinition[] = [
   missingFlow,
+  blockedOnPath,
   partialFlow,
   edtNeedsUdp,
   insecureVariant,
