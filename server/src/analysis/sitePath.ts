@@ -136,17 +136,18 @@ function betweenHops(file: ParsedFile, ruleSet: RuleSet, sides: readonly [Addres
 
 /**
  * The hops of a routing device (an ASA) the flow crosses: the device must be
- * connected to the network of one end (else nothing says the packet comes its
- * way), and its routes must take the packet out of another interface than the
- * one it came in on.
+ * connected to the network of one end or hold a route to it other than the
+ * default one (else nothing says the packet comes its way), and its routes
+ * must take the packet out of another interface than the one it came in on.
  */
 function deviceHops(file: ParsedFile, deviceRuleSets: readonly RuleSet[], query: PathQuery, notOnPath: NotOnPath[]): PathHop[] {
   const placement = deviceRuleSets[0].device;
   if (!placement) return [];
   const connected = placement.routes.filter((r) => r.how.startsWith('connected')).reduce((all, r) => all.union(r.network), AddressSet.none());
-  const adjacent = !query.source.intersect(connected).isEmpty || !query.destination.intersect(connected).isEmpty;
-  if (!adjacent) {
-    notOnPath.push({ file, ruleSet: deviceRuleSets[0], why: `${placement.device.replace(/^asa:/, '')} is connected to neither end's network (${connected.isEmpty ? 'no connected network is read' : connected.toString()})` });
+  // A default route says only where everything else goes; a connected network or a narrower route says the device knows the end.
+  const known = placement.routes.filter((r) => r.prefixLength > 0).reduce((all, r) => all.union(r.network), AddressSet.none());
+  if (query.source.intersect(known).isEmpty && query.destination.intersect(known).isEmpty) {
+    notOnPath.push({ file, ruleSet: deviceRuleSets[0], why: `${placement.device.replace(/^asa:/, '')} has no network or route (other than a default one) to either end (${known.isEmpty ? 'none is read' : known.toString()})` });
     return [];
   }
   const hops: PathHop[] = [];
