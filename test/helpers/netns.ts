@@ -151,18 +151,22 @@ export async function exchange(
   pair: NetnsPair,
   items: readonly { readonly exchange: Exchange; readonly clientIn: 'host' | 'peer' }[],
 ): Promise<boolean[]> {
+  return exchangeAcross(items.map((i) => ({ exchange: i.exchange, clientNs: i.clientIn === 'host' ? pair.host : pair.peer, serverNs: i.clientIn === 'host' ? pair.peer : pair.host })));
+}
+
+/** The same between any namespaces: each exchange's client runs in `clientNs`, its echo server in `serverNs`. */
+export async function exchangeAcross(items: readonly { readonly exchange: Exchange; readonly clientNs: string; readonly serverNs: string }[]): Promise<boolean[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfl-'));
   const serverJs = path.join(dir, 'server.js');
   const clientJs = path.join(dir, 'client.js');
   fs.writeFileSync(serverJs, SERVER);
   fs.writeFileSync(clientJs, CLIENT);
-  const ns = (side: 'host' | 'peer'): string => (side === 'host' ? pair.host : pair.peer);
   const servers: ReturnType<typeof spawn>[] = [];
   try {
-    for (const side of ['host', 'peer'] as const) {
-      const eps = items.filter((i) => i.clientIn !== side).map((i) => i.exchange);
+    for (const ns of new Set(items.map((i) => i.serverNs))) {
+      const eps = items.filter((i) => i.serverNs === ns).map((i) => i.exchange);
       const unique = [...new Map(eps.map((e) => [`${e.protocol} ${e.destination} ${e.port}`, e])).values()];
-      const child = spawn('ip', ['netns', 'exec', ns(side), process.execPath, serverJs, JSON.stringify(unique)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, serverJs, JSON.stringify(unique)], { stdio: ['ignore', 'pipe', 'pipe'] });
       servers.push(child);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('server did not start within 5 s')), 5000);
@@ -182,10 +186,10 @@ export async function exchange(
     // A busy machine can make an allowed echo slower than the first wait, never a dropped one come back, so only
     // the exchanges that failed are tried again, once, with a longer wait.
     for (const [wait, retry] of [[500, false], [1500, true]] as const) {
-      for (const side of ['host', 'peer'] as const) {
-        const idx = items.map((i, k) => ({ i, k })).filter((x) => x.i.clientIn === side && (!retry || !results[x.k]));
+      for (const ns of new Set(items.map((i) => i.clientNs))) {
+        const idx = items.map((i, k) => ({ i, k })).filter((x) => x.i.clientNs === ns && (!retry || !results[x.k]));
         if (idx.length === 0) continue;
-        const r = pair.exec(ns(side), process.execPath, [clientJs, JSON.stringify(idx.map((x) => x.i.exchange)), String(wait)], undefined, 15_000);
+        const r = run('ip', ['netns', 'exec', ns, process.execPath, clientJs, JSON.stringify(idx.map((x) => x.i.exchange)), String(wait)], undefined, 15_000);
         const parsed = JSON.parse(r.stdout || '[]') as boolean[];
         idx.forEach((x, j) => (results[x.k] = parsed[j] === true));
       }
@@ -194,5 +198,62 @@ export async function exchange(
   } finally {
     for (const s of servers) s.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Three network namespaces in a line, user — router — server, the router
+ * forwarding between two /24 networks (user side eth0, server side eth1), so
+ * a packet from the user to the server crosses the router's FORWARD chain and
+ * then the server's INPUT chain, as a session crosses a firewall and the
+ * VDA's own.
+ */
+export class NetnsChain {
+  private constructor(
+    readonly user: string,
+    readonly router: string,
+    readonly server: string,
+  ) {}
+
+  /** `userNet`/`serverNet` are /24 prefixes such as "10.60.0"; the router is .1 on both, the ends the given host numbers. */
+  static create(userNet: string, serverNet: string, userHost: number, serverHost: number): NetnsChain {
+    const id = `${process.pid}x${counter++}`;
+    const chain = new NetnsChain(`cflu${id}`, `cflr${id}`, `cfls${id}`);
+    try {
+      for (const ns of [chain.user, chain.router, chain.server]) {
+        must('ip', ['netns', 'add', ns]);
+        must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      }
+      const links: [string, string, string, string, string][] = [
+        [chain.user, 'eth0', chain.router, 'eth0', userNet],
+        [chain.server, 'eth0', chain.router, 'eth1', serverNet],
+      ];
+      links.forEach(([endNs, endDev, routerNs, routerDev, net], i) => {
+        const a = `cfc${id}a${i}`;
+        const b = `cfc${id}b${i}`;
+        must('ip', ['link', 'add', a, 'netns', endNs, 'type', 'veth', 'peer', 'name', b, 'netns', routerNs]);
+        must('ip', ['-n', endNs, 'link', 'set', a, 'name', endDev]);
+        must('ip', ['-n', routerNs, 'link', 'set', b, 'name', routerDev]);
+        must('ip', ['-n', endNs, 'addr', 'add', `${net}.${i === 0 ? userHost : serverHost}/24`, 'dev', endDev]);
+        must('ip', ['-n', routerNs, 'addr', 'add', `${net}.1/24`, 'dev', routerDev]);
+        must('ip', ['-n', endNs, 'link', 'set', endDev, 'up']);
+        must('ip', ['-n', routerNs, 'link', 'set', routerDev, 'up']);
+        must('ip', ['-n', endNs, 'route', 'add', 'default', 'via', `${net}.1`]);
+      });
+      must('ip', ['netns', 'exec', chain.router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    } catch (e) {
+      chain.destroy();
+      throw e;
+    }
+    return chain;
+  }
+
+  /** Loads an iptables-save file into one namespace with the real iptables-legacy-restore. */
+  restore(ns: string, rules: string): SpawnSyncReturns<string> {
+    return run('ip', ['netns', 'exec', ns, 'iptables-legacy-restore'], rules);
+  }
+
+  destroy(): void {
+    for (const ns of [this.user, this.router, this.server]) run('ip', ['netns', 'del', ns]);
   }
 }

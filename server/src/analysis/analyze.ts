@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog';
 import { parseAs, detectFormat } from '../formats';
-import type { ParsedFile, ParseOptions, RuleSet, Span } from '../model';
+import type { ParsedFile, ParseOptions, Span } from '../model';
 import {
   bindRuleSets,
   emptyTopology,
@@ -30,7 +30,7 @@ import type { Finding, Severity, SuppressedFinding } from './findings';
 import { evaluateRequiredFlows, type RequiredFlowCheck } from './required';
 import { applySuppressions, findSuppressions } from './suppressions';
 import { linkTerraformModules } from './link';
-import { evaluatePathFlows } from './pathFlows';
+import { evaluatePathFlows, type PathReuse } from './pathFlows';
 import type { SiteRuleSets } from './sitePath';
 
 export interface SourceFile {
@@ -187,7 +187,7 @@ export function analyzeParsed(parsedFiles: readonly ParsedFile[], topology: Topo
       continue;
     }
     try {
-      raw.push(...check.run(context));
+      raw.push(...cache.stable(check.id, check.run(context)));
     } catch (error) {
       raw.push(internalError(check, error, where));
     }
@@ -306,7 +306,8 @@ export class AnalysisCache {
   private readonly checks = new WeakMap<ParsedFile, FileChecks>();
   private settled = new Map<string, Settled>();
   private settledNext = new Map<string, Settled>();
-  private paths: { files: readonly ParsedFile[]; bound: readonly RuleSet[]; roles: string; guards: readonly RuleSet[]; topology: Topology; catalog: Catalog; out: RequiredFlowCheck[] } | undefined;
+  private readonly workspaceFindings = new Map<string, Map<string, RawFinding>>();
+  private paths: { topology: Topology; catalog: Catalog; reuse: PathReuse } | undefined;
 
   /** linkTerraformModules folder by folder, reusing a folder's result while its files are the same objects. */
   link(files: readonly ParsedFile[]): ParsedFile[] {
@@ -509,16 +510,34 @@ export class AnalysisCache {
   }
 
   /** Forgets the settled findings of files this run did not see. */
-  /** The path flows of the site, made again only when a file, a binding, a `guards:` entry or the topology changed. */
-  pathFlows(site: SiteRuleSets, catalog: Catalog): RequiredFlowCheck[] {
-    const hit = this.paths;
-    const guards = site.guarding.map((g) => g.ruleSet);
-    const bound = site.bound.map((b) => b.ruleSet);
-    const roles = site.bound.map((b) => b.roles.join(',')).join(';');
-    if (hit && hit.topology === site.topology && hit.catalog === catalog && hit.roles === roles && sameItems(hit.files, site.files) && sameItems(hit.bound, bound) && sameItems(hit.guards, guards)) return hit.out;
-    const out = evaluatePathFlows(site, catalog);
-    this.paths = { files: site.files, bound, roles, guards, topology: site.topology, catalog, out };
+  /**
+   * A workspace check's findings made again each run, handed back as last
+   * run's objects where they are equal, so a file whose findings did not
+   * change keeps its settled list (and is not published again).
+   */
+  stable(checkId: string, findings: readonly RawFinding[]): RawFinding[] {
+    const before = this.workspaceFindings.get(checkId);
+    const now = new Map<string, RawFinding>();
+    const out = findings.map((f) => {
+      const key = JSON.stringify(f);
+      const same = before?.get(key) ?? now.get(key) ?? f;
+      now.set(key, same);
+      return same;
+    });
+    this.workspaceFindings.set(checkId, now);
     return out;
+  }
+
+  /**
+   * The path flows of the site. They cross files, so every analysis places
+   * them again; a flow whose hops are in the same (unchanged) files, placed
+   * the same way, under the same topology, keeps its previous checks.
+   */
+  pathFlows(site: SiteRuleSets, catalog: Catalog): RequiredFlowCheck[] {
+    const previous = this.paths && this.paths.topology === site.topology && this.paths.catalog === catalog ? this.paths.reuse : undefined;
+    const { checks, reuse } = evaluatePathFlows(site, catalog, previous);
+    this.paths = { topology: site.topology, catalog, reuse };
+    return checks;
   }
 
   endRun(): void {

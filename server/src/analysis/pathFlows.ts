@@ -1,5 +1,6 @@
 import type { Catalog, CatalogFlow, CatalogProtocol } from '../catalog';
 import { AddressSet, Ports, Protocols, TCP, UDP, ICMP } from '../net';
+import type { ParsedFile } from '../model';
 import type { BoundRuleSet, Topology } from '../topology';
 import { CITRIX_COMPONENTS } from '../topology/infer';
 import { applicability } from './conditions';
@@ -36,26 +37,54 @@ function ownRuleSetOf(hop: PathHop, flow: CatalogFlow, sourceRole: string): bool
   return roles.includes(flow.destination) || roles.includes(sourceRole);
 }
 
-/**
- * The path of one catalog flow between its two roles' declared addresses, or
- * undefined when either end has none (the path cannot be placed then).
- */
-export function flowPath(site: SiteRuleSets, catalog: Catalog, flow: CatalogFlow, sourceRole: string): { query: PathQuery; hops: readonly PathHop[]; walk: PathWalk; protocols: readonly CatalogProtocol[] } | undefined {
-  const { topology } = site;
+/** The question a catalog flow asks of the path: its two roles' declared addresses, protocols and ports; undefined when either end has none. */
+function flowQuery(topology: Topology, catalog: Catalog, flow: CatalogFlow, sourceRole: string): { query: PathQuery; protocols: readonly CatalogProtocol[] } | undefined {
   const from = declaredAddresses(sourceRole, topology);
   const to = declaredAddresses(flow.destination, topology);
   if (!from || !to || !checkable(flow)) return undefined;
   const why = applicability(flow, catalog, topology);
   if (!why.applies) return undefined;
-  const query: PathQuery = {
-    protocols: Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p])),
-    source: from,
-    destination: to,
-    destinationPorts: flow.ports.length ? Ports.of(flow.ports) : Ports.any(),
+  return {
+    query: {
+      protocols: Protocols.of(...why.protocols.map((p) => PROTOCOL_NUMBER[p])),
+      source: from,
+      destination: to,
+      destinationPorts: flow.ports.length ? Ports.of(flow.ports) : Ports.any(),
+      roles: { source: sourceRole, destination: flow.destination },
+    },
+    protocols: why.protocols,
   };
-  const { hops } = pathHops(site, query);
-  const walk = walkPath(hops, query, { resolve: topologyResolver(topology) }, (hop) => windowsProfileOf(topology, hop.bound?.roles ?? []));
-  return { query, hops, walk, protocols: why.protocols };
+}
+
+function profileFor(topology: Topology): (hop: PathHop) => ReturnType<typeof windowsProfileOf> {
+  return (hop) => windowsProfileOf(topology, hop.bound?.roles ?? []);
+}
+
+/**
+ * The path of one catalog flow between its two roles' declared addresses, or
+ * undefined when either end has none (the path cannot be placed then).
+ */
+export function flowPath(site: SiteRuleSets, catalog: Catalog, flow: CatalogFlow, sourceRole: string): { query: PathQuery; hops: readonly PathHop[]; walk: PathWalk; protocols: readonly CatalogProtocol[] } | undefined {
+  const asked = flowQuery(site.topology, catalog, flow, sourceRole);
+  if (!asked) return undefined;
+  const { hops } = pathHops(site, asked.query);
+  const walk = walkPath(hops, asked.query, { resolve: topologyResolver(site.topology) }, profileFor(site.topology));
+  return { ...asked, hops, walk };
+}
+
+/**
+ * What one flow's path was last evaluated from: the files of its hops and
+ * where each hop sits. While both are the same, so is everything the walk and
+ * the hops' judgements read, and the previous checks are kept.
+ */
+export type PathReuse = Map<string, { readonly files: readonly ParsedFile[]; readonly places: string; readonly checks: readonly RequiredFlowCheck[] }>;
+
+function placesOf(hops: readonly PathHop[]): string {
+  return hops.map((h) => `${h.place}|${h.ruleSet.id}|${h.direction}|${h.source}|${h.destination}|${h.bound?.roles.join(',') ?? ''}`).join(';');
+}
+
+function sameFiles(a: readonly ParsedFile[], b: readonly ParsedFile[]): boolean {
+  return a.length === b.length && a.every((f, i) => f === b[i]);
 }
 
 /**
@@ -67,12 +96,13 @@ export function flowPath(site: SiteRuleSets, catalog: Catalog, flow: CatalogFlow
  * them; rule sets bound to an end are judged by `evaluateRequiredFlows`
  * already, and the path only adds what the other hops say.
  */
-export function evaluatePathFlows(site: SiteRuleSets, catalog: Catalog): RequiredFlowCheck[] {
+export function evaluatePathFlows(site: SiteRuleSets, catalog: Catalog, previous?: PathReuse): { checks: RequiredFlowCheck[]; reuse: PathReuse } {
   const { topology } = site;
+  const reuse: PathReuse = new Map();
   const placeable = site.guarding.length > 0 || site.files.some((f) => f.ruleSets.some((rs) => rs.device || rs.guardedNetworks?.length));
-  if (!placeable) return [];
+  if (!placeable) return { checks: [], reuse };
   const declared = [...topology.roles.keys()].filter((r) => declaredAddresses(r, topology));
-  if (declared.length === 0) return [];
+  if (declared.length === 0) return { checks: [], reuse };
   const resolve = topologyResolver(topology);
   const out: RequiredFlowCheck[] = [];
   const seen = new Set<string>();
@@ -80,11 +110,24 @@ export function evaluatePathFlows(site: SiteRuleSets, catalog: Catalog): Require
   for (const sourceRole of sources) {
     if (!declaredAddresses(sourceRole, topology)) continue;
     for (const flow of catalog.flowsForRole(sourceRole, 'outbound')) {
-      const path = flowPath(site, catalog, flow, sourceRole);
-      if (!path || !path.hops.some((h) => !ownRuleSetOf(h, flow, sourceRole))) continue;
-      const { query, hops, walk } = path;
+      const asked = flowQuery(topology, catalog, flow, sourceRole);
+      if (!asked) continue;
+      const { query } = asked;
+      const { hops } = pathHops(site, query);
+      if (!hops.some((h) => !ownRuleSetOf(h, flow, sourceRole))) continue;
+      const key = `${flow.id}|${sourceRole}`;
+      const files = hops.map((h) => h.file);
+      const places = placesOf(hops);
+      const before = previous?.get(key);
+      if (before && before.places === places && sameFiles(before.files, files)) {
+        reuse.set(key, before);
+        out.push(...before.checks);
+        continue;
+      }
+      const profileOf = profileFor(topology);
+      const walk = walkPath(hops, query, { resolve }, profileOf);
       const options: EvaluateOptions = { resolve };
-      const profileOf = (hop: PathHop): ReturnType<typeof windowsProfileOf> => windowsProfileOf(topology, hop.bound?.roles ?? []);
+      const made: RequiredFlowCheck[] = [];
       for (const hop of hops) {
         if (ownRuleSetOf(hop, flow, sourceRole)) continue;
         const key = `${hop.file.uri}#${hop.ruleSet.id}#${flow.id}#${sourceRole}#${hop.direction}`;
@@ -98,12 +141,12 @@ export function evaluatePathFlows(site: SiteRuleSets, catalog: Catalog): Require
         // The fix goes into the rule set that denies (an ASA's outbound ACL may be the one), when the file holds it.
         const denying = evaluated.decisions.find((d) => d.outcome === 'deny' && hop.file.ruleSets.includes(d.ruleSet))?.ruleSet ?? hop.ruleSet;
         const bound: BoundRuleSet = { file: hop.file, ruleSet: denying, roles: [role], via: 'path', scope: 'rule-set' };
-        out.push({
+        made.push({
           flow,
           role,
           peerRole: guardsSource ? flow.destination : sourceRole,
           direction: hop.direction,
-          protocols: path.protocols,
+          protocols: asked.protocols,
           query: hopQuery,
           bound,
           stages: hop.ruleSets,
@@ -114,7 +157,9 @@ export function evaluatePathFlows(site: SiteRuleSets, catalog: Catalog): Require
           onPath: { sourceRole, destinationRole: flow.destination, hops, walk, hop },
         });
       }
+      reuse.set(key, { files, places, checks: made });
+      out.push(...made);
     }
   }
-  return out;
+  return { checks: out, reuse };
 }

@@ -52,6 +52,8 @@ export interface PathQuery {
   readonly destinationPorts: FlowQuery['destinationPorts'];
   readonly sourcePorts?: FlowQuery['sourcePorts'];
   readonly destinationNames?: FlowQuery['destinationNames'];
+  /** The roles at the two ends, when the flow is one of the catalog's: host firewalls are placed only for their own roles. */
+  readonly roles?: { readonly source?: string; readonly destination?: string };
 }
 
 export interface SiteRuleSets {
@@ -140,7 +142,7 @@ function betweenHops(file: ParsedFile, ruleSet: RuleSet, sides: readonly [Addres
  * default one (else nothing says the packet comes its way), and its routes
  * must take the packet out of another interface than the one it came in on.
  */
-function deviceHops(file: ParsedFile, deviceRuleSets: readonly RuleSet[], query: PathQuery, notOnPath: NotOnPath[]): PathHop[] {
+function deviceHops(file: ParsedFile, deviceRuleSets: readonly RuleSet[], query: PathQuery, notOnPath: NotOnPath[], boundOf: ReadonlyMap<RuleSet, BoundRuleSet>): PathHop[] {
   const placement = deviceRuleSets[0].device;
   if (!placement) return [];
   const connected = placement.routes.filter((r) => r.how.startsWith('connected')).reduce((all, r) => all.union(r.network), AddressSet.none());
@@ -165,9 +167,12 @@ function deviceHops(file: ParsedFile, deviceRuleSets: readonly RuleSet[], query:
     const own = placement.interfaces.reduce((all, i) => all.union(i.addresses), AddressSet.none());
     const outNetworks = placement.routes.filter((r) => r.iface === p.egress).reduce((all, r) => all.union(r.network), AddressSet.none());
     const destination = p.destination.union(query.destination.intersect(own).intersect(outNetworks));
+    // An ACL bound to a role (an annotation on dmz_in) makes the device that role's own firewall for the flows it judges.
+    const bound = p.stages.map((rs) => boundOf.get(rs)).find((b) => b !== undefined);
     hops.push({
       place: 'between',
       file,
+      ...(bound ? { bound } : {}),
       adjacent: { source: near(p.source), destination: near(p.destination) },
       ruleSets: p.stages,
       ruleSet: p.stages.find((rs) => rs.rules.length > 0) ?? p.stages[0],
@@ -229,18 +234,26 @@ export function pathHops(site: SiteRuleSets, query: PathQuery): { readonly hops:
         continue;
       }
       if (bound) {
+        // A rule set placed by its role alone is known to guard that role's hosts, not every host of another role
+        // whose addresses overlap (a Linux VDA's iptables is no WEM agent's firewall): it is placed only for its roles.
+        // (One placed by the subnets it is associated with guards every address in them, whatever role they play.)
+        // A host's FORWARD chain carries other machines' traffic: a file-wide role binding does not make it a hop.
+        if (host && bound.scope !== 'rule-set' && rs.directions.every((d) => d === 'forward')) continue;
+        const forSource = !query.roles?.source || bound.roles.includes(query.roles.source);
+        const forDestination = !query.roles?.destination || bound.roles.includes(query.roles.destination);
         const addresses = boundAddresses(bound, site.topology);
         if (addresses.isEmpty) {
           notOnPath.push({ file, ruleSet: rs, why: `${placeWords(bound)}, but no address is declared for ${bound.roles.length === 1 ? 'it' : 'them'} in citrix-flows.yaml` });
           continue;
         }
         placed.add(rs);
-        hops.push(...guardHops(file, rs, addresses, query, `${placeWords(bound)}, at ${addresses}`, host, bound));
+        const placedHops = guardHops(file, rs, addresses, query, `${placeWords(bound)}, at ${addresses}`, host, bound);
+        hops.push(...placedHops.filter((h) => (h.direction === 'outbound' ? forSource : h.direction === 'inbound' ? forDestination : forSource || forDestination)));
       }
     }
     for (const list of devices.values()) {
       for (const rs of list) placed.add(rs);
-      hops.push(...deviceHops(file, list, query, notOnPath));
+      hops.push(...deviceHops(file, list, query, notOnPath, boundOf));
     }
   }
   // Outbound, a NIC's NSG comes before its subnet's; inbound, the subnet's first (stage order is the inbound one).

@@ -52,11 +52,11 @@ interface LegAnswer {
 }
 
 /** An address or CIDR, else a role declared with concrete addresses. */
-function endpoint(text: string, topology: Topology): { value: AddressSet } | { error: string } {
+function endpoint(text: string, topology: Topology): { value: AddressSet; role?: string } | { error: string } {
   const parsed = AddressSet.parse(text);
   if (parsed.ok) return { value: parsed.value };
   const role = topology.roles.get(text);
-  if (role && role.addresses.isConcrete && !role.addresses.isEmpty) return { value: role.addresses };
+  if (role && role.addresses.isConcrete && !role.addresses.isEmpty) return { value: role.addresses, role: text };
   if (role) return { error: `role "${text}" has no addresses in citrix-flows.yaml; give an address or declare them` };
   return { error: `"${text}" is neither an address nor a role declared in citrix-flows.yaml (${parsed.error})` };
 }
@@ -131,10 +131,10 @@ export async function runPath(
     const snip = endpoint('gateway-snip', analysis.topology);
     if ('error' in vip) return usageError(`--through-gateway: ${vip.error}`);
     if ('error' in snip) return usageError(`--through-gateway: ${snip.error}`);
-    legs.push(answerLeg(analysis, 'user → Gateway VIP', { protocols: flow.protocols, source: from.value, destination: vip.value, destinationPorts: Ports.of(publicPorts) }, publicPorts.map((p) => p.from).join(', '), root, flow.profile));
-    legs.push(answerLeg(analysis, 'Gateway SNIP → destination', { protocols: flow.protocols, source: snip.value, destination: to.value, destinationPorts: flow.ports }, flow.portText, root, flow.profile));
+    legs.push(answerLeg(analysis, 'user → Gateway VIP', { protocols: flow.protocols, source: from.value, destination: vip.value, roles: { source: from.role, destination: 'gateway' }, destinationPorts: Ports.of(publicPorts) }, publicPorts.map((p) => p.from).join(', '), root, flow.profile));
+    legs.push(answerLeg(analysis, 'Gateway SNIP → destination', { protocols: flow.protocols, source: snip.value, destination: to.value, roles: { source: 'gateway-snip', destination: to.role }, destinationPorts: flow.ports }, flow.portText, root, flow.profile));
   } else {
-    legs.push(answerLeg(analysis, 'direct', { protocols: flow.protocols, source: from.value, destination: to.value, destinationPorts: flow.ports }, flow.portText, root, flow.profile));
+    legs.push(answerLeg(analysis, 'direct', { protocols: flow.protocols, source: from.value, destination: to.value, roles: { source: from.role, destination: to.role }, destinationPorts: flow.ports }, flow.portText, root, flow.profile));
   }
   const verdict = overall(legs);
   const exitCode = verdict === 'allowed' ? EXIT_OK : EXIT_FINDINGS;

@@ -176,7 +176,7 @@ test('blocked-on-path is reported on the router that blocks, and its quick fix l
     [`${B} gateway.gateway-snip-to-vda.ica`],
     'only the ICA flow is blocked, and only by b.rules',
   );
-  assert.match(onB[0].message, /^TCP 1494 blocked by the rule on line \d+ at FORWARD: Citrix Gateway SNIP → VDA ICA\. Hop 2 of 2 on the way, protecting neither end: guards 10\.0\.2\.0\/24/);
+  assert.match(onB[0].message, /^TCP 1494 blocked by the rule on line \d+ at FORWARD: Citrix Gateway SNIP → VDA ICA\. Hop 2 of 2 on the way, bound to neither end's role: guards 10\.0\.2\.0\/24/);
   const fix = fixesFor(onB[0], analysis).find((f) => f.isPreferred);
   assert.ok(fix, 'an Allow fix');
   const fixedText = applyEdits(forwardChain(['-p tcp --dport 2598 -j ACCEPT', '-j DROP']), fix.edits);
