@@ -32,7 +32,7 @@ export interface RequiredFlowCheck {
   /** The peer is not declared but every site has one, so the flow was checked against "some address". */
   readonly assumedPeer?: AssumedPeer;
   /**
-   * Set when the rule set protects neither end but sits on the way between
+   * Set when the rule set is bound to neither end's role but sits on the way between
    * them (an ASA, a router, an unbound subnet NSG): the whole path, and this hop of it.
    */
   readonly onPath?: import('./pathFlows').OnPath;

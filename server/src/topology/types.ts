@@ -131,7 +131,7 @@ export interface BoundRuleSet {
   readonly ruleSet: RuleSet;
   readonly roles: readonly string[];
   readonly via: 'annotation' | 'binding' | 'command-line' | 'interface' | 'inferred'
-    /** Made for a rule set on the way between two declared roles, which protects neither (analysis/pathFlows). */
+    /** Made for a rule set on the way between two declared roles, bound to neither end's role (analysis/pathFlows). */
     | 'path';
   /** For `via: 'inferred'`: the guesses and their evidence, so every finding that depends on them can say so. */
   readonly inferred?: import('./infer').InferredBinding;

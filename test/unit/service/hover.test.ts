@@ -1,4 +1,6 @@
 import { describe, it } from 'node:test';
+import * as fs from 'node:fs';
+import { fixturePath } from '../../helpers/fixtures';
 import assert from 'node:assert/strict';
 import { doHover } from '../../../server/src/service/hover';
 import { IPTABLES, NSG_TF, TOPOLOGY, cut, stateWith, uri } from './helpers';
@@ -144,4 +146,17 @@ it('hover on a machine named in a citrix-role annotation', async () => {
   const hover = doHover(state, uri('adc/node.rules'), offset);
   assert.ok(hover?.contents.includes('**NetScaler ADC `adc-01`**'), hover?.contents);
   assert.ok(hover?.contents.includes('Citrix Gateway (as reached by users and admins) (`gateway`)'), hover?.contents);
+});
+
+it('hover on a port of a rule that decides a required flow lists the hops of its way across the site', async () => {
+  // The four-firewall site of test/fixtures/sites/ica-path: the VDAs' own Windows Firewall admits 2598 from the SNIP,
+  // and the hover there says the ASA on the way blocks it.
+  const read = (name: string): string => fs.readFileSync(fixturePath('sites', 'ica-path', name), 'utf8');
+  const files = Object.fromEntries(['edge/router.rules', 'dmz/dmz-fw.asa', 'azure/spoke.tf', 'vda/host-firewall.ps1'].map((n) => [n, read(n)]));
+  const state = await stateWith(files, read('citrix-flows.yaml'));
+  const ps1 = files['vda/host-firewall.ps1'];
+  const hover = doHover(state, uri('vda/host-firewall.ps1'), ps1.indexOf('2598') + 1);
+  const way = hover?.contents.split('\n').find((l) => l.startsWith('**On the way**'));
+  assert.ok(way, hover?.contents);
+  assert.match(way, /, denied\): dmz_in blocks \(the rule on line 18\) _\(dmz-fw\.asa\)_ · azurerm_network_security_group\.spoke: not reached; alone it allows \(Allow-ICA-From-Gateway \(priority 200\)\) _\(spoke\.tf\)_ · Windows Defender Firewall: not reached; alone it allows \(Citrix Session Reliability \(line 3\)\) _\(host-firewall\.ps1\)_$/);
 });
