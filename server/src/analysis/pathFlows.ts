@@ -13,7 +13,6 @@ import { pathHops, walkPath, type PathHop, type PathQuery, type PathWalk, type S
 export interface OnPath {
   readonly sourceRole: string;
   readonly destinationRole: string;
-  readonly hops: readonly PathHop[];
   readonly walk: PathWalk;
   readonly hop: PathHop;
 }
@@ -154,7 +153,7 @@ export function evaluatePathFlows(site: SiteRuleSets, catalog: Catalog, previous
           peerKnown: true,
           peerDeclared: true,
           judgement,
-          onPath: { sourceRole, destinationRole: flow.destination, hops, walk, hop },
+          onPath: { sourceRole, destinationRole: flow.destination, walk, hop },
         });
       }
       reuse.set(key, { files, places, checks: made });

@@ -3,6 +3,7 @@ import type { ParsedFile, Rule, RuleSet, Span } from '../model';
 import { lineOf, ruleShort } from './describe';
 import type { Decision, Verdict } from './evaluate';
 import { ruleFile } from './link';
+import { uriToPath } from '../topology/bind';
 import type { HopPlace, HopResult } from './sitePath';
 
 const PLACE_WORDS: Readonly<Record<HopPlace, string>> = {
@@ -56,7 +57,7 @@ export function hopLocation(context: { readonly allFiles?: readonly ParsedFile[]
 
 /** A file's name for a list of hops: relative to the folder asked about when it is inside it. */
 export function fileLabel(file: ParsedFile, root: string | undefined): string {
-  const p = file.uri.startsWith('file://') ? decodeURIComponent(file.uri.slice('file://'.length)) : file.uri;
+  const p = file.uri.startsWith('file:') ? uriToPath(file.uri) : file.uri;
   if (!root) return p;
   const rel = path.relative(root, p);
   return rel.startsWith('..') ? p : rel;

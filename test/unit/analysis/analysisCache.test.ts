@@ -113,7 +113,7 @@ describe('an analysis with a cache gives what a fresh analysis gives, and reuses
           // And their required flows were not evaluated again.
           const old = new Set(before.required);
           // A flow walked across the site depends on every file its path crosses, so one that crosses the edited folder is walked again.
-          const crossesEdit = (c: (typeof cached.required)[number]): boolean => c.onPath?.hops.some((h) => path.posix.dirname(h.file.uri) === folder) ?? false;
+          const crossesEdit = (c: (typeof cached.required)[number]): boolean => c.onPath?.walk.hops.some((h) => path.posix.dirname(h.hop.file.uri) === folder) ?? false;
           for (const c of cached.required) if (path.posix.dirname(c.bound.file.uri) !== folder && !crossesEdit(c) && !step.name.includes('role')) assert.ok(old.has(c), `${step.name}: ${c.flow.id} on ${c.bound.file.uri} was evaluated again`);
         }
         if (step.name === 'nothing changed') assert.equal(cached.findingsByUri?.size, before.findingsByUri?.size);

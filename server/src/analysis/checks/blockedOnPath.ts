@@ -5,8 +5,7 @@ import { allowFlowFixes } from './fixes/allowFlow';
 import { flowShort, purposeSentence } from '../describe';
 import { piecesByDecidingRule } from '../judge';
 import type { RequiredFlowCheck } from '../required';
-import { anchorFor, blockedBy, flowData } from './requiredFlowFinding';
-import { piecesInWords } from './pieceWords';
+import { anchorFor, blockedGroupsInWords, flowData } from './requiredFlowFinding';
 import { hopInWords, hopLocation } from '../pathWords';
 import type { HopResult } from '../sitePath';
 
@@ -48,7 +47,7 @@ export const blockedOnPath: CheckDefinition = {
       if (blocked.length === 0) continue;
       const groups = piecesByDecidingRule(blocked, 'blocked', 'deny');
       const anchor = anchorFor(context, c, groups[0]?.decision);
-      const what = groups.map((g) => `${piecesInWords(context.catalog, c.flow, g.pieces)} ${blockedBy(context, c, g.decision)}`).join('; ');
+      const what = blockedGroupsInWords(context, c, groups);
       const { hop } = c.onPath;
       const way = sameWay(c);
       const index = way.findIndex((h) => h.hop === hop);

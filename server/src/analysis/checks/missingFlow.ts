@@ -3,7 +3,7 @@ import { allowFlowFixes } from './fixes/allowFlow';
 import { flowShort, purposeSentence } from '../describe';
 import { piecesByDecidingRule, type FlowPiece } from '../judge';
 import type { RequiredFlowCheck } from '../required';
-import { anchorFor, blockedBy, flowData, roleRelated } from './requiredFlowFinding';
+import { anchorFor, blockedGroupsInWords, flowData, roleRelated } from './requiredFlowFinding';
 import { edtGapPieces } from './edtNeedsUdp';
 import { piecesInWords } from './pieceWords';
 
@@ -32,7 +32,7 @@ export const missingFlow: CheckDefinition = {
       if (missing.length === 0) continue;
       const groups = piecesByDecidingRule(missing, 'blocked', 'deny');
       const anchor = anchorFor(context, c, groups[0]?.decision);
-      const blocked = groups.map((g) => `${piecesInWords(context.catalog, c.flow, g.pieces)} ${blockedBy(context, c, g.decision)}`).join('; ');
+      const blocked = blockedGroupsInWords(context, c, groups);
       const open = c.judgement.pieces.filter((p) => p.status === 'allowed');
       const partly = c.judgement.pieces.filter((p) => p.status === 'partial');
       const rest = [

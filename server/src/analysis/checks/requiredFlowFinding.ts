@@ -6,6 +6,7 @@ import type { FlowPiece } from '../judge';
 import { decidingRuleInWords, ruleShort } from '../describe';
 import { ruleFile } from '../link';
 import { decidingToken } from './decidingToken';
+import { piecesInWords } from './pieceWords';
 
 /**
  * Where a finding about a required flow goes: the deciding token of the
@@ -45,6 +46,11 @@ export function blockedBy(context: AnalysisContext, check: RequiredFlowCheck, de
   // A stateless filter stops the replies, not the flow: said, or the reader looks for a rule on the way out.
   const how = decision.reply ? ` on the way back (${decision.ruleSet.name} keeps no state, so the replies need their own rule)` : '';
   return short ? `blocked by ${short}${how}` : `not allowed by any rule of ${decision.ruleSet.name}${how}`;
+}
+
+/** "TCP 1494 blocked by X; UDP 1494 blocked by Y": each group of blocked pieces with the rule that blocks it. */
+export function blockedGroupsInWords(context: AnalysisContext, check: RequiredFlowCheck, groups: readonly { readonly pieces: readonly FlowPiece[]; readonly decision: Decision }[]): string {
+  return groups.map((g) => `${piecesInWords(context.catalog, check.flow, g.pieces)} ${blockedBy(context, check, g.decision)}`).join('; ');
 }
 
 /** The fields every required-flow finding carries for code actions and the flow map. */
