@@ -27,6 +27,27 @@ export function roleLabel(model: FlowMapModel, id: string): string {
   return model.nodes.find((n) => n.id === id)?.label ?? id;
 }
 
+/** The way across the site in one line: `dmz-fw blocks → nsg-spoke (not reached) → …`. */
+function wayInBrief(edge: FlowMapEdge): string | undefined {
+  if (!edge.path) return undefined;
+  return edge.path.hops.map((h) => `${h.ruleSet} ${h.reached ? VERDICT_LABEL[h.verdict].toLowerCase() : '(not reached)'}`).join(' → ');
+}
+
+function wayDetails(edge: FlowMapEdge, host: Host): HTMLElement[] {
+  const path = edge.path;
+  if (!path) return [];
+  const hops = path.hops.map((hop) =>
+    h('li', { 'data-hop': hop.index, class: hop.reached ? 'reached' : 'unreached' },
+      hop.reached ? badge(hop.verdict) : h('span', { class: 'badge unreached', title: `Alone it would say: ${VERDICT_LABEL[hop.verdict].toLowerCase()}` }, 'Not reached'), ' ',
+      h('span', {}, `${hop.ruleSet} — ${hop.place}${hop.boundTo.length ? ` (bound to ${hop.boundTo.join(', ')})` : ''}`), ' ',
+      link(host, hop.location, where(hop.location)) ?? '',
+      h('div', { class: 'reason' }, hop.text)));
+  let summary = path.blockedAt ? `First stopped at hop ${path.blockedAt} of ${path.hops.length}.` : `${VERDICT_LABEL[path.verdict]} over all ${path.hops.length} hops.`;
+  // Rule sets bound to a role by name alone are not walked where several guard different hosts of it side by side.
+  if (path.verdict !== edge.verdict) summary += ' The flow\'s verdict comes from the rule sets judged alone, below.';
+  return [h('h3', {}, 'On the way'), h('p', { class: 'hint' }, summary), h('ol', { class: 'hops' }, ...hops)];
+}
+
 /** The hover card: everything about one flow, compact. */
 export function edgeCard(model: FlowMapModel, edge: FlowMapEdge): HTMLElement {
   return h('div', { class: 'card' },
@@ -36,6 +57,7 @@ export function edgeCard(model: FlowMapModel, edge: FlowMapEdge): HTMLElement {
     row('Product', edge.productName),
     row('Conditions', edge.conditions.join('; ')),
     row('Decided by', edge.decidingRule ? `${edge.decidingRule.label}${edge.decidingRule.location ? ` — ${where(edge.decidingRule.location)}` : ''}` : undefined),
+    row('On the way', wayInBrief(edge)),
     edge.verdict === 'unbound' ? h('div', { class: 'hint' }, VERDICT_HELP.unbound) : undefined,
   );
 }
@@ -74,6 +96,7 @@ export function edgeDetails(model: FlowMapModel, edge: FlowMapEdge, host: Host):
     row('Conditions', edge.conditions.join('; ')),
     row('Fix', edge.fix ? link(host, edge.fix, `${edge.fix.checkId} at ${where(edge.fix)}`, true) : undefined),
     actions.childElementCount ? actions : undefined,
+    ...wayDetails(edge, host),
     h('h3', {}, edge.checks.length ? 'Evaluated against' : 'Not evaluated'),
     edge.checks.length ? h('ul', { class: 'checks' }, ...checks) : h('p', { class: 'hint' }, VERDICT_HELP.unbound + ' Bind a rule set to one of the roles with a citrix-role annotation or in citrix-flows.yaml.'),
   );

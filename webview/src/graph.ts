@@ -70,18 +70,132 @@ export interface RenderedGraph {
  * the label's among them, so a label always sits on its own line (a B-spline
  * would only pass near it, and far from it on long detours).
  */
-function smoothPath(points: readonly Point[]): string {
-  if (points.length < 3) return `M${points[0].x},${points[0].y}L${points[points.length - 1].x},${points[points.length - 1].y}`;
-  let d = `M${points[0].x},${points[0].y}`;
+/** The cubic pieces of the smooth line through dagre's points: each is start, two controls, end. */
+function curveSegments(points: readonly Point[]): [Point, Point, Point, Point][] {
+  if (points.length < 3) {
+    const [a, b] = [points[0], points[points.length - 1]];
+    return [[a, a, b, b]];
+  }
+  const segments: [Point, Point, Point, Point][] = [];
   for (let i = 0; i < points.length - 1; i++) {
     const p0 = points[i - 1] ?? points[i];
     const p1 = points[i];
     const p2 = points[i + 1];
     const p3 = points[i + 2] ?? p2;
-    d += `C${p1.x + (p2.x - p0.x) / 6},${p1.y + (p2.y - p0.y) / 6},${p2.x - (p3.x - p1.x) / 6},${p2.y - (p3.y - p1.y) / 6},${p2.x},${p2.y}`;
+    segments.push([p1, { x: p1.x + (p2.x - p0.x) / 6, y: p1.y + (p2.y - p0.y) / 6 }, { x: p2.x - (p3.x - p1.x) / 6, y: p2.y - (p3.y - p1.y) / 6 }, p2]);
   }
+  return segments;
+}
+
+function smoothPath(points: readonly Point[]): string {
+  if (points.length < 3) return `M${points[0].x},${points[0].y}L${points[points.length - 1].x},${points[points.length - 1].y}`;
+  let d = `M${points[0].x},${points[0].y}`;
+  for (const [, c1, c2, end] of curveSegments(points)) d += `C${c1.x},${c1.y},${c2.x},${c2.y},${end.x},${end.y}`;
   return d;
 }
+
+const CURVE_SAMPLES = 12;
+/** Room kept clear around the label and at the line's ends (the arrowhead, the node's border). */
+const HOP_CLEARANCE = 10;
+
+interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Where n hop marks sit along the drawn line: spread evenly over the parts
+ * of it the label does not cover, in the line's direction (sender to
+ * receiver). Computed from the curve itself rather than the DOM, so a
+ * detached or hidden graph places them the same as a shown one.
+ */
+export function hopPositions(points: readonly Point[], n: number, label: Box): Point[] {
+  if (n === 0) return [];
+  const dense: Point[] = [points[0]];
+  for (const [a, c1, c2, b] of curveSegments(points)) {
+    for (let k = 1; k <= CURVE_SAMPLES; k++) {
+      const t = k / CURVE_SAMPLES;
+      const u = 1 - t;
+      dense.push({
+        x: u * u * u * a.x + 3 * u * u * t * c1.x + 3 * u * t * t * c2.x + t * t * t * b.x,
+        y: u * u * u * a.y + 3 * u * u * t * c1.y + 3 * u * t * t * c2.y + t * t * t * b.y,
+      });
+    }
+  }
+  const lengths = [0];
+  for (let i = 1; i < dense.length; i++) lengths.push(lengths[i - 1] + Math.hypot(dense[i].x - dense[i - 1].x, dense[i].y - dense[i - 1].y));
+  const total = lengths[lengths.length - 1];
+  const covered = (p: Point): boolean => Math.abs(p.x - label.x) <= label.width / 2 + HOP_CLEARANCE && Math.abs(p.y - label.y) <= label.height / 2 + HOP_CLEARANCE;
+  // The free stretches of the line, as [from, to] lengths along it.
+  const free: [number, number][] = [];
+  for (let i = 1; i < dense.length; i++) {
+    const from = lengths[i - 1];
+    const to = lengths[i];
+    if (to <= HOP_CLEARANCE || from >= total - HOP_CLEARANCE || covered(dense[i - 1]) || covered(dense[i])) continue;
+    const last = free[free.length - 1];
+    if (last && last[1] === from) last[1] = to;
+    else free.push([Math.max(from, HOP_CLEARANCE), Math.min(to, total - HOP_CLEARANCE)]);
+  }
+  const room = free.reduce((sum, [a, b]) => sum + (b - a), 0);
+  const at = (length: number): Point => {
+    let i = 1;
+    while (i < lengths.length - 1 && lengths[i] < length) i++;
+    const r = (length - lengths[i - 1]) / (lengths[i] - lengths[i - 1] || 1);
+    return { x: dense[i - 1].x + (dense[i].x - dense[i - 1].x) * r, y: dense[i - 1].y + (dense[i].y - dense[i - 1].y) * r };
+  };
+  return Array.from({ length: n }, (_v, k) => {
+    // A line the label covers whole keeps its marks evenly along it, under the label's edges rather than nowhere.
+    if (room <= 0) return at((total * (k + 1)) / (n + 1));
+    let want = (room * (k + 0.5)) / n;
+    for (const [a, b] of free) {
+      if (want <= b - a) return at(a + want);
+      want -= b - a;
+    }
+    return at(free[free.length - 1][1]);
+  });
+}
+
+/** One firewall on the way of a pair's flows, with the worst it decides for any of them. */
+export interface BundleHop {
+  readonly ruleSet: string;
+  readonly file: string;
+  readonly place: string;
+  readonly verdict: FlowMapVerdict;
+  /** False when no flow of the pair reaches it: an earlier hop stops them all. */
+  readonly reached: boolean;
+  /** What it decides, per flow: `TCP 2598: dmz_in blocks (the rule on line 18)`. */
+  readonly lines: readonly string[];
+}
+
+/**
+ * The hops of a pair's flows in packet order. Flows of one pair of roles
+ * cross the same firewalls (the path is placed by their addresses), except
+ * where a host firewall is placed for some of the roles' flows only; such a
+ * hop keeps its place after the hops before it.
+ */
+export function bundleHops(edges: readonly FlowMapEdge[]): BundleHop[] {
+  const rank = new Map(VERDICTS.map((v, i) => [v, i]));
+  const hops = new Map<string, { ruleSet: string; file: string; place: string; verdict: FlowMapVerdict; reached: boolean; lines: string[] }>();
+  for (const edge of edges) {
+    for (const h of edge.path?.hops ?? []) {
+      const key = `${h.file}\u0000${h.ruleSet}`;
+      const line = `${edge.label}: ${h.text}`;
+      const known = hops.get(key);
+      if (!known) {
+        hops.set(key, { ruleSet: h.ruleSet, file: h.file, place: h.place, verdict: h.verdict, reached: h.reached, lines: [line] });
+        continue;
+      }
+      known.lines.push(line);
+      // A mark shows what reaches the hop first; what a hop would decide alone counts only where nothing reaches it.
+      if (h.reached && !known.reached) Object.assign(known, { verdict: h.verdict, reached: true });
+      else if (h.reached === known.reached && (rank.get(h.verdict) ?? 0) < (rank.get(known.verdict) ?? 0)) known.verdict = h.verdict;
+    }
+  }
+  return [...hops.values()];
+}
+
 
 export interface EdgeBundle {
   readonly id: string;
@@ -211,6 +325,15 @@ export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[],
     },
       svg('path', { d, class: `edge-line weight-${Math.min(flows, 4)}`, 'marker-end': `url(#arrow-${bundle.verdict})` }),
       svg('path', { d, class: 'edge-hit' }));
+    const hops = bundleHops(bundle.edges);
+    const at = hopPositions(e.points, hops.length, e);
+    hops.forEach((hop, i) => {
+      const title = `Hop ${i + 1} of ${hops.length}: ${hop.ruleSet} (${hop.file}), ${hop.place}\n${hop.lines.join('\n')}`;
+      group.append(svg('g', { class: `hop verdict-${hop.verdict}${hop.reached ? '' : ' unreached'}`, 'data-hop': i + 1, 'data-rule-set': hop.ruleSet, 'data-verdict': hop.verdict, transform: `translate(${at[i].x.toFixed(1)},${at[i].y.toFixed(1)})` },
+        svg('circle', { r: 5.5 }),
+        svg('text', { y: 3, 'text-anchor': 'middle' }, String(i + 1)),
+        svg('title', {}, title)));
+    });
     edgeLayer.append(group);
     const label = svg('g', { class: `edge-label verdict-${bundle.verdict}`, ...attrs, transform: `translate(${e.x},${e.y})` },
       svg('rect', { x: -e.width / 2, y: -10, width: e.width, height: 20, rx: 10 }),

@@ -71,6 +71,11 @@ export function flowPath(site: SiteRuleSets, catalog: Catalog, flow: CatalogFlow
   return { ...asked, hops, walk };
 }
 
+/** Whether anything in the workspace says where a rule set sits between hosts; without it every path is the ends' own rule sets. */
+export function placeable(site: SiteRuleSets): boolean {
+  return site.guarding.length > 0 || site.files.some((f) => f.ruleSets.some((rs) => rs.device || rs.guardedNetworks?.length));
+}
+
 /**
  * What one flow's path was last evaluated from: the files of its hops and
  * where each hop sits. While both are the same, so is everything the walk and
@@ -98,8 +103,7 @@ function sameFiles(a: readonly ParsedFile[], b: readonly ParsedFile[]): boolean 
 export function evaluatePathFlows(site: SiteRuleSets, catalog: Catalog, previous?: PathReuse): { checks: RequiredFlowCheck[]; reuse: PathReuse } {
   const { topology } = site;
   const reuse: PathReuse = new Map();
-  const placeable = site.guarding.length > 0 || site.files.some((f) => f.ruleSets.some((rs) => rs.device || rs.guardedNetworks?.length));
-  if (!placeable) return { checks: [], reuse };
+  if (!placeable(site)) return { checks: [], reuse };
   const declared = [...topology.roles.keys()].filter((r) => declaredAddresses(r, topology));
   if (declared.length === 0) return { checks: [], reuse };
   const resolve = topologyResolver(topology);

@@ -187,6 +187,46 @@ function deviceHops(file: ParsedFile, deviceRuleSets: readonly RuleSet[], query:
 }
 
 /**
+ * Rule sets placed by a role alone know only that they protect some host of
+ * that role. Several of them in different files at the same place (the
+ * iptables of the Linux VDAs, the security group of the AWS pool, the NSG of
+ * an Azure pool, all bound to `vda`) are the firewalls of different hosts
+ * side by side, not one after the other: walking them in series would let
+ * one pool's deny stop the flow to every pool. Which host each protects is
+ * not known, so such hops leave the walk (each is still judged alone, as its
+ * role's own rule set); one file per place keeps its hops.
+ */
+function placeInSentence(place: HopPlace): string {
+  return place === 'source-host' || place === 'destination-host' ? `as the ${place === 'source-host' ? "sender's" : "receiver's"} own firewall` : `in front of the ${place === 'source-network' ? "sender's" : "receiver's"} network`;
+}
+
+function inSeries(byRoleOnly: readonly PathHop[], notOnPath: NotOnPath[]): PathHop[] {
+  const groups = new Map<string, PathHop[]>();
+  for (const h of byRoleOnly) {
+    // Hops placed by role are placed only for their own role's flows, so one place holds one end's role.
+    groups.set(h.place, [...(groups.get(h.place) ?? []), h]);
+  }
+  const kept: PathHop[] = [];
+  for (const group of groups.values()) {
+    const files = [...new Set(group.map((h) => h.file))];
+    if (files.length === 1) {
+      kept.push(...group);
+      continue;
+    }
+    const names = files.map((f) => f.uri.slice(f.uri.lastIndexOf('/') + 1));
+    for (const h of group) {
+      if (notOnPath.some((n) => n.ruleSet === h.ruleSet)) continue;
+      notOnPath.push({
+        file: h.file,
+        ruleSet: h.ruleSet,
+        why: `one of ${files.length} files placed ${placeInSentence(h.place)} by their role alone, with no address of their own (${names.join(', ')}): they protect different hosts of the role, side by side, and which host each protects is not known, so each is judged alone, not walked in series`,
+      });
+    }
+  }
+  return kept;
+}
+
+/**
  * Every hop a flow between the query's addresses meets across the workspace,
  * in the order a packet meets them. A rule set is placed by what says where it
  * sits: a role binding (with the role's declared addresses), the subnets an
@@ -202,6 +242,7 @@ export function pathHops(site: SiteRuleSets, query: PathQuery): { readonly hops:
   for (const g of site.guarding) guardsOf.set(g.ruleSet, g);
   const boundOf = new Map<RuleSet, BoundRuleSet>();
   for (const b of site.bound) if (!boundOf.has(b.ruleSet)) boundOf.set(b.ruleSet, b);
+  const byRoleOnly: PathHop[] = [];
   for (const file of site.files) {
     const devices = new Map<string, RuleSet[]>();
     for (const rs of file.ruleSets) {
@@ -248,7 +289,9 @@ export function pathHops(site: SiteRuleSets, query: PathQuery): { readonly hops:
         }
         placed.add(rs);
         const placedHops = guardHops(file, rs, addresses, query, `${placeWords(bound)}, at ${addresses}`, host, bound);
-        hops.push(...placedHops.filter((h) => (h.direction === 'outbound' ? forSource : h.direction === 'inbound' ? forDestination : forSource || forDestination)));
+        const mine = placedHops.filter((h) => (h.direction === 'outbound' ? forSource : h.direction === 'inbound' ? forDestination : forSource || forDestination));
+        if (bound.machine && site.topology.machines?.get(bound.machine)?.addresses.isEmpty === false) hops.push(...mine);
+        else byRoleOnly.push(...mine);
       }
     }
     for (const list of devices.values()) {
@@ -256,6 +299,7 @@ export function pathHops(site: SiteRuleSets, query: PathQuery): { readonly hops:
       hops.push(...deviceHops(file, list, query, notOnPath, boundOf));
     }
   }
+  hops.push(...inSeries(byRoleOnly, notOnPath));
   // Outbound, a NIC's NSG comes before its subnet's; inbound, the subnet's first (stage order is the inbound one).
   const stageOrder = (h: PathHop): number => (h.ruleSet.stage?.order ?? 0) * (h.place === 'source-network' ? -1 : 1);
   const nearness = (h: PathHop): number => (h.adjacent ? (h.adjacent.source ? 0 : 2) + (h.adjacent.destination ? 1 : 0) : 0);

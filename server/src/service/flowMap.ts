@@ -5,13 +5,16 @@ import type { AnalysisContext } from '../analysis/context';
 import { lineIndexOf, portsInWords, roleName, shortPurpose } from '../analysis/describe';
 import type { Decision, Verdict } from '../analysis/evaluate';
 import type { Finding } from '../analysis/findings';
+import { flowPath, placeable } from '../analysis/pathFlows';
+import { hopInWords, hopLocation, placeInWords } from '../analysis/pathWords';
 import { evaluateRequiredFlows, type RequiredFlowCheck } from '../analysis/required';
+import type { SiteRuleSets } from '../analysis/sitePath';
 import { parseCondition, type Catalog, type CatalogFlow } from '../catalog';
 import { LineIndex, type ParsedFile, type RuleSet, type Span } from '../model';
 import type { AddressSet } from '../net';
 import type { BoundRuleSet, Topology } from '../topology/types';
 import type { WorkspaceState } from './state';
-import { type FlowMapCheck, type FlowMapEdge, type FlowMapGroup, type FlowMapLocation, type FlowMapModel, type FlowMapNode, type FlowMapRule, type FlowMapVerdict, type VerdictCounts } from './flowMapTypes';
+import { type FlowMapCheck, type FlowMapEdge, type FlowMapPath, type FlowMapGroup, type FlowMapLocation, type FlowMapModel, type FlowMapNode, type FlowMapRule, type FlowMapVerdict, type VerdictCounts } from './flowMapTypes';
 
 export * from './flowMapTypes';
 
@@ -133,6 +136,31 @@ function decidingRule(context: AnalysisContext, check: RequiredFlowCheck, locate
   };
 }
 
+/**
+ * The way of one flow across the site, hop by hop, when it crosses more
+ * than one rule set: one rule set alone is already the edge's check.
+ */
+function pathOf(site: SiteRuleSets, catalog: Catalog, flow: CatalogFlow, locate: Locator): FlowMapPath | undefined {
+  const path = flowPath(site, catalog, flow, flow.source);
+  if (!path || path.walk.hops.length < 2) return undefined;
+  const hops = path.walk.hops.map((h, i) => {
+    const at = hopLocation(site, h);
+    return {
+      index: i + 1,
+      ruleSet: h.hop.label,
+      file: locate.display(h.hop.file.uri),
+      place: placeInWords(h.hop.place),
+      verdict: h.result ? fromVerdict(h.result.verdict) : 'unknown',
+      reached: h.reached,
+      text: hopInWords(site, h),
+      location: locate.at(at.uri, at.span),
+      boundTo: h.hop.bound?.roles ?? [],
+    } satisfies FlowMapPath['hops'][number];
+  });
+  const blockedAt = path.walk.blockedAt ? path.walk.hops.indexOf(path.walk.blockedAt) + 1 : undefined;
+  return { verdict: fromVerdict(path.walk.verdict), ...(blockedAt ? { blockedAt } : {}), hops };
+}
+
 function roleGroups(topology: Topology, roles: readonly string[]): { groups: FlowMapGroup[]; groupOf: Map<string, string> } {
   const groups: FlowMapGroup[] = [];
   const groupOf = new Map<string, string>();
@@ -228,6 +256,8 @@ export function buildFlowMap(analysis: WorkspaceAnalysis, catalog: Catalog, opti
     flows.push({ flow: check.flow, protocols: check.protocols });
   }
 
+  const site: SiteRuleSets = { files: analysis.files, bound: analysis.binding.bound, guarding: analysis.guarding, topology };
+  const onPaths = placeable(site);
   const edges: FlowMapEdge[] = flows.map(({ flow, protocols }) => {
     const checks = (checksByFlow.get(flow.id) ?? []).map((c) => {
       const rule = decidingRule(context, c, locate);
@@ -243,7 +273,10 @@ export function buildFlowMap(analysis: WorkspaceAnalysis, catalog: Catalog, opti
       } satisfies FlowMapCheck;
     });
     const worst = checks.reduce<FlowMapCheck | undefined>((w, c) => (!w || RANK[c.verdict] > RANK[w.verdict] ? c : w), undefined);
-    const verdict: FlowMapVerdict = worst?.verdict ?? 'unbound';
+    const path = onPaths ? pathOf(site, catalog, flow, locate) : undefined;
+    // Two hops that each let a different port through deny the flow, though neither check alone says so.
+    const checked: FlowMapVerdict = worst?.verdict ?? 'unbound';
+    const verdict: FlowMapVerdict = path && RANK[path.verdict] > RANK[checked] ? path.verdict : checked;
     const finding = (findingsByFlow.get(flow.id) ?? []).sort((a, b) => Number(FIXABLE.has(b.checkId)) - Number(FIXABLE.has(a.checkId)))[0];
     const fix = finding ? { ...locate.at(finding.uri, finding.span), checkId: finding.checkId, message: finding.message } : undefined;
     const ports = portsInWords(flow);
@@ -267,6 +300,7 @@ export function buildFlowMap(analysis: WorkspaceAnalysis, catalog: Catalog, opti
       verdict,
       ...(worst?.decidingRule ? { decidingRule: worst.decidingRule } : {}),
       checks,
+      ...(path ? { path } : {}),
       ...(fix ? { fix } : {}),
       ...(targetLocation ? { goTo: targetLocation } : {}),
     };

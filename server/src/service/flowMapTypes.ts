@@ -54,6 +54,33 @@ export interface FlowMapCheck {
   readonly peerKnown: boolean;
 }
 
+/** One firewall on the way of a flow, in the order a packet meets it. */
+export interface FlowMapHop {
+  /** 1-based, along the way. */
+  readonly index: number;
+  readonly ruleSet: string;
+  readonly file: string;
+  /** Where it sits, in words: "between the networks", "the receiver's own firewall". */
+  readonly place: string;
+  /** What it decides for what reached it; for a hop nothing reached, what it would decide alone. */
+  readonly verdict: FlowMapVerdict;
+  readonly reached: boolean;
+  /** `dmz_in blocks (the rule on line 18)`; `nsg: not reached; alone it allows (…)`. */
+  readonly text: string;
+  /** Its deciding rule, else the rule set. */
+  readonly location: FlowMapLocation;
+  /** The roles it is bound to; empty for a firewall between the ends. */
+  readonly boundTo: readonly string[];
+}
+
+/** Every rule set a flow crosses between the two roles' declared addresses, walked in order. */
+export interface FlowMapPath {
+  readonly verdict: FlowMapVerdict;
+  /** The index of the first hop that stops some of the flow. */
+  readonly blockedAt?: number;
+  readonly hops: readonly FlowMapHop[];
+}
+
 export interface FlowMapEdge {
   /** Unique in the model: the catalog flow id (a flow joins one pair of roles). */
   readonly id: string;
@@ -77,6 +104,8 @@ export interface FlowMapEdge {
   readonly verdict: FlowMapVerdict;
   readonly decidingRule?: FlowMapRule;
   readonly checks: readonly FlowMapCheck[];
+  /** The way across the site, when both roles have addresses and more than one rule set is on it. */
+  readonly path?: FlowMapPath;
   /** The finding a quick fix hangs on, when there is one. */
   readonly fix?: FlowMapLocation & { readonly checkId: string; readonly message: string };
   /** Where a click goes: the fix, else the deciding rule, else where the role is declared. */

@@ -196,3 +196,34 @@ test('citrix-flows.yaml: guards and between are checked', () => {
   assert.equal(t.bindings[0].guards?.toString(), '10.0.1.0/24');
   assert.deepEqual(t.bindings[0].roles, [], 'a guards binding binds no role');
 });
+
+test('host firewalls bound to one role by name alone in different files are side by side, not in series', () => {
+  // Two VDA pools' host firewalls, both `# citrix-role: vda`, nothing saying which host each is: a packet to one
+  // VDA meets one of them. Walked in series, the Linux pool's DROP would stop ICA to the Windows pool too.
+  const topology = readTopology(['roles:', '  gateway-snip: [10.0.1.10]', '  vda: [10.0.2.0/24, 10.0.3.0/24]', 'features:', '  edt: false', 'bindings:', '  - files: a.rules', '    ruleSet: FORWARD', '    between: [10.0.1.0/24, 10.0.2.0/23]'].join('\n'), 'file:///ws/citrix-flows.yaml');
+  const host = (accept: string): string => ['# citrix-role: vda', '*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]', ...(accept ? [`-A INPUT ${accept}`] : []), 'COMMIT', ''].join('\n');
+  const files = (pools: readonly string[]) => [
+    parseAs('iptables' as FormatId, forwardChain(['-j ACCEPT']), A),
+    ...pools.map((accept, i) => parseAs('iptables' as FormatId, host(accept), `file:///ws/pool-${i}.rules`)),
+  ];
+  const two = analyzeParsed(files(['-p tcp --dport 1494 -j ACCEPT', '']), topology, { workspaceRoot: '/ws' });
+  const roles = { source: 'gateway-snip', destination: 'vda' };
+  const q = flow('forward tcp 10.0.1.10 -> 10.0.2.5:1494');
+  const query: PathQuery = { protocols: q.protocols, source: q.source, destination: topology.roles.get('vda')!.addresses, destinationPorts: q.destinationPorts, roles };
+  const placed = pathHops({ files: two.files, bound: two.binding.bound, guarding: two.guarding, topology: two.topology }, query);
+  assert.deepEqual(placed.hops.map((h) => h.file.uri), [A], 'only the router is walked');
+  assert.deepEqual(
+    placed.notOnPath.filter((n) => n.file.uri.includes('pool-')).map((n) => n.why.replace(/\(.*\)/, '(…)')),
+    [0, 1].map(() => "one of 2 files placed as the receiver's own firewall by their role alone, with no address of their own (…): they protect different hosts of the role, side by side, and which host each protects is not known, so each is judged alone, not walked in series"),
+  );
+  // Each is still judged alone as the VDAs' own firewall: the pool without a 1494 rule is reported there.
+  assert.deepEqual(
+    two.findings.filter((f) => f.flowId === 'gateway.gateway-snip-to-vda.ica' && f.checkId === 'missing-flow').map((f) => f.uri),
+    ['file:///ws/pool-1.rules'],
+  );
+  // With one pool's file only, its firewall is the receiver's own and is walked after the router.
+  const one = analyzeParsed(files(['']), topology, { workspaceRoot: '/ws' });
+  const single = pathHops({ files: one.files, bound: one.binding.bound, guarding: one.guarding, topology: one.topology }, query);
+  assert.deepEqual(single.hops.map((h) => `${h.file.uri} ${h.place}`), [`${A} between`, 'file:///ws/pool-0.rules destination-host']);
+  assert.equal(walkPath(single.hops, query, {}).blockedAt?.hop.file.uri, 'file:///ws/pool-0.rules');
+});

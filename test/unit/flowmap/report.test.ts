@@ -189,6 +189,55 @@ test('report html renders in Chromium: nodes, edges, verdict colours, hover, cli
   }
 });
 
+test('report html draws the hops of a flow\'s way on its edge, in packet order, and lists them beside the map', async (t) => {
+  const browser = await launch();
+  if (!browser) return skipOutsideCi(t, 'Chromium not installed');
+  try {
+    // ica-path: the SNIP's ICA (1494) passes the ASA and the NSG and stops at the VDA's firewall; 2598 stops at the ASA.
+    const site = path.join(ROOT, 'test', 'fixtures', 'sites', 'ica-path');
+    const loaded = await loadAndAnalyze([site], {});
+    assert.ok(!('error' in loaded));
+    const model = buildFlowMap(loaded.analysis, loadCatalog(), { texts: loaded.texts, workspaceRoot: site });
+    const file = await writeReport(model, 'ica-path');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, colorScheme: 'light' });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('svg.graph .node');
+
+    const edge = 'svg.graph .edge[data-source="gateway-snip"][data-target="vda"]';
+    const marks = await page.$$eval(`${edge} .hop`, (els) => els.map((e) => ({ n: e.getAttribute('data-hop'), ruleSet: e.getAttribute('data-rule-set'), verdict: e.getAttribute('data-verdict'), unreached: e.classList.contains('unreached') })));
+    // Of the pair's two flows, the ASA blocks one and passes the other; the NSG is reached by 1494 and passes it;
+    // the VDA's firewall blocks 1494 (2598 never reaches it).
+    assert.deepEqual(marks, [
+      { n: '1', ruleSet: 'dmz-fw (dmz → inside)', verdict: 'blocked', unreached: false },
+      { n: '2', ruleSet: 'azurerm_network_security_group.spoke', verdict: 'allowed', unreached: false },
+      { n: '3', ruleSet: 'Windows Defender Firewall', verdict: 'blocked', unreached: false },
+    ]);
+    // In packet order from the SNIP (left) to the VDA (right), and on the drawn line's span.
+    const xs = await page.$$eval(`${edge} .hop`, (els) => els.map((e) => Number(/translate\(([-\d.]+)/.exec(e.getAttribute('transform') ?? '')?.[1])));
+    assert.ok(xs.every((x, i) => i === 0 || x > xs[i - 1]), `marks left to right: ${xs}`);
+    const filled = await page.$eval(`${edge} .hop[data-hop="1"] circle`, (e) => getComputedStyle(e).fill);
+    assert.equal(filled, LIGHT.blocked);
+    await page.screenshot({ path: path.join(RESULTS, 'ica-path.png') });
+
+    // The panel lists the way of 2598: stopped at hop 1, the other two not reached, each with its file and line.
+    const reliability = model.edges.find((e) => e.flowId === 'gateway.gateway-snip-to-vda.ica-session-reliability');
+    assert.ok(reliability?.path);
+    await page.click(`.edge-label[data-edge~="${reliability.id}"]`);
+    if ((await page.getAttribute(`.edge-label[data-edge~="${reliability.id}"]`, 'data-count')) !== '1') await page.click(`aside.side .flow-list li[data-edge="${reliability.id}"]`);
+    const hops = await page.$$eval('aside.side ol.hops li', (els) => els.map((e) => e.textContent ?? ''));
+    assert.equal(hops.length, 3);
+    assert.match(hops[0], /^Blocked dmz-fw \(dmz → inside\) — between the networks .*dmz-fw\.asa:18/);
+    assert.match(hops[1], /^Not reached azurerm_network_security_group\.spoke .*spoke\.tf:13.*not reached; alone it allows/);
+    assert.match(hops[2], /^Not reached Windows Defender Firewall .*\(bound to vda\)/);
+    assert.match((await page.textContent('aside.side')) ?? '', /First stopped at hop 1 of 3\./);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('report html of examples/ renders every role and flow (screenshot for the README)', async (t) => {
   const examples = path.join(ROOT, 'examples');
   if (!existsSync(path.join(examples, 'citrix-flows.yaml'))) return skipOutsideCi(t, 'examples/ not present');
