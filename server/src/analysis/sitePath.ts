@@ -271,7 +271,8 @@ export function pathHops(site: SiteRuleSets, query: PathQuery): { readonly hops:
       if (subnets && !subnets.isEmpty && subnets.isConcrete) {
         placed.add(rs);
         const names = rs.guardedNetworks?.map((n) => n.name).join(', ');
-        hops.push(...guardHops(file, rs, subnets, query, `associated with ${names} (${subnets})`, false, bound));
+        const how = rs.guardedNetworks?.every((n) => n.kind === 'host') ? 'attached to' : 'associated with';
+        hops.push(...guardHops(file, rs, subnets, query, `${how} ${names} (${subnets})`, false, bound));
         continue;
       }
       if (bound) {

@@ -181,8 +181,10 @@ export interface RuleSet {
 }
 
 export interface GuardedNetwork {
-  /** How the file names it: `azurerm_subnet.vda`. */
+  /** How the file names it: `azurerm_subnet.vda`, `aws_instance.vda`. */
   readonly name: string;
+  /** A subnet (the default), or one host: an instance or network interface whose only group is the rule set. */
+  readonly kind?: 'subnet' | 'host';
   readonly addresses: AddressSet;
   /** Where its prefixes are written. */
   readonly span: Span;

@@ -105,7 +105,7 @@ export interface InferredAddresses {
 }
 
 export interface AddressEvidence {
-  readonly kind: 'variable' | 'local' | 'parameter' | 'rule' | 'group' | 'subnet';
+  readonly kind: 'variable' | 'local' | 'parameter' | 'rule' | 'group' | 'subnet' | 'host';
   readonly name: string;
   readonly uri: string;
   readonly span: Span;
@@ -238,7 +238,7 @@ function inferAddresses(
       if (!protects || !ruleSet) continue;
       // The subnet an NSG of the role guards holds the role's hosts; for the rule set itself its own rules say which.
       for (const network of ruleSet.guardedNetworks ?? []) {
-        for (const role of protects) add(fromSubnets, role, network.addresses, { kind: 'subnet', name: network.name, uri: parsed.uri, span: network.span }, true);
+        for (const role of protects) add(fromSubnets, role, network.addresses, { kind: network.kind ?? 'subnet', name: network.name, uri: parsed.uri, span: network.span }, true);
       }
       for (const [named, evidence] of rs.peers) {
         for (const e of evidence) {

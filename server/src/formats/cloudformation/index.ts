@@ -3,7 +3,7 @@ import { LineIndex, makeRule, type Comment, type Field, type MatchCondition, typ
 import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
 import { awsNaclRule, awsNetworkAclRuleSet } from '../aws/networkAcl';
-import { SubnetPlacementBuilder, withSubnetStages } from '../aws/subnetStages';
+import { SubnetPlacementBuilder, withGuardedNetworks, withSubnetStages } from '../aws/subnetStages';
 import { awsCarriesPorts, awsDefaultEgressRule, awsPortRange, awsProtocol, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
 import { Resolver, intrinsicOf, member, reasonOf, textOf, type CfnValue, type Template } from './intrinsics';
 import { parseCfnYaml } from './yaml';
@@ -237,13 +237,38 @@ class CfnReader {
       const props = member(r.node, 'Properties');
       if (this.deployed(r.node) === false) continue;
       if (type === 'AWS::EC2::SubnetNetworkAclAssociation') where.associate(refId(member(props, 'SubnetId')), refId(member(props, 'NetworkAclId')));
+      else if (type === 'AWS::EC2::Subnet') where.subnet(r.id, this.literalAddresses([member(props, 'CidrBlock')]));
       else if (type === 'AWS::EC2::Instance') {
-        where.place(refId(member(props, 'SubnetId')), idsOf(member(props, 'SecurityGroupIds')));
+        // Groups named in SecurityGroups (default VPC) are not read: a host with them has groups this reader does not know.
+        const groups = [...idsOf(member(props, 'SecurityGroupIds')), ...(member(props, 'SecurityGroups') ? [undefined] : [])];
+        where.place(refId(member(props, 'SubnetId')), groups);
         const nics = member(props, 'NetworkInterfaces');
-        if (nics?.type === 'array') for (const nic of nics.items) where.place(refId(member(nic, 'SubnetId')), idsOf(member(nic, 'GroupSet')));
-      } else if (type === 'AWS::EC2::NetworkInterface') where.place(refId(member(props, 'SubnetId')), idsOf(member(props, 'GroupSet')));
+        if (nics?.type === 'array') {
+          nics.items.forEach((nic, i) => {
+            const nicGroups = idsOf(member(nic, 'GroupSet'));
+            where.place(refId(member(nic, 'SubnetId')), nicGroups);
+            if (!refId(member(nic, 'NetworkInterfaceId'))) where.host(`${r.id} NetworkInterfaces[${i}]`, nicGroups, this.literalAddresses([member(nic, 'PrivateIpAddress')]));
+          });
+        } else where.host(r.id, groups, this.literalAddresses([member(props, 'PrivateIpAddress')]));
+      } else if (type === 'AWS::EC2::NetworkInterface') {
+        const groups = idsOf(member(props, 'GroupSet'));
+        where.place(refId(member(props, 'SubnetId')), groups);
+        where.host(r.id, groups, this.literalAddresses([member(props, 'PrivateIpAddress')]));
+      }
     }
-    return withSubnetStages(ruleSets, where);
+    return withGuardedNetworks(withSubnetStages(ruleSets, where), where);
+  }
+
+  /** Addresses the template writes as literals; undefined when any given one is not (a host is never placed at part of its addresses). */
+  private literalAddresses(nodes: readonly (JsonNode | undefined)[]): { addresses: AddressSet; span: Span } | undefined {
+    const present = nodes.filter((n): n is JsonNode => n !== undefined);
+    if (present.length === 0) return undefined;
+    const texts = present.map((n) => {
+      const v = this.resolver.resolve(n);
+      return v.kind === 'string' ? v.value : undefined;
+    });
+    const addresses = concreteAddressList(texts);
+    return addresses ? { addresses, span: { start: Math.min(...present.map((n) => n.span.start)), end: Math.max(...present.map((n) => n.span.end)) } } : undefined;
   }
 
   /** AWS::EC2::NetworkAcl with its AWS::EC2::NetworkAclEntry resources (joined by NetworkAclId). */

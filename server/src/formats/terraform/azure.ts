@@ -290,6 +290,22 @@ function attachStages(ctx: Context, nsgs: Map<string, Nsg>, order: Nsg[]): void 
     const prefixes = literalPrefixes(ctx, subnet.block.body, ['address_prefixes', 'address_prefix']);
     return prefixes?.addresses ? { name: baseAddress(subnetAddress), addresses: prefixes.addresses, span: prefixes.span } : undefined;
   };
+  // A NIC's addresses, when each IP configuration is static with a literal address.
+  const staticAddressOf = (nicAddress: string): GuardedNetwork | undefined => {
+    const nic: Resource | undefined = resources.get(baseAddress(nicAddress));
+    if (!nic || attribute(nic.block.body, 'count') || attribute(nic.block.body, 'for_each')) return undefined;
+    const configs = blocksOf(nic.block.body, 'ip_configuration');
+    const found = configs.map((ip) => {
+      const allocation = scalar(ctx, ip.body, 'private_ip_address_allocation', new Map());
+      if (allocation?.value.kind !== 'string' || allocation.value.value.toLowerCase() !== 'static') return undefined;
+      return literalPrefixes(ctx, ip.body, ['private_ip_address']);
+    });
+    if (found.length === 0 || found.some((f) => !f)) return undefined;
+    let addresses = AddressSet.none();
+    for (const f of found) addresses = addresses.union(f!.addresses);
+    return { name: baseAddress(nicAddress), kind: 'host', addresses, span: found[0]!.span };
+  };
+  const nicHosts = new Map<Nsg, (GuardedNetwork | undefined)[]>();
   for (const r of ctx.resources) {
     const subnetAssoc = r.type === 'azurerm_subnet_network_security_group_association';
     const nicAssoc = r.type === 'azurerm_network_interface_security_group_association';
@@ -309,7 +325,13 @@ function attachStages(ctx: Context, nsgs: Map<string, Nsg>, order: Nsg[]): void 
         const nic = refOf(r.block.body, 'network_interface_id', inst.scope) ?? inst.address;
         nsg.appliesTo.push(`network-interface ${nic}`);
         nsg.stage ??= { group: subnetOfNic(nic) ?? nic, order: 1 };
+        nicHosts.set(nsg, [...(nicHosts.get(nsg) ?? []), staticAddressOf(nic)]);
       }
     }
+  }
+  // An NSG only on NICs guards those hosts, when every one of them has a static address the file writes.
+  for (const [nsg, hosts] of nicHosts) {
+    if (nsg.guards.length || hosts.some((h) => !h)) continue;
+    for (const h of hosts) if (h && !nsg.guards.some((g) => g.name === h.name)) nsg.guards.push(h);
   }
 }

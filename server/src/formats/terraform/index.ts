@@ -1,4 +1,4 @@
-import { LineIndex, type NamedAddresses, type ParseOptions, type ParsedFile, type ParseProblem, type RuleSet } from '../../model';
+import { LineIndex, type NamedAddresses, type ParseOptions, type ParsedFile, type ParseProblem, type RuleSet, type Span } from '../../model';
 import type { AddressSet } from '../../net';
 import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import { incrementalTreesOf, isTreeSitterReady } from '../treeSitter';
@@ -7,7 +7,7 @@ import { awsNaclRuleSets } from './awsNacl';
 import { azureRuleSets } from './azure';
 import { attachFirewallRoutes, azureFirewallRuleSets } from './azureFirewall';
 import { resourceInstances, scalar, type Context, type Resource } from './common';
-import { SubnetPlacementBuilder, withSubnetStages } from '../aws/subnetStages';
+import { SubnetPlacementBuilder, withGuardedNetworks, withSubnetStages } from '../aws/subnetStages';
 import { gcpRuleSets } from './gcp';
 import { parseHclFast } from './fastHcl';
 import { isTerraformJsonFile, parseTerraformJson } from './json';
@@ -155,7 +155,8 @@ export function cloudRuleSets(ctx: Context): RuleSet[] {
     }
   }
   try {
-    return attachFirewallRoutes(ctx, withSubnetStages(ruleSets, awsPlacement(ctx)));
+    const where = awsPlacement(ctx);
+    return attachFirewallRoutes(ctx, withGuardedNetworks(withSubnetStages(ruleSets, where), where));
   } catch (e) {
     ctx.problems.push({
       code: 'unparsed-rule',
@@ -187,16 +188,48 @@ function awsPlacement(ctx: Context): SubnetPlacementBuilder {
         case 'aws_network_acl_association':
           where.associate(ref(get('subnet_id')), ref(get('network_acl_id')));
           break;
-        case 'aws_instance':
-          where.place(ref(get('subnet_id')), refs(get('vpc_security_group_ids')));
+        case 'aws_subnet':
+          where.subnet(inst.address, literalAddresses([get('cidr_block')]));
           break;
-        case 'aws_network_interface':
-          where.place(ref(get('subnet_id')), refs(get('security_groups')));
+        case 'aws_instance': {
+          const groups = refs(get('vpc_security_group_ids'));
+          where.place(ref(get('subnet_id')), groups);
+          // With `network_interface` blocks the instance's groups are its interfaces': those are the hosts then.
+          if (blocksOf(r.block.body, 'network_interface').length === 0) where.host(inst.address, groups, literalAddresses([get('private_ip'), ...listValues(get('secondary_private_ips'))]));
           break;
+        }
+        case 'aws_network_interface': {
+          const groups = refs(get('security_groups'));
+          where.place(ref(get('subnet_id')), groups);
+          where.host(inst.address, groups, literalAddresses([...listValues(get('private_ips')), get('private_ip')]));
+          break;
+        }
+        case 'aws_network_interface_sg_attachment': {
+          const nic = ref(get('network_interface_id'));
+          if (nic) where.host(nic, [ref(get('security_group_id'))]);
+          break;
+        }
       }
     }
   }
   return where;
+}
+
+function listValues(v: Value | undefined): readonly (Value | undefined)[] {
+  return v?.kind === 'list' ? v.items : v ? [v] : [];
+}
+
+/**
+ * Addresses written as literals (`"10.0.1.5"`, `["10.0.1.5", "10.0.1.6"]`);
+ * undefined when any given one is not, so a host is never placed at part of
+ * its addresses. Values not set are left out.
+ */
+function literalAddresses(values: readonly (Value | undefined)[]): { addresses: AddressSet; span: Span } | undefined {
+  const set = values.filter((v): v is Value => v !== undefined && v.kind !== 'null');
+  if (set.length === 0 || set.some((v) => v.kind !== 'string')) return undefined;
+  const addresses = concreteAddressList(set.map((v) => (v.kind === 'string' ? v.value : undefined)));
+  const span = { start: Math.min(...set.map((v) => v.span.start)), end: Math.max(...set.map((v) => v.span.end)) };
+  return addresses ? { addresses, span } : undefined;
 }
 
 /** `aws_subnet.vda["a"]` and `aws_subnet.vda` are one subnet to the placement: instances are not told apart. */
