@@ -45,6 +45,11 @@ export const SCOPES = {
   suppressions: { mutate: ['server/src/analysis/suppressions.ts'], tests: ['test/unit/topology/suppressions.test.ts'] },
   // Which FQDN rules a flow known by name meets: a wrong "all" would say allowed where Azure Firewall denies.
   'host-names': { mutate: ['server/src/analysis/hostNames.ts'], tests: ['test/unit/analysis/hostNames.test.ts', 'test/unit/formats/terraform-azure-firewall.test.ts'] },
+  // Where each firewall sits on a flow's way and what arrives: a wrong placement or walk says allowed past a deny.
+  'site-path': {
+    mutate: ['server/src/analysis/sitePath.ts', 'server/src/analysis/pathFlows.ts'],
+    tests: ['test/unit/analysis/sitePath.test.ts', 'test/unit/analysis/attachedHosts.test.ts', 'test/unit/flowmap/flowMapPath.test.ts'],
+  },
   sarif: {
     mutate: ['server/src/cli/sarif.ts', 'server/src/analysis/baseline.ts'],
     tests: ['test/unit/cli/sarifLog.test.ts'],

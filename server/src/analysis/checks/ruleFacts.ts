@@ -2,7 +2,7 @@ import type { Catalog, CatalogFlow, CatalogProtocol } from '../../catalog';
 import type { Direction, ParsedFile, Rule, RuleSet, Span } from '../../model';
 import { AddressSet, Ports, Protocols, ICMP, TCP, UDP, type PortSet } from '../../net';
 import type { BoundRuleSet, Topology } from '../../topology/types';
-import { lineOf } from '../describe';
+import { lineOf, priorityInWords } from '../describe';
 import type { Decision, FlowQuery } from '../evaluate';
 import { roleAddresses } from '../required';
 import { ruleFile } from '../link';
@@ -48,8 +48,8 @@ export function fileOf(rule: Rule, owner: ParsedFile, files: readonly ParsedFile
 /** `"AllowIca" (priority 100, line 12)`, or `the rule at line 12` for formats without rule names. */
 export function ruleLabel(file: ParsedFile, rule: Rule): string {
   const where = rule.implicit ? 'built in' : `line ${lineOf(file, rule.span.start)}`;
-  if (!rule.name) return rule.implicit ? `the built-in rule ${rule.id}` : `the rule at ${where}${rule.priority ? ` (priority ${rule.priority.value})` : ''}`;
-  return `"${rule.name}" (${rule.priority ? `priority ${rule.priority.value}, ` : ''}${where})`;
+  if (!rule.name) return rule.implicit ? `the built-in rule ${rule.id}` : `the rule at ${where}${rule.priority ? ` (${priorityInWords(rule.priority)})` : ''}`;
+  return `"${rule.name}" (${rule.priority ? `${priorityInWords(rule.priority)}, ` : ''}${where})`;
 }
 
 /**

@@ -35,6 +35,11 @@ const KIND_NAME: Readonly<Record<FirewallCollectionKind, string>> = { nat: 'DNAT
 const GROUP_SCALE = 100_000;
 const KIND_SCALE = GROUP_SCALE * GROUP_SCALE;
 
+/** The number a collection's rules sort by: kind (DNAT, network, application), then group priority, then its own. */
+export function firewallOrdering(kind: FirewallCollectionKind, groupPriority: number, priority: number): number {
+  return KIND_RANK[kind] * KIND_SCALE + groupPriority * GROUP_SCALE + priority;
+}
+
 /** Sources a packet from outside Azure's private address space cannot have; only they are sure to reach a DNAT rule's translated address through the DNAT alone. */
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'];
 let privateSet: AddressSet | undefined;
@@ -398,7 +403,7 @@ function orderingOf(ctx: Ctx, c: FirewallCollectionInput, label: string): Orderi
   if (p.unknown) unknown.push(p.unknown);
   const priority = p.value ?? 0;
   return {
-    value: KIND_RANK[c.kind] * KIND_SCALE + group * GROUP_SCALE + priority,
+    value: firewallOrdering(c.kind, group, priority),
     known: p.value !== undefined,
     text: `${KIND_NAME[c.kind]}, ${groupText}collection ${p.value ?? '?'}`,
     span: c.priority && c.priority.kind !== 'null' ? c.priority.span : undefined,

@@ -3,6 +3,7 @@ import { awsDescription } from '../aws/securityGroup';
 import { AclEntryPlanner } from '../aws/networkAclEntries';
 import type { AllowRuleEmitter, AllowRuleRequest } from '../../model/edits';
 import type { AddressSymbol } from '../../net';
+import { firewallOrdering } from '../azure/firewall';
 import { azureProperties, neighbourRule, orderProperties, planAzureRules, writtenRules, type AzureRuleSpec, type AzureValue } from '../azure/emit';
 import {
   Insertions,
@@ -49,9 +50,9 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
     return { error: `the file could not be read again: ${e instanceof Error ? e.message : String(e)}` };
   }
   const byKind = (kind: string): AllowRuleRequest[] => requests.filter((r) => r.ruleSet.kind === kind);
-  const other = requests.find((r) => !['azure-nsg', 'aws-security-group', 'aws-network-acl', 'gcp-firewall'].includes(r.ruleSet.kind));
+  const other = requests.find((r) => !['azure-nsg', 'aws-security-group', 'aws-network-acl', 'gcp-firewall', 'azure-firewall'].includes(r.ruleSet.kind));
   if (other) return { error: `cannot write rules for ${/^[aeiou]/i.test(other.ruleSet.kind) ? 'an' : 'a'} ${other.ruleSet.kind} rule set` };
-  const results = [w.azure(byKind('azure-nsg')), w.aws(byKind('aws-security-group')), w.networkAcl(byKind('aws-network-acl')), w.gcp(byKind('gcp-firewall'))];
+  const results = [w.azure(byKind('azure-nsg')), w.aws(byKind('aws-security-group')), w.networkAcl(byKind('aws-network-acl')), w.gcp(byKind('gcp-firewall')), w.azureFirewall(byKind('azure-firewall'))];
   const failed = results.find((r): r is string => typeof r === 'string');
   if (failed) return { error: failed };
   w.declarePlaceholders();
@@ -290,6 +291,153 @@ class Writer {
     const lastEnd = Math.max(...separate.map((r) => r.span.end));
     this.insertAfter(lastEnd, text);
     return undefined;
+  }
+
+  // ---------------------------------------------------------------- Azure Firewall
+
+  /**
+   * A network rule in a policy's rule collection group. Azure Firewall takes
+   * the first match across DNAT, then network, then application collections,
+   * groups by priority and collections by priority within a group, so the
+   * rule goes into an Allow network collection that runs before the rule that
+   * denies the flow (one named for Citrix if there is one, else the last
+   * before the deny); when none does, into a new Allow collection just
+   * before the deny in its group.
+   */
+  azureFirewall(requests: readonly AllowRuleRequest[]): string | undefined {
+    const added = new Map<HclBlock, { rules: string[]; names: Set<string> }>();
+    const newCollections = new Map<HclBlock, { priority: number; rules: string[]; names: Set<string> }[]>();
+    for (const req of requests) {
+      const err = this.firewallRule(req, added, newCollections);
+      if (err) return err;
+    }
+    for (const [collection, { rules }] of added) {
+      const last = collection.body.items.filter((i): i is HclBlock => i.kind === 'block' && i.type === 'rule').pop();
+      if (last) this.insertAfter(last.span.end, rules.join(`${this.eol}${this.eol}`));
+      else this.insertBeforeClose(collection, rules.join(`${this.eol}${this.eol}`));
+    }
+    for (const [group, list] of newCollections) {
+      const { inner, unit } = this.indents(group);
+      for (const c of list) {
+        const names = new Set(this.collections(group).map((b) => this.literalString(b.body, 'name')).filter((n): n is string => !!n));
+        const name = uniqueName('allow-citrix-flows', names);
+        const header = [`${inner}network_rule_collection {`, ...this.render([{ attr: 'name', value: hclString(name) }, { attr: 'priority', value: String(c.priority) }, { attr: 'action', value: hclString('Allow') }], inner + unit, unit, true)];
+        const text = [...header, '', c.rules.join(`${this.eol}${this.eol}`), `${inner}}`].join(this.eol);
+        const before = this.collections(group).find((b) => (this.literalNumber(b.body, 'priority') ?? Infinity) > c.priority);
+        if (before) this.out.add(lineStartAt(this.text, before.span.start), `${text}${this.eol}${this.eol}`);
+        else this.insertBeforeClose(group, text);
+      }
+    }
+    return undefined;
+  }
+
+  private collections(group: HclBlock): HclBlock[] {
+    return group.body.items.filter((i): i is HclBlock => i.kind === 'block' && /^(nat|network|application)_rule_collection$/.test(i.type));
+  }
+
+  private literalNumber(body: HclBody, name: string): number | undefined {
+    const a = attribute(body, name);
+    return a?.expr.kind === 'literal' && typeof a.expr.value === 'number' ? a.expr.value : undefined;
+  }
+
+  private literalString(body: HclBody, name: string): string | undefined {
+    const a = attribute(body, name);
+    if (a?.expr.kind === 'literal' && typeof a.expr.value === 'string') return a.expr.value;
+    if (a?.expr.kind === 'template' && a.expr.parts.length === 1 && 'literal' in a.expr.parts[0]) return a.expr.parts[0].literal;
+    return undefined;
+  }
+
+  private firewallRule(
+    req: AllowRuleRequest,
+    added: Map<HclBlock, { rules: string[]; names: Set<string> }>,
+    newCollections: Map<HclBlock, { priority: number; rules: string[]; names: Set<string> }[]>,
+  ): string | undefined {
+    const rs = req.ruleSet;
+    if (rs.meta?.firewallStyle === 'classic') return `${rs.name} uses classic rule collections (azurerm_firewall_network_rule_collection); add the rule to one by hand, or move the firewall to a policy`;
+    if (req.reply) return 'Azure Firewall is stateful: replies need no rule';
+    const policyRef = new RegExp(`^${rs.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.id$`);
+    const groups = this.resources.filter((r) => r.labels[0]?.value === 'azurerm_firewall_policy_rule_collection_group' && policyRef.test(this.attrText(r.body, 'firewall_policy_id') ?? ''));
+    if (groups.length === 0) return `no rule collection group of ${rs.name} is written in this file`;
+    const limit = req.before?.priority?.value ?? Infinity;
+    type Candidate = { block: HclBlock; group: HclBlock; order: number; name: string };
+    const candidates: Candidate[] = [];
+    for (const group of groups) {
+      const groupPriority = this.literalNumber(group.body, 'priority');
+      if (groupPriority === undefined) continue;
+      for (const c of this.collections(group)) {
+        const priority = this.literalNumber(c.body, 'priority');
+        if (c.type !== 'network_rule_collection' || priority === undefined || this.literalString(c.body, 'action')?.toLowerCase() !== 'allow') continue;
+        const order = firewallOrdering('network', groupPriority, priority);
+        if (order < limit) candidates.push({ block: c, group, order, name: this.literalString(c.body, 'name') ?? '' });
+      }
+    }
+    const chosen = candidates.find((c) => /citrix/i.test(c.name)) ?? candidates.sort((a, b) => b.order - a.order)[0];
+    const neighbour = (chosen ? chosen.block : undefined)?.body.items.find((i): i is HclBlock => i.kind === 'block' && i.type === 'rule')
+      ?? groups.flatMap((g) => this.collections(g)).flatMap((c) => c.body.items.filter((i): i is HclBlock => i.kind === 'block' && i.type === 'rule'))[0];
+    const raw = neighbour ? this.text.slice(neighbour.span.start, neighbour.span.end) : undefined;
+    if (chosen) {
+      const entry = added.get(chosen.block) ?? { rules: [], names: this.ruleNames(chosen.block) };
+      added.set(chosen.block, entry);
+      const outer = neighbour && chosen.block.body.items.includes(neighbour) ? indentAt(this.text, neighbour.span.start) : this.indents(chosen.block).inner;
+      entry.rules.push(this.firewallRuleText(req, uniqueName(req.name, entry.names), outer, raw));
+      return undefined;
+    }
+    // No Allow collection runs before the deny: a new one just before it, in the deny's group.
+    const denyGroup = req.before ? groups.find((g) => g.span.start <= req.before!.span.start && req.before!.span.end <= g.span.end) : groups[groups.length - 1];
+    if (!denyGroup) return `the rule that denies the flow (${req.before?.name ?? req.before?.id}) is not in a rule collection group of this file`;
+    const used = new Set(this.collections(denyGroup).map((c) => this.literalNumber(c.body, 'priority')).filter((n): n is number => n !== undefined));
+    const list = newCollections.get(denyGroup) ?? [];
+    newCollections.set(denyGroup, list);
+    const denyPriority = req.before ? this.literalNumber(this.collections(denyGroup).find((c) => c.span.start <= req.before!.span.start && req.before!.span.end <= c.span.end)?.body ?? { items: [] }, 'priority') : undefined;
+    const { inner, unit } = this.indents(denyGroup);
+    // One new collection takes every flow it runs early enough for ("fix all" writes one, not one per flow).
+    const fits = list.find((c) => denyPriority === undefined || c.priority < denyPriority);
+    if (fits) {
+      fits.rules.push(this.firewallRuleText(req, uniqueName(req.name, fits.names), inner + unit, raw));
+      return undefined;
+    }
+    for (const c of list) used.add(c.priority);
+    let priority: number | undefined;
+    if (denyPriority !== undefined) {
+      for (let p = denyPriority - 1; p >= 100; p--) if (!used.has(p)) { priority = p; break; }
+      if (priority === undefined) return `no rule collection priority below ${denyPriority} is free in ${denyGroup.labels[1]?.value ?? 'the group'}: give the Citrix rules a collection of their own before it by hand`;
+    } else {
+      const highest = Math.max(100, ...used);
+      priority = highest + 100 <= 65000 ? highest + 100 : undefined;
+      if (priority === undefined) return `no rule collection priority is free after ${highest} in ${denyGroup.labels[1]?.value ?? 'the group'}`;
+    }
+    const collection = { priority, rules: [] as string[], names: new Set<string>() };
+    list.push(collection);
+    collection.rules.push(this.firewallRuleText(req, uniqueName(req.name, collection.names), inner + unit, raw));
+    return undefined;
+  }
+
+  private ruleNames(collection: HclBlock): Set<string> {
+    const names = new Set<string>();
+    for (const r of collection.body.items) if (r.kind === 'block' && r.type === 'rule') {
+      const n = this.literalString(r.body, 'name');
+      if (n) names.add(n);
+    }
+    return names;
+  }
+
+  private firewallRuleText(req: AllowRuleRequest, name: string, outer: string, neighbourRaw: string | undefined): string {
+    const side = (set: AllowRuleRequest['source']): string => {
+      const plan = addressPlan(set);
+      if (plan.any) return hclList(['*']);
+      if (plan.symbols.length) return this.placeholder(plan.symbols[0]);
+      return hclList([...plan.cidrs4, ...plan.cidrs6].map((c) => c.replace(/\/32$/, '')));
+    };
+    const protocols = req.protocols.map((p) => p.toUpperCase());
+    const items: HclItem[] = [
+      { attr: 'name', value: hclString(name) },
+      { attr: 'protocols', value: hclList(protocols) },
+      { attr: 'source_addresses', value: side(req.source) },
+      { attr: 'destination_addresses', value: side(req.destination) },
+      { attr: 'destination_ports', value: hclList(req.ports.length ? req.ports.map(portText) : ['*']) },
+    ];
+    const unit = neighbourRaw ? indentUnit(outer, indentAt(neighbourRaw, neighbourRaw.indexOf('\n') + 1)) : this.fileUnit();
+    return this.block('rule', items, outer, unit || this.fileUnit(), this.aligned(neighbourRaw), oneLine(req.comment));
   }
 
   // ---------------------------------------------------------------- AWS
