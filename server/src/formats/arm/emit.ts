@@ -1,7 +1,7 @@
 import type { ParsedFile, Rule } from '../../model';
 import type { AllowRuleEmitter } from '../../model/edits';
-import { azureProperties, neighbourRule, orderProperties, planAzureRules, writtenRules, type AzureRuleSpec, type AzureValue } from '../azure/emit';
-import { Insertions, eolOf, findKey, identifier, indentAt, indentUnit } from '../emitSupport';
+import { azureProperties, neighbourRule, orderProperties, planAzureRules, planFirewallRules, writtenRules, type AzureRuleSpec, type AzureValue, type FirewallRuleSpec } from '../azure/emit';
+import { Insertions, clipWords, eolOf, findKey, identifier, indentAt, indentUnit } from '../emitSupport';
 import { member, parseJsonTolerant, type JsonNode } from './json';
 
 /**
@@ -18,9 +18,15 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
   if (requests.length === 0) return { edits: [] };
   const file = requests[0].file;
   if (requests.some((r) => r.file !== file)) return { error: 'all requests of one batch must be for the same file' };
-  const plan = planAzureRules(requests);
-  if ('error' in plan) return plan;
   const w = new ArmWriter(file);
+  const firewall = requests.filter((r) => r.ruleSet.kind === 'azure-firewall');
+  if (firewall.length) {
+    const planned = planFirewallRules(firewall);
+    if ('error' in planned) return planned;
+    for (const spec of planned.specs) w.firewallRule(spec);
+  }
+  const plan = planAzureRules(requests.filter((r) => r.ruleSet.kind !== 'azure-firewall'));
+  if ('error' in plan) return plan;
   for (const spec of plan.specs) {
     const err = w.rule(spec);
     if (err) return { error: err };
@@ -73,6 +79,27 @@ class ArmWriter {
     const props = orderProperties(azureProperties(spec, true), neighbourRaw, (raw, name) => findKey(raw, name, ':', '"'));
     const inner = indent + unit;
     return [`${indent}"properties": {`, props.map(([k, v]) => `${inner}${json(k)}: ${this.value(v, inner, unit)}`).join(`,${this.eol}`), `${indent}}`];
+  }
+
+  /** A `NetworkRule` object after the chosen collection's last rule, laid out like it; the catalog flow in its description. */
+  firewallRule(spec: FirewallRuleSpec): void {
+    const after = spec.after;
+    const indent = indentAt(this.text, after.span.start);
+    const second = after.raw.split(/\r?\n/)[1] ?? '';
+    const propertyIndent = second.slice(0, second.length - second.trimStart().length) || indent + this.unit;
+    const unit = indentUnit(indent, propertyIndent);
+    const value = (v: AzureValue): string => this.value(v, propertyIndent, unit);
+    const props: [string, string][] = [
+      ['ruleType', json('NetworkRule')],
+      ['name', json(spec.name)],
+      ['description', json(clipWords(spec.request.comment, 140))],
+      ['ipProtocols', value({ kind: 'list', values: spec.protocols })],
+      ['sourceAddresses', value(spec.source)],
+      ['destinationAddresses', value(spec.destination)],
+      ['destinationPorts', value({ kind: 'list', values: spec.ports })],
+    ];
+    const lines = [`${indent}{`, props.map(([k, v]) => `${propertyIndent}${json(k)}: ${v}`).join(`,${this.eol}`), `${indent}}`];
+    this.out.add(after.span.end, `,${this.eol}${lines.join(this.eol)}`);
   }
 
   rule(spec: AzureRuleSpec): string | undefined {

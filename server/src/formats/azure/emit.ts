@@ -224,3 +224,66 @@ export function neighbourRule(req: AllowRuleRequest, predicate: (r: Rule) => boo
   const same = written.filter((r) => r.direction === req.direction);
   return same[same.length - 1] ?? written[written.length - 1];
 }
+
+/** A network rule for an Azure Firewall policy (Bicep, ARM): where it goes and what it holds. */
+export interface FirewallRuleSpec {
+  readonly request: AllowRuleRequest;
+  /** The written rule of the chosen collection the new one follows. */
+  readonly after: Rule;
+  readonly name: string;
+  readonly protocols: readonly string[];
+  readonly source: AzureValue;
+  readonly destination: AzureValue;
+  readonly ports: readonly string[];
+}
+
+/**
+ * Azure Firewall takes the first match across DNAT, then network, then
+ * application collections, groups by priority and collections by priority
+ * within a group. A new Allow rule goes into an Allow network collection that
+ * runs before the rule that denies the flow: one named for Citrix if there is
+ * one, else the last before the deny. Without such a collection (or with one
+ * whose rules come from a loop) the rule cannot be placed by editing one array.
+ */
+export function planFirewallRules(requests: readonly AllowRuleRequest[]): { specs: FirewallRuleSpec[] } | { error: string } {
+  const specs: FirewallRuleSpec[] = [];
+  const names = new Map<string, Set<string>>();
+  for (const req of requests) {
+    const rs = req.ruleSet;
+    if (req.reply) return { error: 'Azure Firewall is stateful: replies need no rule' };
+    const limit = req.before?.priority?.value ?? Infinity;
+    const collections = new Map<string, Rule[]>();
+    for (const r of rs.rules) {
+      if (r.implicit || r.meta?.placeholder === 'true' || r.meta?.firewallRuleKind !== 'network' || r.target.kind !== 'allow') continue;
+      if (r.meta?.loopIndex !== undefined || r.meta?.copyLoop !== undefined || (r.priority?.value ?? Infinity) >= limit) continue;
+      const key = `${r.meta?.ruleCollectionGroup ?? ''}|${r.meta?.collectionIndex ?? r.meta?.collection ?? ''}`;
+      collections.set(key, [...(collections.get(key) ?? []), r]);
+    }
+    const lists = [...collections.values()];
+    const chosen = lists.find((l) => /citrix/i.test(l[0].meta?.collection ?? '')) ?? lists.sort((a, b) => (b[0].priority?.value ?? 0) - (a[0].priority?.value ?? 0))[0];
+    if (!chosen) {
+      const deny = req.before ? `${req.before.name ?? req.before.id} (${req.before.priority?.text ?? 'its deny'})` : 'the end of the policy';
+      return { error: `no Allow network rule collection of ${rs.name} runs before ${deny}: add one with a lower priority, then use the quick fix again` };
+    }
+    const after = chosen.reduce((a, b) => (b.span.end > a.span.end ? b : a));
+    const key = `${rs.id}|${after.meta?.ruleCollectionGroup ?? ''}|${after.meta?.collectionIndex ?? after.meta?.collection ?? ''}`;
+    const used = names.get(key) ?? new Set(chosen.map((r) => r.name ?? r.id));
+    names.set(key, used);
+    const side = (set: AllowRuleRequest['source']): AzureValue => {
+      const plan = addressPlan(set);
+      if (plan.any) return { kind: 'list', values: ['*'] };
+      if (plan.symbols.length) return { kind: 'placeholder', words: placeholderWords(plan.symbols[0]), meaning: placeholderMeaning(plan.symbols[0]) };
+      return { kind: 'list', values: [...plan.cidrs4, ...plan.cidrs6].map((c) => c.replace(/\/32$/, '')) };
+    };
+    specs.push({
+      request: req,
+      after,
+      name: uniqueName(req.name, used),
+      protocols: req.protocols.map((p) => p.toUpperCase()),
+      source: side(req.source),
+      destination: side(req.destination),
+      ports: req.ports.length ? req.ports.map(portText) : ['*'],
+    });
+  }
+  return { specs };
+}

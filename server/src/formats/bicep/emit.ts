@@ -1,6 +1,6 @@
 import type { ParsedFile, Rule } from '../../model';
 import type { AllowRuleEmitter, AllowRuleRequest } from '../../model/edits';
-import { azureProperties, neighbourRule, orderProperties, planAzureRules, writtenRules, type AzureRuleSpec, type AzureValue } from '../azure/emit';
+import { azureProperties, neighbourRule, orderProperties, planAzureRules, planFirewallRules, writtenRules, type AzureRuleSpec, type AzureValue, type FirewallRuleSpec } from '../azure/emit';
 import { Insertions, eolOf, findKey, identifier, indentAt, indentUnit, lineStartAt, uniqueName } from '../emitSupport';
 
 /**
@@ -16,9 +16,15 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
   if (requests.length === 0) return { edits: [] };
   const file = requests[0].file;
   if (requests.some((r) => r.file !== file)) return { error: 'all requests of one batch must be for the same file' };
-  const plan = planAzureRules(requests);
-  if ('error' in plan) return plan;
   const w = new BicepWriter(file);
+  const firewall = requests.filter((r) => r.ruleSet.kind === 'azure-firewall');
+  if (firewall.length) {
+    const planned = planFirewallRules(firewall);
+    if ('error' in planned) return planned;
+    for (const spec of planned.specs) w.firewallRule(spec);
+  }
+  const plan = planAzureRules(requests.filter((r) => r.ruleSet.kind !== 'azure-firewall'));
+  if ('error' in plan) return plan;
   for (const spec of plan.specs) {
     const err = w.rule(spec);
     if (err) return { error: err };
@@ -95,6 +101,29 @@ class BicepWriter {
       ...props.map(([k, v]) => `${inner}${k}: ${this.value(v, inner, unit, oneLineArrays)}`),
       `${indent}}`,
     ];
+  }
+
+  /** A `NetworkRule` object after the chosen collection's last rule, laid out like it. */
+  firewallRule(spec: FirewallRuleSpec): void {
+    const after = spec.after;
+    const indent = indentAt(this.text, after.span.start);
+    const second = after.raw.split(/\r?\n/)[1] ?? '';
+    const propertyIndent = second.slice(0, second.length - second.trimStart().length) || `${indent}  `;
+    const unit = indentUnit(indent, propertyIndent);
+    const oneLineArrays = /\[[ \t]*'/.test(after.raw);
+    const list = (v: AzureValue): string => this.value(v, propertyIndent, unit, oneLineArrays);
+    const lines = [
+      `${indent}// ${spec.request.comment.replace(/\s+/g, ' ')}`,
+      `${indent}{`,
+      `${propertyIndent}ruleType: 'NetworkRule'`,
+      `${propertyIndent}name: ${bicepString(spec.name)}`,
+      `${propertyIndent}ipProtocols: ${list({ kind: 'list', values: spec.protocols })}`,
+      `${propertyIndent}sourceAddresses: ${list(spec.source)}`,
+      `${propertyIndent}destinationAddresses: ${list(spec.destination)}`,
+      `${propertyIndent}destinationPorts: ${list({ kind: 'list', values: spec.ports })}`,
+      `${indent}}`,
+    ];
+    this.out.add(after.span.end, this.eol + lines.join(this.eol));
   }
 
   rule(spec: AzureRuleSpec): string | undefined {
