@@ -124,3 +124,16 @@ test('firewalld scripts: --reload drops runtime-only changes, and a zone the scr
   const reloaded = parseFirewalld(script('firewall-cmd --zone=public --add-port=1494/tcp\nfirewall-cmd --reload\n'), 'file:///scripts/fw.sh');
   assert.ok(reloaded.problems.some((p) => p.message === '--reload drops the change made above without --permanent: not read as in force'), JSON.stringify(reloaded.problems.map((p) => p.message)));
 });
+
+test('firewalld scripts: the unknown of a zone the script did not make says what the zone does as firewalld ships it', () => {
+  const reasonFor = (zone: string): string => {
+    const parsed = parseFirewalld(`#!/bin/sh\nfirewall-cmd --permanent --zone=${zone} --add-port=1494/tcp\n`, 'file:///scripts/fw.sh');
+    const result = evaluate(parsed.ruleSets[0], flow('in tcp 10.0.0.1 -> 10.0.0.2:2598'));
+    assert.equal(result.verdict, 'unknown', zone);
+    return result.reasons.join('; ');
+  };
+  assert.match(reasonFor('public'), /zone public held settings before this script \(saved changes, its target\) that are not known here; as firewalld ships it, public admits ssh and dhcpv6-client \(and cockpit on RHEL and Fedora\) and rejects the rest/);
+  assert.match(reasonFor('trusted'), /as firewalld ships it, trusted accepts everything \(target ACCEPT\)/);
+  assert.match(reasonFor('drop'), /as firewalld ships it, drop drops everything/);
+  assert.match(reasonFor('citrix'), /zone citrix held settings .* \(it is not one of the zones firewalld ships\)/);
+});

@@ -402,7 +402,8 @@ function parseScript(text: string, uri: string): ParsedFile {
     z.permanent ||= permanentSeen;
     if (!createdHere.has(z.name)) {
       // What the zone held before may allow more than the script adds, and its target may be ACCEPT: a flow the script does not admit is unknown, not denied.
-      z.defaultUnknown = `zone ${z.name} held settings before this script (a shipped zone's services, such as ssh in public; saved changes; its target) that are not known here`;
+      const shipped = SHIPPED_ZONES.get(z.name);
+      z.defaultUnknown = `zone ${z.name} held settings before this script (saved changes, its target) that are not known here${shipped ? `; as firewalld ships it, ${z.name} ${shipped}` : ' (it is not one of the zones firewalld ships)'}`;
       note(
         `zone ${z.name}${z.name === defaultZone.name && !defaultZone.set ? " (the default zone: firewalld's shipped default is public, firewalld.conf's DefaultZone may say otherwise)" : ''} is read as holding what this script adds and, before it, what is not known here: what the script does not admit is unknown, not denied. firewalld's shipped zones hold no rich rules, so nothing there rejects what the script admits, unless someone added one`,
         z.nameSpan ?? z.span,
@@ -412,6 +413,24 @@ function parseScript(text: string, uri: string): ParsedFile {
   }
   return { uri, format: 'firewalld', text, ruleSets, problems, comments: script.comments };
 }
+
+/**
+ * The zones firewalld ships (/usr/lib/firewalld/zones, firewalld 1.x), in
+ * words, for the reason a flow the script does not admit is unknown: what the
+ * zone would do if nobody changed it. Not used to decide: saved changes and
+ * distribution defaults differ (RHEL and Fedora add cockpit to public).
+ */
+const SHIPPED_ZONES: ReadonlyMap<string, string> = new Map([
+  ['public', 'admits ssh and dhcpv6-client (and cockpit on RHEL and Fedora) and rejects the rest'],
+  ['work', 'admits ssh and dhcpv6-client and rejects the rest'],
+  ['home', 'admits ssh, mdns, samba-client and dhcpv6-client and rejects the rest'],
+  ['internal', 'admits ssh, mdns, samba-client and dhcpv6-client and rejects the rest'],
+  ['dmz', 'admits ssh and rejects the rest'],
+  ['external', 'admits ssh and rejects the rest (and masquerades)'],
+  ['block', 'rejects everything (target %%REJECT%%)'],
+  ['drop', 'drops everything (target DROP)'],
+  ['trusted', 'accepts everything (target ACCEPT)'],
+]);
 
 function removeWhere<T>(list: T[], match: (x: T) => boolean): void {
   for (let i = list.length - 1; i >= 0; i--) if (match(list[i])) list.splice(i, 1);
