@@ -143,6 +143,9 @@ export function parseUfw(text: string, uri: string): ParsedFile {
     s.prefix ??= text.slice(cmd.span.start, words[0].span.end);
     command(s, words.slice(1), cmd.span);
   }
+  // Where each rule stands at the end of the script, where a quick fix's `insert N` is written. Numbered once
+  // here: renumbering after every command was quadratic (10,000-rule scripts took seconds).
+  for (let k = 0; k < s.rules.length; k++) (s.rules[k].rule.meta as Record<string, string>).position = String(k + 1);
   const ruleSets: RuleSet[] = [];
   if (firstUfw) {
     if (!s.reset) note(s, 'limit', 'this script does not run `ufw --force reset`: rules ufw held before it are not known, so what it does not admit is unknown, not denied; its own rules are read as if none came before them (ufw ships with none)', firstUfw, 'info');
@@ -439,6 +442,4 @@ function ruleCommand(s: State, args: readonly ShellWord[], span: Span): void {
   } else s.rules.push(entry);
   s.keys.set(key, (s.keys.get(key) ?? 0) + 1);
   s.lastRuleEnd = span.end;
-  // Where each rule stands once its command has run: an `insert` written after it goes there.
-  for (let k = 0; k < s.rules.length; k++) (s.rules[k].rule.meta as Record<string, string>).position = String(k + 1);
 }
