@@ -1,4 +1,5 @@
 import { AddressSet, Ports, Protocols, type PortSet, type ProtocolSet } from '../../net';
+import { uniqueRuleId } from '../ruleIds';
 import { LineIndex, makeRule, type Comment, type Field, type MatchCondition, type NamedAddresses, type ParsedFile, type ParseOptions, type ParseProblem, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import { parseJsonTolerant, type JsonNode } from '../arm/json';
@@ -617,7 +618,5 @@ class CfnReader {
 }
 
 function uniqueId(g: Group, base: string): string {
-  let id = base;
-  for (let n = 2; g.rules.some((r) => r.id === id); n++) id = `${base} (${n})`;
-  return id;
+  return uniqueRuleId(g.rules, base);
 }

@@ -1,4 +1,5 @@
 import { AddressSet, Ports, Protocols, parseProtocol, type PortSet, type ProtocolSet } from '../../net';
+import { uniqueRuleId } from '../ruleIds';
 import { makeRule, type Field, type MatchCondition, type Rule, type RuleSet, type Span, type Unresolved } from '../../model';
 import { awsCarriesPorts, awsPortRange, awsSecurityGroupRuleSet, isAwsPortNumber } from '../aws/securityGroup';
 import { attribute, bodyHasError, type HclBody } from './hcl';
@@ -237,9 +238,7 @@ export function awsRuleSets(ctx: Context): RuleSet[] {
 }
 
 function uniqueId(g: Group, base: string): string {
-  let id = base;
-  for (let n = 2; g.rules.some((r) => r.id === id); n++) id = `${base} (${n})`;
-  return id;
+  return uniqueRuleId(g.rules, base);
 }
 
 interface RuleInput {
