@@ -103,7 +103,35 @@ export function ufw(lines) {
   return { text: `${out.join('\n')}\n`, edits: portLines(out, 'to any port 2'), languageId: 'shellscript', file: 'ufw-setup.sh' };
 }
 
-export const GENERATORS = { terraform, 'terraform-json': terraformJson, bicep, iptables, nftables, cloudformation, netscaler, 'cloud-export': cloudExport, firewalld, ufw };
+/** An Azure Firewall policy: one rule collection group, network rules in collections of 50 (Azure's own limits are far higher). */
+export function azureFirewall(lines) {
+  const out = ['# citrix-role: vda', 'resource "azurerm_firewall_policy" "hub" {', '  name                = "afwp-hub"', '  resource_group_name = "rg-hub"', '  location            = "westeurope"', '}', '', 'resource "azurerm_firewall_policy_rule_collection_group" "big" {', '  name               = "rcg-big"', '  firewall_policy_id = azurerm_firewall_policy.hub.id', '  priority           = 200'];
+  let i = 0;
+  for (let c = 0; out.length < lines - 10; c++) {
+    out.push('', '  network_rule_collection {', `    name     = "c${c}"`, `    priority = ${100 + c}`, '    action   = "Allow"');
+    for (let k = 0; k < 50 && out.length < lines - 9; k++, i++) {
+      out.push('    rule {', `      name                  = "r${i}"`, '      protocols             = ["TCP"]', `      source_addresses      = ["${ip(i)}"]`, '      destination_addresses = ["10.0.2.0/24"]', `      destination_ports     = ["${port(i)}"]`, '    }');
+    }
+    out.push('  }');
+  }
+  out.push('}');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, 'destination_ports     = ["2'), languageId: 'terraform', file: 'hub-firewall.tf' };
+}
+
+/** `terraform show -json` of a plan: one NSG in planned_values, a rule object per port. */
+export function terraformPlan(lines) {
+  const out = ['{', '  "format_version": "1.2",', '  "terraform_version": "1.7.5",', '  "planned_values": {', '    "root_module": {', '      "resources": [', '        {', '          "address": "azurerm_network_security_group.big",', '          "mode": "managed",', '          "type": "azurerm_network_security_group",', '          "name": "big",', '          "values": {', '            "name": "nsg-big",', '            "security_rule": ['];
+  // ICA open to the internet: a finding, so the server publishes diagnostics (an unchanged empty list is not sent).
+  out.push('              {', '                "access": "Allow",', '                "direction": "Inbound",', '                "name": "ica-anywhere",', '                "priority": 4090,', '                "protocol": "Tcp",', '                "source_port_range": "*",', '                "destination_port_range": "1494",', '                "source_address_prefix": "*",', '                "destination_address_prefix": "*"', '              },');
+  for (let i = 0; out.length < lines - 10; i++) {
+    out.push('              {', '                "access": "Allow",', '                "direction": "Inbound",', `                "name": "r${i}",`, `                "priority": ${100 + (i % 4000)},`, '                "protocol": "Tcp",', '                "source_port_range": "*",', `                "destination_port_range": "${port(i)}",`, `                "source_address_prefix": "${ip(i)}",`, '                "destination_address_prefix": "*"', '              },');
+  }
+  out[out.length - 1] = '              }';
+  out.push('            ]', '          }', '        }', '      ]', '    }', '  }', '}');
+  return { text: `${out.join('\n')}\n`, edits: portLines(out, '"destination_port_range": "2'), languageId: 'json', file: 'plan.json' };
+}
+
+export const GENERATORS = { terraform, 'azure-firewall': azureFirewall, 'terraform-plan': terraformPlan, 'terraform-json': terraformJson, bicep, iptables, nftables, cloudformation, netscaler, 'cloud-export': cloudExport, firewalld, ufw };
 
 /** A workspace of `files` small files in the four formats, a tenth of each in its own folder, plus citrix-flows.yaml. */
 export function workspaceFiles(files) {
