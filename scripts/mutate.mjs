@@ -32,10 +32,22 @@ export const SCOPES = {
   },
   evaluator: {
     mutate: ['server/src/analysis/evaluate.ts'],
+    // The evaluator's own tests, and the hand-worked verdicts of every format that ask it in-process (fixture
+    // `expect` lines, the formats' verdict tables): with the first three alone, 265 mutants ran no test at all.
     tests: [
       'test/unit/analysis/evaluate.test.ts',
       'test/unit/analysis/documentedDeny.test.ts',
       'test/unit/analysis/statelessReturn.test.ts',
+      'test/unit/formats/fixtureExpectations.test.ts',
+      'test/unit/formats/iptables.test.ts',
+      'test/unit/formats/nftables.test.ts',
+      'test/unit/formats/windows-firewall.test.ts',
+      'test/unit/formats/terraform-eval.test.ts',
+      'test/unit/formats/bicep-arm-evaluate.test.ts',
+      'test/unit/formats/firewalld.test.ts',
+      'test/unit/formats/ufw.test.ts',
+      'test/unit/formats/terraform-azure-firewall.test.ts',
+      'test/unit/analysis/hostNames.test.ts',
     ],
   },
   checks: {

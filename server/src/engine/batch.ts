@@ -6,7 +6,7 @@ import { initTreeSitter, parseAs, detectFormat } from '../formats';
 import type { ParsedFile } from '../model';
 import { Excluder, type ExcludeGlob } from '../service/exclude';
 import { readGated } from '../service/fileGate';
-import { collectFiles, findTopologyFile, readText, terraformSiblingReader, toUri } from '../service/workspaceFiles';
+import { collectFiles, findTopologyFile, readArmParameters, readText, terraformSiblingReader, toUri } from '../service/workspaceFiles';
 
 /*
  * The batch path of the engine: read the given paths once, parse, analyse,
@@ -80,10 +80,17 @@ export async function loadAndAnalyze(
   if (topologyUri && topologyText !== undefined) texts.set(topologyUri, topologyText);
   else if (topologyUri && topologyRefused) texts.set(topologyUri, '');
   const terraformSiblings = terraformSiblingReader({ onSkip: (file, why) => skipped.push({ file, why }) });
+  const parameterFiles = new Map<string, Map<string, string>>();
+  const armParameters = (file: string, root?: string): Map<string, string> => {
+    const dir = path.dirname(path.resolve(file));
+    let found = parameterFiles.get(dir);
+    if (!found) parameterFiles.set(dir, (found = readArmParameters(dir, { root, onSkip: (f, why) => skipped.push({ file: f, why }) })));
+    return found;
+  };
   candidates.forEach((c, i) => {
     const format = detectFormat(c.uri, c.text);
     if (!format) return;
-    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path, c.root) : undefined;
+    const siblingFiles = format === 'terraform' ? terraformSiblings(c.path, c.root) : format === 'arm' ? armParameters(c.path, c.root) : undefined;
     files.push(parseAs(format, c.text, c.uri, siblingFiles ? { siblingFiles } : undefined));
     texts.set(c.uri, c.text);
     options.onProgress?.(i + 1, candidates.length);

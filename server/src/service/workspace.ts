@@ -12,7 +12,7 @@ import { toDiagnostic, type ServiceDiagnostic } from './diagnostics';
 import { WorkspaceState, isTopologyUri, uriToPath, type AnalysisSettings, type DocumentInput } from './state';
 import { readGated } from './fileGate';
 import { Excluder, type ExcludeGlob } from './exclude';
-import { DEFAULT_MAX_FILE_BYTES, TERRAFORM_FILE, TFVARS_FILE, TOPOLOGY_FILE, collectFiles, definesModuleValues, readText, readTfvars } from './workspaceFiles';
+import { ARM_PARAMETERS_FILE, DEFAULT_MAX_FILE_BYTES, TERRAFORM_FILE, TFVARS_FILE, TOPOLOGY_FILE, collectFiles, definesModuleValues, readArmParameters, readText, readTfvars } from './workspaceFiles';
 
 
 export interface ScanOptions {
@@ -40,6 +40,8 @@ export class Workspace {
   private readonly terraformByDir = new Map<WorkspaceState, Map<string, string[]>>();
   /** The `*.tfvars` of each folder, read once; dropped when the watcher reports a change to one. */
   private readonly tfvars = new Map<string, Map<string, string>>();
+  /** The ARM parameter files of each folder, likewise. */
+  private readonly armParameterFiles = new Map<string, Map<string, string>>();
   private readonly published = new Map<string, { findings: readonly Finding[]; versionKey: string; digest: string }>();
   /** Per unit, the excludes from the editor's settings (`citrixFlowLint.exclude`, `files.exclude`). */
   private readonly editorExcludes = new Map<WorkspaceState, readonly ExcludeGlob[]>();
@@ -56,7 +58,7 @@ export class Workspace {
   }
 
   private makeUnit(root: string | undefined): WorkspaceState {
-    const unit: WorkspaceState = new WorkspaceState({ root, catalog: this.catalog, siblingFiles: (uri) => this.terraformSiblings(unit, uri), loadedFile: (file, format, dir) => this.loadedFile(file, format, dir) });
+    const unit: WorkspaceState = new WorkspaceState({ root, catalog: this.catalog, siblingFiles: (uri) => this.terraformSiblings(unit, uri) ?? this.armParameters(unit, uri), loadedFile: (file, format, dir) => this.loadedFile(file, format, dir) });
     return unit;
   }
 
@@ -171,6 +173,14 @@ export class Workspace {
       this.invalidateModule(unit, uri);
       return unit;
     }
+    if (ARM_PARAMETERS_FILE.test(uri)) {
+      // The templates beside it take their parameters' values from it: read them again.
+      const file = uriToPath(uri);
+      if (file) this.armParameterFiles.delete(path.dirname(file));
+      const dir = path.posix.dirname(uri);
+      for (const other of unit.uris()) if (/\.json$/i.test(other) && path.posix.dirname(other) === dir) unit.invalidate(other);
+      return unit;
+    }
     if (this.open.has(uri)) return undefined;
     if (!unit.root && !unit.has(uri)) return undefined;
     const file = uriToPath(uri);
@@ -215,6 +225,7 @@ export class Workspace {
     const files = collectFiles([unit.root], { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES, exclude: excluder, onSkip: options.onSkip });
     this.scannedWith.set(unit, this.excluders.get(unit)?.key ?? '');
     this.tfvars.clear();
+    this.armParameterFiles.clear();
     // Files read before that are now excluded (or gone) leave; open documents stay as the editor has them.
     const collected = new Set(files.map((f) => f.uri));
     for (const uri of unit.uris()) {
@@ -291,6 +302,17 @@ export class Workspace {
       this.terraformByDir.set(unit, byDir);
     }
     return byDir;
+  }
+
+  /** The parameter files beside an ARM template, from disk (they are not documents we track). */
+  private armParameters(unit: WorkspaceState, uri: string): Map<string, string> | undefined {
+    if (!/\.json$/i.test(uri) || ARM_PARAMETERS_FILE.test(uri)) return undefined;
+    const file = uriToPath(uri);
+    if (!file) return undefined;
+    const dir = path.dirname(file);
+    let found = this.armParameterFiles.get(dir);
+    if (!found) this.armParameterFiles.set(dir, (found = readArmParameters(dir, { root: unit.root ?? dir })));
+    return found.size ? found : undefined;
   }
 
   private terraformSiblings(unit: WorkspaceState, uri: string): Map<string, string> | undefined {

@@ -153,6 +153,16 @@ export function readTfvars(dir: string, options: FolderReadOptions = {}): Map<st
   return out;
 }
 
+/** ARM parameter files: `parameters.json`, `azuredeploy.parameters.json`, `main.parameters.json`. */
+export const ARM_PARAMETERS_FILE = /(^|[./\\])parameters\.json$/i;
+
+/** The ARM parameter files of a folder, by path; which one goes with a template is the ARM reader's choice. */
+export function readArmParameters(dir: string, options: FolderReadOptions = {}): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { full, text } of readFolder(dir, (name) => ARM_PARAMETERS_FILE.test(name), options)) out.set(full, text);
+  return out;
+}
+
 export interface FolderReadOptions {
   /** The workspace folder reads stay inside; the folder itself when not given. */
   readonly root?: string;

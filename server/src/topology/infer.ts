@@ -157,7 +157,9 @@ export function inferSite(files: readonly ParsedFile[], options: InferOptions): 
       const confident = guesses.filter((g) => g.confidence === 'high' && (citrix || !INFRASTRUCTURE_ROLES.has(g.role)));
       const scope = confident.some((g) => g.evidence.some((e) => e.kind === 'name' || e.kind === 'group' || e.kind === 'description' || e.kind === 'opens')) ? 'rule-set' : 'file';
       const entry = { uri: rs.uri, ruleSetId: rs.ruleSetId, ruleSetName: rs.ruleSetName, guesses, scope } as const;
-      const adcSide = confident.some((g) => ADC_ROLES.has(g.role)) ? adcInterface(rs.ruleSetName) : undefined;
+      // The subnet's own name only (`subnet:vnet-int/subnet-adc-frontend`): a VNet's name says nothing of the NIC's side.
+      const nicSubnets = ruleSet?.meta?.nicSubnets?.split(', ').map((l) => l.slice(l.lastIndexOf('/') + 1)).join(' ');
+      const adcSide = confident.some((g) => ADC_ROLES.has(g.role)) ? (adcInterface(rs.ruleSetName) ?? (nicSubnets ? adcInterface(nicSubnets) : undefined)) : undefined;
       if (adcSide === 'client' || adcSide === 'server') {
         // The VIP (client) or SNIP (server) NIC of a multi-NIC ADC: it is not the NSIP, and which
         // Gateway or load-balancing flows it carries is not in its name. A hint, never a binding.
@@ -374,9 +376,11 @@ function opensInbound(rs: RuleSet, protocol: number, port: number): boolean {
 }
 
 const ADC_ROLES: ReadonlySet<string> = new Set(['adc', 'adc-nsip']);
-const ADC_CLIENT_WORDS: ReadonlySet<string> = new Set(['client', 'clientside', 'vip', 'frontend', 'front', 'public', 'external', 'ext', 'data']);
-const ADC_SERVER_WORDS: ReadonlySet<string> = new Set(['server', 'serverside', 'snip', 'backend', 'back', 'private', 'internal', 'int']);
-const ADC_MANAGEMENT_WORDS: ReadonlySet<string> = new Set(['management', 'mgmt', 'mgt', 'nsip', 'admin']);
+// `nic01`, `nic11`, `nic12`: the management, client and server NICs as Citrix's ADC ARM templates for Azure name
+// them (`<vm>-nic01`, and each NIC's NSG `<vm>-nic01-nsg`), copied into many sites' own templates.
+const ADC_CLIENT_WORDS: ReadonlySet<string> = new Set(['client', 'clientside', 'vip', 'frontend', 'front', 'public', 'external', 'ext', 'data', 'nic11']);
+const ADC_SERVER_WORDS: ReadonlySet<string> = new Set(['server', 'serverside', 'snip', 'backend', 'back', 'private', 'internal', 'int', 'nic12']);
+const ADC_MANAGEMENT_WORDS: ReadonlySet<string> = new Set(['management', 'mgmt', 'mgt', 'nsip', 'admin', 'nic01']);
 
 /**
  * Which NIC of a multi-NIC ADC a rule set's name says it guards (NetScaler's
@@ -384,7 +388,9 @@ const ADC_MANAGEMENT_WORDS: ReadonlySet<string> = new Set(['management', 'mgmt',
  * Management wins over the others, since `management-server` is still the NSIP.
  */
 export function adcInterface(name: string): 'management' | 'client' | 'server' | undefined {
-  const words = nameWords(name);
+  const split = nameWords(name);
+  // `nic11` is split into `nic`, `11`: joined again, so the templates' NIC numbers are words.
+  const words = [...split, ...split.flatMap((w, i) => (w === 'nic' && /^\d+$/.test(split[i + 1] ?? '') ? [`nic${split[i + 1]}`] : []))];
   if (words.some((w) => ADC_MANAGEMENT_WORDS.has(w))) return 'management';
   if (words.some((w) => ADC_CLIENT_WORDS.has(w))) return 'client';
   if (words.some((w) => ADC_SERVER_WORDS.has(w))) return 'server';

@@ -127,6 +127,39 @@ const cases: Case[] = [
     peers: ['dns-server<-adc-nsip'],
   },
   {
+    name: 'the NIC numbers of Citrix\'s ADC ARM templates: nic01 (management) binds the NSIP, nic11 (client) and nic12 (server) stay hints (jameskindon-citrix)',
+    path: 'azure/adc/network.tf',
+    format: 'terraform',
+    text: ['01', '11', '12'].map((n) => `resource "azurerm_network_security_group" "nic${n}" {\n  name = "citrix-adc-vpx-nic${n}-nsg-0"\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n`).join(''),
+    binds: ['azurerm_network_security_group.nic01: adc,adc-nsip'],
+    hints: ['azurerm_network_security_group.nic11: adc', 'azurerm_network_security_group.nic12: adc'],
+    peers: ['dns-server<-adc-nsip'],
+  },
+  {
+    name: 'an ADC NSG named for nothing but its NIC: the NIC\'s subnet says the side (subnet-adc-frontend: client, whatever its VNet is called)',
+    path: 'azure/adc/azuredeploy.json',
+    format: 'arm',
+    text: JSON.stringify({
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+      contentVersion: '1.0.0.0',
+      resources: [
+        { type: 'Microsoft.Network/networkSecurityGroups', apiVersion: '2023-09-01', name: 'citrix-adc-nsg-a', location: 'westeurope', properties: { securityRules: [] } },
+        {
+          type: 'Microsoft.Network/networkInterfaces',
+          apiVersion: '2023-09-01',
+          name: 'citrix-adc-vm-eth1',
+          location: 'westeurope',
+          properties: {
+            networkSecurityGroup: { id: "[resourceId('Microsoft.Network/networkSecurityGroups', 'citrix-adc-nsg-a')]" },
+            ipConfigurations: [{ name: 'ip', properties: { subnet: { id: "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet-management', 'subnet-adc-frontend')]" } } }],
+          },
+        },
+      ],
+    }, null, 2),
+    binds: [],
+    hints: ['citrix-adc-nsg-a: adc'],
+  },
+  {
     name: "a CloudFormation template's Description names the machine: its management group binds the NSIP, client and server stay hints (aws-quickstart-citrix-adc-waf)",
     path: 'quickstart-citrix-adc-waf/templates/security-group.template.yaml',
     format: 'cloudformation',

@@ -37,10 +37,10 @@ import { member, parseJsonTolerant, type JsonNode } from './json';
  * groups and firewalls' classic rule collections. Parameters with `defaultValue` and
  * variables are resolved when literal; other template functions stay unknown.
  */
-export function parseArm(text: string, uri: string, _options?: ParseOptions): ParsedFile {
+export function parseArm(text: string, uri: string, options?: ParseOptions): ParsedFile {
   const json = parseJsonTolerant(text);
   try {
-    const reader = new ArmReader(text);
+    const reader = new ArmReader(text, parameterFileFor(uri, options?.siblingFiles));
     if (json.root) reader.template(json.root, 'resources');
     const ruleSets = reader.finish();
     const named = reader.namedAddresses();
@@ -55,6 +55,36 @@ export function parseArm(text: string, uri: string, _options?: ParseOptions): Pa
       problems: [...json.problems, { code: 'syntax-error', severity: 'error', span: { start: 0, end: Math.min(1, text.length) }, message: `template could not be read: ${e instanceof Error ? e.message : String(e)}` }],
     };
   }
+}
+
+const PARAMETERS_SCHEMA = /"\$schema"\s*:\s*"[^"]*deploymentParameters\.json/i;
+
+/**
+ * The parameter file that goes with a template, among the files beside it:
+ * `<name>.parameters.json` for `<name>.json` (azuredeploy.json and
+ * azuredeploy.parameters.json, main.json and main.parameters.json), else
+ * the folder's only parameter file (the portal's export writes template.json
+ * and parameters.json). Two candidates and no name match: none, since which
+ * one a deployment uses is not written anywhere.
+ */
+export function parameterFileFor(uri: string, siblings: ReadonlyMap<string, string> | undefined): { values: Map<string, JsonNode>; file: string } | undefined {
+  if (!siblings || siblings.size === 0) return undefined;
+  const base = (p: string): string => decodeURIComponent(p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1));
+  const own = base(uri).replace(/\.json$/i, '').toLowerCase();
+  const candidates = [...siblings].filter(([p, text]) => /\.json$/i.test(p) && PARAMETERS_SCHEMA.test(text.slice(0, 2000)));
+  const named = candidates.find(([p]) => base(p).toLowerCase() === `${own}.parameters.json`);
+  const chosen = named ?? (candidates.length === 1 ? candidates[0] : undefined);
+  if (!chosen) return undefined;
+  const root = parseJsonTolerant(chosen[1]).root;
+  const params = member(root, 'parameters');
+  if (params?.type !== 'object') return undefined;
+  const values = new Map<string, JsonNode>();
+  for (const p of params.props) {
+    const value = member(p.value, 'value');
+    // A Key Vault reference (`"reference": { … }`) is resolved at deployment: no value here.
+    if (value) values.set(p.key, value);
+  }
+  return { values, file: base(chosen[0]) };
 }
 
 /** Copies of one resource read the same text N times: a problem with that text is said once. */
@@ -121,7 +151,10 @@ class ArmReader {
   /** Copied rule resources already added to an NSG that stands for all its copies. */
   private readonly copiedInto = new Set<string>();
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly supplied?: { readonly values: ReadonlyMap<string, JsonNode>; readonly file: string },
+  ) {
     this.lines = new LineIndex(text);
   }
 
@@ -133,14 +166,16 @@ class ArmReader {
     for (const d of this.topScope?.declaredValues(MAX_NAMED_ADDRESSES) ?? []) {
       const texts = addressTexts(d.value);
       const addresses = texts ? concreteAddressList(texts) : undefined;
-      if (addresses) out.push({ name: d.name, kind: d.kind === 'parameter' ? 'parameter' : 'variable', addresses, span: d.span });
+      const from = d.kind === 'parameter' ? this.topScope?.suppliedBy(d.name) : undefined;
+      if (addresses) out.push({ name: d.name, kind: d.kind === 'parameter' ? 'parameter' : 'variable', addresses, span: d.span, ...(from ? { valueFrom: from } : {}) });
     }
     return out;
   }
 
   /** Collects the resources of a template; nested deployments with an inline template are read too. */
   template(root: JsonNode, path: string): void {
-    const ctx = new TemplateScope(member(root, 'parameters'), member(root, 'variables'), this.budget, this.text);
+    // A parameter file gives values to the file's own template, not to nested deployments' inline ones.
+    const ctx = new TemplateScope(member(root, 'parameters'), member(root, 'variables'), this.budget, this.text, false, this.topScope ? undefined : this.supplied);
     this.topScope ??= ctx;
     const resources = member(root, 'resources');
     if (resources?.type === 'array') this.collect(resources.items, path, ctx, undefined, undefined);
@@ -370,7 +405,7 @@ class ArmReader {
     for (const nsg of this.nsgs.values()) {
       const placement = nsgPlacement(nsg.id, associations);
       const networks = nsgNetworks(nsg.id, associations, vnets);
-      const built = azureNsgRuleSet({ id: nsg.id, name: nsg.name, format: 'arm', span: nsg.span, nameSpan: nsg.nameSpan, rules: nsg.rules, appliesTo: placement.appliesTo, stage: placement.stage, meta: nsg.meta });
+      const built = azureNsgRuleSet({ id: nsg.id, name: nsg.name, format: 'arm', span: nsg.span, nameSpan: nsg.nameSpan, rules: nsg.rules, appliesTo: placement.appliesTo, stage: placement.stage, meta: placement.meta ? { ...nsg.meta, ...placement.meta } : nsg.meta });
       this.problems.push(...built.problems);
       const placed = withKnownVirtualNetwork(networks.guardedNetworks ? { ...built.ruleSet, guardedNetworks: networks.guardedNetworks } : built.ruleSet, networks.knownVirtualNetwork);
       out.push(nsg.meta.deployed === 'false' ? notDeployed(placed) : placed);

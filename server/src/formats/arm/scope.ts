@@ -92,6 +92,23 @@ abstract class ScopeBase implements ArmScope {
   }
 }
 
+/** A JSON value as written, every part of it placed at `span`. */
+function literalVal(node: JsonNode, span: Span, depth = 0): Val {
+  if (depth > 64) return unknownVal('(value)', 'nested too deeply', span);
+  switch (node.type) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return { kind: node.type, value: node.value, span } as Val;
+    case 'null':
+      return { kind: 'null', span };
+    case 'array':
+      return { kind: 'array', items: node.items.map((i) => literalVal(i, span, depth + 1)), span };
+    case 'object':
+      return { kind: 'object', props: new Map(node.props.filter((p) => p.value).map((p) => [p.key, literalVal(p.value!, span, depth + 1)])), span };
+  }
+}
+
 /** Parameters and variables of one template (the file's, or a nested deployment's inline template). */
 export class TemplateScope extends ScopeBase {
   private readonly cache = new Map<string, Val>();
@@ -104,14 +121,30 @@ export class TemplateScope extends ScopeBase {
     readonly budget: CopyBudget,
     readonly fileText: string,
     private readonly forKeys = false,
+    /** Values a parameter file beside the template gives (`parameters.<name>.value`), and the file's name. */
+    private readonly supplied?: { readonly values: ReadonlyMap<string, JsonNode>; readonly file: string },
   ) {
     super();
   }
 
   keyScope(): TemplateScope {
     if (this.forKeys) return this;
-    this.keys ??= new TemplateScope(this.parameters, this.variables, this.budget, this.fileText, true);
+    this.keys ??= new TemplateScope(this.parameters, this.variables, this.budget, this.fileText, true, this.supplied);
     return this.keys;
+  }
+
+  /** The parameter file a parameter's value comes from, when it has no default and the file gives one. */
+  suppliedBy(name: string): string | undefined {
+    return !member(member(this.parameters, name), 'defaultValue') && this.suppliedValue(name) ? this.supplied?.file : undefined;
+  }
+
+  private suppliedValue(name: string): JsonNode | undefined {
+    if (!this.supplied) return undefined;
+    const exact = this.supplied.values.get(name);
+    if (exact) return exact;
+    const lower = name.toLowerCase();
+    for (const [k, v] of this.supplied.values) if (k.toLowerCase() === lower) return v;
+    return undefined;
   }
 
   parameter(name: string, span: Span): Val {
@@ -121,8 +154,10 @@ export class TemplateScope extends ScopeBase {
     const decl = member(this.parameters, name);
     if (!decl) return unknownVal(name, `parameter '${name}' is not declared`, span);
     const dv = member(decl, 'defaultValue');
-    if (!dv && this.forKeys) return { kind: 'string', value: `${KEY_MARK}parameters('${name}')${KEY_MARK}`, span };
-    const v = dv ? this.guarded(key, dv, span) : unknownVal(name, `parameter '${name}' has no defaultValue`, decl.span);
+    const given = dv ? undefined : this.suppliedValue(name);
+    if (!dv && !given && this.forKeys) return { kind: 'string', value: `${KEY_MARK}parameters('${name}')${KEY_MARK}`, span };
+    // A parameter file's value is plain JSON (ARM evaluates no expression there); it is reported at the declaration.
+    const v = dv ? this.guarded(key, dv, span) : given ? literalVal(given, decl.span) : unknownVal(name, `parameter '${name}' has no defaultValue${this.supplied ? ` and ${this.supplied.file} gives none` : ''}`, decl.span);
     const out = v.kind === 'unknown' && dv ? unknownVal(v.text, `parameter '${name}': ${v.reason}`, v.span) : v;
     this.cache.set(key, out);
     return out;

@@ -91,10 +91,17 @@ export function nsgNetworks(nsgId: string, associations: readonly NsgAssociation
   return { ...(guardedNetworks.length ? { guardedNetworks } : {}), ...(knownVirtualNetwork ? { knownVirtualNetwork } : {}) };
 }
 
-export function nsgPlacement(nsgId: string, associations: readonly NsgAssociation[]): { appliesTo?: string[]; stage?: RuleSet['stage'] } {
+export function nsgPlacement(nsgId: string, associations: readonly NsgAssociation[]): { appliesTo?: string[]; stage?: RuleSet['stage']; meta?: Record<string, string> } {
   const mine = associations.filter((a) => a.nsg === nsgId);
   if (mine.length === 0) return {};
   const appliesTo = [...new Set(mine.map((a) => a.label))];
+  // The subnets of the NICs it is on say which side of a multi-NIC appliance it guards (`subnet-adc-frontend`).
+  const nicSubnetNames = [...new Set(mine.filter((a) => a.kind === 'nic' && a.nicSubnet).map((a) => a.nicSubnet as string))];
+  if (nicSubnetNames.length) return { ...placementOf(mine, appliesTo, associations), meta: { nicSubnets: nicSubnetNames.join(', ') } };
+  return placementOf(mine, appliesTo, associations);
+}
+
+function placementOf(mine: readonly NsgAssociation[], appliesTo: string[], associations: readonly NsgAssociation[]): { appliesTo?: string[]; stage?: RuleSet['stage'] } {
   const subnets = [...new Set(mine.filter((a) => a.kind === 'subnet').map((a) => a.label))];
   const nics = mine.filter((a) => a.kind === 'nic');
   if (subnets.length === 1 && nics.length === 0) return { appliesTo, stage: { group: subnets[0], order: 0 } };

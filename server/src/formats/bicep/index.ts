@@ -363,7 +363,7 @@ class BicepReader {
         rules: nsg.rules,
         appliesTo: placement.appliesTo,
         stage: placement.stage,
-        meta: nsg.meta,
+        meta: placement.meta ? { ...nsg.meta, ...placement.meta } : nsg.meta,
       });
       this.problems.push(...built.problems);
       const placed = withKnownVirtualNetwork(networks.guardedNetworks ? { ...built.ruleSet, guardedNetworks: networks.guardedNetworks } : built.ruleSet, networks.knownVirtualNetwork);
