@@ -11,6 +11,7 @@ import { loadAndAnalyze } from '../../../server/src/engine/batch';
 import { initTreeSitter, parseAs } from '../../../server/src/formats';
 import { parameterFileFor } from '../../../server/src/formats/arm';
 import { Workspace } from '../../../server/src/service/workspace';
+import { fixturePath } from '../../helpers/fixtures';
 
 before(async () => {
   await initTreeSitter();
@@ -93,4 +94,43 @@ test('the language server reads it from disk, and again when it changes', () => 
   fs.writeFileSync(params, parametersFile('ctx-sf', ['10.0.3.10']));
   ws.fileChanged(pathToFileURL(params).href, 'changed');
   assert.deepEqual(unit.parsedFile(uri)?.ruleSets.map((rs) => rs.name), ['ctx-sf-nsg']);
+});
+
+test('with the parameter file, copied rules still join the NSG read once for all its copies', () => {
+  const text = fs.readFileSync(fixturePath('arm', 'copy-rules-into-copied-nsg.json'), 'utf8');
+  const find = (withFile: boolean) =>
+    parseAs('arm', text, 'file:///ws/adc/template.json', withFile ? { siblingFiles: new Map([['/ws/adc/parameters.json', JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', parameters: { virtualMachineName: { value: 'citrix-adc-vpx' } } })]]) } : undefined);
+  for (const withFile of [false, true]) {
+    const parsed = find(withFile);
+    const copied = parsed.ruleSets.find((rs) => rs.id === 'resources[0]');
+    assert.ok(copied, `${withFile}: ${parsed.ruleSets.map((rs) => rs.name)}`);
+    // The two ssh-22-rule copies are one rule of the NSG read once, before and after the names become known.
+    assert.deepEqual(copied.rules.filter((r) => !r.implicit).map((r) => r.name), ['ssh-22-rule'], `with the parameter file: ${withFile}`);
+    assert.equal(copied.name, withFile ? 'citrix-adc-vpx-nic01-nsg-[copyIndex()]' : "[parameters('virtualMachineName')]-nic01-nsg-[copyIndex()]");
+    assert.deepEqual(parsed.problems.filter((p) => /is not declared in this file/.test(p.message)).map((p) => p.message), [withFile ? 'NSG citrix-adc-vpx-other-nsg is not declared in this file: only the rules written here are known' : "NSG [parameters('virtualMachineName')]-other-nsg is not declared in this file: only the rules written here are known"]);
+  }
+});
+
+test('a NIC copied like its NSG (both named with copyIndex()) is associated with the NSG read once, with its subnet', () => {
+  const text = JSON.stringify({
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    parameters: { vm: { type: 'string', defaultValue: 'adc' } },
+    resources: [
+      { type: 'Microsoft.Network/networkSecurityGroups', apiVersion: '2019-09-01', name: "[concat(parameters('vm'), '-nic11-nsg-', copyIndex())]", copy: { name: 'nsgs', count: 2 }, location: 'westeurope' },
+      {
+        type: 'Microsoft.Network/networkInterfaces',
+        apiVersion: '2019-09-01',
+        name: "[concat(parameters('vm'), '-nic11-', copyIndex())]",
+        copy: { name: 'nics', count: 2 },
+        location: 'westeurope',
+        properties: {
+          networkSecurityGroup: { id: "[resourceId('Microsoft.Network/networkSecurityGroups', concat(parameters('vm'), '-nic11-nsg-', copyIndex()))]" },
+          ipConfigurations: [{ name: 'ip', properties: { subnet: { id: "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'subnet-adc-frontend')]" } } }],
+        },
+      },
+    ],
+  });
+  const parsed = parseAs('arm', text, 'file:///ws/adc/azuredeploy.json');
+  assert.deepEqual(parsed.ruleSets.map((rs) => [rs.name, rs.meta?.nicSubnets]), [['adc-nic11-nsg-[copyIndex()]', 'subnet:vnet/subnet-adc-frontend']]);
 });

@@ -293,7 +293,8 @@ class ArmReader {
     const keyVal = nameNode && !literalName ? entry.ctx.keyScope().toVal(nameNode) : undefined;
     const nsg: NsgBuild = {
       id,
-      name: literalName ?? (copy ? fallback : nameVal?.kind === 'unknown' ? nameVal.text : entry.path),
+      // An NSG read once for all its copies is named by what its name is known to be: `adc-nic01-nsg-[copyIndex()]`.
+      name: literalName ?? (copy ? fallback : keyVal?.kind === 'string' && nameVal?.kind === 'unknown' && keyVal.value.includes(COPY_INDEX_KEY) ? readableKey(keyVal.value) : nameVal?.kind === 'unknown' ? nameVal.text : entry.path),
       literalName,
       nameKey: literalName ?? (keyVal?.kind === 'string' ? keyVal.value : undefined),
       span: entry.node.span,
@@ -492,7 +493,14 @@ class ArmReader {
       if (name !== undefined && slash > 0) {
         const parentName = name.slice(0, slash);
         name = name.slice(slash + 1);
-        target = [...this.nsgs.values()].find((n) => n.literalName === parentName) ?? this.undeclared(parentName, nameVal!.span);
+        // `…-nsg-0/ssh`, one copy of a rule loop, belongs to the NSG copied by the same index and read once for all copies.
+        const copied = [...this.nsgs.values()].find((n) => n.literalName === undefined && n.nameKey !== undefined && n.meta.copies !== undefined && keyMatches(n.nameKey, parentName));
+        target = [...this.nsgs.values()].find((n) => n.literalName === parentName) ?? copied ?? this.undeclared(parentName, nameVal!.span);
+        if (target === copied && e.copy) {
+          const seen = `${e.path}\u0000${target.id}`;
+          if (this.copiedInto.has(seen)) return;
+          this.copiedInto.add(seen);
+        }
       } else if (keyVal?.kind === 'string' && keySlash > 0) {
         // `[concat(parameters('vm'), '-nsg/ssh')]` with no default: the NSG whose name is built from the same parameter.
         const parentKey = keyVal.value.slice(0, keySlash);
@@ -543,7 +551,10 @@ class ArmReader {
       const id = prop(v, 'id');
       if (!id) return undefined;
       const name = id.kind === 'ref' ? id.name : id.kind === 'string' ? id.value.slice(id.value.lastIndexOf('/') + 1) : undefined;
-      return name ? [...this.nsgs.values()].find((n) => n.literalName === name)?.id : undefined;
+      if (!name) return undefined;
+      const nsgs = [...this.nsgs.values()];
+      // A NIC of copy 0 names `…-nsg-0`: the NSG read once for all its copies.
+      return (nsgs.find((n) => n.literalName === name) ?? nsgs.find((n) => n.literalName === undefined && n.nameKey !== undefined && n.meta.copies !== undefined && (n.nameKey === name || keyMatches(n.nameKey, name))))?.id;
     };
     const nameOf = (v: Val): string => {
       const n = prop(v, 'name');
@@ -577,7 +588,8 @@ class ArmReader {
       if (e.type !== NIC_TYPE) continue;
       const v = e.ctx.toVal(e.node);
       const props = prop(v, 'properties');
-      const nsg = nsgOf(prop(props, 'networkSecurityGroup'));
+      // A NIC copied like its NSG names it with copyIndex(): the name keys of the two are the same.
+      const nsg = nsgOf(prop(props, 'networkSecurityGroup')) ?? nsgOf(prop(prop(e.ctx.keyScope().toVal(e.node), 'properties'), 'networkSecurityGroup'));
       if (!nsg) continue;
       let nicSubnet: string | undefined;
       const configs = prop(props, 'ipConfigurations');
