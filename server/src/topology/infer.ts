@@ -389,8 +389,12 @@ const ADC_MANAGEMENT_WORDS: ReadonlySet<string> = new Set(['management', 'mgmt',
  */
 export function adcInterface(name: string): 'management' | 'client' | 'server' | undefined {
   const split = nameWords(name);
-  // `nic11` is split into `nic`, `11`: joined again, so the templates' NIC numbers are words.
-  const words = [...split, ...split.flatMap((w, i) => (w === 'nic' && /^\d+$/.test(split[i + 1] ?? '') ? [`nic${split[i + 1]}`] : []))];
+  // `nic11` is split into `nic`, `11`: joined again, so the templates' NIC numbers are words. Their HA templates put
+  // the number last instead (`ns-vpx-nic-nsg[copyIndex()]-11`, `ADC-VPX-NSG-[copyIndex()]-12`): the last word of an
+  // NSG's or NIC's name, when it is 01, 11 or 12, is that NIC's number too.
+  const last = split[split.length - 1] ?? '';
+  const trailing = /^(01|11|12)$/.test(last) && split.some((w) => w === 'nsg' || w === 'nic') ? [`nic${last}`] : [];
+  const words = [...split, ...trailing, ...split.flatMap((w, i) => (w === 'nic' && /^\d+$/.test(split[i + 1] ?? '') ? [`nic${split[i + 1]}`] : []))];
   if (words.some((w) => ADC_MANAGEMENT_WORDS.has(w))) return 'management';
   if (words.some((w) => ADC_CLIENT_WORDS.has(w))) return 'client';
   if (words.some((w) => ADC_SERVER_WORDS.has(w))) return 'server';

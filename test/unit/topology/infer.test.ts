@@ -136,6 +136,15 @@ const cases: Case[] = [
     peers: ['dns-server<-adc-nsip'],
   },
   {
+    name: 'the HA templates put the NIC number last (ns-vpx-nic-nsg[copyIndex()]-11): the same sides (netscaler-adc-azure-templates)',
+    path: 'templates/high_availability/3nic/network.tf',
+    format: 'terraform',
+    text: ['01', '11', '12'].map((n) => `resource "azurerm_network_security_group" "n${n}" {\n  name = "ns-vpx-nic-nsg[copyIndex()]-${n}"\n  location = "westeurope"\n  resource_group_name = "rg"\n}\n`).join(''),
+    binds: ['azurerm_network_security_group.n01: adc,adc-nsip'],
+    hints: ['azurerm_network_security_group.n11: adc', 'azurerm_network_security_group.n12: adc'],
+    peers: ['dns-server<-adc-nsip'],
+  },
+  {
     name: 'an ADC NSG named for nothing but its NIC: the NIC\'s subnet says the side (subnet-adc-frontend: client, whatever its VNet is called)',
     path: 'azure/adc/azuredeploy.json',
     format: 'arm',
