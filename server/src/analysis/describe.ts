@@ -73,8 +73,8 @@ export function portSetInWords(set: PortSet): string {
  * by kind, group and collection at once (`network, group 200, collection
  * 4000`), rather than the one number it is sorted by.
  */
-export function priorityInWords(priority: { readonly value: number; readonly text?: string }): string {
-  return priority.text ?? `priority ${priority.value}`;
+export function priorityInWords(rule: Pick<Rule, 'priority' | 'meta'>): string {
+  return rule.meta?.collectionPriority ?? `priority ${rule.priority?.value}`;
 }
 
 /** `"DenyAllInbound" (priority 4000, line 42)` or `the default policy of INPUT (DROP, line 3)`. */
@@ -89,7 +89,7 @@ export function decidingRuleInWords(file: ParsedFile | undefined, ruleSet: RuleS
   const firstLine = rule.raw.split(/\r?\n/)[0].trim();
   const label = rule.name ?? (/^line \d/.test(rule.id) && firstLine ? (firstLine.length > 70 ? `${firstLine.slice(0, 67)}…` : firstLine) : rule.id);
   const details: string[] = [];
-  if (rule.priority) details.push(priorityInWords(rule.priority));
+  if (rule.priority) details.push(priorityInWords(rule));
   if (rule.implicit) details.push(`built-in rule of ${ruleSet.name}`);
   else if (file) details.push(`line ${lineOf(file, rule.span.start)}`);
   return `"${label}"${details.length ? ` (${details.join(', ')})` : ''}`;
@@ -163,10 +163,10 @@ export function ruleShort(file: ParsedFile | undefined, ruleSet: RuleSet, rule: 
     return `the default of ${ruleSet.name}${where ? ` (${where.slice(2)})` : ''}`;
   }
   const details: string[] = [];
-  if (rule.priority) details.push(priorityInWords(rule.priority));
+  if (rule.priority) details.push(priorityInWords(rule));
   if (rule.implicit) details.push('built in');
   else if (!rule.priority && file) details.push(`line ${lineOf(file, rule.span.start)}`);
   if (rule.name) return `${rule.name}${details.length ? ` (${details.join(', ')})` : ''}`;
   if (rule.implicit) return `the built-in rule ${rule.id}`;
-  return `the rule on line ${file ? lineOf(file, rule.span.start) : '?'}${rule.priority ? ` (${priorityInWords(rule.priority)})` : ''}`;
+  return `the rule on line ${file ? lineOf(file, rule.span.start) : '?'}${rule.priority ? ` (${priorityInWords(rule)})` : ''}`;
 }

@@ -194,7 +194,7 @@ function verbOf(rule: Rule): string {
 function evaluationInWords(ruleSet: RuleSet, rule: Rule): string {
   switch (ruleSet.semantics) {
     case 'priority-first-match':
-      return rule.priority ? (rule.priority.text ? `evaluated in policy order (${rule.priority.text})` : `evaluated at priority ${rule.priority.value}`) : 'evaluated in priority order';
+      return rule.priority ? (rule.meta?.collectionPriority ? `evaluated in policy order (${rule.meta.collectionPriority})` : `evaluated at priority ${rule.priority.value}`) : 'evaluated in priority order';
     case 'first-match':
       return `rule ${rule.order + 1} of ${rule.chain ?? ruleSet.name}, first match wins`;
     case 'union-of-allows':

@@ -159,7 +159,9 @@ export function inferSite(files: readonly ParsedFile[], options: InferOptions): 
       const entry = { uri: rs.uri, ruleSetId: rs.ruleSetId, ruleSetName: rs.ruleSetName, guesses, scope } as const;
       // The subnet's own name only (`subnet:vnet-int/subnet-adc-frontend`): a VNet's name says nothing of the NIC's side.
       const nicSubnets = ruleSet?.meta?.nicSubnets?.split(', ').map((l) => l.slice(l.lastIndexOf('/') + 1)).join(' ');
-      const adcSide = confident.some((g) => ADC_ROLES.has(g.role)) ? (adcInterface(rs.ruleSetName) ?? (nicSubnets ? adcInterface(nicSubnets) : undefined)) : undefined;
+      // The resource's address, else the name it gives the NSG or group (`name = "ns-vpx-nic-nsg-11"`), else its NICs' subnets.
+      const givenName = ruleSet?.meta?.nsgName ?? ruleSet?.meta?.groupName;
+      const adcSide = confident.some((g) => ADC_ROLES.has(g.role)) ? (adcInterface(rs.ruleSetName) ?? (givenName ? adcInterface(givenName) : undefined) ?? (nicSubnets ? adcInterface(nicSubnets) : undefined)) : undefined;
       if (adcSide === 'client' || adcSide === 'server') {
         // The VIP (client) or SNIP (server) NIC of a multi-NIC ADC: it is not the NSIP, and which
         // Gateway or load-balancing flows it carries is not in its name. A hint, never a binding.

@@ -48,8 +48,8 @@ export function fileOf(rule: Rule, owner: ParsedFile, files: readonly ParsedFile
 /** `"AllowIca" (priority 100, line 12)`, or `the rule at line 12` for formats without rule names. */
 export function ruleLabel(file: ParsedFile, rule: Rule): string {
   const where = rule.implicit ? 'built in' : `line ${lineOf(file, rule.span.start)}`;
-  if (!rule.name) return rule.implicit ? `the built-in rule ${rule.id}` : `the rule at ${where}${rule.priority ? ` (${priorityInWords(rule.priority)})` : ''}`;
-  return `"${rule.name}" (${rule.priority ? `${priorityInWords(rule.priority)}, ` : ''}${where})`;
+  if (!rule.name) return rule.implicit ? `the built-in rule ${rule.id}` : `the rule at ${where}${rule.priority ? ` (${priorityInWords(rule)})` : ''}`;
+  return `"${rule.name}" (${rule.priority ? `${priorityInWords(rule)}, ` : ''}${where})`;
 }
 
 /**
