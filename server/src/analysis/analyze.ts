@@ -322,7 +322,8 @@ export class AnalysisCache {
     const replaced = new Map<ParsedFile, ParsedFile>();
     const links = new Map<string, { inputs: readonly ParsedFile[]; outputs: readonly ParsedFile[] }>();
     for (const [dir, inputs] of folders) {
-      if (!inputs.some((f) => f.ruleSets.some((rs) => rs.meta?.declared === 'elsewhere'))) continue;
+      // Only folders where linking changes something: rules declared elsewhere, or subnets and associations in other files.
+      if (!inputs.some((f) => f.ruleSets.some((rs) => rs.meta?.declared === 'elsewhere')) && !(inputs.length > 1 && inputs.some((f) => f.moduleNetworks?.associations.length))) continue;
       const hit = this.links.get(dir);
       const entry = hit && sameItems(hit.inputs, inputs) ? hit : { inputs, outputs: linkTerraformModules(inputs) };
       links.set(dir, entry);

@@ -188,6 +188,8 @@ export interface GuardedNetwork {
   readonly addresses: AddressSet;
   /** Where its prefixes are written. */
   readonly span: Span;
+  /** The file that writes them, when not the rule set's own (a subnet in another file of the module). */
+  readonly uri?: string;
 }
 
 export interface DevicePlacement {
@@ -270,6 +272,17 @@ export interface ParsedFile {
    * comment at the top of the file.
    */
   readonly description?: { readonly text: string; readonly span: Span };
+  /**
+   * Terraform: the subnets this file writes with literal prefixes and the
+   * NSG associations it declares, by resource address, so linking can place
+   * an NSG declared in another file of the module (network.tf beside nsg.tf).
+   */
+  readonly moduleNetworks?: ModuleNetworks;
+}
+
+export interface ModuleNetworks {
+  readonly subnets: readonly { readonly address: string; readonly addresses: AddressSet; readonly span: Span }[];
+  readonly associations: readonly { readonly nsg: string; readonly subnet: string }[];
 }
 
 export interface NamedAddresses {

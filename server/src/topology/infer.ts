@@ -242,7 +242,7 @@ function inferAddresses(
       if (!protects || !ruleSet) continue;
       // The subnet an NSG of the role guards holds the role's hosts; for the rule set itself its own rules say which.
       for (const network of ruleSet.guardedNetworks ?? []) {
-        for (const role of protects) add(fromSubnets, role, network.addresses, { kind: network.kind ?? 'subnet', name: network.name, uri: parsed.uri, span: network.span }, true);
+        for (const role of protects) add(fromSubnets, role, network.addresses, { kind: network.kind ?? 'subnet', name: network.name, uri: network.uri ?? parsed.uri, span: network.span }, true);
       }
       for (const [named, evidence] of rs.peers) {
         for (const e of evidence) {

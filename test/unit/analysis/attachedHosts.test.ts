@@ -209,3 +209,21 @@ test('inference: a group bound to the VDAs by its name gives them the address of
   assert.equal(vda.addresses.toString(), '10.0.2.10');
   assert.deepEqual(vda.evidence.map((e) => `${e.kind} ${e.name}`), ['host aws_instance.app_a']);
 });
+
+test('Terraform: an NSG in nsg.tf is placed in front of the subnet network.tf declares and associates it with', () => {
+  const nsg = 'resource "azurerm_network_security_group" "apps" {\n  name                = "nsg-apps"\n  location            = "westeurope"\n  resource_group_name = "rg"\n}\n';
+  const network =
+    'resource "azurerm_subnet" "apps" {\n  name                 = "snet-apps"\n  resource_group_name  = "rg"\n  virtual_network_name = "vnet"\n  address_prefixes     = ["10.0.2.0/24"]\n}\n' +
+    'resource "azurerm_subnet_network_security_group_association" "apps" {\n  subnet_id                 = azurerm_subnet.apps.id\n  network_security_group_id = azurerm_network_security_group.apps.id\n}\n';
+  const files = [parseAs('terraform' as FormatId, nsg, 'file:///ws/nsg.tf'), parseAs('terraform' as FormatId, network, 'file:///ws/network.tf')];
+  const analysis = analyzeParsed(files, readTopology('roles:\n  gateway-snip: [10.0.1.10]\n  vda: [10.0.2.0/24]\n', 'file:///ws/citrix-flows.yaml'), { workspaceRoot: '/ws' });
+  const placed = analysis.files.find((f) => f.uri === 'file:///ws/nsg.tf')?.ruleSets[0];
+  assert.deepEqual(placed?.guardedNetworks?.map((g) => `${g.name} ${g.addresses} ${g.uri}`), ['azurerm_subnet.apps 10.0.2.0/24 file:///ws/network.tf']);
+  assert.deepEqual(placed?.appliesTo, ['subnet azurerm_subnet.apps']);
+  const q = flow('inbound tcp 10.0.1.10 -> 10.0.2.5:1494');
+  const { hops } = pathHops({ files: analysis.files, bound: analysis.binding.bound, guarding: analysis.guarding, topology: analysis.topology }, { protocols: q.protocols, source: q.source, destination: q.destination, destinationPorts: q.destinationPorts });
+  assert.deepEqual(hops.map((h) => `${h.file.uri} ${h.why}`), ['file:///ws/nsg.tf associated with azurerm_subnet.apps (10.0.2.0/24)']);
+  // With the subnet and its association in the NSG's own file, nothing is added a second time.
+  const one = analyzeParsed([parseAs('terraform' as FormatId, nsg + network, 'file:///ws/main.tf'), parseAs('terraform' as FormatId, network.replace(/apps/g, 'other'), 'file:///ws/other.tf')], readTopology('', 'file:///ws/citrix-flows.yaml'), { workspaceRoot: '/ws' });
+  assert.deepEqual(one.files.find((f) => f.uri === 'file:///ws/main.tf')?.ruleSets[0].guardedNetworks?.map((g) => g.name), ['azurerm_subnet.apps']);
+});

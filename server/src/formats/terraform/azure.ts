@@ -1,4 +1,4 @@
-import type { GuardedNetwork, MatchCondition, ParseProblem, Rule, RuleSet, Span, Unresolved } from '../../model';
+import type { GuardedNetwork, MatchCondition, ModuleNetworks, ParseProblem, Rule, RuleSet, Span, Unresolved } from '../../model';
 import { literalPrefixList, withKnownVirtualNetwork } from '../azure/stages';
 import { AddressSet } from '../../net';
 import { azureNsgRuleSet, azureRuleFromProperties, uniqueRuleId } from '../azure/nsg';
@@ -203,6 +203,27 @@ export function azureRuleSets(ctx: Context): RuleSet[] {
     const withVnet = withKnownVirtualNetwork(ruleSet, n.vnets.size === 1 ? vnetAddresses.get([...n.vnets][0]) : undefined);
     return n.guards.length ? { ...withVnet, guardedNetworks: n.guards } : withVnet;
   });
+}
+
+/**
+ * The subnets with literal prefixes and the subnet–NSG associations this file
+ * declares, for linking across the module's files (a subnet counted or made
+ * per `for_each` has a prefix per instance and is left out).
+ */
+export function azureModuleNetworks(ctx: Context): ModuleNetworks | undefined {
+  const subnets: ModuleNetworks['subnets'][number][] = [];
+  const associations: ModuleNetworks['associations'][number][] = [];
+  for (const r of ctx.resources) {
+    if (r.type === 'azurerm_subnet' && !attribute(r.block.body, 'count') && !attribute(r.block.body, 'for_each')) {
+      const prefixes = literalPrefixes(ctx, r.block.body, ['address_prefixes', 'address_prefix']);
+      if (prefixes?.addresses) subnets.push({ address: r.address, addresses: prefixes.addresses, span: prefixes.span });
+    } else if (r.type === 'azurerm_subnet_network_security_group_association' && !attribute(r.block.body, 'count') && !attribute(r.block.body, 'for_each')) {
+      const nsg = scalar(ctx, r.block.body, 'network_security_group_id', new Map());
+      const subnet = scalar(ctx, r.block.body, 'subnet_id', new Map());
+      if (nsg?.value.kind === 'ref' && subnet?.value.kind === 'ref') associations.push({ nsg: baseAddress(nsg.value.address), subnet: baseAddress(subnet.value.address) });
+    }
+  }
+  return subnets.length || associations.length ? { subnets, associations } : undefined;
 }
 
 /** How a subnet names its VNet: the resource it references, or the literal name in its resource group (names are unique only there). */

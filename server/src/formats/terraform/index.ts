@@ -4,7 +4,7 @@ import { concreteAddressList, MAX_NAMED_ADDRESSES } from '../namedAddresses';
 import { incrementalTreesOf, isTreeSitterReady } from '../treeSitter';
 import { awsRuleSets } from './aws';
 import { awsNaclRuleSets } from './awsNacl';
-import { azureRuleSets } from './azure';
+import { azureModuleNetworks, azureRuleSets } from './azure';
 import { attachFirewallRoutes, azureFirewallRuleSets } from './azureFirewall';
 import { resourceInstances, scalar, type Context, type Resource } from './common';
 import { SubnetPlacementBuilder, withGuardedNetworks, withSubnetStages } from '../aws/subnetStages';
@@ -68,6 +68,12 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   const ruleSets = cloudRuleSets(ctx).map((rs) => withValueOrigins(rs, ctx.resolver));
   problems.sort((a, b) => a.span.start - b.span.start);
   const named = namedAddresses(doc.body, defs, ctx.resolver);
+  let networks: ReturnType<typeof azureModuleNetworks>;
+  try {
+    networks = azureModuleNetworks(ctx);
+  } catch {
+    // Placement across files only adds where rule sets sit; without it each file's own associations still hold.
+  }
   return {
     uri,
     format: 'terraform',
@@ -76,6 +82,7 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
     problems,
     comments: [...doc.comments].sort((a, b) => a.span.start - b.span.start),
     ...(named.length ? { namedAddresses: named } : {}),
+    ...(networks ? { moduleNetworks: networks } : {}),
   };
 }
 
