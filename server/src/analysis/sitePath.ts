@@ -186,6 +186,10 @@ function deviceHops(file: ParsedFile, deviceRuleSets: readonly RuleSet[], query:
   return hops;
 }
 
+function placeInSentence(place: HopPlace): string {
+  return place === 'source-host' || place === 'destination-host' ? `as the ${place === 'source-host' ? "sender's" : "receiver's"} own firewall` : `in front of the ${place === 'source-network' ? "sender's" : "receiver's"} network`;
+}
+
 /**
  * Rule sets placed by a role alone know only that they protect some host of
  * that role. Several of them in different files at the same place (the
@@ -196,10 +200,6 @@ function deviceHops(file: ParsedFile, deviceRuleSets: readonly RuleSet[], query:
  * not known, so such hops leave the walk (each is still judged alone, as its
  * role's own rule set); one file per place keeps its hops.
  */
-function placeInSentence(place: HopPlace): string {
-  return place === 'source-host' || place === 'destination-host' ? `as the ${place === 'source-host' ? "sender's" : "receiver's"} own firewall` : `in front of the ${place === 'source-network' ? "sender's" : "receiver's"} network`;
-}
-
 function inSeries(byRoleOnly: readonly PathHop[], notOnPath: NotOnPath[]): PathHop[] {
   const groups = new Map<string, PathHop[]>();
   for (const h of byRoleOnly) {
