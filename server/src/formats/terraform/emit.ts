@@ -59,6 +59,23 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
   return { edits: w.out.edits(file.uri) };
 };
 
+/**
+ * The last texts the writer parsed: an editor asks for code actions at every
+ * cursor move on one version of a file, and reading a 10,000-line file again
+ * for each took most of a code action's time. The writer only reads the tree.
+ */
+const recentTrees: { text: string; doc: ReturnType<typeof parseHcl> }[] = [];
+const RECENT_TREES = 4;
+
+function hclOf(text: string): ReturnType<typeof parseHcl> {
+  const hit = recentTrees.find((t) => t.text === text);
+  if (hit) return hit.doc;
+  const doc = parseHcl(text);
+  recentTrees.unshift({ text, doc });
+  recentTrees.length = Math.min(recentTrees.length, RECENT_TREES);
+  return doc;
+}
+
 type HclItem = { readonly attr: string; readonly value: string } | { readonly comment: string } | { readonly block: string; readonly items: readonly HclItem[] } | { readonly blank: true };
 
 function hclString(s: string): string {
@@ -78,7 +95,7 @@ class Writer {
   constructor(file: ParsedFile) {
     this.text = file.text;
     this.eol = eolOf(file.text);
-    const doc = parseHcl(file.text);
+    const doc = hclOf(file.text);
     this.resources = blocksOf(doc.body, 'resource');
     for (const v of blocksOf(doc.body, 'variable')) if (v.labels[0]) this.variables.add(v.labels[0].value);
     for (const r of this.resources) {
