@@ -1,5 +1,5 @@
 import { graphlib, layout } from '@dagrejs/dagre';
-import type { FlowMapEdge, FlowMapGroup, FlowMapNode, FlowMapVerdict } from '../../server/src/service/flowMapTypes';
+import type { FlowMapEdge, FlowMapGroup, FlowMapLocation, FlowMapNode, FlowMapVerdict } from '../../server/src/service/flowMapTypes';
 import { clip, svg, textWidth } from './dom';
 import { VERDICTS, VERDICT_LABEL, type Filtered } from './view';
 
@@ -54,6 +54,8 @@ export interface GraphCallbacks {
   /** The flows of the line or label under the mouse (one, or the whole bundle of a pair of roles). */
   onEdgeHover(edges: readonly FlowMapEdge[] | undefined, event: MouseEvent): void;
   onEdgeClick(edges: readonly FlowMapEdge[]): void;
+  /** A hop mark on a line: the line's flows, and where the hop decides. */
+  onHopClick(edges: readonly FlowMapEdge[], location: FlowMapLocation): void;
   onNodeClick(node: FlowMapNode): void;
   onBackgroundClick(): void;
 }
@@ -167,6 +169,8 @@ export interface BundleHop {
   readonly reached: boolean;
   /** What it decides, per flow: `TCP 2598: dmz_in blocks (the rule on line 18)`. */
   readonly lines: readonly string[];
+  /** Where the verdict the mark shows is decided. */
+  readonly location: FlowMapLocation;
 }
 
 /**
@@ -177,20 +181,20 @@ export interface BundleHop {
  */
 export function bundleHops(edges: readonly FlowMapEdge[]): BundleHop[] {
   const rank = new Map(VERDICTS.map((v, i) => [v, i]));
-  const hops = new Map<string, { ruleSet: string; file: string; place: string; verdict: FlowMapVerdict; reached: boolean; lines: string[] }>();
+  const hops = new Map<string, { ruleSet: string; file: string; place: string; verdict: FlowMapVerdict; reached: boolean; lines: string[]; location: FlowMapLocation }>();
   for (const edge of edges) {
     for (const h of edge.path?.hops ?? []) {
       const key = `${h.file}\u0000${h.ruleSet}`;
       const line = `${edge.label}: ${h.text}`;
       const known = hops.get(key);
       if (!known) {
-        hops.set(key, { ruleSet: h.ruleSet, file: h.file, place: h.place, verdict: h.verdict, reached: h.reached, lines: [line] });
+        hops.set(key, { ruleSet: h.ruleSet, file: h.file, place: h.place, verdict: h.verdict, reached: h.reached, lines: [line], location: h.location });
         continue;
       }
       known.lines.push(line);
       // A mark shows what reaches the hop first; what a hop would decide alone counts only where nothing reaches it.
-      if (h.reached && !known.reached) Object.assign(known, { verdict: h.verdict, reached: true });
-      else if (h.reached === known.reached && (rank.get(h.verdict) ?? 0) < (rank.get(known.verdict) ?? 0)) known.verdict = h.verdict;
+      if (h.reached && !known.reached) Object.assign(known, { verdict: h.verdict, reached: true, location: h.location });
+      else if (h.reached === known.reached && (rank.get(h.verdict) ?? 0) < (rank.get(known.verdict) ?? 0)) Object.assign(known, { verdict: h.verdict, location: h.location });
     }
   }
   return [...hops.values()];
@@ -329,10 +333,16 @@ export function renderGraph(filtered: Filtered, groups: readonly FlowMapGroup[],
     const at = hopPositions(e.points, hops.length, e);
     hops.forEach((hop, i) => {
       const title = `Hop ${i + 1} of ${hops.length}: ${hop.ruleSet} (${hop.file}), ${hop.place}\n${hop.lines.join('\n')}`;
-      group.append(svg('g', { class: `hop verdict-${hop.verdict}${hop.reached ? '' : ' unreached'}`, 'data-hop': i + 1, 'data-rule-set': hop.ruleSet, 'data-verdict': hop.verdict, transform: `translate(${at[i].x.toFixed(1)},${at[i].y.toFixed(1)})` },
+      const mark = svg('g', { class: `hop verdict-${hop.verdict}${hop.reached ? '' : ' unreached'}`, 'data-hop': i + 1, 'data-rule-set': hop.ruleSet, 'data-verdict': hop.verdict, 'data-goto': `${hop.location.file}:${hop.location.line ?? ''}`, transform: `translate(${at[i].x.toFixed(1)},${at[i].y.toFixed(1)})` },
         svg('circle', { r: 5.5 }),
         svg('text', { y: 3, 'text-anchor': 'middle' }, String(i + 1)),
-        svg('title', {}, title)));
+        svg('title', {}, title));
+      // A mark opens its own hop's rule, not the line's: the line opens the rule of the flow's worst verdict.
+      mark.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        callbacks.onHopClick(bundle.edges, hop.location);
+      });
+      group.append(mark);
     });
     edgeLayer.append(group);
     const label = svg('g', { class: `edge-label verdict-${bundle.verdict}`, ...attrs, transform: `translate(${e.x},${e.y})` },

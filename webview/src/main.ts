@@ -1,4 +1,4 @@
-import type { FlowMapEdge, FlowMapModel, FlowMapNode, FlowMapVerdict, HostToWebview, WebviewToHost } from '../../server/src/service/flowMapTypes';
+import type { FlowMapEdge, FlowMapLocation, FlowMapModel, FlowMapNode, FlowMapVerdict, HostToWebview, WebviewToHost } from '../../server/src/service/flowMapTypes';
 import { edgeCard, edgeDetails, flowList, nodeDetails, roleLabel, summaryDetails } from './details';
 import { h } from './dom';
 import { renderGraph, type RenderedGraph } from './graph';
@@ -90,6 +90,7 @@ class FlowMapApp {
       const graph = renderGraph(filtered, model.groups, {
         onEdgeHover: (edges, ev) => this.hover(edges, ev),
         onEdgeClick: (edges) => this.bundleClicked(edges),
+        onHopClick: (edges, location) => this.hopClicked(edges, location),
         onNodeClick: (node) => this.nodeClicked(node),
         onBackgroundClick: () => this.select(undefined),
       });
@@ -184,6 +185,14 @@ class FlowMapApp {
     this.select({ kind: 'pair', id: `${first.source}${PAIR_SEPARATOR}${first.target}` });
     const target = first.fix ?? first.decidingRule?.location ?? first.goTo;
     if (target) this.host.open(target, !!first.fix);
+  }
+
+  /** A hop mark: the line's flows are selected as a click on the line does, and the hop's own rule opens. */
+  private hopClicked(edges: readonly FlowMapEdge[], location: FlowMapLocation): void {
+    const [first] = edges;
+    if (!first) return;
+    this.select(edges.length === 1 ? { kind: 'edge', id: first.id } : { kind: 'pair', id: `${first.source}${PAIR_SEPARATOR}${first.target}` });
+    this.host.open(location, false);
   }
 
   private nodeClicked(node: FlowMapNode): void {

@@ -206,6 +206,7 @@ test('report html draws the hops of a flow\'s way on its edge, in packet order, 
     await page.waitForSelector('svg.graph .node');
 
     const edge = 'svg.graph .edge[data-source="gateway-snip"][data-target="vda"]';
+    const reliabilityAndIca = ['gateway.gateway-snip-to-vda.ica', 'gateway.gateway-snip-to-vda.ica-session-reliability'];
     const marks = await page.$$eval(`${edge} .hop`, (els) => els.map((e) => ({ n: e.getAttribute('data-hop'), ruleSet: e.getAttribute('data-rule-set'), verdict: e.getAttribute('data-verdict'), unreached: e.classList.contains('unreached') })));
     // Of the pair's two flows, the ASA blocks one and passes the other; the NSG is reached by 1494 and passes it;
     // the VDA's firewall blocks 1494 (2598 never reaches it).
@@ -217,6 +218,10 @@ test('report html draws the hops of a flow\'s way on its edge, in packet order, 
     // In packet order from the SNIP (left) to the VDA (right), and on the drawn line's span.
     const xs = await page.$$eval(`${edge} .hop`, (els) => els.map((e) => Number(/translate\(([-\d.]+)/.exec(e.getAttribute('transform') ?? '')?.[1])));
     assert.ok(xs.every((x, i) => i === 0 || x > xs[i - 1]), `marks left to right: ${xs}`);
+    // Each mark goes to its own hop's deciding line: the ASA's deny of 2598, the VDA firewall's default for 1494.
+    assert.deepEqual(await page.$$eval(`${edge} .hop`, (els) => els.map((e) => e.getAttribute('data-goto'))), ['dmz/dmz-fw.asa:18', 'azure/spoke.tf:13', 'vda/host-firewall.ps1:1']);
+    await page.click(`${edge} .hop[data-hop="3"]`);
+    assert.deepEqual((await page.$$eval('aside.side .flow-list li', (els) => els.map((e) => e.getAttribute('data-edge')))).sort(), reliabilityAndIca, 'a mark selects its line\'s flows');
     const filled = await page.$eval(`${edge} .hop[data-hop="1"] circle`, (e) => getComputedStyle(e).fill);
     assert.equal(filled, LIGHT.blocked);
     await page.screenshot({ path: path.join(RESULTS, 'ica-path.png') });
