@@ -13,7 +13,7 @@ export default {
   checkers: ['typescript'],
   tsconfigFile: 'server/tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  ignorePatterns: ['out', 'dist', '.cache', 'test-results', 'reports', 'bench/*.json'],
+  ignorePatterns: ['out', 'dist', '.cache', 'test-results', 'reports', 'bench/*.json', 'stryker-tmp'],
   coverageAnalysis: 'all',
   incremental: true,
   // One mutant at a time: the machine has 2 cores shared by several engineers.
@@ -22,4 +22,7 @@ export default {
   thresholds: { high: 85, low: 75, break: null },
   reporters: ['clear-text', 'progress', 'json'],
   cleanTempDir: 'always',
+  // Not a dot folder: the engine skips hidden folders below a workspace it scans (a hostile repository's .git and
+  // the like), so tests that scan a fixture folder found nothing in `.stryker-tmp/sandbox-…`.
+  tempDirName: 'stryker-tmp',
 };
