@@ -79,7 +79,11 @@ for (const [count, seed] of [[40, 1], [120, 7], [400, 42]] as const) {
     for (let i = 0; i < 300; i++) {
       const proto = (['tcp', 'udp', 'icmp'] as const)[next(3)];
       const net = next(7);
-      const port = proto === 'icmp' ? undefined : next(4) === 0 ? next(65536) : 900 + next(24000);
+      // Half the packets aim at a rule's own ports (its first, last or a middle one, or just outside), so narrow
+      // rules are met, not only the wide ones and the policy.
+      const aimed = rules[next(rules.length)];
+      const edges = aimed.from === undefined ? [next(65536)] : [aimed.from, aimed.to as number, (aimed.from + (aimed.to as number)) >> 1, aimed.from - 1, (aimed.to as number) + 1];
+      const port = proto === 'icmp' ? undefined : next(2) === 0 ? Math.max(0, Math.min(65535, edges[next(edges.length)])) : next(4) === 0 ? next(65536) : 900 + next(24000);
       const spec = `inbound ${proto} 10.${net}.3.4 -> 192.0.2.1${port === undefined ? '' : `:${port}`}`;
       const want = firstMatch(rules, proto, net, port) ? 'allowed' : 'denied';
       assert.equal(evaluate(ruleSet, flow(spec)).verdict, want, spec);
