@@ -494,7 +494,7 @@ class ArmReader {
         const parentName = name.slice(0, slash);
         name = name.slice(slash + 1);
         // `…-nsg-0/ssh`, one copy of a rule loop, belongs to the NSG copied by the same index and read once for all copies.
-        const copied = [...this.nsgs.values()].find((n) => n.literalName === undefined && n.nameKey !== undefined && n.meta.copies !== undefined && keyMatches(n.nameKey, parentName));
+        const copied = this.copiedNsgNamed(parentName);
         target = [...this.nsgs.values()].find((n) => n.literalName === parentName) ?? copied ?? this.undeclared(parentName, nameVal!.span);
         if (target === copied && e.copy) {
           const seen = `${e.path}\u0000${target.id}`;
@@ -536,6 +536,11 @@ class ArmReader {
     }
   }
 
+  /** The NSG read once for all its copies whose name, with an index or with `copyIndex()`, is `name`. */
+  private copiedNsgNamed(name: string): NsgBuild | undefined {
+    return [...this.nsgs.values()].find((n) => n.literalName === undefined && n.nameKey !== undefined && n.meta.copies !== undefined && (n.nameKey === name || keyMatches(n.nameKey, name)));
+  }
+
   private undeclared(name: string, span: Span): NsgBuild {
     const existing = this.nsgs.get(name);
     if (existing) return existing;
@@ -554,7 +559,7 @@ class ArmReader {
       if (!name) return undefined;
       const nsgs = [...this.nsgs.values()];
       // A NIC of copy 0 names `…-nsg-0`: the NSG read once for all its copies.
-      return (nsgs.find((n) => n.literalName === name) ?? nsgs.find((n) => n.literalName === undefined && n.nameKey !== undefined && n.meta.copies !== undefined && (n.nameKey === name || keyMatches(n.nameKey, name))))?.id;
+      return (nsgs.find((n) => n.literalName === name) ?? this.copiedNsgNamed(name))?.id;
     };
     const nameOf = (v: Val): string => {
       const n = prop(v, 'name');
