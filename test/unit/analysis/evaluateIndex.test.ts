@@ -3,10 +3,14 @@
 // the first rule, in order, whose protocol, address and port hold the packet, else the chain's policy. Checked
 // here against that reading, written out below, on a generated chain of narrow, wide and port-less rules.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { evaluate, flow } from '../../../server/src/analysis/evaluate';
-import { parseAs } from '../../../server/src/formats';
+import { initTreeSitter, parseAs } from '../../../server/src/formats';
 import type { FormatId } from '../../../server/src/model';
+
+before(async () => {
+  await initTreeSitter();
+});
 
 interface Written {
   readonly proto: 'tcp' | 'udp' | 'icmp' | 'all';
@@ -100,3 +104,56 @@ for (const [count, seed] of [[40, 1], [120, 7], [400, 42]] as const) {
     assert.equal(checked, 300);
   });
 }
+
+test('in a long rule list, a rule whose source is not known stays a candidate: the flow it may admit is unknown, not denied', () => {
+  const rules = Array.from({ length: 40 }, (_v, i) => [
+    '  security_rule {',
+    `    name                       = "r${i}"`,
+    `    priority                   = ${200 + i}`,
+    '    direction                  = "Inbound"',
+    '    access                     = "Allow"',
+    '    protocol                   = "Tcp"',
+    '    source_port_range          = "*"',
+    `    destination_port_range     = "${20000 + i}"`,
+    `    source_address_prefix      = "10.9.${i}.0/24"`,
+    '    destination_address_prefix = "*"',
+    '  }',
+  ].join('\n'));
+  const text = [
+    'variable "controllers" {}',
+    'resource "azurerm_network_security_group" "vda" {',
+    '  name                = "nsg-vda"',
+    '  location            = "westeurope"',
+    '  resource_group_name = "rg"',
+    '  security_rule {',
+    '    name                       = "Allow-From-Controllers"',
+    '    priority                   = 100',
+    '    direction                  = "Inbound"',
+    '    access                     = "Allow"',
+    '    protocol                   = "Tcp"',
+    '    source_port_range          = "*"',
+    '    destination_port_range     = "80"',
+    '    source_address_prefix      = var.controllers',
+    '    destination_address_prefix = "*"',
+    '  }',
+    ...rules,
+    '  security_rule {',
+    '    name                       = "Deny-All-Inbound"',
+    '    priority                   = 4000',
+    '    direction                  = "Inbound"',
+    '    access                     = "Deny"',
+    '    protocol                   = "*"',
+    '    source_port_range          = "*"',
+    '    destination_port_range     = "*"',
+    '    source_address_prefix      = "*"',
+    '    destination_address_prefix = "*"',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const ruleSet = parseAs('terraform' as FormatId, text, 'file:///ws/vda.tf').ruleSets[0];
+  assert.ok(ruleSet.rules.filter((r) => !r.implicit).length >= 41, 'long enough to go through the index');
+  const result = evaluate(ruleSet, flow('inbound tcp 10.0.3.10 -> 10.0.2.5:80'));
+  assert.equal(result.verdict, 'unknown', result.reasons.join('; '));
+  assert.equal(evaluate(ruleSet, flow('inbound tcp 10.0.3.10 -> 10.0.2.5:81')).verdict, 'denied', 'a port no rule opens is denied by Deny-All-Inbound whatever var.controllers holds');
+});
