@@ -6,6 +6,8 @@ import {
   clipWords,
   choosePriority,
   detectNameStyle,
+  indentAt,
+  indentUnit,
   nameWords,
   oneLine,
   placeholderMeaning,
@@ -223,6 +225,41 @@ export function neighbourRule(req: AllowRuleRequest, predicate: (r: Rule) => boo
   if (req.before && !req.before.implicit && predicate(req.before)) return req.before;
   const same = written.filter((r) => r.direction === req.direction);
   return same[same.length - 1] ?? written[written.length - 1];
+}
+
+/** What a format writes Azure rules with: NSG rules and Azure Firewall network rules. */
+export interface AzureRuleWriter {
+  rule(spec: AzureRuleSpec): string | undefined;
+  firewallRule(spec: FirewallRuleSpec): void;
+}
+
+/**
+ * One batch of requests, NSG and Azure Firewall alike (Bicep and ARM): each
+ * planned by its own semantics, then written by the format's writer. Returns
+ * why a rule cannot be written, if one cannot.
+ */
+export function writeAzureRules(requests: readonly AllowRuleRequest[], writer: AzureRuleWriter): string | undefined {
+  const firewall = requests.filter((r) => r.ruleSet.kind === 'azure-firewall');
+  if (firewall.length) {
+    const planned = planFirewallRules(firewall);
+    if ('error' in planned) return planned.error;
+    for (const spec of planned.specs) writer.firewallRule(spec);
+  }
+  const plan = planAzureRules(requests.filter((r) => r.ruleSet.kind !== 'azure-firewall'));
+  if ('error' in plan) return plan.error;
+  for (const spec of plan.specs) {
+    const err = writer.rule(spec);
+    if (err) return err;
+  }
+  return undefined;
+}
+
+/** The indentation of a written rule object and of its properties (its second line), to write a new one beside it. */
+export function neighbourIndents(text: string, rule: Rule, fallbackUnit: string): { indent: string; propertyIndent: string; unit: string } {
+  const indent = indentAt(text, rule.span.start);
+  const second = rule.raw.split(/\r?\n/)[1] ?? '';
+  const propertyIndent = second.slice(0, second.length - second.trimStart().length) || indent + fallbackUnit;
+  return { indent, propertyIndent, unit: indentUnit(indent, propertyIndent) };
 }
 
 /** A network rule for an Azure Firewall policy (Bicep, ARM): where it goes and what it holds. */

@@ -1,6 +1,6 @@
 import type { ParsedFile, Rule } from '../../model';
 import type { AllowRuleEmitter, AllowRuleRequest } from '../../model/edits';
-import { azureProperties, neighbourRule, orderProperties, planAzureRules, planFirewallRules, writtenRules, type AzureRuleSpec, type AzureValue, type FirewallRuleSpec } from '../azure/emit';
+import { azureProperties, neighbourRule, orderProperties, neighbourIndents, writeAzureRules, writtenRules, type AzureRuleSpec, type AzureValue, type FirewallRuleSpec } from '../azure/emit';
 import { Insertions, eolOf, findKey, identifier, indentAt, indentUnit, lineStartAt, uniqueName } from '../emitSupport';
 
 /**
@@ -17,18 +17,8 @@ export const emitAllowRules: AllowRuleEmitter = (requests) => {
   const file = requests[0].file;
   if (requests.some((r) => r.file !== file)) return { error: 'all requests of one batch must be for the same file' };
   const w = new BicepWriter(file);
-  const firewall = requests.filter((r) => r.ruleSet.kind === 'azure-firewall');
-  if (firewall.length) {
-    const planned = planFirewallRules(firewall);
-    if ('error' in planned) return planned;
-    for (const spec of planned.specs) w.firewallRule(spec);
-  }
-  const plan = planAzureRules(requests.filter((r) => r.ruleSet.kind !== 'azure-firewall'));
-  if ('error' in plan) return plan;
-  for (const spec of plan.specs) {
-    const err = w.rule(spec);
-    if (err) return { error: err };
-  }
+  const failed = writeAzureRules(requests, w);
+  if (failed) return { error: failed };
   w.finish();
   w.declarePlaceholders();
   return { edits: w.out.edits(file.uri) };
@@ -106,10 +96,7 @@ class BicepWriter {
   /** A `NetworkRule` object after the chosen collection's last rule, laid out like it. */
   firewallRule(spec: FirewallRuleSpec): void {
     const after = spec.after;
-    const indent = indentAt(this.text, after.span.start);
-    const second = after.raw.split(/\r?\n/)[1] ?? '';
-    const propertyIndent = second.slice(0, second.length - second.trimStart().length) || `${indent}  `;
-    const unit = indentUnit(indent, propertyIndent);
+    const { indent, propertyIndent, unit } = neighbourIndents(this.text, after, '  ');
     const oneLineArrays = /\[[ \t]*'/.test(after.raw);
     const list = (v: AzureValue): string => this.value(v, propertyIndent, unit, oneLineArrays);
     const lines = [
