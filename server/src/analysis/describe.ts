@@ -8,7 +8,7 @@ const lineIndexes = new WeakMap<ParsedFile, LineIndex>();
 export function lineIndexOf(file: ParsedFile): LineIndex {
   let index = lineIndexes.get(file);
   if (!index) {
-    index = new LineIndex(file.text);
+    index = LineIndex.of(file.text);
     lineIndexes.set(file, index);
   }
   return index;

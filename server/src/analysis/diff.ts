@@ -143,7 +143,7 @@ function placer(side: DiffSide): (uri: string, span: Span) => Place {
   const indexes = new Map<string, LineIndex>();
   return (uri, span) => {
     let index = indexes.get(uri);
-    if (!index) indexes.set(uri, (index = new LineIndex(side.texts.get(uri) ?? '')));
+    if (!index) indexes.set(uri, (index = LineIndex.of(side.texts.get(uri) ?? '')));
     const p = index.positionAt(span.start);
     return { file: side.relativePath(uri), line: p.line + 1, column: p.character + 1 };
   };

@@ -20,7 +20,7 @@ export function disableForLineEdit(file: CommentedFile & { readonly format: Form
   const leader = commentLeaderOf(file.format, file);
   if (!leader) return undefined;
   const { text, uri } = file;
-  const lines = new LineIndex(text);
+  const lines = LineIndex.of(text);
   // A finding on a token inside its deciding rule (the rule's name) is silenced above the rule, not inside it:
   // a comment in the middle of a block (between an ARM rule's properties) would be out of place.
   const anchor = finding.decidingRule?.uri === finding.uri ? Math.min(finding.decidingRule.span.start, finding.span.start) : finding.span.start;

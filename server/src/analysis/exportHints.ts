@@ -19,7 +19,7 @@ const lineIndexes = new WeakMap<ParsedFile, LineIndex>();
 
 function lineOf(source: TerraformSource): number {
   let lines = lineIndexes.get(source.file);
-  if (!lines) lineIndexes.set(source.file, (lines = new LineIndex(source.file.text)));
+  if (!lines) lineIndexes.set(source.file, (lines = LineIndex.of(source.file.text)));
   return lines.positionAt(source.span.start).line + 1;
 }
 

@@ -80,7 +80,7 @@ export function findSuppressions(file: ParsedFile, knownCheckIds: readonly strin
     let appliesToLine: number | undefined;
     let appliesTo: Span | undefined;
     if (kind === 'next-line') {
-      lines ??= new LineIndex(file.text);
+      lines ??= LineIndex.of(file.text);
       commentLines ??= linesCoveredByComments(file, lines);
       appliesToLine = nextCodeLine(lines, lines.positionAt(comment.span.end).line, commentLines);
       if (appliesToLine !== undefined) appliesTo = { start: lines.lineStart(appliesToLine), end: lines.lineEnd(appliesToLine) };

@@ -25,7 +25,7 @@ export function positions(texts: ReadonlyMap<string, string>): (uri: string, spa
   return (uri, span) => {
     const text = texts.get(uri) ?? '';
     let index = indexes.get(uri);
-    if (!index) indexes.set(uri, (index = new LineIndex(text)));
+    if (!index) indexes.set(uri, (index = LineIndex.of(text)));
     const s = index.positionAt(span.start);
     const e = index.positionAt(span.end);
     return { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
@@ -109,7 +109,7 @@ export function formatText(loaded: LoadedWorkspace, options: { color: boolean; b
   for (const [uri, list] of byFile) {
     lines.push(paint('bold', displayPath(uri, loaded.cwd)));
     const text = loaded.texts.get(uri);
-    const index = text === undefined ? undefined : new LineIndex(text);
+    const index = text === undefined ? undefined : LineIndex.of(text);
     for (const f of list) {
       const s = index?.positionAt(f.span.start) ?? { line: 0, character: 0 };
       const e = index?.positionAt(f.span.end) ?? s;

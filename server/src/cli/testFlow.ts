@@ -44,7 +44,7 @@ function notRead(file: ParsedFile, name: string, roles: readonly string[] | unde
   const out: string[] = [];
   if (file.ruleSets.length === 0) out.push(`no rule set was read from ${name}, so nothing is known about this flow`);
   else out.push(`no rule set in ${name} is bound to ${roles?.join(', ')}, so nothing is known about this flow for ${roles?.length === 1 ? 'it' : 'them'}`);
-  const at = new LineIndex(file.text);
+  const at = LineIndex.of(file.text);
   for (const p of file.problems.slice(0, 5)) out.push(`line ${at.positionAt(p.span.start).line + 1}: ${p.message}`);
   if (file.problems.length > 5) out.push(`… and ${file.problems.length - 5} more problems (citrix-flow-lint check ${name})`);
   return out;

@@ -1,4 +1,4 @@
-import type { Span } from '../model';
+import type { Rule, RuleSet, Span } from '../model';
 import type { TextEdit } from '../model/edits';
 import { rangeToCidrs4, rangeToCidrs6, type AddressSet, type AddressSymbol } from '../net';
 
@@ -287,3 +287,29 @@ export function portText(r: { from: number; to: number }): string {
 
 /** Whether `span` holds `offset`. */
 export const within = (span: Span, offset: number): boolean => span.start <= offset && offset <= span.end;
+
+/** A chain's own written rules in text order, where each stands, and the one written last. */
+export interface ChainLayout {
+  readonly ordered: readonly Rule[];
+  readonly position: ReadonlyMap<Rule, number>;
+  readonly last: Rule | undefined;
+}
+
+// A batch ("allow all missing flows") places every request in the same chains; on a 50,000-rule chain sorting
+// and scanning it per request was most of a code action's time. Rule sets are immutable once parsed.
+const chainLayouts = new WeakMap<RuleSet, Map<string, ChainLayout>>();
+
+/** The layout of `chain` in an iptables or nftables rule set: its base chain's rules, or a user chain's from `chains`. */
+export function chainLayout(ruleSet: RuleSet, chain: string): ChainLayout {
+  let byChain = chainLayouts.get(ruleSet);
+  if (!byChain) chainLayouts.set(ruleSet, (byChain = new Map()));
+  const known = byChain.get(chain);
+  if (known) return known;
+  const all = chain === (ruleSet.meta?.chain ?? ruleSet.name) ? ruleSet.rules : ruleSet.chains?.[chain] ?? [];
+  const ordered = all.filter((r) => !r.implicit && r.chain === chain).sort((a, b) => a.span.start - b.span.start);
+  let last: Rule | undefined;
+  for (const r of ordered) if (!last || r.span.end > last.span.end) last = r;
+  const layout = { ordered, position: new Map(ordered.map((r, i) => [r, i])), last };
+  byChain.set(chain, layout);
+  return layout;
+}

@@ -95,7 +95,7 @@ class Locator {
     else if (this.indexes.has(uri)) index = this.indexes.get(uri);
     else {
       const text = this.texts?.get(uri);
-      index = text === undefined ? undefined : new LineIndex(text);
+      index = text === undefined ? undefined : LineIndex.of(text);
       this.indexes.set(uri, index);
     }
     return { uri, file: this.display(uri), span: { start: span.start, end: span.end }, ...(index ? { line: index.positionAt(span.start).line + 1 } : {}) };

@@ -252,7 +252,7 @@ export class WorkspaceState {
     if (!doc) return undefined;
     const hit = this.lineIndexes.get(uri);
     if (hit && hit.text === doc.text) return hit.index;
-    const index = new LineIndex(doc.text);
+    const index = LineIndex.of(doc.text);
     this.lineIndexes.set(uri, { text: doc.text, index });
     return index;
   }

@@ -29,7 +29,7 @@ export function findRoleAnnotations(
   const problems: TopologyProblem[] = [];
   const directives = findRoleDirectives(file);
   if (directives.length === 0) return { annotations, problems };
-  const lines = new LineIndex(file.text);
+  const lines = LineIndex.of(file.text);
   const commentLines = linesCoveredByComments(file, lines);
   const startLine = new Map<RuleSet, number>();
   for (const rs of file.ruleSets) startLine.set(rs, lines.positionAt(rs.span.start).line);

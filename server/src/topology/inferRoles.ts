@@ -215,7 +215,7 @@ function computeFileClues(file: ParsedFile, knowledge: InferenceKnowledge): File
   const namedByFolder = !pathWords.file && nearest !== undefined;
   note(sharedSelf, sharedPeer, 'file', namedByFolder ? nearest : pathWords.file, undefined, fileSpeaksForAll ? KIND_WEIGHT.name : undefined);
   for (const folder of namedByFolder ? outer : pathWords.folders) note(sharedSelf, sharedPeer, 'folder', folder, undefined);
-  const lines = new LineIndex(file.text);
+  const lines = LineIndex.of(file.text);
   const firstStart = Math.min(...file.ruleSets.map((rs) => rs.span.start), file.text.length);
   for (const c of file.comments) {
     if (c.span.end > firstStart) break;

@@ -155,7 +155,7 @@ class ArmReader {
     private readonly text: string,
     private readonly supplied?: { readonly values: ReadonlyMap<string, JsonNode>; readonly file: string },
   ) {
-    this.lines = new LineIndex(text);
+    this.lines = LineIndex.of(text);
   }
 
   /** The top-level template's scope: its parameters and variables name addresses (ParsedFile.namedAddresses). */

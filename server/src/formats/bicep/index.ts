@@ -126,7 +126,7 @@ class BicepReader {
     /** The open document's tree-sitter state (from `ParseOptions.reuse`); undefined for a file read once. */
     private readonly trees: IncrementalTrees | undefined,
   ) {
-    this.lines = new LineIndex(text);
+    this.lines = LineIndex.of(text);
     this.memo = new TextMemo<BuiltRule>('bicep.inline.rules', trees?.memo);
   }
 

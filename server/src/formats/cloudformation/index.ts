@@ -132,7 +132,7 @@ class CfnReader {
     if (parameters?.type === 'object') for (const p of parameters.props) this.parameterKeys.push({ id: p.key, keySpan: p.keySpan });
     this.template = { text, parameters: entries('Parameters'), mappings: member(root, 'Mappings'), conditions: entries('Conditions'), resources: entries('Resources') };
     this.resolver = new Resolver(this.template);
-    this.lines = new LineIndex(text);
+    this.lines = LineIndex.of(text);
   }
 
   read(): RuleSet[] {

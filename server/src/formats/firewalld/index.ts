@@ -92,7 +92,7 @@ function parseZoneXml(text: string, uri: string): ParsedFile {
         else note(`<${el.name}> is not an element this reader knows: not read`, el.open, 'warning', 'unparsed-rule');
     }
   }
-  const ruleSet = zoneRuleSet(text, zone, problems, new LineIndex(text), 'xml');
+  const ruleSet = zoneRuleSet(text, zone, problems, LineIndex.of(text), 'xml');
   return { ...base, ruleSets: [ruleSet] };
 }
 
@@ -396,7 +396,7 @@ function parseScript(text: string, uri: string): ParsedFile {
     }
   }
   const ruleSets = [];
-  const lines = new LineIndex(text);
+  const lines = LineIndex.of(text);
   for (const z of zones.values()) {
     if (panic) z.panic = panic;
     z.permanent ||= permanentSeen;

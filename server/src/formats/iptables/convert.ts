@@ -153,7 +153,7 @@ function toRule(
       target = { kind: 'continue', note: `unknown target ${t.name}` };
     }
   }
-  const line = p.line ?? (ctx.lines ??= new LineIndex(ctx.text)).positionAt(p.span.start).line + 1;
+  const line = p.line ?? (ctx.lines ??= LineIndex.of(ctx.text)).positionAt(p.span.start).line + 1;
   let id = p.iteration ? `line ${line} (${p.iteration})` : lineId(line);
   if (p.sourceTwin && p.fields.sourcePorts === p.sourceTwin && !p.fields.destinationPorts) id += ' (source port)';
   // A save-file line holds one command, so its rules' ids cannot collide; scripts (loops, -I) can repeat a line.

@@ -1,6 +1,6 @@
 import type { AddressSet } from '../../net';
 import type { AllowRuleEmitter, AllowRuleRequest, Rule, TextEdit } from '../../model';
-import { clipWords } from '../emitSupport';
+import { chainLayout, clipWords } from '../emitSupport';
 import { breakBeforeEnd, indentOf, lineEndOf, lineStart, nextLineStart } from '../lineText';
 
 /**
@@ -56,8 +56,7 @@ function emitOne(original: AllowRuleRequest, seq: number): { inserts: Insertion[
   if (families.length === 0) {
     return { error: `the flow's addresses (${request.source} → ${request.destination}) are not of the address family this ${save ? 'file' : 'script'} filters` };
   }
-  const usesModuleWord = /\s-m\s+(tcp|udp)\s/.test(text);
-  const usesCommentMatch = /--comment\s/.test(text);
+  const { usesModuleWord, usesCommentMatch } = styleOf(file);
   const placeholders: string[] = [];
   const specs: { family: Family; args: string }[] = [];
   for (const family of families) {
@@ -80,6 +79,16 @@ function emitOne(original: AllowRuleRequest, seq: number): { inserts: Insertion[
 
   if (save) return { inserts: [saveInsertion(request, chain, specs, notes, eol, seq)] };
   return { inserts: [scriptInsertion(request, chain, specs, notes, eol, seq)] };
+}
+
+// Asked for every request of a batch; each is a scan of the whole text when the file does not use the style.
+const styles = new WeakMap<AllowRuleRequest['file'], { usesModuleWord: boolean; usesCommentMatch: boolean }>();
+
+/** Whether the file writes `-m tcp` before `--dport`, and says why in `-m comment`: new rules do as it does. */
+function styleOf(file: AllowRuleRequest['file']): { usesModuleWord: boolean; usesCommentMatch: boolean } {
+  let style = styles.get(file);
+  if (!style) styles.set(file, (style = { usesModuleWord: /\s-m\s+(tcp|udp)\s/.test(file.text), usesCommentMatch: /--comment\s/.test(file.text) }));
+  return style;
 }
 
 /**
@@ -146,12 +155,10 @@ const LOGGING = /(?:^|\s)-j\s+(?:LOG|NFLOG|ULOG)\b/;
  */
 function denyTailStart(request: AllowRuleRequest, chain: string, before: Rule | undefined, save: boolean): Rule | undefined {
   if (before?.implicit) return before;
-  const { ruleSet } = request;
-  const all = chain === (ruleSet.meta?.chain ?? ruleSet.name) ? ruleSet.rules : ruleSet.chains?.[chain] ?? [];
-  const rules = all.filter((r) => !r.implicit && r.chain === chain).sort((a, b) => a.span.start - b.span.start);
+  const { ordered: rules, position } = chainLayout(request.ruleSet, chain);
   const tail = (r: Rule): boolean =>
     (r.target.kind === 'deny' || (r.target.kind === 'continue' && LOGGING.test(r.raw))) && (save || (r.meta?.command === '-A' && !loopAround(request.file.text, r)));
-  let i = before ? rules.indexOf(before) : rules.length;
+  let i = before ? position.get(before) ?? -1 : rules.length;
   if (i < 0) return before;
   if (before && !save && !tail(before)) return before;
   let start = before;
@@ -180,11 +187,7 @@ function loopAround(text: string, rule: Rule): { start: number; end: number } | 
 }
 
 function lastRuleOfChain(request: AllowRuleRequest, chain: string): Rule | undefined {
-  const { ruleSet } = request;
-  const rules = chain === (ruleSet.meta?.chain ?? ruleSet.name) ? ruleSet.rules : ruleSet.chains?.[chain] ?? [];
-  let last: Rule | undefined;
-  for (const r of rules) if (!r.implicit && r.chain === chain && (!last || r.span.end > last.span.end)) last = r;
-  return last;
+  return chainLayout(request.ruleSet, chain).last;
 }
 
 /** The last command in the script that adds a rule to the chain or sets its policy. */

@@ -1,6 +1,6 @@
 import type { AddressSet } from '../../net';
-import type { AllowRuleEmitter, AllowRuleRequest, Rule, TextEdit } from '../../model';
-import { clipWords } from '../emitSupport';
+import type { AllowRuleEmitter, AllowRuleRequest, Rule, RuleSet, TextEdit } from '../../model';
+import { chainLayout, clipWords } from '../emitSupport';
 import { breakBeforeEnd, indentOf, lineEndOf, lineStart, nextLineStart } from '../lineText';
 
 /**
@@ -63,7 +63,7 @@ function emitOne(original: AllowRuleRequest, seq: number, declared: Set<string>)
   const anchorRule = before ?? lastRuleOfChain(request, chain) ?? request.ruleSet.rules.find((r) => !r.implicit);
   const mode = modeOf(text, request, anchorRule);
   const nft = mode === 'shell' ? (anchorRule ? /^\S+/.exec(anchorRule.raw)?.[0] : /^\S+/.exec(text.slice(ruleSet.span.start, ruleSet.span.end))?.[0]) ?? 'nft' : '';
-  const usesComment = /\bcomment\s+"/.test(ruleSet.rules.map((r) => r.raw).join('\n'));
+  const usesComment = chainUsesComments(ruleSet);
 
   const sets: { name: string; role: string }[] = [];
   const bodies: string[] = [];
@@ -149,7 +149,7 @@ function blockInsertion(request: AllowRuleRequest, before: Rule | undefined, lin
     // The blocking rule shares its line with other statements: ours goes in front of it on that line.
     return { at: before.span.start, text: `${lines.filter((l) => !l.startsWith('#')).join('; ')}; `, seq, rank: 1 };
   }
-  const close = closingBrace(text, request.ruleSet.span.end);
+  const close = chainClosingBrace(request.ruleSet, text);
   const chainIndent = indentOf(text, lineStart(text, request.ruleSet.span.start));
   const last = lastRuleOfChain(request, request.ruleSet.meta?.chain ?? request.ruleSet.name);
   const lastOwnLine = last && text.slice(lineStart(text, last.span.start), last.span.start).trim() === '';
@@ -218,12 +218,25 @@ function familiesFor(source: AddressSet, destination: AddressSet): Family[] {
   return ([4, 6] as const).filter((f) => a.has(f) && b.has(f));
 }
 
+// A batch ("allow all missing flows") asks the same questions of one chain for every request; on a 50,000-rule
+// ruleset each answer is a walk of every rule or of the text, so each is worked out once per parsed rule set.
+const commentStyle = new WeakMap<RuleSet, boolean>();
+const closingBraces = new WeakMap<RuleSet, number | undefined>();
+
 function lastRuleOfChain(request: AllowRuleRequest, chain: string): Rule | undefined {
-  const { ruleSet } = request;
-  const rules = chain === (ruleSet.meta?.chain ?? ruleSet.name) ? ruleSet.rules : ruleSet.chains?.[chain] ?? [];
-  let last: Rule | undefined;
-  for (const r of rules) if (!r.implicit && r.chain === chain && (!last || r.span.end > last.span.end)) last = r;
-  return last;
+  return chainLayout(request.ruleSet, chain).last;
+}
+
+/** Whether the chain's rules carry `comment "…"`: new rules then say why in a comment of their own. */
+function chainUsesComments(ruleSet: RuleSet): boolean {
+  let uses = commentStyle.get(ruleSet);
+  if (uses === undefined) commentStyle.set(ruleSet, (uses = ruleSet.rules.some((r) => /\bcomment\s+"/.test(r.raw))));
+  return uses;
+}
+
+function chainClosingBrace(ruleSet: RuleSet, text: string): number | undefined {
+  if (!closingBraces.has(ruleSet)) closingBraces.set(ruleSet, closingBrace(text, ruleSet.span.end));
+  return closingBraces.get(ruleSet);
 }
 
 /** A command inside a `for … do … done` loop: new commands go around the loop, not into it. */

@@ -18,7 +18,7 @@ import { isShellScript, runShellCommand } from './script';
 export function parseNftables(text: string, uri: string, options?: ParseOptions): ParsedFile {
   const shellScript = isShellScript(text);
   const cache = shellScript ? undefined : cacheOf(options?.reuse);
-  const ctx: Context = { text, lines: new LineIndex(text), problems: [], tables: new Map(), defines: new Map(), tableOrder: [], cache };
+  const ctx: Context = { text, lines: LineIndex.of(text), problems: [], tables: new Map(), defines: new Map(), tableOrder: [], cache };
   const comments: Comment[] = [];
   const shell = shellScript;
   const cr = text.indexOf('\r\n');

@@ -43,7 +43,7 @@ export function parseTerraformPlan(text: string, uri: string, _options?: ParseOp
       if (id) idOwners.set(`${m.address}\u0000${id}`, r.localAddress);
     }
   }
-  const lines = new LineIndex(text);
+  const lines = LineIndex.of(text);
   const ruleSets: RuleSet[] = [];
   for (const m of modules) {
     if (m.resources.length === 0) continue;

@@ -602,7 +602,7 @@ export function readRanges(text: string, start: number, end: number, lines: Line
  */
 export function keepDocumentTree(text: string, trees: IncrementalTrees): void {
   // With long whitespace the tree-sitter route reads skipped ranges (see readRanges), which it never keeps.
-  if (readRanges(text, 0, text.length, new LineIndex(text)).length > 1) return;
+  if (readRanges(text, 0, text.length, LineIndex.of(text)).length > 1) return;
   parseDocument('terraform', text, trees, { progressCallback: giveUpAfter(text.length) })?.delete();
 }
 
@@ -624,7 +624,7 @@ export function parseHclWithTreeSitter(original: string, shortenWhitespace = tru
   const legacy = maskLegacyKeys(original);
   const text = legacy.text;
   // The masks keep every offset and line break, so one index serves both texts.
-  const lines = new LineIndex(text);
+  const lines = LineIndex.of(text);
   conv.problems.push(...legacyKeyProblems(original, lines, legacy.keys));
   // One budget for the whole file, shared by this parse and the per-block fallback below.
   const wholeFile = giveUpAfter(text.length);

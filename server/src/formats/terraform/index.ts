@@ -63,7 +63,7 @@ export function parseTerraform(text: string, uri: string, options?: ParseOptions
   } catch {
     // Sibling files only add values; without them the values stay unknown.
   }
-  const ctx: Context = { text, lines: new LineIndex(text), resolver: new Resolver(text, defs), problems, resources, memo: trees?.memo };
+  const ctx: Context = { text, lines: LineIndex.of(text), resolver: new Resolver(text, defs), problems, resources, memo: trees?.memo };
 
   const ruleSets = cloudRuleSets(ctx).map((rs) => withValueOrigins(rs, ctx.resolver));
   problems.sort((a, b) => a.span.start - b.span.start);

@@ -117,7 +117,7 @@ export function parseUfw(text: string, uri: string): ParsedFile {
   const s: State = {
     text,
     problems: [...script.problems],
-    lines: new LineIndex(text),
+    lines: LineIndex.of(text),
     rules: [],
     defaults: {
       inbound: { value: 'deny', set: false },

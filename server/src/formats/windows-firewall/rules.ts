@@ -41,7 +41,7 @@ const ASSUMED_CONDITIONS = ['Program', 'Service', 'Package', 'InterfaceType', 'I
 export function buildRules(specs: readonly RuleSpec[], text: string, problems: ParseProblem[]): Rule[] {
   const rules: Rule[] = [];
   const ids = new Set<string>();
-  const lines = new LineIndex(text);
+  const lines = LineIndex.of(text);
   const lineOf = (offset: number): number => lines.positionAt(offset).line + 1;
   for (const spec of specs) {
     if (spec.removed) continue;

@@ -207,15 +207,36 @@ const HOST_STYLE_KINDS = /^(?:azure-nsg|iptables-chain|nftables-chain|windows-fi
 function protectedSide(ruleSet: RuleSet, direction: string, part: AddressSet): AddressSet {
   if (direction !== 'inbound' && direction !== 'outbound') return part;
   if (!HOST_STYLE_KINDS.test(ruleSet.kind) && ruleSet.meta?.resourceType !== 'azurerm_network_security_group') return part;
+  const style = protectedStyle(ruleSet, direction);
+  // Nothing to follow: a host's own chain protects the host itself, so it needs no address of its own; an NSG keeps the role's part.
+  if (style === 'no-examples') return /^(?:iptables-chain|nftables-chain|windows-firewall)/.test(ruleSet.kind) ? AddressSet.any() : part;
+  if (style === 'open') return AddressSet.any();
+  const narrowed = part.intersect(style);
+  return narrowed.isEmpty ? part : narrowed;
+}
+
+// One batch asks this of the same rule set for every flow it allows; on a 50,000-rule chain the walk was most of a
+// code action's time, so it is done once per parsed rule set and direction.
+const protectedStyles = new WeakMap<RuleSet, Map<string, 'no-examples' | 'open' | AddressSet>>();
+
+/** What the user's allow rules write on the protected side: nothing to follow, always "any", or the union of the concrete addresses they name. */
+function protectedStyle(ruleSet: RuleSet, direction: 'inbound' | 'outbound'): 'no-examples' | 'open' | AddressSet {
+  let byDirection = protectedStyles.get(ruleSet);
+  if (!byDirection) protectedStyles.set(ruleSet, (byDirection = new Map()));
+  const known = byDirection.get(direction);
+  if (known) return known;
   const examples = [...ruleSet.rules, ...Object.values(ruleSet.chains ?? {}).flat()]
     .filter((r) => !r.implicit && r.direction === direction && r.target.kind === 'allow' && !r.conditions.some((c) => c.effect === 'never-matches-new'))
     .map((r) => (direction === 'inbound' ? r.destination : r.source).value);
-  // Nothing to follow: a host's own chain protects the host itself, so it needs no address of its own; an NSG keeps the role's part.
-  if (examples.length === 0) return /^(?:iptables-chain|nftables-chain|windows-firewall)/.test(ruleSet.kind) ? AddressSet.any() : part;
-  if (examples.every((a) => a.isAny)) return AddressSet.any();
-  let named = AddressSet.none();
-  for (const a of examples) if (a.isConcrete && !a.isAny) named = named.union(a);
-  const narrowed = part.intersect(named);
-  return narrowed.isEmpty ? part : narrowed;
+  let style: 'no-examples' | 'open' | AddressSet;
+  if (examples.length === 0) style = 'no-examples';
+  else if (examples.every((a) => a.isAny)) style = 'open';
+  else {
+    let named = AddressSet.none();
+    for (const a of examples) if (a.isConcrete && !a.isAny) named = named.union(a);
+    style = named;
+  }
+  byDirection.set(direction, style);
+  return style;
 }
 
