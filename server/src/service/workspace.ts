@@ -42,7 +42,7 @@ export class Workspace {
   private readonly tfvars = new Map<string, Map<string, string>>();
   /** The ARM parameter files of each folder, likewise. */
   private readonly armParameterFiles = new Map<string, Map<string, string>>();
-  private readonly published = new Map<string, { findings: readonly Finding[]; versionKey: string; digest: string }>();
+  private readonly published = new Map<string, { findings: readonly Finding[]; versionKey: string; digest?: string }>();
   /** Per unit, the excludes from the editor's settings (`citrixFlowLint.exclude`, `files.exclude`). */
   private readonly editorExcludes = new Map<WorkspaceState, readonly ExcludeGlob[]>();
   private readonly excluders = new Map<WorkspaceState, { key: string; excluder: Excluder }>();
@@ -266,10 +266,15 @@ export class Workspace {
       // The analysis keeps an unchanged file's findings as the same list: nothing to compare, nothing to send.
       if (last && last.findings === findings && last.versionKey === versionKey) continue;
       const diagnostics = findings.map(toDiagnostic);
-      // A digest, not the text: a big workspace's published diagnostics would otherwise be held twice.
-      const digest = createHash('sha1').update(JSON.stringify(diagnostics)).digest('base64');
-      this.published.set(uri, { findings, versionKey, digest });
-      if (last && last.digest === digest && last.versionKey === versionKey) continue;
+      // A digest, not the text: a big workspace's published diagnostics would otherwise be held twice. It only
+      // matters when the version is the one published (another file's edit re-analysed this one): a new version is
+      // sent whatever it holds, and digesting 10,000 diagnostics on every keystroke took longer than checking them.
+      if (last && last.versionKey === versionKey) {
+        last.digest ??= digestOf(last.findings.map(toDiagnostic));
+        const digest = digestOf(diagnostics);
+        this.published.set(uri, { findings, versionKey, digest });
+        if (last.digest === digest) continue;
+      } else this.published.set(uri, { findings, versionKey });
       out.push({ uri, diagnostics, ...(version !== undefined && version >= 0 ? { version } : {}) });
     }
     for (const uri of [...this.published.keys()]) {
@@ -350,4 +355,8 @@ function findingsByUri(findings: readonly Finding[]): Map<string, Finding[]> {
     else out.set(f.uri, [f]);
   }
   return out;
+}
+
+function digestOf(diagnostics: readonly ServiceDiagnostic[]): string {
+  return createHash('sha1').update(JSON.stringify(diagnostics)).digest('base64');
 }

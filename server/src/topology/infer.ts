@@ -313,7 +313,7 @@ function inferFeatures(files: readonly ParsedFile[], bound: readonly { uri: stri
       if (folders.has(folder)) continue;
       const found = ruleSetOfBinding(files, b);
       if (!found) continue;
-      const opened = t.ports.filter((p) => opensInbound(found.ruleSet, p.protocol === 'tcp' ? 6 : 17, p.port));
+      const opened = openedInbound(found.ruleSet, t.ports);
       if (!opened.length) continue;
       folders.add(folder);
       out.push({ id: t.feature, on: true, scope: 'folder', uri: b.uri, ruleSetName: found.ruleSet.name, evidence: `opens ${opened.map((p) => `${p.protocol.toUpperCase()} ${p.port}`).join(', ')} inbound` });
@@ -365,16 +365,19 @@ export function inferredFeaturesFor(uri: string, features: readonly InferredFeat
 }
 
 /** An enabled inbound allow rule of the rule set admits this port on its own (not as part of "every port"). */
-function opensInbound(rs: RuleSet, protocol: number, port: number): boolean {
+/** Which of `ports` the rule set's inbound allow rules open, each by a rule of at most 64 ports; one walk of the rules for all of them. */
+function openedInbound<P extends { protocol: 'tcp' | 'udp'; port: number }>(rs: RuleSet, ports: readonly P[]): P[] {
   const rules = rs.chains ? [...rs.rules, ...Object.values(rs.chains).flat()] : rs.rules;
+  const left = new Set(ports);
   for (const rule of rules) {
+    if (left.size === 0) break;
     if (rule.implicit || rule.direction !== 'inbound' || rule.target.kind !== 'allow' || rule.enabled.value === false) continue;
-    if (!rule.protocols.value.has(protocol)) continue;
     let size = 0;
     for (const r of rule.destinationPorts.value.ranges) size += r.to - r.from + 1;
-    if (size > 0 && size <= 64 && rule.destinationPorts.value.has(port)) return true;
+    if (size === 0 || size > 64) continue;
+    for (const p of left) if (rule.protocols.value.has(p.protocol === 'tcp' ? 6 : 17) && rule.destinationPorts.value.has(p.port)) left.delete(p);
   }
-  return false;
+  return ports.filter((p) => !left.has(p));
 }
 
 const ADC_ROLES: ReadonlySet<string> = new Set(['adc', 'adc-nsip']);

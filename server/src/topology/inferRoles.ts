@@ -75,6 +75,8 @@ export interface InferenceKnowledge {
   readonly terms: ReadonlyMap<string, readonly Term[]>;
   /** Role → the ports of its inbound catalog flows, by protocol, for "supporting" ports. */
   readonly inboundPorts: ReadonlyMap<string, { tcp: Set<number>; udp: Set<number> }>;
+  /** Every port that can tell or support a role (TCP p, UDP 65536 + p): a rule's other ports are passed over. */
+  readonly evidencePorts: ReadonlySet<number>;
   readonly roleName: (id: string) => string;
 }
 
@@ -119,8 +121,11 @@ export function inferenceKnowledge(catalog: Pick<Catalog, 'roles' | 'flows'>): I
     }
     inboundPorts.set(flow.destination, entry);
   }
+  const evidencePorts = new Set<number>();
+  for (const t of TELLING_PORTS) for (const p of t.ports) evidencePorts.add(portKey(t.protocol, p));
+  for (const entry of inboundPorts.values()) for (const protocol of ['tcp', 'udp'] as const) for (const p of entry[protocol]) evidencePorts.add(portKey(protocol, p));
   const names = new Map(catalog.roles.map((r) => [r.id, r.name]));
-  const knowledge: InferenceKnowledge = { terms, inboundPorts, roleName: (id) => names.get(id) ?? id };
+  const knowledge: InferenceKnowledge = { terms, inboundPorts, evidencePorts, roleName: (id) => names.get(id) ?? id };
   knowledgeCache.set(catalog, knowledge);
   return knowledge;
 }
@@ -323,11 +328,17 @@ function allRules(rs: RuleSet): readonly Rule[] {
 const TCP = 6;
 const UDP = 17;
 
+function portKey(protocol: 'tcp' | 'udp', port: number): number {
+  return protocol === 'tcp' ? port : 65536 + port;
+}
+
 /** What the rule set's inbound allow rules open on ports that tell a role. */
 function opensEvidence(file: ParsedFile, rs: RuleSet, rules: readonly Rule[], knowledge: InferenceKnowledge): { role: string; evidence: Evidence }[] {
   if (!rs.directions.includes('inbound')) return [];
-  const open = { tcp: new Set<number>(), udp: new Set<number>() };
-  const firstRule = new Map<string, Rule>();
+  // The first rule opening each port, keyed by number (TCP p, UDP 65536 + p): a 50,000-rule chain opens tens of
+  // thousands of ports, and a string key per port was most of inference's time on every edit.
+  const firstRule = new Map<number, Rule>();
+  const keyOf = portKey;
   for (const rule of rules) {
     if (rule.implicit || rule.direction !== 'inbound' || rule.target.kind !== 'allow' || rule.enabled.value === false) continue;
     // A rule opening every port or a wide range says nothing about what the host is.
@@ -339,28 +350,35 @@ function opensEvidence(file: ParsedFile, rs: RuleSet, rules: readonly Rule[], kn
     for (const [name, number] of [['tcp', TCP], ['udp', UDP]] as const) {
       if (!protocols.has(number)) continue;
       for (const r of ports.ranges) for (let p = r.from; p <= r.to; p++) {
-        open[name].add(p);
-        if (!firstRule.has(`${name}/${p}`)) firstRule.set(`${name}/${p}`, rule);
+        const key = keyOf(name, p);
+        if (knowledge.evidencePorts.has(key) && !firstRule.has(key)) firstRule.set(key, rule);
       }
     }
   }
+  const isOpen = (protocol: 'tcp' | 'udp', port: number): boolean => firstRule.has(keyOf(protocol, port));
   const out: { role: string; evidence: Evidence }[] = [];
   const roles = [...new Set(TELLING_PORTS.map((t) => t.role))];
   for (const role of roles) {
     const telling: string[] = [];
     let span: Span | undefined;
     for (const t of TELLING_PORTS.filter((x) => x.role === role)) {
-      for (const p of t.ports) if (open[t.protocol].has(p)) {
+      for (const p of t.ports) if (isOpen(t.protocol, p)) {
         telling.push(`${t.protocol.toUpperCase()} ${p}`);
-        span ??= firstRule.get(`${t.protocol}/${p}`)?.span;
+        span ??= firstRule.get(keyOf(t.protocol, p))?.span;
       }
     }
     if (!telling.length) continue;
     const own = knowledge.inboundPorts.get(role);
     const tellingSet = new Set(telling);
     const supporting: string[] = [];
+    // The role's own ports in the order the rules open them, TCP before UDP, as the rules list them.
     for (const proto of ['tcp', 'udp'] as const) {
-      for (const p of open[proto]) if (own?.[proto].has(p) && !tellingSet.has(`${proto.toUpperCase()} ${p}`)) supporting.push(`${proto.toUpperCase()} ${p}`);
+      if (!own) break;
+      for (const key of firstRule.keys()) {
+        const p = proto === 'tcp' ? key : key - 65536;
+        if (p < 0 || p > 65535 || !own[proto].has(p) || tellingSet.has(`${proto.toUpperCase()} ${p}`)) continue;
+        supporting.push(`${proto.toUpperCase()} ${p}`);
+      }
     }
     const distinctPorts = new Set(telling.map((t) => t.split(' ')[1])).size;
     const weight = Math.min(HIGH, MEDIUM * Math.min(2, distinctPorts) + (supporting.length ? MEDIUM : 0));

@@ -47,11 +47,22 @@ function rolesKey(roles: readonly string[]): string {
 }
 
 
-type PortCaches = WeakMap<Catalog, WeakMap<Topology, Map<string, PortSet>>>;
+type PortCaches<T = PortSet> = WeakMap<Catalog, WeakMap<Topology, Map<string, T>>>;
 const neededCaches: PortCaches = new WeakMap();
 const reportableCaches: PortCaches = new WeakMap();
 
-function sharedCache(caches: PortCaches, catalog: Catalog, topology: Topology): Map<string, PortSet> {
+/** What a rule's ports open that its roles do not need, per protocol, and the words that explain each piece. */
+interface PortJudgement {
+  readonly unneededByProtocol: readonly { readonly protocol: CatalogProtocol; readonly ports: PortSet }[];
+  readonly explained: readonly string[];
+}
+// The judgement depends only on the roles, the side, the protocols and the ports, not on the rule: a 50,000-rule
+// chain has a few thousand distinct port sets, and an edit re-checks the whole file, so each is judged once per topology.
+const judgementCaches: PortCaches<PortJudgement> = new WeakMap();
+/** A bound on one topology's judgements: an editing session makes a new port set per keystroke. */
+const MAX_JUDGEMENTS = 50_000;
+
+function sharedCache<T>(caches: PortCaches<T>, catalog: Catalog, topology: Topology): Map<string, T> {
   let byTopology = caches.get(catalog);
   if (!byTopology) caches.set(catalog, (byTopology = new WeakMap()));
   let cache = byTopology.get(topology);
@@ -127,6 +138,42 @@ export const unneededCitrixPort: CheckDefinition = {
       if (!set) reportableCache.set(key, (set = citrixPorts(catalog, protocol).difference(needed(roles, side, protocol)).difference(GENERAL_SERVICE_PORTS)));
       return set;
     };
+    const judgements = sharedCache(judgementCaches, catalog, topology);
+    const judge = (roles: readonly string[], side: 'inbound' | 'outbound', protocols: readonly CatalogProtocol[], rulePorts: PortSet): PortJudgement => {
+      const key = `${rolesKey(roles)}#${side}#${protocols.join('+')}#${rulePorts.ranges.map((r) => `${r.from}-${r.to}`).join(',')}`;
+      const known = judgements.get(key);
+      if (known) return known;
+      const explained: string[] = [];
+      const unneededByProtocol: { protocol: CatalogProtocol; ports: PortSet }[] = [];
+      for (const protocol of protocols) {
+        const wanted = needed(roles, side, protocol);
+        let unneeded = Ports.none();
+        const flowsHere: CatalogFlow[] = [];
+        for (const flow of catalog.flows) {
+          if (!crossesNetwork(flow) || !flow.protocols.includes(protocol) || flow.ports.length === 0) continue;
+          const open = Ports.of(flow.ports).intersect(rulePorts).difference(wanted).difference(GENERAL_SERVICE_PORTS);
+          if (open.isEmpty) continue;
+          unneeded = unneeded.union(open);
+          flowsHere.push(flow);
+        }
+        if (unneeded.isEmpty) continue;
+        unneededByProtocol.push({ protocol, ports: unneeded });
+        // Name the flow that explains each port best: one of this role's own, else any.
+        for (const range of unneeded.ranges.slice(0, 3)) {
+          const piece = Ports.range(range.from, range.to);
+          const onPiece = flowsHere.filter((f) => Ports.of(f.ports).intersects(piece));
+          const best = onPiece.find((f) => atRoleEnd(catalog, f, roles, side)) ?? onPiece[0];
+          if (!best) continue;
+          explained.push(
+            `${protocol.toUpperCase()} ${formatPortSet(piece, '–')}, the Citrix port for ${roleName(catalog, best.source)} → ${roleName(catalog, best.destination)} (${shortPurpose(best)}), but ${whyNotNeeded(best, protocol, roles, side, catalog, topology)}`,
+          );
+        }
+      }
+      if (judgements.size >= MAX_JUDGEMENTS) judgements.clear();
+      const judgement = { unneededByProtocol, explained };
+      judgements.set(key, judgement);
+      return judgement;
+    };
     for (const bound of context.bound) {
       const roles = bound.roles;
       const names = roles.map((r) => roleName(catalog, r)).join(', ');
@@ -143,34 +190,9 @@ export const unneededCitrixPort: CheckDefinition = {
           // A rule that opens every port is a different problem; this check is about Citrix ports by name.
           if (rulePorts.isFull) continue;
           if (admitsStatelessReplies(bound.ruleSet, rule)) continue;
-          const explained: string[] = [];
-          const unneededByProtocol: { protocol: CatalogProtocol; ports: PortSet }[] = [];
-          for (const protocol of ['tcp', 'udp'] as const) {
-            if (!rule.protocols.value.has(PROTOCOL_NUMBER[protocol])) continue;
-            if (!reportableFor(side, protocol).intersects(rulePorts)) continue;
-            const wanted = needed(roles, side, protocol);
-            let unneeded = Ports.none();
-            const flowsHere: CatalogFlow[] = [];
-            for (const flow of catalog.flows) {
-              if (!crossesNetwork(flow) || !flow.protocols.includes(protocol) || flow.ports.length === 0) continue;
-              const open = Ports.of(flow.ports).intersect(rulePorts).difference(wanted).difference(GENERAL_SERVICE_PORTS);
-              if (open.isEmpty) continue;
-              unneeded = unneeded.union(open);
-              flowsHere.push(flow);
-            }
-            if (unneeded.isEmpty) continue;
-            unneededByProtocol.push({ protocol, ports: unneeded });
-            // Name the flow that explains each port best: one of this role's own, else any.
-            for (const range of unneeded.ranges.slice(0, 3)) {
-              const piece = Ports.range(range.from, range.to);
-              const onPiece = flowsHere.filter((f) => Ports.of(f.ports).intersects(piece));
-              const best = onPiece.find((f) => atRoleEnd(catalog, f, roles, side)) ?? onPiece[0];
-              if (!best) continue;
-              explained.push(
-                `${protocol.toUpperCase()} ${formatPortSet(piece, '–')}, the Citrix port for ${roleName(catalog, best.source)} → ${roleName(catalog, best.destination)} (${shortPurpose(best)}), but ${whyNotNeeded(best, protocol, roles, side, catalog, topology)}`,
-              );
-            }
-          }
+          const protocols = (['tcp', 'udp'] as const).filter((protocol) => rule.protocols.value.has(PROTOCOL_NUMBER[protocol]) && reportableFor(side, protocol).intersects(rulePorts));
+          if (protocols.length === 0) continue;
+          const { unneededByProtocol, explained } = judge(roles, side, protocols, rulePorts);
           if (unneededByProtocol.length === 0) continue;
           findings.push({
             checkId: 'unneeded-citrix-port',
