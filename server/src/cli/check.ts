@@ -17,7 +17,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type CliCommand, type C
  * the usage text below lists the same names (a test holds them equal).
  */
 export const CHECK_OPTIONS = {
-  options: ['roles', 'role', 'format', 'severity-threshold', 'baseline', 'write-baseline', 'docs-url', 'exclude'],
+  options: ['roles', 'role', 'format', 'severity-threshold', 'baseline', 'write-baseline', 'docs-url', 'exclude', 'max-file-size'],
   flags: ['help', 'no-color', 'color', 'exit-zero', 'skip-unsupported', 'allow-empty', 'no-infer'],
 } as const;
 
@@ -26,7 +26,7 @@ const FORMATS = ['text', 'json', 'sarif', 'compact'] as const;
 const USAGE = `Usage: citrix-flow-lint check [paths…] [--roles FILE] [--role ID[=RULESET]…] [--format text|json|sarif|compact]
                               [--severity-threshold error|warning|info] [--exit-zero] [--no-infer] [--no-color]
                               [--baseline FILE | --write-baseline FILE] [--docs-url URL] [--exclude GLOB…]
-                              [--skip-unsupported] [--allow-empty]
+                              [--skip-unsupported] [--allow-empty] [--max-file-size SIZE]
 
 Checks firewall and IaC files under the paths (default: the current folder)
 against the network flows the declared Citrix roles need. Rule sets nothing
@@ -52,6 +52,8 @@ Server) are assumed; the "Assumed" block lists each assumption.
   --skip-unsupported        a file named on the command line in no supported format is skipped
                             with a note instead of failing the run
   --allow-empty             exit 0 when the paths hold no file citrix-flow-lint reads
+  --max-file-size SIZE      read files up to SIZE (default 5MB; e.g. 64MB for a Kubernetes node's
+                            iptables-save, at most 512MB); larger files are skipped with a note
   -h, --help                this help          --version  the version
 
 Files skipped (too large, binary, unreadable, not a supported format) are
@@ -61,6 +63,17 @@ Exit status: 0 nothing at or above the threshold, 1 findings, 2 usage or
 internal error, a path that does not exist, a named file in no supported
 format (unless --skip-unsupported), or paths with no file to check (unless
 --allow-empty).`;
+
+const MAX_FILE_SIZE_LIMIT = 512 * 1024 * 1024;
+
+/** `64MB`, `500KB`, `1GB`-free sizes, or plain bytes; undefined when it is none or out of 1 KB – 512 MB. */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const bytes = Math.round(Number(m[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1));
+  return bytes >= 1024 && bytes <= MAX_FILE_SIZE_LIMIT ? bytes : undefined;
+}
 
 /** One line per skipped file, for stderr: the reports on stdout stay machine-readable. */
 export function skippedNotes(loaded: LoadedWorkspace): string[] {
@@ -98,12 +111,16 @@ export const checkCommand: CliCommand = {
       if ('error' in baseline) return usageError(`the baseline ${baselineFile} is not one citrix-flow-lint wrote: ${baseline.error}`);
       counts = baselineCounts(baseline);
     }
+    const maxSize = option('max-file-size');
+    const maxBytes = maxSize === undefined ? undefined : parseSize(maxSize);
+    if (maxBytes === undefined && maxSize !== undefined) return usageError(`--max-file-size must be a size from 1KB to 512MB such as 64MB, 500KB or 1048576 (bytes), not "${maxSize}"`, USAGE);
     const progress = process.stderr.isTTY && format === 'text';
     const loaded = await loadAndAnalyze(parsed.positionals, {
       rolesFile: option('roles'),
       roles: parsed.options.get('role'),
       infer: !parsed.flags.has('no-infer'),
       exclude: parsed.options.get('exclude'),
+      maxBytes,
       onProgress: progress ? (done, total) => total > 50 && process.stderr.write(`\rchecking ${done}/${total} files…`) : undefined,
     });
     if (progress) process.stderr.write('\r\x1b[K');

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeParsed, readTopology, unreadTopology, type WorkspaceAnalysis } from '../analysis/analyze';
 import { withLoadedFiles } from '../analysis/loads';
-import { initTreeSitter, parseAs, detectFormat } from '../formats';
+import { initTreeSitter, parseAs, detectFormat, MAX_ANALYZED_BYTES } from '../formats';
 import type { ParsedFile } from '../model';
 import { Excluder, type ExcludeGlob } from '../service/exclude';
 import { readGated } from '../service/fileGate';
@@ -36,7 +36,17 @@ export interface SkippedFile {
 /** Reads, parses and analyses the given paths the way `check`, `report` and `test-flow` all need. */
 export async function loadAndAnalyze(
   paths: readonly string[],
-  options: { rolesFile?: string; roles?: readonly string[]; cwd?: string; exclude?: readonly string[]; infer?: boolean; ignoreTopology?: boolean; onProgress?: (done: number, total: number) => void },
+  options: {
+    rolesFile?: string;
+    roles?: readonly string[];
+    cwd?: string;
+    exclude?: readonly string[];
+    infer?: boolean;
+    ignoreTopology?: boolean;
+    /** Files above this many bytes are skipped (default: the file gate's 5 MB); the parser's own limit follows it. */
+    maxBytes?: number;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): Promise<LoadedWorkspace | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
   const targets = paths.length ? paths.map((p) => path.resolve(cwd, p)) : [cwd];
@@ -64,7 +74,7 @@ export async function loadAndAnalyze(
   if (topologyPath) for (const e of topology.exclude ?? []) globs.push({ glob: e.glob, base: path.dirname(topologyPath), source: 'exclude: in citrix-flows.yaml' });
   const exclude = new Excluder({ globs, gitignore: true });
   if (exclude.problems.length) return { error: exclude.problems.join('; ') };
-  const candidates = collectFiles(targets, { onSkip: (file, why) => skipped.push({ file, why }), exclude });
+  const candidates = collectFiles(targets, { onSkip: (file, why) => skipped.push({ file, why }), exclude, ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}) });
   const claimed = new Set(candidates.map((c) => c.path));
   const unsupported: SkippedFile[] = [];
   for (const t of targets) {
@@ -91,7 +101,9 @@ export async function loadAndAnalyze(
     const format = detectFormat(c.uri, c.text);
     if (!format) return;
     const siblingFiles = format === 'terraform' ? terraformSiblings(c.path, c.root) : format === 'arm' ? armParameters(c.path, c.root) : undefined;
-    files.push(parseAs(format, c.text, c.uri, siblingFiles ? { siblingFiles } : undefined));
+    // A size the user asked for is read whole: the parser's default limit is for files opened by mistake.
+    const maxAnalyzedBytes = options.maxBytes !== undefined && options.maxBytes > MAX_ANALYZED_BYTES ? options.maxBytes : undefined;
+    files.push(parseAs(format, c.text, c.uri, siblingFiles || maxAnalyzedBytes ? { ...(siblingFiles ? { siblingFiles } : {}), ...(maxAnalyzedBytes ? { maxAnalyzedBytes } : {}) } : undefined));
     texts.set(c.uri, c.text);
     options.onProgress?.(i + 1, candidates.length);
   });

@@ -217,7 +217,9 @@ export class RangeSet<T extends number | bigint> {
 }
 
 /** Joins overlapping and adjacent neighbours of a list sorted by `from`. */
-function mergeSorted<T extends number | bigint>(domain: Domain<T>, sorted: readonly Range<T>[]): Range<T>[] {
+function mergeSorted<T extends number | bigint>(domain: Domain<T>, sorted: Range<T>[]): Range<T>[] {
+  // Most rules name one port, one protocol, one address: nothing to merge, and the list is the caller's fresh one.
+  if (sorted.length < 2) return sorted;
   const merged: Range<T>[] = [];
   for (const r of sorted) {
     const last = merged[merged.length - 1];

@@ -64,7 +64,7 @@ function refusal(error: unknown): GateResult {
   return { ok: false, kind: 'unreadable', why: `cannot read (${code ?? (error as Error).message})` };
 }
 
-const mb = (bytes: number): string => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+const mb = (bytes: number): string => (bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`);
 const kindOf = (st: fs.Stats): string =>
   st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
 

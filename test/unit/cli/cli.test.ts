@@ -6,6 +6,7 @@ import { allCheckIds } from '../../../server/src/analysis/checks';
 import { fixturePath, repoRoot } from '../../helpers/fixtures';
 import { cli, ensureBuilt, workspace } from '../../helpers/cli';
 import { sarifValidator } from '../../helpers/sarif';
+import { parseSize } from '../../../server/src/cli/check';
 
 before(ensureBuilt);
 
@@ -280,6 +281,43 @@ const SILENT = workspace({
   'beside/arm.sh': '#!/bin/sh\n\niptables -F\niptables -X\n\niptables-restore < ipv4\n',
   'beside/ipv4': '*filter\n-P INPUT DROP\n-A INPUT -p tcp -s localhost -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n',
   'lonely/apply.sh': '#!/bin/sh\nsudo iptables-restore < /etc/iptables/rules.v4\n',
+  // 40 rules of 44 bytes: about 1.9 KB, over a 1 KB limit and under a 4 KB one.
+  'sized/rules.v4': `*filter\n:INPUT DROP [0:0]\n${Array.from({ length: 40 }, (_, i) => `-A INPUT -s 10.9.${i}.0/24 -p tcp --dport 443 -j ACCEPT\n`).join('')}COMMIT\n`,
+});
+
+test('check: --max-file-size reads files up to the size asked for, and refuses a size it cannot take', () => {
+  const skipped = cli(['check', 'sized/rules.v4', '--max-file-size', '1KB'], SILENT);
+  assert.equal(skipped.status, 2, skipped.stdout + skipped.stderr);
+  assert.match(skipped.stderr, /skipped sized\/rules\.v4: larger than 1 KB/);
+  const read = cli(['check', 'sized/rules.v4', '--max-file-size', '4KB', '--exit-zero'], SILENT);
+  assert.equal(read.status, 0, read.stdout + read.stderr);
+  assert.match(read.stdout, /in 1 file with 1 rule set/);
+  assert.equal(cli(['check', 'sized/rules.v4', '--max-file-size', '4096', '--exit-zero'], SILENT).status, 0);
+  for (const bad of ['2GB', '513MB', '100', 'lots', '0.5KB']) {
+    const r = cli(['check', 'sized/rules.v4', '--max-file-size', bad], SILENT);
+    assert.equal(r.status, 2, bad);
+    assert.match(r.stderr, new RegExp(`--max-file-size must be a size from 1KB to 512MB[^\n]*not "${bad}"`), bad);
+  }
+});
+
+test('parseSize: sizes as people write them, in bytes', () => {
+  const table: [string, number | undefined][] = [
+    ['64MB', 64 * 1024 * 1024],
+    ['64mb', 64 * 1024 * 1024],
+    ['64M', 64 * 1024 * 1024],
+    ['1.5MB', 1.5 * 1024 * 1024],
+    ['500KB', 500 * 1024],
+    ['500k', 500 * 1024],
+    ['1024', 1024],
+    ['2048b', 2048],
+    ['512MB', 512 * 1024 * 1024],
+    ['1023', undefined],
+    ['513MB', undefined],
+    ['1GB', undefined],
+    ['', undefined],
+    ['MB', undefined],
+  ];
+  for (const [text, bytes] of table) assert.equal(parseSize(text), bytes, text);
 });
 
 test('check: explicit paths that give nothing fail the run with exit 2, unless asked otherwise', () => {

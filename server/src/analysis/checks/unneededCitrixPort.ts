@@ -62,6 +62,20 @@ const judgementCaches: PortCaches<PortJudgement> = new WeakMap();
 /** A bound on one topology's judgements: an editing session makes a new port set per keystroke. */
 const MAX_JUDGEMENTS = 50_000;
 
+const portedFlowCaches = new WeakMap<Catalog, Map<CatalogProtocol, readonly { flow: CatalogFlow; ports: PortSet }[]>>();
+
+/** The catalog's flows across a network on `protocol` that name ports, each with its port set built once. */
+function portedFlows(catalog: Catalog, protocol: CatalogProtocol): readonly { flow: CatalogFlow; ports: PortSet }[] {
+  let byProtocol = portedFlowCaches.get(catalog);
+  if (!byProtocol) portedFlowCaches.set(catalog, (byProtocol = new Map()));
+  let list = byProtocol.get(protocol);
+  if (!list) {
+    list = catalog.flows.filter((flow) => crossesNetwork(flow) && flow.protocols.includes(protocol) && flow.ports.length > 0).map((flow) => ({ flow, ports: Ports.of(flow.ports) }));
+    byProtocol.set(protocol, list);
+  }
+  return list;
+}
+
 function sharedCache<T>(caches: PortCaches<T>, catalog: Catalog, topology: Topology): Map<string, T> {
   let byTopology = caches.get(catalog);
   if (!byTopology) caches.set(catalog, (byTopology = new WeakMap()));
@@ -149,9 +163,9 @@ export const unneededCitrixPort: CheckDefinition = {
         const wanted = needed(roles, side, protocol);
         let unneeded = Ports.none();
         const flowsHere: CatalogFlow[] = [];
-        for (const flow of catalog.flows) {
-          if (!crossesNetwork(flow) || !flow.protocols.includes(protocol) || flow.ports.length === 0) continue;
-          const open = Ports.of(flow.ports).intersect(rulePorts).difference(wanted).difference(GENERAL_SERVICE_PORTS);
+        for (const { flow, ports } of portedFlows(catalog, protocol)) {
+          if (!ports.intersects(rulePorts)) continue;
+          const open = ports.intersect(rulePorts).difference(wanted).difference(GENERAL_SERVICE_PORTS);
           if (open.isEmpty) continue;
           unneeded = unneeded.union(open);
           flowsHere.push(flow);
