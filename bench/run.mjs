@@ -23,7 +23,7 @@ const CLI = path.join(ROOT, 'dist', 'cli.js');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a, i) => args[i - 1] === '--only');
-const only = new Set((onlyArg ?? 'edit,hover,workspace,cli,hcl2json').split(','));
+const only = new Set((onlyArg ?? 'startup,edit,hover,workspace,cli,hcl2json').split(','));
 const sizesArg = args.find((a, i) => args[i - 1] === '--lines');
 const formatsArg = args.find((a, i) => args[i - 1] === '--formats');
 const SIZES = sizesArg ? sizesArg.split(',').map(Number) : quick ? [1000, 10000] : [1000, 10000, 50000];
@@ -271,10 +271,37 @@ async function hcl2jsonBench() {
   return { hcl2jsonMs: round(median(theirsMs)), ourTerraformParseMs: round(median(oursMs)), hcl2jsonRatio: round(median(theirsMs) / median(oursMs)) };
 }
 
+// ---- server start ------------------------------------------------------------------
+
+/** Launch → `initialize` answered, on an empty folder: what an editor waits before its first request. */
+async function startupBench(runs = 9) {
+  const folder = tempFolder('startup');
+  const times = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      const client = new Client();
+      try {
+        await client.connection.sendRequest('initialize', { processId: process.pid, rootUri: uriOf(folder), workspaceFolders: [{ uri: uriOf(folder), name: 'startup' }], capabilities: {} });
+        times.push(performance.now() - started);
+      } finally {
+        await client.stop();
+      }
+    }
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+  return stats(times);
+}
+
 // ---- run ---------------------------------------------------------------------------
 
 const started = performance.now();
 const rows = [];
+if (only.has('startup')) {
+  results.serverStartMs = await startupBench();
+  console.error(`  server start → initialize answered: p50 ${results.serverStartMs.p50} p95 ${results.serverStartMs.p95} ms`);
+}
 if (only.has('edit') || only.has('hover')) {
   for (const format of FORMATS) {
     for (const lines of SIZES) {
