@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixturePath } from '../../helpers/fixtures';
 import { parseSource } from '../../../server/src/analysis/analyze';
 import { initTreeSitter } from '../../../server/src/formats';
 import { snapshotParsedFile } from '../../helpers/snapshot';
@@ -103,6 +106,48 @@ describe('incremental tree-sitter parses give what a fresh parse gives', () => {
       assert.equal(state.incrementalParses(c.uri), c.edits.length, 'every version after the first reused the previous tree');
     });
   }
+
+  // The Bicep reader moves the previous version's plain copy of every subtree tree-sitter kept: every kind of
+  // edit, anywhere, in every Bicep fixture, must still give exactly what a fresh parse of the same text gives.
+  it('Bicep: 40 seeded random edits of each fixture, broken and repaired versions among them', async () => {
+    await initTreeSitter();
+    const dir = fixturePath('bicep');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.bicep'));
+    assert.ok(files.length >= 5, 'the Bicep fixtures are there');
+    let seed = 20261208;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let reusedNodes = 0;
+    for (const file of files) {
+      const uri = `file:///ws/${file}`;
+      const original = fs.readFileSync(path.join(dir, file), 'utf8');
+      const state = new WorkspaceState({ root: '/ws' });
+      let text = original;
+      let version = 1;
+      state.setDocument({ uri, text, version });
+      state.parsedFile(uri);
+      for (let i = 0; i < 40; i++) {
+        const at = random(text.length);
+        const kind = random(5);
+        const next =
+          kind === 0 ? text.slice(0, at) + String(random(10)) + text.slice(at) // a digit typed
+            : kind === 1 ? text.slice(0, at) + text.slice(at + 1) // a character deleted
+              : kind === 2 ? text.slice(0, at) + "'" + text.slice(at) // a stray quote: usually a broken version
+                : kind === 3 ? original // back to the start: the next edit repairs whatever was broken
+                  : text.slice(0, text.lastIndexOf('\n', at) + 1) + text.slice(text.lastIndexOf('\n', at) + 1, text.indexOf('\n', at) + 1) + text.slice(text.lastIndexOf('\n', at) + 1); // a line duplicated
+        text = next;
+        state.setDocument({ uri, text, version: ++version });
+        const incremental = state.parsedFile(uri);
+        const fresh = parseSource({ uri, text });
+        assert.ok(incremental && fresh);
+        assert.deepEqual(snapshotParsedFile(incremental), snapshotParsedFile(fresh), `${file}, edit ${i} (kind ${kind} at ${at})`);
+      }
+      reusedNodes += state.incrementalParses(uri);
+    }
+    assert.ok(reusedNodes > files.length * 20, `most versions were re-parsed from the previous tree (${reusedNodes})`);
+  });
 
   it('files read from disk keep no tree', async () => {
     await initTreeSitter();

@@ -41,6 +41,9 @@ import {
 } from './evaluate';
 import { scanBicep, type BicepScan } from './scan';
 import { plainTree, type SyntaxNode as Node } from './tree';
+
+/** The key of the previous version's plain nodes in `IncrementalTrees.memo`. */
+const PLAIN_NODES = 'bicep.plain.nodes';
 import { eitherBudget, giveUpAfter } from '../budget';
 import { maskNewerSyntax, maskPunctuationRuns, maskSpreads } from './mask';
 import { TextMemo } from '../terraform/reuse';
@@ -180,10 +183,22 @@ class BicepReader {
     // error do the same: the whole-file tree would have errors and be thrown away below (a broken 15.7 KB fuzz
     // input spent 150 of its 200 ms there).
     const inPieces = !this.trees && (this.scan.startsAtTopLevel || this.scan.bracketsBroken);
+    // The previous version's plain nodes are good only for a tree re-parsed from that version's tree, which is
+    // still alive while this one is built (tree-sitter ids are addresses): taken out now, put back only below.
+    const previousNodes = this.trees?.memo.get(PLAIN_NODES) as ReadonlyMap<number, Node> | undefined;
+    this.trees?.memo.delete(PLAIN_NODES);
+    const reusedBefore = this.trees?.reused ?? 0;
     const whole = inPieces ? null : parseDocument('bicep', treeText, this.trees, { progressCallback: wholeFile });
     if (whole) {
       try {
-        if (!whole.rootNode.hasError) return plainTree(whole, this.text).namedChildren;
+        if (!whole.rootNode.hasError) {
+          // An open document's next version moves the unchanged subtrees of this copy instead of walking them again.
+          const incremental = (this.trees?.reused ?? 0) > reusedBefore;
+          const reuse = this.trees ? { previous: incremental ? previousNodes : undefined, next: new Map<number, Node>() } : undefined;
+          const root = plainTree(whole, this.text, reuse);
+          if (reuse) this.trees?.memo.set(PLAIN_NODES, reuse.next);
+          return root.namedChildren;
+        }
       } finally {
         whole.delete();
       }

@@ -11,9 +11,11 @@ export class SyntaxNode {
   /** Field name of each child (parallel to `children`), only for node types the reader asks fields of. */
   fields: (string | undefined)[] | undefined;
   hasError: boolean;
+  /** tree-sitter's id of the node (where its tree holds it), so the next version's copy can recognise a reused subtree. */
+  id = 0;
   private named?: SyntaxNode[];
   constructor(
-    private readonly source: string,
+    readonly source: string,
     readonly type: string,
     readonly startIndex: number,
     readonly endIndex: number,
@@ -79,40 +81,80 @@ function typeTable(language: Language): TypeTable {
   return t;
 }
 
+/**
+ * The previous version's plain nodes by tree-sitter id, and this version's.
+ * An incremental re-parse keeps the subtrees the edit did not touch, and
+ * tree-sitter's id of a node is where its parent holds it: a node found
+ * under an id of the previous tree is that same unchanged subtree, maybe at
+ * another offset. Its plain copy is moved instead of walked again through
+ * WebAssembly, which was half of a 10,000-line file's parse.
+ */
+export interface PlainReuse {
+  readonly previous: ReadonlyMap<number, SyntaxNode> | undefined;
+  readonly next: Map<number, SyntaxNode>;
+}
+
 /** The whole tree as plain nodes; `hasError` set as tree-sitter sets it (the node or anything below is ERROR or MISSING). */
-export function plainTree(tree: Tree, source: string): SyntaxNode {
+export function plainTree(tree: Tree, source: string, reuse?: PlainReuse): SyntaxNode {
   const cursor = tree.rootNode.walk();
   try {
-    return copyTree(cursor, tree.language, source);
+    return copyTree(cursor, tree.language, source, reuse);
   } finally {
     cursor.delete();
   }
 }
 
-function copyTree(cursor: TreeCursor, language: Language, source: string): SyntaxNode {
+/** `node` and everything below it, `delta` characters further on in `source`. */
+function moved(node: SyntaxNode, delta: number, source: string, next: Map<number, SyntaxNode>): SyntaxNode {
+  const copy = new SyntaxNode(source, node.type, node.startIndex + delta, node.endIndex + delta, node.isNamed, node.isMissing, node.children.map((c) => moved(c, delta, source, next)));
+  copy.fields = node.fields;
+  copy.hasError = node.hasError;
+  copy.id = node.id;
+  if (copy.children.length) next.set(copy.id, copy);
+  return copy;
+}
+
+function copyTree(cursor: TreeCursor, language: Language, source: string, reuse: PlainReuse | undefined): SyntaxNode {
   const { names, named, fieldParent, fields } = typeTable(language);
-  const make = (): SyntaxNode => {
+  const previous = reuse?.previous;
+  const make = (nodeId: number): SyntaxNode => {
     const id = cursor.nodeTypeId;
     const start = cursor.startIndex;
     const end = cursor.endIndex;
     // Only zero-width nodes can be MISSING; asking the cursor costs a call into WebAssembly.
     const missing = start === end && cursor.nodeIsMissing;
     const type = names[id] ?? 'ERROR';
-    return new SyntaxNode(source, type, start, end, type === 'ERROR' || (named[id] ?? false), missing);
+    const node = new SyntaxNode(source, type, start, end, type === 'ERROR' || (named[id] ?? false), missing);
+    node.id = nodeId;
+    return node;
   };
-  const root = make();
+  /** The previous version's copy of the node under the cursor, moved to where it is now, when it is the same subtree. */
+  const reused = (nodeId: number): SyntaxNode | undefined => {
+    if (!previous) return undefined;
+    const old = previous.get(nodeId);
+    if (!old) return undefined;
+    const start = cursor.startIndex;
+    const length = old.endIndex - old.startIndex;
+    // The id says it is the same subtree; the text, compared without a copy, makes sure of it.
+    if (cursor.endIndex - start !== length || names[cursor.nodeTypeId] !== old.type || !source.startsWith(old.source.slice(old.startIndex, old.endIndex), start)) return undefined;
+    return moved(old, start - old.startIndex, source, (reuse as PlainReuse).next);
+  };
+  const idHere = (): number => (reuse ? cursor.nodeId : 0);
+  const root = make(idHere());
   const stack: SyntaxNode[] = [root];
   const withFields: boolean[] = [fieldParent[cursor.nodeTypeId] ?? false];
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
-    const node = make();
+    const nodeId = idHere();
+    const again = reused(nodeId);
+    const node = again ?? make(nodeId);
     const parent = stack[stack.length - 1];
     if (withFields[withFields.length - 1]) {
       const fid = cursor.currentFieldId;
       (parent.fields ??= new Array(parent.children.length).fill(undefined)).push(fid ? fields[fid] ?? undefined : undefined);
     }
     parent.children.push(node);
-    if (cursor.gotoFirstChild()) {
+    if (!again && cursor.gotoFirstChild()) {
       stack.push(node);
       withFields.push(node.type !== 'ERROR' && FIELD_PARENTS.has(node.type));
       continue;
@@ -122,6 +164,7 @@ function copyTree(cursor: TreeCursor, language: Language, source: string): Synta
       if (!cursor.gotoParent()) return root;
       const done = stack.pop()!;
       withFields.pop();
+      if (reuse && done.children.length) reuse.next.set(done.id, done);
       if (stack.length === 0) return root;
       if (done.hasError) stack[stack.length - 1].hasError = true;
     }
