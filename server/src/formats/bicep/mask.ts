@@ -40,7 +40,7 @@ export function maskPunctuationRuns(text: string): { text: string; problems: Par
       i = end < 0 ? text.length : end + 2;
       continue;
     }
-    if (/[\p{L}\p{N}\s_]/u.test(c)) {
+    if (isWordOrSpace(text, i)) {
       i++;
       continue;
     }
@@ -67,13 +67,22 @@ export function maskPunctuationRuns(text: string): { text: string; problems: Par
   return { text: masked, problems };
 }
 
+const WORD_OR_SPACE = /[\p{L}\p{N}\s_]/u;
+
+/** A letter, digit, white space or `_`: ASCII by its code (a regular expression per character was most of the scan), the rest by Unicode class. */
+function isWordOrSpace(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 32 || (c >= 9 && c <= 13);
+  return WORD_OR_SPACE.test(text[i]);
+}
+
 /** Runs of one punctuation character anywhere in the text, strings and comments included. */
 function punctuationRuns(text: string): Span[] {
   const out: Span[] = [];
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (/[\p{L}\p{N}\s_]/u.test(c)) {
+    if (isWordOrSpace(text, i)) {
       i++;
       continue;
     }

@@ -12,6 +12,11 @@ const LITERAL_TYPES: ReadonlySet<string> = new Set(['object', 'object_property',
  * is never reused.
  */
 export function literalOnly(node: Node): boolean {
+  // Kept on the node: a moved copy of an unchanged subtree carries the answer, so an edit asks only what it changed.
+  return (node.literal ??= literalBelow(node));
+}
+
+function literalBelow(node: Node): boolean {
   if (node.hasError || node.isMissing) return false;
   if (!node.isNamed) return true;
   if (!LITERAL_TYPES.has(node.type)) return false;

@@ -13,6 +13,8 @@ export class SyntaxNode {
   hasError: boolean;
   /** tree-sitter's id of the node (where its tree holds it), so the next version's copy can recognise a reused subtree. */
   id = 0;
+  /** Whether the subtree holds literals only (`literalOnly` in reuse.ts), once asked; a moved copy keeps it. */
+  literal: boolean | undefined;
   private named?: SyntaxNode[];
   constructor(
     readonly source: string,
@@ -110,6 +112,7 @@ function moved(node: SyntaxNode, delta: number, source: string, next: Map<number
   copy.fields = node.fields;
   copy.hasError = node.hasError;
   copy.id = node.id;
+  copy.literal = node.literal;
   if (copy.children.length) next.set(copy.id, copy);
   return copy;
 }
