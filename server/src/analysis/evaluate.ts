@@ -385,9 +385,10 @@ function indexOf(rules: readonly Rule[]): ListIndex {
  * A rule whose protocols or ports cannot meet the flow at all leaves every
  * cell of it unmatched, so it is dropped before any cell is split: on a big
  * rule set a flow then walks only the handful of rules on its own ports.
- * The survivors keep their order.
+ * The survivors keep their order. Rules from position `until` on may be left
+ * out too (a caller that wants only earlier rules); short lists come back whole.
  */
-function candidates(rules: readonly Rule[], flow: Dims): readonly Rule[] {
+function candidates(rules: readonly Rule[], flow: Dims, until = rules.length): readonly Rule[] {
   if (rules.length < 32) return rules;
   const portless = !flow.protocols.isSubsetOf(PORTFUL);
   const meets = (rule: Rule): boolean => {
@@ -404,7 +405,7 @@ function candidates(rules: readonly Rule[], flow: Dims): readonly Rule[] {
   };
   let flowBlocks = 0;
   for (const r of flow.destinationPorts.ranges) flowBlocks += (r.to >> BLOCK_BITS) - (r.from >> BLOCK_BITS) + 1;
-  if (portless || flowBlocks > BLOCKS / 4) return rules.filter(meets);
+  if (portless || flowBlocks > BLOCKS / 4) return (until < rules.length ? rules.slice(0, until) : rules).filter(meets);
   const index = indexOf(rules);
   const generation = ++index.generation;
   const positions: number[] = [];
@@ -413,9 +414,9 @@ function candidates(rules: readonly Rule[], flow: Dims): readonly Rule[] {
     index.stamp[p] = generation;
     positions.push(p);
   };
-  for (const p of index.always) take(p);
+  for (const p of index.always) if (p < until) take(p);
   for (const r of flow.destinationPorts.ranges) {
-    for (let b = r.from >> BLOCK_BITS; b <= r.to >> BLOCK_BITS; b++) for (const p of index.buckets[b] ?? []) take(p);
+    for (let b = r.from >> BLOCK_BITS; b <= r.to >> BLOCK_BITS; b++) for (const p of index.buckets[b] ?? []) if (p < until) take(p);
   }
   positions.sort((a, b) => a - b);
   const out: Rule[] = [];
@@ -427,15 +428,20 @@ function candidates(rules: readonly Rule[], flow: Dims): readonly Rule[] {
  * The rules of `rules` (in their order) whose protocols and ports meet those
  * of `rule`: the only ones that can take part of its match region. Checks
  * that compare rules pairwise use it to stay near-linear on big rule sets.
+ * With `until`, rules at that position or later may be left out.
  */
-export function rulesMeeting(rules: readonly Rule[], rule: Rule): readonly Rule[] {
-  return candidates(rules, {
-    protocols: rule.protocols.value,
-    source: rule.source.value,
-    destination: rule.destination.value,
-    sourcePorts: rule.sourcePorts.value,
-    destinationPorts: rule.destinationPorts.value,
-  });
+export function rulesMeeting(rules: readonly Rule[], rule: Rule, until = rules.length): readonly Rule[] {
+  return candidates(
+    rules,
+    {
+      protocols: rule.protocols.value,
+      source: rule.source.value,
+      destination: rule.destination.value,
+      sourcePorts: rule.sourcePorts.value,
+      destinationPorts: rule.destinationPorts.value,
+    },
+    until,
+  );
 }
 
 /** Cell-by-rule splits one evaluation may do (about a second of work); past it the rest of the flow is unknown. */

@@ -352,6 +352,34 @@ const CASES: Case[] = [
     expect: [{ line: 6, says: ['"AllowIca" (priority 200, line 6)', '"DenyAll" (priority 100, line 17)'] }],
   },
   {
+    // 60 rules: past 32 the check asks the port-block index for the earlier rules only. Rule lines are 4 + n.
+    // Line 14 (TCP 20010 from 10.9.0.0/16) covers line 54's TCP 20010 from 10.9.40.0/24; line 59's TCP 20055 from
+    // 10.9.55.0/24 is covered by line 56 (20052–20055 from anywhere); line 24's TCP 20020 is covered by nothing
+    // before it — only by line 49 after it, and a later rule shadows nothing; line 63 is covered by the rule just
+    // before it (line 62) and by no other.
+    name: 'in a 60-rule chain, only earlier rules shadow, found through the port index',
+    file: 'rules.v4',
+    text: iptables(
+      Array.from({ length: 60 }, (_, n) =>
+        n === 10 ? '-A INPUT -s 10.9.0.0/16 -p tcp --dport 20010 -j ACCEPT\n'
+          : n === 20 ? '-A INPUT -s 10.9.20.0/24 -p tcp --dport 20020 -j ACCEPT\n'
+            : n === 45 ? '-A INPUT -p tcp --dport 20020 -j ACCEPT\n'
+              : n === 50 ? '-A INPUT -s 10.9.40.0/24 -p tcp --dport 20010 -j ACCEPT\n'
+                : n === 52 ? '-A INPUT -p tcp --dport 20052:20055 -j ACCEPT\n'
+                  : n === 55 ? '-A INPUT -s 10.9.55.0/24 -p tcp --dport 20055 -j ACCEPT\n'
+                    : n === 58 ? '-A INPUT -s 10.7.0.0/16 -p tcp --dport 20058 -j ACCEPT\n'
+                      : n === 59 ? '-A INPUT -s 10.7.1.0/24 -p tcp --dport 20058 -j ACCEPT\n'
+                        : `-A INPUT -s 10.8.${n}.0/24 -p tcp --dport ${30000 + n * 100} -j ACCEPT\n`,
+      ).join(''),
+    ),
+    check: 'shadowed-rule',
+    expect: [
+      { line: 54, says: ['the rule at line 14'] },
+      { line: 59, says: ['the rule at line 56'] },
+      { line: 63, says: ['the rule at line 62'] },
+    ],
+  },
+  {
     name: 'two earlier rules together cover a third',
     file: 'rules.v4',
     text: iptables('-A INPUT -p tcp --dport 1000:1999 -j ACCEPT\n-A INPUT -p tcp --dport 2000:2999 -j DROP\n-A INPUT -p tcp --dport 1500:2500 -j ACCEPT\n'),

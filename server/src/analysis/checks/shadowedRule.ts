@@ -67,9 +67,12 @@ function shadowingsIn(ruleSet: RuleSet, list: readonly Rule[], resolve: ReturnTy
       // Only rules that can cover anything are searched: a list of broken or undecidable rules costs one pass.
       const pool = order.filter((o) => mayCoverSomething(o, decides));
       if (pool.length === 0) return out;
+      // Pool keeps the order's order, so the pool's rules before rule i are a prefix of it: the index skips the rest.
+      let poolBefore = 0;
       order.forEach((rule, i) => {
+        while (poolBefore < pool.length && (position.get(pool[poolBefore]) as number) < i) poolBefore++;
         if (!candidates(rule)) return;
-        const earlier = rulesMeeting(pool, rule).filter((o) => (position.get(o) as number) < i && canCover(o, rule, decides));
+        const earlier = rulesMeeting(pool, rule, poolBefore).filter((o) => (position.get(o) as number) < i && canCover(o, rule, decides));
         if (earlier.length === 0) return;
         const c = coverage(rule, earlier, { resolve });
         if (c.covered) out.push({ rule, by: c.by, wording: 'shadowed' });
