@@ -100,6 +100,11 @@ export class IncrementalTrees {
     return tree;
   }
 
+  /** Whether a tree of `grammar` is kept (of some earlier version: `baseFor` edits it to any text). */
+  holds(grammar: TreeSitterGrammar): boolean {
+    return this.last?.grammar === grammar;
+  }
+
   keep(grammar: TreeSitterGrammar, text: string, tree: Tree): void {
     this.last?.tree.delete();
     this.last = { grammar, text, tree };

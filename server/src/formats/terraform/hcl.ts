@@ -596,11 +596,15 @@ export function readRanges(text: string, start: number, end: number, lines: Line
 }
 
 /**
- * An open document's tree-sitter tree follows every version even when the
- * direct reader does the work, so a version with a syntax error (which only
- * tree-sitter reads) is an incremental re-parse rather than a full one.
+ * An open document gets a tree-sitter tree even when the direct reader does
+ * the work, so a version with a syntax error (which only tree-sitter reads)
+ * is an incremental re-parse rather than a full one. Once there is a tree it
+ * is not brought up to every valid version: `baseFor` edits it to whatever
+ * text comes (one edit from the first to the last changed character), and
+ * re-parsing it on every keystroke was a third of a 10,000-line file's parse.
  */
 export function keepDocumentTree(text: string, trees: IncrementalTrees): void {
+  if (trees.holds('terraform')) return;
   // With long whitespace the tree-sitter route reads skipped ranges (see readRanges), which it never keeps.
   if (readRanges(text, 0, text.length, LineIndex.of(text)).length > 1) return;
   parseDocument('terraform', text, trees, { progressCallback: giveUpAfter(text.length) })?.delete();
