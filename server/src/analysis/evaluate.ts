@@ -294,13 +294,18 @@ function branchRegion(region: Dims, branch: Branch): Dims {
   };
 }
 
-function describeUnknown(rule: Rule, region: Dims): string {
+function describeUnknown(rule: Rule, region: Dims, cell: Dims): string {
   const names = [...region.source.symbols, ...region.destination.symbols].map((s) => `${s.negated ? 'not ' : ''}${s.name}`);
+  // A rule of plain addresses is in doubt only because the flow names something unresolved (a peer without addresses).
+  const flowNames = (side: 'source' | 'destination'): string[] => cell[side].symbols.map((s) => `${s.negated ? 'not ' : ''}${s.name}`);
+  const flowSides = (['source', 'destination'] as const).filter((side) => flowNames(side).length);
   const what = rule.unresolved.length
     ? rule.unresolved.map((u) => `${u.text} (${u.reason})`).join('; ')
     : names.length
       ? `unresolved ${[...new Set(names)].join(', ')}`
-      : 'a condition that cannot be evaluated';
+      : flowSides.length
+        ? flowSides.map((side) => `the flow's ${side} ${[...new Set(flowNames(side))].join(', ')} is not resolved`).join(', and ')
+        : 'a condition that cannot be evaluated';
   return `rule ${rule.name ?? rule.id} may match: ${what}`;
 }
 
@@ -524,7 +529,7 @@ class RuleSetEvaluator {
         const maybe = conditionUnknown ? [...split.maybe, ...split.matched] : split.maybe;
         const matched = conditionUnknown ? [] : split.matched;
         // Worded only when some part may match: most splits have none, and the words cost more than the split.
-        const why = maybe.length === 0 ? '' : conditionUnknown ? `rule ${rule.name ?? rule.id} depends on ${conditionUnknown.text}` : describeUnknown(rule, region);
+        const why = maybe.length === 0 ? '' : conditionUnknown ? `rule ${rule.name ?? rule.id} depends on ${conditionUnknown.text}` : describeUnknown(rule, region, cell);
         for (const m of maybe) {
           if (rule.target.kind === 'allow' || rule.target.kind === 'deny') {
             // One possibility per action is all a verdict needs (does any differ from the final action?);

@@ -1,0 +1,175 @@
+// Names the evaluator cannot resolve, in the rule or in the flow (a peer without addresses), and the order of rules
+// that tie. Each verdict is worked out by hand: a part of the flow a name may or may not hold is unknown, never
+// allowed or denied; a name both sides share holds for certain; a resolved name is its addresses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluate, flow, type Verdict } from '../../../server/src/analysis/evaluate';
+import { makeRule, type Direction, type Rule, type RuleSet, type RuleTarget, type Semantics } from '../../../server/src/model';
+import { AddressSet, parsePortRange, parseProtocol, Ports, type PortSet } from '../../../server/src/net';
+
+/**
+ * A rule written as `allow tcp 10.0.0.0/8 -> any:1494,2598 prio 100 in`.
+ * Targets: allow, deny, return, log, jump:CHAIN, goto:CHAIN. Addresses as in `flow()`.
+ */
+function rule(spec: string, order: number, extra: Partial<Rule> = {}): Rule {
+  const m = /^(\S+)\s+(\S+)\s+(\S+)\s*->\s*(\S+?)(?::([\d,\-*]+))?(?:\s+prio\s+(\d+))?(?:\s+(in|out|fwd))?$/.exec(spec);
+  if (!m) throw new Error(`bad rule spec ${spec}`);
+  const [, t, proto, src, dst, ports, prio, dir] = m;
+  const target: RuleTarget =
+    t === 'allow' || t === 'deny'
+      ? { kind: t }
+      : t === 'return'
+        ? { kind: 'return' }
+        : t === 'log'
+          ? { kind: 'continue', note: 'LOG' }
+          : { kind: t.startsWith('jump') ? 'jump' : 'goto', chain: t.split(':')[1] };
+  const direction: Direction = dir === 'out' ? 'outbound' : dir === 'fwd' ? 'forward' : 'inbound';
+  const f = flow(`in any ${src} -> ${dst}`);
+  let dports: PortSet = ports ? Ports.none() : Ports.any();
+  for (const p of ports?.split(',') ?? []) dports = dports.union((parsePortRange(p) as { value: PortSet }).value);
+  return makeRule({
+    id: `r${order}`,
+    target,
+    direction,
+    order,
+    span: { start: 0, end: 0 },
+    raw: spec,
+    protocols: { value: (parseProtocol(proto) as { value: ReturnType<typeof Ports.any> }).value },
+    source: { value: f.source },
+    destination: { value: f.destination },
+    destinationPorts: { value: dports },
+    priority: prio ? { value: Number(prio) } : undefined,
+    ...extra,
+  });
+}
+
+function ruleSet(semantics: Semantics, specs: string[], more: Partial<RuleSet> = {}): RuleSet {
+  return {
+    id: 'rs',
+    name: 'test rules',
+    format: 'iptables',
+    kind: 'test',
+    semantics,
+    directions: ['inbound', 'outbound', 'forward'],
+    rules: specs.map((s, i) => rule(s, i)),
+    defaults: {},
+    span: { start: 0, end: 0 },
+    ...more,
+  };
+}
+
+
+const vnet = AddressSet.parse('10.0.0.0/16');
+const resolveVnet = { resolve: (sym: { name: string }) => (sym.name === 'VirtualNetwork' && vnet.ok ? vnet.value : undefined) };
+const dropping = (specs: string[]): RuleSet => ruleSet('first-match', specs, { defaults: { inbound: { value: 'deny' } } });
+
+const CASES: { name: string; set: RuleSet; flow: string; resolve?: typeof resolveVnet; verdict: Verdict; deciding: string[]; decisions: string[]; reason?: string }[] = [
+  {
+    name: 'a rule naming X, a flow from another name: X may or may not hold it',
+    set: dropping(['allow tcp tag:X -> any:1494']),
+    flow: 'in tcp var:peer -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['unknown r0 peer'],
+    reason: 'rule r0 may match: unresolved X',
+  },
+  {
+    name: 'a rule naming X, a flow from X: it holds for certain',
+    set: dropping(['allow tcp tag:X -> any:1494']),
+    flow: 'in tcp tag:X -> 10.0.2.5:1494',
+    verdict: 'allowed',
+    deciding: ['r0'],
+    decisions: ['allow r0 X'],
+  },
+  {
+    name: 'a rule of plain addresses, a flow from an unresolved peer: the reason names the peer',
+    set: dropping(['allow tcp 10.0.0.0/8 -> any:1494']),
+    flow: 'in tcp var:peer -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['unknown r0 peer'],
+    reason: "rule r0 may match: the flow's source peer is not resolved",
+  },
+  {
+    // 192.0.2.1 is outside 10.0.0.0/8 for certain: the default drops it; the peer may be inside: unknown.
+    name: 'a flow of an address and a name: the address is decided, the name is not',
+    set: dropping(['allow tcp 10.0.0.0/8 -> any:1494']),
+    flow: 'in tcp 192.0.2.1,var:peer -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: [],
+    decisions: ['deny default 192.0.2.1', 'unknown r0 peer'],
+  },
+  {
+    // The deny holds 10/8 only: 192.0.2.1 goes on to the allow; the peer may be denied.
+    name: 'the same with a deny first',
+    set: ruleSet('first-match', ['deny tcp 10.0.0.0/8 -> any:1494', 'allow any any -> any']),
+    flow: 'in tcp 192.0.2.1,var:peer -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['allow r1 192.0.2.1', 'unknown r0 peer'],
+  },
+  {
+    name: 'a rule naming X, a flow from a plain address: X may hold it',
+    set: dropping(['allow tcp tag:X -> any:1494']),
+    flow: 'in tcp 192.0.2.1 -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['unknown r0 192.0.2.1'],
+    reason: 'rule r0 may match: unresolved X',
+  },
+  {
+    // 10.1.1.1 is in the rule's 10/8 for certain; 192.0.2.1 only X could hold.
+    name: 'a rule of an address and a name: the address part is decided',
+    set: dropping(['allow tcp 10.0.0.0/8,tag:X -> any:1494']),
+    flow: 'in tcp 10.1.1.1,192.0.2.1 -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['allow r0 10.1.1.1', 'unknown r0 192.0.2.1'],
+  },
+  {
+    name: 'a resolved name is its addresses: inside',
+    set: dropping(['allow tcp tag:VirtualNetwork -> any:1494']),
+    flow: 'in tcp 10.0.1.4 -> 10.0.2.5:1494',
+    resolve: resolveVnet,
+    verdict: 'allowed',
+    deciding: ['r0'],
+    decisions: ['allow r0 10.0.1.4'],
+  },
+  {
+    name: 'a resolved name is its addresses: outside',
+    set: dropping(['allow tcp tag:VirtualNetwork -> any:1494']),
+    flow: 'in tcp 192.0.2.1 -> 10.0.2.5:1494',
+    resolve: resolveVnet,
+    verdict: 'denied',
+    deciding: [],
+    decisions: ['deny default 192.0.2.1'],
+  },
+  {
+    // Three allows at priority 100 all hold the flow: the one written first is the one that decides.
+    name: 'a tie of priorities: the rule written first decides',
+    set: ruleSet('priority-first-match', ['allow tcp any -> any:1494 prio 100', 'allow tcp 10.0.0.0/8 -> any:1494 prio 100', 'allow tcp 10.1.0.0/16 -> any:1494 prio 100', 'deny any any -> any prio 65500']),
+    flow: 'in tcp 10.1.1.1 -> 10.0.2.5:1494',
+    verdict: 'allowed',
+    deciding: ['r0'],
+    decisions: ['allow r0 10.1.1.1'],
+  },
+  {
+    // Block wins: with no block, the first allow written decides.
+    name: 'block wins without a block: the first allow written decides',
+    set: ruleSet('block-wins', ['allow tcp any -> any:1494', 'allow tcp 10.0.0.0/8 -> any:1494', 'allow tcp 10.1.0.0/16 -> any:1494'], { defaults: { inbound: { value: 'deny' } } }),
+    flow: 'in tcp 10.1.1.1 -> 10.0.2.5:1494',
+    verdict: 'allowed',
+    deciding: ['r0'],
+    decisions: ['allow r0 10.1.1.1'],
+  },
+];
+
+for (const c of CASES) {
+  test(`unresolved names: ${c.name}`, () => {
+    const result = evaluate(c.set, flow(c.flow), c.resolve);
+    assert.equal(result.verdict, c.verdict, result.reasons.join(' | '));
+    assert.deepEqual(result.decidingRules.map((r) => r.id), c.deciding);
+    assert.deepEqual(result.decisions.map((d) => `${d.outcome} ${d.rule?.id ?? 'default'} ${d.part.source}`), c.decisions);
+    if (c.reason) assert.ok(result.reasons.includes(c.reason), result.reasons.join(' | '));
+  });
+}
