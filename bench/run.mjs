@@ -254,7 +254,7 @@ async function hcl2jsonBench() {
     target: 'node20',
     format: 'cjs',
     logLevel: 'warning',
-    alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
+    alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs', 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   });
   const ours = require(outfile);
   await ours.initTreeSitter();
