@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate, flow, type Verdict } from '../../../server/src/analysis/evaluate';
 import { makeRule, type Direction, type Rule, type RuleSet, type RuleTarget, type Semantics } from '../../../server/src/model';
-import { AddressSet, parsePortRange, parseProtocol, Ports, type PortSet } from '../../../server/src/net';
+import { parsePortRange, parseProtocol, Ports, type PortSet } from '../../../server/src/net';
 
 /**
  * A rule written as `allow tcp 10.0.0.0/8 -> any:1494,2598 prio 100 in`.
