@@ -86,6 +86,14 @@ const CASES: { name: string; set: RuleSet; verdict: Verdict; deciding: string[];
     reason: 'X (source) is not resolved; whichever way, the flow is denied: by r0 when the source is in X; by r2 when the source is not in X',
   },
   {
+    // No last deny rule: where no rule decides, the rule set's default (deny) does, and the reason says so.
+    name: 'the default decides one way',
+    set: ruleSet('priority-first-match', ['deny tcp tag:X -> any:1494 prio 100', 'allow tcp tag:X -> any:1494 prio 200'], { defaults: { inbound: { value: 'deny' } } }),
+    verdict: 'denied',
+    deciding: ['r0'],
+    reason: 'X (source) is not resolved; whichever way, the flow is denied: by r0 when the source is in X; by the default when the source is not in X',
+  },
+  {
     // As the first case; the outbound rule's Z and the disabled rule's Q are no names this inbound flow depends on.
     name: 'names of rules of the other direction and of disabled rules are not branched on',
     set: nsg(['allow tcp tag:X -> any:1494 prio 100', 'deny tcp tag:Z -> any:1494 prio 150 out', 'deny tcp tag:X -> any:1494 prio 200', 'allow tcp any -> any:1494 prio 300']),

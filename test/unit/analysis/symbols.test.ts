@@ -74,6 +74,34 @@ const CASES: { name: string; set: RuleSet; flow: string; resolve?: typeof resolv
     reason: 'rule r0 may match: unresolved X',
   },
   {
+    name: 'a rule naming two names: both are said',
+    set: dropping(['allow tcp tag:X,tag:Y -> any:1494']),
+    flow: 'in tcp var:peer -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['unknown r0 peer'],
+    reason: 'rule r0 may match: unresolved X, Y',
+  },
+  {
+    // The parser knows why the value is unknown (a variable without a default): that is said instead of the name.
+    name: 'a rule whose value the parser could not resolve: its reason is said',
+    set: dropping([]),
+    flow: 'in tcp 10.0.0.20 -> 10.0.2.5:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['unknown r0 10.0.0.20'],
+    reason: 'rule r0 may match: var.gateway_ip (a variable without a default)',
+  },
+  {
+    name: 'a flow between two unresolved peers through a rule of plain addresses: both sides are said',
+    set: dropping(['allow tcp 10.0.0.0/8 -> 10.0.2.0/24:1494']),
+    flow: 'in tcp var:gateway -> var:vdas:1494',
+    verdict: 'unknown',
+    deciding: ['r0'],
+    decisions: ['unknown r0 gateway'],
+    reason: "rule r0 may match: the flow's source gateway is not resolved, and the flow's destination vdas is not resolved",
+  },
+  {
     name: 'a rule naming X, a flow from X: it holds for certain',
     set: dropping(['allow tcp tag:X -> any:1494']),
     flow: 'in tcp tag:X -> 10.0.2.5:1494',
@@ -164,9 +192,12 @@ const CASES: { name: string; set: RuleSet; flow: string; resolve?: typeof resolv
   },
 ];
 
+const unresolvedRule = rule('allow tcp var:gateway_ip -> any:1494', 0, { unresolved: [{ text: 'var.gateway_ip', reason: 'a variable without a default' }] });
+
 for (const c of CASES) {
   test(`unresolved names: ${c.name}`, () => {
-    const result = evaluate(c.set, flow(c.flow), c.resolve);
+    const set = c.name.includes('could not resolve') ? { ...c.set, rules: [unresolvedRule] } : c.set;
+    const result = evaluate(set, flow(c.flow), c.resolve);
     assert.equal(result.verdict, c.verdict, result.reasons.join(' | '));
     assert.deepEqual(result.decidingRules.map((r) => r.id), c.deciding);
     assert.deepEqual(result.decisions.map((d) => `${d.outcome} ${d.rule?.id ?? 'default'} ${d.part.source}`), c.decisions);
