@@ -66,7 +66,7 @@ format (unless --skip-unsupported), or paths with no file to check (unless
 
 const MAX_FILE_SIZE_LIMIT = 512 * 1024 * 1024;
 
-/** `64MB`, `500KB`, `1GB`-free sizes, or plain bytes; undefined when it is none or out of 1 KB – 512 MB. */
+/** A size as people write it (`64MB`, `500KB`, `1048576` bytes) in bytes; undefined when it is none, or outside 1 KB – 512 MB. */
 export function parseSize(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m)?\s*$/i.exec(text);
   if (!m) return undefined;

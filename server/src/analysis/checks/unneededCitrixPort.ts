@@ -56,8 +56,8 @@ interface PortJudgement {
   readonly unneededByProtocol: readonly { readonly protocol: CatalogProtocol; readonly ports: PortSet }[];
   readonly explained: readonly string[];
 }
-// The judgement depends only on the roles, the side, the protocols and the ports, not on the rule: a 50,000-rule
-// chain has a few thousand distinct port sets, and an edit re-checks the whole file, so each is judged once per topology.
+// The judgement depends only on the roles, the side, the protocols and the ports, not on the rule: rules share port
+// sets, and every edit re-checks the whole file, so each distinct set is judged once per topology, not once per rule.
 const judgementCaches: PortCaches<PortJudgement> = new WeakMap();
 /** A bound on one topology's judgements: an editing session makes a new port set per keystroke. */
 const MAX_JUDGEMENTS = 50_000;
