@@ -133,9 +133,13 @@ describe('VS Code (code-server): activation and the language server start', { sk
     } finally {
       await wb.screenshot('terraform-only-plain-text-squiggle');
     }
-    const at = await poll('port 2598 on screen', () => wb.positionOfText('2598'), { timeoutMs: 10_000 });
+    await poll('port 2598 on screen', () => wb.positionOfText('2598'), { timeoutMs: 10_000 });
     try {
       await poll('a hover explaining port 2598 in the Plain Text .tf', async () => {
+        // Looked up on every attempt: a code lens that arrives later pushes the line down, and a position taken once
+        // then points at the line above (a CI run hovered line 17 for 30 s).
+        const at = await wb.positionOfText('2598');
+        if (!at) return undefined;
         await wb.page.mouse.move(at.x - 30, at.y - 30);
         await wb.page.mouse.move(at.x, at.y, { steps: 2 });
         await wb.page.locator('.monaco-hover').first().waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);

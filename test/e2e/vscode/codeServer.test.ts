@@ -142,10 +142,13 @@ describe('VS Code (code-server 4.100.3 + Chromium): the packaged extension end t
   for (const target of [{ ...IPTABLES, text: '--dport 2598' }, { ...TERRAFORM, text: '"2598"' }]) {
     test(`hovering port 2598 in ${target.file} shows the Citrix explanation`, async () => {
       await wb.openFile(target.file, target.text);
-      const at = await poll(`the text 2598 on screen in ${target.file}`, () => wb.positionOfText('2598'), { timeoutMs: 10_000 });
+      await poll(`the text 2598 on screen in ${target.file}`, () => wb.positionOfText('2598'), { timeoutMs: 10_000 });
       try {
         const hover = await poll(`a hover (.monaco-hover) explaining port 2598 with the Citrix flow (Session Reliability) in ${target.file}`, async () => {
-          // Re-hover each round: the first move can land before the language server answers.
+          // Re-hover each round: the first move can land before the language server answers. The text is found
+          // again each round too: a code lens arriving later moves the line down.
+          const at = await wb.positionOfText('2598');
+          if (!at) return undefined;
           await wb.page.mouse.move(at.x - 30, at.y - 30);
           await wb.page.mouse.move(at.x, at.y, { steps: 2 });
           await wb.page.locator('.monaco-hover').first().waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
